@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// Admin is a person who runs Rollcall under `serve`: they sign in to the
+// admin pages. (In the desktop window the person at the laptop is the admin.)
+type Admin struct {
+	ID           string    `json:"id"`
+	Username     string    `json:"username"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// AdminPasswordPolicy is the rule for admin passwords: longer than a pupil's.
+var AdminPasswordPolicy = PasswordPolicy{MinLength: 12, RequireLetter: true, RequireDigit: true}
+
+// AdminStore keeps admins; usernames are unique case-insensitively.
+type AdminStore interface {
+	// CreateAdmin stores an admin; ECONFLICT when the username is taken, or
+	// when onlyFirst is set and any admin exists already.
+	CreateAdmin(ctx context.Context, adm *Admin, onlyFirst bool) error
+	// Admin returns the admin with the ID; ENOTFOUND if none.
+	Admin(ctx context.Context, id string) (*Admin, error)
+	// AdminByUsername returns the admin with the Key username; ENOTFOUND if none.
+	AdminByUsername(ctx context.Context, username string) (*Admin, error)
+	// CountAdmins returns how many admins exist.
+	CountAdmins(ctx context.Context) (int, error)
+	// UpdateAdmin replaces a stored admin.
+	UpdateAdmin(ctx context.Context, adm *Admin) error
+}
+
+// CreateAdmin adds an admin. With first set it succeeds only while no admin
+// exists (the first-run setup page). Errors: EINVALID, ECONFLICT.
+func (a *App) CreateAdmin(ctx context.Context, username, password string, first bool) (*Admin, error) {
+	adm := &Admin{Username: Clean(username)}
+	v := validation{}
+	if msg := CheckUsername(adm.Username); msg != "" {
+		v.add("username", "%s", msg)
+	}
+	if err := AdminPasswordPolicy.Check(password); err != nil {
+		v.add("password", "%s", ErrorMessage(err))
+	}
+	if err := v.err("username", "password"); err != nil {
+		return nil, err
+	}
+	var err error
+	if adm.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
+		return nil, err
+	}
+	adm.ID = a.newID()
+	adm.CreatedAt = a.now()
+	if err := a.Store.CreateAdmin(ctx, adm, first); err != nil {
+		return nil, err
+	}
+	return adm, nil
+}
+
+// SetupNeeded reports whether no admin exists yet.
+func (a *App) SetupNeeded(ctx context.Context) (bool, error) {
+	n, err := a.Store.CountAdmins(ctx)
+	return n == 0, err
+}
+
+// SignInAdmin checks an admin's username and password, limited per account
+// and per client address, and starts a session. It returns the session's
+// secret token, which only the caller's cookie keeps.
+// Errors: EUNAUTHORIZED (wrong name or password; the same answer for both),
+// ETOOMANY (too many failures).
+func (a *App) SignInAdmin(ctx context.Context, username, password, client string) (*Admin, string, error) {
+	acct, ip := "admin:"+Key(username), "ip:"+client
+	if !a.SignIns.Allowed(acct) || !a.SignIns.Allowed(ip) {
+		return nil, "", Errorf(ETOOMANY, "Too many failed sign-ins. Wait 15 minutes and try again.")
+	}
+	adm, err := a.Store.AdminByUsername(ctx, Key(username))
+	hash := dummyHash()
+	if err == nil {
+		hash = adm.PasswordHash
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, "", err
+	}
+	ok, rehash := VerifyPassword(hash, password, a.Hash)
+	if !ok || adm == nil {
+		a.SignIns.Fail(acct)
+		a.SignIns.Fail(ip)
+		return nil, "", Errorf(EUNAUTHORIZED, "The username or password is wrong.")
+	}
+	a.SignIns.Reset(acct)
+	a.SignIns.Reset(ip)
+	if rehash {
+		if adm.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
+			return nil, "", err
+		}
+		if err := a.Store.UpdateAdmin(ctx, adm); err != nil {
+			return nil, "", err
+		}
+	}
+	token, err := a.startSession(ctx, SessionAdmin, adm.ID, AdminSessionTTL)
+	return adm, token, err
+}
+
+// AdminBySession returns the admin whose session token this is.
+// Errors: EUNAUTHORIZED (no such session, expired, or the admin is gone).
+func (a *App) AdminBySession(ctx context.Context, token string) (*Admin, error) {
+	s, err := a.session(ctx, token, SessionAdmin)
+	if err != nil {
+		return nil, err
+	}
+	adm, err := a.Store.Admin(ctx, s.SubjectID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, errSignedOut
+	}
+	return adm, err
+}

@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// Kinds of group.
+const (
+	GroupClass      = "class"
+	GroupDepartment = "department"
+)
+
+// Group is a class or a department inside an organization.
+type Group struct {
+	ID    string `json:"id"`
+	OrgID string `json:"org_id"`
+	// Name is unique within the organization, case-insensitively.
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// DefaultAccountType is given to people who join through the group.
+	DefaultAccountType string `json:"default_account_type"`
+	// DeleteOn is an optional date (YYYY-MM-DD) after which the group is purged.
+	DeleteOn  string    `json:"delete_on,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Members is the number of users in the group; filled when listing, not stored.
+	Members int `json:"members"`
+}
+
+// Validate checks the group against its organization.
+func (g *Group) Validate(org *Organization) error {
+	v := validation{}
+	checkName(v, "name", "The group name", g.Name)
+	if g.Kind != GroupClass && g.Kind != GroupDepartment {
+		v.add("kind", "The kind must be %q or %q.", GroupClass, GroupDepartment)
+	}
+	if !org.HasAccountType(g.DefaultAccountType) {
+		v.add("default_account_type", "The account type %q does not exist here; choose one of %v.", g.DefaultAccountType, org.AccountTypes())
+	}
+	checkDate(v, "delete_on", g.DeleteOn)
+	return v.err("name", "kind", "default_account_type", "delete_on")
+}
+
+// GroupUpdate holds the fields of a group that may change; nil fields stay.
+type GroupUpdate struct {
+	Name               *string `json:"name"`
+	Kind               *string `json:"kind"`
+	DefaultAccountType *string `json:"default_account_type"`
+	DeleteOn           *string `json:"delete_on"`
+}
+
+// GroupStore keeps groups. Names are unique per organization, case-insensitively.
+type GroupStore interface {
+	// CreateGroup stores a new group; ECONFLICT when the name is taken in the organization.
+	CreateGroup(ctx context.Context, g *Group) error
+	// Group returns a group of the organization; ENOTFOUND if none.
+	Group(ctx context.Context, orgID, id string) (*Group, error)
+	// GroupByName returns the group with the name (case-insensitively); ENOTFOUND if none.
+	GroupByName(ctx context.Context, orgID, name string) (*Group, error)
+	// Groups returns the organization's groups by name, with member counts.
+	Groups(ctx context.Context, orgID string) ([]*Group, error)
+	// UpdateGroup replaces a group; ECONFLICT when a rename takes another group's name.
+	UpdateGroup(ctx context.Context, g *Group) error
+	// DeleteGroup removes a group and takes it off every member; the members stay.
+	DeleteGroup(ctx context.Context, orgID, id string) error
+}
+
+// CreateGroup creates a group in the organization ref (ID or slug). An empty
+// kind means a class; an empty default account type means the organization's first.
+// Errors: ENOTFOUND (organization), EINVALID, ECONFLICT (name taken).
+func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	g := &Group{
+		OrgID:              org.ID,
+		Name:               Clean(in.Name),
+		Kind:               Key(in.Kind),
+		DefaultAccountType: Key(in.DefaultAccountType),
+		DeleteOn:           Clean(in.DeleteOn),
+	}
+	if g.Kind == "" {
+		g.Kind = GroupClass
+	}
+	if g.DefaultAccountType == "" {
+		g.DefaultAccountType = org.AccountTypes()[0]
+		if g.Kind == GroupDepartment && org.Kind == KindSchool {
+			g.DefaultAccountType = TypeTeacher
+		}
+	}
+	if err := g.Validate(org); err != nil {
+		return nil, err
+	}
+	g.ID = a.newID()
+	g.CreatedAt = a.now()
+	g.UpdatedAt = g.CreatedAt
+	if err := a.Store.CreateGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Groups lists the groups of organization ref with member counts.
+func (a *App) Groups(ctx context.Context, ref string) ([]*Group, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return a.Store.Groups(ctx, org.ID)
+}
+
+// Group finds a group of organization ref by its ID or, failing that, its name.
+// Errors: ENOTFOUND.
+func (a *App) Group(ctx context.Context, ref, group string) (*Group, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return a.group(ctx, org, group)
+}
+
+func (a *App) group(ctx context.Context, org *Organization, group string) (*Group, error) {
+	g, err := a.Store.Group(ctx, org.ID, group)
+	if ErrorCode(err) == ENOTFOUND {
+		g, err = a.Store.GroupByName(ctx, org.ID, group)
+	}
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "There is no group %q in %s.", group, org.Name)
+	}
+	return g, err
+}
+
+// UpdateGroup renames or changes a group. Errors: ENOTFOUND, EINVALID, ECONFLICT.
+func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdate) (*Group, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	g, err := a.group(ctx, org, group)
+	if err != nil {
+		return nil, err
+	}
+	if upd.Name != nil {
+		g.Name = Clean(*upd.Name)
+	}
+	if upd.Kind != nil {
+		g.Kind = Key(*upd.Kind)
+	}
+	if upd.DefaultAccountType != nil {
+		g.DefaultAccountType = Key(*upd.DefaultAccountType)
+	}
+	if upd.DeleteOn != nil {
+		g.DeleteOn = Clean(*upd.DeleteOn)
+	}
+	if err := g.Validate(org); err != nil {
+		return nil, err
+	}
+	g.UpdatedAt = a.now()
+	if err := a.Store.UpdateGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// DeleteGroup deletes a group; its members stay in the organization.
+// Errors: ENOTFOUND.
+func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return err
+	}
+	g, err := a.group(ctx, org, group)
+	if err != nil {
+		return err
+	}
+	return a.Store.DeleteGroup(ctx, org.ID, g.ID)
+}

@@ -1,0 +1,299 @@
+// Package httpapi is Rollcall's one HTTP API. The desktop window mounts it
+// in-process through Wails' asset-server middleware; `rollcall serve` puts
+// it behind a TCP listener with the web protections a network needs. No
+// business rule lives here: every handler decodes, calls *app.App, encodes.
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"rollcall/app"
+)
+
+// MaxBodyBytes caps every JSON request body.
+const MaxBodyBytes = 1 << 20
+
+// Mode says which shell the API runs in.
+type Mode int
+
+const (
+	// Serve: a network server; admins sign in, Host and Origin are checked.
+	Serve Mode = iota
+	// Desktop: in-process in the desktop window; the person at the laptop is the admin.
+	Desktop
+)
+
+// Config configures a Server.
+type Config struct {
+	App  *app.App
+	Mode Mode
+	// Assets is the built frontend (frontend/dist) served under Serve.
+	Assets fs.FS
+	// AllowedHosts are host names or IPs (no port) accepted in the Host header
+	// besides loopback names and the hosts of organizations' public addresses.
+	AllowedHosts []string
+	// BackupToken, when set, lets a request bearing it download a backup: the
+	// `rollcall backup` command uses it to copy a file that `serve` holds open.
+	BackupToken string
+	// Backup writes a consistent copy of the database.
+	Backup func(w io.Writer) (int64, error)
+	Log    *slog.Logger
+}
+
+// Server is the HTTP API and, under Serve, the static frontend.
+type Server struct {
+	cfg Config
+	app *app.App
+	log *slog.Logger
+	api *http.ServeMux
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, app: cfg.App, log: cfg.Log, api: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	m := s.api
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok")
+	})
+	// Public: setup, sign-in.
+	m.HandleFunc("GET /api/setup", s.getSetup)
+	m.HandleFunc("POST /api/setup", s.postSetup)
+	m.HandleFunc("GET /api/session", s.getSession)
+	m.HandleFunc("POST /api/session", s.postSession)
+	m.HandleFunc("DELETE /api/session", s.deleteSession)
+
+	// Admin.
+	m.Handle("GET /api/organizations", s.admin(s.listOrganizations))
+	m.Handle("POST /api/organizations", s.admin(s.createOrganization))
+	m.Handle("GET /api/organizations/{org}", s.admin(s.getOrganization))
+	m.Handle("PATCH /api/organizations/{org}", s.admin(s.updateOrganization))
+
+	m.Handle("GET /api/organizations/{org}/groups", s.admin(s.listGroups))
+	m.Handle("POST /api/organizations/{org}/groups", s.admin(s.createGroup))
+	m.Handle("GET /api/organizations/{org}/groups/{group}", s.admin(s.getGroup))
+	m.Handle("PATCH /api/organizations/{org}/groups/{group}", s.admin(s.updateGroup))
+	m.Handle("DELETE /api/organizations/{org}/groups/{group}", s.admin(s.deleteGroup))
+
+	m.Handle("GET /api/organizations/{org}/users", s.admin(s.listUsers))
+	m.Handle("POST /api/organizations/{org}/users", s.admin(s.createUser))
+	m.Handle("GET /api/organizations/{org}/users/{user}", s.admin(s.getUser))
+	m.Handle("PATCH /api/organizations/{org}/users/{user}", s.admin(s.updateUser))
+	m.Handle("DELETE /api/organizations/{org}/users/{user}", s.admin(s.deleteUser))
+	m.Handle("POST /api/organizations/{org}/users/{user}/deactivate", s.admin(s.setUserStatus(app.StatusDeactivated)))
+	m.Handle("POST /api/organizations/{org}/users/{user}/activate", s.admin(s.setUserStatus(app.StatusActive)))
+
+	m.Handle("GET /api/backup", s.backupAuth(s.getBackup))
+
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
+	})
+}
+
+// API returns the /api/ and /healthz handler alone, as the desktop window
+// mounts it. Under Desktop no sign-in is asked for.
+func (s *Server) API() http.Handler { return s.secureHeaders(s.api) }
+
+// Handler returns the whole site for `serve`: Host allow-list, cross-origin
+// protection, security headers, the API and the frontend.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", s.api)
+	mux.Handle("/healthz", s.api)
+	if s.cfg.Assets != nil {
+		mux.Handle("/", spa(s.cfg.Assets))
+	}
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, app.Errorf(app.EFORBIDDEN, "Cross-origin request refused."))
+	}))
+	return s.checkHost(cop.Handler(s.secureHeaders(mux)))
+}
+
+// contentSecurityPolicy allows only Rollcall's own scripts; user data is
+// never markup.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"frame-ancestors 'none'; form-action 'self'"
+
+func (s *Server) secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// checkHost refuses requests whose Host is not ours, against DNS rebinding.
+func (s *Server) checkHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Context(), r.Host) {
+			s.error(w, r, app.Errorf(app.EINVALID, "Unknown host %q. Start Rollcall with --allow-host for the names it is reached by.", r.Host))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) hostAllowed(ctx context.Context, hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	for _, h := range s.cfg.AllowedHosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	orgs, err := s.app.Organizations(ctx)
+	if err != nil {
+		return false
+	}
+	for _, o := range orgs {
+		if u, err := url.Parse(o.PublicURL); err == nil && o.PublicURL != "" && strings.EqualFold(u.Hostname(), host) {
+			return true
+		}
+	}
+	return false
+}
+
+// admin wraps a handler that needs an admin: under Serve a signed-in one.
+func (s *Server) admin(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Mode != Desktop {
+			if _, err := s.app.AdminBySession(r.Context(), sessionToken(r)); err != nil {
+				s.error(w, r, err)
+				return
+			}
+		}
+		h(w, r)
+	})
+}
+
+// backupAuth lets an admin or the holder of the backup token through.
+func (s *Server) backupAuth(h http.HandlerFunc) http.Handler {
+	adm := s.admin(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok && s.cfg.BackupToken != "" && subtle.ConstantTimeCompare([]byte(bearer), []byte(s.cfg.BackupToken)) == 1 {
+			h(w, r)
+			return
+		}
+		adm.ServeHTTP(w, r)
+	})
+}
+
+// errorStatus maps each domain error code to its one HTTP status.
+var errorStatus = map[string]int{
+	app.EINVALID:      http.StatusBadRequest,
+	app.ENOTFOUND:     http.StatusNotFound,
+	app.ECONFLICT:     http.StatusConflict,
+	app.EUNAUTHORIZED: http.StatusUnauthorized,
+	app.EFORBIDDEN:    http.StatusForbidden,
+	app.ETOOMANY:      http.StatusTooManyRequests,
+	app.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// error writes err as {code, message, details}. Internal errors are logged
+// and shown with a generic message.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	status := errorStatus[app.ErrorCode(err)]
+	body := app.Error{Code: app.ErrorCode(err), Message: app.ErrorMessage(err)}
+	var e *app.Error
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		status = http.StatusRequestEntityTooLarge
+		body = app.Error{Code: app.EINVALID, Message: "The request is too large."}
+	case errors.As(err, &e):
+		body.Details = e.Details
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body of at most MaxBodyBytes into v; unknown fields
+// are refused so a misspelt field is not silently ignored.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return app.Errorf(app.EINVALID, "The request body is not valid JSON: %v.", err)
+	}
+	if dec.More() {
+		return app.Errorf(app.EINVALID, "The request body holds more than one JSON value.")
+	}
+	return nil
+}
+
+// spa serves the built frontend; unknown paths without a file extension get
+// index.html so that client-side routes survive a reload.
+func spa(assets fs.FS) http.Handler {
+	files := http.FileServerFS(assets)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if p != "" && path.Ext(p) == "" {
+			if _, err := fs.Stat(assets, p); err != nil {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/"
+			}
+		}
+		if strings.HasPrefix(p, "assets/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// clientAddr is the peer's IP, the key for per-address rate limits. Proxy
+// headers are not trusted: Rollcall is reached directly on a school network.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"rollcall/app"
+)
+
+const sessionCookie = "rollcall_session"
+
+func sessionToken(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/",
+		MaxAge: int(maxAge / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+type sessionJSON struct {
+	Username string `json:"username"`
+	// Local is true in the desktop window, where nobody signs in.
+	Local bool `json:"local"`
+}
+
+// getSession tells the UI who is signed in; 401 when nobody is.
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Mode == Desktop {
+		writeJSON(w, http.StatusOK, sessionJSON{Username: "this computer", Local: true})
+		return
+	}
+	adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username})
+}
+
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// postSession signs an admin in; the token goes only into an HttpOnly cookie.
+func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := decode(w, r, &c); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if s.cfg.Mode == Desktop {
+		s.error(w, r, app.Errorf(app.EINVALID, "Nobody signs in to the desktop window."))
+		return
+	}
+	// Any old session of this browser ends: the ID is renewed at sign-in.
+	if err := s.app.SignOut(r.Context(), sessionToken(r)); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	adm, token, err := s.app.SignInAdmin(r.Context(), c.Username, c.Password, clientAddr(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setSessionCookie(w, r, token, app.AdminSessionTTL)
+	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username})
+}
+
+// deleteSession signs out: the session ends on the server, the cookie is cleared.
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
+	if err := s.app.SignOut(r.Context(), sessionToken(r)); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setSessionCookie(w, r, "", -time.Second)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type setupJSON struct {
+	// Needed is true while no admin exists.
+	Needed bool `json:"needed"`
+	// Allowed is true when this request may create the first admin: only
+	// from this computer (loopback), so nobody on the network can claim it.
+	Allowed bool `json:"allowed"`
+}
+
+func (s *Server) setupAllowed(r *http.Request) bool {
+	ip := net.ParseIP(clientAddr(r))
+	return s.cfg.Mode == Serve && ip != nil && ip.IsLoopback()
+}
+
+func (s *Server) getSetup(w http.ResponseWriter, r *http.Request) {
+	needed, err := s.app.SetupNeeded(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, setupJSON{Needed: needed && s.cfg.Mode == Serve, Allowed: s.setupAllowed(r)})
+}
+
+// postSetup creates the first admin and signs them in.
+func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := decode(w, r, &c); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !s.setupAllowed(r) {
+		s.error(w, r, app.Errorf(app.EFORBIDDEN, "The first admin can only be set up on the computer Rollcall runs on (open http://localhost there), or with `rollcall admin create`."))
+		return
+	}
+	if _, err := s.app.CreateAdmin(r.Context(), c.Username, c.Password, true); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.postSessionAfterSetup(w, r, c)
+}
+
+func (s *Server) postSessionAfterSetup(w http.ResponseWriter, r *http.Request, c credentials) {
+	adm, token, err := s.app.SignInAdmin(r.Context(), c.Username, c.Password, clientAddr(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setSessionCookie(w, r, token, app.AdminSessionTTL)
+	writeJSON(w, http.StatusCreated, sessionJSON{Username: adm.Username})
+}

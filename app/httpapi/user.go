@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"rollcall/app"
+)
+
+// userCreate is the body of POST .../users: the editable fields and an
+// optional password. Fields the server decides (ID, status, times) are not accepted.
+type userCreate struct {
+	FirstName   string   `json:"first_name"`
+	LastName    string   `json:"last_name"`
+	Username    string   `json:"username"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone"`
+	AccountType string   `json:"account_type"`
+	Groups      []string `json:"groups"`
+	Language    string   `json:"language"`
+	Labels      []string `json:"labels"`
+	JobTitle    string   `json:"job_title"`
+	DeleteOn    string   `json:"delete_on"`
+	Password    string   `json:"password"`
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := app.UserFilter{Query: q.Get("q"), Group: q.Get("group"), AccountType: q.Get("type"), Status: q.Get("status")}
+	for name, dst := range map[string]*int{"page": &f.Page, "per_page": &f.PerPage} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				s.error(w, r, app.FieldError(app.EINVALID, name, "%s must be a whole number from 1 up.", name))
+				return
+			}
+			*dst = n
+		}
+	}
+	page, err := s.app.Users(r.Context(), r.PathValue("org"), f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var in userCreate
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.app.CreateUser(r.Context(), r.PathValue("org"), app.UserCreate{
+		User: app.User{
+			FirstName: in.FirstName, LastName: in.LastName, Username: in.Username, Email: in.Email,
+			Phone: in.Phone, AccountType: in.AccountType, Groups: in.Groups, Language: in.Language,
+			Labels: in.Labels, JobTitle: in.JobTitle, DeleteOn: in.DeleteOn,
+		},
+		Password: in.Password,
+	})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	u, err := s.app.User(r.Context(), r.PathValue("org"), r.PathValue("user"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	var upd app.UserUpdate
+	if err := decode(w, r, &upd); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.app.UpdateUser(r.Context(), r.PathValue("org"), r.PathValue("user"), upd)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) setUserStatus(status string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.app.SetUserStatus(r.Context(), r.PathValue("org"), r.PathValue("user"), status)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, u)
+	}
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	if err := s.app.DeleteUser(r.Context(), r.PathValue("org"), r.PathValue("user")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,250 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Kinds of organization. The kind decides which account types exist.
+const (
+	KindSchool     = "school"
+	KindEnterprise = "enterprise"
+)
+
+// Account types.
+const (
+	TypeStudent = "student"
+	TypeTeacher = "teacher"
+	TypeAdmin   = "admin"
+	TypeLearner = "learner"
+	TypeCreator = "creator"
+)
+
+// Organization is a school or company: the unit that holds groups and users.
+type Organization struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Slug is the short, unchangeable name used on the command line and in addresses.
+	Slug string `json:"slug"`
+	Kind string `json:"kind"`
+	// Language is the default language (BCP 47) for new users and mails.
+	Language string `json:"language"`
+	// LoginDomain, when set, gives generated accounts a login email username@LoginDomain.
+	LoginDomain string `json:"login_domain"`
+	// PublicURL is the base of every link in mails and QR codes; never the request's Host.
+	PublicURL      string         `json:"public_url"`
+	PasswordPolicy PasswordPolicy `json:"password_policy"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+// AccountTypes lists the account types of the organization's kind, the default first.
+func (o *Organization) AccountTypes() []string {
+	if o.Kind == KindEnterprise {
+		return []string{TypeLearner, TypeCreator, TypeAdmin}
+	}
+	return []string{TypeStudent, TypeTeacher, TypeAdmin}
+}
+
+// HasAccountType reports whether t is an account type of the organization.
+func (o *Organization) HasAccountType(t string) bool {
+	for _, x := range o.AccountTypes() {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	slugRe   = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
+	domainRe = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
+)
+
+// Validate checks the organization's fields and returns an EINVALID error
+// naming each field at fault.
+func (o *Organization) Validate() error {
+	v := validation{}
+	checkName(v, "name", "The organization name", o.Name)
+	if !slugRe.MatchString(o.Slug) {
+		v.add("slug", "The short name %q may use only a–z, 0–9 and dashes (1–40 characters, no dash at either end).", o.Slug)
+	}
+	if o.Kind != KindSchool && o.Kind != KindEnterprise {
+		v.add("kind", "The kind must be %q or %q.", KindSchool, KindEnterprise)
+	}
+	checkLanguage(v, "language", o.Language)
+	if o.LoginDomain != "" && (len(o.LoginDomain) > 253 || !domainRe.MatchString(o.LoginDomain)) {
+		v.add("login_domain", "%q is not a domain name (expected e.g. pupils.maple.example).", o.LoginDomain)
+	}
+	if o.PublicURL != "" {
+		if msg := checkPublicURL(o.PublicURL); msg != "" {
+			v.add("public_url", "%s", msg)
+		}
+	}
+	if err := o.PasswordPolicy.Validate(); err != nil {
+		v.add("password_policy", "%s", ErrorMessage(err))
+	}
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy")
+}
+
+func checkPublicURL(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || hasControl(s) || len(s) > 2000:
+		return fmt.Sprintf("%q is not a web address.", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "The public address must start with http:// or https://."
+	case u.Host == "" || u.User != nil:
+		return fmt.Sprintf("%q has no host name (expected e.g. https://rollcall.maple.example).", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "The public address must not have a ?query or #fragment."
+	}
+	return ""
+}
+
+// Slugify derives a short name from an organization name: ASCII letters and
+// digits, accents dropped, other runs of characters turned into one dash.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > 40 {
+		s = strings.Trim(s[:40], "-")
+	}
+	if s == "" {
+		s = "org"
+	}
+	return s
+}
+
+// OrganizationUpdate holds the settings that may change; nil fields stay as they are.
+type OrganizationUpdate struct {
+	Name           *string         `json:"name"`
+	Language       *string         `json:"language"`
+	LoginDomain    *string         `json:"login_domain"`
+	PublicURL      *string         `json:"public_url"`
+	PasswordPolicy *PasswordPolicy `json:"password_policy"`
+}
+
+// OrganizationStore keeps organizations. Slugs are unique case-insensitively.
+type OrganizationStore interface {
+	// CreateOrganization stores a new organization; ECONFLICT when the slug is taken.
+	CreateOrganization(ctx context.Context, o *Organization) error
+	// Organization returns the organization with the ID; ENOTFOUND if none.
+	Organization(ctx context.Context, id string) (*Organization, error)
+	// OrganizationBySlug returns the organization with the slug; ENOTFOUND if none.
+	OrganizationBySlug(ctx context.Context, slug string) (*Organization, error)
+	// Organizations returns every organization, ordered by name.
+	Organizations(ctx context.Context) ([]*Organization, error)
+	// UpdateOrganization replaces a stored organization; ENOTFOUND if gone.
+	UpdateOrganization(ctx context.Context, o *Organization) error
+}
+
+// CreateOrganization creates an organization. An empty slug is derived from
+// the name; an empty kind means a school; the language defaults to English.
+// Errors: EINVALID, ECONFLICT (slug taken).
+func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organization, error) {
+	org := &Organization{
+		Name:        Clean(o.Name),
+		Slug:        Key(o.Slug),
+		Kind:        Key(o.Kind),
+		Language:    Clean(o.Language),
+		LoginDomain: Key(o.LoginDomain),
+		PublicURL:   strings.TrimRight(Clean(o.PublicURL), "/"),
+	}
+	if org.Slug == "" {
+		org.Slug = Slugify(org.Name)
+	}
+	if org.Kind == "" {
+		org.Kind = KindSchool
+	}
+	if org.Language == "" {
+		org.Language = "en"
+	}
+	org.PasswordPolicy = o.PasswordPolicy
+	if org.PasswordPolicy == (PasswordPolicy{}) {
+		org.PasswordPolicy = DefaultPasswordPolicy
+	}
+	if err := org.Validate(); err != nil {
+		return nil, err
+	}
+	org.ID = a.newID()
+	org.CreatedAt = a.now()
+	org.UpdatedAt = org.CreatedAt
+	if err := a.Store.CreateOrganization(ctx, org); err != nil {
+		return nil, err
+	}
+	return org, nil
+}
+
+// Organizations lists every organization by name.
+func (a *App) Organizations(ctx context.Context) ([]*Organization, error) {
+	return a.Store.Organizations(ctx)
+}
+
+// Organization finds an organization by its ID or its slug. Errors: ENOTFOUND.
+func (a *App) Organization(ctx context.Context, ref string) (*Organization, error) {
+	o, err := a.Store.Organization(ctx, ref)
+	if ErrorCode(err) == ENOTFOUND {
+		o, err = a.Store.OrganizationBySlug(ctx, Key(ref))
+	}
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "There is no organization %q.", ref)
+	}
+	return o, err
+}
+
+// UpdateOrganization changes an organization's settings. Errors: ENOTFOUND, EINVALID.
+func (a *App) UpdateOrganization(ctx context.Context, ref string, upd OrganizationUpdate) (*Organization, error) {
+	o, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if upd.Name != nil {
+		o.Name = Clean(*upd.Name)
+	}
+	if upd.Language != nil {
+		o.Language = Clean(*upd.Language)
+	}
+	if upd.LoginDomain != nil {
+		o.LoginDomain = Key(*upd.LoginDomain)
+	}
+	if upd.PublicURL != nil {
+		o.PublicURL = strings.TrimRight(Clean(*upd.PublicURL), "/")
+	}
+	if upd.PasswordPolicy != nil {
+		o.PasswordPolicy = *upd.PasswordPolicy
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o.UpdatedAt = a.now()
+	if err := a.Store.UpdateOrganization(ctx, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}

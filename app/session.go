@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"time"
+)
+
+// Session kinds.
+const (
+	SessionAdmin = "admin"
+	SessionUser  = "user"
+)
+
+// AdminSessionTTL is how long an admin stays signed in.
+const AdminSessionTTL = 12 * time.Hour
+
+// Session is a signed-in browser. Only the SHA-256 of its token is stored,
+// so a copy of the database file signs nobody in.
+type Session struct {
+	Hash      string    `json:"hash"`
+	Kind      string    `json:"kind"`
+	SubjectID string    `json:"subject_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SessionStore keeps sessions by token hash.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns the session with the hash; ENOTFOUND if none.
+	Session(ctx context.Context, hash string) (*Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteSessionsOf ends every session of the subject (an admin or user ID).
+	DeleteSessionsOf(ctx context.Context, subjectID string) error
+}
+
+var errSignedOut = Errorf(EUNAUTHORIZED, "You are signed out. Sign in again.")
+
+// TokenHash returns the hex SHA-256 under which a secret token is stored.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewToken returns a 256-bit random secret, URL-safe.
+func (a *App) NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(a.Rand, b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (a *App) startSession(ctx context.Context, kind, subject string, ttl time.Duration) (string, error) {
+	token, err := a.NewToken()
+	if err != nil {
+		return "", err
+	}
+	now := a.now()
+	s := &Session{Hash: TokenHash(token), Kind: kind, SubjectID: subject, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := a.Store.CreateSession(ctx, s); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+func (a *App) session(ctx context.Context, token, kind string) (*Session, error) {
+	if token == "" {
+		return nil, Errorf(EUNAUTHORIZED, "Sign in first.")
+	}
+	s, err := a.Store.Session(ctx, TokenHash(token))
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (s.Kind != kind || !a.now().Before(s.ExpiresAt))) {
+		return nil, errSignedOut
+	}
+	return s, err
+}
+
+// SignOut ends the session of token; signing out twice is not an error.
+func (a *App) SignOut(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return a.Store.DeleteSession(ctx, TokenHash(token))
+}

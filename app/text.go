@@ -1,0 +1,119 @@
+package app
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Limits on free text, shared by every entity.
+const (
+	MaxNameLength  = 100 // names of people, groups and organizations, in characters
+	MaxEmailLength = 254 // RFC 5321 path limit
+	MaxLabelLength = 50
+	MaxLabels      = 20
+)
+
+// Clean trims s and brings it to Unicode NFC, the form in which text is stored.
+func Clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+// Key is the form used for case-insensitive uniqueness (usernames, emails,
+// group names, slugs): cleaned and lower-cased.
+func Key(s string) string { return strings.ToLower(Clean(s)) }
+
+// hasControl reports whether s holds a control or format character (including
+// bidi overrides) or is not valid UTF-8: such text is refused, not stored.
+func hasControl(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkName validates a required human-readable name already cleaned.
+func checkName(v validation, field, label, s string) {
+	switch {
+	case s == "":
+		v.add(field, "%s is required.", label)
+	case utf8.RuneCountInString(s) > MaxNameLength:
+		v.add(field, "%s is too long: at most %d characters.", label, MaxNameLength)
+	case hasControl(s):
+		v.add(field, "%s contains a control character; remove it and try again.", label)
+	}
+}
+
+// checkEmail validates an optional, already cleaned email address.
+func checkEmail(v validation, field, s string) {
+	if s == "" {
+		return
+	}
+	if len(s) > MaxEmailLength {
+		v.add(field, "The email address is too long: at most %d characters.", MaxEmailLength)
+		return
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || hasControl(s) || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		v.add(field, "%q is not a valid email address (expected something like name@school.org).", s)
+	}
+}
+
+var dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// checkDate validates an optional YYYY-MM-DD date.
+func checkDate(v validation, field, s string) {
+	if s == "" {
+		return
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil || !dateRe.MatchString(s) {
+		v.add(field, "%q is not a date in the form YYYY-MM-DD.", s)
+	}
+}
+
+// checkLanguage validates an optional BCP 47 language tag such as "en" or "pt-BR".
+func checkLanguage(v validation, field, s string) {
+	if s == "" {
+		return
+	}
+	if len(s) > 35 || hasControl(s) {
+		v.add(field, "%q is not a language code (expected e.g. en, fi, sv, de).", s)
+		return
+	}
+	if _, err := language.Parse(s); err != nil {
+		v.add(field, "%q is not a language code (expected e.g. en, fi, sv, de).", s)
+	}
+}
+
+// cleanLabels trims labels, drops empty ones and duplicates, and validates the rest.
+func cleanLabels(v validation, field string, in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := map[string]bool{}
+	for _, l := range in {
+		l = Clean(l)
+		if l == "" || seen[Key(l)] {
+			continue
+		}
+		seen[Key(l)] = true
+		switch {
+		case utf8.RuneCountInString(l) > MaxLabelLength:
+			v.add(field, "The label %q is too long: at most %d characters.", l, MaxLabelLength)
+		case hasControl(l):
+			v.add(field, "A label contains a control character.")
+		}
+		out = append(out, l)
+	}
+	if len(out) > MaxLabels {
+		v.add(field, "At most %d labels per user.", MaxLabels)
+	}
+	return out
+}

@@ -1,0 +1,401 @@
+package app
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// User statuses.
+const (
+	StatusInvited     = "invited"
+	StatusPending     = "pending" // pending approval
+	StatusActive      = "active"
+	StatusDeactivated = "deactivated"
+)
+
+// How a user came to be.
+const (
+	ViaAdmin      = "admin"
+	ViaImport     = "import"
+	ViaManual     = "manual"
+	ViaInvitation = "invitation"
+	ViaInviteCode = "invite_code"
+	ViaSignUp     = "signup"
+)
+
+// User is a person in an organization: a pupil, a teacher, an employee.
+type User struct {
+	ID        string `json:"id"`
+	OrgID     string `json:"org_id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	// Username and Email are each unique across the whole file, case-insensitively,
+	// so a person signs in with either without naming an organization.
+	Username    string   `json:"username"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone"`
+	AccountType string   `json:"account_type"`
+	Groups      []string `json:"groups"` // group IDs
+	Language    string   `json:"language"`
+	Labels      []string `json:"labels"`
+	JobTitle    string   `json:"job_title"`
+	Status      string   `json:"status"`
+	// DeleteOn is an optional date (YYYY-MM-DD) after which the user is purged.
+	DeleteOn   string    `json:"delete_on,omitempty"`
+	CreatedVia string    `json:"created_via"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	// PasswordHash is an argon2id hash; never sent to a client.
+	PasswordHash string `json:"-"`
+}
+
+// HasPassword reports whether the user can sign in with a password.
+func (u *User) HasPassword() bool { return u.PasswordHash != "" }
+
+var (
+	usernameRe = regexp.MustCompile(`^[\p{L}\p{N}](?:[\p{L}\p{N}._-]*[\p{L}\p{N}])?$`)
+	phoneRe    = regexp.MustCompile(`^\+?[0-9 ()./-]{3,32}$`)
+)
+
+// Username limits.
+const (
+	MinUsernameLength = 2
+	MaxUsernameLength = 64
+)
+
+// Validate checks the user's fields against its organization. Groups are
+// checked by the caller, which knows the organization's groups.
+func (u *User) Validate(org *Organization) error {
+	v := validation{}
+	checkName(v, "first_name", "The first name", u.FirstName)
+	checkName(v, "last_name", "The last name", u.LastName)
+	if u.Username == "" && u.Email == "" {
+		v.add("username", "Give a username or an email address: the person signs in with one of them.")
+	}
+	if u.Username != "" {
+		if msg := CheckUsername(u.Username); msg != "" {
+			v.add("username", "%s", msg)
+		}
+	}
+	checkEmail(v, "email", u.Email)
+	if u.Phone != "" && !phoneRe.MatchString(u.Phone) {
+		v.add("phone", "%q is not a phone number (digits, spaces, + - ( ) only).", u.Phone)
+	}
+	if !org.HasAccountType(u.AccountType) {
+		v.add("account_type", "The account type %q does not exist here; choose one of %s.", u.AccountType, strings.Join(org.AccountTypes(), ", "))
+	}
+	checkLanguage(v, "language", u.Language)
+	if u.JobTitle != "" {
+		checkName(v, "job_title", "The job title", u.JobTitle)
+	}
+	switch u.Status {
+	case StatusInvited, StatusPending, StatusActive, StatusDeactivated:
+	default:
+		v.add("status", "Unknown status %q.", u.Status)
+	}
+	checkDate(v, "delete_on", u.DeleteOn)
+	return v.err("first_name", "last_name", "username", "email", "phone", "account_type", "language", "job_title", "status", "delete_on", "labels")
+}
+
+// CheckUsername returns what is wrong with a cleaned username, or "".
+func CheckUsername(s string) string {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < MinUsernameLength || n > MaxUsernameLength:
+		return "A username has 2 to 64 characters."
+	case !usernameRe.MatchString(s):
+		return "A username may use letters, digits, dots, dashes and underscores, and starts and ends with a letter or digit."
+	}
+	return ""
+}
+
+// UserCreate is what a person gives to create one user.
+type UserCreate struct {
+	User
+	// Password is optional: without one the person cannot sign in until one is set.
+	Password string `json:"password"`
+}
+
+// UserUpdate holds the fields of a user that may change; nil fields stay.
+type UserUpdate struct {
+	FirstName   *string   `json:"first_name"`
+	LastName    *string   `json:"last_name"`
+	Username    *string   `json:"username"`
+	Email       *string   `json:"email"`
+	Phone       *string   `json:"phone"`
+	AccountType *string   `json:"account_type"`
+	Groups      *[]string `json:"groups"`
+	Language    *string   `json:"language"`
+	Labels      *[]string `json:"labels"`
+	JobTitle    *string   `json:"job_title"`
+	DeleteOn    *string   `json:"delete_on"`
+	Password    *string   `json:"password"`
+}
+
+// UserFilter selects users of one organization; zero fields select all.
+type UserFilter struct {
+	// Query matches a part of the first or last name, username or email, case-insensitively.
+	Query       string
+	Group       string // group ID
+	AccountType string
+	Status      string
+	Page        int // from 1
+	PerPage     int
+}
+
+// Paging limits.
+const (
+	DefaultPerPage = 50
+	MaxPerPage     = 500
+)
+
+// UserPage is one page of users ordered by last name, first name.
+type UserPage struct {
+	Users   []*User `json:"users"`
+	Total   int     `json:"total"`
+	Page    int     `json:"page"`
+	PerPage int     `json:"per_page"`
+}
+
+// UserStore keeps users and the indexes that make usernames and emails unique.
+type UserStore interface {
+	// CreateUsers stores all the users or none of them, in one transaction.
+	// ECONFLICT names the field and value of the first username or email taken.
+	CreateUsers(ctx context.Context, users []*User) error
+	// User returns a user of the organization; ENOTFOUND if none.
+	User(ctx context.Context, orgID, id string) (*User, error)
+	// UserByLogin returns the user whose username or email has the Key login; ENOTFOUND if none.
+	UserByLogin(ctx context.Context, login string) (*User, error)
+	// UpdateUser replaces a user and its index entries; ECONFLICT as CreateUsers.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser removes a user, its index entries and its sessions.
+	DeleteUser(ctx context.Context, orgID, id string) error
+	// FindUsers returns one page of the users that match f, and their total count.
+	FindUsers(ctx context.Context, orgID string, f UserFilter) (*UserPage, error)
+}
+
+// normalizeUser cleans every field of u in place.
+func normalizeUser(u *User) {
+	u.FirstName = Clean(u.FirstName)
+	u.LastName = Clean(u.LastName)
+	u.Username = Clean(u.Username)
+	u.Email = Clean(u.Email)
+	u.Phone = Clean(u.Phone)
+	u.AccountType = Key(u.AccountType)
+	u.Language = Clean(u.Language)
+	u.JobTitle = Clean(u.JobTitle)
+	u.DeleteOn = Clean(u.DeleteOn)
+}
+
+// groupIDs resolves group references (IDs or names) of an organization.
+func (a *App) groupIDs(ctx context.Context, org *Organization, refs []string) ([]string, error) {
+	ids := make([]string, 0, len(refs))
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if Clean(ref) == "" {
+			continue
+		}
+		g, err := a.group(ctx, org, Clean(ref))
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, FieldError(EINVALID, "groups", "%s", ErrorMessage(err))
+		} else if err != nil {
+			return nil, err
+		}
+		if !seen[g.ID] {
+			seen[g.ID] = true
+			ids = append(ids, g.ID)
+		}
+	}
+	return ids, nil
+}
+
+// CreateUser creates one active user in organization ref. An empty account
+// type means the organization's first (student or learner); an empty language
+// the organization's. Groups may be named by ID or name.
+// Errors: ENOTFOUND (organization), EINVALID, ECONFLICT (username or email taken).
+func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	u := in.User
+	u.OrgID = org.ID
+	normalizeUser(&u)
+	if u.AccountType == "" {
+		u.AccountType = org.AccountTypes()[0]
+	}
+	if u.Language == "" {
+		u.Language = org.Language
+	}
+	u.Status = StatusActive
+	u.CreatedVia = ViaAdmin
+	v := validation{}
+	u.Labels = cleanLabels(v, "labels", u.Labels)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := u.Validate(org); err != nil {
+		return nil, err
+	}
+	if u.Groups, err = a.groupIDs(ctx, org, u.Groups); err != nil {
+		return nil, err
+	}
+	if in.Password != "" {
+		if err := org.PasswordPolicy.Check(in.Password); err != nil {
+			return nil, err
+		}
+		if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, in.Password); err != nil {
+			return nil, err
+		}
+	} else {
+		u.PasswordHash = ""
+	}
+	u.ID = a.newID()
+	u.CreatedAt = a.now()
+	u.UpdatedAt = u.CreatedAt
+	if err := a.Store.CreateUsers(ctx, []*User{&u}); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// User returns a user of organization ref. Errors: ENOTFOUND.
+func (a *App) User(ctx context.Context, ref, id string) (*User, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return a.Store.User(ctx, org.ID, id)
+}
+
+// Users returns one page of the users of organization ref matching f.
+// Errors: ENOTFOUND (organization or group), EINVALID (filter).
+func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	f.Query = Key(f.Query)
+	if utf8.RuneCountInString(f.Query) > MaxNameLength*2 {
+		return nil, FieldError(EINVALID, "q", "The search text is too long.")
+	}
+	if f.Group != "" {
+		g, err := a.group(ctx, org, f.Group)
+		if err != nil {
+			return nil, err
+		}
+		f.Group = g.ID
+	}
+	if f.AccountType != "" && !org.HasAccountType(f.AccountType) {
+		return nil, FieldError(EINVALID, "type", "Unknown account type %q; choose one of %s.", f.AccountType, strings.Join(org.AccountTypes(), ", "))
+	}
+	switch f.Status {
+	case "", StatusInvited, StatusPending, StatusActive, StatusDeactivated:
+	default:
+		return nil, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.PerPage < 1 {
+		f.PerPage = DefaultPerPage
+	}
+	if f.PerPage > MaxPerPage {
+		f.PerPage = MaxPerPage
+	}
+	return a.Store.FindUsers(ctx, org.ID, f)
+}
+
+// UpdateUser changes a user's fields. Errors: ENOTFOUND, EINVALID, ECONFLICT.
+func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*User, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	u, err := a.Store.User(ctx, org.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&u.FirstName, upd.FirstName)
+	set(&u.LastName, upd.LastName)
+	set(&u.Username, upd.Username)
+	set(&u.Email, upd.Email)
+	set(&u.Phone, upd.Phone)
+	set(&u.AccountType, upd.AccountType)
+	set(&u.Language, upd.Language)
+	set(&u.JobTitle, upd.JobTitle)
+	set(&u.DeleteOn, upd.DeleteOn)
+	normalizeUser(u)
+	v := validation{}
+	if upd.Labels != nil {
+		u.Labels = cleanLabels(v, "labels", *upd.Labels)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := u.Validate(org); err != nil {
+		return nil, err
+	}
+	if upd.Groups != nil {
+		if u.Groups, err = a.groupIDs(ctx, org, *upd.Groups); err != nil {
+			return nil, err
+		}
+	}
+	if upd.Password != nil {
+		if err := org.PasswordPolicy.Check(*upd.Password); err != nil {
+			return nil, err
+		}
+		if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, *upd.Password); err != nil {
+			return nil, err
+		}
+	}
+	u.UpdatedAt = a.now()
+	if err := a.Store.UpdateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetUserStatus deactivates or reactivates a user. Deactivating ends the
+// user's sessions at once. Errors: ENOTFOUND, EINVALID.
+func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User, error) {
+	if status != StatusActive && status != StatusDeactivated {
+		return nil, FieldError(EINVALID, "status", "A user can only be set to %q or %q.", StatusActive, StatusDeactivated)
+	}
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	u, err := a.Store.User(ctx, org.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	u.Status = status
+	u.UpdatedAt = a.now()
+	if err := a.Store.UpdateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	if status == StatusDeactivated {
+		if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// DeleteUser removes a user and everything stored about them. Errors: ENOTFOUND.
+func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return err
+	}
+	return a.Store.DeleteUser(ctx, org.ID, id)
+}

@@ -1,0 +1,616 @@
+// Command rollcall adds people to an organization: a desktop window on a
+// laptop, or `rollcall serve` on the school network, over one bbolt file.
+package main
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"rollcall/app"
+	"rollcall/app/httpapi"
+	"rollcall/store"
+)
+
+//go:embed all:frontend/dist
+var dist embed.FS
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the program with its surroundings as fields, so tests run it end
+// to end: m.Run(ctx, args) returns the exit status.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Listening, when set, is called with the address `serve` listens on.
+	Listening func(addr string)
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `Rollcall adds people to an organization: pupils, teachers, staff.
+
+Usage:
+  rollcall                      open the desktop window (desktop builds only)
+  rollcall serve [flags]        run the web server on this network
+  rollcall admin create         create an admin who signs in under serve
+  rollcall org create|set|list  manage organizations
+  rollcall group create         create a class or department
+  rollcall users list           list the users of an organization
+  rollcall backup OUT           write a consistent copy of the database
+  rollcall version              print the version
+
+Every command takes --help. The database is --db, else $ROLLCALL_DB, else
+rollcall.db in the user's configuration folder.
+`
+
+// Run runs the command line args and returns the exit status: 0 on success,
+// 1 on failure, 2 for a usage error.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	err := m.run(ctx, args)
+	var ue usageError
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		if ue.msg != "" {
+			fmt.Fprintf(m.Stderr, "rollcall: %s\n", ue.msg)
+		}
+		return 2
+	default:
+		fmt.Fprintf(m.Stderr, "rollcall: %s\n", app.ErrorMessage(err))
+		if app.ErrorCode(err) == app.EINTERNAL {
+			fmt.Fprintf(m.Stderr, "  (%v)\n", err)
+		}
+		return 1
+	}
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return m.runDesktop(ctx)
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 {
+		sub = rest[0]
+	}
+	switch {
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	case cmd == "version":
+		return m.runVersion(rest)
+	case cmd == "serve":
+		return m.runServe(ctx, rest)
+	case cmd == "backup":
+		return m.runBackup(ctx, rest)
+	case cmd == "admin" && sub == "create":
+		return m.runAdminCreate(ctx, rest[1:])
+	case cmd == "org" && sub == "create":
+		return m.runOrgCreate(ctx, rest[1:])
+	case cmd == "org" && sub == "set":
+		return m.runOrgSet(ctx, rest[1:])
+	case cmd == "org" && sub == "list":
+		return m.runOrgList(ctx, rest[1:])
+	case cmd == "group" && sub == "create":
+		return m.runGroupCreate(ctx, rest[1:])
+	case cmd == "users" && sub == "list":
+		return m.runUsersList(ctx, rest[1:])
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users":
+		fmt.Fprint(m.Stderr, usage)
+		return usagef("%q needs a subcommand", cmd)
+	default:
+		fmt.Fprint(m.Stderr, usage)
+		return usagef("unknown command %q", cmd)
+	}
+}
+
+// flags returns a FlagSet whose --help prints the command's synopsis.
+func (m *Main) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: rollcall %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning flag mistakes into usage errors, and checks the
+// number of positional arguments.
+func parse(fs *flag.FlagSet, args []string, positional int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{} // flag has printed the problem and the usage
+	}
+	if fs.NArg() != positional {
+		fs.Usage()
+		return usagef("%s takes %d argument(s), got %d", fs.Name(), positional, fs.NArg())
+	}
+	return nil
+}
+
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "database file (default $ROLLCALL_DB, else rollcall/rollcall.db in the user config folder)")
+}
+
+// dbPath resolves the database path: the flag, $ROLLCALL_DB, or the user
+// configuration folder (created 0700).
+func (m *Main) dbPath(flagValue string) (string, error) {
+	p := flagValue
+	if p == "" {
+		p = m.Getenv("ROLLCALL_DB")
+	}
+	if p == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("find the configuration folder (set --db or ROLLCALL_DB): %w", err)
+		}
+		p = filepath.Join(dir, "rollcall", "rollcall.db")
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", fmt.Errorf("create the folder for %s: %w", p, err)
+	}
+	return p, nil
+}
+
+func (m *Main) openDB(flagValue string) (*store.DB, error) {
+	p, err := m.dbPath(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(p)
+}
+
+// withApp opens the database, runs fn with the app over it, and closes it.
+func (m *Main) withApp(dbFlagValue string, fn func(a *app.App) error) error {
+	db, err := m.openDB(dbFlagValue)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(app.New(db))
+}
+
+func (m *Main) logger() *slog.Logger { return slog.New(slog.NewTextHandler(m.Stderr, nil)) }
+
+// assets is the built frontend.
+func assets() fs.FS {
+	sub, err := fs.Sub(dist, "frontend/dist")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+func (m *Main) runVersion(args []string) error {
+	fs := m.flags("version", "version")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		v += " " + info.GoVersion
+	}
+	fmt.Fprintf(m.Stdout, "rollcall %s\n", v)
+	return nil
+}
+
+// serveInfo is written beside the database while `serve` runs (mode 0600),
+// so that `rollcall backup` can ask the running server for a copy. Whoever
+// can read it can read the database file itself: it grants nothing more.
+type serveInfo struct {
+	Addr  string `json:"addr"`
+	Token string `json:"token"`
+	PID   int    `json:"pid"`
+}
+
+func serveInfoPath(db string) string { return db + ".serve" }
+
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	fs := m.flags("serve", "serve [--addr 127.0.0.1:8080] [--db PATH] [--allow-host NAME,...]")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; loopback by default, 0.0.0.0:8080 exposes it to the network")
+	dbp := dbFlag(fs)
+	allow := fs.String("allow-host", "", "comma-separated host names the server is reached by, besides localhost and the organizations' public addresses")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	db, err := m.openDB(*dbp)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := app.New(db)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	defer ln.Close()
+	token, err := a.NewToken()
+	if err != nil {
+		return err
+	}
+	hosts := listenHosts(ln.Addr())
+	for _, h := range strings.Split(*allow, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	log := m.logger()
+	srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Assets: assets(), AllowedHosts: hosts,
+		BackupToken: token, Backup: db.WriteBackup, Log: log})
+	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
+	if _, err := store.WriteFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
+		n, err := w.Write(info)
+		return int64(n), err
+	}); err != nil {
+		return err
+	}
+	defer os.Remove(serveInfoPath(db.Path))
+
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	url := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(m.Stdout, "Rollcall is running at %s (database %s). Press Ctrl+C to stop.\n", url, db.Path)
+	if needed, _ := a.SetupNeeded(ctx); needed {
+		fmt.Fprintf(m.Stdout, "No admin yet: open %s on this computer to create one, or run `rollcall admin create`.\n", url)
+	}
+	if m.Listening != nil {
+		m.Listening(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdown)
+}
+
+// listenHosts returns the IPs the listener is reached by: its own, or every
+// interface address when it listens on all of them.
+func listenHosts(addr net.Addr) []string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	if !tcp.IP.IsUnspecified() {
+		return []string{tcp.IP.String()}
+	}
+	var out []string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			out = append(out, n.IP.String())
+		}
+	}
+	return out
+}
+
+// displayAddr is the address to open in a browser: localhost for loopback
+// or all-interfaces listeners.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && (tcp.IP.IsLoopback() || tcp.IP.IsUnspecified()) {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return addr.String()
+}
+
+func (m *Main) runBackup(ctx context.Context, args []string) error {
+	fs := m.flags("backup", "backup [--db PATH] OUT")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	out := fs.Arg(0)
+	path, err := m.dbPath(*dbp)
+	if err != nil {
+		return err
+	}
+	var n int64
+	db, err := store.Open(path)
+	switch {
+	case err == nil:
+		n, err = db.Backup(out)
+		db.Close()
+	case errors.Is(err, store.ErrAlreadyOpen):
+		n, err = backupFromServer(ctx, path, out)
+	}
+	if err != nil {
+		return err
+	}
+	if err := store.Verify(out); err != nil {
+		return fmt.Errorf("the backup %s does not pass its check: %w", out, err)
+	}
+	fmt.Fprintf(m.Stdout, "Backup written to %s (%d bytes), checked.\n", out, n)
+	return nil
+}
+
+// backupFromServer asks the `serve` that holds the file for a copy.
+func backupFromServer(ctx context.Context, dbPath, out string) (int64, error) {
+	raw, err := os.ReadFile(serveInfoPath(dbPath))
+	if err != nil {
+		return 0, fmt.Errorf("%s is open in another Rollcall that is not `serve` (a desktop window?): close it, or use Settings → Download backup in its window", dbPath)
+	}
+	var info serveInfo
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("read %s: %w", serveInfoPath(dbPath), err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+info.Addr+"/api/backup", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Host = "localhost"
+	req.Header.Set("Authorization", "Bearer "+info.Token)
+	if tcp, err := net.ResolveTCPAddr("tcp", info.Addr); err == nil && tcp.IP.IsUnspecified() {
+		req.URL.Host = fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("ask the running `rollcall serve` (pid %d) for a backup: %w", info.PID, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("the running `rollcall serve` refused the backup: %s", resp.Status)
+	}
+	return store.WriteFileAtomic(out, func(w io.Writer) (int64, error) { return io.Copy(w, resp.Body) })
+}
+
+func (m *Main) runAdminCreate(ctx context.Context, args []string) error {
+	fs := m.flags("admin create", "admin create --username NAME [--db PATH]   (password on standard input)")
+	username := fs.String("username", "", "the admin's username (required)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *username == "" {
+		fs.Usage()
+		return usagef("--username is required")
+	}
+	password, err := m.readPassword(*username)
+	if err != nil {
+		return err
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		adm, err := a.CreateAdmin(ctx, *username, password, false)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Admin %s created. Sign in with `rollcall serve` running.\n", adm.Username)
+		return nil
+	})
+}
+
+// readPassword reads a password: hidden and twice at a terminal, else the
+// first line of standard input.
+func (m *Main) readPassword(username string) (string, error) {
+	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(m.Stderr, "Password for %s (%s): ", username, app.AdminPasswordPolicy)
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(m.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(m.Stderr, "Again: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(m.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(p1) != string(p2) {
+			return "", errors.New("the two passwords differ")
+		}
+		return string(p1), nil
+	}
+	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("give the password on standard input, e.g. `echo \"$PW\" | rollcall admin create --username NAME`")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (m *Main) runOrgCreate(ctx context.Context, args []string) error {
+	fs := m.flags("org create", `org create --name "Maple Primary" [--kind school|enterprise] [--slug maple] [--db PATH]`)
+	name := fs.String("name", "", "the organization's name (required)")
+	kind := fs.String("kind", app.KindSchool, "school (students, teachers, admins) or enterprise (learners, creators, admins)")
+	slug := fs.String("slug", "", "short name for the command line and addresses (default: from the name)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *name == "" {
+		fs.Usage()
+		return usagef("--name is required")
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		o, err := a.CreateOrganization(ctx, &app.Organization{Name: *name, Kind: *kind, Slug: *slug})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Organization %s created (slug %s, %s).\n", o.Name, o.Slug, o.Kind)
+		return nil
+	})
+}
+
+func (m *Main) runOrgSet(ctx context.Context, args []string) error {
+	fs := m.flags("org set", "org set --org SLUG [--name NAME] [--public-url URL] [--login-domain DOMAIN] [--language CODE] [--db PATH]")
+	org := fs.String("org", "", "the organization's slug (required)")
+	var upd app.OrganizationUpdate
+	fields := map[string]**string{"name": &upd.Name, "public-url": &upd.PublicURL, "login-domain": &upd.LoginDomain, "language": &upd.Language}
+	help := map[string]string{
+		"name":         "new name",
+		"public-url":   "base address of links and QR codes, e.g. https://rollcall.maple.example (empty to clear)",
+		"login-domain": "domain for generated login emails, e.g. pupils.maple.example (empty to clear)",
+		"language":     "default language code, e.g. en, fi, sv, de",
+	}
+	for name := range fields {
+		fs.String(name, "", help[name])
+	}
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" {
+		fs.Usage()
+		return usagef("--org is required")
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if dst, ok := fields[f.Name]; ok {
+			v := f.Value.String()
+			*dst = &v
+		}
+	})
+	return m.withApp(*dbp, func(a *app.App) error {
+		o, err := a.UpdateOrganization(ctx, *org, upd)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Organization %s updated.\n", o.Name)
+		return nil
+	})
+}
+
+func (m *Main) runOrgList(ctx context.Context, args []string) error {
+	fs := m.flags("org list", "org list [--db PATH]")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		orgs, err := a.Organizations(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SLUG\tNAME\tKIND\tLANGUAGE\tPUBLIC URL")
+		for _, o := range orgs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Slug, o.Name, o.Kind, o.Language, o.PublicURL)
+		}
+		return tw.Flush()
+	})
+}
+
+func (m *Main) runGroupCreate(ctx context.Context, args []string) error {
+	fs := m.flags("group create", "group create --org SLUG --name 3B [--kind class|department] [--type ACCOUNT_TYPE] [--db PATH]")
+	org := fs.String("org", "", "the organization's slug (required)")
+	name := fs.String("name", "", "the group's name (required)")
+	kind := fs.String("kind", app.GroupClass, "class or department")
+	typ := fs.String("type", "", "default account type of people who join (default: student/learner; teacher for departments)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" || *name == "" {
+		fs.Usage()
+		return usagef("--org and --name are required")
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		g, err := a.CreateGroup(ctx, *org, &app.Group{Name: *name, Kind: *kind, DefaultAccountType: *typ})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Group %s created (%s, new members are %ss).\n", g.Name, g.Kind, g.DefaultAccountType)
+		return nil
+	})
+}
+
+func (m *Main) runUsersList(ctx context.Context, args []string) error {
+	fs := m.flags("users list", "users list --org SLUG [--group NAME] [--json] [--db PATH]")
+	org := fs.String("org", "", "the organization's slug (required)")
+	group := fs.String("group", "", "only the members of this group")
+	asJSON := fs.Bool("json", false, "print JSON, one array of users")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" {
+		fs.Usage()
+		return usagef("--org is required")
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		groups, err := a.Groups(ctx, *org)
+		if err != nil {
+			return err
+		}
+		groupName := map[string]string{}
+		for _, g := range groups {
+			groupName[g.ID] = g.Name
+		}
+		var users []*app.User
+		for page := 1; ; page++ {
+			p, err := a.Users(ctx, *org, app.UserFilter{Group: *group, Page: page, PerPage: app.MaxPerPage})
+			if err != nil {
+				return err
+			}
+			users = append(users, p.Users...)
+			if len(users) >= p.Total || len(p.Users) == 0 {
+				break
+			}
+		}
+		if *asJSON {
+			if users == nil {
+				users = []*app.User{}
+			}
+			enc := json.NewEncoder(m.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(users)
+		}
+		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LAST NAME\tFIRST NAME\tUSERNAME\tEMAIL\tTYPE\tSTATUS\tGROUPS")
+		for _, u := range users {
+			names := make([]string, len(u.Groups))
+			for i, id := range u.Groups {
+				names[i] = groupName[id]
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.LastName, u.FirstName, u.Username, u.Email, u.AccountType, u.Status, strings.Join(names, ", "))
+		}
+		fmt.Fprintf(tw, "(%d users)\n", len(users))
+		return tw.Flush()
+	})
+}

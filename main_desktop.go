@@ -1,0 +1,26 @@
+//go:build desktop
+
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"rollcall/app"
+	"rollcall/app/desktop"
+	"rollcall/app/httpapi"
+)
+
+// runDesktop opens the window. The database is opened in the window's
+// start-up, so that a run without a display (binding generation) touches nothing.
+func (m *Main) runDesktop(ctx context.Context) error {
+	log := m.logger()
+	return desktop.Run(assets(), func() (http.Handler, func() error, error) {
+		db, err := m.openDB("")
+		if err != nil {
+			return nil, nil, err
+		}
+		srv := httpapi.New(httpapi.Config{App: app.New(db), Mode: httpapi.Desktop, Backup: db.WriteBackup, Log: log})
+		return srv.API(), db.Close, nil
+	}, log)
+}

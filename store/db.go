@@ -1,0 +1,233 @@
+// Package store keeps Rollcall's data in one bbolt file and implements
+// app.Store. Every exported method runs in its own transaction; bulk writes
+// happen in one db.Update so they are wholly present or wholly absent.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"rollcall/app"
+)
+
+// Bucket names. Index buckets map a normalized key to an entity ID.
+var (
+	metaBucket       = []byte("meta")
+	orgsBucket       = []byte("organizations")
+	orgSlugsBucket   = []byte("organization_slugs")
+	groupsBucket     = []byte("groups")      // orgID/groupID → group
+	groupNamesBucket = []byte("group_names") // orgID/key(name) → groupID
+	usersBucket      = []byte("users")       // userID → user
+	loginsBucket     = []byte("user_logins") // u:key(username) | e:key(email) → userID
+	userIndexBucket  = []byte("user_index")  // orgID \0 sort key \0 userID → filter fields
+	adminsBucket     = []byte("admins")
+	adminNamesBucket = []byte("admin_names")
+	sessionsBucket   = []byte("sessions")
+
+	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
+		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket}
+
+	schemaKey = []byte("schema_version")
+)
+
+// migrations[i] brings a file from schema version i+1 to i+2. A new file is
+// created at the latest version; an older one is migrated on open, in one
+// transaction.
+var migrations = []func(tx *bolt.Tx) error{}
+
+// SchemaVersion is the version of the layout this code writes.
+func SchemaVersion() uint64 { return uint64(len(migrations) + 1) }
+
+// ErrAlreadyOpen is returned by Open when another process holds the file.
+var ErrAlreadyOpen = errors.New("already open")
+
+// OpenTimeout is how long Open waits for another process to let go of the file.
+const OpenTimeout = 2 * time.Second
+
+// DB is an open Rollcall database.
+type DB struct {
+	bolt *bolt.DB
+	Path string
+}
+
+// Open opens or creates the database at path (mode 0600), creates its
+// buckets and migrates it. A file held by another Rollcall fails after
+// OpenTimeout with an error that says so.
+func Open(path string) (*DB, error) {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s is %w by another Rollcall (a desktop window or `rollcall serve`); close it first, or choose another file with --db", path, ErrAlreadyOpen)
+	} else if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db := &DB{bolt: b, Path: path}
+	if err := b.Update(db.init); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("prepare database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func (db *DB) init(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(metaBucket)
+	v := meta.Get(schemaKey)
+	if v == nil { // a new file
+		return putUint(meta, schemaKey, SchemaVersion())
+	}
+	version := binary.BigEndian.Uint64(v)
+	if version > SchemaVersion() {
+		return fmt.Errorf("the file was written by a newer Rollcall (schema %d; this one knows %d)", version, SchemaVersion())
+	}
+	for ; version < SchemaVersion(); version++ {
+		if err := migrations[version-1](tx); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", version, version+1, err)
+		}
+	}
+	return putUint(meta, schemaKey, version)
+}
+
+func putUint(b *bolt.Bucket, key []byte, n uint64) error {
+	v := make([]byte, 8)
+	binary.BigEndian.PutUint64(v, n)
+	return b.Put(key, v)
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Check runs bbolt's consistency check and returns the first problem found.
+func (db *DB) Check() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drain, so the checker goroutine ends
+			if first == nil {
+				first = err
+			}
+		}
+		return first
+	})
+}
+
+// WriteBackup writes a consistent copy of the whole file to w while the
+// database stays in use (a read transaction).
+func (db *DB) WriteBackup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Backup writes a consistent copy of the database to the file out: into a
+// temporary file beside it, synced, then renamed, so out is never half written.
+func (db *DB) Backup(out string) (int64, error) {
+	return WriteFileAtomic(out, db.WriteBackup)
+}
+
+// WriteFileAtomic creates path through a temporary file in the same directory
+// that write fills; the file is synced and renamed into place only when write
+// succeeds.
+func WriteFileAtomic(path string, write func(io.Writer) (int64, error)) (int64, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	n, err := write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// get decodes the JSON value at key into v; ENOTFOUND (with msg) when absent.
+func get(b *bolt.Bucket, key []byte, v any, msg string) error {
+	data := b.Get(key)
+	if data == nil {
+		return app.Errorf(app.ENOTFOUND, "%s", msg)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode record %q: %w", key, err)
+	}
+	return nil
+}
+
+// put encodes v as JSON at key.
+func put(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// claim points the index key at id, failing with conflict when another ID holds it.
+func claim(b *bolt.Bucket, key []byte, id string, conflict func() error) error {
+	if old := b.Get(key); old != nil && string(old) != id {
+		return conflict()
+	}
+	return b.Put(key, []byte(id))
+}
+
+// release removes the index key if it points at id.
+func release(b *bolt.Bucket, key []byte, id string) error {
+	if old := b.Get(key); old != nil && string(old) == id {
+		return b.Delete(key)
+	}
+	return nil
+}
+
+func join(parts ...string) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	out := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, '/')
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Verify opens the file at path read-only and runs the consistency check:
+// a backup that passes opens as a database.
+func Verify(path string) error {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: OpenTimeout})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return (&DB{bolt: b, Path: path}).Check()
+}

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rollcall/app"
+)
+
+// userRecord is a user as stored: the domain type hides its password hash
+// from JSON so that no answer can carry it, the file keeps it.
+type userRecord struct {
+	*app.User
+	PasswordHash string `json:"password_hash,omitempty"`
+}
+
+const userNotFound = "There is no such user in this organization."
+
+// The user index keeps, per organization and in display order, the few
+// fields that filters and search read, so a search over 50,000 users scans
+// one compact range instead of decoding every record.
+//
+//	key:   orgID \0 lower(last) \x01 lower(first) \0 userID
+//	value: status \x1f account type \x1f groupID,groupID \x1f search text
+type indexEntry struct{ key, value []byte }
+
+const fieldSep = '\x1f'
+
+func indexKey(u *app.User) []byte {
+	return []byte(u.OrgID + "\x00" + app.Key(u.LastName) + "\x01" + app.Key(u.FirstName) + "\x00" + u.ID)
+}
+
+func indexValue(u *app.User) []byte {
+	search := app.Key(strings.Join([]string{u.FirstName, u.LastName, u.Username, u.Email}, " "))
+	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") + string(fieldSep) + search)
+}
+
+func (e indexEntry) field(i int) []byte {
+	v := e.value
+	for ; i > 0; i-- {
+		j := bytes.IndexByte(v, fieldSep)
+		if j < 0 {
+			return nil
+		}
+		v = v[j+1:]
+	}
+	if j := bytes.IndexByte(v, fieldSep); j >= 0 {
+		return v[:j]
+	}
+	return v
+}
+
+func (e indexEntry) userID() string {
+	return string(e.key[bytes.LastIndexByte(e.key, 0)+1:])
+}
+
+func (e indexEntry) groups() []string {
+	g := e.field(2)
+	if len(g) == 0 {
+		return nil
+	}
+	return strings.Split(string(g), ",")
+}
+
+func (e indexEntry) hasGroup(id string) bool {
+	for g := e.field(2); len(g) > 0; {
+		i := bytes.IndexByte(g, ',')
+		if i < 0 {
+			return string(g) == id
+		}
+		if string(g[:i]) == id {
+			return true
+		}
+		g = g[i+1:]
+	}
+	return false
+}
+
+// eachIndexEntry calls fn for every user of the organization, in display order.
+func eachIndexEntry(tx *bolt.Tx, orgID string, fn func(k []byte, e indexEntry) error) error {
+	prefix := []byte(orgID + "\x00")
+	c := tx.Bucket(userIndexBucket).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if err := fn(k, indexEntry{k, v}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func usernameKey(u *app.User) []byte { return []byte("u:" + app.Key(u.Username)) }
+func emailKey(u *app.User) []byte    { return []byte("e:" + app.Key(u.Email)) }
+
+// putUser writes u with its index entries, replacing old's (nil for a new user).
+func putUser(tx *bolt.Tx, old, u *app.User) error {
+	logins, index := tx.Bucket(loginsBucket), tx.Bucket(userIndexBucket)
+	if old != nil {
+		if err := index.Delete(indexKey(old)); err != nil {
+			return err
+		}
+		if old.Username != "" {
+			if err := release(logins, usernameKey(old), old.ID); err != nil {
+				return err
+			}
+		}
+		if old.Email != "" {
+			if err := release(logins, emailKey(old), old.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if u.Username != "" {
+		err := claim(logins, usernameKey(u), u.ID, func() error {
+			return app.FieldError(app.ECONFLICT, "username", "The username %q is already taken; choose another.", u.Username)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if u.Email != "" {
+		err := claim(logins, emailKey(u), u.ID, func() error {
+			return app.FieldError(app.ECONFLICT, "email", "The email address %q already belongs to an account.", u.Email)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := index.Put(indexKey(u), indexValue(u)); err != nil {
+		return err
+	}
+	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash})
+}
+
+func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
+	u := &app.User{}
+	rec := userRecord{User: u}
+	if err := get(tx.Bucket(usersBucket), []byte(id), &rec, userNotFound); err != nil {
+		return nil, err
+	}
+	if orgID != "" && u.OrgID != orgID {
+		return nil, app.Errorf(app.ENOTFOUND, userNotFound)
+	}
+	u.PasswordHash = rec.PasswordHash
+	return u, nil
+}
+
+// CreateUsers implements app.UserStore: all users in one transaction.
+func (db *DB) CreateUsers(ctx context.Context, users []*app.User) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		orgs := tx.Bucket(orgsBucket)
+		for _, u := range users {
+			if orgs.Get([]byte(u.OrgID)) == nil {
+				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+			}
+			if err := putUser(tx, nil, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// User implements app.UserStore.
+func (db *DB) User(ctx context.Context, orgID, id string) (*app.User, error) {
+	var u *app.User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		u, err = getUser(tx, orgID, id)
+		return err
+	})
+	return u, err
+}
+
+// UserByLogin implements app.UserStore.
+func (db *DB) UserByLogin(ctx context.Context, login string) (*app.User, error) {
+	var u *app.User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		logins := tx.Bucket(loginsBucket)
+		id := logins.Get([]byte("u:" + login))
+		if id == nil {
+			id = logins.Get([]byte("e:" + login))
+		}
+		if id == nil {
+			return app.Errorf(app.ENOTFOUND, userNotFound)
+		}
+		u, err = getUser(tx, "", string(id))
+		return err
+	})
+	return u, err
+}
+
+// UpdateUser implements app.UserStore.
+func (db *DB) UpdateUser(ctx context.Context, u *app.User) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		old, err := getUser(tx, u.OrgID, u.ID)
+		if err != nil {
+			return err
+		}
+		return putUser(tx, old, u)
+	})
+}
+
+// DeleteUser implements app.UserStore.
+func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
+			return err
+		}
+		logins := tx.Bucket(loginsBucket)
+		if err := release(logins, usernameKey(u), id); err != nil {
+			return err
+		}
+		if err := release(logins, emailKey(u), id); err != nil {
+			return err
+		}
+		if err := deleteSessionsOf(tx, id); err != nil {
+			return err
+		}
+		return tx.Bucket(usersBucket).Delete([]byte(id))
+	})
+}
+
+// FindUsers implements app.UserStore: one pass over the organization's
+// index range counts every match and keeps the IDs of the requested page;
+// only those records are decoded.
+func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*app.UserPage, error) {
+	words := strings.Fields(f.Query)
+	query := make([][]byte, len(words))
+	for i, w := range words {
+		query[i] = []byte(w)
+	}
+	status, typ := []byte(f.Status), []byte(f.AccountType)
+	first := (f.Page - 1) * f.PerPage
+	page := &app.UserPage{Users: []*app.User{}, Page: f.Page, PerPage: f.PerPage}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var ids []string
+		err := eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
+			if len(status) > 0 && !bytes.Equal(e.field(0), status) ||
+				len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
+				f.Group != "" && !e.hasGroup(f.Group) {
+				return nil
+			}
+			if len(query) > 0 {
+				text := e.field(3)
+				for _, w := range query {
+					if !bytes.Contains(text, w) {
+						return nil
+					}
+				}
+			}
+			if page.Total >= first && len(ids) < f.PerPage {
+				ids = append(ids, e.userID())
+			}
+			page.Total++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			u, err := getUser(tx, orgID, id)
+			if err != nil {
+				return err
+			}
+			page.Users = append(page.Users, u)
+		}
+		return nil
+	})
+	return page, err
+}
