@@ -1,0 +1,53 @@
+# Rollcall. `make test` runs every test; see README.md.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -w -s -X main.version=$(VERSION)
+E2E_BIN := build/bin/rollcall-e2e
+
+.PHONY: all dist test test-go test-frontend test-e2e desktop windows bench smoke clean
+
+all: dist desktop
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+## dist: rebuild frontend/dist (committed, so `go run . serve` needs no Node)
+dist: frontend/node_modules/.installed
+	cd frontend && npm run build
+
+## test: Go tests (with -race), frontend type check and unit tests, browser end-to-end tests
+test: test-go test-frontend test-e2e
+
+test-go:
+	$(GO) vet ./...
+	$(GO) vet -tags desktop,webkit2_41 ./app/desktop
+	$(GO) test -race -count=1 ./...
+
+test-frontend: frontend/node_modules/.installed
+	cd frontend && npm run check && npm run test:unit
+
+# The browser tests run real Chromium (/usr/bin/chromium) against `serve`
+# built from this tree, on a temporary database.
+test-e2e: frontend/node_modules/.installed
+	$(GO) build -o $(E2E_BIN) .
+	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) npm run test:e2e
+
+## desktop: the Linux desktop binary (needs libgtk-3-dev libwebkit2gtk-4.1-dev)
+desktop:
+	$(GO) build -tags desktop,webkit2_41,production -ldflags "$(LDFLAGS)" -o build/bin/rollcall .
+
+## windows: the Windows desktop .exe, cross-compiled (WebView2, no cgo)
+windows:
+	GOOS=windows GOARCH=amd64 $(GO) build -tags desktop,production -ldflags "$(LDFLAGS) -H windowsgui" -o build/bin/rollcall.exe .
+
+## smoke: start the desktop binary under Xvfb, check it lives and renders
+smoke: desktop
+	.ci/desktop-smoke build/bin/rollcall
+
+## bench: benchmarks with their targets, printed as numbers and ratios
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./...
+
+clean:
+	rm -rf build/bin
