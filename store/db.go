@@ -50,8 +50,9 @@ func SchemaVersion() uint64 { return uint64(len(migrations) + 1) }
 // ErrAlreadyOpen is returned by Open when another process holds the file.
 var ErrAlreadyOpen = errors.New("already open")
 
-// OpenTimeout is how long Open waits for another process to let go of the file.
-const OpenTimeout = 2 * time.Second
+// OpenTimeout is how long Open waits for another process to let go of the
+// file: short enough that a second Rollcall says so within 2 s.
+const OpenTimeout = 1500 * time.Millisecond
 
 // DB is an open Rollcall database.
 type DB struct {

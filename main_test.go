@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rollcall/store"
+)
+
+// run runs the command line in-process and returns exit status and output.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	code := m.Run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+func TestCLI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	steps := []struct {
+		args   []string
+		stdin  string
+		code   int
+		output string // expected in stdout (code 0) or stderr
+	}{
+		{[]string{"org", "create", "--name", "Maple Primary", "--slug", "maple", "--db", db}, "", 0, "Organization Maple Primary created (slug maple, school)"},
+		{[]string{"org", "create", "--name", "Maple Again", "--slug", "maple", "--db", db}, "", 1, "taken"},
+		{[]string{"org", "create", "--name", "", "--db", db}, "", 2, "--name is required"},
+		{[]string{"org", "create", "--name", "Bad\x07Name", "--db", db}, "", 1, "control character"},
+		{[]string{"org", "create", "--name", "Oak Corp", "--kind", "enterprise", "--db", db}, "", 0, "slug oak-corp, enterprise"},
+		{[]string{"org", "set", "--org", "maple", "--public-url", "https://rollcall.maple.example", "--login-domain", "pupils.maple.example", "--language", "fi", "--db", db}, "", 0, "updated"},
+		{[]string{"org", "set", "--org", "maple", "--public-url", "ftp://x", "--db", db}, "", 1, "http://"},
+		{[]string{"org", "list", "--db", db}, "", 0, "maple     Maple Primary  school      fi        https://rollcall.maple.example"},
+		{[]string{"group", "create", "--org", "maple", "--name", "3B", "--db", db}, "", 0, "Group 3B created (class, new members are students)"},
+		{[]string{"group", "create", "--org", "maple", "--name", "Science", "--kind", "department", "--db", db}, "", 0, "new members are teachers"},
+		{[]string{"group", "create", "--org", "nowhere", "--name", "3B", "--db", db}, "", 1, `There is no organization "nowhere"`},
+		{[]string{"users", "list", "--org", "maple", "--db", db}, "", 0, "(0 users)"},
+		{[]string{"users", "list", "--db", db}, "", 2, "--org is required"},
+		{[]string{"admin", "create", "--username", "root", "--db", db}, "long enough 123\n", 0, "Admin root created"},
+		{[]string{"admin", "create", "--username", "weak", "--db", db}, "short\n", 1, "too short"},
+		{[]string{"admin", "create", "--username", "none", "--db", db}, "", 1, "standard input"},
+		{[]string{"version"}, "", 0, "rollcall dev"},
+		{[]string{"frobnicate"}, "", 2, `unknown command "frobnicate"`},
+		{[]string{"org"}, "", 2, "needs a subcommand"},
+		{[]string{"serve", "--bogus"}, "", 2, "flag provided but not defined: -bogus"},
+		{[]string{"serve", "--help"}, "", 0, "Usage: rollcall serve"},
+		{[]string{"backup", "--db", db}, "", 2, "takes 1 argument"},
+		{[]string{}, "", 2, "this build has no desktop window"},
+	}
+	for _, s := range steps {
+		code, out, errOut := run(t, s.stdin, s.args...)
+		where := out
+		if s.code != 0 || strings.Contains(s.output, "Usage") {
+			where = errOut
+		}
+		if code != s.code || !strings.Contains(where, s.output) {
+			t.Errorf("rollcall %q: exit %d, want %d; stdout %q stderr %q; want %q", s.args, code, s.code, out, errOut, s.output)
+		}
+	}
+
+	// users list --json calls the same service as the API and prints JSON.
+	d, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	code, out, _ := run(t, "", "users", "list", "--org", "maple", "--json", "--db", db)
+	var users []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &users) != nil || len(users) != 0 {
+		t.Fatalf("users list --json: exit %d, %q", code, out)
+	}
+}
+
+func TestDBPathDefault(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("HOME", dir)
+	m := &Main{Getenv: func(string) string { return "" }}
+	p, err := m.dbPath("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "rollcall", "rollcall.db"); p != want {
+		t.Fatalf("default path = %q, want %q", p, want)
+	}
+	fi, err := os.Stat(filepath.Dir(p))
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("folder mode = %v, %v; want 0700", fi.Mode().Perm(), err)
+	}
+	m.Getenv = func(k string) string {
+		if k == "ROLLCALL_DB" {
+			return filepath.Join(dir, "env.db")
+		}
+		return ""
+	}
+	if p, _ := m.dbPath(""); p != filepath.Join(dir, "env.db") {
+		t.Fatalf("ROLLCALL_DB ignored: %q", p)
+	}
+	if p, _ := m.dbPath("/tmp/flag.db"); p != "/tmp/flag.db" {
+		t.Fatalf("--db ignored: %q", p)
+	}
+}
+
+// startServe runs `serve` in-process on a free port and returns its address.
+func startServe(t *testing.T, db string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan int, 1)
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" },
+		Listening: func(addr string) { addrc <- addr }}
+	go func() { done <- m.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}) }()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+	})
+	select {
+	case addr := <-addrc:
+		return addr
+	case code := <-done:
+		t.Fatalf("serve exited %d before listening", code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
+func TestServe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	addr := startServe(t, db)
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok" {
+		t.Fatalf("healthz = %d %q", resp.StatusCode, body)
+	}
+	// The frontend is served, with a strict CSP.
+	resp, err = http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("<title>Rollcall</title>")) || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "object-src 'none'") {
+		t.Fatalf("index = %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+
+	// backup works while serve holds the file: through the running server.
+	out := filepath.Join(t.TempDir(), "backup.db")
+	code, stdout, stderr := run(t, "", "backup", "--db", db, out)
+	if code != 0 || !strings.Contains(stdout, "checked") {
+		t.Fatalf("backup while serving: exit %d %q %q", code, stdout, stderr)
+	}
+	if err := store.Verify(out); err != nil {
+		t.Fatal(err)
+	}
+	// A backup token that is wrong is refused.
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/backup", nil)
+	req.Header.Set("Authorization", "Bearer wrong")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong backup token: %d", resp.StatusCode)
+	}
+}
+
+var binary string // built once by TestMain for the tests that need processes
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rollcall-test-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "rollcall")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// Starting serve twice on one file: the second exits non-zero within 2 s
+// and says the database is already open.
+func TestServeSecondInstance(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	first := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	stdout, err := first.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		first.Process.Signal(os.Interrupt)
+		first.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.Contains(line, "Rollcall is running at") {
+		t.Fatalf("first serve: %q, %v", line, err)
+	}
+
+	start := time.Now()
+	second := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	var stderr bytes.Buffer
+	second.Stderr = &stderr
+	err = second.Run()
+	elapsed := time.Since(start)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("second serve: %v, want exit status 1", err)
+	}
+	if !strings.Contains(stderr.String(), "already open by another Rollcall") {
+		t.Fatalf("second serve said %q", stderr.String())
+	}
+	if elapsed >= 2*time.Second {
+		t.Fatalf("second serve took %v, want < 2 s", elapsed)
+	}
+	t.Logf("second instance refused after %v", elapsed.Round(time.Millisecond))
+
+	// The first one stops cleanly on SIGINT and removes its note for backup.
+	first.Process.Signal(os.Interrupt)
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first serve on SIGINT: %v", err)
+	}
+	if _, err := os.Stat(db + ".serve"); !os.IsNotExist(err) {
+		t.Fatalf("%s.serve left behind: %v", db, err)
+	}
+}
