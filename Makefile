@@ -29,9 +29,14 @@ test-frontend: frontend/node_modules/.installed
 
 # The browser tests run real Chromium (/usr/bin/chromium) against `serve`
 # built from this tree, on a temporary database.
-test-e2e: frontend/node_modules/.installed
+test-e2e: /usr/bin/chromium frontend/node_modules/.installed
 	$(GO) build -o $(E2E_BIN) .
 	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) npm run test:e2e
+
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "The browser tests need Chromium at /usr/bin/chromium: apt-get install --no-install-recommends chromium"; exit 1; fi
 
 ## desktop: the Linux desktop binary (needs libgtk-3-dev libwebkit2gtk-4.1-dev)
 desktop:

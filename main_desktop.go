@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"net/http"
 
 	"rollcall/app"
@@ -11,11 +12,14 @@ import (
 	"rollcall/app/httpapi"
 )
 
+//go:embed build/appicon.png
+var appIcon []byte
+
 // runDesktop opens the window. The database is opened in the window's
 // start-up, so that a run without a display (binding generation) touches nothing.
 func (m *Main) runDesktop(ctx context.Context) error {
 	log := m.logger()
-	return desktop.Run(assets(), func() (http.Handler, func() error, error) {
+	return desktop.Run(assets(), appIcon, func() (http.Handler, func() error, error) {
 		db, err := m.openDB("")
 		if err != nil {
 			return nil, nil, err

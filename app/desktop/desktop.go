@@ -19,6 +19,7 @@ import (
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 )
 
@@ -27,8 +28,9 @@ import (
 // without arguments has no side effects.
 type Open func() (api http.Handler, close func() error, err error)
 
-// Run opens the desktop window over the built frontend assets.
-func Run(assets fs.FS, open Open, log *slog.Logger) error {
+// Run opens the desktop window over the built frontend assets; icon is the
+// window icon (PNG) on Linux.
+func Run(assets fs.FS, icon []byte, open Open, log *slog.Logger) error {
 	w := &window{open: open, log: log}
 	return wails.Run(&options.App{
 		Title:     "Rollcall",
@@ -43,6 +45,7 @@ func Run(assets fs.FS, open Open, log *slog.Logger) error {
 		OnStartup:  w.startup,
 		OnShutdown: w.shutdown,
 		Bind:       []any{&Native{window: w}},
+		Linux:      &linux.Options{Icon: icon, ProgramName: "rollcall"},
 	})
 }
 
