@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -42,8 +43,12 @@ type Organization struct {
 	// PublicURL is the base of every link in mails and QR codes; never the request's Host.
 	PublicURL      string         `json:"public_url"`
 	PasswordPolicy PasswordPolicy `json:"password_policy"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	// UsernamePattern shapes generated usernames (one of UsernamePatterns).
+	UsernamePattern string `json:"username_pattern"`
+	// PasswordStyle is the default style of generated passwords: words or random.
+	PasswordStyle string    `json:"password_style"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -92,7 +97,21 @@ func (o *Organization) Validate() error {
 	if err := o.PasswordPolicy.Validate(); err != nil {
 		v.add("password_policy", "%s", ErrorMessage(err))
 	}
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy")
+	if o.UsernamePattern != "" && !slices.Contains(UsernamePatterns, o.UsernamePattern) {
+		v.add("username_pattern", "The username pattern must be one of %s.", strings.Join(UsernamePatterns, ", "))
+	}
+	if o.PasswordStyle != "" && o.PasswordStyle != StyleWords && o.PasswordStyle != StyleRandom {
+		v.add("password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
+	}
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style")
+}
+
+// passwordStyle is the organization's default style for generated passwords.
+func (o *Organization) passwordStyle() string {
+	if o.PasswordStyle == "" {
+		return StyleWords
+	}
+	return o.PasswordStyle
 }
 
 func checkPublicURL(s string) string {
@@ -143,11 +162,13 @@ func Slugify(name string) string {
 
 // OrganizationUpdate holds the settings that may change; nil fields stay as they are.
 type OrganizationUpdate struct {
-	Name           *string         `json:"name"`
-	Language       *string         `json:"language"`
-	LoginDomain    *string         `json:"login_domain"`
-	PublicURL      *string         `json:"public_url"`
-	PasswordPolicy *PasswordPolicy `json:"password_policy"`
+	Name            *string         `json:"name"`
+	Language        *string         `json:"language"`
+	LoginDomain     *string         `json:"login_domain"`
+	PublicURL       *string         `json:"public_url"`
+	PasswordPolicy  *PasswordPolicy `json:"password_policy"`
+	UsernamePattern *string         `json:"username_pattern"`
+	PasswordStyle   *string         `json:"password_style"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -185,6 +206,7 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	if org.Language == "" {
 		org.Language = "en"
 	}
+	org.UsernamePattern, org.PasswordStyle = DefaultUsernamePattern, StyleWords
 	org.PasswordPolicy = o.PasswordPolicy
 	if org.PasswordPolicy == (PasswordPolicy{}) {
 		org.PasswordPolicy = DefaultPasswordPolicy
@@ -238,6 +260,12 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	}
 	if upd.PasswordPolicy != nil {
 		o.PasswordPolicy = *upd.PasswordPolicy
+	}
+	if upd.UsernamePattern != nil {
+		o.UsernamePattern = Key(*upd.UsernamePattern)
+	}
+	if upd.PasswordStyle != nil {
+		o.PasswordStyle = Key(*upd.PasswordStyle)
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

@@ -48,6 +48,8 @@ type User struct {
 	CreatedVia string    `json:"created_via"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// MustChangePassword asks for a new password at the next sign-in.
+	MustChangePassword bool `json:"must_change_password"`
 	// PasswordHash is an argon2id hash; never sent to a client.
 	PasswordHash string `json:"-"`
 }
@@ -71,7 +73,9 @@ const (
 func (u *User) Validate(org *Organization) error {
 	v := validation{}
 	checkName(v, "first_name", "The first name", u.FirstName)
-	checkName(v, "last_name", "The last name", u.LastName)
+	if u.LastName != "" { // optional: some people have one name
+		checkName(v, "last_name", "The last name", u.LastName)
+	}
 	if u.Username == "" && u.Email == "" {
 		v.add("username", "Give a username or an email address: the person signs in with one of them.")
 	}
@@ -167,6 +171,11 @@ type UserStore interface {
 	CreateUsers(ctx context.Context, users []*User) error
 	// User returns a user of the organization; ENOTFOUND if none.
 	User(ctx context.Context, orgID, id string) (*User, error)
+	// UsernameTaken and EmailTaken report whether the Key is used by any user.
+	UsernameTaken(ctx context.Context, key string) (bool, error)
+	EmailTaken(ctx context.Context, key string) (bool, error)
+	// UpdateUsers replaces many users in one transaction, all or none.
+	UpdateUsers(ctx context.Context, users []*User) error
 	// UserByLogin returns the user whose username or email has the Key login; ENOTFOUND if none.
 	UserByLogin(ctx context.Context, login string) (*User, error)
 	// UpdateUser replaces a user and its index entries; ECONFLICT as CreateUsers.

@@ -191,6 +191,41 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (*app.User, error) 
 	return u, err
 }
 
+// UsernameTaken implements app.UserStore.
+func (db *DB) UsernameTaken(ctx context.Context, key string) (bool, error) {
+	return db.loginTaken("u:" + key)
+}
+
+// EmailTaken implements app.UserStore.
+func (db *DB) EmailTaken(ctx context.Context, key string) (bool, error) {
+	return db.loginTaken("e:" + key)
+}
+
+func (db *DB) loginTaken(key string) (bool, error) {
+	var taken bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		taken = tx.Bucket(loginsBucket).Get([]byte(key)) != nil
+		return nil
+	})
+	return taken, err
+}
+
+// UpdateUsers implements app.UserStore: every user in one transaction.
+func (db *DB) UpdateUsers(ctx context.Context, users []*app.User) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, u := range users {
+			old, err := getUser(tx, u.OrgID, u.ID)
+			if err != nil {
+				return err
+			}
+			if err := putUser(tx, old, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // UpdateUser implements app.UserStore.
 func (db *DB) UpdateUser(ctx context.Context, u *app.User) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {

@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Job states.
+const (
+	JobRunning   = "running"
+	JobDone      = "done"
+	JobFailed    = "failed"
+	JobCancelled = "cancelled"
+)
+
+// JobTTL is how long a finished job's result is kept in memory for download.
+// Results can hold generated passwords: they are never written to disk and
+// are dropped when the job is deleted or expires.
+const JobTTL = 15 * time.Minute
+
+// JobStatus is what a progress bar shows.
+type JobStatus struct {
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
+	State string `json:"state"`
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+	// Error is set when the job failed; Code is its error code.
+	Error string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"`
+}
+
+type job struct {
+	mu       sync.Mutex
+	status   JobStatus
+	result   any
+	cancel   context.CancelFunc
+	finished time.Time
+}
+
+// Jobs runs long work (hashing a thousand passwords) in the background so a
+// UI can show progress and offer Cancel. It lives in memory only.
+type Jobs struct {
+	app  *App
+	mu   sync.Mutex
+	jobs map[string]*job
+}
+
+// Progress reports how much of a job is done.
+type Progress func(done, total int)
+
+// Start runs fn in the background and returns the job's ID at once.
+func (j *Jobs) Start(kind string, fn func(ctx context.Context, progress Progress) (any, error)) string {
+	id := j.app.newID()
+	ctx, cancel := context.WithCancel(context.Background())
+	jb := &job{status: JobStatus{ID: id, Kind: kind, State: JobRunning}, cancel: cancel}
+	j.mu.Lock()
+	if j.jobs == nil {
+		j.jobs = map[string]*job{}
+	}
+	j.sweep()
+	j.jobs[id] = jb
+	j.mu.Unlock()
+	go func() {
+		defer cancel()
+		result, err := fn(ctx, func(done, total int) {
+			jb.mu.Lock()
+			jb.status.Done, jb.status.Total = done, total
+			jb.mu.Unlock()
+		})
+		jb.mu.Lock()
+		defer jb.mu.Unlock()
+		jb.finished = j.app.Now()
+		switch {
+		case ctx.Err() != nil:
+			jb.status.State = JobCancelled
+		case err != nil:
+			jb.status.State, jb.status.Error, jb.status.Code = JobFailed, ErrorMessage(err), ErrorCode(err)
+		default:
+			jb.status.State, jb.result = JobDone, result
+		}
+	}()
+	return id
+}
+
+// sweep drops finished jobs older than JobTTL; j.mu is held.
+func (j *Jobs) sweep() {
+	now := j.app.Now()
+	for id, jb := range j.jobs {
+		jb.mu.Lock()
+		old := !jb.finished.IsZero() && now.Sub(jb.finished) > JobTTL
+		jb.mu.Unlock()
+		if old {
+			delete(j.jobs, id)
+		}
+	}
+}
+
+func (j *Jobs) get(id string) (*job, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.sweep()
+	jb := j.jobs[id]
+	if jb == nil {
+		return nil, Errorf(ENOTFOUND, "This job has finished and its results were cleared; start again.")
+	}
+	return jb, nil
+}
+
+// Status returns a job's progress. Errors: ENOTFOUND.
+func (j *Jobs) Status(id string) (JobStatus, error) {
+	jb, err := j.get(id)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	jb.mu.Lock()
+	defer jb.mu.Unlock()
+	return jb.status, nil
+}
+
+// Result returns a finished job's result. Errors: ENOTFOUND, ECONFLICT
+// (still running, failed or cancelled).
+func (j *Jobs) Result(id string) (any, error) {
+	jb, err := j.get(id)
+	if err != nil {
+		return nil, err
+	}
+	jb.mu.Lock()
+	defer jb.mu.Unlock()
+	if jb.status.State != JobDone {
+		return nil, Errorf(ECONFLICT, "The job is %s.", jb.status.State)
+	}
+	return jb.result, nil
+}
+
+// Cancel stops a running job, or forgets a finished one and its result.
+func (j *Jobs) Cancel(id string) error {
+	jb, err := j.get(id)
+	if err != nil {
+		return err
+	}
+	jb.cancel()
+	jb.mu.Lock()
+	finished := jb.status.State != JobRunning
+	jb.mu.Unlock()
+	if finished {
+		j.mu.Lock()
+		delete(j.jobs, id)
+		j.mu.Unlock()
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"strings"
+)
+
+// Forms a pasted line can take.
+const (
+	FormFirstLast = "first last"  // Ada Lovelace
+	FormLastFirst = "last, first" // Lovelace, Ada
+	FormColumns   = "columns"     // first<TAB>last[<TAB>username][<TAB>password], from a spreadsheet
+	FormUsername  = "username"    // ada.lovelace: a bare username, one per line
+)
+
+// NameLine is one person as understood from a pasted line.
+type NameLine struct {
+	Line      int    `json:"line"` // 1-based line number in the pasted text
+	Form      string `json:"form"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Username  string `json:"username,omitempty"`
+	Password  string `json:"password,omitempty"`
+}
+
+// MaxNameLines bounds one pasted batch.
+const MaxNameLines = 5000
+
+// ParseNames reads one person per line: "First Last", "Last, First",
+// tab-separated columns pasted from a spreadsheet (first, last[, username]
+// [, password]), or a bare username. Empty lines are skipped, and so is a
+// first line of columns that looks like a header (first name / last name).
+func ParseNames(text string) []NameLine {
+	var out []NameLine
+	text = strings.TrimPrefix(text, "\ufeff")
+	for i, raw := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		raw = strings.TrimRight(raw, "\r")
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		l := NameLine{Line: i + 1}
+		switch {
+		case strings.Contains(raw, "\t"):
+			cols := strings.Split(raw, "\t")
+			for j := range cols {
+				cols[j] = Clean(cols[j])
+			}
+			if len(out) == 0 && looksLikeHeader(cols) {
+				continue
+			}
+			l.Form = FormColumns
+			l.FirstName = col(cols, 0)
+			l.LastName = col(cols, 1)
+			l.Username = col(cols, 2)
+			l.Password = strings.TrimSpace(col(cols, 3))
+		case strings.Contains(raw, ","):
+			last, first, _ := strings.Cut(raw, ",")
+			l.Form, l.FirstName, l.LastName = FormLastFirst, Clean(first), Clean(last)
+		default:
+			fields := strings.Fields(raw)
+			if len(fields) == 1 {
+				l.Form, l.Username, l.FirstName = FormUsername, Clean(fields[0]), Clean(fields[0])
+			} else {
+				l.Form = FormFirstLast
+				l.FirstName = Clean(strings.Join(fields[:len(fields)-1], " "))
+				l.LastName = Clean(fields[len(fields)-1])
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func col(cols []string, i int) string {
+	if i < len(cols) {
+		return cols[i]
+	}
+	return ""
+}
+
+func looksLikeHeader(cols []string) bool {
+	first := strings.ReplaceAll(Key(col(cols, 0)), "_", " ")
+	return first == "first name" || first == "first" || first == "given name" || first == "firstname"
+}

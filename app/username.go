@@ -1,0 +1,154 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Username patterns an organization can choose for generated usernames.
+var UsernamePatterns = []string{"first.last", "firstlast", "first.l", "f.last", "flast", "first_last"}
+
+// DefaultUsernamePattern is used when an organization has not chosen one.
+const DefaultUsernamePattern = "first.last"
+
+// MaxGeneratedUsername caps the generated part of a username, before any
+// number added to make it unique.
+const MaxGeneratedUsername = 30
+
+// reservedUsernames are never generated: they look like system accounts.
+var reservedUsernames = map[string]bool{
+	"admin": true, "administrator": true, "root": true, "system": true, "support": true, "help": true,
+	"info": true, "test": true, "guest": true, "null": true, "undefined": true, "api": true, "www": true,
+	"mail": true, "postmaster": true, "webmaster": true, "hostmaster": true, "abuse": true, "security": true,
+	"noreply": true, "no-reply": true, "rollcall": true, "user": true, "users": true, "staff": true,
+	"teacher": true, "student": true, "everyone": true, "all": true, "nobody": true,
+}
+
+// translit spells letters that lose more than an accent. Cyrillic follows a
+// simple English-reader scheme (ж→zh, х→kh, щ→shch); Greek the ELOT 743 one.
+// German umlauts drop their dots like every other accent (Jürgen → jurgen,
+// not juergen): one rule for every language, and what a child types on a
+// tablet without the umlaut key.
+var translit = map[rune]string{
+	'ł': "l", 'ø': "o", 'æ': "ae", 'œ': "oe", 'ß': "ss", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i", 'ħ': "h", 'ŋ': "ng",
+	// Cyrillic
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e", 'ж': "zh", 'з': "z", 'и': "i",
+	'й': "y", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t",
+	'у': "u", 'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "shch", 'ъ': "", 'ы': "y", 'ь': "",
+	'э': "e", 'ю': "yu", 'я': "ya", 'і': "i", 'ї': "yi", 'є': "ye", 'ґ': "g", 'ў': "u", 'ј': "j", 'љ': "lj",
+	'њ': "nj", 'ћ': "c", 'џ': "dz", 'ђ': "dj",
+	// Greek
+	'α': "a", 'β': "v", 'γ': "g", 'δ': "d", 'ε': "e", 'ζ': "z", 'η': "i", 'θ': "th", 'ι': "i", 'κ': "k",
+	'λ': "l", 'μ': "m", 'ν': "n", 'ξ': "x", 'ο': "o", 'π': "p", 'ρ': "r", 'σ': "s", 'ς': "s", 'τ': "t",
+	'υ': "y", 'φ': "f", 'χ': "ch", 'ψ': "ps", 'ω': "o",
+}
+
+// Transliterate turns a name into lower-case ASCII letters and digits:
+// accents dropped, other scripts spelled out (Łukasz → lukasz, Ольга → olga,
+// Αθηνά → athina), everything else removed.
+func Transliterate(name string) string {
+	var runes []rune
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		if !unicode.Is(unicode.Mn, r) {
+			runes = append(runes, r)
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(runes); i++ {
+		r := runes[i]
+		if i+1 < len(runes) && runes[i+1] == 'υ' && greekDiphthong[r] != "" {
+			b.WriteString(greekDiphthong[r])
+			i++
+			continue
+		}
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteString(translit[r])
+		}
+	}
+	return b.String()
+}
+
+// greekDiphthong spells ου, αυ, ευ as ELOT 743 does.
+var greekDiphthong = map[rune]string{'ο': "ou", 'α': "av", 'ε': "ev"}
+
+// UsernameBase builds the username for a person from the pattern, before
+// uniqueness: transliterated, capped, never empty and never reserved.
+func UsernameBase(pattern, first, last string) string {
+	f, l := Transliterate(first), Transliterate(last)
+	initial := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return s[:1]
+	}
+	var s string
+	switch pattern {
+	case "firstlast":
+		s = f + l
+	case "first.l":
+		s = joinNonEmpty(".", f, initial(l))
+	case "f.last":
+		s = joinNonEmpty(".", initial(f), l)
+	case "flast":
+		s = initial(f) + l
+	case "first_last":
+		s = joinNonEmpty("_", f, l)
+	default:
+		s = joinNonEmpty(".", f, l)
+	}
+	if len(s) > MaxGeneratedUsername {
+		s = strings.TrimRight(s[:MaxGeneratedUsername], "._")
+	}
+	if len(s) < MinUsernameLength || reservedUsernames[s] {
+		s = "user" + s
+	}
+	return s
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// usernameTaker tells whether a username key is taken in the file.
+type usernameTaker interface {
+	UsernameTaken(ctx context.Context, key string) (bool, error)
+}
+
+// uniqueUsernames assigns free usernames: base, base2, base3, ... skipping
+// those taken in the file and those already given in this batch (taken).
+type uniqueUsernames struct {
+	store usernameTaker
+	taken map[string]bool
+}
+
+func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error) {
+	for n := 1; ; n++ {
+		candidate := base
+		if n > 1 {
+			candidate = base + strconv.Itoa(n)
+		}
+		if u.taken[Key(candidate)] {
+			continue
+		}
+		taken, err := u.store.UsernameTaken(ctx, Key(candidate))
+		if err != nil {
+			return "", err
+		}
+		if !taken {
+			u.taken[Key(candidate)] = true
+			return candidate, nil
+		}
+	}
+}
