@@ -33,6 +33,8 @@ type App struct {
 	Hash HashParams
 	// SignIns limits failed sign-in attempts per account and per client address.
 	SignIns *Limiter
+	// Jobs runs long work (hashing, imports) with progress and cancel.
+	Jobs *Jobs
 }
 
 // New returns an App over store with the real clock, crypto/rand and the
@@ -40,6 +42,7 @@ type App struct {
 func New(store Store) *App {
 	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams}
 	a.SignIns = NewLimiter(10, 15*time.Minute, func() time.Time { return a.Now() })
+	a.Jobs = &Jobs{app: a}
 	return a
 }
 
