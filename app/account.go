@@ -83,8 +83,8 @@ func (a *App) PreviewAccounts(ctx context.Context, ref string, b AccountBatch) (
 }
 
 // previewAccounts fills in b's defaults and returns the preview and the
-// resolved group IDs.
-func (a *App) previewAccounts(ctx context.Context, org *Organization, b *AccountBatch) (*AccountPreview, []string, error) {
+// plans of its rows (the shared account core's view of them).
+func (a *App) previewAccounts(ctx context.Context, org *Organization, b *AccountBatch) (*AccountPreview, []accountPlan, error) {
 	if len(b.People) == 0 {
 		return nil, nil, FieldError(EINVALID, "people", "Add at least one person, one per line.")
 	}
@@ -128,88 +128,221 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 	if b.PasswordMode == PasswordRandom {
 		p.PasswordBits = PasswordBits(b.PasswordStyle, org.PasswordPolicy)
 	}
-	unique := &uniqueUsernames{store: a.Store, taken: map[string]bool{}}
-	rows := make([]AccountRow, len(b.People))
-	givenAt := map[string]int{} // username key → first line that gives it
+	specs := make([]AccountSpec, len(b.People))
 	for i, person := range b.People {
-		r := AccountRow{NameLine: person}
-		r.FirstName, r.LastName, r.Username = Clean(r.FirstName), Clean(r.LastName), Clean(r.Username)
-		if r.Username != "" {
-			k := Key(r.Username)
-			if line, dup := givenAt[k]; dup {
-				r.problem("username", "The username %q is also on line %d.", r.Username, line)
-			} else {
-				givenAt[k] = r.Line
-				unique.taken[k] = true
-				if taken, err := a.Store.UsernameTaken(ctx, k); err != nil {
-					return nil, nil, err
-				} else if taken {
-					r.problem("username", "The username %q is already taken.", r.Username)
-				}
-			}
-		}
+		specs[i] = AccountSpec{Line: person.Line, FirstName: person.FirstName, LastName: person.LastName,
+			Username: person.Username, AccountType: b.AccountType, Language: b.Language, Groups: groups}
 		if b.PasswordMode == PasswordGiven {
-			if err := org.PasswordPolicy.Check(r.Password); err != nil {
-				r.problem("password", "%s", ErrorMessage(err))
-			}
+			specs[i].Password = person.Password
 		}
-		rows[i] = r
 	}
-	for i := range rows {
-		r := &rows[i]
-		if r.Username == "" {
-			r.Username, err = unique.next(ctx, UsernameBase(org.UsernamePattern, r.FirstName, r.LastName))
-			if err != nil {
-				return nil, nil, err
-			}
-			r.UsernameGenerated = true
-		}
-		u := a.batchUser(org, b, r, groups)
-		if err := u.Validate(org); err != nil {
-			if e, ok := err.(*Error); ok {
-				for f, m := range e.Details {
-					r.problem(f, "%s", m)
-				}
-			}
-		}
-		if r.LoginEmail = u.Email; r.LoginEmail != "" {
-			if taken, err := a.Store.EmailTaken(ctx, Key(r.LoginEmail)); err != nil {
-				return nil, nil, err
-			} else if taken {
-				r.problem("username", "The login email %s is already taken; change the username.", r.LoginEmail)
-			}
-		}
+	plans, err := a.planAccounts(ctx, org, specs, b.planOptions())
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([]AccountRow, len(b.People))
+	for i, pl := range plans {
+		r := AccountRow{NameLine: b.People[i], UsernameGenerated: pl.UsernameGenerated, LoginEmail: pl.User.Email, Problems: pl.Problems}
+		r.FirstName, r.LastName, r.Username = pl.User.FirstName, pl.User.LastName, pl.User.Username
 		if len(r.Problems) > 0 {
 			p.Problems++
 		}
+		rows[i] = r
 	}
 	p.Rows = rows
-	return p, groups, nil
+	return p, plans, nil
 }
 
-func (r *AccountRow) problem(field, format string, args ...any) {
-	if r.Problems == nil {
-		r.Problems = map[string]string{}
+func (b *AccountBatch) planOptions() planOptions {
+	return planOptions{Via: b.Via, MustChangePassword: b.MustChangePassword, PasswordMode: b.PasswordMode,
+		PasswordStyle: b.PasswordStyle, Password: b.Password}
+}
+
+// AccountSpec is one account asked for — a line of a batch or a row of an
+// import — as the account core takes it: planAccounts checks and completes
+// specs, newAccounts settles and hashes their passwords. Text fields are
+// cleaned by the core; Groups are group IDs.
+type AccountSpec struct {
+	Line        int
+	FirstName   string
+	LastName    string
+	Username    string
+	Email       string
+	Phone       string
+	AccountType string
+	Language    string
+	JobTitle    string
+	DeleteOn    string
+	Password    string // given; empty → by the password mode
+	Groups      []string
+	Labels      []string
+}
+
+// accountPlan is a spec checked and completed: the user it will become
+// (without ID, times or hash), and what is wrong with it.
+type accountPlan struct {
+	Line              int
+	User              *User
+	Password          string // given; "" → generated or the same for all at creation
+	UsernameGenerated bool
+	// Problems maps a field to what is wrong with it; such a row is not created.
+	Problems map[string]string
+}
+
+func (p *accountPlan) problem(field, format string, args ...any) {
+	if p.Problems == nil {
+		p.Problems = map[string]string{}
 	}
-	if _, ok := r.Problems[field]; !ok {
-		r.Problems[field] = fmt.Sprintf(format, args...)
+	if _, ok := p.Problems[field]; !ok {
+		p.Problems[field] = fmt.Sprintf(format, args...)
 	}
 }
 
-// batchUser builds the user a row will become (without ID, times or hash).
-func (a *App) batchUser(org *Organization, b *AccountBatch, r *AccountRow, groups []string) *User {
-	u := &User{
-		OrgID: org.ID, FirstName: r.FirstName, LastName: r.LastName, Username: r.Username,
-		AccountType: b.AccountType, Groups: groups, Language: b.Language, Labels: []string{},
-		Status: StatusActive, CreatedVia: b.Via, MustChangePassword: b.MustChangePassword,
+// planOptions are the settings of a batch or import that shape every account.
+type planOptions struct {
+	Via                string
+	MustChangePassword bool
+	PasswordMode       string // random, same or given
+	PasswordStyle      string
+	Password           string // of mode same
+}
+
+// planAccounts checks every spec against the organization, the file and
+// each other, and fills in what is missing: usernames generated from the
+// organization's pattern (unique across the whole file and the batch),
+// login emails username@LoginDomain for people without one. A username or
+// email given twice marks both rows, each naming the other. Nothing is written.
+func (a *App) planAccounts(ctx context.Context, org *Organization, specs []AccountSpec, opt planOptions) ([]accountPlan, error) {
+	unique := &uniqueUsernames{store: a.Store, taken: map[string]bool{}}
+	plans := make([]accountPlan, len(specs))
+	usernameAt := map[string]int{} // username key → index of the first row that gives it
+	emailAt := map[string]int{}    // email key → index of the first row that gives it
+	duplicate := func(i, first int, field, what, value string) {
+		plans[i].problem(field, "The %s %q is also on row %d.", what, value, plans[first].Line)
+		if plans[first].Problems[field] == "" {
+			plans[first].problem(field, "The %s %q is also on row %d.", what, value, plans[i].Line)
+		}
 	}
-	if u.CreatedVia == "" {
-		u.CreatedVia = ViaManual
+	for i, sp := range specs {
+		u := &User{
+			OrgID: org.ID, FirstName: Clean(sp.FirstName), LastName: Clean(sp.LastName), Username: Clean(sp.Username),
+			Email: Clean(sp.Email), Phone: Clean(sp.Phone), AccountType: Key(sp.AccountType), Groups: sp.Groups,
+			Language: Clean(sp.Language), JobTitle: Clean(sp.JobTitle), DeleteOn: Clean(sp.DeleteOn),
+			Status: StatusActive, CreatedVia: opt.Via, MustChangePassword: opt.MustChangePassword,
+		}
+		if u.CreatedVia == "" {
+			u.CreatedVia = ViaManual
+		}
+		if u.Groups == nil {
+			u.Groups = []string{}
+		}
+		pl := &plans[i]
+		pl.Line, pl.User, pl.Password = sp.Line, u, sp.Password
+		v := validation{}
+		u.Labels = cleanLabels(v, "labels", sp.Labels)
+		for f, m := range v {
+			pl.problem(f, "%s", m)
+		}
+		if u.Username != "" {
+			k := Key(u.Username)
+			if first, dup := usernameAt[k]; dup {
+				duplicate(i, first, "username", "username", u.Username)
+			} else {
+				usernameAt[k] = i
+				unique.taken[k] = true
+				if taken, err := a.Store.UsernameTaken(ctx, k); err != nil {
+					return nil, err
+				} else if taken {
+					pl.problem("username", "The username %q is already taken by an existing account.", u.Username)
+				}
+			}
+		}
+		if u.Email != "" {
+			k := Key(u.Email)
+			if first, dup := emailAt[k]; dup {
+				duplicate(i, first, "email", "email address", u.Email)
+			} else {
+				emailAt[k] = i
+				if taken, err := a.Store.EmailTaken(ctx, k); err != nil {
+					return nil, err
+				} else if taken {
+					pl.problem("email", "The email address %s already belongs to an account; an import never changes existing accounts.", u.Email)
+				}
+			}
+		}
+		switch {
+		case sp.Password != "":
+			if err := org.PasswordPolicy.Check(sp.Password); err != nil {
+				pl.problem("password", "%s", ErrorMessage(err))
+			}
+		case opt.PasswordMode == PasswordGiven:
+			pl.problem("password", "No password is given on this line (the organization asks for %s).", org.PasswordPolicy)
+		}
 	}
-	if org.LoginDomain != "" && u.Username != "" {
-		u.Email = Key(u.Username) + "@" + org.LoginDomain
+	for i := range plans {
+		pl := &plans[i]
+		u := pl.User
+		if u.Username == "" {
+			var err error
+			if u.Username, err = unique.next(ctx, UsernameBase(org.UsernamePattern, u.FirstName, u.LastName)); err != nil {
+				return nil, err
+			}
+			pl.UsernameGenerated = true
+		}
+		if err := u.Validate(org); err != nil {
+			if e, ok := err.(*Error); ok {
+				for f, m := range e.Details {
+					pl.problem(f, "%s", m)
+				}
+			}
+		}
+		if u.Email == "" && org.LoginDomain != "" && u.Username != "" {
+			u.Email = Key(u.Username) + "@" + org.LoginDomain
+			k := Key(u.Email)
+			if first, dup := emailAt[k]; dup && first != i {
+				pl.problem("username", "The login email %s is also the email on row %d; change the username.", u.Email, plans[first].Line)
+			} else if taken, err := a.Store.EmailTaken(ctx, k); err != nil {
+				return nil, err
+			} else if taken {
+				pl.problem("username", "The login email %s is already taken; change the username.", u.Email)
+			} else {
+				emailAt[k] = i
+			}
+		}
 	}
-	return u
+	return plans, nil
+}
+
+// newAccounts settles the passwords of plans (given, the same for all, or
+// generated), hashes them on all cores (progress reports the hashing; ctx
+// cancels it) and returns the users ready to store, with their passwords.
+func (a *App) newAccounts(ctx context.Context, org *Organization, plans []accountPlan, opt planOptions, progress Progress) ([]*User, []string, error) {
+	passwords := make([]string, len(plans))
+	for i, pl := range plans {
+		switch {
+		case pl.Password != "":
+			passwords[i] = pl.Password
+		case opt.PasswordMode == PasswordSame:
+			passwords[i] = opt.Password
+		default:
+			var err error
+			if passwords[i], err = GeneratePassword(a.Rand, opt.PasswordStyle, org.PasswordPolicy); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	hashes, err := a.HashPasswords(ctx, passwords, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := a.now()
+	users := make([]*User, len(plans))
+	for i, pl := range plans {
+		u := *pl.User
+		u.ID, u.CreatedAt, u.UpdatedAt, u.PasswordHash = a.newID(), now, now, hashes[i]
+		users[i] = &u
+	}
+	return users, passwords, nil
 }
 
 // CreateAccounts creates every account of the batch or none: usernames and
@@ -222,7 +355,7 @@ func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, pr
 	if err != nil {
 		return nil, err
 	}
-	p, groups, err := a.previewAccounts(ctx, org, &b)
+	p, plans, err := a.previewAccounts(ctx, org, &b)
 	if err != nil {
 		return nil, err
 	}
@@ -236,29 +369,9 @@ func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, pr
 		}
 		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows)), Details: details}
 	}
-	passwords := make([]string, len(p.Rows))
-	for i, r := range p.Rows {
-		switch b.PasswordMode {
-		case PasswordSame:
-			passwords[i] = b.Password
-		case PasswordGiven:
-			passwords[i] = r.Password
-		default:
-			if passwords[i], err = GeneratePassword(a.Rand, b.PasswordStyle, org.PasswordPolicy); err != nil {
-				return nil, err
-			}
-		}
-	}
-	hashes, err := a.HashPasswords(ctx, passwords, progress)
+	users, passwords, err := a.newAccounts(ctx, org, plans, b.planOptions(), progress)
 	if err != nil {
 		return nil, err
-	}
-	now := a.now()
-	users := make([]*User, len(p.Rows))
-	for i := range p.Rows {
-		u := a.batchUser(org, &b, &p.Rows[i], groups)
-		u.ID, u.CreatedAt, u.UpdatedAt, u.PasswordHash = a.newID(), now, now, hashes[i]
-		users[i] = u
 	}
 	if err := a.Store.CreateUsers(ctx, users); err != nil {
 		return nil, err

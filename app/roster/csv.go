@@ -1,0 +1,160 @@
+package roster
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+
+	"rollcall/app"
+)
+
+// Encodings a CSV file is read in.
+const (
+	EncodingUTF8    = "UTF-8"
+	EncodingUTF8BOM = "UTF-8 with BOM"
+	EncodingUTF16LE = "UTF-16 LE"
+	EncodingUTF16BE = "UTF-16 BE"
+	Encoding1252    = "Windows-1252"
+)
+
+// Decode returns data as UTF-8 and the encoding it was in: a BOM decides
+// (UTF-8, UTF-16 LE/BE as Excel's "Unicode text" writes), else valid UTF-8
+// is taken as it is and anything else is read as Windows-1252, the code page
+// Excel uses for "CSV" on Western European Windows.
+func Decode(data []byte) (string, string, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
+		data = data[3:]
+		if !utf8.Valid(data) {
+			return "", "", invalid("The file says it is UTF-8 but is not; save it again as \"CSV UTF-8\".")
+		}
+		return string(data), EncodingUTF8BOM, nil
+	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
+		enc, name := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), EncodingUTF16LE
+		if data[0] == 0xfe {
+			enc, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), EncodingUTF16BE
+		}
+		out, err := enc.NewDecoder().Bytes(data)
+		if err != nil {
+			return "", "", invalid("The file starts like UTF-16 but cannot be read as such; save it again as \"CSV UTF-8\".")
+		}
+		return string(out), name, nil
+	case utf8.Valid(data):
+		return string(data), EncodingUTF8, nil
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+	if err != nil {
+		return "", "", invalid("The file's text encoding is not recognised; save it again as \"CSV UTF-8\".")
+	}
+	return string(out), Encoding1252, nil
+}
+
+// Delimiter guesses the field separator from the first line that is not
+// blank: the most frequent of comma, semicolon (German or French Excel) and
+// TAB (Excel's "Unicode text"), counted outside quotes. A tie or none: comma.
+func Delimiter(text string) rune {
+	counts := map[rune]int{}
+	inQuote, started := false, false
+	for _, r := range text {
+		if r == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if inQuote {
+			continue
+		}
+		if r == '\n' || r == '\r' {
+			if started {
+				break
+			}
+			continue
+		}
+		if r != ' ' {
+			started = true
+		}
+		switch r {
+		case ',', ';', '\t':
+			counts[r]++
+		}
+	}
+	best, n := ',', counts[',']
+	for _, r := range []rune{';', '\t'} {
+		if counts[r] > n {
+			best, n = r, counts[r]
+		}
+	}
+	return best
+}
+
+// ReadCSV reads a CSV (or tab-separated text) roster. Quoted fields may hold
+// delimiters, quotes and line breaks. Each row's number is the row a
+// spreadsheet shows it on (a line break inside quotes does not start a new row).
+func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, tooLarge(lim)
+	}
+	text, enc, err := Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	text = strings.TrimPrefix(text, "\ufeff") // a BOM inside UTF-16
+	delim := Delimiter(text)
+	f := &app.ImportFile{Format: app.FormatCSV, Encoding: enc, Delimiter: delimiterName(delim)}
+	if err := readRecords(text, delim, &table{f: f, lim: lim}); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func readRecords(text string, delim rune, t *table) error {
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = delim
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	embedded := 0 // line breaks inside quoted fields so far
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return invalid("Row %d cannot be read: %v. Check the quotes on that row.", pe.StartLine-embedded, pe.Err)
+			}
+			return err
+		}
+		line, _ := r.FieldPos(0)
+		row := line - embedded
+		if row > MaxExcelRow+1 {
+			return invalid("The file has more than %d rows.", MaxExcelRow)
+		}
+		for _, c := range rec {
+			embedded += strings.Count(c, "\n")
+		}
+		if err := t.add(row, rec); err != nil {
+			return err
+		}
+	}
+	if _, err := t.done(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func delimiterName(r rune) string {
+	switch r {
+	case ';':
+		return "semicolon"
+	case '\t':
+		return "tab"
+	}
+	return "comma"
+}
