@@ -20,6 +20,7 @@ type Store interface {
 	UserStore
 	AdminStore
 	SessionStore
+	ImportStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -35,6 +36,8 @@ type App struct {
 	SignIns *Limiter
 	// Jobs runs long work (hashing, imports) with progress and cancel.
 	Jobs *Jobs
+	// Drafts keeps uploaded import files between preview and commit.
+	Drafts *ImportDrafts
 }
 
 // New returns an App over store with the real clock, crypto/rand and the
@@ -43,6 +46,7 @@ func New(store Store) *App {
 	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams}
 	a.SignIns = NewLimiter(10, 15*time.Minute, func() time.Time { return a.Now() })
 	a.Jobs = &Jobs{app: a}
+	a.Drafts = &ImportDrafts{app: a}
 	return a
 }
 

@@ -44,10 +44,12 @@ type User struct {
 	JobTitle    string   `json:"job_title"`
 	Status      string   `json:"status"`
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the user is purged.
-	DeleteOn   string    `json:"delete_on,omitempty"`
-	CreatedVia string    `json:"created_via"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	DeleteOn   string `json:"delete_on,omitempty"`
+	CreatedVia string `json:"created_via"`
+	// ImportID names the import that created the user, if any.
+	ImportID  string    `json:"import_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// MustChangePassword asks for a new password at the next sign-in.
 	MustChangePassword bool `json:"must_change_password"`
 	// PasswordHash is an argon2id hash; never sent to a client.

@@ -32,9 +32,12 @@ var (
 	adminsBucket     = []byte("admins")
 	adminNamesBucket = []byte("admin_names")
 	sessionsBucket   = []byte("sessions")
+	importsBucket    = []byte("imports")       // orgID/importID → import
+	importHashBucket = []byte("import_hashes") // orgID/sha256/importID → ""
 
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
-		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket}
+		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
+		importsBucket, importHashBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -216,12 +217,11 @@ func Read(r io.Reader, name string, size int64, lim Limits) (*app.ImportFile, er
 	if size > lim.MaxBytes {
 		return nil, tooLarge(lim)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(data)) > lim.MaxBytes {
+	data, err := readLimited(r, size, lim.MaxBytes)
+	if errors.Is(err, errTooLarge) {
 		return nil, tooLarge(lim)
+	} else if err != nil {
+		return nil, err
 	}
 	var f *app.ImportFile
 	ext := strings.ToLower(filepath.Ext(name))
@@ -242,6 +242,42 @@ func Read(r io.Reader, name string, size int64, lim Limits) (*app.ImportFile, er
 	f.SHA256 = Sum(data)
 	return f, nil
 }
+
+// readLimited reads r whole, refusing it as soon as it passes max bytes. An
+// unknown size is read in chunks joined at the end, so a refused stream
+// costs at most max bytes of memory (io.ReadAll's doubling would cost more).
+func readLimited(r io.Reader, size, max int64) ([]byte, error) {
+	if size >= 0 {
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, fmt.Errorf("read the file: %w", err)
+		}
+		if n, _ := r.Read(make([]byte, 1)); n > 0 {
+			return nil, fmt.Errorf("read the file: longer than its size %d", size)
+		}
+		return data, nil
+	}
+	var chunks [][]byte
+	var total int64
+	for {
+		chunk := make([]byte, 1<<20)
+		n, err := io.ReadFull(r, chunk)
+		total += int64(n)
+		if total > max {
+			return nil, errTooLarge
+		}
+		chunks = append(chunks, chunk[:n])
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("read the file: %w", err)
+		}
+	}
+	return bytes.Join(chunks, nil), nil
+}
+
+// errTooLarge is replaced by tooLarge(lim) in Read.
+var errTooLarge = errors.New("too large")
 
 // Sum is the hex SHA-256 of a file, which recognises the same file
 // imported twice.
@@ -266,6 +302,9 @@ type table struct {
 func (t *table) add(line int, cells []string) error {
 	if len(cells) > t.lim.MaxColumns {
 		return invalid("Row %d has more than %d columns; is this the right file?", line, t.lim.MaxColumns)
+	}
+	if isComment(cells) {
+		return nil
 	}
 	if t.m == nil {
 		if allEmpty(cells) {
@@ -301,6 +340,17 @@ func (t *table) done() (*app.ImportFile, error) {
 		return nil, invalid("The file has a row of column names but no people below it.")
 	}
 	return t.f, nil
+}
+
+// isComment reports a row whose first non-empty cell starts with #: the
+// template's explanation rows.
+func isComment(cells []string) bool {
+	for _, c := range cells {
+		if c = strings.TrimSpace(c); c != "" {
+			return strings.HasPrefix(c, commentPrefix)
+		}
+	}
+	return false
 }
 
 func allEmpty(cells []string) bool {

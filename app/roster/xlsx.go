@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -150,6 +151,23 @@ func checkZip(data []byte, lim Limits) error {
 		name := strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))
 		if !strings.HasPrefix(name, "xl/worksheets/sheet") && size > uint64(lim.MaxPart) {
 			return invalid("The workbook part %s unpacks to %d MB, more than a roster needs (at most %d MB). Save the roster alone in a new workbook, or as CSV.", fmt.Sprintf("%.60s", zf.Name), size>>20, lim.MaxPart>>20)
+		}
+	}
+	// A part that inflates to more than the directory says is a bomb with a
+	// lying directory: inflate each part up to one byte past its declared
+	// size (bounded by the checks above) and compare.
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			return invalid("The file is not a readable Excel workbook (.xlsx): %s. Open it in Excel and save it again, or save it as CSV.", strings.TrimPrefix(err.Error(), "zip: "))
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, int64(zf.UncompressedSize64)+1))
+		rc.Close()
+		if uint64(n) > zf.UncompressedSize64 || errors.Is(err, zip.ErrFormat) {
+			return invalid("The workbook is damaged: its part %s does not unpack to the size it declares (a \"zip bomb\"). Save the roster in a new workbook, or as CSV.", fmt.Sprintf("%.60s", zf.Name))
+		}
+		if err != nil {
+			return invalid("The workbook is damaged (%s). Open it in Excel and save it again, or save it as CSV.", strings.TrimPrefix(err.Error(), "zip: "))
 		}
 	}
 	return nil

@@ -1,0 +1,646 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Import records one committed import: which file (by SHA-256, so the same
+// file committed twice is noticed), when, and what came of it. The file
+// itself and its unknown columns are never stored.
+type Import struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"org_id"`
+	FileName  string    `json:"file_name"`
+	SHA256    string    `json:"sha256"`
+	Format    string    `json:"format"`
+	CreatedAt time.Time `json:"created_at"`
+	Rows      int       `json:"rows"`
+	Created   int       `json:"created"`
+	Skipped   int       `json:"skipped"`
+	// GroupsCreated names the groups the import created.
+	GroupsCreated []string `json:"groups_created"`
+	// Again is set when the person confirmed importing a file imported before.
+	Again bool `json:"again,omitempty"`
+}
+
+// ImportStore keeps imports.
+type ImportStore interface {
+	// CreateImport stores the import, the groups it creates and its users in
+	// one transaction: all of them or none. Unless imp.Again, an earlier
+	// import of the same file (SHA-256) in the organization is ECONFLICT;
+	// a username, email or group name taken meanwhile is ECONFLICT too.
+	CreateImport(ctx context.Context, imp *Import, groups []*Group, users []*User) error
+	// ImportsByHash returns the organization's imports of the file with the SHA-256, oldest first.
+	ImportsByHash(ctx context.Context, orgID, sha256 string) ([]*Import, error)
+	// Imports returns the organization's imports, newest first.
+	Imports(ctx context.Context, orgID string) ([]*Import, error)
+}
+
+// ImportOptions are the choices of the person importing.
+type ImportOptions struct {
+	// CreateGroups creates groups the file names that do not exist (off by default).
+	CreateGroups bool `json:"create_groups"`
+	// AllOrNothing refuses the whole file when any row has an error.
+	AllOrNothing bool `json:"all_or_nothing"`
+	// PasswordMode is random (a generated password for each, the default) or
+	// same (Password for all); rows that give a password keep theirs.
+	PasswordMode  string `json:"password_mode"`
+	Password      string `json:"password"`
+	PasswordStyle string `json:"password_style"`
+	// MustChangePassword asks each new person for a new password at first sign-in.
+	MustChangePassword bool `json:"must_change_password"`
+	// Again confirms importing a file that was imported before.
+	Again bool `json:"again"`
+}
+
+// Row statuses of a preview.
+const (
+	RowCreate  = "create"  // will be created
+	RowWarning = "warning" // will be created; something is worth a look
+	RowError   = "error"   // will not be created
+)
+
+// Row statuses of a result.
+const (
+	RowCreated = "created"
+	RowSkipped = "skipped"
+)
+
+// ImportRowPreview is one row of the file as the import will treat it.
+type ImportRowPreview struct {
+	Line   int      `json:"line"`
+	Values []string `json:"values"`
+	Status string   `json:"status"`
+	// Problems (errors) and Warnings map a field of ImportFields to a message in plain words.
+	Problems          map[string]string `json:"problems,omitempty"`
+	Warnings          map[string]string `json:"warnings,omitempty"`
+	Username          string            `json:"username"`
+	UsernameGenerated bool              `json:"username_generated"`
+	LoginEmail        string            `json:"login_email"`
+	PasswordGenerated bool              `json:"password_generated"`
+}
+
+// Reason is a row's problems (or warnings) in one sentence or a few, in the
+// order of the file's columns.
+func (r *ImportRowPreview) Reason() string {
+	m := r.Problems
+	if len(m) == 0 {
+		m = r.Warnings
+	}
+	var out []string
+	for _, f := range ImportFields {
+		if msg, ok := m[f]; ok {
+			out = append(out, msg)
+		}
+	}
+	for _, f := range sortedKeys(m) { // fields outside ImportFields (status, ...)
+		if ImportFieldIndex(f) < 0 {
+			out = append(out, m[f])
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ImportPreview is what an import will do, before anything is written.
+type ImportPreview struct {
+	File ImportFileInfo `json:"file"`
+	// Fields names the values of each row (ImportFields).
+	Fields []string           `json:"fields"`
+	Rows   []ImportRowPreview `json:"rows"`
+	// Create, Warnings and Errors count the rows: to be created as they are,
+	// to be created with a warning, not to be created.
+	Create   int `json:"create"`
+	Warnings int `json:"warnings"`
+	Errors   int `json:"errors"`
+	// MissingGroups are groups the file names that do not exist: created
+	// with the option create_groups, else the rows naming them are errors.
+	MissingGroups []string `json:"missing_groups"`
+	// Previous lists earlier imports of the same file.
+	Previous      []*Import     `json:"previous_imports"`
+	AccountTypes  []string      `json:"account_types"`
+	Options       ImportOptions `json:"options"`
+	PasswordBits  float64       `json:"password_bits"`
+	PasswordRules string        `json:"password_rules"`
+}
+
+// ImportFileInfo describes a file without its rows.
+type ImportFileInfo struct {
+	Name      string   `json:"name"`
+	SHA256    string   `json:"sha256"`
+	Format    string   `json:"format"`
+	Encoding  string   `json:"encoding,omitempty"`
+	Delimiter string   `json:"delimiter,omitempty"`
+	Sheet     string   `json:"sheet,omitempty"`
+	Columns   []string `json:"columns"`
+	Unknown   []string `json:"unknown_columns"`
+	Rows      int      `json:"rows"`
+}
+
+// Info returns f without its rows.
+func (f *ImportFile) Info() ImportFileInfo {
+	return ImportFileInfo{Name: f.Name, SHA256: f.SHA256, Format: f.Format, Encoding: f.Encoding,
+		Delimiter: f.Delimiter, Sheet: f.Sheet, Columns: f.Columns, Unknown: f.Unknown, Rows: len(f.Rows)}
+}
+
+// ImportEdit changes one cell of a file in the preview ("fix in place").
+type ImportEdit struct {
+	Line  int    `json:"line"`
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// Edit returns a copy of f with the edits applied; the original stays as
+// read. Errors: EINVALID (an unknown field or row).
+func (f *ImportFile) Edit(edits []ImportEdit) (*ImportFile, error) {
+	if len(edits) == 0 {
+		return f, nil
+	}
+	out := *f
+	out.Rows = append([]ImportRow(nil), f.Rows...)
+	at := make(map[int]int, len(f.Rows))
+	for i, r := range f.Rows {
+		at[r.Line] = i
+	}
+	copied := map[int]bool{}
+	for _, e := range edits {
+		k := ImportFieldIndex(e.Field)
+		if k < 0 {
+			return nil, FieldError(EINVALID, "edits", "There is no column %q; the columns are %s.", e.Field, strings.Join(ImportFields, ", "))
+		}
+		i, ok := at[e.Line]
+		if !ok {
+			return nil, FieldError(EINVALID, "edits", "The file has no row %d.", e.Line)
+		}
+		if !copied[i] {
+			out.Rows[i].Values = append([]string(nil), out.Rows[i].Values...)
+			copied[i] = true
+		}
+		out.Rows[i].Values[k] = e.Value
+	}
+	return &out, nil
+}
+
+// accountTypeAliases maps what other systems call account types to
+// Rollcall's, when the organization has that type.
+var accountTypeAliases = map[string]string{
+	"pupil": TypeStudent, "pupils": TypeStudent, "students": TypeStudent, "schüler": TypeStudent,
+	"schueler": TypeStudent, "schülerin": TypeStudent, "oppilas": TypeStudent, "elev": TypeStudent,
+	"élève": TypeStudent, "eleve": TypeStudent, "child": TypeStudent, "kid": TypeStudent,
+	"teachers": TypeTeacher, "staff": TypeTeacher, "faculty": TypeTeacher, "instructor": TypeTeacher,
+	"educator": TypeTeacher, "lehrer": TypeTeacher, "lehrerin": TypeTeacher, "opettaja": TypeTeacher,
+	"lärare": TypeTeacher, "enseignant": TypeTeacher, "professeur": TypeTeacher,
+	"administrator": TypeAdmin, "admins": TypeAdmin, "it": TypeAdmin,
+	"member": TypeLearner, "employee": TypeLearner, "learners": TypeLearner, "user": TypeLearner,
+	"creators": TypeCreator, "author": TypeCreator, "editor": TypeCreator,
+}
+
+func importAccountType(org *Organization, v string) string {
+	k := Key(v)
+	if k == "" {
+		return org.AccountTypes()[0]
+	}
+	if !org.HasAccountType(k) {
+		if t, ok := accountTypeAliases[k]; ok && org.HasAccountType(t) {
+			return t
+		}
+	}
+	return k
+}
+
+// splitList splits a cell of several values separated by ; or |.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' }) {
+		if p = Clean(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseImportDate reads a deletion date: YYYY-MM-DD (also with / or .) or
+// DD.MM.YYYY as German and Finnish spreadsheets write it.
+func parseImportDate(s string) (string, bool) {
+	for _, layout := range []string{"2006-01-02", "2006-1-2", "2006/1/2", "2006.1.2", "2.1.2006", "02.01.2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(time.DateOnly), true
+		}
+	}
+	return "", false
+}
+
+// importPlan is a preview with what a commit needs.
+type importPlan struct {
+	org       *Organization
+	preview   *ImportPreview
+	plans     []accountPlan
+	newGroups map[string]*Group // key(name) → group to create
+	opt       planOptions
+}
+
+// PreviewImport shows how every row of f will be treated — created,
+// created with a warning, or not created and why — with usernames, login
+// emails and the counts at the top. Nothing is written.
+// Errors: ENOTFOUND (organization), EINVALID (options, not rows).
+func (a *App) PreviewImport(ctx context.Context, ref string, f *ImportFile, opt ImportOptions) (*ImportPreview, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.planImport(ctx, org, f, &opt)
+	if err != nil {
+		return nil, err
+	}
+	return p.preview, nil
+}
+
+func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, opt *ImportOptions) (*importPlan, error) {
+	if f == nil || len(f.Rows) == 0 {
+		return nil, FieldError(EINVALID, "file", "The file has no people in it.")
+	}
+	if opt.PasswordMode == "" {
+		opt.PasswordMode = PasswordRandom
+	}
+	if opt.PasswordStyle == "" {
+		opt.PasswordStyle = org.passwordStyle()
+	}
+	if opt.PasswordStyle != StyleWords && opt.PasswordStyle != StyleRandom {
+		return nil, FieldError(EINVALID, "password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
+	}
+	switch opt.PasswordMode {
+	case PasswordRandom:
+		opt.Password = ""
+	case PasswordSame:
+		if err := org.PasswordPolicy.Check(opt.Password); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, FieldError(EINVALID, "password_mode", "The password mode must be random (one for each person) or same (one for all).")
+	}
+	groups, err := a.Store.Groups(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*Group{}
+	for _, g := range groups {
+		byName[Key(g.Name)] = g
+		byName[g.ID] = g
+	}
+	ip := &importPlan{org: org, newGroups: map[string]*Group{}, opt: planOptions{
+		Via: ViaImport, MustChangePassword: opt.MustChangePassword, PasswordMode: opt.PasswordMode,
+		PasswordStyle: opt.PasswordStyle, Password: opt.Password,
+	}}
+	today := a.now().Format(time.DateOnly)
+	specs := make([]AccountSpec, len(f.Rows))
+	pre := make([]map[string]string, len(f.Rows))  // problems found before the core
+	warn := make([]map[string]string, len(f.Rows)) // warnings
+	missing := []string{}
+	add := func(m []map[string]string, i int, field, format string, args ...any) {
+		if m[i] == nil {
+			m[i] = map[string]string{}
+		}
+		if _, ok := m[i][field]; !ok {
+			m[i][field] = fmt.Sprintf(format, args...)
+		}
+	}
+	for i, row := range f.Rows {
+		v := func(k int) string {
+			if k < len(row.Values) {
+				return Clean(row.Values[k])
+			}
+			return ""
+		}
+		for k, field := range ImportFields {
+			if s := v(k); hasControl(s) {
+				add(pre, i, field, "The %s contains a control character (a line break or tab inside the cell?); remove it.", strings.ReplaceAll(field, "_", " "))
+			}
+		}
+		sp := AccountSpec{Line: row.Line, FirstName: v(ColFirstName), LastName: v(ColLastName), Username: v(ColUsername),
+			Email: v(ColEmail), Phone: v(ColPhone), AccountType: importAccountType(org, v(ColAccountType)),
+			Language: v(ColLanguage), JobTitle: v(ColJobTitle), Password: strings.TrimSpace(valueAt(row.Values, ColPassword)),
+			Labels: splitList(v(ColLabels)), Groups: []string{}}
+		if sp.Language == "" {
+			sp.Language = org.Language
+		}
+		if sp.FirstName != "" && sp.LastName == "" {
+			add(warn, i, "last_name", "No last name: the account has the first name only.")
+		}
+		if d := v(ColDeletionDate); d != "" {
+			if iso, ok := parseImportDate(d); !ok {
+				add(pre, i, "deletion_date", "%q is not a date; write it as YYYY-MM-DD, e.g. %d-07-31.", d, a.now().Year()+1)
+			} else if iso <= today {
+				add(pre, i, "deletion_date", "The deletion date %s is not in the future.", iso)
+			} else {
+				sp.DeleteOn = iso
+			}
+		}
+		seen := map[string]bool{}
+		for _, name := range splitList(v(ColGroups)) {
+			k := Key(name)
+			g := byName[k]
+			if g == nil {
+				if g = ip.newGroups[k]; g == nil {
+					if utf8.RuneCountInString(name) > MaxNameLength {
+						add(pre, i, "groups", "The group name %q is too long: at most %d characters.", name, MaxNameLength)
+						continue
+					}
+					g = &Group{ID: a.newID(), OrgID: org.ID, Name: name, Kind: GroupClass, DefaultAccountType: org.AccountTypes()[0]}
+					ip.newGroups[k] = g
+					missing = append(missing, name)
+				}
+				if opt.CreateGroups {
+					add(warn, i, "groups", "The group %s will be created.", g.Name)
+				} else {
+					add(pre, i, "groups", "There is no group %s. Create it first, or choose \"Create the missing groups\".", g.Name)
+				}
+			}
+			if !seen[g.ID] {
+				seen[g.ID] = true
+				sp.Groups = append(sp.Groups, g.ID)
+			}
+		}
+		specs[i] = sp
+	}
+	plans, err := a.planAccounts(ctx, org, specs, ip.opt)
+	if err != nil {
+		return nil, err
+	}
+	ip.plans = plans
+	sort.Slice(missing, func(i, j int) bool { return Key(missing[i]) < Key(missing[j]) })
+	p := &ImportPreview{File: f.Info(), Fields: ImportFields, Rows: make([]ImportRowPreview, len(f.Rows)),
+		MissingGroups: missing, AccountTypes: org.AccountTypes(), Options: *opt,
+		PasswordRules: org.PasswordPolicy.String()}
+	p.Options.Password = ""
+	if opt.PasswordMode == PasswordRandom {
+		p.PasswordBits = PasswordBits(opt.PasswordStyle, org.PasswordPolicy)
+	}
+	for i, pl := range plans {
+		r := ImportRowPreview{Line: f.Rows[i].Line, Values: f.Rows[i].Values, Username: pl.User.Username,
+			UsernameGenerated: pl.UsernameGenerated, LoginEmail: pl.User.Email, PasswordGenerated: pl.Password == "" && opt.PasswordMode == PasswordRandom,
+			Problems: pre[i], Warnings: warn[i]}
+		for f, m := range pl.Problems {
+			if r.Problems == nil {
+				r.Problems = map[string]string{}
+			}
+			f = importField(f)
+			if _, ok := r.Problems[f]; !ok {
+				r.Problems[f] = m
+			}
+		}
+		switch {
+		case len(r.Problems) > 0:
+			r.Status = RowError
+			r.Warnings = nil
+			p.Errors++
+		case len(r.Warnings) > 0:
+			r.Status = RowWarning
+			p.Warnings++
+		default:
+			r.Status = RowCreate
+			p.Create++
+		}
+		p.Rows[i] = r
+	}
+	if p.Previous, err = a.Store.ImportsByHash(ctx, org.ID, f.SHA256); err != nil {
+		return nil, err
+	}
+	if p.Previous == nil {
+		p.Previous = []*Import{}
+	}
+	ip.preview = p
+	return ip, nil
+}
+
+func valueAt(values []string, k int) string {
+	if k < len(values) {
+		return values[k]
+	}
+	return ""
+}
+
+// importField names a User field as the import file's column.
+func importField(f string) string {
+	if f == "delete_on" {
+		return "deletion_date"
+	}
+	return f
+}
+
+// ImportResult is the outcome of a committed import: every row of the file
+// with what became of it, and the created accounts with their passwords
+// (in memory only, for the results file and slips).
+type ImportResult struct {
+	Import *Import           `json:"import"`
+	Rows   []ImportResultRow `json:"rows"`
+	Fields []string          `json:"fields"`
+	File   ImportFileInfo    `json:"file"`
+	Org    *Organization     `json:"-"`
+	// Accounts are the created accounts, for slips.
+	Accounts *AccountResult `json:"-"`
+}
+
+// ImportResultRow is one row of the results file.
+type ImportResultRow struct {
+	Line       int      `json:"line"`
+	Values     []string `json:"values"`
+	Status     string   `json:"status"` // created or skipped
+	Reason     string   `json:"reason"`
+	Username   string   `json:"username"`
+	LoginEmail string   `json:"login_email"`
+	// Password is the created account's password, given or generated; never sent as JSON.
+	Password string `json:"-"`
+}
+
+// CommitImport creates the accounts of every row without errors (or, with
+// AllOrNothing, refuses the whole file if any row has one). Passwords are
+// hashed on all cores first (progress reports the hashing; ctx cancels it),
+// then the import record, the missing groups (if chosen) and all users are
+// written in one transaction. Existing users are never changed.
+// Errors: ENOTFOUND, EINVALID (options; errors under AllOrNothing; no row to
+// create), ECONFLICT (the same file imported before and not confirmed with
+// Again; a username or email taken meanwhile), context.Canceled.
+func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt ImportOptions, progress Progress) (*ImportResult, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	ip, err := a.planImport(ctx, org, f, &opt)
+	if err != nil {
+		return nil, err
+	}
+	p := ip.preview
+	if opt.AllOrNothing && p.Errors > 0 {
+		return nil, Errorf(EINVALID, "%d of %d rows have errors, and \"all or nothing\" was chosen: nothing was imported. Fix the rows or untick \"all or nothing\".", p.Errors, len(p.Rows))
+	}
+	if p.Create+p.Warnings == 0 {
+		return nil, Errorf(EINVALID, "None of the %d rows can be created; fix the errors shown and try again.", len(p.Rows))
+	}
+	if len(p.Previous) > 0 && !opt.Again {
+		last := p.Previous[len(p.Previous)-1]
+		return nil, Errorf(ECONFLICT, "This file was already imported on %s (%d accounts created). Import it again only if you mean to, by confirming.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created)
+	}
+	var plans []accountPlan
+	var rowOf []int // plan index → row index
+	used := map[string]bool{}
+	for i, r := range p.Rows {
+		if r.Status == RowError {
+			continue
+		}
+		plans = append(plans, ip.plans[i])
+		rowOf = append(rowOf, i)
+		for _, id := range ip.plans[i].User.Groups {
+			used[id] = true
+		}
+	}
+	now := a.now()
+	var groups []*Group
+	imp := &Import{ID: a.newID(), OrgID: org.ID, FileName: f.Name, SHA256: f.SHA256, Format: f.Format,
+		Rows: len(p.Rows), Created: len(plans), Skipped: len(p.Rows) - len(plans), GroupsCreated: []string{}, Again: opt.Again}
+	for _, g := range ip.newGroups {
+		if used[g.ID] {
+			g.CreatedAt, g.UpdatedAt = now, now
+			groups = append(groups, g)
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool { return Key(groups[i].Name) < Key(groups[j].Name) })
+	for _, g := range groups {
+		imp.GroupsCreated = append(imp.GroupsCreated, g.Name)
+	}
+	users, passwords, err := a.newAccounts(ctx, org, plans, ip.opt, progress)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		u.ImportID = imp.ID
+	}
+	imp.CreatedAt = a.now()
+	if err := a.Store.CreateImport(ctx, imp, groups, users); err != nil {
+		return nil, err
+	}
+	accounts, err := a.accountResult(ctx, org, users, passwords)
+	if err != nil {
+		return nil, err
+	}
+	res := &ImportResult{Import: imp, Org: org, Accounts: accounts, Fields: ImportFields, File: f.Info(),
+		Rows: make([]ImportResultRow, len(p.Rows))}
+	for i, r := range p.Rows {
+		res.Rows[i] = ImportResultRow{Line: r.Line, Values: r.Values, Status: RowSkipped, Reason: r.Reason(), Username: valueAt(r.Values, ColUsername)}
+	}
+	for k, i := range rowOf {
+		row := &res.Rows[i]
+		row.Status, row.Username, row.LoginEmail, row.Password = RowCreated, users[k].Username, users[k].Email, passwords[k]
+		if p.Rows[i].Status == RowCreate {
+			row.Reason = ""
+		}
+	}
+	return res, nil
+}
+
+// Imports lists the organization's imports, newest first. Errors: ENOTFOUND.
+func (a *App) Imports(ctx context.Context, ref string) ([]*Import, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return a.Store.Imports(ctx, org.ID)
+}
+
+// ImportDrafts keeps files read for an import between the upload and the
+// commit, in memory only, so the preview can be fixed and re-checked
+// without sending the file again. Drafts unused for DraftTTL are dropped,
+// and at most MaxDrafts are kept (the oldest goes first).
+type ImportDrafts struct {
+	app    *App
+	mu     sync.Mutex
+	drafts map[string]*draft
+}
+
+type draft struct {
+	orgID string
+	file  *ImportFile
+	used  time.Time
+}
+
+// Draft limits.
+const (
+	DraftTTL  = 2 * time.Hour
+	MaxDrafts = 8
+)
+
+// SaveImportDraft keeps a read file for organization ref and returns its ID.
+// Errors: ENOTFOUND (organization).
+func (a *App) SaveImportDraft(ctx context.Context, ref string, f *ImportFile) (string, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	d := a.Drafts
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.drafts == nil {
+		d.drafts = map[string]*draft{}
+	}
+	d.sweep()
+	for len(d.drafts) >= MaxDrafts {
+		oldest := ""
+		for id, x := range d.drafts {
+			if oldest == "" || x.used.Before(d.drafts[oldest].used) {
+				oldest = id
+			}
+		}
+		delete(d.drafts, oldest)
+	}
+	id := a.newID()
+	d.drafts[id] = &draft{orgID: org.ID, file: f, used: a.Now()}
+	return id, nil
+}
+
+// ImportDraft returns a kept file. Errors: ENOTFOUND (organization, or the
+// draft expired).
+func (a *App) ImportDraft(ctx context.Context, ref, id string) (*ImportFile, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	d := a.Drafts
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sweep()
+	x := d.drafts[id]
+	if x == nil || x.orgID != org.ID {
+		return nil, Errorf(ENOTFOUND, "The uploaded file is no longer kept (after %s unused, or after a restart); choose it again.", DraftTTL)
+	}
+	x.used = a.Now()
+	return x.file, nil
+}
+
+// DropImportDraft forgets a kept file.
+func (a *App) DropImportDraft(id string) {
+	a.Drafts.mu.Lock()
+	delete(a.Drafts.drafts, id)
+	a.Drafts.mu.Unlock()
+}
+
+func (d *ImportDrafts) sweep() {
+	now := d.app.Now()
+	for id, x := range d.drafts {
+		if now.Sub(x.used) > DraftTTL {
+			delete(d.drafts, id)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package roster_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"rollcall/app/roster"
+)
+
+// peakHeap runs fn and returns how far the live heap rose above where it
+// was before: sampled every millisecond with runtime.ReadMemStats.
+func peakHeap(t *testing.T, fn func()) uint64 {
+	t.Helper()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	fn()
+	runtime.ReadMemStats(&ms)
+	if ms.HeapAlloc > peak.Load() {
+		peak.Store(ms.HeapAlloc)
+	}
+	close(stop)
+	wg.Wait()
+	if peak.Load() < base {
+		return 0
+	}
+	return peak.Load() - base
+}
+
+// zipBomb returns a workbook whose one worksheet inflates to size bytes of
+// blank rows; honest says whether the zip directory tells the real size
+// (a lying one claims 1 KB).
+func zipBomb(t *testing.T, size int64, honest bool) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+	add := func(name, body string) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, body)
+	}
+	add("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`)
+	add("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	add("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	add("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)
+	// The bomb: compress once, then write the compressed bytes raw with
+	// the directory sizes we choose.
+	var raw bytes.Buffer
+	fw, _ := flate.NewWriter(&raw, flate.BestSpeed)
+	head := `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>first_name</t></is></c></row>`
+	io.WriteString(fw, head)
+	chunk := []byte(strings.Repeat(" ", 1<<20))
+	crc := newCRC()
+	crc.Write([]byte(head))
+	n := int64(len(head))
+	for n+int64(len(chunk)) <= size {
+		fw.Write(chunk)
+		crc.Write(chunk)
+		n += int64(len(chunk))
+	}
+	fw.Close()
+	declared := uint64(n)
+	if !honest {
+		declared = 1024
+	}
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
+		CRC32: crc.Sum32(), CompressedSize64: uint64(raw.Len()), UncompressedSize64: declared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(raw.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestZipBomb(t *testing.T) {
+	for _, honest := range []bool{true, false} {
+		name := map[bool]string{true: "Honest", false: "LyingDirectory"}[honest]
+		t.Run(name, func(t *testing.T) {
+			bomb := zipBomb(t, 1<<30, honest) // 1 GiB of worksheet in about 1 MB
+			if len(bomb) > 8<<20 {
+				t.Fatalf("the bomb is %d bytes", len(bomb))
+			}
+			var err error
+			start := time.Now()
+			peak := peakHeap(t, func() {
+				_, err = roster.Read(bytes.NewReader(bomb), "bomb.xlsx", int64(len(bomb)), roster.DefaultLimits)
+			})
+			t.Logf("%s zip bomb (%d KB → 1 GiB) refused in %v, heap peak +%d MB: %v", name, len(bomb)>>10, time.Since(start).Round(time.Millisecond), peak>>20, err)
+			if err == nil {
+				t.Fatal("the zip bomb was accepted")
+			}
+			if honest && !strings.Contains(err.Error(), "zip bomb") {
+				t.Errorf("error = %q", err)
+			}
+			if !strings.Contains(err.Error(), "Excel") && !strings.Contains(err.Error(), "workbook") {
+				t.Errorf("error does not speak of the workbook: %q", err)
+			}
+			if peak > 64<<20 {
+				t.Errorf("heap rose by %d MB refusing a zip bomb; want < 64 MB", peak>>20)
+			}
+		})
+	}
+}
+
+func TestHundredMegabyteCSV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("first_name,last_name\n")
+	line := []byte(strings.Repeat("Ada,Lovelace\n", 1<<16))
+	for written := 0; written < 100<<20; written += len(line) {
+		f.Write(line)
+	}
+	f.Close()
+	st, _ := os.Stat(path)
+
+	// Size known (a file on disk, an upload with Content-Length): refused before reading.
+	in, _ := os.Open(path)
+	defer in.Close()
+	peak := peakHeap(t, func() { _, err = roster.Read(in, "huge.csv", st.Size(), roster.DefaultLimits) })
+	t.Logf("100 MB CSV with known size: heap peak +%d MB: %v", peak>>20, err)
+	if err == nil || !strings.Contains(err.Error(), "larger than 50 MB") {
+		t.Fatalf("error = %v", err)
+	}
+	if peak > 8<<20 {
+		t.Errorf("heap rose by %d MB; want < 8 MB", peak>>20)
+	}
+	// Size unknown (a stream): read up to the limit and no further.
+	in.Seek(0, io.SeekStart)
+	peak = peakHeap(t, func() { _, err = roster.Read(in, "huge.csv", -1, roster.DefaultLimits) })
+	t.Logf("100 MB CSV as a stream: heap peak +%d MB: %v", peak>>20, err)
+	if err == nil || !strings.Contains(err.Error(), "larger than 50 MB") {
+		t.Fatalf("error = %v", err)
+	}
+	if peak > 80<<20 {
+		t.Errorf("heap rose by %d MB; want < 80 MB", peak>>20)
+	}
+}

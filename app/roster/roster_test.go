@@ -1,0 +1,419 @@
+package roster_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+
+	"rollcall/app"
+	"rollcall/app/roster"
+)
+
+func mustRead(t testing.TB, data []byte, name string) *app.ImportFile {
+	t.Helper()
+	f, err := roster.Read(bytes.NewReader(data), name, int64(len(data)), roster.DefaultLimits)
+	if err != nil {
+		t.Fatalf("Read(%s): %v", name, err)
+	}
+	return f
+}
+
+func value(f *app.ImportFile, row int, field string) string {
+	return f.Rows[row].Values[app.ImportFieldIndex(field)]
+}
+
+const müller = "first_name,last_name,email\r\nJürgen,Müller,j.mueller@example.org\r\nÅsa,Öberg,\r\n"
+
+func utf16(t *testing.T, s string, e unicode.Endianness) []byte {
+	b, err := unicode.UTF16(e, unicode.UseBOM).NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestEncodings(t *testing.T) {
+	cp1252, err := charmap.Windows1252.NewEncoder().Bytes([]byte(müller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, encoding string
+		data           []byte
+	}{
+		{"UTF-8", roster.EncodingUTF8, []byte(müller)},
+		{"UTF-8 BOM", roster.EncodingUTF8BOM, append([]byte("\xef\xbb\xbf"), müller...)},
+		{"UTF-16 LE", roster.EncodingUTF16LE, utf16(t, strings.ReplaceAll(müller, ",", "\t"), unicode.LittleEndian)},
+		{"UTF-16 BE", roster.EncodingUTF16BE, utf16(t, müller, unicode.BigEndian)},
+		{"Windows-1252", roster.Encoding1252, cp1252},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := mustRead(t, tt.data, "class.csv")
+			if f.Encoding != tt.encoding {
+				t.Errorf("encoding = %q, want %q", f.Encoding, tt.encoding)
+			}
+			if len(f.Rows) != 2 || value(f, 0, "last_name") != "Müller" || value(f, 0, "first_name") != "Jürgen" || value(f, 1, "last_name") != "Öberg" {
+				t.Fatalf("rows = %+v", f.Rows)
+			}
+			if got := f.Columns; strings.Join(got, ",") != "first_name,last_name,email" {
+				t.Errorf("columns = %v", got)
+			}
+			if f.Rows[0].Line != 2 || f.Rows[1].Line != 3 {
+				t.Errorf("lines = %d, %d", f.Rows[0].Line, f.Rows[1].Line)
+			}
+		})
+	}
+}
+
+func TestDelimiters(t *testing.T) {
+	for name, delim := range map[string]string{"comma": ",", "semicolon": ";", "tab": "\t"} {
+		t.Run(name, func(t *testing.T) {
+			// German Excel: semicolons, and commas inside values.
+			text := strings.Join([]string{"Vorname", "Nachname", "Klasse", "Notes"}, delim) + "\n" +
+				strings.Join([]string{"Anna", "Schmidt", "3B", `"a, b; c"`}, delim) + "\n"
+			f := mustRead(t, []byte(text), "x.csv")
+			if f.Delimiter != name {
+				t.Errorf("delimiter = %q, want %q", f.Delimiter, name)
+			}
+			if value(f, 0, "first_name") != "Anna" || value(f, 0, "groups") != "3B" {
+				t.Fatalf("row = %v", f.Rows[0].Values)
+			}
+			if value(f, 0, "labels") != "a, b; c" {
+				t.Errorf("quoted value = %q", value(f, 0, "labels"))
+			}
+		})
+	}
+}
+
+func TestAliases(t *testing.T) {
+	tests := map[string]string{
+		"First Name": "first_name", "Given name": "first_name", "givenName": "first_name", "first_name": "first_name",
+		"Vorname": "first_name", "Prénom": "first_name", "Etunimi": "first_name",
+		"Last Name": "last_name", "Surname": "last_name", "familyName": "last_name", "Nachname": "last_name",
+		"Email Address": "email", "E-mail": "email", "mail": "email", "EMAIL": "email", "Email (login)": "email",
+		"User name": "username", "userPrincipalName": "username", "Login": "username", "sAMAccountName": "username",
+		"Password": "password", "Initial password": "password",
+		"Role": "account_type", "Account type": "account_type", "Type": "account_type",
+		"Class": "groups", "Group": "groups", "Department": "groups", "Groups": "groups", "Klasse": "groups",
+		"Language": "language", "Locale": "language",
+		"Phone": "phone", "Mobile phone": "phone", "Telephone number": "phone",
+		"Labels": "labels", "Tags": "labels",
+		"Deletion date": "deletion_date", "Delete on": "deletion_date", "Expiry date": "deletion_date",
+		"Job title": "job_title", "Title": "job_title",
+		"Name": "full_name", "Display name": "full_name", "Full name": "full_name",
+		"Shoe size": "", "Favourite colour": "", "": "",
+	}
+	for header, want := range tests {
+		if got := roster.Field(header); got != want {
+			t.Errorf("Field(%q) = %q, want %q", header, got, want)
+		}
+	}
+	// An Entra-like export: every alias mapped, unknown columns reported and dropped.
+	text := "givenName,surname,userPrincipalName,mail,Department,Shoe size,jobTitle\n" +
+		"Ada,Lovelace,ada@x.example,ada.l@x.example,Maths,38,Teacher\n"
+	f := mustRead(t, []byte(text), "entra.csv")
+	if strings.Join(f.Unknown, ",") != "Shoe size" {
+		t.Errorf("unknown = %v", f.Unknown)
+	}
+	want := []string{"Ada", "Lovelace", "ada.l@x.example", "ada@x.example", "", "", "Maths", "", "", "", "", "Teacher"}
+	if fmt.Sprint(f.Rows[0].Values) != fmt.Sprint(want) {
+		t.Errorf("values = %q\nwant %q", f.Rows[0].Values, want)
+	}
+	if strings.Contains(fmt.Sprint(f.Rows), "38") {
+		t.Error("the unknown column's value was kept")
+	}
+	// A single Name column is split into first and last name.
+	f = mustRead(t, []byte("Name,Class\nAda King Lovelace,3B\n\"Hopper, Grace\",3C\n"), "names.csv")
+	if value(f, 0, "first_name") != "Ada King" || value(f, 0, "last_name") != "Lovelace" || value(f, 1, "first_name") != "Grace" || value(f, 1, "last_name") != "Hopper" {
+		t.Errorf("split names = %v", f.Rows)
+	}
+}
+
+func TestEmbeddedNewlines(t *testing.T) {
+	text := "first_name,last_name,labels\r\n" +
+		"Ada,Lovelace,\"line one\r\nline two\"\r\n" +
+		"\r\n" +
+		"Grace,\"Hop\nper\",x\r\n" +
+		"Alan,Turing,\"a \"\"quoted\"\" word\"\r\n"
+	f := mustRead(t, []byte(text), "nl.csv")
+	if len(f.Rows) != 3 {
+		t.Fatalf("rows = %d", len(f.Rows))
+	}
+	if got := value(f, 0, "labels"); got != "line one\nline two" {
+		t.Errorf("embedded newline = %q", got)
+	}
+	if got := value(f, 2, "labels"); got != `a "quoted" word` {
+		t.Errorf("quotes = %q", got)
+	}
+	// Spreadsheet rows: a newline inside quotes does not make a new row; the blank line does.
+	if f.Rows[0].Line != 2 || f.Rows[1].Line != 4 || f.Rows[2].Line != 5 {
+		t.Errorf("lines = %d %d %d, want 2 4 5", f.Rows[0].Line, f.Rows[1].Line, f.Rows[2].Line)
+	}
+}
+
+func TestEmptyAndHeaderOnly(t *testing.T) {
+	tests := map[string]struct{ data, want string }{
+		"empty":           {"", "empty"},
+		"BOM only":        {"\ufeff", "empty"},
+		"blank lines":     {"\n\n  \n", "empty"},
+		"header only":     {"first_name,last_name,email\r\n", "no people"},
+		"header, blanks":  {"\ufefffirst_name;last_name\n;\n\n", "no people"},
+		"no known header": {"foo,bar\n1,2\n", "should name the columns"},
+		"bad quotes":      {"first_name,last_name\n\"Ada,Lovelace\nx\"y,z\"w", ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := roster.Read(strings.NewReader(tt.data), "x.csv", -1, roster.DefaultLimits)
+			if err == nil && tt.want != "" {
+				t.Fatal("no error")
+			}
+			if err != nil && app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// csvRows builds a CSV roster of n people.
+func csvRows(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("\ufeffFirst name;Last name;E-mail;Class;Role\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "Pupil%05d;Müller;p%05d@school.example;%dB;student\r\n", i, i, i%9+1)
+	}
+	return b.Bytes()
+}
+
+func TestTenThousandRows(t *testing.T) {
+	f := mustRead(t, csvRows(10_000), "big.csv")
+	if len(f.Rows) != 10_000 {
+		t.Fatalf("rows = %d", len(f.Rows))
+	}
+	if last := f.Rows[9999]; last.Line != 10_001 || last.Values[app.ColFirstName] != "Pupil09999" || last.Values[app.ColGroups] != "1B" {
+		t.Fatalf("last row = %+v", last)
+	}
+	lim := roster.DefaultLimits
+	lim.MaxRows = 9_999
+	if _, err := roster.ReadCSV(csvRows(10_000), lim); err == nil || !strings.Contains(err.Error(), "more than 9999 rows") {
+		t.Fatalf("row limit: %v", err)
+	}
+}
+
+func xlsxFile(t testing.TB, sheets map[string][][]any, order ...string) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, name := range order {
+		if i == 0 {
+			f.SetSheetName("Sheet1", name)
+		} else if _, err := f.NewSheet(name); err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range sheets[name] {
+			if row == nil {
+				continue
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, r+1)
+			if err := f.SetSheetRow(name, cell, &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestXLSX(t *testing.T) {
+	data := xlsxFile(t, map[string][][]any{
+		"Notes": {{"This workbook lists class 3B"}},
+		"Class": {
+			{"First Name", "Surname", "E-mail", "Class", "Phone", "Deletion date", "Shoe size"},
+			{"Jürgen", "Müller", "j@x.example", "3B", 4915112345678, "2027-07-31", 38},
+			nil, // an empty row
+			{"Zoë", "Ødegård", "", "3B|Choir", "+49 151", 46599, 39},
+		},
+	}, "Notes", "Class")
+	f := mustRead(t, data, "class.xlsx")
+	if f.Format != app.FormatXLSX || f.Sheet != "Class" || len(f.Rows) != 2 {
+		t.Fatalf("file = %+v", f)
+	}
+	if value(f, 0, "last_name") != "Müller" || value(f, 0, "phone") != "4915112345678" || value(f, 0, "deletion_date") != "2027-07-31" {
+		t.Errorf("row 1 = %q", f.Rows[0].Values)
+	}
+	if f.Rows[1].Line != 4 || value(f, 1, "first_name") != "Zoë" || value(f, 1, "groups") != "3B|Choir" {
+		t.Errorf("row 2 = %d %q", f.Rows[1].Line, f.Rows[1].Values)
+	}
+	if value(f, 1, "deletion_date") != "2027-07-31" { // 46599 is the serial number of 2027-07-31
+		t.Errorf("date serial = %q", value(f, 1, "deletion_date"))
+	}
+	if strings.Join(f.Unknown, ",") != "Shoe size" {
+		t.Errorf("unknown = %v", f.Unknown)
+	}
+	t.Run("NotAWorkbook", func(t *testing.T) {
+		for _, data := range [][]byte{[]byte("PK\x03\x04garbage"), []byte("hello"), {}} {
+			_, err := roster.ReadXLSX(data, roster.DefaultLimits)
+			if app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), "Excel") {
+				t.Errorf("ReadXLSX(%q) = %v", data, err)
+			}
+		}
+		_, err := roster.Read(strings.NewReader("x"), "old.xls", 1, roster.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), ".xlsx") {
+			t.Errorf("xls = %v", err)
+		}
+	})
+	t.Run("NoHeader", func(t *testing.T) {
+		_, err := roster.ReadXLSX(xlsxFile(t, map[string][][]any{"A": {{1, 2}, {3, 4}}}, "A"), roster.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), "should name the columns") {
+			t.Errorf("no header = %v", err)
+		}
+		_, err = roster.ReadXLSX(xlsxFile(t, map[string][][]any{"A": {{"First name"}}}, "A"), roster.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), "no people") {
+			t.Errorf("header only = %v", err)
+		}
+		_, err = roster.ReadXLSX(xlsxFile(t, map[string][][]any{"A": {}}, "A"), roster.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("empty = %v", err)
+		}
+	})
+}
+
+func TestPaste(t *testing.T) {
+	text := "Ada Lovelace,ada@example.org,secret-pass-1\r\n\nGrace Brewster Hopper,grace@example.org\nTuring, Alan, alan@example.org\nMononym\nX Y,x@y.example,pa,ss,word1\n"
+	f, err := roster.ParsePaste(text, roster.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"1", "Ada", "Lovelace", "ada@example.org", "secret-pass-1"},
+		{"3", "Grace Brewster", "Hopper", "grace@example.org", ""},
+		{"4", "Alan", "Turing", "alan@example.org", ""},
+		{"5", "Mononym", "", "", ""},
+		{"6", "X", "Y", "x@y.example", "pa,ss,word1"},
+	}
+	if len(f.Rows) != len(want) {
+		t.Fatalf("rows = %v", f.Rows)
+	}
+	for i, w := range want {
+		r := f.Rows[i]
+		got := []string{fmt.Sprint(r.Line), r.Values[app.ColFirstName], r.Values[app.ColLastName], r.Values[app.ColEmail], r.Values[app.ColPassword]}
+		if fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("row %d = %q, want %q", i, got, w)
+		}
+	}
+	// Columns pasted from a spreadsheet, with their header, read like a CSV.
+	f, err = roster.ParsePaste("First name\tLast name\tClass\nAda\tLovelace\t3B\n", roster.DefaultLimits)
+	if err != nil || f.Format != app.FormatPaste || value(f, 0, "groups") != "3B" || f.Rows[0].Line != 2 {
+		t.Fatalf("pasted columns = %+v, %v", f, err)
+	}
+	if _, err := roster.ParsePaste(" \n\n", roster.DefaultLimits); err == nil {
+		t.Error("empty paste accepted")
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	var c bytes.Buffer
+	if err := roster.WriteTemplateCSV(&c); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(c.Bytes(), []byte("\xef\xbb\xbffirst_name,last_name,email,username,password,account_type,groups,language,phone,labels,deletion_date,job_title\r\n")) {
+		t.Fatalf("CSV template starts %q", c.String()[:80])
+	}
+	if !strings.Contains(c.String(), "# groups: Classes or departments") {
+		t.Error("the CSV template does not explain the columns")
+	}
+	f := mustRead(t, c.Bytes(), "template.csv")
+	if len(f.Rows) != 1 || value(f, 0, "first_name") != "Ada" || value(f, 0, "groups") != "3B;Choir" {
+		t.Fatalf("template read back = %+v", f.Rows)
+	}
+	var x bytes.Buffer
+	if err := roster.WriteTemplateXLSX(&x); err != nil {
+		t.Fatal(err)
+	}
+	f = mustRead(t, x.Bytes(), "template.xlsx")
+	if len(f.Rows) != 1 || f.Sheet != "People" || value(f, 0, "last_name") != "Lovelace" || len(f.Columns) != 12 {
+		t.Fatalf("XLSX template read back = %+v", f)
+	}
+	wb, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	help, _ := wb.GetRows("Help")
+	if len(help) < 13 || help[7][0] != "groups" || !strings.Contains(help[7][1], "separated by ; or |") {
+		t.Errorf("Help sheet = %q", help)
+	}
+}
+
+func TestResults(t *testing.T) {
+	values := func(first, last string) []string {
+		v := make([]string, len(app.ImportFields))
+		v[app.ColFirstName], v[app.ColLastName] = first, last
+		return v
+	}
+	res := &app.ImportResult{Rows: []app.ImportResultRow{
+		{Line: 2, Values: values("Ada", "Lovelace"), Status: app.RowCreated, Username: "ada.lovelace", LoginEmail: "ada.lovelace@pupils.example", Password: "tiger-moon-47"},
+		{Line: 3, Values: values("=HYPERLINK(\"http://evil.example\")", "@SUM(A1)"), Status: app.RowSkipped, Reason: "The first name contains ..."},
+		{Line: 5, Values: values("Zoë", "+1"), Status: app.RowCreated, Username: "zoe.1", Password: "-starts-with-dash"},
+	}}
+	var c bytes.Buffer
+	if err := roster.WriteResultsCSV(&c, res); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(c.Bytes(), []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x bytes.Buffer
+	if err := roster.WriteResultsXLSX(&x, res); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xrows, err := wb.GetRows("Results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, rows := range map[string][][]string{"CSV": rows, "XLSX": xrows} {
+		if len(rows) != 4 || strings.Join(rows[0][:6], ",") != "row,status,reason,username,login_email,password" {
+			t.Fatalf("%s header = %v", name, rows[0])
+		}
+		if r := rows[1]; r[0] != "2" || r[1] != "created" || r[3] != "ada.lovelace" || r[4] != "ada.lovelace@pupils.example" || r[5] != "tiger-moon-47" || r[6] != "Ada" {
+			t.Errorf("%s created row = %q", name, r)
+		}
+		if r := rows[2]; r[1] != "skipped" || r[5] != "" || r[2] == "" {
+			t.Errorf("%s skipped row = %q", name, r)
+		}
+		for _, r := range rows {
+			for _, cell := range r {
+				if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+					t.Errorf("%s: cell %q starts with a formula trigger", name, cell)
+				}
+			}
+		}
+		if rows[3][5] != "'-starts-with-dash" {
+			t.Errorf("%s password cell = %q", name, rows[3][5])
+		}
+	}
+	// No XLSX cell is a formula.
+	for r := 1; r <= 4; r++ {
+		for c := 1; c <= 16; c++ {
+			cell, _ := excelize.CoordinatesToCellName(c, r)
+			if f, _ := wb.GetCellFormula("Results", cell); f != "" {
+				t.Errorf("cell %s is a formula: %q", cell, f)
+			}
+		}
+	}
+}

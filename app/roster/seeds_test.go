@@ -1,0 +1,56 @@
+package roster_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"rollcall/app/roster"
+)
+
+// TestWriteSeeds regenerates the seed corpus in testdata/fuzz (which every
+// `go test` runs) when ROLLCALL_WRITE_SEEDS=1.
+func TestWriteSeeds(t *testing.T) {
+	if os.Getenv("ROLLCALL_WRITE_SEEDS") == "" {
+		t.Skip("set ROLLCALL_WRITE_SEEDS=1 to rewrite testdata/fuzz")
+	}
+	var tmplCSV, tmplXLSX bytes.Buffer
+	roster.WriteTemplateCSV(&tmplCSV)
+	roster.WriteTemplateXLSX(&tmplXLSX)
+	cp1252 := []byte("Vorname;Nachname;E-Mail\r\nJ\xfcrgen;M\xfcller;j@x.example\r\n")
+	seeds := map[string][][]byte{
+		"FuzzReadCSV": {
+			tmplCSV.Bytes(), cp1252, []byte("\xff\xfef\x00i\x00r\x00s\x00t\x00_\x00n\x00a\x00m\x00e\x00\n\x00A\x00d\x00a\x00\n\x00"),
+			[]byte("givenName,surname,mail\n\"Ada\r\nKing\",Lovelace,ada@x.example\n\n\"Grace\",\"Hop\"\"per\",\n"),
+			[]byte("First Name\tLast Name\tClass\tShoe size\nAda\tLovelace\t3B|Choir\t38\n"),
+			[]byte("Name\n\"Lovelace, Ada\"\n=cmd|' /C calc'!A0\n"),
+		},
+		"FuzzReadXLSX": {
+			tmplXLSX.Bytes(),
+			xlsxFile(t, map[string][][]any{"Notes": {{"x"}}, "Class": {{"First name", "Surname", "Class", "Deletion date"}, {"Zoë", "Ødegård", "3B", 46599}, nil, {"Ada", "", "3C", "2027-07-31"}}}, "Notes", "Class"),
+		},
+		"FuzzParsePaste": {
+			[]byte("Ada Lovelace,ada@example.org,secret-pass-1\r\nGrace Hopper,grace@example.org\n"),
+			[]byte("Lovelace, Ada, ada@example.org\n\nMononym\n"),
+			[]byte("First name\tLast name\nAda\tLovelace\n"),
+		},
+	}
+	for name, list := range seeds {
+		dir := filepath.Join("testdata", "fuzz", name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i, data := range list {
+			typ := "[]byte"
+			if name == "FuzzParsePaste" {
+				typ = "string"
+			}
+			body := fmt.Sprintf("go test fuzz v1\n%s(%q)\n", typ, data)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", i+1)), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
