@@ -1,0 +1,198 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"rollcall/app"
+)
+
+type uploadOut struct {
+	Draft   string            `json:"draft"`
+	Preview app.ImportPreview `json:"preview"`
+}
+
+func (e *env) upload(t *testing.T, cookie, org, name string, data []byte, want int) (*http.Response, []byte) {
+	t.Helper()
+	req := withCookie(newRequest(t, "POST", "/api/organizations/"+org+"/imports?name="+name, data), cookie)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	rec := e.serve(req)
+	if rec.Code != want {
+		t.Fatalf("upload %s = %d %s, want %d", name, rec.Code, rec.Body.String(), want)
+	}
+	return rec.Result(), rec.Body.Bytes()
+}
+
+func (e *env) waitJob(t *testing.T, cookie, id string) app.JobStatus {
+	t.Helper()
+	for range 500 {
+		st := call[app.JobStatus](t, e, "GET", "/api/jobs/"+id, nil, cookie, http.StatusOK)
+		if st.State != app.JobRunning {
+			return st
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the job did not finish")
+	return app.JobStatus{}
+}
+
+func TestImportFlow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t) // org maple with group 5A and user ann.smith
+	csvData := "\ufeffFirst Name;Surname;E-mail;Class;Shoe size\r\n" +
+		"Ada;Lovelace;ada@maple.example;5A;38\r\n" +
+		";Nofirst;;5A;39\r\n" +
+		"Ann;Smith;;5A;40\r\n" + // a second Ann Smith: a new account ann.smith2
+		"=HYPERLINK(\"x\");Evil;;7Z;41\r\n"
+	_, body := e.upload(t, f.cookie, "maple", "class.csv", []byte(csvData), http.StatusCreated)
+	var up uploadOut
+	mustJSON(t, body, &up)
+	p := up.Preview
+	if up.Draft == "" || p.File.Delimiter != "semicolon" || p.File.Encoding != "UTF-8 with BOM" || strings.Join(p.File.Unknown, ",") != "Shoe size" {
+		t.Fatalf("upload = %+v", p.File)
+	}
+	if p.Create != 2 || p.Errors != 2 || len(p.Rows) != 4 {
+		t.Fatalf("counts = %d/%d/%d", p.Create, p.Warnings, p.Errors)
+	}
+	if p.Rows[2].Username != "ann.smith2" {
+		t.Errorf("second Ann Smith = %q", p.Rows[2].Username)
+	}
+	if strings.Contains(string(body), "\"38\"") {
+		t.Error("the unknown column's values were sent back")
+	}
+
+	// Fix row 3 in place; create the missing group.
+	req := map[string]any{
+		"options": map[string]any{"create_groups": true},
+		"edits":   []map[string]any{{"line": 3, "field": "first_name", "value": "Nora"}},
+	}
+	p = call[app.ImportPreview](t, e, "POST", "/api/organizations/maple/imports/"+up.Draft+"/preview", req, f.cookie, http.StatusOK)
+	if p.Create != 3 || p.Warnings != 1 || p.Errors != 0 {
+		t.Fatalf("after the fix: %d/%d/%d %+v", p.Create, p.Warnings, p.Errors, p.Rows)
+	}
+	// An unknown field in an edit is refused.
+	code, errBody := e.do(t, "POST", "/api/organizations/maple/imports/"+up.Draft+"/preview", map[string]any{"edits": []map[string]any{{"line": 3, "field": "shoe_size", "value": "x"}}}, f.cookie)
+	checkError(t, code, errBody, http.StatusBadRequest, app.EINVALID, "edits")
+
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/maple/imports/"+up.Draft+"/commit", req, f.cookie, http.StatusAccepted)
+	if st = e.waitJob(t, f.cookie, st.ID); st.State != app.JobDone || st.Done != 4 || st.Total != 4 {
+		t.Fatalf("job = %+v", st)
+	}
+	sum := call[app.ImportResult](t, e, "GET", "/api/jobs/"+st.ID+"/import", nil, f.cookie, http.StatusOK)
+	if sum.Import.Created != 4 || sum.Import.Skipped != 0 || strings.Join(sum.Import.GroupsCreated, ",") != "7Z" {
+		t.Fatalf("summary = %+v", sum.Import)
+	}
+
+	// The results file, CSV and XLSX.
+	rec := e.serve(withCookie(newRequest(t, "GET", "/api/jobs/"+st.ID+"/import-results?format=csv", nil), f.cookie))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment; filename=rollcall-import-results-") {
+		t.Fatalf("results = %d %v", rec.Code, rec.Header())
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(rec.Body.Bytes(), []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[1][1] != "created" || rows[1][3] != "ada.lovelace" || rows[1][5] == "" || rows[4][6] != `'=HYPERLINK("x")` {
+		t.Fatalf("results CSV = %q", rows)
+	}
+	rec = e.serve(withCookie(newRequest(t, "GET", "/api/jobs/"+st.ID+"/import-results?format=xlsx", nil), f.cookie))
+	wb, err := excelize.OpenReader(rec.Body)
+	if err != nil {
+		t.Fatalf("results XLSX: %v", err)
+	}
+	xrows, _ := wb.GetRows("Results")
+	if len(xrows) != 5 || xrows[2][3] != "nora.nofirst" || xrows[2][5] != rows[2][5] {
+		t.Fatalf("results XLSX = %q", xrows)
+	}
+	// The password works.
+	u, err := e.app.Store.UserByLogin(t.Context(), "nora.nofirst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := app.VerifyPassword(u.PasswordHash, rows[2][5], e.app.Hash); !ok {
+		t.Error("the password in the results file does not verify")
+	}
+
+	// The same file again: noticed, refused unless confirmed.
+	_, body = e.upload(t, f.cookie, "maple", "class.csv", []byte(csvData), http.StatusCreated)
+	mustJSON(t, body, &up)
+	if len(up.Preview.Previous) != 1 {
+		t.Fatalf("previous imports = %+v", up.Preview.Previous)
+	}
+	code, errBody = e.do(t, "POST", "/api/organizations/maple/imports/"+up.Draft+"/commit", map[string]any{}, f.cookie)
+	checkError(t, code, errBody, http.StatusConflict, app.ECONFLICT, "again")
+	// All or nothing with errors: refused at once.
+	code, errBody = e.do(t, "POST", "/api/organizations/maple/imports/"+up.Draft+"/commit", map[string]any{"options": map[string]any{"again": true, "all_or_nothing": true}}, f.cookie)
+	checkError(t, code, errBody, http.StatusBadRequest, app.EINVALID, "")
+
+	imps := call[map[string][]app.Import](t, e, "GET", "/api/organizations/maple/imports", nil, f.cookie, http.StatusOK)
+	if len(imps["imports"]) != 1 {
+		t.Errorf("imports = %+v", imps)
+	}
+}
+
+func TestImportUploads(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t)
+	// An XLSX file.
+	wb := excelize.NewFile()
+	wb.SetSheetRow("Sheet1", "A1", &[]any{"Given name", "Family name", "Role"})
+	wb.SetSheetRow("Sheet1", "A2", &[]any{"Zoë", "Ødegård", "Teacher"})
+	var x bytes.Buffer
+	wb.Write(&x)
+	_, body := e.upload(t, f.cookie, "maple", "staff.xlsx", x.Bytes(), http.StatusCreated)
+	var up uploadOut
+	mustJSON(t, body, &up)
+	if up.Preview.File.Format != "xlsx" || up.Preview.Create != 1 || up.Preview.Rows[0].Username != "zoe.odegard" {
+		t.Fatalf("xlsx upload = %+v", up.Preview)
+	}
+	// Pasted lines.
+	req := withCookie(newRequest(t, "POST", "/api/organizations/maple/imports?format=paste", "Ada Lovelace,ada@x.example\nGrace Hopper,grace@x.example,own-password-1\n"), f.cookie)
+	rec := e.serve(req)
+	mustJSON(t, rec.Body.Bytes(), &up)
+	if rec.Code != http.StatusCreated || up.Preview.Create != 2 || up.Preview.File.Format != "paste" {
+		t.Fatalf("paste = %d %s", rec.Code, rec.Body.String())
+	}
+	// Refusals with clear messages.
+	for name, data := range map[string][]byte{"empty.csv": nil, "header.csv": []byte("first_name\n"), "bomb.xlsx": []byte("PK\x03\x04broken")} {
+		rec := e.serve(withCookie(newRequest(t, "POST", "/api/organizations/maple/imports?name="+name, data), f.cookie))
+		checkError(t, rec.Code, decodeBody(t, rec), http.StatusBadRequest, app.EINVALID, "")
+	}
+	// Templates.
+	for _, format := range []string{"csv", "xlsx"} {
+		rec := e.serve(withCookie(newRequest(t, "GET", "/api/imports/template?format="+format, nil), f.cookie))
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Disposition") != "attachment; filename=rollcall-import-template."+format || rec.Body.Len() < 100 {
+			t.Errorf("template %s = %d %v", format, rec.Code, rec.Header())
+		}
+	}
+	// Every import route needs a signed-in admin.
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/api/imports/template"}, {"GET", "/api/organizations/maple/imports"},
+		{"POST", "/api/organizations/maple/imports"}, {"POST", "/api/organizations/maple/imports/" + up.Draft + "/preview"},
+		{"POST", "/api/organizations/maple/imports/" + up.Draft + "/commit"}, {"GET", "/api/jobs/x/import"},
+		{"GET", "/api/jobs/x/import-results"}, {"GET", "/api/jobs/x/import-slips"},
+	} {
+		code, body := e.do(t, r.method, r.path, map[string]any{}, "")
+		checkError(t, code, body, http.StatusUnauthorized, app.EUNAUTHORIZED, "")
+	}
+	// A draft of another organization is not found.
+	other := e.createOrg(t, f.cookie, map[string]any{"name": "Oak"})
+	code, body2 := e.do(t, "POST", "/api/organizations/"+other.Slug+"/imports/"+up.Draft+"/preview", map[string]any{}, f.cookie)
+	checkError(t, code, body2, http.StatusNotFound, app.ENOTFOUND, "")
+}
+
+func mustJSON(t *testing.T, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+}

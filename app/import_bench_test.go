@@ -1,0 +1,159 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"rollcall/app"
+	"rollcall/app/roster"
+)
+
+// heapPeak runs fn and returns the highest live heap seen while it ran,
+// sampled every millisecond.
+func heapPeak(fn func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	wg.Wait()
+	return peak.Load()
+}
+
+func benchCSV(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("\ufeffFirst name;Last name;E-mail;Class;Role;Language\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "Pupil%05d;Müller-Lüdenscheidt;p%05d@school.example;%dB;student;de\r\n", i, i, i%9+1)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkImportPreview reads a 10,000-row CSV and previews it (every row
+// checked against the store). Targets: < 0.5 s and < 200 MB peak heap.
+func BenchmarkImportPreview(b *testing.B) {
+	ctx := context.Background()
+	a, _ := newApp(b)
+	o := mustOrg(b, a, &app.Organization{Name: "Maple"})
+	for g := 1; g <= 9; g++ {
+		if _, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: fmt.Sprintf("%dB", g)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data := benchCSV(10_000)
+	var worst time.Duration
+	var peak uint64
+	b.ResetTimer()
+	for range b.N {
+		var p *app.ImportPreview
+		var err error
+		start := time.Now()
+		pk := heapPeak(func() {
+			var f *app.ImportFile
+			f, err = roster.Read(bytes.NewReader(data), "class.csv", int64(len(data)), roster.DefaultLimits)
+			if err == nil {
+				p, err = a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{})
+			}
+		})
+		el := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Create != 10_000 {
+			b.Fatalf("preview: %d to create, %d errors", p.Create, p.Errors)
+		}
+		worst, peak = max(worst, el), max(peak, pk)
+	}
+	b.ReportMetric(worst.Seconds(), "s/preview")
+	b.ReportMetric(float64(peak)/(1<<20), "MB-peak-heap")
+	b.Logf("preview of a 10,000-row CSV: %v (target < 0.5 s), peak heap %d MB (target < 200 MB)", worst.Round(time.Millisecond), peak>>20)
+	if worst > 500*time.Millisecond || peak > 200<<20 {
+		b.Errorf("over target")
+	}
+}
+
+// BenchmarkImportCommit commits 1,000 rows with generated passwords at the
+// real hash parameters, and compares with the floor measured in the same
+// run: hashing 1,000 passwords on all cores and nothing else. Target ≤ 1.10.
+func BenchmarkImportCommit(b *testing.B) {
+	ctx := context.Background()
+	a, _ := newApp(b)
+	a.Hash = app.DefaultHashParams
+	o := mustOrg(b, a, &app.Organization{Name: "Maple"})
+	passwords := make([]string, 1000)
+	for i := range passwords {
+		passwords[i] = fmt.Sprintf("password-%04d", i)
+	}
+	floor := func() (wall, cpu time.Duration) {
+		start, c0 := time.Now(), cpuTime()
+		if _, err := a.HashPasswords(ctx, passwords, nil); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start), cpuTime() - c0
+	}
+	b.ResetTimer()
+	for n := range b.N {
+		// The floor is measured before and after the commit and averaged, so
+		// that a change in the machine's load during the run shows in both.
+		w1, c1 := floor()
+		var rows []app.ImportRow
+		for i := range 1000 {
+			rows = append(rows, row(i+2, fmt.Sprintf("first_name=Kid%d", i), fmt.Sprintf("last_name=Run%d", n)))
+		}
+		f := importFile(rows...)
+		f.SHA256 = fmt.Sprint("run", n)
+		start, c0 := time.Now(), cpuTime()
+		res, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{}, nil)
+		wall, cpu := time.Since(start), cpuTime()-c0
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Import.Created != 1000 {
+			b.Fatalf("created %d", res.Import.Created)
+		}
+		w2, c2 := floor()
+		floorWall, floorCPU := (w1+w2)/2, (c1+c2)/2
+		ratio, cpuRatio := wall.Seconds()/floorWall.Seconds(), cpu.Seconds()/floorCPU.Seconds()
+		b.ReportMetric(wall.Seconds(), "s/commit")
+		b.ReportMetric(floorWall.Seconds(), "s/hash-floor")
+		b.ReportMetric(ratio, "ratio")
+		b.ReportMetric(cpuRatio, "cpu-ratio")
+		b.Logf("commit of 1,000 rows with passwords: %v; hashing floor %v (%v and %v) on %d cores; ratio %.3f (target ≤ 1.10); CPU time %v vs %v, ratio %.3f",
+			wall.Round(time.Millisecond), floorWall.Round(time.Millisecond), w1.Round(time.Millisecond), w2.Round(time.Millisecond),
+			runtime.GOMAXPROCS(0), ratio, cpu.Round(time.Millisecond), floorCPU.Round(time.Millisecond), cpuRatio)
+		if ratio > 1.10 {
+			b.Errorf("ratio %.3f over 1.10 (on a busy machine the wall-clock ratio is noisy; the CPU-time ratio is %.3f)", ratio, cpuRatio)
+		}
+	}
+}
+
+// cpuTime is the CPU time this process has used (user + system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,280 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"rollcall/app"
+)
+
+// row builds an import row from field=value pairs.
+func row(line int, pairs ...string) app.ImportRow {
+	v := make([]string, len(app.ImportFields))
+	for _, p := range pairs {
+		f, val, _ := strings.Cut(p, "=")
+		k := app.ImportFieldIndex(f)
+		if k < 0 {
+			panic("no field " + f)
+		}
+		v[k] = val
+	}
+	return app.ImportRow{Line: line, Values: v}
+}
+
+func importFile(rows ...app.ImportRow) *app.ImportFile {
+	return &app.ImportFile{Name: "class.csv", SHA256: "feedface", Format: app.FormatCSV, Columns: app.ImportFields, Unknown: []string{}, Rows: rows}
+}
+
+func TestPreviewImport(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	clock := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	a.Now = func() time.Time { clock = clock.Add(time.Millisecond); return clock }
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	if _, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"}); err != nil {
+		t.Fatal(err)
+	}
+	existing, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: "Old", LastName: "Timer", Username: "taken.user", Email: "taken@school.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := importFile(
+		row(2, "first_name=Ada", "last_name=Lovelace", "email=ada@school.example", "groups=3b", "account_type=Student"),
+		row(3, "last_name=Nofirst"),
+		row(4, "first_name=Cher"),
+		row(5, "first_name=Bad", "last_name=Mail", "email=not-an-email"),
+		row(6, "first_name=Twin", "last_name=One", "email=twin@school.example"),
+		row(7, "first_name=Twin", "last_name=Two", "email=TWIN@school.example"),
+		row(8, "first_name=Taken", "last_name=Name", "username=Taken.User"),
+		row(9, "first_name=Merlin", "last_name=Wiz", "account_type=wizard"),
+		row(10, "first_name=Pat", "last_name=Pupil", "account_type=Pupil"),
+		row(11, "first_name=Weak", "last_name=Pass", "password=abc"),
+		row(12, "first_name=Past", "last_name=Date", "deletion_date=2020-01-01"),
+		row(13, "first_name=Bad", "last_name=Date", "deletion_date=next summer"),
+		row(14, "first_name=German", "last_name=Date", "deletion_date=31.07.2030"),
+		row(15, "first_name=New", "last_name=Group", "groups=7Z|3B"),
+		row(16, "first_name=Bell\x07", "last_name=Char"),
+		row(17, "first_name=Same", "last_name=User", "username=dup.user"),
+		row(18, "first_name=Same", "last_name=User", "username=DUP.user"),
+		row(19, "first_name=Old", "last_name=Email", "email=taken@school.example"),
+		row(20, "first_name=Teach", "last_name=Er", "account_type=teacher", "password=good-pass-123", "language=de", "phone=+49 30 1234", "labels=a;b", "job_title=Maths"),
+	)
+	p, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLine := map[int]app.ImportRowPreview{}
+	for _, r := range p.Rows {
+		byLine[r.Line] = r
+	}
+	expect := func(line int, status, field, contains string) {
+		t.Helper()
+		r := byLine[line]
+		if r.Status != status {
+			t.Errorf("row %d: status %q, want %q (%s)", line, r.Status, status, r.Reason())
+			return
+		}
+		msgs := r.Problems
+		if status == app.RowWarning {
+			msgs = r.Warnings
+		}
+		if field != "" && !strings.Contains(msgs[field], contains) {
+			t.Errorf("row %d: %s = %q, want it to say %q", line, field, msgs[field], contains)
+		}
+	}
+	expect(2, app.RowCreate, "", "")
+	expect(3, app.RowError, "first_name", "first name is required")
+	expect(4, app.RowWarning, "last_name", "No last name")
+	expect(5, app.RowError, "email", "not a valid email")
+	expect(6, app.RowError, "email", "also on row 7")
+	expect(7, app.RowError, "email", "also on row 6")
+	expect(8, app.RowError, "username", "already taken")
+	expect(9, app.RowError, "account_type", "student, teacher, admin")
+	expect(10, app.RowCreate, "", "")
+	expect(11, app.RowError, "password", "at least 10 characters")
+	expect(12, app.RowError, "deletion_date", "not in the future")
+	expect(13, app.RowError, "deletion_date", "YYYY-MM-DD")
+	expect(14, app.RowCreate, "", "")
+	expect(15, app.RowError, "groups", "no group 7Z")
+	expect(16, app.RowError, "first_name", "control character")
+	expect(17, app.RowError, "username", "also on row 18")
+	expect(18, app.RowError, "username", "also on row 17")
+	expect(19, app.RowError, "email", "already belongs to an account")
+	expect(20, app.RowCreate, "", "")
+	if p.Create != 4 || p.Warnings != 1 || p.Errors != 14 {
+		t.Errorf("counts = %d create, %d warnings, %d errors", p.Create, p.Warnings, p.Errors)
+	}
+	if strings.Join(p.MissingGroups, ",") != "7Z" {
+		t.Errorf("missing groups = %v", p.MissingGroups)
+	}
+	if r := byLine[2]; r.Username != "ada.lovelace" || !r.UsernameGenerated || !r.PasswordGenerated {
+		t.Errorf("row 2 = %+v", r)
+	}
+	if r := byLine[20]; r.PasswordGenerated {
+		t.Error("a given password is reported as generated")
+	}
+	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 1 {
+		t.Fatalf("the preview wrote users: %d", page.Total)
+	}
+
+	// With the option, the missing group becomes a warning.
+	p, err = a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{CreateGroups: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range p.Rows {
+		if r.Line == 15 && (r.Status != app.RowWarning || !strings.Contains(r.Warnings["groups"], "7Z will be created")) {
+			t.Errorf("row 15 with create_groups = %+v", r)
+		}
+	}
+
+	// All or nothing refuses the file and writes nothing.
+	_, err = a.CommitImport(ctx, o.Slug, f, app.ImportOptions{AllOrNothing: true}, nil)
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), "nothing was imported") {
+		t.Fatalf("all or nothing = %v", err)
+	}
+	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 1 {
+		t.Fatalf("all or nothing wrote users: %d", page.Total)
+	}
+
+	// Fix row 3 in place, commit the rest with the missing groups created.
+	fixed, err := f.Edit([]app.ImportEdit{{Line: 3, Field: "first_name", Value: "Nora"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Rows[1].Values[app.ColFirstName] != "" {
+		t.Fatal("Edit changed the original file")
+	}
+	if _, err := f.Edit([]app.ImportEdit{{Line: 99, Field: "first_name"}}); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("edit of a missing row = %v", err)
+	}
+	var progress []int
+	res, err := a.CommitImport(ctx, o.Slug, fixed, app.ImportOptions{CreateGroups: true}, func(done, total int) { progress = append(progress, done) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Import.Created != 7 || res.Import.Skipped != 12 || len(res.Rows) != 19 || strings.Join(res.Import.GroupsCreated, ",") != "7Z" {
+		t.Fatalf("import = %+v", res.Import)
+	}
+	if len(progress) != 7 {
+		t.Errorf("progress reported %d times", len(progress))
+	}
+	created := map[int]app.ImportResultRow{}
+	for _, r := range res.Rows {
+		if r.Status == app.RowCreated {
+			created[r.Line] = r
+		} else if r.Reason == "" || r.Password != "" {
+			t.Errorf("skipped row %d = %+v", r.Line, r)
+		}
+	}
+	if r := created[3]; r.Username != "nora.nofirst" || r.Password == "" {
+		t.Errorf("fixed row = %+v", r)
+	}
+	if r := created[20]; r.Password != "good-pass-123" {
+		t.Errorf("given password = %q", r.Password)
+	}
+	u, err := a.Store.UserByLogin(ctx, "teach.er")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.AccountType != app.TypeTeacher || u.Language != "de" || u.Phone != "+49 30 1234" || strings.Join(u.Labels, ",") != "a,b" || u.JobTitle != "Maths" || u.CreatedVia != app.ViaImport || u.ImportID != res.Import.ID {
+		t.Errorf("teacher = %+v", u)
+	}
+	if ok, _ := app.VerifyPassword(u.PasswordHash, "good-pass-123", a.Hash); !ok {
+		t.Error("the given password does not verify")
+	}
+	g, err := a.Group(ctx, o.Slug, "7Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nu, _ := a.Store.UserByLogin(ctx, "new.group")
+	if nu == nil || len(nu.Groups) != 2 || nu.Groups[0] != g.ID {
+		t.Errorf("user of the new group = %+v", nu)
+	}
+	if d, _ := a.Store.UserByLogin(ctx, "german.date"); d == nil || d.DeleteOn != "2030-07-31" {
+		t.Errorf("German date = %+v", d)
+	}
+	if len(res.Accounts.Accounts) != 7 || res.Accounts.Accounts[0].Password == "" {
+		t.Errorf("accounts for slips = %+v", res.Accounts)
+	}
+	// The existing user named by row 19 was not changed.
+	again, _ := a.User(ctx, o.Slug, existing.ID)
+	if !again.UpdatedAt.Equal(existing.UpdatedAt) || again.FirstName != "Old" || again.LastName != "Timer" {
+		t.Errorf("existing user changed: %+v", again)
+	}
+
+	// The same file again is noticed and refused unless confirmed.
+	p, _ = a.PreviewImport(ctx, o.Slug, fixed, app.ImportOptions{})
+	if len(p.Previous) != 1 || p.Previous[0].ID != res.Import.ID {
+		t.Errorf("previous imports = %+v", p.Previous)
+	}
+	_, err = a.CommitImport(ctx, o.Slug, fixed, app.ImportOptions{}, nil)
+	var e *app.Error
+	if !errors.As(err, &e) || e.Code != app.ECONFLICT || !strings.Contains(e.Message, "already imported") {
+		t.Fatalf("second commit = %v", err)
+	}
+	res2, err := a.CommitImport(ctx, o.Slug, fixed, app.ImportOptions{Again: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Emails are now taken; rows without one get new usernames.
+	if res2.Import.Created == 0 || !res2.Import.Again {
+		t.Errorf("confirmed second import = %+v", res2.Import)
+	}
+	imports, _ := a.Imports(ctx, o.Slug)
+	if len(imports) != 2 || imports[0].ID != res2.Import.ID {
+		t.Errorf("imports = %+v", imports)
+	}
+}
+
+func TestImportPasswordModes(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	f := importFile(row(2, "first_name=A", "last_name=One"), row(3, "first_name=B", "last_name=Two", "password=own-password-9"))
+	if _, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{PasswordMode: app.PasswordSame, Password: "short"}, nil); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("weak same password = %v", err)
+	}
+	if _, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{PasswordMode: "given"}); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("mode given = %v", err)
+	}
+	res, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{PasswordMode: app.PasswordSame, Password: "class-pass-2026"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows[0].Password != "class-pass-2026" || res.Rows[1].Password != "own-password-9" {
+		t.Errorf("passwords = %q, %q", res.Rows[0].Password, res.Rows[1].Password)
+	}
+	for _, acc := range res.Accounts.Accounts {
+		if ok, _ := app.VerifyPassword(acc.User.PasswordHash, acc.Password, a.Hash); !ok {
+			t.Errorf("%s: password does not verify", acc.User.Username)
+		}
+	}
+}
+
+func TestImportCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	var rows []app.ImportRow
+	for i := range 300 {
+		rows = append(rows, row(i+2, "first_name=P"+strings.Repeat("x", i%5)+string(rune('a'+i%26)), "last_name=Q"))
+	}
+	_, err := a.CommitImport(ctx, o.Slug, importFile(rows...), app.ImportOptions{}, func(done, total int) {
+		if done == 20 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled import = %v", err)
+	}
+	if page, _ := a.Users(context.Background(), o.Slug, app.UserFilter{}); page.Total != 0 {
+		t.Fatalf("%d users after cancel", page.Total)
+	}
+	if imps, _ := a.Imports(context.Background(), o.Slug); len(imps) != 0 {
+		t.Fatalf("import recorded after cancel: %+v", imps)
+	}
+}
