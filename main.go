@@ -70,6 +70,7 @@ Usage:
   rollcall org create|set|list  manage organizations
   rollcall group create         create a class or department
   rollcall users list           list the users of an organization
+  rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall backup OUT           write a consistent copy of the database
   rollcall version              print the version
 
@@ -82,9 +83,12 @@ rollcall.db in the user's configuration folder.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	err := m.run(ctx, args)
 	var ue usageError
+	var es exitStatus
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &es):
+		return int(es)
 	case errors.As(err, &ue):
 		if ue.msg != "" {
 			fmt.Fprintf(m.Stderr, "rollcall: %s\n", ue.msg)
@@ -130,6 +134,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runGroupCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "list":
 		return m.runUsersList(ctx, rest[1:])
+	case cmd == "import" && sub == "template":
+		return m.runImportTemplate(rest[1:])
+	case cmd == "import":
+		return m.runImport(ctx, rest)
 	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
