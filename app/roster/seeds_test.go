@@ -54,3 +54,27 @@ func TestWriteSeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteE2EFixture writes the workbook the browser test uploads (mixed
+// good and bad rows) when ROLLCALL_WRITE_E2E=1.
+func TestWriteE2EFixture(t *testing.T) {
+	if os.Getenv("ROLLCALL_WRITE_E2E") == "" {
+		t.Skip("set ROLLCALL_WRITE_E2E=1 to rewrite frontend/e2e/fixtures/class-3b.xlsx")
+	}
+	data := xlsxFile(t, map[string][][]any{"Class 3B": {
+		{"First name", "Surname", "E-mail", "Class", "Role", "Shoe size"},
+		{"Ada", "Lovelace", "ada@oak.example", "3B", "Student", 38},
+		{"", "Nofirst", "", "3B", "Student", 36},
+		{"Grace", "Hopper", "not-an-email", "3B", "Teacher", 40},
+		{"Zoë", "Ødegård", "zoe@oak.example", "7Z", "Pupil", 37},
+		{"Cher", "", "", "3B", "", 39},
+		{"<img src=x onerror=alert(1)>", "Injection", "", "3B", "", 41},
+	}}, "Class 3B")
+	dir := filepath.Join("..", "..", "frontend", "e2e", "fixtures")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "class-3b.xlsx"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

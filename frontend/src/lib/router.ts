@@ -3,6 +3,7 @@
 //   #/o/{org}/users?q=&group=&type=&status=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
+//   #/o/{org}/add?tab=import            Add users (tabs: import, ...)
 
 export interface UserFilter {
   q: string
@@ -12,13 +13,14 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings'
+export type Section = 'users' | 'groups' | 'settings' | 'add'
 
 export type Route =
   | { name: 'home' }
   | { name: 'users'; org: string; filter: UserFilter }
   | { name: 'groups'; org: string }
   | { name: 'settings'; org: string }
+  | { name: 'add'; org: string; tab: string }
   | { name: 'notfound'; path: string }
 
 export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
@@ -53,6 +55,8 @@ export function parseHash(hash: string): Route {
         return { name: 'groups', org }
       case 'settings':
         return { name: 'settings', org }
+      case 'add':
+        return { name: 'add', org, tab: new URLSearchParams(query).get('tab') ?? '' }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -80,6 +84,8 @@ export function routeHash(route: Route): string {
     case 'groups':
     case 'settings':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
+    case 'add':
+      return `#/o/${encodeURIComponent(route.org)}/add` + (route.tab ? '?tab=' + encodeURIComponent(route.tab) : '')
     case 'users': {
       const p = new URLSearchParams()
       const f = route.filter
@@ -97,6 +103,7 @@ export function routeHash(route: Route): string {
 /** sectionHash links to a section of an organization. */
 export function sectionHash(org: string, section: Section, filter: Partial<UserFilter> = {}): string {
   if (section === 'users') return routeHash({ name: 'users', org, filter: { ...emptyFilter, ...filter } })
+  if (section === 'add') return routeHash({ name: 'add', org, tab: '' })
   return routeHash({ name: section, org })
 }
 
