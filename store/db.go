@@ -32,9 +32,17 @@ var (
 	adminsBucket     = []byte("admins")
 	adminNamesBucket = []byte("admin_names")
 	sessionsBucket   = []byte("sessions")
+	smtpBucket       = []byte("smtp_settings")     // orgID → relay settings (password sealed)
+	invitesBucket    = []byte("invitations")       // orgID/invitationID → invitation
+	inviteTokens     = []byte("invitation_tokens") // sha256(token) → orgID/invitationID, pending only
+	outboxBucket     = []byte("outbox")            // messageID → message
+	outboxQueue      = []byte("outbox_queue")      // messageID → "" while queued or sending
 
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
-		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket}
+		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
+		smtpBucket,
+		invitesBucket, inviteTokens,
+		outboxBucket, outboxQueue}
 
 	schemaKey = []byte("schema_version")
 )
