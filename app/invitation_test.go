@@ -88,8 +88,6 @@ func (e *mailEnv) setRelay(t testing.TB, host string, port int, security string)
 	}
 }
 
-
-
 func (e *mailEnv) invite(t testing.TB, req app.InviteRequest) *app.InviteResult {
 	t.Helper()
 	res, err := e.a.Invite(context.Background(), "maple", req)

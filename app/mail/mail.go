@@ -313,7 +313,6 @@ func domainOf(addr string) string {
 	return "localhost"
 }
 
-
 // clampConn shortens every non-zero deadline set on it to at most limit from
 // now (when limit > 0).
 type clampConn struct {
