@@ -90,7 +90,7 @@ func (db *DB) Groups(ctx context.Context, orgID string) ([]*app.Group, error) {
 			return nil
 		})
 	})
-	sort.SliceStable(out, func(i, j int) bool { return app.Key(out[i].Name) < app.Key(out[j].Name) })
+	sort.SliceStable(out, func(i, j int) bool { return app.SortKey(out[i].Name) < app.SortKey(out[j].Name) })
 	return out, err
 }
 
