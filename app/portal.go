@@ -19,7 +19,8 @@ var errUserCredentials = Errorf(EUNAUTHORIZED, "The username, email or password 
 func (a *App) SignInUser(ctx context.Context, login, password, client string) (*User, string, error) {
 	login = Key(login)
 	acct, ip := "user:"+login, "ip:"+client
-	if !a.SignIns.Allowed(acct) || !a.SignIns.Allowed(ip) {
+	// Counted before the password is checked, so parallel guesses cannot pass the limit.
+	if !a.SignIns.Take(ip) || !a.SignIns.Take(acct) {
 		return nil, "", Errorf(ETOOMANY, "Too many failed sign-ins. Wait 15 minutes and try again.")
 	}
 	var u *User
@@ -37,8 +38,6 @@ func (a *App) SignInUser(ctx context.Context, login, password, client string) (*
 	}
 	ok, rehash := VerifyPassword(hash, password, a.Hash)
 	if !ok || u == nil || !u.HasPassword() || u.Status != StatusActive {
-		a.SignIns.Fail(acct)
-		a.SignIns.Fail(ip)
 		return nil, "", errUserCredentials
 	}
 	a.SignIns.Reset(acct)
@@ -113,11 +112,10 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 		return "", err
 	}
 	key := "user:" + u.ID
-	if !a.SignIns.Allowed(key) {
+	if !a.SignIns.Take(key) {
 		return "", Errorf(ETOOMANY, "Too many wrong passwords. Wait 15 minutes and try again.")
 	}
 	if ok, _ := VerifyPassword(u.PasswordHash, current, a.Hash); !ok {
-		a.SignIns.Fail(key)
 		return "", FieldError(EINVALID, "current_password", "Your current password is not right.")
 	}
 	a.SignIns.Reset(key)

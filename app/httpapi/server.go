@@ -106,6 +106,10 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/backup", s.backupAuth(s.getBackup))
 	s.jobRoutes(m)
+	s.smtpRoutes(m)
+	s.invitationRoutes(m)
+	s.outboxRoutes(m)
+	s.portalRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -147,7 +151,8 @@ func (s *Server) secureHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		// Token pages (an invitation link) are never cached; Referrer-Policy above keeps the token from leaking.
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)
