@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -660,9 +659,4 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, e
 		}
 	}
 	return u, nil
-}
-
-// formatAddress renders a recipient for display: "Name <addr>".
-func formatAddress(name, addr string) string {
-	return (&mail.Address{Name: name, Address: addr}).String()
 }

@@ -295,7 +295,10 @@ type DeliveryError struct {
 	// Reply is what the server said ("550 5.1.1 no such user") or what
 	// happened ("connection refused"), shown to the admin as it is.
 	Reply string
-	Err   error
+	// Code is the server's reply code, 0 when the server did not answer
+	// (a network error: the connection is gone).
+	Code int
+	Err  error
 }
 
 func (e *DeliveryError) Error() string {
@@ -313,11 +316,11 @@ func (e *DeliveryError) Error() string {
 
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
-// connectionLevel reports whether err means the relay could not be used at
-// all (as opposed to one message refused).
+// connectionLevel reports whether err means the connection cannot carry
+// more messages (as opposed to one message refused by the server).
 func connectionLevel(err error) bool {
 	var de *DeliveryError
-	return !errors.As(err, &de) || de.Stage != StageSend
+	return !errors.As(err, &de) || de.Stage != StageSend || de.Code == 0 && !de.Permanent || de.Code == 421
 }
 
 // TestSMTP sends a test message to the address through the organization's

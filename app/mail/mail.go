@@ -198,7 +198,7 @@ func classify(stage string, err error) error {
 		if se.Message != "" {
 			reply += " " + se.Message
 		}
-		return &app.DeliveryError{Stage: stage, Permanent: stage == app.StageSend && !se.Temporary(), Reply: reply, Err: err}
+		return &app.DeliveryError{Stage: stage, Permanent: stage == app.StageSend && !se.Temporary(), Reply: reply, Code: se.Code, Err: err}
 	}
 	return &app.DeliveryError{Stage: stage, Reply: describe(err), Err: err}
 }
