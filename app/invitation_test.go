@@ -819,3 +819,24 @@ func BenchmarkDeliver1000(b *testing.B) {
 			invited.Round(time.Millisecond), took.Round(time.Millisecond), 1000/took.Seconds(), took.Seconds()*10, env.srv.Connections())
 	}
 }
+
+// FuzzParseAddresses: any paste parses without panicking, and every address
+// it returns is a plain, valid, unique address with a name free of line breaks.
+func FuzzParseAddresses(f *testing.F) {
+	for _, s := range []string{
+		"a@x.example, b@x.example", "Ada <ada@x.example>", `"Hopper, Grace" <g@x.example>;`, "<>", "<<a@b.c>>",
+		"A\r\nBcc: x@evil.example <a@x.example>", "\ufeffa@x.example\n\n", `"unterminated <a@x.example>`, "x@y@z.example",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		addrs, _ := app.ParseAddresses(s)
+		seen := map[string]bool{}
+		for _, a := range addrs {
+			if strings.ContainsAny(a.Name+a.Address, "\r\n<>") || !strings.Contains(a.Address, "@") || seen[strings.ToLower(a.Address)] {
+				t.Fatalf("bad result %+v from %q", a, s)
+			}
+			seen[strings.ToLower(a.Address)] = true
+		}
+	})
+}
