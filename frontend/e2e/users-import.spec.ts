@@ -84,6 +84,8 @@ test('an admin imports a class from Excel, fixes a row and downloads the results
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Add users' }).click()
     await expect(page).toHaveURL(/#\/o\/oak\/add$/)
     await expect(page.getByRole('heading', { name: 'Add users' })).toBeVisible()
+    await page.getByRole('tab', { name: 'Import file' }).click()
+    await expect(page).toHaveURL(/#\/o\/oak\/add\?tab=import$/)
     await expect(page.getByRole('tab', { name: 'Import file' })).toHaveAttribute('aria-selected', 'true')
     await expect(page.getByRole('button', { name: 'Download Excel template' })).toBeVisible()
     const dl = page.waitForEvent('download')

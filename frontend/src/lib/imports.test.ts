@@ -64,8 +64,7 @@ describe('imports', () => {
   })
 
   it('routes to the Add users tabs', () => {
-    expect(parseHash('#/o/maple/add?tab=import')).toEqual({ name: 'add', org: 'maple', tab: 'import' })
-    expect(parseHash('#/o/maple/add')).toEqual({ name: 'add', org: 'maple', tab: '' })
-    expect(routeHash({ name: 'add', org: 'maple', tab: 'import' })).toBe('#/o/maple/add?tab=import')
+    expect(parseHash('#/o/maple/add?tab=import')).toEqual({ name: 'add', org: 'maple', tab: 'import', group: '' })
+    expect(routeHash({ name: 'add', org: 'maple', tab: 'import', group: '' })).toBe('#/o/maple/add?tab=import')
   })
 })
