@@ -205,6 +205,16 @@ type planOptions struct {
 	PasswordMode       string // random, same or given
 	PasswordStyle      string
 	Password           string // of mode same
+	// Unit is what the person calls a spec in messages: "line" (pasted
+	// names, the default) or "row" (a file).
+	Unit string
+}
+
+func (o planOptions) unit() string {
+	if o.Unit == "" {
+		return "line"
+	}
+	return o.Unit
 }
 
 // planAccounts checks every spec against the organization, the file and
@@ -218,9 +228,9 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 	usernameAt := map[string]int{} // username key → index of the first row that gives it
 	emailAt := map[string]int{}    // email key → index of the first row that gives it
 	duplicate := func(i, first int, field, what, value string) {
-		plans[i].problem(field, "The %s %q is also on row %d.", what, value, plans[first].Line)
+		plans[i].problem(field, "The %s %q is also on %s %d.", what, value, opt.unit(), plans[first].Line)
 		if plans[first].Problems[field] == "" {
-			plans[first].problem(field, "The %s %q is also on row %d.", what, value, plans[i].Line)
+			plans[first].problem(field, "The %s %q is also on %s %d.", what, value, opt.unit(), plans[i].Line)
 		}
 	}
 	for i, sp := range specs {
@@ -276,7 +286,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 				pl.problem("password", "%s", ErrorMessage(err))
 			}
 		case opt.PasswordMode == PasswordGiven:
-			pl.problem("password", "No password is given on this line (the organization asks for %s).", org.PasswordPolicy)
+			pl.problem("password", "No password is given on this %s (the organization asks for %s).", opt.unit(), org.PasswordPolicy)
 		}
 	}
 	for i := range plans {
@@ -300,7 +310,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			u.Email = Key(u.Username) + "@" + org.LoginDomain
 			k := Key(u.Email)
 			if first, dup := emailAt[k]; dup && first != i {
-				pl.problem("username", "The login email %s is also the email on row %d; change the username.", u.Email, plans[first].Line)
+				pl.problem("username", "The login email %s is also the email on %s %d; change the username.", u.Email, opt.unit(), plans[first].Line)
 			} else if taken, err := a.Store.EmailTaken(ctx, k); err != nil {
 				return nil, err
 			} else if taken {

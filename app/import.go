@@ -303,7 +303,7 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 	}
 	ip := &importPlan{org: org, newGroups: map[string]*Group{}, opt: planOptions{
 		Via: ViaImport, MustChangePassword: opt.MustChangePassword, PasswordMode: opt.PasswordMode,
-		PasswordStyle: opt.PasswordStyle, Password: opt.Password,
+		PasswordStyle: opt.PasswordStyle, Password: opt.Password, Unit: "row",
 	}}
 	today := a.now().Format(time.DateOnly)
 	specs := make([]AccountSpec, len(f.Rows))

@@ -278,3 +278,49 @@ func TestImportCancel(t *testing.T) {
 		t.Fatalf("import recorded after cancel: %+v", imps)
 	}
 }
+
+func TestImportDrafts(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	a.Now = func() time.Time { return now }
+	maple := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	oak := mustOrg(t, a, &app.Organization{Name: "Oak"})
+	f := importFile(row(2, "first_name=A"))
+	id, err := a.SaveImportDraft(ctx, maple.Slug, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.ImportDraft(ctx, maple.Slug, id); err != nil || got != f {
+		t.Fatalf("draft = %v, %v", got, err)
+	}
+	if _, err := a.ImportDraft(ctx, oak.Slug, id); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("another organization's draft = %v", err)
+	}
+	// Used drafts stay; unused ones expire.
+	now = now.Add(app.DraftTTL - time.Minute)
+	if _, err := a.ImportDraft(ctx, maple.Slug, id); err != nil {
+		t.Fatalf("draft used within the TTL: %v", err)
+	}
+	now = now.Add(app.DraftTTL + time.Minute)
+	if _, err := a.ImportDraft(ctx, maple.Slug, id); app.ErrorCode(err) != app.ENOTFOUND || !strings.Contains(err.Error(), "choose it again") {
+		t.Errorf("expired draft = %v", err)
+	}
+	// At most MaxDrafts are kept; the oldest goes first.
+	var ids []string
+	for range app.MaxDrafts + 1 {
+		now = now.Add(time.Second)
+		id, _ := a.SaveImportDraft(ctx, maple.Slug, f)
+		ids = append(ids, id)
+	}
+	if _, err := a.ImportDraft(ctx, maple.Slug, ids[0]); err == nil {
+		t.Error("the oldest draft was kept beyond MaxDrafts")
+	}
+	if _, err := a.ImportDraft(ctx, maple.Slug, ids[len(ids)-1]); err != nil {
+		t.Errorf("the newest draft: %v", err)
+	}
+	a.DropImportDraft(ids[len(ids)-1])
+	if _, err := a.ImportDraft(ctx, maple.Slug, ids[len(ids)-1]); err == nil {
+		t.Error("a dropped draft is still there")
+	}
+}
