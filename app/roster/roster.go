@@ -238,9 +238,27 @@ func Read(r io.Reader, name string, size int64, lim Limits) (*app.ImportFile, er
 	if err != nil {
 		return nil, err
 	}
-	f.Name = filepath.Base(name)
+	f.Name = fileName(name)
 	f.SHA256 = Sum(data)
 	return f, nil
+}
+
+// fileName is the base name of an uploaded file, without control
+// characters and at most 120 characters: it is shown and recorded.
+func fileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, filepath.Base(strings.ReplaceAll(name, "\\", "/")))
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[:120])
+	}
+	if name == "" || name == "." || name == "/" {
+		name = "upload"
+	}
+	return name
 }
 
 // readLimited reads r whole, refusing it as soon as it passes max bytes. An

@@ -417,3 +417,17 @@ func TestResults(t *testing.T) {
 		}
 	}
 }
+
+func TestFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"class.csv": "class.csv", `C:\Users\it\Klasse 3B.csv`: "Klasse 3B.csv", "/tmp/x/y.csv": "y.csv",
+		"evil\u202e.csv": "evil.csv", "bad\r\nname.csv": "badname.csv", "": "upload",
+	} {
+		f, err := roster.Read(strings.NewReader("first_name\nAda\n"), in, -1, roster.DefaultLimits)
+		if err != nil {
+			t.Errorf("name %q: %v", in, err)
+		} else if f.Name != want {
+			t.Errorf("name %q → %q; want %q", in, f.Name, want)
+		}
+	}
+}
