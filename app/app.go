@@ -20,6 +20,9 @@ type Store interface {
 	UserStore
 	AdminStore
 	SessionStore
+	InviteCodeStore
+	InviteLinkStore
+	RedeemStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -33,6 +36,8 @@ type App struct {
 	Hash HashParams
 	// SignIns limits failed sign-in attempts per account and per client address.
 	SignIns *Limiter
+	// SignUpLimits slow down guessing invite codes and flooding a code.
+	SignUpLimits *SignUpLimits
 	// Jobs runs long work (hashing, imports) with progress and cancel.
 	Jobs *Jobs
 }
@@ -42,6 +47,7 @@ type App struct {
 func New(store Store) *App {
 	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams}
 	a.SignIns = NewLimiter(10, 15*time.Minute, func() time.Time { return a.Now() })
+	a.SignUpLimits = NewSignUpLimits(func() time.Time { return a.Now() })
 	a.Jobs = &Jobs{app: a}
 	return a
 }
