@@ -249,8 +249,9 @@ type serveInfo struct {
 func serveInfoPath(db string) string { return db + ".serve" }
 
 func (m *Main) runServe(ctx context.Context, args []string) error {
-	fs := m.flags("serve", "serve [--addr 127.0.0.1:8080] [--db PATH] [--allow-host NAME,...]")
+	fs := m.flags("serve", "serve [--addr 127.0.0.1:8080] [--public-addr 0.0.0.0:8081] [--db PATH] [--allow-host NAME,...]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; loopback by default, 0.0.0.0:8080 exposes it to the network")
+	publicAddr := fs.String("public-addr", "", "also serve only the public sign-up pages here, e.g. 0.0.0.0:8081 for pupils' tablets on the school network (off by default)")
 	dbp := dbFlag(fs)
 	allow := fs.String("allow-host", "", "comma-separated host names the server is reached by, besides localhost and the organizations' public addresses")
 	if err := parse(fs, args, 0); err != nil {
@@ -279,7 +280,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	log := m.logger()
 	srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Assets: assets(), AllowedHosts: hosts,
-		BackupToken: token, Backup: db.WriteBackup, Log: log})
+		BackupToken: token, Backup: db.WriteBackup, Log: log, PublicAddr: *publicAddr})
+	if *publicAddr != "" {
+		st, err := srv.StartPublic(*publicAddr)
+		if err != nil {
+			return err
+		}
+		defer srv.StopPublic()
+		fmt.Fprintf(m.Stdout, "Sign-up is open on this network at %s (public pages only).\n", strings.Join(st.URLs, ", "))
+	}
 	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
 	if _, err := store.WriteFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
 		n, err := w.Write(info)

@@ -24,7 +24,8 @@ func (m *Main) runDesktop(ctx context.Context) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		srv := httpapi.New(httpapi.Config{App: app.New(db), Mode: httpapi.Desktop, Backup: db.WriteBackup, Log: log})
-		return srv.API(), db.Close, nil
+		// Assets let "Open sign-up on this network" serve the public pages.
+		srv := httpapi.New(httpapi.Config{App: app.New(db), Mode: httpapi.Desktop, Assets: assets(), Backup: db.WriteBackup, Log: log})
+		return srv.API(), func() error { srv.StopPublic(); return db.Close() }, nil
 	}, log)
 }

@@ -613,3 +613,13 @@ func (a *App) pendingIDs(ctx context.Context, ref string, ids []string, all bool
 	}
 	return org, ids, nil
 }
+
+// JoinWithCodeAsUser is JoinWithCode for the user signed in with the
+// session token. Errors as JoinWithCode, and EUNAUTHORIZED.
+func (a *App) JoinWithCodeAsUser(ctx context.Context, sessionToken, typed, client string) (*SignUpResult, error) {
+	s, err := a.session(ctx, sessionToken, SessionUser)
+	if err != nil {
+		return nil, err
+	}
+	return a.JoinWithCode(ctx, s.SubjectID, typed, client)
+}

@@ -51,6 +51,9 @@ type Config struct {
 	// Backup writes a consistent copy of the database.
 	Backup func(w io.Writer) (int64, error)
 	Log    *slog.Logger
+	// PublicAddr is where "Open sign-up on this network" listens
+	// (DefaultPublicAddr when empty).
+	PublicAddr string
 }
 
 // Server is the HTTP API and, under Serve, the static frontend.
@@ -59,6 +62,8 @@ type Server struct {
 	app *app.App
 	log *slog.Logger
 	api *http.ServeMux
+	// lan is the sign-up listener on the school network (lan.go).
+	lan lanListener
 }
 
 // New builds the server and its routes.
@@ -106,6 +111,10 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/backup", s.backupAuth(s.getBackup))
 	s.jobRoutes(m)
+	s.inviteCodeRoutes(m)
+	s.inviteLinkRoutes(m)
+	s.signUpRoutes(m)
+	s.lanRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -125,13 +134,17 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Assets != nil {
 		mux.Handle("/", spa(s.cfg.Assets))
 	}
+	// secureHeaders is outermost so that the answers of the host check and
+	// of the cross-origin protection carry the headers too (no-store, nosniff).
+	return s.secureHeaders(s.checkHost(s.crossOrigin().Handler(mux)))
+}
+
+func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.EFORBIDDEN, "Cross-origin request refused."))
 	}))
-	// secureHeaders is outermost so that the answers of the host check and
-	// of the cross-origin protection carry the headers too (no-store, nosniff).
-	return s.secureHeaders(s.checkHost(cop.Handler(mux)))
+	return cop
 }
 
 // contentSecurityPolicy allows only Rollcall's own scripts; user data is
@@ -315,6 +328,9 @@ func spa(assets fs.FS) http.Handler {
 				r = r.Clone(r.Context())
 				r.URL.Path = "/"
 			}
+		}
+		if strings.HasPrefix(p, "link/") || strings.HasPrefix(p, "invite/") {
+			w.Header().Set("Cache-Control", "no-store") // a token is in the address
 		}
 		if strings.HasPrefix(p, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
