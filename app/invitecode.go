@@ -204,11 +204,38 @@ func (a *App) putNewCode(ctx context.Context, c *InviteCode, old string) error {
 	}
 }
 
-// InviteCodes lists the codes of organization ref that exist.
+// InviteCodes lists the codes of organization ref: its own and one for
+// every group, each made on first use.
 func (a *App) InviteCodes(ctx context.Context, ref string) ([]*InviteCode, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	codes, err := a.Store.InviteCodes(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := a.Store.Groups(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(codes) == len(groups)+1 {
+		return codes, nil
+	}
+	have := map[string]bool{}
+	for _, c := range codes {
+		have[c.GroupID] = true
+	}
+	owners := []string{""}
+	for _, g := range groups {
+		owners = append(owners, g.ID)
+	}
+	for _, id := range owners {
+		if !have[id] {
+			if _, err := a.InviteCodeOf(ctx, org.ID, id); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return a.Store.InviteCodes(ctx, org.ID)
 }

@@ -126,7 +126,7 @@ func TestInviteCodeRoutes(t *testing.T) {
 	status, body := e.do(t, "PATCH", p, map[string]any{"max_uses": -1}, cookie)
 	checkError(t, status, body, http.StatusBadRequest, "invalid", "max_uses")
 	list := call[map[string][]map[string]any](t, e, "GET", "/api/organizations/maple/invite-codes", nil, cookie, 200)
-	if len(list["codes"]) != 1 || list["codes"][0]["name"] != "3B" {
+	if len(list["codes"]) != 2 || list["codes"][0]["name"] != "Maple Primary" || list["codes"][1]["name"] != "3B" {
 		t.Fatalf("list %v", list)
 	}
 }

@@ -13,6 +13,10 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple')).toEqual({ name: 'users', org: 'maple', filter: emptyFilter })
     expect(parseHash('#/o/maple/groups')).toEqual({ name: 'groups', org: 'maple' })
     expect(parseHash('#/o/maple/settings/')).toEqual({ name: 'settings', org: 'maple' })
+    expect(parseHash('#/o/maple/links')).toEqual({ name: 'links', org: 'maple' })
+    expect(parseHash('#/o/maple/approvals')).toEqual({ name: 'approvals', org: 'maple' })
+    expect(parseHash('#/o/maple/display/3%20B')).toEqual({ name: 'display', org: 'maple', group: '3 B' })
+    expect(routeHash({ name: 'display', org: 'maple', group: '3 B' })).toBe('#/o/maple/display/3%20B')
   })
 
   it('reads the user filter from the query', () => {

@@ -3,6 +3,9 @@
 //   #/o/{org}/users?q=&group=&type=&status=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
+//   #/o/{org}/links                     invite links
+//   #/o/{org}/approvals                 the approval queue
+//   #/o/{org}/display/{group}           the classroom display of a group's code ('-' for the organization's)
 
 export interface UserFilter {
   q: string
@@ -12,13 +15,16 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings'
+export type Section = 'users' | 'groups' | 'links' | 'approvals' | 'settings'
 
 export type Route =
   | { name: 'home' }
   | { name: 'users'; org: string; filter: UserFilter }
   | { name: 'groups'; org: string }
   | { name: 'settings'; org: string }
+  | { name: 'links'; org: string }
+  | { name: 'approvals'; org: string }
+  | { name: 'display'; org: string; group: string }
   | { name: 'notfound'; path: string }
 
 export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
@@ -42,6 +48,9 @@ export function parseHash(hash: string): Route {
   }
   const parts = h.split('/').filter((p) => p !== '')
   if (parts.length === 0) return { name: 'home' }
+  if (parts[0] === 'o' && parts.length === 4 && parts[2] === 'display' && parts[1] && parts[3]) {
+    return { name: 'display', org: decode(parts[1]), group: decode(parts[3]) }
+  }
   if (parts[0] === 'o' && parts.length >= 2 && parts.length <= 3) {
     const org = decode(parts[1])
     const section = parts[2] ?? 'users'
@@ -53,6 +62,10 @@ export function parseHash(hash: string): Route {
         return { name: 'groups', org }
       case 'settings':
         return { name: 'settings', org }
+      case 'links':
+        return { name: 'links', org }
+      case 'approvals':
+        return { name: 'approvals', org }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -79,7 +92,11 @@ export function routeHash(route: Route): string {
       return '#' + route.path
     case 'groups':
     case 'settings':
+    case 'links':
+    case 'approvals':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
+    case 'display':
+      return `#/o/${encodeURIComponent(route.org)}/display/${encodeURIComponent(route.group)}`
     case 'users': {
       const p = new URLSearchParams()
       const f = route.filter
