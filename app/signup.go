@@ -82,21 +82,30 @@ var (
 	errBusyCode      = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
 )
 
-// allowAttempt refuses a client that has failed too often, or any client
-// when the server as a whole has seen too many failures.
-func (a *App) allowAttempt(client string) error {
-	if !a.SignUpLimits.PerIP.Allowed(client) {
+// takeAttempt counts one attempt against the client's and the server's
+// limits before the code is looked up, so that guesses arriving at the same
+// moment are all counted before any is judged; a refused attempt is not
+// counted. Attempts that turn out well are refunded: only failures count.
+func (a *App) takeAttempt(client string) error {
+	if !a.SignUpLimits.PerIP.Take(client) {
 		return errTooManyFromIP
 	}
-	if !a.SignUpLimits.Global.Allowed("all") {
+	if !a.SignUpLimits.Global.Take("all") {
+		a.SignUpLimits.PerIP.Refund(client)
 		return errTooManyGlobal
 	}
 	return nil
 }
 
+func (a *App) refundAttempt(client string) {
+	a.SignUpLimits.PerIP.Refund(client)
+	a.SignUpLimits.Global.Refund("all")
+}
+
+// failAttempt counts a failure found after the lookup (a wrong link password).
 func (a *App) failAttempt(client string) {
-	a.SignUpLimits.PerIP.Fail(client)
-	a.SignUpLimits.Global.Fail("all")
+	a.SignUpLimits.PerIP.Take(client)
+	a.SignUpLimits.Global.Take("all")
 }
 
 // JoinGroup is a group a person may choose when signing up.
@@ -168,18 +177,20 @@ type RedeemStore interface {
 
 // lookupCode finds a typed code, counting a miss against the limits.
 func (a *App) lookupCode(ctx context.Context, typed, client string) (*InviteCode, *Organization, error) {
-	if err := a.allowAttempt(client); err != nil {
+	if err := a.takeAttempt(client); err != nil {
 		return nil, nil, err
 	}
 	code, err := NormalizeCode(typed)
-	if err != nil {
+	if err != nil { // a typing mistake, not a guess: it cannot match any code
+		a.refundAttempt(client)
 		return nil, nil, err
 	}
 	c, err := a.Store.InviteCode(ctx, code)
 	if ErrorCode(err) == ENOTFOUND {
-		a.failAttempt(client)
 		return nil, nil, FieldError(ENOTFOUND, "code", "There is no code %s. Check it and try again.", FormatCode(code))
-	} else if err != nil {
+	}
+	a.refundAttempt(client)
+	if err != nil {
 		return nil, nil, err
 	}
 	org, err := a.Store.Organization(ctx, c.OrgID)
@@ -197,7 +208,7 @@ func (a *App) lookupCode(ctx context.Context, typed, client string) (*InviteCode
 
 // lookupLink finds a link by its token, counting a miss against the limits.
 func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink, *Organization, error) {
-	if err := a.allowAttempt(client); err != nil {
+	if err := a.takeAttempt(client); err != nil {
 		return nil, nil, err
 	}
 	if token == "" || len(token) > 128 {
@@ -205,9 +216,10 @@ func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink
 	}
 	l, err := a.Store.InviteLinkByToken(ctx, TokenHash(token))
 	if ErrorCode(err) == ENOTFOUND {
-		a.failAttempt(client)
 		return nil, nil, Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
-	} else if err != nil {
+	}
+	a.refundAttempt(client)
+	if err != nil {
 		return nil, nil, err
 	}
 	org, err := a.Store.Organization(ctx, l.OrgID)
@@ -405,10 +417,9 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteCode = c.Code
-	if !a.SignUpLimits.PerCode.Allowed("code:" + c.Code) {
+	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
 		return nil, errBusyCode
 	}
-	a.SignUpLimits.PerCode.Fail("code:" + c.Code)
 	now := a.now()
 	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
 		if !sameOwner(cur, c) {
@@ -448,10 +459,9 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteLink = l.ID
-	if !a.SignUpLimits.PerCode.Allowed("link:" + l.ID) {
+	if !a.SignUpLimits.PerCode.Take("link:" + l.ID) {
 		return nil, errBusyCode
 	}
-	a.SignUpLimits.PerCode.Fail("link:" + l.ID)
 	now := a.now()
 	hash := l.TokenHash
 	err = a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {

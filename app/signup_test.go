@@ -366,3 +366,27 @@ func TestJoinWithCode(t *testing.T) {
 		t.Fatalf("another organization's code: %v", err)
 	}
 }
+
+// Guesses sent at the same moment are all counted before any is judged: of
+// 30 parallel wrong codes from one device, only the limit's worth are tried.
+func TestCodeAttemptsParallel(t *testing.T) {
+	ctx := context.Background()
+	a, _, _ := newSignUpApp(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := a.CodeInfo(ctx, fmt.Sprintf("ZZZZ%04d", i), "10.7.7.7")
+			mu.Lock()
+			counts[app.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[app.ENOTFOUND] != app.CodeFailuresPerIP || counts[app.ETOOMANY] != 30-app.CodeFailuresPerIP {
+		t.Fatalf("outcomes %v; want %d not found and the rest refused", counts, app.CodeFailuresPerIP)
+	}
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -310,9 +311,9 @@ func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, e
 	default:
 		return nil, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	// A page past the end is empty, however large: bound it so that
+	// (page-1)*per_page cannot overflow.
+	f.Page = min(max(f.Page, 1), math.MaxInt/MaxPerPage)
 	if f.PerPage < 1 {
 		f.PerPage = DefaultPerPage
 	}
