@@ -68,7 +68,7 @@ func PDF(p Poster) ([]byte, error) {
 	pdf.SetLineWidth(1.2)
 	pdf.Rect(8, 8, w-16, h-16, "D")
 
-	center := func(y float64, family, style string, pt, maxPt float64, text string, gray int) {
+	center := func(y float64, family, style string, pt, _ float64, text string, gray int) {
 		// shrink to fit the width
 		for pt > 10 {
 			pdf.SetFont(family, style, pt)
@@ -77,7 +77,6 @@ func PDF(p Poster) ([]byte, error) {
 			}
 			pt -= 1
 		}
-		_ = maxPt
 		pdf.SetFont(family, style, pt)
 		pdf.SetTextColor(gray, gray, gray)
 		pdf.SetXY(margin, y)
@@ -91,15 +90,16 @@ func PDF(p Poster) ([]byte, error) {
 	}
 	center(y, "sans", "B", 48, 48, p.Title, 0)
 	y += 22
-	instr := "Scan the code with your tablet or phone camera"
+	center(y, "sans", "B", 20, 20, "Scan the code with your tablet or phone camera", 20)
+	y += 9
 	if p.Code != "" {
-		instr = "Scan the code with your camera, or type the address and the code"
+		center(y, "sans", "", 16, 16, "or type the address and the code below", 60)
+		y += 8
 	}
-	center(y, "sans", "", 16, 16, instr, 40)
-	y += 11
+	y += 4
 
 	// The QR code: as large as the page allows with room for the text below.
-	below := 62.0
+	below := 60.0
 	if p.Code == "" {
 		below = 38
 	}
