@@ -71,6 +71,7 @@ Usage:
   rollcall org create|set|list  manage organizations
   rollcall group create         create a class or department
   rollcall users list           list the users of an organization
+  rollcall code show|new|poster an organization's or a group's invite code
   rollcall backup OUT           write a consistent copy of the database
   rollcall version              print the version
 
@@ -131,7 +132,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runGroupCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "list":
 		return m.runUsersList(ctx, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users":
+	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
+		return m.runCode(ctx, sub, rest[1:])
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "code":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:

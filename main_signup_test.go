@@ -95,3 +95,31 @@ func TestServePublicAddrTaken(t *testing.T) {
 		t.Fatalf("exit %d, %q", code, stderr)
 	}
 }
+
+func TestCodeCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	if code, _, stderr := run(t, "", "org", "create", "--name", "Maple Primary", "--slug", "maple", "--db", db); code != 0 {
+		t.Fatal(stderr)
+	}
+	run(t, "", "group", "create", "--org", "maple", "--name", "3B", "--db", db)
+	code, out, stderr := run(t, "", "code", "show", "--org", "maple", "--group", "3B", "--db", db)
+	if code != 0 || !strings.Contains(out, "3B: code ") || !strings.Contains(out, "sign-up is switched off") || !strings.Contains(out, "No public address") {
+		t.Fatalf("show: %d %q %q", code, out, stderr)
+	}
+	shown := regexp.MustCompile(`code ([0-9A-Z]{4}-[0-9A-Z]{4})`).FindStringSubmatch(out)[1]
+	code, out, _ = run(t, "", "code", "new", "--org", "maple", "--group", "3B", "--db", db)
+	if code != 0 || strings.Contains(out, shown) {
+		t.Fatalf("new kept the code: %q", out)
+	}
+	pdf := filepath.Join(t.TempDir(), "poster.pdf")
+	if code, _, stderr := run(t, "", "code", "poster", "--org", "maple", "--group", "3B", "--out", pdf, "--db", db); code != 1 || !strings.Contains(stderr, "no public address") {
+		t.Fatalf("poster without an address: %d %q", code, stderr)
+	}
+	run(t, "", "org", "set", "--org", "maple", "--public-url", "https://rollcall.maple.example", "--db", db)
+	if code, out, stderr := run(t, "", "code", "poster", "--org", "maple", "--group", "3B", "--paper", "letter", "--out", pdf, "--db", db); code != 0 || !strings.Contains(out, "written to") {
+		t.Fatalf("poster: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := run(t, "", "code", "show", "--db", db); code != 2 || !strings.Contains(stderr, "--org is required") {
+		t.Fatalf("usage: %d %q", code, stderr)
+	}
+}

@@ -292,3 +292,23 @@ func TestLANRoutes(t *testing.T) {
 	}
 	_ = os.Getenv
 }
+
+// In the desktop window the switch is the same admin route, mounted
+// in-process: it opens a real listener that serves the public pages.
+func TestLANRoutesDesktop(t *testing.T) {
+	e := newEnv(t, desktop, func(c *httpapi.Config) { c.Assets = testAssets; c.PublicAddr = "127.0.0.1:0" })
+	st := call[httpapi.PublicStatus](t, e, "POST", "/api/lan", nil, "", 200)
+	if !st.Open || len(st.URLs) != 1 {
+		t.Fatalf("opened %+v", st)
+	}
+	if status, body, _ := lanDo(t, "GET", st.URLs[0]+"/join", nil); status != 200 || !bytes.Contains(body, []byte("<title>Rollcall")) {
+		t.Fatalf("/join over the LAN = %d", status)
+	}
+	if status, _, _ := lanDo(t, "GET", st.URLs[0]+"/api/organizations", nil); status != 404 {
+		t.Fatalf("admin route over the LAN = %d, want 404", status)
+	}
+	call[httpapi.PublicStatus](t, e, "DELETE", "/api/lan", nil, "", 200)
+	if _, err := noRedirect.Get(st.URLs[0] + "/healthz"); err == nil {
+		t.Fatal("still answering after DELETE /api/lan")
+	}
+}
