@@ -120,6 +120,13 @@ test('pupils sign up from the classroom display', async ({ page, browser }) => {
   await test.step('the display counts the sign-up while it is shown', async () => {
     await expect(page.getByTestId('signup-count')).toHaveText('1 signed up')
     await shot(page, '06-display-one')
+    // Projector sizes: a 1080p beamer and an old 4:3 one; the QR code still reads.
+    for (const [w, h] of [[1920, 1080], [1024, 768]]) {
+      await page.setViewportSize({ width: w, height: h })
+      await shot(page, `06-display-${w}x${h}`)
+      expect(await readQR(page, `signup-qr-${w}.png`)).toBe(url)
+    }
+    await page.setViewportSize({ width: 1280, height: 800 })
   })
 
   await test.step('a wrong code on the tablet says so', async () => {
