@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -160,9 +161,10 @@ type SignUpResult struct {
 	Login string `json:"login"`
 }
 
-// InviteCodeStore and InviteLinkStore also redeem: the check, the counted
-// use and the new (or changed) user go in one transaction, so a code with
-// one use left makes exactly one account however many people press at once.
+// RedeemStore redeems codes and links and decides pending sign-ups: the
+// check, the counted use and the new (or changed) user go in one
+// transaction, so a code with one use left makes exactly one account
+// however many people press at once.
 type RedeemStore interface {
 	// UseInviteCode loads the code, calls check on it (its error aborts),
 	// counts one use and stores u: created when isNew, else replaced.
@@ -321,7 +323,11 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		}
 	}
 	if err := u.Validate(org); err != nil {
-		for f, m := range err.(*Error).Details {
+		var e *Error
+		if !errors.As(err, &e) {
+			return nil, err
+		}
+		for f, m := range e.Details {
 			v.add(f, "%s", m)
 		}
 	}
@@ -345,8 +351,8 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 // username must be said (the person has to choose another); for an email
 // the answer only says it cannot be used here.
 func signUpConflict(err error) error {
-	e, ok := err.(*Error)
-	if !ok || e.Code != ECONFLICT {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != ECONFLICT {
 		return err
 	}
 	if _, ok := e.Details["email"]; ok {

@@ -312,3 +312,24 @@ func TestLANRoutesDesktop(t *testing.T) {
 		t.Fatal("still answering after DELETE /api/lan")
 	}
 }
+
+// Every route of the table that is neither public nor the admin sign-in
+// itself asks for a signed-in admin under serve.
+func TestEveryAdminRouteNeedsSession(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture(t)
+	signIn := map[string]bool{"GET /api/setup": true, "POST /api/setup": true, "GET /api/session": true, "POST /api/session": true, "DELETE /api/session": true}
+	repl := strings.NewReplacer("{org}", f.org, "{group}", f.group, "{user}", f.user, "{job}", f.job, "{link}", "l1", "{code}", "ZZZZ0000")
+	n := 0
+	for _, r := range allRoutes(t) {
+		if isPublic(r) || signIn[r.method+" "+r.path] || r.path == "/api/" {
+			continue
+		}
+		n++
+		status, body := e.do(t, r.method, repl.Replace(r.path), map[string]any{}, "")
+		if status != http.StatusUnauthorized {
+			t.Errorf("%s %s without a session = %d %v, want 401", r.method, r.path, status, body)
+		}
+	}
+	t.Logf("%d admin routes refused without a session", n)
+}
