@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -416,5 +418,29 @@ func TestJoinWithCodeAsUser(t *testing.T) {
 	res, err := a.JoinWithCodeAsUser(ctx, "user-token", code.Display(), "ip")
 	if err != nil || len(res.Groups) != 1 || res.Groups[0] != "Choir" {
 		t.Fatalf("%+v, %v", res, err)
+	}
+}
+
+// The raw database file holds neither an invite link's token nor its password.
+func TestInviteLinkSecretsNotStored(t *testing.T) {
+	ctx := context.Background()
+	a, db := newApp(t)
+	org := mustOrg(t, a, &app.Organization{Name: "Maple Primary"})
+	nl, err := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{Name: "Staff", Password: "link-secret-77"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renewed, _ := a.RenewInviteLink(ctx, org.ID, nl.Link.ID)
+	raw, err := os.ReadFile(db.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{nl.Token, renewed.Token, "link-secret-77"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the database file contains %q", secret)
+		}
+	}
+	if !bytes.Contains(raw, []byte(app.TokenHash(renewed.Token))) {
+		t.Error("the token's hash is not in the file either: is the file the right one?")
 	}
 }
