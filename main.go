@@ -29,6 +29,8 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/httpapi"
+	"rollcall/app/keyfile"
+	"rollcall/app/mail"
 	"rollcall/store"
 )
 
@@ -72,6 +74,7 @@ Usage:
   rollcall group create         create a class or department
   rollcall users list           list the users of an organization
   rollcall code show|new|poster an organization's or a group's invite code
+  rollcall smtp set|test        the organization's mail relay for invitations
   rollcall backup OUT           write a consistent copy of the database
   rollcall version              print the version
 
@@ -134,7 +137,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersList(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "code":
+	case cmd == "smtp" && sub == "set":
+		return m.runSMTPSet(ctx, rest[1:])
+	case cmd == "smtp" && sub == "test":
+		return m.runSMTPTest(ctx, rest[1:])
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:
@@ -209,7 +216,29 @@ func (m *Main) withApp(dbFlagValue string, fn func(a *app.App) error) error {
 		return err
 	}
 	defer db.Close()
-	return fn(app.New(db))
+	return fn(m.newApp(db))
+}
+
+// newApp is the app over db with the key file and the SMTP mailer.
+func (m *Main) newApp(db *store.DB) *app.App {
+	a := app.New(db)
+	a.Secrets = keyfile.New(m.keyPath())
+	a.Mailer = &mail.Mailer{}
+	return a
+}
+
+// keyPath is the key file that seals the relay password and waiting links:
+// $ROLLCALL_KEY_FILE, else secret.key in the user's configuration folder,
+// deliberately not beside the database, so a copied database alone opens nothing.
+func (m *Main) keyPath() string {
+	if p := m.Getenv("ROLLCALL_KEY_FILE"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "rollcall", "secret.key")
 }
 
 func (m *Main) logger() *slog.Logger { return slog.New(slog.NewTextHandler(m.Stderr, nil)) }
@@ -267,7 +296,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a := app.New(db)
+	a := m.newApp(db)
+	a.Log = m.logger()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -307,6 +337,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// The outbox worker sends invitation mails while serve runs; it stops
+	// before the database closes.
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() { a.RunOutbox(workerCtx); close(workerDone) }()
+	defer func() { stopWorker(); <-workerDone }()
 
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "Rollcall is running at %s (database %s). Press Ctrl+C to stop.\n", url, db.Path)

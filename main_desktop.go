@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"net/http"
 
-	"rollcall/app"
 	"rollcall/app/desktop"
 	"rollcall/app/httpapi"
 )
@@ -24,8 +23,14 @@ func (m *Main) runDesktop(ctx context.Context) error {
 		if err != nil {
 			return nil, nil, err
 		}
+		a := m.newApp(db)
+		a.Log = log
+		// The outbox worker sends invitation mails while the window is open.
+		ctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { a.RunOutbox(ctx); close(done) }()
 		// Assets let "Open sign-up on this network" serve the public pages.
-		srv := httpapi.New(httpapi.Config{App: app.New(db), Mode: httpapi.Desktop, Assets: assets(), Backup: db.WriteBackup, Log: log})
-		return srv.API(), func() error { srv.StopPublic(); return db.Close() }, nil
+		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Assets: assets(), Backup: db.WriteBackup, Log: log})
+		return srv.API(), func() error { srv.StopPublic(); stop(); <-done; return db.Close() }, nil
 	}, log)
 }

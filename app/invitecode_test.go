@@ -83,14 +83,14 @@ func TestGenerateCode(t *testing.T) {
 }
 
 // clock is an injected time that tests move by hand.
-type clock struct{ t time.Time }
+type signUpClock struct{ t time.Time }
 
-func (c *clock) now() time.Time { return c.t }
+func (c *signUpClock) now() time.Time { return c.t }
 
-func newSignUpApp(t *testing.T) (*app.App, *app.Organization, *clock) {
+func newSignUpApp(t *testing.T) (*app.App, *app.Organization, *signUpClock) {
 	t.Helper()
 	a, _ := newApp(t)
-	clk := &clock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
+	clk := &signUpClock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
 	a.Now = clk.now
 	org := mustOrg(t, a, &app.Organization{Name: "Maple Primary"})
 	on := true

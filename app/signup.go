@@ -630,12 +630,12 @@ func (a *App) pendingIDs(ctx context.Context, ref string, ids []string, all bool
 	return org, ids, nil
 }
 
-// JoinWithCodeAsUser is JoinWithCode for the user signed in with the
-// session token. Errors as JoinWithCode, and EUNAUTHORIZED.
+// JoinWithCodeAsUser is JoinWithCode for the user signed in to the portal
+// with the session token. Errors as JoinWithCode, and EUNAUTHORIZED.
 func (a *App) JoinWithCodeAsUser(ctx context.Context, sessionToken, typed, client string) (*SignUpResult, error) {
-	s, err := a.session(ctx, sessionToken, SessionUser)
+	u, err := a.UserBySession(ctx, sessionToken)
 	if err != nil {
 		return nil, err
 	}
-	return a.JoinWithCode(ctx, s.SubjectID, typed, client)
+	return a.JoinWithCode(ctx, u.ID, typed, client)
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"rollcall/app"
 )
@@ -394,28 +393,26 @@ func TestCodeAttemptsParallel(t *testing.T) {
 	}
 }
 
-// "Use invite code" on the user's page needs a signed-in user: no session,
-// or an admin's, is refused.
+// "Use invite code" on the user's page needs a user signed in to the
+// portal: no session, or an admin's, is refused.
 func TestJoinWithCodeAsUser(t *testing.T) {
 	ctx := context.Background()
-	a, org, clk := newSignUpApp(t)
+	a, org, _ := newSignUpApp(t)
 	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "Choir"})
-	u, _ := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada"}})
-	code, _ := a.InviteCodeOf(ctx, org.ID, g.ID)
-	session := func(token, kind, subject string) {
-		s := &app.Session{Hash: app.TokenHash(token), Kind: kind, SubjectID: subject, CreatedAt: clk.t, ExpiresAt: clk.t.Add(time.Hour)}
-		if err := a.Store.CreateSession(ctx, s); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada"}, Password: "portal-pass-42"}); err != nil {
+		t.Fatal(err)
 	}
-	session("admin-token", app.SessionAdmin, "admin-id")
-	session("user-token", app.SessionUser, u.ID)
-	for _, tok := range []string{"", "admin-token", "made-up"} {
+	code, _ := a.InviteCodeOf(ctx, org.ID, g.ID)
+	_, token, err := a.SignInUser(ctx, "ada", "portal-pass-42", "ip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"", "made-up"} {
 		if _, err := a.JoinWithCodeAsUser(ctx, tok, code.Code, "ip"); app.ErrorCode(err) != app.EUNAUTHORIZED {
 			t.Fatalf("token %q: %v", tok, err)
 		}
 	}
-	res, err := a.JoinWithCodeAsUser(ctx, "user-token", code.Display(), "ip")
+	res, err := a.JoinWithCodeAsUser(ctx, token, code.Display(), "ip")
 	if err != nil || len(res.Groups) != 1 || res.Groups[0] != "Choir" {
 		t.Fatalf("%+v, %v", res, err)
 	}

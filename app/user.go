@@ -77,7 +77,10 @@ const (
 // checked by the caller, which knows the organization's groups.
 func (u *User) Validate(org *Organization) error {
 	v := validation{}
-	checkName(v, "first_name", "The first name", u.FirstName)
+	// An invited person may not have given a name yet: they do on the invitation page.
+	if u.Status != StatusInvited || u.FirstName != "" {
+		checkName(v, "first_name", "The first name", u.FirstName)
+	}
 	if u.LastName != "" { // optional: some people have one name
 		checkName(v, "last_name", "The last name", u.LastName)
 	}

@@ -32,6 +32,11 @@ var (
 	adminsBucket     = []byte("admins")
 	adminNamesBucket = []byte("admin_names")
 	sessionsBucket   = []byte("sessions")
+	smtpBucket       = []byte("smtp_settings")     // orgID → relay settings (password sealed)
+	invitesBucket    = []byte("invitations")       // orgID/invitationID → invitation
+	inviteTokens     = []byte("invitation_tokens") // sha256(token) → orgID/invitationID, pending only
+	outboxBucket     = []byte("outbox")            // messageID → message
+	outboxQueue      = []byte("outbox_queue")      // messageID → "" while queued or sending
 
 	inviteCodesBucket      = []byte("invite_codes")       // normalized code → invite code
 	inviteCodeOwnersBucket = []byte("invite_code_owners") // orgID/groupID (empty for the organization) → code
@@ -40,6 +45,9 @@ var (
 
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
+		smtpBucket,
+		invitesBucket, inviteTokens,
+		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket}
 
 	schemaKey = []byte("schema_version")

@@ -115,6 +115,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.jobRoutes(m)
+	s.smtpRoutes(m)
+	s.invitationRoutes(m)
+	s.outboxRoutes(m)
+	s.portalRoutes(m)
 	s.inviteCodeRoutes(m)
 	s.inviteLinkRoutes(m)
 	s.signUpRoutes(m)
@@ -164,7 +168,8 @@ func (s *Server) secureHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		// Token pages (an invitation link) are never cached; Referrer-Policy above keeps the token from leaking.
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)

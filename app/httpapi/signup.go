@@ -93,7 +93,7 @@ func (s *Server) useInviteCode(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	res, err := s.app.JoinWithCodeAsUser(r.Context(), sessionToken(r), in.Code, clientAddr(r))
+	res, err := s.app.JoinWithCodeAsUser(r.Context(), userToken(r), in.Code, clientAddr(r))
 	if err != nil {
 		s.error(w, r, err)
 		return

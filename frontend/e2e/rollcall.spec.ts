@@ -89,7 +89,7 @@ test('an admin sets up Rollcall and manages people', async ({ page }) => {
   })
 
   await test.step('add a person whose first name is markup', async () => {
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users', exact: true }).click()
     await page.getByRole('button', { name: 'Add the first person' }).click()
     const dlg = page.getByRole('dialog', { name: 'Add a person' })
     await expect(dlg.getByLabel('First name')).toBeFocused()

@@ -17,6 +17,10 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple/approvals')).toEqual({ name: 'approvals', org: 'maple' })
     expect(parseHash('#/o/maple/display/3%20B')).toEqual({ name: 'display', org: 'maple', group: '3 B' })
     expect(routeHash({ name: 'display', org: 'maple', group: '3 B' })).toBe('#/o/maple/display/3%20B')
+    expect(parseHash('#/o/maple/invitations')).toEqual({ name: 'invitations', org: 'maple' })
+    expect(parseHash('#/o/maple/outbox')).toEqual({ name: 'outbox', org: 'maple' })
+    expect(parseHash('#/o/maple/add?tab=invite&group=g1')).toEqual({ name: 'add', org: 'maple', tab: 'invite', group: 'g1' })
+    expect(parseHash('#/o/maple/add')).toEqual({ name: 'add', org: 'maple', tab: '', group: '' })
   })
 
   it('reads the user filter from the query', () => {

@@ -3,6 +3,9 @@
 //   #/o/{org}/users?q=&group=&type=&status=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
+//   #/o/{org}/add?tab=invite&group=ID   "Add users", with a tab per way of adding
+//   #/o/{org}/invitations               email invitations and their state
+//   #/o/{org}/outbox                    mails waiting for the relay
 //   #/o/{org}/links                     invite links
 //   #/o/{org}/approvals                 the approval queue
 //   #/o/{org}/display/{group}           the classroom display of a group's code ('-' for the organization's)
@@ -15,13 +18,16 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'links' | 'approvals' | 'settings'
+export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox' | 'links' | 'approvals'
 
 export type Route =
   | { name: 'home' }
   | { name: 'users'; org: string; filter: UserFilter }
   | { name: 'groups'; org: string }
   | { name: 'settings'; org: string }
+  | { name: 'add'; org: string; tab: string; group: string }
+  | { name: 'invitations'; org: string }
+  | { name: 'outbox'; org: string }
   | { name: 'links'; org: string }
   | { name: 'approvals'; org: string }
   | { name: 'display'; org: string; group: string }
@@ -62,6 +68,14 @@ export function parseHash(hash: string): Route {
         return { name: 'groups', org }
       case 'settings':
         return { name: 'settings', org }
+      case 'invitations':
+        return { name: 'invitations', org }
+      case 'outbox':
+        return { name: 'outbox', org }
+      case 'add': {
+        const p = new URLSearchParams(query)
+        return { name: 'add', org, tab: p.get('tab') ?? '', group: p.get('group') ?? '' }
+      }
       case 'links':
         return { name: 'links', org }
       case 'approvals':
@@ -92,9 +106,18 @@ export function routeHash(route: Route): string {
       return '#' + route.path
     case 'groups':
     case 'settings':
+    case 'invitations':
+    case 'outbox':
     case 'links':
     case 'approvals':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
+    case 'add': {
+      const p = new URLSearchParams()
+      if (route.tab) p.set('tab', route.tab)
+      if (route.group) p.set('group', route.group)
+      const qs = p.toString()
+      return `#/o/${encodeURIComponent(route.org)}/add` + (qs ? '?' + qs : '')
+    }
     case 'display':
       return `#/o/${encodeURIComponent(route.org)}/display/${encodeURIComponent(route.group)}`
     case 'users': {
@@ -114,6 +137,7 @@ export function routeHash(route: Route): string {
 /** sectionHash links to a section of an organization. */
 export function sectionHash(org: string, section: Section, filter: Partial<UserFilter> = {}): string {
   if (section === 'users') return routeHash({ name: 'users', org, filter: { ...emptyFilter, ...filter } })
+  if (section === 'add') return routeHash({ name: 'add', org, tab: '', group: '' })
   return routeHash({ name: section, org })
 }
 
