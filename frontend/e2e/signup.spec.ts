@@ -224,6 +224,22 @@ test('pupils sign up from the classroom display', async ({ page, browser }) => {
     await shot(pupil, '14-join-box')
   })
 
+  await test.step('a signed-in pupil uses another class’s code on their account page', async () => {
+    const g = await page.request.post(`${adminURL}/api/organizations/maple/groups`, { data: { name: 'Choir' } })
+    expect(g.status()).toBe(201)
+    const choir = await (await page.request.get(`${adminURL}/api/organizations/maple/groups/Choir/invite-code`)).json()
+    await pupil.goto(`http://127.0.0.1:${lanPort}/signin?username=lucja.nowak`)
+    await pupil.getByLabel('Password').fill('tablet-pass-42')
+    await pupil.getByRole('button', { name: 'Sign in' }).click()
+    await expect(pupil).toHaveURL(/\/account$/)
+    await expect(pupil.getByRole('heading', { name: 'Hello, Łucja' })).toBeVisible()
+    await pupil.getByLabel('Invite code', { exact: true }).fill(choir.display.toLowerCase())
+    await pupil.getByRole('button', { name: 'Use invite code' }).click()
+    await expect(pupil.getByText('You joined Choir.')).toBeVisible()
+    await expect(pupil.locator('.chip', { hasText: 'Choir' })).toBeVisible()
+    await shot(pupil, '15-account-invite-code')
+  })
+
   await tablet.close()
   expect(errors).toEqual([])
 })
