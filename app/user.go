@@ -47,6 +47,10 @@ type User struct {
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the user is purged.
 	DeleteOn   string `json:"delete_on,omitempty"`
 	CreatedVia string `json:"created_via"`
+	// InviteCode and InviteLink (an ID) say through which code or link a
+	// person signed up, for the approval queue and the classroom count.
+	InviteCode string `json:"invite_code,omitempty"`
+	InviteLink string `json:"invite_link,omitempty"`
 	// ImportID names the import that created the user, if any.
 	ImportID  string    `json:"import_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

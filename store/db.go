@@ -40,11 +40,17 @@ var (
 	importsBucket    = []byte("imports")           // orgID/importID → import
 	importHashBucket = []byte("import_hashes")     // orgID/sha256/importID → ""
 
+	inviteCodesBucket      = []byte("invite_codes")       // normalized code → invite code
+	inviteCodeOwnersBucket = []byte("invite_code_owners") // orgID/groupID (empty for the organization) → code
+	inviteLinksBucket      = []byte("invite_links")       // orgID/linkID → invite link
+	inviteLinkTokensBucket = []byte("invite_link_tokens") // SHA-256 of token → orgID/linkID
+
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket,
 		invitesBucket, inviteTokens,
 		outboxBucket, outboxQueue,
+		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket}
 
 	schemaKey = []byte("schema_version")
