@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"rollcall/app"
@@ -127,9 +128,12 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			return nil
 		}
 		m.printSummary(p)
+		var mu sync.Mutex // progress is called from every hashing goroutine
 		last := -1
 		res, err := a.CommitImport(ctx, *org, f, opt, func(done, total int) {
-			if pct := done * 10 / max(total, 1); pct != last && (done == total || pct > last) {
+			mu.Lock()
+			defer mu.Unlock()
+			if pct := done * 10 / max(total, 1); pct > last {
 				last = pct
 				fmt.Fprintf(m.Stderr, "Hashing passwords: %d of %d (%d%%)\n", done, total, pct*10)
 			}

@@ -360,6 +360,10 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 						continue
 					}
 					g = &Group{ID: a.newID(), OrgID: org.ID, Name: name, Kind: GroupClass, DefaultAccountType: org.AccountTypes()[0]}
+					if err := g.Validate(org); err != nil {
+						add(pre, i, "groups", "%s", ErrorMessage(err))
+						continue
+					}
 					ip.newGroups[k] = g
 					missing = append(missing, name)
 				}

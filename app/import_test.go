@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,8 +32,14 @@ func importFile(rows ...app.ImportRow) *app.ImportFile {
 func TestPreviewImport(t *testing.T) {
 	ctx := context.Background()
 	a, _ := newApp(t)
+	var clockMu sync.Mutex
 	clock := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	a.Now = func() time.Time { clock = clock.Add(time.Millisecond); return clock }
+	a.Now = func() time.Time {
+		clockMu.Lock()
+		defer clockMu.Unlock()
+		clock = clock.Add(time.Millisecond)
+		return clock
+	}
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	if _, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"}); err != nil {
 		t.Fatal(err)
@@ -151,8 +158,13 @@ func TestPreviewImport(t *testing.T) {
 	if _, err := f.Edit([]app.ImportEdit{{Line: 99, Field: "first_name"}}); app.ErrorCode(err) != app.EINVALID {
 		t.Errorf("edit of a missing row = %v", err)
 	}
+	var mu sync.Mutex
 	var progress []int
-	res, err := a.CommitImport(ctx, o.Slug, fixed, app.ImportOptions{CreateGroups: true}, func(done, total int) { progress = append(progress, done) })
+	res, err := a.CommitImport(ctx, o.Slug, fixed, app.ImportOptions{CreateGroups: true}, func(done, total int) {
+		mu.Lock() // called from every hashing goroutine
+		progress = append(progress, done)
+		mu.Unlock()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
