@@ -567,7 +567,7 @@ func (a *App) Imports(ctx context.Context, ref string) ([]*Import, error) {
 // ImportDrafts keeps files read for an import between the upload and the
 // commit, in memory only, so the preview can be fixed and re-checked
 // without sending the file again. Drafts unused for DraftTTL are dropped,
-// and at most MaxDrafts are kept (the oldest goes first).
+// and at most MaxDrafts holding MaxDraftRows are kept.
 type ImportDrafts struct {
 	app    *App
 	mu     sync.Mutex
@@ -580,10 +580,12 @@ type draft struct {
 	used  time.Time
 }
 
-// Draft limits.
+// Draft limits: drafts live in memory, so their number and their rows
+// together are bounded (the oldest goes first).
 const (
-	DraftTTL  = 2 * time.Hour
-	MaxDrafts = 8
+	DraftTTL     = 2 * time.Hour
+	MaxDrafts    = 8
+	MaxDraftRows = 400_000
 )
 
 // SaveImportDraft keeps a read file for organization ref and returns its ID.
@@ -600,13 +602,18 @@ func (a *App) SaveImportDraft(ctx context.Context, ref string, f *ImportFile) (s
 		d.drafts = map[string]*draft{}
 	}
 	d.sweep()
-	for len(d.drafts) >= MaxDrafts {
+	rows := len(f.Rows)
+	for _, x := range d.drafts {
+		rows += len(x.file.Rows)
+	}
+	for len(d.drafts) > 0 && (len(d.drafts) >= MaxDrafts || rows > MaxDraftRows) {
 		oldest := ""
 		for id, x := range d.drafts {
 			if oldest == "" || x.used.Before(d.drafts[oldest].used) {
 				oldest = id
 			}
 		}
+		rows -= len(d.drafts[oldest].file.Rows)
 		delete(d.drafts, oldest)
 	}
 	id := a.newID()
