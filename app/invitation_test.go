@@ -791,6 +791,91 @@ func TestUserSignIn(t *testing.T) {
 	}
 }
 
+// The username and the email address are two names of one account: they
+// share one limit, also when the guesses come from many addresses at once.
+func TestUserSignInLimitPerAccount(t *testing.T) {
+	a, _ := newApp(t)
+	ctx := context.Background()
+	mustOrg(t, a, &app.Organization{Name: "Maple", Slug: "maple"})
+	if _, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Email: "ada@maple.example"}, Password: "long enough 42"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("aliases", func(t *testing.T) {
+		for i := range 5 {
+			a.SignInUser(ctx, "ada", "bad", fmt.Sprintf("192.0.2.%d", i))
+			a.SignInUser(ctx, "ADA@maple.example", "bad", fmt.Sprintf("198.51.100.%d", i))
+		}
+		if _, _, err := a.SignInUser(ctx, "ada@maple.example", "long enough 42", "203.0.113.1"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("after 5 + 5 failures by username and email: %v", err)
+		}
+	})
+	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	t.Run("parallel", func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[string]int{}
+		for i := range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				login := "ada"
+				if i%2 == 1 {
+					login = "ada@maple.example"
+				}
+				_, _, err := a.SignInUser(ctx, login, fmt.Sprint("guess ", i), fmt.Sprintf("192.0.2.%d", i))
+				mu.Lock()
+				codes[app.ErrorCode(err)]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if codes[app.EUNAUTHORIZED] != 10 || codes[app.ETOOMANY] != 20 {
+			t.Fatalf("30 parallel guesses: %v; want 10 checked, 20 refused", codes)
+		}
+		if _, _, err := a.SignInUser(ctx, "ada", "long enough 42", "203.0.113.2"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("the right password after the limit: %v", err)
+		}
+	})
+	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	t.Run("unknown logins answer alike", func(t *testing.T) {
+		for range 10 {
+			a.SignInUser(ctx, "nobody", "bad", "192.0.2.200")
+		}
+		_, _, err := a.SignInUser(ctx, "nobody", "bad", "192.0.2.201")
+		if app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("11th guess at an unknown login: %v", err)
+		}
+	})
+	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	t.Run("password change per address", func(t *testing.T) {
+		// Ten accounts, one address guessing their current passwords.
+		var toks []string
+		for i := range 11 {
+			name := fmt.Sprint("pupil", i)
+			if _, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "P", Username: name}, Password: "long enough 42"}); err != nil {
+				t.Fatal(err)
+			}
+			_, tok, err := a.SignInUser(ctx, name, "long enough 42", "192.0.2.50")
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks = append(toks, tok)
+		}
+		for i := range 10 {
+			if _, err := a.ChangeMyPassword(ctx, toks[i], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		if _, err := a.ChangeMyPassword(ctx, toks[10], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("11th guess from one address: %v", err)
+		}
+		// The sign-in count of the address is its own.
+		if _, _, err := a.SignInUser(ctx, "pupil0", "long enough 42", "192.0.2.66"); err != nil {
+			t.Fatalf("sign-in from the address: %v", err)
+		}
+	})
+}
+
 // BenchmarkDeliver1000 invites 1,000 addresses in one paste and delivers
 // them to a local go-smtp server (STARTTLS + AUTH) over the outbox. Target:
 // under 10 s.
