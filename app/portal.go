@@ -25,12 +25,13 @@ func (a *App) SignInUser(ctx context.Context, login, password, client string) (*
 			return &credentials{ID: u.ID, Hash: u.PasswordHash, CanSignIn: u.Status == StatusActive}, nil
 		},
 		func(id, oldHash, newHash string) error {
-			u, err := a.Store.User(ctx, "", id)
-			if err != nil || u.PasswordHash != oldHash {
-				return err
-			}
-			u.PasswordHash = newHash
-			return a.Store.UpdateUser(ctx, u)
+			_, err := a.Store.ChangeUser(ctx, "", id, func(u *User) error {
+				if u.PasswordHash == oldHash { // not changed meanwhile
+					u.PasswordHash = newHash
+				}
+				return nil
+			})
+			return err
 		})
 	if err != nil {
 		return nil, "", err
@@ -121,12 +122,25 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 	if err := org.PasswordPolicy.Check(next); err != nil {
 		return "", err
 	}
-	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, next); err != nil {
+	hash, err := HashPassword(a.Rand, a.Hash, next)
+	if err != nil {
 		return "", err
 	}
-	u.MustChangePassword = false
-	u.UpdatedAt = a.now()
-	if err := a.Store.UpdateUser(ctx, u); err != nil {
+	now := a.now()
+	checked := u.PasswordHash
+	u, err = a.Store.ChangeUser(ctx, u.OrgID, u.ID, func(u *User) error {
+		switch {
+		case u.Status != StatusActive:
+			return errSignedOut // deactivated while the password was hashed
+		case u.PasswordHash != checked:
+			return Errorf(ECONFLICT, "Your password was changed meanwhile. Sign in again with the new one.")
+		}
+		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, false, now
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return "", errSignedOut
+	} else if err != nil {
 		return "", err
 	}
 	if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {

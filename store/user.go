@@ -210,31 +210,47 @@ func (db *DB) loginTaken(key string) (bool, error) {
 	return taken, err
 }
 
-// UpdateUsers implements app.UserStore: every user in one transaction.
-func (db *DB) UpdateUsers(ctx context.Context, users []*app.User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, u := range users {
-			old, err := getUser(tx, u.OrgID, u.ID)
+// ChangeUsers implements app.UserStore: every user is read, changed by fn
+// and written in one transaction, so nothing written meanwhile is lost.
+func (db *DB) ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	var out []*app.User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		out = make([]*app.User, 0, len(ids))
+		for _, id := range ids {
+			old, err := getUser(tx, orgID, id)
 			if err != nil {
 				return err
 			}
-			if err := putUser(tx, old, u); err != nil {
+			u := *old
+			u.Groups = append([]string(nil), old.Groups...)
+			u.Labels = append([]string(nil), old.Labels...)
+			if err := fn(&u); err != nil {
 				return err
 			}
+			u.ID = old.ID
+			if u.OrgID != old.OrgID && tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
+				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+			}
+			if err := putUser(tx, old, &u); err != nil {
+				return err
+			}
+			out = append(out, &u)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// UpdateUser implements app.UserStore.
-func (db *DB) UpdateUser(ctx context.Context, u *app.User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		old, err := getUser(tx, u.OrgID, u.ID)
-		if err != nil {
-			return err
-		}
-		return putUser(tx, old, u)
-	})
+// ChangeUser implements app.UserStore.
+func (db *DB) ChangeUser(ctx context.Context, orgID, id string, fn func(u *app.User) error) (*app.User, error) {
+	us, err := db.ChangeUsers(ctx, orgID, []string{id}, fn)
+	if err != nil {
+		return nil, err
+	}
+	return us[0], nil
 }
 
 // DeleteUser implements app.UserStore.
