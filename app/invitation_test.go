@@ -724,6 +724,26 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	}
 }
 
+// Only literal loopback addresses and exactly "localhost" count as this
+// computer: any other name is whatever a resolver says.
+func TestLoopbackByAddress(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "LOCALHOST": true, "127.0.0.1": true, "127.1.2.3": true, "::1": true, "[::1]": true,
+		"relay.localhost": false, "localhost.": false, "localhost.maple.example": false, "evil.localhost": false,
+		"192.0.2.1": false, "0.0.0.0": false, "::": false, "": false,
+	} {
+		if got := app.IsLoopbackHost(host); got != want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+	env := newMailEnv(t, mailtest.Options{TLS: mailtest.Plain, Addr: "skip"})
+	_, err := env.a.SetSMTP(context.Background(), "maple", app.SMTPUpdate{Host: ptr("relay.localhost"), Port: ptr(25),
+		Security: ptr(app.SecurityNone), From: ptr("Maple <no-reply@maple.example>")})
+	if app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("none to relay.localhost: %v", err)
+	}
+}
+
 func TestUserSignIn(t *testing.T) {
 	a, _ := newApp(t)
 	ctx := context.Background()

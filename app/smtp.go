@@ -114,10 +114,13 @@ func (s *SMTPSettings) Validate() error {
 	return v.err("host", "port", "security", "username", "from", "ca_file")
 }
 
-// IsLoopbackHost reports whether host names this computer.
+// IsLoopbackHost reports whether host names this computer: a literal
+// loopback address (127.0.0.0/8, ::1) or exactly "localhost". Other names,
+// *.localhost included, are judged by nobody but a resolver, so they do not
+// count; the mailer also checks the address it actually reached.
 func IsLoopbackHost(host string) bool {
-	host = strings.ToLower(strings.Trim(host, "[]"))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	host = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)

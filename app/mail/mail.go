@@ -37,6 +37,9 @@ type Mailer struct {
 	LocalName string
 	// RootCAs, when set, replaces the system's trusted roots (tests).
 	RootCAs *x509.CertPool
+	// NetDial, when set, opens the TCP connection instead of net.Dialer
+	// (tests: to reach an address other than the one the name gives).
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Default timeouts: long enough for a slow school relay, short enough that a
@@ -99,12 +102,24 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialT)
 	defer cancel()
-	var conn net.Conn
-	nd := &net.Dialer{}
-	if r.Security == app.SecurityTLS {
-		conn, err = (&tls.Dialer{NetDialer: nd, Config: tlsCfg}).DialContext(dctx, "tcp", r.Addr())
-	} else {
-		conn, err = nd.DialContext(dctx, "tcp", r.Addr())
+	dial := m.NetDial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	conn, err := dial(dctx, "tcp", r.Addr())
+	// The name said "this computer"; the address reached must say so too
+	// before anything goes over the connection unencrypted.
+	loopback := err == nil && isLoopbackAddr(conn.RemoteAddr())
+	if err == nil && r.Security == app.SecurityNone && !loopback {
+		conn.Close()
+		return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: fmt.Sprintf("unencrypted mail is allowed only to a relay on this computer, and %s reached %s", r.Host, conn.RemoteAddr())}
+	}
+	if err == nil && r.Security == app.SecurityTLS {
+		tc := tls.Client(conn, tlsCfg)
+		if err = tc.HandshakeContext(dctx); err != nil {
+			conn.Close()
+		}
+		conn = tc
 	}
 	if err != nil {
 		stage := app.StageConnect
@@ -151,7 +166,7 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 		return fail(app.StageConnect, err)
 	}
 	if r.Username != "" {
-		if _, secure := c.TLSConnectionState(); !secure && !app.IsLoopbackHost(r.Host) {
+		if _, secure := c.TLSConnectionState(); !secure && !loopback {
 			return fail(app.StageAuth, errors.New("refusing to sign in over an unencrypted connection"))
 		}
 		var auth sasl.Client
@@ -168,6 +183,12 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 		}
 	}
 	return &session{c: c}, nil
+}
+
+// isLoopbackAddr reports whether a connection's remote address is a loopback IP.
+func isLoopbackAddr(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 func isTLSError(err error) bool {

@@ -181,6 +181,42 @@ func TestPlainOnlyToLoopback(t *testing.T) {
 	}
 }
 
+// "localhost" that reaches another computer (a poisoned hosts file, a
+// resolver that answers for it) gets neither plaintext mail nor AUTH: the
+// address actually reached is checked, not the name.
+func TestPlainNeedsALoopbackPeer(t *testing.T) {
+	var ip net.IP
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			ip = n.IP
+			break
+		}
+	}
+	if ip == nil {
+		t.Skip("no non-loopback IPv4 address on this machine")
+	}
+	s := startServer(t, mailtest.Options{TLS: mailtest.Plain, Addr: net.JoinHostPort(ip.String(), "0"), Username: "u", Password: "p"})
+	m := &mail.Mailer{NetDial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, s.Addr) // "localhost" resolves elsewhere
+	}}
+	rc := &app.RelayConfig{Host: "localhost", Port: s.Port, Security: app.SecurityNone, Username: "u", Password: "p",
+		From: netmail.Address{Address: "no-reply@maple.example"}}
+	err := send(t, m, rc, message(netmail.Address{Address: "a@b.example"}))
+	if err == nil || !strings.Contains(err.Error(), "only to a relay on this computer") {
+		t.Fatalf("err = %v", err)
+	}
+	if s.AuthAttempts() != 0 || len(s.Messages()) != 0 {
+		t.Fatalf("%d AUTH attempts, %d messages reached a remote relay in plaintext", s.AuthAttempts(), len(s.Messages()))
+	}
+	// The same relay reached on loopback works.
+	s2 := startServer(t, mailtest.Options{TLS: mailtest.Plain, Username: "u", Password: "p"})
+	rc.Host, rc.Port = "localhost", s2.Port
+	if err := send(t, &mail.Mailer{}, rc, message(netmail.Address{Address: "a@b.example"})); err != nil {
+		t.Fatalf("plain to localhost: %v", err)
+	}
+}
+
 func TestGreetingTimeout(t *testing.T) {
 	s, err := mailtest.StartSilent()
 	if err != nil {
