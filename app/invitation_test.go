@@ -744,6 +744,42 @@ func TestLoopbackByAddress(t *testing.T) {
 	}
 }
 
+// The stored relay password is for one account on one relay: changing the
+// host, port or username drops it unless a new one comes with the change.
+func TestRelayPasswordStaysWithItsRelay(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{TLS: mailtest.Plain, Addr: "skip"})
+	ctx := context.Background()
+	set := func(upd app.SMTPUpdate) *app.SMTPView {
+		t.Helper()
+		v, err := env.a.SetSMTP(ctx, "maple", upd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	reset := func() {
+		set(app.SMTPUpdate{Host: ptr("smtp.maple.example"), Port: ptr(587), Security: ptr(app.SecurityStartTLS),
+			Username: ptr("relay-user"), Password: ptr(relayPassword), From: ptr("Maple <no-reply@maple.example>")})
+	}
+	for name, upd := range map[string]app.SMTPUpdate{
+		"host":     {Host: ptr("smtp.attacker.example")},
+		"port":     {Port: ptr(2525)},
+		"username": {Username: ptr("someone-else")},
+	} {
+		reset()
+		if v := set(upd); v.PasswordSet {
+			t.Errorf("the password followed a new %s", name)
+		}
+	}
+	reset()
+	if v := set(app.SMTPUpdate{Host: ptr("SMTP.maple.example"), From: ptr("Maple Primary <no-reply@maple.example>")}); !v.PasswordSet {
+		t.Error("the password was dropped though the relay is the same")
+	}
+	if v := set(app.SMTPUpdate{Host: ptr("smtp2.maple.example"), Password: ptr("New-Relay-Pa55")}); !v.PasswordSet {
+		t.Error("a new password given with the new host was dropped")
+	}
+}
+
 func TestUserSignIn(t *testing.T) {
 	a, _ := newApp(t)
 	ctx := context.Background()

@@ -56,8 +56,9 @@ func (s *SMTPSettings) view() *SMTPView {
 		CAFile: s.CAFile, PasswordSet: len(s.SealedPassword) > 0, Configured: s.Host != "" && s.From != "", UpdatedAt: s.UpdatedAt}
 }
 
-// SMTPUpdate changes relay settings; nil fields stay. An empty Password
-// pointer keeps the stored password; a pointer to "" removes it.
+// SMTPUpdate changes relay settings; nil fields stay. A nil Password keeps
+// the stored password unless the host, port or username changes (then it
+// is dropped: it was for another account); a pointer to "" removes it.
 type SMTPUpdate struct {
 	Host     *string `json:"host"`
 	Port     *int    `json:"port"`
@@ -168,6 +169,9 @@ func (a *App) SetSMTP(ctx context.Context, ref string, upd SMTPUpdate) (*SMTPVie
 	} else if err != nil {
 		return nil, err
 	}
+	// The password belongs to one account on one relay: it does not follow
+	// the settings to another host, port or username.
+	wasHost, wasPort, wasUser := s.Host, s.Port, s.Username
 	if upd.Host != nil {
 		s.Host = Key(*upd.Host)
 	}
@@ -188,6 +192,9 @@ func (a *App) SetSMTP(ctx context.Context, ref string, upd SMTPUpdate) (*SMTPVie
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if upd.Password == nil && (s.Host != wasHost || s.Port != wasPort || s.Username != wasUser) {
+		s.SealedPassword = nil
 	}
 	if upd.Password != nil {
 		switch p := *upd.Password; {
