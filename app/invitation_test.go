@@ -981,3 +981,103 @@ func FuzzParseAddresses(f *testing.F) {
 		}
 	})
 }
+
+// blockRcpt makes the relay hold the next RCPT until the test lets it go
+// with the answer (nil accepts): a message is then "sending" for as long as
+// the test needs.
+func blockRcpt(srv *mailtest.Server) (entered <-chan struct{}, answer chan<- error) {
+	in, out := make(chan struct{}), make(chan error)
+	var once sync.Once
+	srv.FailWith(func(string) error {
+		block := false
+		once.Do(func() { block = true })
+		if !block {
+			return nil
+		}
+		close(in)
+		return <-out
+	})
+	return in, out
+}
+
+func storedMessage(t *testing.T, env *mailEnv, id string) *app.OutboxMessage {
+	t.Helper()
+	msgs, err := env.db.OutboxMessages(context.Background(), env.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// A cancel or a resend made while the worker is sending the message is not
+// undone by the worker's write-back, and an erased token is not restored.
+func TestCancelAndResendWhileSending(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		answer error // the relay's answer to the held RCPT
+		resend bool
+	}{
+		{"cancel, then the relay says 451", &smtp.SMTPError{Code: 451, Message: "try later"}, false},
+		{"cancel, then the relay accepts", nil, false},
+		{"resend, then the relay accepts", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newMailEnv(t, mailtest.Options{})
+			res := env.invite(t, app.InviteRequest{Addresses: "a@maple.example"})
+			inv := res.Invited[0]
+			entered, answer := blockRcpt(env.srv)
+			done := make(chan error)
+			go func() { _, err := env.a.DeliverDue(ctx); done <- err }()
+			<-entered
+			if m := storedMessage(t, env, inv.MessageID); m.Status != app.MessageSending {
+				t.Fatalf("while held: %s", m.Status)
+			}
+			var err error
+			if tc.resend {
+				_, err = env.a.ResendInvitation(ctx, "maple", inv.ID)
+			} else {
+				_, err = env.a.CancelInvitation(ctx, "maple", inv.ID)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer <- tc.answer
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			m := storedMessage(t, env, inv.MessageID)
+			if m.Status != app.MessageCancelled || len(m.SealedToken) != 0 {
+				t.Fatalf("the old message after the worker's write-back: status %s, token kept %v", m.Status, len(m.SealedToken) > 0)
+			}
+			got, _ := env.a.Invitations(ctx, "maple", app.InvitationFilter{})
+			if tc.resend {
+				// The new message may have gone in the same run (it was due at once).
+				if len(got) != 1 || got[0].MessageID == inv.MessageID || got[0].Delivery == app.MessageCancelled {
+					t.Fatalf("invitation after resend: %+v", *got[0])
+				}
+				env.deliver(t)
+				all := env.srv.Messages()
+				last := parseMail(t, all[len(all)-1]).token
+				if _, err := env.a.InvitationByToken(ctx, last); err != nil {
+					t.Fatalf("the new link: %v", err)
+				}
+				return
+			}
+			if next, _ := env.db.NextDue(ctx); !next.IsZero() {
+				t.Fatalf("the cancelled message is back in the queue (due %v)", next)
+			}
+			env.clock.Add(time.Hour)
+			before := len(env.srv.Messages())
+			env.deliver(t)
+			if n := len(env.srv.Messages()) - before; n != 0 {
+				t.Fatalf("%d mails after the cancel", n)
+			}
+		})
+	}
+}

@@ -51,7 +51,10 @@ type OutboxStore interface {
 	// ClaimDueMessages marks up to n queued messages that are due at now as
 	// sending and returns them, oldest first, in one transaction.
 	ClaimDueMessages(ctx context.Context, now time.Time, n int) ([]*OutboxMessage, error)
-	// UpdateMessage writes a message's new state and mirrors it on its invitation.
+	// UpdateMessage writes the new state of a message the worker claimed and
+	// mirrors it on its invitation, in one transaction, only if the stored
+	// message is still "sending"; otherwise (cancelled, replaced, deleted
+	// meanwhile) it changes nothing. A token erased meanwhile is not restored.
 	UpdateMessage(ctx context.Context, m *OutboxMessage) error
 	// OutboxMessages returns the organization's messages, newest first.
 	OutboxMessages(ctx context.Context, orgID string) ([]*OutboxMessage, error)
