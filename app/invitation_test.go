@@ -22,6 +22,8 @@ import (
 	"rollcall/app/mail"
 	"rollcall/app/mail/mailtest"
 	"rollcall/store"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // clock is an injected clock the test moves by hand.
@@ -1079,5 +1081,86 @@ func TestCancelAndResendWhileSending(t *testing.T) {
 				t.Fatalf("%d mails after the cancel", n)
 			}
 		})
+	}
+}
+
+// bucketsHolding lists every bucket of a consistent copy of the database
+// whose keys or values contain one of the strings.
+func bucketsHolding(t *testing.T, db *store.DB, needles ...string) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if _, err := db.Backup(path); err != nil {
+		t.Fatal(err)
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	var hits []string
+	bdb.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				for _, n := range needles {
+					if bytes.Contains(k, []byte(n)) || bytes.Contains(v, []byte(n)) {
+						hits = append(hits, fmt.Sprintf("%s: %s", name, n))
+					}
+				}
+				return nil
+			})
+		})
+	})
+	return hits
+}
+
+// Deleting a user deletes their invitations and waiting mails with them:
+// nothing is sent to them afterwards and nothing of theirs stays in any
+// bucket, also when the deletion comes while their mail is being sent, and
+// for a join invitation from another organization.
+func TestDeletedUserIsNotMailed(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	mustOrg(t, env.a, &app.Organization{Name: "Oak Academy", Slug: "oak"})
+	oakUser, err := env.a.CreateUser(ctx, "oak", app.UserCreate{User: app.User{FirstName: "Cy", Email: "cy@oak.example"}, Password: "long enough 42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := env.invite(t, app.InviteRequest{Addresses: "ann@maple.example bo@maple.example cy@oak.example"})
+	if len(res.Invited) != 3 || res.Invited[2].Mode != app.ModeJoin {
+		t.Fatalf("invited: %+v", res)
+	}
+	if err := env.a.DeleteUser(ctx, "maple", res.Invited[0].UserID); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.a.DeleteUser(ctx, "oak", oakUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.deliver(t); n != 1 {
+		t.Fatalf("sent %d, want 1 (bo only)", n)
+	}
+	for _, m := range env.srv.Messages() {
+		if m.To[0] != "bo@maple.example" {
+			t.Fatalf("mailed %v", m.To)
+		}
+	}
+	if hits := bucketsHolding(t, env.db, "ann@maple.example", "cy@oak.example", res.Invited[0].ID, res.Invited[2].ID); len(hits) > 0 {
+		t.Fatalf("left in the file: %v", hits)
+	}
+
+	// Deleted while the worker is sending: its write-back does not bring the message back.
+	res = env.invite(t, app.InviteRequest{Addresses: "dee@maple.example"})
+	entered, answer := blockRcpt(env.srv)
+	done := make(chan error)
+	go func() { _, err := env.a.DeliverDue(ctx); done <- err }()
+	<-entered
+	if err := env.a.DeleteUser(ctx, "maple", res.Invited[0].UserID); err != nil {
+		t.Fatal(err)
+	}
+	answer <- &smtp.SMTPError{Code: 451, Message: "try later"}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if hits := bucketsHolding(t, env.db, "dee@maple.example", res.Invited[0].MessageID); len(hits) > 0 {
+		t.Fatalf("left in the file after a delete during the send: %v", hits)
 	}
 }

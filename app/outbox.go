@@ -371,7 +371,8 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 }
 
 // render builds the mail for m. skip is true when it is no longer wanted
-// (the invitation was accepted, cancelled or replaced); reason is set when
+// (the invitation was accepted, cancelled, replaced or deleted, or its
+// account was deleted); reason is set when
 // it cannot be built.
 func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (msg *Message, skip bool, reason string) {
 	if m.Kind != KindInvitation {
@@ -380,6 +381,9 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	inv, err := a.Store.Invitation(ctx, org.ID, m.InvitationID)
 	if err != nil || inv.Status != InvitationPending || inv.MessageID != m.ID {
 		return nil, true, ""
+	}
+	if _, err := a.Store.User(ctx, "", inv.UserID); err != nil {
+		return nil, true, "" // the account was deleted: nobody to invite
 	}
 	if org.PublicURL == "" {
 		return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."

@@ -189,7 +189,8 @@ type UserStore interface {
 	ChangeUser(ctx context.Context, orgID, id string, fn func(u *User) error) (*User, error)
 	// ChangeUsers is ChangeUser for many users in one transaction, all or none.
 	ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *User) error) ([]*User, error)
-	// DeleteUser removes a user, its index entries and its sessions.
+	// DeleteUser removes a user, its index entries, its sessions, and its
+	// invitations with their outbox messages, in one transaction.
 	DeleteUser(ctx context.Context, orgID, id string) error
 	// FindUsers returns one page of the users that match f, and their total count.
 	FindUsers(ctx context.Context, orgID string, f UserFilter) (*UserPage, error)

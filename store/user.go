@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -273,8 +274,69 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 		if err := deleteSessionsOf(tx, id); err != nil {
 			return err
 		}
+		if err := deleteInvitationsOf(tx, id); err != nil {
+			return err
+		}
 		return tx.Bucket(usersBucket).Delete([]byte(id))
 	})
+}
+
+// deleteInvitationsOf removes every invitation of the user (from any
+// organization: join invitations point at an account elsewhere), their
+// token index entries and their outbox messages, so nothing is mailed to a
+// deleted person and nothing of theirs stays in the file.
+func deleteInvitationsOf(tx *bolt.Tx, userID string) error {
+	invites, tokens := tx.Bucket(invitesBucket), tx.Bucket(inviteTokens)
+	gone := map[string]bool{}
+	var keys [][]byte
+	err := invites.ForEach(func(k, v []byte) error {
+		var rec invitationRecord
+		rec.Invitation = &app.Invitation{}
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return err
+		}
+		if rec.UserID != userID {
+			return nil
+		}
+		keys = append(keys, append([]byte(nil), k...))
+		gone[rec.ID] = true
+		if rec.TokenHash != "" {
+			return tokens.Delete([]byte(rec.TokenHash))
+		}
+		return nil
+	})
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	for _, k := range keys {
+		if err := invites.Delete(k); err != nil {
+			return err
+		}
+	}
+	outbox, queue := tx.Bucket(outboxBucket), tx.Bucket(outboxQueue)
+	var msgs [][]byte
+	err = outbox.ForEach(func(k, v []byte) error {
+		var m app.OutboxMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		if m.InvitationID != "" && gone[m.InvitationID] {
+			msgs = append(msgs, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range msgs {
+		if err := outbox.Delete(k); err != nil {
+			return err
+		}
+		if err := queue.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FindUsers implements app.UserStore: one pass over the organization's
