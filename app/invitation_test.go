@@ -1164,3 +1164,35 @@ func TestDeletedUserIsNotMailed(t *testing.T) {
 		t.Fatalf("left in the file after a delete during the send: %v", hits)
 	}
 }
+
+// Stopping the worker (serve's Ctrl+C, closing the desktop window) while the
+// relay sits on a DATA answer ends it within a second; the message goes
+// back to the queue for the next start.
+func TestOutboxStopsPromptly(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{TLS: mailtest.StartTLS, Username: "relay-user", Password: relayPassword, Delay: 5 * time.Second})
+	res := env.invite(t, app.InviteRequest{Addresses: "a@maple.example"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { env.a.RunOutbox(ctx); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for storedMessage(t, env, res.Invited[0].MessageID).Status != app.MessageSending {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never claimed the message")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // into the DATA wait
+	cancel()
+	stopped := time.Now()
+	select {
+	case <-done:
+	case <-time.After(4 * time.Second):
+		t.Fatal("the worker still waits for the relay 4 s after the stop")
+	}
+	if d := time.Since(stopped); d > time.Second {
+		t.Fatalf("the worker stopped %v after the stop", d)
+	}
+	if m := storedMessage(t, env, res.Invited[0].MessageID); m.Status != app.MessageQueued || len(m.SealedToken) == 0 {
+		t.Fatalf("the interrupted message: %s, token %v", m.Status, len(m.SealedToken) > 0)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
@@ -133,6 +134,9 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	// default 5-minute limit; the clamp shortens every deadline it sets to
 	// cmdT until the client is ours to configure.
 	cc := &clampConn{Conn: conn, limit: cmdT}
+	// When ctx ends (the app stops) the connection's deadline is cut, so a
+	// slow relay cannot hold up the shutdown.
+	defer context.AfterFunc(ctx, cc.stop)()
 	var c *smtp.Client
 	if r.Security == app.SecurityStartTLS {
 		c, err = smtp.NewClientStartTLS(cc, tlsCfg)
@@ -182,7 +186,7 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 			return fail(app.StageAuth, err)
 		}
 	}
-	return &session{c: c}, nil
+	return &session{c: c, cc: cc}, nil
 }
 
 // isLoopbackAddr reports whether a connection's remote address is a loopback IP.
@@ -237,11 +241,15 @@ func describe(err error) string {
 }
 
 type session struct {
-	c *smtp.Client
+	c  *smtp.Client
+	cc *clampConn
 }
 
-// Send implements app.MailConn.
+// Send implements app.MailConn. When ctx ends during the exchange the
+// connection's deadline is cut and Send returns at once (a temporary
+// failure: the message is tried again later); the connection is then spent.
 func (s *session) Send(ctx context.Context, m *app.Message) error {
+	defer context.AfterFunc(ctx, s.cc.stop)()
 	var buf bytes.Buffer
 	if err := Write(&buf, m); err != nil {
 		return &app.DeliveryError{Stage: app.StageSend, Permanent: true, Reply: "the message could not be written: " + err.Error(), Err: err}
@@ -335,14 +343,24 @@ func domainOf(addr string) string {
 }
 
 // clampConn shortens every non-zero deadline set on it to at most limit from
-// now (when limit > 0).
+// now (when limit > 0). Once stopped, every deadline is in the past, also
+// the ones go-smtp sets before each command, so nothing waits any more.
 type clampConn struct {
 	net.Conn
-	limit time.Duration
+	limit   time.Duration
+	stopped atomic.Bool
+}
+
+// stop cuts the connection's deadline now and for good.
+func (c *clampConn) stop() {
+	c.stopped.Store(true)
+	c.Conn.SetDeadline(time.Now())
 }
 
 func (c *clampConn) SetDeadline(t time.Time) error {
-	if c.limit > 0 && !t.IsZero() {
+	if c.stopped.Load() {
+		t = time.Now()
+	} else if c.limit > 0 && !t.IsZero() {
 		if max := time.Now().Add(c.limit); t.After(max) {
 			t = max
 		}
