@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -1194,5 +1195,42 @@ func TestOutboxStopsPromptly(t *testing.T) {
 	}
 	if m := storedMessage(t, env, res.Invited[0].MessageID); m.Status != app.MessageQueued || len(m.SealedToken) == 0 {
 		t.Fatalf("the interrupted message: %s, token %v", m.Status, len(m.SealedToken) > 0)
+	}
+}
+
+// A run that keeps failing (here: no mailer) is not retried in a tight
+// loop: the worker waits 1 s, doubling up to a minute, and a good run
+// goes back to the normal schedule. The worker's timer is injected, so
+// the test sleeps not at all.
+func TestOutboxBacksOffAfterErrors(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	env.a.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	env.invite(t, app.InviteRequest{Addresses: "a@maple.example"})
+	mailer := env.a.Mailer
+	env.a.Mailer = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waits []time.Duration
+	fired := make(chan time.Time)
+	close(fired)
+	env.a.Timer = func(d time.Duration) (<-chan time.Time, func()) {
+		waits = append(waits, d)
+		env.clock.Add(d)
+		switch len(waits) {
+		case 8:
+			env.a.Mailer = mailer // the failure is mended
+		case 10:
+			cancel()
+		}
+		return fired, func() {}
+	}
+	env.a.RunOutbox(ctx)
+	s := time.Second
+	want := []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, 60 * s, 60 * s, app.OutboxPoll, app.OutboxPoll}
+	if fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Fatalf("waits %v, want %v", waits, want)
+	}
+	if len(env.srv.Messages()) != 1 {
+		t.Fatal("the mail was not sent once the mailer was back")
 	}
 }

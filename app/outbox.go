@@ -451,11 +451,17 @@ func (a *App) log() *slog.Logger {
 // OutboxPoll is the longest the worker sleeps without being woken.
 const OutboxPoll = time.Minute
 
+// After a failed run (the database or the mailer failing, not a relay
+// refusing mail: that is the messages' own backoff) the worker waits
+// outboxErrorWait, doubling with each further failure up to OutboxPoll.
+const outboxErrorWait = time.Second
+
 // RunOutbox is the outbox worker: it delivers what is due, sleeps until the
 // next message is due (or it is woken by a new invitation, a retry or new
 // relay settings), and returns when ctx ends. Messages a stopped process
-// left "sending" are queued again first. Started by `serve` and by the
-// desktop window.
+// left "sending" are queued again first. After a failed run it backs off
+// (1 s, doubling up to a minute) instead of trying again at once. Started
+// by `serve` and by the desktop window.
 func (a *App) RunOutbox(ctx context.Context) {
 	if n, err := a.Store.RequeueSending(ctx); err != nil {
 		a.log().Error("outbox: requeue", "err", err)
@@ -463,22 +469,34 @@ func (a *App) RunOutbox(ctx context.Context) {
 		a.log().Info("outbox: messages interrupted by a stop are queued again", "count", n)
 	}
 	ob := a.outbox()
-	for ctx.Err() == nil {
-		if _, err := a.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			a.log().Error("outbox: delivery run failed", "err", err)
+	after := a.Timer
+	if after == nil {
+		after = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTimer(d)
+			return t.C, func() { t.Stop() }
 		}
+	}
+	var errWait time.Duration
+	for ctx.Err() == nil {
 		wait := OutboxPoll
-		if next, err := a.Store.NextDue(ctx); err == nil && !next.IsZero() {
-			if d := next.Sub(a.Now()); d < wait {
-				wait = max(d, 10*time.Millisecond)
+		if _, err := a.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			errWait = min(max(2*errWait, outboxErrorWait), OutboxPoll)
+			wait = errWait
+			a.log().Error("outbox: delivery run failed", "err", err, "retry_in", wait)
+		} else {
+			errWait = 0
+			if next, err := a.Store.NextDue(ctx); err == nil && !next.IsZero() {
+				if d := next.Sub(a.Now()); d < wait {
+					wait = max(d, 10*time.Millisecond)
+				}
 			}
 		}
-		t := time.NewTimer(wait)
+		fired, stop := after(wait)
 		select {
 		case <-ctx.Done():
 		case <-ob.wake:
-		case <-t.C:
+		case <-fired:
 		}
-		t.Stop()
+		stop()
 	}
 }
