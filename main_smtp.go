@@ -63,7 +63,8 @@ func (m *Main) runSMTPSet(ctx context.Context, args []string) error {
 		}
 		pw := "no password"
 		if v.PasswordSet {
-			pw = "password sealed with " + m.keyPath()
+			p, _ := m.keyPath() // sealing succeeded, so there is one
+			pw = "password sealed with " + p
 		}
 		fmt.Fprintf(m.Stdout, "Mail relay of %s: %s:%d (%s), sender %s, %s.\n", *org, v.Host, v.Port, v.Security, v.From, pw)
 		return nil

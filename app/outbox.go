@@ -393,7 +393,7 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	}
 	token, err := a.Secrets.Open(m.SealedToken)
 	if err != nil {
-		return nil, false, "The link's token cannot be opened with this computer's key file; resend the invitation."
+		return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v); resend the invitation.", err)
 	}
 	link := org.PublicURL + "/invite/" + string(token)
 	text, html, subject, err := renderInvitation(org, inv, link)
