@@ -106,6 +106,9 @@ type InvitationStore interface {
 	// AcceptInvitation finds the invitation by token hash and, in one
 	// transaction, calls fn with it and its account, writes both, and removes
 	// the token from the index: of concurrent calls exactly one can succeed.
+	// When the account moves to another organization (a join), the pending
+	// invitations of its old organization for it are cancelled in the same
+	// transaction.
 	AcceptInvitation(ctx context.Context, hash string, fn func(inv *Invitation, u *User) error) (*Invitation, *User, error)
 }
 
@@ -337,6 +340,10 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 		case err == nil && existing.OrgID == org.ID:
 			res.AlreadyMember = append(res.AlreadyMember, ad.Address)
 			continue
+		case err == nil && existing.Status == StatusDeactivated:
+			// Joining would reactivate an account its organization turned off.
+			res.Invalid = append(res.Invalid, BadAddress{Text: ad.Address, Reason: errJoinDeactivated.Message})
+			continue
 		case err == nil:
 			inv.Mode, inv.UserID = ModeJoin, existing.ID
 			if inv.Name == "" {
@@ -522,6 +529,9 @@ func (a *App) ResendExpired(ctx context.Context, ref string) (int, error) {
 	return n, nil
 }
 
+// errJoinDeactivated refuses to move an account its organization deactivated.
+var errJoinDeactivated = &Error{Code: EFORBIDDEN, Message: "This address has an account in another organization that deactivated it, so it cannot join here. That organization has to reactivate it first."}
+
 // errBadLink is the one answer for unknown, expired, cancelled and used
 // links: nothing in it helps to guess.
 var errBadLink = Errorf(ENOTFOUND, "This invitation link does not work any more. Links expire, and each works only once. Ask the person who invited you to send a new invitation.")
@@ -557,6 +567,9 @@ func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationP
 	}
 	if inv.state(a.now()) != InvitationPending {
 		return nil, errBadLink
+	}
+	if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
+		return nil, errJoinDeactivated
 	}
 	org, err := a.Store.Organization(ctx, inv.OrgID)
 	if err != nil {
@@ -621,6 +634,9 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, e
 	_, u, err := a.Store.AcceptInvitation(ctx, TokenHash(req.Token), func(inv *Invitation, u *User) error {
 		if inv.state(now) != InvitationPending {
 			return errBadLink
+		}
+		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
+			return errJoinDeactivated
 		}
 		if u.FirstName == "" {
 			u.FirstName, u.LastName = first, last

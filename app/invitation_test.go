@@ -1234,3 +1234,86 @@ func TestOutboxBacksOffAfterErrors(t *testing.T) {
 		t.Fatal("the mail was not sent once the mailer was back")
 	}
 }
+
+// Join invitations: an account another organization deactivated is not
+// invited (reported) and cannot be moved by an invitation sent before the
+// deactivation; once an account has moved, the old organization's pending
+// link for it stops working.
+func TestJoinInvitations(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	oak := mustOrg(t, env.a, &app.Organization{Name: "Oak Academy", Slug: "oak", PublicURL: "https://rollcall.maple.example"})
+	host, port, sec := env.srv.Host, env.srv.Port, mailtest.StartTLS
+	if _, err := env.a.SetSMTP(ctx, "oak", app.SMTPUpdate{Host: &host, Port: &port, Security: &sec, Username: ptr("relay-user"),
+		Password: ptr(relayPassword), From: ptr("Oak <no-reply@oak.example>")}); err != nil {
+		t.Fatal(err)
+	}
+	tokenFor := func(addr string) string {
+		t.Helper()
+		env.deliver(t)
+		msgs := env.srv.Messages()
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].To[0] == addr {
+				return parseMail(t, msgs[i]).token
+			}
+		}
+		t.Fatalf("no mail to %s", addr)
+		return ""
+	}
+
+	t.Run("the old organization's link stops working", func(t *testing.T) {
+		oakRes, err := env.a.Invite(ctx, "oak", app.InviteRequest{Addresses: "cy@oak.example", Mode: app.ModeCreate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oakLink := tokenFor("cy@oak.example")
+		res := env.invite(t, app.InviteRequest{Addresses: "cy@oak.example"})
+		if res.Invited[0].Mode != app.ModeJoin {
+			t.Fatalf("mode %s", res.Invited[0].Mode)
+		}
+		if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokenFor("cy@oak.example"), Password: "long enough 42"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.a.InvitationByToken(ctx, oakLink); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("Oak's link after the move to Maple: %v", err)
+		}
+		if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: oakLink, Password: "another one 77"}); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("accepting Oak's link after the move: %v", err)
+		}
+		inv, _ := env.a.Store.Invitation(ctx, oak.ID, oakRes.Invited[0].ID)
+		if inv.Status != app.InvitationCancelled {
+			t.Fatalf("Oak's invitation: %s", inv.Status)
+		}
+		u, _ := env.a.Store.UserByLogin(ctx, "cy@oak.example")
+		if u.OrgID != env.org.ID || u.Status != app.StatusActive {
+			t.Fatalf("the account: org %s status %s", u.OrgID, u.Status)
+		}
+	})
+
+	t.Run("a deactivated account is not moved", func(t *testing.T) {
+		u, err := env.a.CreateUser(ctx, "oak", app.UserCreate{User: app.User{FirstName: "Dee", Email: "dee@oak.example"}, Password: "long enough 42"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.invite(t, app.InviteRequest{Addresses: "dee@oak.example"})
+		link := tokenFor("dee@oak.example")
+		if _, err := env.a.SetUserStatus(ctx, "oak", u.ID, app.StatusDeactivated); err != nil {
+			t.Fatal(err)
+		}
+		_, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: link})
+		if app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(err.Error(), "deactivated") {
+			t.Fatalf("accepting a join of a deactivated account: %v", err)
+		}
+		got, _ := env.a.Store.User(ctx, "", u.ID)
+		if got.Status != app.StatusDeactivated || got.OrgID != oak.ID {
+			t.Fatalf("the account: org %s status %s", got.OrgID, got.Status)
+		}
+		// Inviting it again says so, and sends nothing.
+		before := len(env.srv.Messages())
+		res := env.invite(t, app.InviteRequest{Addresses: "dee@oak.example"})
+		env.deliver(t)
+		if len(res.Invited) != 0 || len(res.Invalid) != 1 || !strings.Contains(res.Invalid[0].Reason, "deactivated") || len(env.srv.Messages()) != before {
+			t.Fatalf("invite of a deactivated account: %+v", res)
+		}
+	})
+}
