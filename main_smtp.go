@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -84,10 +85,14 @@ func (m *Main) runSMTPTest(ctx context.Context, args []string) error {
 		return usagef("--org and --to are required")
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
-		if err := a.TestSMTP(ctx, *org, *to); err != nil {
+		res, err := a.TestSMTP(ctx, *org, *to)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "The relay accepted the test message for %s.\n", *to)
+		if !res.OK {
+			return errors.New(res.Message)
+		}
+		fmt.Fprintln(m.Stdout, res.Message)
 		return nil
 	})
 }

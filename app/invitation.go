@@ -590,11 +590,19 @@ type AcceptRequest struct {
 	Password  string `json:"password"`
 }
 
+// Accepted is what the person learns after accepting: what to sign in with.
+type Accepted struct {
+	// Login is the username, else the email address.
+	Login string `json:"login"`
+	User  *User  `json:"-"`
+}
+
 // AcceptInvitation completes an invitation: checks the token, sets what was
 // missing, activates the account (moving it into the organization for a
 // join) and uses up the token, all in one transaction.
-// Errors: ENOTFOUND (bad link, one answer for all), EINVALID (name, password).
-func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, error) {
+// Errors: ENOTFOUND (bad link, one answer for all), EINVALID (name,
+// password), EFORBIDDEN (a join of a deactivated account).
+func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepted, error) {
 	page, err := a.InvitationByToken(ctx, req.Token)
 	if err != nil {
 		return nil, err
@@ -674,5 +682,9 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, e
 			return nil, err
 		}
 	}
-	return u, nil
+	login := u.Username
+	if login == "" {
+		login = u.Email
+	}
+	return &Accepted{Login: login, User: u}, nil
 }

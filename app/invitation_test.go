@@ -258,8 +258,12 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["ann@maple.example"], Password: "long enough 42"}); app.ErrorCode(err) != app.EINVALID {
 		t.Fatalf("no name: %v", err)
 	}
-	u, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["ann@maple.example"], FirstName: "Ann", LastName: "Other", Password: "long enough 42"})
-	if err != nil || u.Status != app.StatusActive || u.AccountType != "teacher" || len(u.Groups) != 1 || u.Labels[0] != "autumn 2026" || u.DeleteOn != "2027-07-31" {
+	acc, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["ann@maple.example"], FirstName: "Ann", LastName: "Other", Password: "long enough 42"})
+	if err != nil || acc.Login != "ann@maple.example" {
+		t.Fatalf("accepted: %+v %v", acc, err)
+	}
+	u := acc.User
+	if u.Status != app.StatusActive || u.AccountType != "teacher" || len(u.Groups) != 1 || u.Labels[0] != "autumn 2026" || u.DeleteOn != "2027-07-31" {
 		t.Fatalf("accepted: %+v %v", u, err)
 	}
 	if _, tok, err := env.a.SignInUser(ctx, "ann@maple.example", "long enough 42", "192.0.2.1"); err != nil || tok == "" {
@@ -270,8 +274,8 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	if err != nil || info.Mode != app.ModeJoin || info.NeedPassword {
 		t.Fatalf("join page: %+v %v", info, err)
 	}
-	if u, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["mo@oak.example"]}); err != nil || u.OrgID != env.org.ID || u.ID != moving.ID {
-		t.Fatalf("join: %+v %v", u, err)
+	if acc, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["mo@oak.example"]}); err != nil || acc.User.OrgID != env.org.ID || acc.User.ID != moving.ID {
+		t.Fatalf("join: %+v %v", acc, err)
 	}
 	if _, _, err := env.a.SignInUser(ctx, "mo@oak.example", "Original-pass-1", "192.0.2.1"); err != nil {
 		t.Fatalf("the moved account lost its password: %v", err)
@@ -698,8 +702,8 @@ func TestNoSecretsInDatabase(t *testing.T) {
 func TestTestSMTPReportsServer(t *testing.T) {
 	env := newMailEnv(t, mailtest.Options{})
 	ctx := context.Background()
-	if err := env.a.TestSMTP(ctx, "maple", "it@maple.example"); err != nil {
-		t.Fatal(err)
+	if res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example"); err != nil || !res.OK {
+		t.Fatal(res, err)
 	}
 	if len(env.srv.Messages()) != 1 {
 		t.Fatal("no test message")
@@ -707,15 +711,20 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	env.srv.FailWith(func(string) error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied"}
 	})
-	err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err == nil || !strings.Contains(err.Error(), "550 5.7.1 Relaying denied") {
-		t.Fatalf("err = %v", err)
+	// A refusal is a result, not an error: the app says what the server said.
+	res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
+	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") {
+		t.Fatalf("refused: %+v %v", res, err)
 	}
 	wrong := "nope"
 	env.a.SetSMTP(ctx, "maple", app.SMTPUpdate{Password: &wrong})
-	err = env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err == nil || !strings.Contains(err.Error(), "535 5.7.8 Authentication credentials invalid") {
-		t.Fatalf("auth: %v", err)
+	res, err = env.a.TestSMTP(ctx, "maple", "it@maple.example")
+	if err != nil || res.OK || !strings.Contains(res.Message, "535 5.7.8 Authentication credentials invalid") {
+		t.Fatalf("auth: %+v %v", res, err)
+	}
+	// A bad request is an error.
+	if _, err := env.a.TestSMTP(ctx, "maple", "not an address"); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("bad address: %v", err)
 	}
 	v, _ := env.a.SMTP(ctx, "maple")
 	if !v.PasswordSet || v.Host != "127.0.0.1" {

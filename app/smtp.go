@@ -333,14 +333,21 @@ func connectionLevel(err error) bool {
 	return !errors.As(err, &de) || de.Stage != StageSend || de.Code == 0 && !de.Permanent || de.Code == 421
 }
 
+// SMTPTestResult is what became of a test message: accepted by the relay,
+// or refused or not delivered, with exactly what the server said.
+type SMTPTestResult struct {
+	OK      bool   `json:"ok"`
+	Message string `json:"message"`
+}
+
 // TestSMTP sends a test message to the address through the organization's
-// relay, at once and not through the outbox, and reports exactly what
-// the server said when it fails. Errors: EINVALID (no relay, bad address,
-// or the delivery failed: the message is the server's answer).
-func (a *App) TestSMTP(ctx context.Context, ref, to string) error {
+// relay, at once and not through the outbox. A delivery failure is a result
+// (OK false, the server's answer), not an error. Errors: ENOTFOUND,
+// EINVALID (bad address, no relay set up, its password unreadable).
+func (a *App) TestSMTP(ctx context.Context, ref, to string) (*SMTPTestResult, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	to = Clean(to)
 	v := validation{}
@@ -349,14 +356,14 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) error {
 		v.add("to", "Give the address to send the test message to.")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	rc, err := a.relayConfig(ctx, org)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if a.Mailer == nil {
-		return Errorf(EINTERNAL, "No mailer is configured.")
+		return nil, Errorf(EINTERNAL, "No mailer is configured.")
 	}
 	m := &Message{
 		From: rc.From, To: mail.Address{Address: to}, Date: a.now(),
@@ -375,10 +382,10 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) error {
 	if err != nil {
 		var de *DeliveryError
 		if errors.As(err, &de) {
-			return Errorf(EINVALID, "%s", de.Error())
+			return &SMTPTestResult{Message: de.Error()}, nil
 		}
-		return Errorf(EINVALID, "The test message could not be sent: %v", err)
+		return &SMTPTestResult{Message: "The test message could not be sent: " + err.Error()}, nil
 	}
 	a.outbox().relayUp(org.ID)
-	return nil
+	return &SMTPTestResult{OK: true, Message: "The relay accepted the test message for " + to + "."}, nil
 }
