@@ -137,38 +137,42 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	// When ctx ends (the app stops) the connection's deadline is cut, so a
 	// slow relay cannot hold up the shutdown.
 	defer context.AfterFunc(ctx, cc.stop)()
-	var c *smtp.Client
-	if r.Security == app.SecurityStartTLS {
-		c, err = smtp.NewClientStartTLS(cc, tlsCfg)
-		if err != nil {
-			var se *smtp.SMTPError
-			if !errors.As(err, &se) && strings.Contains(err.Error(), "STARTTLS") {
-				err = errors.New("the relay does not offer STARTTLS, so the connection would not be encrypted; Rollcall refuses to send the password or any mail over it (check the port: 587 for STARTTLS, 465 for TLS)")
-				return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: err.Error(), Err: err}
-			}
-			return nil, classify(app.StageTLS, err)
-		}
-	} else {
-		c = smtp.NewClient(cc)
-	}
-	c.CommandTimeout, c.SubmissionTimeout = cmdT, dataT
-	cc.limit = 0
-	fail := func(stage string, err error) (app.MailConn, error) {
-		c.Close()
-		return nil, classify(stage, err)
-	}
 	local := m.LocalName
 	if local == "" {
 		local = "localhost"
 	}
+	c := smtp.NewClient(cc)
+	c.CommandTimeout, c.SubmissionTimeout = cmdT, dataT
+	fail := func(stage string, err error) (app.MailConn, error) {
+		c.Close()
+		return nil, classify(stage, err)
+	}
+	// The greeting and EHLO, each under CommandTimeout.
 	if err := c.Hello(local); err != nil {
 		return fail(app.StageConnect, err)
 	}
-	// RSET runs the greeting and EHLO first, each under CommandTimeout, and
-	// reports their failure.
-	if err := c.Reset(); err != nil {
-		return fail(app.StageConnect, err)
+	if r.Security == app.SecurityStartTLS {
+		// Refused when the relay's EHLO answer does not list STARTTLS,
+		// before anything else is said.
+		if ok, _ := c.Extension("STARTTLS"); !ok {
+			c.Close()
+			err := errors.New("the relay does not offer STARTTLS, so the connection would not be encrypted; Rollcall refuses to send the password or any mail over it (check the port: 587 for STARTTLS, 465 for TLS)")
+			return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: err.Error(), Err: err}
+		}
+		// go-smtp upgrades only a client it makes itself, which begins by
+		// reading a greeting: it gets the one already read again, then
+		// says EHLO anew (allowed at any time) and sends STARTTLS.
+		c, err = smtp.NewClientStartTLS(&greetedConn{Conn: cc, greeting: strings.NewReader("220 greeted already\r\n")}, tlsCfg)
+		if err != nil {
+			return nil, classify(app.StageTLS, err)
+		}
+		c.CommandTimeout, c.SubmissionTimeout = cmdT, dataT
+		// EHLO over TLS (the handshake happens here).
+		if err := c.Hello(local); err != nil {
+			return fail(app.StageTLS, err)
+		}
 	}
+	cc.limit = 0
 	if r.Username != "" {
 		if _, secure := c.TLSConnectionState(); !secure && !loopback {
 			return fail(app.StageAuth, errors.New("refusing to sign in over an unencrypted connection"))
@@ -340,6 +344,19 @@ func domainOf(addr string) string {
 		return addr[i+1:]
 	}
 	return "localhost"
+}
+
+// greetedConn hands a new client the greeting the connection already gave.
+type greetedConn struct {
+	net.Conn
+	greeting *strings.Reader
+}
+
+func (g *greetedConn) Read(p []byte) (int, error) {
+	if g.greeting.Len() > 0 {
+		return g.greeting.Read(p)
+	}
+	return g.Conn.Read(p)
 }
 
 // clampConn shortens every non-zero deadline set on it to at most limit from
