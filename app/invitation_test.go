@@ -1326,3 +1326,57 @@ func TestJoinInvitations(t *testing.T) {
 		}
 	})
 }
+
+// tokenCounter is the real store, counting look-ups of a link.
+type tokenCounter struct {
+	app.Store
+	mu sync.Mutex
+	n  int
+}
+
+func (c *tokenCounter) InvitationByToken(ctx context.Context, hash string) (*app.Invitation, *app.User, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Store.InvitationByToken(ctx, hash)
+}
+
+// Accepting looks the link up once before its transaction (not three times),
+// and a resend without a key file is refused like an invitation, not a crash.
+func TestAcceptLooksUpOnceAndResendNeedsKey(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	res := env.invite(t, app.InviteRequest{Addresses: "a@maple.example b@maple.example"})
+	env.deliver(t)
+	tok := parseMail(t, env.srv.Messages()[0]).token
+	counter := &tokenCounter{Store: env.a.Store}
+	env.a.Store = counter
+	if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tok, FirstName: "A", Password: "long enough 42"}); err != nil {
+		t.Fatal(err)
+	}
+	if counter.n != 1 {
+		t.Fatalf("the link was looked up %d times before the transaction, want 1", counter.n)
+	}
+	env.a.Store = counter.Store
+
+	env.a.Secrets = nil
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("resend without a key file panicked: %v", p)
+			}
+		}()
+		_, err = env.a.ResendInvitation(ctx, "maple", res.Invited[1].ID)
+	}()
+	if app.ErrorCode(err) != app.EINTERNAL || !strings.Contains(err.Error(), "key file") {
+		t.Fatalf("resend without a key file: %v", err)
+	}
+	inv, _ := env.a.Store.Invitation(ctx, env.org.ID, res.Invited[1].ID)
+	if inv.Resends != 0 || inv.MessageID != res.Invited[1].MessageID {
+		t.Fatalf("the refused resend changed the invitation: %+v", inv)
+	}
+	if _, err := env.a.Invite(ctx, "maple", app.InviteRequest{Addresses: "c@maple.example"}); err == nil || !strings.Contains(err.Error(), "key file") {
+		t.Fatalf("invite without a key file: %v", err)
+	}
+}

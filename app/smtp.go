@@ -375,9 +375,7 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) (*SMTPTestResult, er
 	conn, err := a.Mailer.Dial(ctx, rc)
 	if err == nil {
 		err = conn.Send(ctx, m)
-		if cerr := conn.Close(); err == nil && cerr != nil {
-			err = &DeliveryError{Stage: StageSend, Reply: cerr.Error(), Err: cerr}
-		}
+		conn.Close() // a rude goodbye after the answer changes nothing
 	}
 	if err != nil {
 		var de *DeliveryError
