@@ -664,8 +664,9 @@ func TestConcurrentAccept(t *testing.T) {
 	}
 }
 
-// The database file holds neither a raw token nor the relay password, even
-// while mails wait in the outbox.
+// The database file holds neither a raw token nor the relay password: read
+// while a mail still waits in the outbox (its token sealed there), and again
+// after it went.
 func TestNoSecretsInDatabase(t *testing.T) {
 	env := newMailEnv(t, mailtest.Options{})
 	env.invite(t, app.InviteRequest{Addresses: "a@maple.example b@maple.example"})
@@ -674,22 +675,36 @@ func TestNoSecretsInDatabase(t *testing.T) {
 	for _, m := range env.srv.Messages() {
 		tokens = append(tokens, parseMail(t, m).token)
 	}
-	// One more waiting in the outbox (its token sealed).
+	// One more waits: the relay answers 451 for now.
 	env.srv.FailWith(func(string) error { return &smtp.SMTPError{Code: 451, Message: "later"} })
-	env.invite(t, app.InviteRequest{Addresses: "c@maple.example"})
+	res := env.invite(t, app.InviteRequest{Addresses: "c@maple.example"})
 	env.deliver(t)
+	waiting := storedMessage(t, env, res.Invited[0].MessageID)
+	if waiting.Status != app.MessageQueued || len(waiting.SealedToken) == 0 {
+		t.Fatalf("the message is not waiting with its sealed token: %+v", waiting)
+	}
+	whileWaiting, err := os.ReadFile(env.db.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env.srv.FailWith(nil)
 	env.clock.Add(time.Hour)
 	env.deliver(t)
 	all := env.srv.Messages()
-	tokens = append(tokens, parseMail(t, all[len(all)-1]).token)
-	raw, err := os.ReadFile(env.db.Path)
+	last := parseMail(t, all[len(all)-1])
+	if last.to != "c@maple.example" || last.token == "" {
+		t.Fatalf("the waiting mail did not go: %+v", last)
+	}
+	tokens = append(tokens, last.token)
+	after, err := os.ReadFile(env.db.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tok := range append(tokens, relayPassword) {
-		if tok == "" || bytes.Contains(raw, []byte(tok)) {
-			t.Fatalf("the database file contains %q", tok)
+	for name, raw := range map[string][]byte{"while a mail waited": whileWaiting, "after": after} {
+		for _, secret := range append(tokens, relayPassword) {
+			if secret == "" || bytes.Contains(raw, []byte(secret)) {
+				t.Fatalf("the database file %s contains %q", name, secret)
+			}
 		}
 	}
 	// The key file is 0600 and outside the database.
