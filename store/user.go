@@ -261,24 +261,30 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
-			return err
-		}
-		logins := tx.Bucket(loginsBucket)
-		if err := release(logins, usernameKey(u), id); err != nil {
-			return err
-		}
-		if err := release(logins, emailKey(u), id); err != nil {
-			return err
-		}
-		if err := deleteSessionsOf(tx, id); err != nil {
-			return err
-		}
-		if err := deleteInvitationsOf(tx, id); err != nil {
-			return err
-		}
-		return tx.Bucket(usersBucket).Delete([]byte(id))
+		return deleteUser(tx, u)
 	})
+}
+
+// deleteUser removes u, its index entries, its sessions, and its
+// invitations with their outbox messages.
+func deleteUser(tx *bolt.Tx, u *app.User) error {
+	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
+		return err
+	}
+	logins := tx.Bucket(loginsBucket)
+	if err := release(logins, usernameKey(u), u.ID); err != nil {
+		return err
+	}
+	if err := release(logins, emailKey(u), u.ID); err != nil {
+		return err
+	}
+	if err := deleteSessionsOf(tx, u.ID); err != nil {
+		return err
+	}
+	if err := deleteInvitationsOf(tx, u.ID); err != nil {
+		return err
+	}
+	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
 }
 
 // deleteInvitationsOf removes every invitation of the user (from any
