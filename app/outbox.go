@@ -356,6 +356,11 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 			if err := a.fail(ctx, j.m, err.Error()); err != nil {
 				return sent, err
 			}
+		case ctx.Err() != nil:
+			// Cut short by a stop: not a failure of the relay. Back to
+			// the queue as it was, due at once after the restart.
+			next--
+			return sent, nil
 		default:
 			if err := a.retryLater(ctx, j.m, err.Error()); err != nil {
 				return sent, err

@@ -134,8 +134,8 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	// default 5-minute limit; the clamp shortens every deadline it sets to
 	// cmdT until the client is ours to configure.
 	cc := &clampConn{Conn: conn, limit: cmdT}
-	// When ctx ends (the app stops) the connection's deadline is cut, so a
-	// slow relay cannot hold up the shutdown.
+	// When ctx ends (the app stops) the connection gets StopGrace more, so
+	// a slow relay cannot hold up the shutdown.
 	defer context.AfterFunc(ctx, cc.stop)()
 	local := m.LocalName
 	if local == "" {
@@ -249,9 +249,9 @@ type session struct {
 	cc *clampConn
 }
 
-// Send implements app.MailConn. When ctx ends during the exchange the
-// connection's deadline is cut and Send returns at once (a temporary
-// failure: the message is tried again later); the connection is then spent.
+// Send implements app.MailConn. When ctx ends during the exchange the relay
+// has StopGrace to answer; after that Send returns (a temporary failure)
+// and the connection is spent.
 func (s *session) Send(ctx context.Context, m *app.Message) error {
 	defer context.AfterFunc(ctx, s.cc.stop)()
 	var buf bytes.Buffer
@@ -359,24 +359,33 @@ func (g *greetedConn) Read(p []byte) (int, error) {
 	return g.Conn.Read(p)
 }
 
+// StopGrace is how long an exchange under way may still take once its
+// context has ended: enough for a relay's usual answer (so a message it is
+// accepting is not cut off and sent twice), short enough that a stop never
+// waits for a slow one.
+const StopGrace = 500 * time.Millisecond
+
 // clampConn shortens every non-zero deadline set on it to at most limit from
-// now (when limit > 0). Once stopped, every deadline is in the past, also
-// the ones go-smtp sets before each command, so nothing waits any more.
+// now (when limit > 0). Once stopped, no deadline lies beyond the stop time
+// plus StopGrace, also the ones go-smtp sets before each command.
 type clampConn struct {
 	net.Conn
-	limit   time.Duration
-	stopped atomic.Bool
+	limit  time.Duration
+	stopAt atomic.Int64 // UnixNano of the final deadline; 0 while running
 }
 
-// stop cuts the connection's deadline now and for good.
+// stop limits the connection to StopGrace from now, for good.
 func (c *clampConn) stop() {
-	c.stopped.Store(true)
-	c.Conn.SetDeadline(time.Now())
+	at := time.Now().Add(StopGrace)
+	c.stopAt.Store(at.UnixNano())
+	c.Conn.SetDeadline(at)
 }
 
 func (c *clampConn) SetDeadline(t time.Time) error {
-	if c.stopped.Load() {
-		t = time.Now()
+	if n := c.stopAt.Load(); n != 0 {
+		if at := time.Unix(0, n); t.IsZero() || t.After(at) {
+			t = at
+		}
 	} else if c.limit > 0 && !t.IsZero() {
 		if max := time.Now().Add(c.limit); t.After(max) {
 			t = max
