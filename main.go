@@ -55,6 +55,8 @@ type Main struct {
 	Getenv         func(string) string
 	// Listening, when set, is called with the address `serve` listens on.
 	Listening func(addr string)
+	// UserConfigDir finds the folder of the key file; nil means os.UserConfigDir.
+	UserConfigDir func() (string, error)
 }
 
 // usageError is a mistake in the command line: exit status 2.
@@ -230,23 +232,34 @@ func (m *Main) withApp(dbFlagValue string, fn func(a *app.App) error) error {
 // newApp is the app over db with the key file and the SMTP mailer.
 func (m *Main) newApp(db *store.DB) *app.App {
 	a := app.New(db)
-	a.Secrets = keyfile.New(m.keyPath())
+	if p, err := m.keyPath(); err != nil {
+		a.Secrets = keyfile.Unavailable(err) // only what seals or opens a secret fails
+	} else {
+		a.Secrets = keyfile.New(p)
+	}
 	a.Mailer = &mail.Mailer{}
 	return a
 }
 
 // keyPath is the key file that seals the relay password and waiting links:
 // $ROLLCALL_KEY_FILE, else secret.key in the user's configuration folder,
-// deliberately not beside the database, so a copied database alone opens nothing.
-func (m *Main) keyPath() string {
+// deliberately not beside the database, so a copied database alone opens
+// nothing. Without a configuration folder it is an error, never a guess
+// (such as the current folder, where the key would land beside whatever
+// is there and be lost when run from elsewhere).
+func (m *Main) keyPath() (string, error) {
 	if p := m.Getenv("ROLLCALL_KEY_FILE"); p != "" {
-		return p
+		return p, nil
 	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		dir = "."
+	configDir := m.UserConfigDir
+	if configDir == nil {
+		configDir = os.UserConfigDir
 	}
-	return filepath.Join(dir, "rollcall", "secret.key")
+	dir, err := configDir()
+	if err != nil || dir == "" {
+		return "", fmt.Errorf("no place for the key file that protects the relay password and invitation links: the user's configuration folder is unknown (%v). Set ROLLCALL_KEY_FILE to a file outside the database's folder, e.g. ROLLCALL_KEY_FILE=/etc/rollcall/secret.key", err)
+	}
+	return filepath.Join(dir, "rollcall", "secret.key"), nil
 }
 
 func (m *Main) logger() *slog.Logger { return slog.New(slog.NewTextHandler(m.Stderr, nil)) }

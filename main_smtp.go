@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -63,7 +64,8 @@ func (m *Main) runSMTPSet(ctx context.Context, args []string) error {
 		}
 		pw := "no password"
 		if v.PasswordSet {
-			pw = "password sealed with " + m.keyPath()
+			p, _ := m.keyPath() // sealing succeeded, so there is one
+			pw = "password sealed with " + p
 		}
 		fmt.Fprintf(m.Stdout, "Mail relay of %s: %s:%d (%s), sender %s, %s.\n", *org, v.Host, v.Port, v.Security, v.From, pw)
 		return nil
@@ -83,10 +85,14 @@ func (m *Main) runSMTPTest(ctx context.Context, args []string) error {
 		return usagef("--org and --to are required")
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
-		if err := a.TestSMTP(ctx, *org, *to); err != nil {
+		res, err := a.TestSMTP(ctx, *org, *to)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "The relay accepted the test message for %s.\n", *to)
+		if !res.OK {
+			return errors.New(res.Message)
+		}
+		fmt.Fprintln(m.Stdout, res.Message)
 		return nil
 	})
 }

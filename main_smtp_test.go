@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,5 +74,36 @@ func TestSMTPCommands(t *testing.T) {
 	fi, err := os.Stat(key)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v", err)
+	}
+}
+
+// Without ROLLCALL_KEY_FILE and without a user configuration folder there is
+// no place for the key file: sealing the relay password fails with a clear
+// message instead of dropping the key into the current folder; commands
+// that need no secret still work.
+func TestKeyFileNeedsAPlace(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	db := filepath.Join(dir, "r.db")
+	runNoConfig := func(stdin string, args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+			UserConfigDir: func() (string, error) { return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME are defined") }}
+		code := m.Run(context.Background(), args)
+		return code, out.String() + errb.String()
+	}
+	if code, out := runNoConfig("", "org", "create", "--name", "Maple Primary", "--slug", "maple", "--db", db); code != 0 {
+		t.Fatalf("org create: %d %s", code, out)
+	}
+	code, out := runNoConfig("Relay-Pass-77\n", "smtp", "set", "--org", "maple", "--host", "127.0.0.1", "--port", "2525", "--security", "none",
+		"--username", "relay", "--password-stdin", "--from", "Maple <no-reply@maple.example>", "--db", db)
+	if code != 1 || !strings.Contains(out, "ROLLCALL_KEY_FILE") {
+		t.Fatalf("smtp set without a key file place: %d %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rollcall")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a key file was made in the current folder")
+	}
+	if code, out := runNoConfig("", "org", "list", "--db", db); code != 0 || !strings.Contains(out, "maple") {
+		t.Fatalf("org list: %d %s", code, out)
 	}
 }

@@ -528,10 +528,17 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 		return nil, err
 	}
 	now := a.now()
+	ids := make([]string, len(users))
+	byID := make(map[string]string, len(users))
 	for i, u := range users {
-		u.PasswordHash, u.UpdatedAt = hashes[i], now
+		ids[i], byID[u.ID] = u.ID, hashes[i]
 	}
-	if err := a.Store.UpdateUsers(ctx, users); err != nil {
+	// Applied to each user as stored now: a change made while the
+	// passwords were hashed (a deactivation, a new name) is kept.
+	if users, err = a.Store.ChangeUsers(ctx, org.ID, ids, func(u *User) error {
+		u.PasswordHash, u.UpdatedAt = byID[u.ID], now
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	for _, u := range users {

@@ -64,38 +64,34 @@ func (a *App) SetupNeeded(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// SignInAdmin checks an admin's username and password, limited per account
-// and per client address, and starts a session. It returns the session's
-// secret token, which only the caller's cookie keeps.
+// SignInAdmin checks an admin's username and password (see signIn: limited
+// per account and per client address) and starts a session. It returns the
+// session's secret token, which only the caller's cookie keeps.
 // Errors: EUNAUTHORIZED (wrong name or password; the same answer for both),
 // ETOOMANY (too many failures).
 func (a *App) SignInAdmin(ctx context.Context, username, password, client string) (*Admin, string, error) {
-	acct, ip := "admin:"+Key(username), "ip:"+client
-	// The attempt is counted before the password is checked, so that
-	// guesses sent in parallel cannot all pass the limit.
-	if !a.SignIns.Take(ip) || !a.SignIns.Take(acct) {
-		return nil, "", Errorf(ETOOMANY, "Too many failed sign-ins. Wait 15 minutes and try again.")
-	}
-	adm, err := a.Store.AdminByUsername(ctx, Key(username))
-	hash := dummyHash()
-	if err == nil {
-		hash = adm.PasswordHash
-	} else if ErrorCode(err) != ENOTFOUND {
+	id, err := a.signIn(ctx, username, password, client, Errorf(EUNAUTHORIZED, "The username or password is wrong."),
+		func(login string) (*credentials, error) {
+			adm, err := a.Store.AdminByUsername(ctx, login)
+			if err != nil {
+				return nil, err
+			}
+			return &credentials{ID: adm.ID, Hash: adm.PasswordHash, CanSignIn: true}, nil
+		},
+		func(id, oldHash, newHash string) error {
+			adm, err := a.Store.Admin(ctx, id)
+			if err != nil || adm.PasswordHash != oldHash {
+				return err
+			}
+			adm.PasswordHash = newHash
+			return a.Store.UpdateAdmin(ctx, adm)
+		})
+	if err != nil {
 		return nil, "", err
 	}
-	ok, rehash := VerifyPassword(hash, password, a.Hash)
-	if !ok || adm == nil {
-		return nil, "", Errorf(EUNAUTHORIZED, "The username or password is wrong.")
-	}
-	a.SignIns.Reset(acct)
-	a.SignIns.Reset(ip)
-	if rehash {
-		if adm.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
-			return nil, "", err
-		}
-		if err := a.Store.UpdateAdmin(ctx, adm); err != nil {
-			return nil, "", err
-		}
+	adm, err := a.Store.Admin(ctx, id)
+	if err != nil {
+		return nil, "", err
 	}
 	token, err := a.startSession(ctx, SessionAdmin, adm.ID, AdminSessionTTL)
 	return adm, token, err

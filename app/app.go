@@ -56,6 +56,9 @@ type App struct {
 	Backoff Backoff
 	// Log receives the outbox worker's notes; nil means slog.Default().
 	Log *slog.Logger
+	// Timer is the outbox worker's sleep: a channel that fires after d and a
+	// function that stops it. nil means a time.Timer; tests inject one.
+	Timer func(d time.Duration) (fired <-chan time.Time, stop func())
 
 	// Drafts keeps uploaded import files between preview and commit.
 	Drafts *ImportDrafts

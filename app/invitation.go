@@ -106,6 +106,9 @@ type InvitationStore interface {
 	// AcceptInvitation finds the invitation by token hash and, in one
 	// transaction, calls fn with it and its account, writes both, and removes
 	// the token from the index: of concurrent calls exactly one can succeed.
+	// When the account moves to another organization (a join), the pending
+	// invitations of its old organization for it are cancelled in the same
+	// transaction.
 	AcceptInvitation(ctx context.Context, hash string, fn func(inv *Invitation, u *User) error) (*Invitation, *User, error)
 }
 
@@ -264,9 +267,6 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	if _, err := a.relayConfig(ctx, org); err != nil {
 		return nil, err
 	}
-	if a.Secrets == nil {
-		return nil, Errorf(EINTERNAL, "No key file is configured to protect links waiting in the outbox.")
-	}
 	req.Mode = Key(req.Mode)
 	if req.Mode == "" {
 		req.Mode = ModeInvite
@@ -337,6 +337,10 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 		case err == nil && existing.OrgID == org.ID:
 			res.AlreadyMember = append(res.AlreadyMember, ad.Address)
 			continue
+		case err == nil && existing.Status == StatusDeactivated:
+			// Joining would reactivate an account its organization turned off.
+			res.Invalid = append(res.Invalid, BadAddress{Text: ad.Address, Reason: errJoinDeactivated.Message})
+			continue
 		case err == nil:
 			inv.Mode, inv.UserID = ModeJoin, existing.ID
 			if inv.Name == "" {
@@ -387,6 +391,9 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 // invitationMessage gives inv a new token (only its hash is kept) and returns
 // the queued outbox message that will carry it, the token sealed.
 func (a *App) invitationMessage(inv *Invitation, now time.Time) (*OutboxMessage, error) {
+	if a.Secrets == nil {
+		return nil, Errorf(EINTERNAL, "No key file is configured to protect links waiting in the outbox.")
+	}
 	token, err := a.NewToken()
 	if err != nil {
 		return nil, err
@@ -522,6 +529,9 @@ func (a *App) ResendExpired(ctx context.Context, ref string) (int, error) {
 	return n, nil
 }
 
+// errJoinDeactivated refuses to move an account its organization deactivated.
+var errJoinDeactivated = &Error{Code: EFORBIDDEN, Message: "This address has an account in another organization that deactivated it, so it cannot join here. That organization has to reactivate it first."}
+
 // errBadLink is the one answer for unknown, expired, cancelled and used
 // links: nothing in it helps to guess.
 var errBadLink = Errorf(ENOTFOUND, "This invitation link does not work any more. Links expire, and each works only once. Ask the person who invited you to send a new invitation.")
@@ -543,28 +553,46 @@ type InvitationPage struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-// InvitationByToken returns what the accept page needs. Errors: ENOTFOUND
-// (the same for every kind of bad link).
-func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationPage, error) {
+// pendingInvitation looks a link up: the pending invitation, its account and
+// its organization. Errors: ENOTFOUND (errBadLink, one answer for every kind
+// of bad link), EFORBIDDEN (a join of a deactivated account).
+func (a *App) pendingInvitation(ctx context.Context, token string) (*Invitation, *User, *Organization, error) {
 	if token == "" || len(token) > 200 {
-		return nil, errBadLink
+		return nil, nil, nil, errBadLink
 	}
 	inv, u, err := a.Store.InvitationByToken(ctx, TokenHash(token))
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, errBadLink
+		return nil, nil, nil, errBadLink
 	} else if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if inv.state(a.now()) != InvitationPending {
-		return nil, errBadLink
+		return nil, nil, nil, errBadLink
+	}
+	if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
+		return nil, nil, nil, errJoinDeactivated
 	}
 	org, err := a.Store.Organization(ctx, inv.OrgID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return inv, u, org, nil
+}
+
+// needPassword reports whether accepting inv must set a password: always,
+// except for a join of an account that has one.
+func needPassword(inv *Invitation, u *User) bool { return inv.Mode != ModeJoin || !u.HasPassword() }
+
+// InvitationByToken returns what the accept page needs. Errors: ENOTFOUND
+// (the same for every kind of bad link), EFORBIDDEN.
+func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationPage, error) {
+	inv, u, org, err := a.pendingInvitation(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	return &InvitationPage{
 		Organization: org.Name, Mode: inv.Mode, Email: inv.Email, FirstName: u.FirstName, LastName: u.LastName,
-		NeedName: u.FirstName == "", NeedPassword: inv.Mode != ModeJoin || !u.HasPassword(),
+		NeedName: u.FirstName == "", NeedPassword: needPassword(inv, u),
 		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: inv.ExpiresAt,
 	}, nil
 }
@@ -577,33 +605,36 @@ type AcceptRequest struct {
 	Password  string `json:"password"`
 }
 
+// Accepted is what the person learns after accepting: what to sign in with.
+type Accepted struct {
+	// Login is the username, else the email address.
+	Login string `json:"login"`
+	User  *User  `json:"-"`
+}
+
 // AcceptInvitation completes an invitation: checks the token, sets what was
 // missing, activates the account (moving it into the organization for a
 // join) and uses up the token, all in one transaction.
-// Errors: ENOTFOUND (bad link, one answer for all), EINVALID (name, password).
-func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, error) {
-	page, err := a.InvitationByToken(ctx, req.Token)
+// Errors: ENOTFOUND (bad link, one answer for all), EINVALID (name,
+// password), EFORBIDDEN (a join of a deactivated account).
+func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepted, error) {
+	// One look-up to check the form and hash the password outside the
+	// transaction; the transaction checks the link again.
+	inv, cur, org, err := a.pendingInvitation(ctx, req.Token)
 	if err != nil {
 		return nil, err
 	}
-	inv, _, err := a.Store.InvitationByToken(ctx, TokenHash(req.Token))
-	if err != nil {
-		return nil, errBadLink
-	}
-	org, err := a.Store.Organization(ctx, inv.OrgID)
-	if err != nil {
-		return nil, err
-	}
+	needName, needPass := cur.FirstName == "", needPassword(inv, cur)
 	first, last := Clean(req.FirstName), Clean(req.LastName)
 	v := validation{}
-	if page.NeedName {
+	if needName {
 		checkName(v, "first_name", "Your first name", first)
 		if last != "" {
 			checkName(v, "last_name", "Your last name", last)
 		}
 	}
 	hash := ""
-	if page.NeedPassword || req.Password != "" {
+	if needPass || req.Password != "" {
 		if err := org.PasswordPolicy.Check(req.Password); err != nil {
 			v.add("password", "%s", ErrorMessage(err))
 		}
@@ -611,7 +642,7 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, e
 	if err := v.err("first_name", "last_name", "password"); err != nil {
 		return nil, err
 	}
-	if page.NeedPassword || req.Password != "" {
+	if needPass || req.Password != "" {
 		// Hashed before the transaction: the write holds the file briefly.
 		if hash, err = HashPassword(a.Rand, a.Hash, req.Password); err != nil {
 			return nil, err
@@ -621,6 +652,12 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, e
 	_, u, err := a.Store.AcceptInvitation(ctx, TokenHash(req.Token), func(inv *Invitation, u *User) error {
 		if inv.state(now) != InvitationPending {
 			return errBadLink
+		}
+		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
+			return errJoinDeactivated
+		}
+		if hash == "" && needPassword(inv, u) { // the password went meanwhile
+			return FieldError(EINVALID, "password", "Choose a password.")
 		}
 		if u.FirstName == "" {
 			u.FirstName, u.LastName = first, last
@@ -658,5 +695,9 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, e
 			return nil, err
 		}
 	}
-	return u, nil
+	login := u.Username
+	if login == "" {
+		login = u.Email
+	}
+	return &Accepted{Login: login, User: u}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -22,6 +23,8 @@ import (
 	"rollcall/app/mail"
 	"rollcall/app/mail/mailtest"
 	"rollcall/store"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // clock is an injected clock the test moves by hand.
@@ -255,8 +258,12 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["ann@maple.example"], Password: "long enough 42"}); app.ErrorCode(err) != app.EINVALID {
 		t.Fatalf("no name: %v", err)
 	}
-	u, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["ann@maple.example"], FirstName: "Ann", LastName: "Other", Password: "long enough 42"})
-	if err != nil || u.Status != app.StatusActive || u.AccountType != "teacher" || len(u.Groups) != 1 || u.Labels[0] != "autumn 2026" || u.DeleteOn != "2027-07-31" {
+	acc, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["ann@maple.example"], FirstName: "Ann", LastName: "Other", Password: "long enough 42"})
+	if err != nil || acc.Login != "ann@maple.example" {
+		t.Fatalf("accepted: %+v %v", acc, err)
+	}
+	u := acc.User
+	if u.Status != app.StatusActive || u.AccountType != "teacher" || len(u.Groups) != 1 || u.Labels[0] != "autumn 2026" || u.DeleteOn != "2027-07-31" {
 		t.Fatalf("accepted: %+v %v", u, err)
 	}
 	if _, tok, err := env.a.SignInUser(ctx, "ann@maple.example", "long enough 42", "192.0.2.1"); err != nil || tok == "" {
@@ -267,8 +274,8 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	if err != nil || info.Mode != app.ModeJoin || info.NeedPassword {
 		t.Fatalf("join page: %+v %v", info, err)
 	}
-	if u, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["mo@oak.example"]}); err != nil || u.OrgID != env.org.ID || u.ID != moving.ID {
-		t.Fatalf("join: %+v %v", u, err)
+	if acc, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["mo@oak.example"]}); err != nil || acc.User.OrgID != env.org.ID || acc.User.ID != moving.ID {
+		t.Fatalf("join: %+v %v", acc, err)
 	}
 	if _, _, err := env.a.SignInUser(ctx, "mo@oak.example", "Original-pass-1", "192.0.2.1"); err != nil {
 		t.Fatalf("the moved account lost its password: %v", err)
@@ -657,8 +664,9 @@ func TestConcurrentAccept(t *testing.T) {
 	}
 }
 
-// The database file holds neither a raw token nor the relay password, even
-// while mails wait in the outbox.
+// The database file holds neither a raw token nor the relay password: read
+// while a mail still waits in the outbox (its token sealed there), and again
+// after it went.
 func TestNoSecretsInDatabase(t *testing.T) {
 	env := newMailEnv(t, mailtest.Options{})
 	env.invite(t, app.InviteRequest{Addresses: "a@maple.example b@maple.example"})
@@ -667,22 +675,36 @@ func TestNoSecretsInDatabase(t *testing.T) {
 	for _, m := range env.srv.Messages() {
 		tokens = append(tokens, parseMail(t, m).token)
 	}
-	// One more waiting in the outbox (its token sealed).
+	// One more waits: the relay answers 451 for now.
 	env.srv.FailWith(func(string) error { return &smtp.SMTPError{Code: 451, Message: "later"} })
-	env.invite(t, app.InviteRequest{Addresses: "c@maple.example"})
+	res := env.invite(t, app.InviteRequest{Addresses: "c@maple.example"})
 	env.deliver(t)
+	waiting := storedMessage(t, env, res.Invited[0].MessageID)
+	if waiting.Status != app.MessageQueued || len(waiting.SealedToken) == 0 {
+		t.Fatalf("the message is not waiting with its sealed token: %+v", waiting)
+	}
+	whileWaiting, err := os.ReadFile(env.db.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env.srv.FailWith(nil)
 	env.clock.Add(time.Hour)
 	env.deliver(t)
 	all := env.srv.Messages()
-	tokens = append(tokens, parseMail(t, all[len(all)-1]).token)
-	raw, err := os.ReadFile(env.db.Path)
+	last := parseMail(t, all[len(all)-1])
+	if last.to != "c@maple.example" || last.token == "" {
+		t.Fatalf("the waiting mail did not go: %+v", last)
+	}
+	tokens = append(tokens, last.token)
+	after, err := os.ReadFile(env.db.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tok := range append(tokens, relayPassword) {
-		if tok == "" || bytes.Contains(raw, []byte(tok)) {
-			t.Fatalf("the database file contains %q", tok)
+	for name, raw := range map[string][]byte{"while a mail waited": whileWaiting, "after": after} {
+		for _, secret := range append(tokens, relayPassword) {
+			if secret == "" || bytes.Contains(raw, []byte(secret)) {
+				t.Fatalf("the database file %s contains %q", name, secret)
+			}
 		}
 	}
 	// The key file is 0600 and outside the database.
@@ -695,8 +717,8 @@ func TestNoSecretsInDatabase(t *testing.T) {
 func TestTestSMTPReportsServer(t *testing.T) {
 	env := newMailEnv(t, mailtest.Options{})
 	ctx := context.Background()
-	if err := env.a.TestSMTP(ctx, "maple", "it@maple.example"); err != nil {
-		t.Fatal(err)
+	if res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example"); err != nil || !res.OK {
+		t.Fatal(res, err)
 	}
 	if len(env.srv.Messages()) != 1 {
 		t.Fatal("no test message")
@@ -704,15 +726,20 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	env.srv.FailWith(func(string) error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied"}
 	})
-	err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err == nil || !strings.Contains(err.Error(), "550 5.7.1 Relaying denied") {
-		t.Fatalf("err = %v", err)
+	// A refusal is a result, not an error: the app says what the server said.
+	res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
+	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") {
+		t.Fatalf("refused: %+v %v", res, err)
 	}
 	wrong := "nope"
 	env.a.SetSMTP(ctx, "maple", app.SMTPUpdate{Password: &wrong})
-	err = env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err == nil || !strings.Contains(err.Error(), "535 5.7.8 Authentication credentials invalid") {
-		t.Fatalf("auth: %v", err)
+	res, err = env.a.TestSMTP(ctx, "maple", "it@maple.example")
+	if err != nil || res.OK || !strings.Contains(res.Message, "535 5.7.8 Authentication credentials invalid") {
+		t.Fatalf("auth: %+v %v", res, err)
+	}
+	// A bad request is an error.
+	if _, err := env.a.TestSMTP(ctx, "maple", "not an address"); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("bad address: %v", err)
 	}
 	v, _ := env.a.SMTP(ctx, "maple")
 	if !v.PasswordSet || v.Host != "127.0.0.1" {
@@ -721,6 +748,62 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	// none to a non-loopback relay is refused when saved.
 	if _, err := env.a.SetSMTP(ctx, "maple", app.SMTPUpdate{Host: ptr("smtp.maple.example"), Security: ptr("none")}); app.ErrorCode(err) != app.EINVALID {
 		t.Fatalf("none to a remote relay: %v", err)
+	}
+}
+
+// Only literal loopback addresses and exactly "localhost" count as this
+// computer: any other name is whatever a resolver says.
+func TestLoopbackByAddress(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "LOCALHOST": true, "127.0.0.1": true, "127.1.2.3": true, "::1": true, "[::1]": true,
+		"relay.localhost": false, "localhost.": false, "localhost.maple.example": false, "evil.localhost": false,
+		"192.0.2.1": false, "0.0.0.0": false, "::": false, "": false,
+	} {
+		if got := app.IsLoopbackHost(host); got != want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+	env := newMailEnv(t, mailtest.Options{TLS: mailtest.Plain, Addr: "skip"})
+	_, err := env.a.SetSMTP(context.Background(), "maple", app.SMTPUpdate{Host: ptr("relay.localhost"), Port: ptr(25),
+		Security: ptr(app.SecurityNone), From: ptr("Maple <no-reply@maple.example>")})
+	if app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("none to relay.localhost: %v", err)
+	}
+}
+
+// The stored relay password is for one account on one relay: changing the
+// host, port or username drops it unless a new one comes with the change.
+func TestRelayPasswordStaysWithItsRelay(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{TLS: mailtest.Plain, Addr: "skip"})
+	ctx := context.Background()
+	set := func(upd app.SMTPUpdate) *app.SMTPView {
+		t.Helper()
+		v, err := env.a.SetSMTP(ctx, "maple", upd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	reset := func() {
+		set(app.SMTPUpdate{Host: ptr("smtp.maple.example"), Port: ptr(587), Security: ptr(app.SecurityStartTLS),
+			Username: ptr("relay-user"), Password: ptr(relayPassword), From: ptr("Maple <no-reply@maple.example>")})
+	}
+	for name, upd := range map[string]app.SMTPUpdate{
+		"host":     {Host: ptr("smtp.attacker.example")},
+		"port":     {Port: ptr(2525)},
+		"username": {Username: ptr("someone-else")},
+	} {
+		reset()
+		if v := set(upd); v.PasswordSet {
+			t.Errorf("the password followed a new %s", name)
+		}
+	}
+	reset()
+	if v := set(app.SMTPUpdate{Host: ptr("SMTP.maple.example"), From: ptr("Maple Primary <no-reply@maple.example>")}); !v.PasswordSet {
+		t.Error("the password was dropped though the relay is the same")
+	}
+	if v := set(app.SMTPUpdate{Host: ptr("smtp2.maple.example"), Password: ptr("New-Relay-Pa55")}); !v.PasswordSet {
+		t.Error("a new password given with the new host was dropped")
 	}
 }
 
@@ -791,6 +874,91 @@ func TestUserSignIn(t *testing.T) {
 	}
 }
 
+// The username and the email address are two names of one account: they
+// share one limit, also when the guesses come from many addresses at once.
+func TestUserSignInLimitPerAccount(t *testing.T) {
+	a, _ := newApp(t)
+	ctx := context.Background()
+	mustOrg(t, a, &app.Organization{Name: "Maple", Slug: "maple"})
+	if _, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Email: "ada@maple.example"}, Password: "long enough 42"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("aliases", func(t *testing.T) {
+		for i := range 5 {
+			a.SignInUser(ctx, "ada", "bad", fmt.Sprintf("192.0.2.%d", i))
+			a.SignInUser(ctx, "ADA@maple.example", "bad", fmt.Sprintf("198.51.100.%d", i))
+		}
+		if _, _, err := a.SignInUser(ctx, "ada@maple.example", "long enough 42", "203.0.113.1"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("after 5 + 5 failures by username and email: %v", err)
+		}
+	})
+	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	t.Run("parallel", func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[string]int{}
+		for i := range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				login := "ada"
+				if i%2 == 1 {
+					login = "ada@maple.example"
+				}
+				_, _, err := a.SignInUser(ctx, login, fmt.Sprint("guess ", i), fmt.Sprintf("192.0.2.%d", i))
+				mu.Lock()
+				codes[app.ErrorCode(err)]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if codes[app.EUNAUTHORIZED] != 10 || codes[app.ETOOMANY] != 20 {
+			t.Fatalf("30 parallel guesses: %v; want 10 checked, 20 refused", codes)
+		}
+		if _, _, err := a.SignInUser(ctx, "ada", "long enough 42", "203.0.113.2"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("the right password after the limit: %v", err)
+		}
+	})
+	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	t.Run("unknown logins answer alike", func(t *testing.T) {
+		for range 10 {
+			a.SignInUser(ctx, "nobody", "bad", "192.0.2.200")
+		}
+		_, _, err := a.SignInUser(ctx, "nobody", "bad", "192.0.2.201")
+		if app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("11th guess at an unknown login: %v", err)
+		}
+	})
+	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	t.Run("password change per address", func(t *testing.T) {
+		// Ten accounts, one address guessing their current passwords.
+		var toks []string
+		for i := range 11 {
+			name := fmt.Sprint("pupil", i)
+			if _, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "P", Username: name}, Password: "long enough 42"}); err != nil {
+				t.Fatal(err)
+			}
+			_, tok, err := a.SignInUser(ctx, name, "long enough 42", "192.0.2.50")
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks = append(toks, tok)
+		}
+		for i := range 10 {
+			if _, err := a.ChangeMyPassword(ctx, toks[i], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		if _, err := a.ChangeMyPassword(ctx, toks[10], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("11th guess from one address: %v", err)
+		}
+		// The sign-in count of the address is its own.
+		if _, _, err := a.SignInUser(ctx, "pupil0", "long enough 42", "192.0.2.66"); err != nil {
+			t.Fatalf("sign-in from the address: %v", err)
+		}
+	})
+}
+
 // BenchmarkDeliver1000 invites 1,000 addresses in one paste and delivers
 // them to a local go-smtp server (STARTTLS + AUTH) over the outbox. Target:
 // under 10 s.
@@ -839,4 +1007,393 @@ func FuzzParseAddresses(f *testing.F) {
 			seen[strings.ToLower(a.Address)] = true
 		}
 	})
+}
+
+// blockRcpt makes the relay hold the next RCPT until the test lets it go
+// with the answer (nil accepts): a message is then "sending" for as long as
+// the test needs.
+func blockRcpt(srv *mailtest.Server) (entered <-chan struct{}, answer chan<- error) {
+	in, out := make(chan struct{}), make(chan error)
+	var once sync.Once
+	srv.FailWith(func(string) error {
+		block := false
+		once.Do(func() { block = true })
+		if !block {
+			return nil
+		}
+		close(in)
+		return <-out
+	})
+	return in, out
+}
+
+func storedMessage(t *testing.T, env *mailEnv, id string) *app.OutboxMessage {
+	t.Helper()
+	msgs, err := env.db.OutboxMessages(context.Background(), env.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// A cancel or a resend made while the worker is sending the message is not
+// undone by the worker's write-back, and an erased token is not restored.
+func TestCancelAndResendWhileSending(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		answer error // the relay's answer to the held RCPT
+		resend bool
+	}{
+		{"cancel, then the relay says 451", &smtp.SMTPError{Code: 451, Message: "try later"}, false},
+		{"cancel, then the relay accepts", nil, false},
+		{"resend, then the relay accepts", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newMailEnv(t, mailtest.Options{})
+			res := env.invite(t, app.InviteRequest{Addresses: "a@maple.example"})
+			inv := res.Invited[0]
+			entered, answer := blockRcpt(env.srv)
+			done := make(chan error)
+			go func() { _, err := env.a.DeliverDue(ctx); done <- err }()
+			<-entered
+			if m := storedMessage(t, env, inv.MessageID); m.Status != app.MessageSending {
+				t.Fatalf("while held: %s", m.Status)
+			}
+			var err error
+			if tc.resend {
+				_, err = env.a.ResendInvitation(ctx, "maple", inv.ID)
+			} else {
+				_, err = env.a.CancelInvitation(ctx, "maple", inv.ID)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer <- tc.answer
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			m := storedMessage(t, env, inv.MessageID)
+			if m.Status != app.MessageCancelled || len(m.SealedToken) != 0 {
+				t.Fatalf("the old message after the worker's write-back: status %s, token kept %v", m.Status, len(m.SealedToken) > 0)
+			}
+			got, _ := env.a.Invitations(ctx, "maple", app.InvitationFilter{})
+			if tc.resend {
+				// The new message may have gone in the same run (it was due at once).
+				if len(got) != 1 || got[0].MessageID == inv.MessageID || got[0].Delivery == app.MessageCancelled {
+					t.Fatalf("invitation after resend: %+v", *got[0])
+				}
+				env.deliver(t)
+				all := env.srv.Messages()
+				last := parseMail(t, all[len(all)-1]).token
+				if _, err := env.a.InvitationByToken(ctx, last); err != nil {
+					t.Fatalf("the new link: %v", err)
+				}
+				return
+			}
+			if next, _ := env.db.NextDue(ctx); !next.IsZero() {
+				t.Fatalf("the cancelled message is back in the queue (due %v)", next)
+			}
+			env.clock.Add(time.Hour)
+			before := len(env.srv.Messages())
+			env.deliver(t)
+			if n := len(env.srv.Messages()) - before; n != 0 {
+				t.Fatalf("%d mails after the cancel", n)
+			}
+		})
+	}
+}
+
+// bucketsHolding lists every bucket of a consistent copy of the database
+// whose keys or values contain one of the strings.
+func bucketsHolding(t *testing.T, db *store.DB, needles ...string) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if _, err := db.Backup(path); err != nil {
+		t.Fatal(err)
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	var hits []string
+	bdb.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				for _, n := range needles {
+					if bytes.Contains(k, []byte(n)) || bytes.Contains(v, []byte(n)) {
+						hits = append(hits, fmt.Sprintf("%s: %s", name, n))
+					}
+				}
+				return nil
+			})
+		})
+	})
+	return hits
+}
+
+// Deleting a user deletes their invitations and waiting mails with them:
+// nothing is sent to them afterwards and nothing of theirs stays in any
+// bucket, also when the deletion comes while their mail is being sent, and
+// for a join invitation from another organization.
+func TestDeletedUserIsNotMailed(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	mustOrg(t, env.a, &app.Organization{Name: "Oak Academy", Slug: "oak"})
+	oakUser, err := env.a.CreateUser(ctx, "oak", app.UserCreate{User: app.User{FirstName: "Cy", Email: "cy@oak.example"}, Password: "long enough 42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := env.invite(t, app.InviteRequest{Addresses: "ann@maple.example bo@maple.example cy@oak.example"})
+	if len(res.Invited) != 3 || res.Invited[2].Mode != app.ModeJoin {
+		t.Fatalf("invited: %+v", res)
+	}
+	if err := env.a.DeleteUser(ctx, "maple", res.Invited[0].UserID); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.a.DeleteUser(ctx, "oak", oakUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.deliver(t); n != 1 {
+		t.Fatalf("sent %d, want 1 (bo only)", n)
+	}
+	for _, m := range env.srv.Messages() {
+		if m.To[0] != "bo@maple.example" {
+			t.Fatalf("mailed %v", m.To)
+		}
+	}
+	if hits := bucketsHolding(t, env.db, "ann@maple.example", "cy@oak.example", res.Invited[0].ID, res.Invited[2].ID); len(hits) > 0 {
+		t.Fatalf("left in the file: %v", hits)
+	}
+
+	// Deleted while the worker is sending: its write-back does not bring the message back.
+	res = env.invite(t, app.InviteRequest{Addresses: "dee@maple.example"})
+	entered, answer := blockRcpt(env.srv)
+	done := make(chan error)
+	go func() { _, err := env.a.DeliverDue(ctx); done <- err }()
+	<-entered
+	if err := env.a.DeleteUser(ctx, "maple", res.Invited[0].UserID); err != nil {
+		t.Fatal(err)
+	}
+	answer <- &smtp.SMTPError{Code: 451, Message: "try later"}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if hits := bucketsHolding(t, env.db, "dee@maple.example", res.Invited[0].MessageID); len(hits) > 0 {
+		t.Fatalf("left in the file after a delete during the send: %v", hits)
+	}
+}
+
+// Stopping the worker (serve's Ctrl+C, closing the desktop window) while the
+// relay sits on a DATA answer ends it within a second; the message goes
+// back to the queue for the next start.
+func TestOutboxStopsPromptly(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{TLS: mailtest.StartTLS, Username: "relay-user", Password: relayPassword, Delay: 5 * time.Second})
+	res := env.invite(t, app.InviteRequest{Addresses: "a@maple.example"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { env.a.RunOutbox(ctx); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for storedMessage(t, env, res.Invited[0].MessageID).Status != app.MessageSending {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never claimed the message")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // into the DATA wait
+	cancel()
+	stopped := time.Now()
+	select {
+	case <-done:
+	case <-time.After(4 * time.Second):
+		t.Fatal("the worker still waits for the relay 4 s after the stop")
+	}
+	if d := time.Since(stopped); d > time.Second {
+		t.Fatalf("the worker stopped %v after the stop", d)
+	}
+	// Not a failure of the relay: queued as it was, due at once after a restart.
+	if m := storedMessage(t, env, res.Invited[0].MessageID); m.Status != app.MessageQueued || len(m.SealedToken) == 0 ||
+		m.Attempts != 0 || m.NextAttempt.After(env.clock.Now()) {
+		t.Fatalf("the interrupted message: %s, token %v, attempts %d, next %v", m.Status, len(m.SealedToken) > 0, m.Attempts, m.NextAttempt)
+	}
+}
+
+// A run that keeps failing (here: no mailer) is not retried in a tight
+// loop: the worker waits 1 s, doubling up to a minute, and a good run
+// goes back to the normal schedule. The worker's timer is injected, so
+// the test sleeps not at all.
+func TestOutboxBacksOffAfterErrors(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	env.a.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	env.invite(t, app.InviteRequest{Addresses: "a@maple.example"})
+	mailer := env.a.Mailer
+	env.a.Mailer = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waits []time.Duration
+	fired := make(chan time.Time)
+	close(fired)
+	env.a.Timer = func(d time.Duration) (<-chan time.Time, func()) {
+		waits = append(waits, d)
+		env.clock.Add(d)
+		switch len(waits) {
+		case 8:
+			env.a.Mailer = mailer // the failure is mended
+		case 10:
+			cancel()
+		}
+		return fired, func() {}
+	}
+	env.a.RunOutbox(ctx)
+	s := time.Second
+	want := []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, 60 * s, 60 * s, app.OutboxPoll, app.OutboxPoll}
+	if fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Fatalf("waits %v, want %v", waits, want)
+	}
+	if len(env.srv.Messages()) != 1 {
+		t.Fatal("the mail was not sent once the mailer was back")
+	}
+}
+
+// Join invitations: an account another organization deactivated is not
+// invited (reported) and cannot be moved by an invitation sent before the
+// deactivation; once an account has moved, the old organization's pending
+// link for it stops working.
+func TestJoinInvitations(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	oak := mustOrg(t, env.a, &app.Organization{Name: "Oak Academy", Slug: "oak", PublicURL: "https://rollcall.maple.example"})
+	host, port, sec := env.srv.Host, env.srv.Port, mailtest.StartTLS
+	if _, err := env.a.SetSMTP(ctx, "oak", app.SMTPUpdate{Host: &host, Port: &port, Security: &sec, Username: ptr("relay-user"),
+		Password: ptr(relayPassword), From: ptr("Oak <no-reply@oak.example>")}); err != nil {
+		t.Fatal(err)
+	}
+	tokenFor := func(addr string) string {
+		t.Helper()
+		env.deliver(t)
+		msgs := env.srv.Messages()
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].To[0] == addr {
+				return parseMail(t, msgs[i]).token
+			}
+		}
+		t.Fatalf("no mail to %s", addr)
+		return ""
+	}
+
+	t.Run("the old organization's link stops working", func(t *testing.T) {
+		oakRes, err := env.a.Invite(ctx, "oak", app.InviteRequest{Addresses: "cy@oak.example", Mode: app.ModeCreate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oakLink := tokenFor("cy@oak.example")
+		res := env.invite(t, app.InviteRequest{Addresses: "cy@oak.example"})
+		if res.Invited[0].Mode != app.ModeJoin {
+			t.Fatalf("mode %s", res.Invited[0].Mode)
+		}
+		if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokenFor("cy@oak.example"), Password: "long enough 42"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.a.InvitationByToken(ctx, oakLink); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("Oak's link after the move to Maple: %v", err)
+		}
+		if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: oakLink, Password: "another one 77"}); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("accepting Oak's link after the move: %v", err)
+		}
+		inv, _ := env.a.Store.Invitation(ctx, oak.ID, oakRes.Invited[0].ID)
+		if inv.Status != app.InvitationCancelled {
+			t.Fatalf("Oak's invitation: %s", inv.Status)
+		}
+		u, _ := env.a.Store.UserByLogin(ctx, "cy@oak.example")
+		if u.OrgID != env.org.ID || u.Status != app.StatusActive {
+			t.Fatalf("the account: org %s status %s", u.OrgID, u.Status)
+		}
+	})
+
+	t.Run("a deactivated account is not moved", func(t *testing.T) {
+		u, err := env.a.CreateUser(ctx, "oak", app.UserCreate{User: app.User{FirstName: "Dee", Email: "dee@oak.example"}, Password: "long enough 42"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.invite(t, app.InviteRequest{Addresses: "dee@oak.example"})
+		link := tokenFor("dee@oak.example")
+		if _, err := env.a.SetUserStatus(ctx, "oak", u.ID, app.StatusDeactivated); err != nil {
+			t.Fatal(err)
+		}
+		_, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: link})
+		if app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(err.Error(), "deactivated") {
+			t.Fatalf("accepting a join of a deactivated account: %v", err)
+		}
+		got, _ := env.a.Store.User(ctx, "", u.ID)
+		if got.Status != app.StatusDeactivated || got.OrgID != oak.ID {
+			t.Fatalf("the account: org %s status %s", got.OrgID, got.Status)
+		}
+		// Inviting it again says so, and sends nothing.
+		before := len(env.srv.Messages())
+		res := env.invite(t, app.InviteRequest{Addresses: "dee@oak.example"})
+		env.deliver(t)
+		if len(res.Invited) != 0 || len(res.Invalid) != 1 || !strings.Contains(res.Invalid[0].Reason, "deactivated") || len(env.srv.Messages()) != before {
+			t.Fatalf("invite of a deactivated account: %+v", res)
+		}
+	})
+}
+
+// tokenCounter is the real store, counting look-ups of a link.
+type tokenCounter struct {
+	app.Store
+	mu sync.Mutex
+	n  int
+}
+
+func (c *tokenCounter) InvitationByToken(ctx context.Context, hash string) (*app.Invitation, *app.User, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Store.InvitationByToken(ctx, hash)
+}
+
+// Accepting looks the link up once before its transaction (not three times),
+// and a resend without a key file is refused like an invitation, not a crash.
+func TestAcceptLooksUpOnceAndResendNeedsKey(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	res := env.invite(t, app.InviteRequest{Addresses: "a@maple.example b@maple.example"})
+	env.deliver(t)
+	tok := parseMail(t, env.srv.Messages()[0]).token
+	counter := &tokenCounter{Store: env.a.Store}
+	env.a.Store = counter
+	if _, err := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tok, FirstName: "A", Password: "long enough 42"}); err != nil {
+		t.Fatal(err)
+	}
+	if counter.n != 1 {
+		t.Fatalf("the link was looked up %d times before the transaction, want 1", counter.n)
+	}
+	env.a.Store = counter.Store
+
+	env.a.Secrets = nil
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("resend without a key file panicked: %v", p)
+			}
+		}()
+		_, err = env.a.ResendInvitation(ctx, "maple", res.Invited[1].ID)
+	}()
+	if app.ErrorCode(err) != app.EINTERNAL || !strings.Contains(err.Error(), "key file") {
+		t.Fatalf("resend without a key file: %v", err)
+	}
+	inv, _ := env.a.Store.Invitation(ctx, env.org.ID, res.Invited[1].ID)
+	if inv.Resends != 0 || inv.MessageID != res.Invited[1].MessageID {
+		t.Fatalf("the refused resend changed the invitation: %+v", inv)
+	}
+	if _, err := env.a.Invite(ctx, "maple", app.InviteRequest{Addresses: "c@maple.example"}); err == nil || !strings.Contains(err.Error(), "key file") {
+		t.Fatalf("invite without a key file: %v", err)
+	}
 }

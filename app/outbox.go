@@ -51,7 +51,10 @@ type OutboxStore interface {
 	// ClaimDueMessages marks up to n queued messages that are due at now as
 	// sending and returns them, oldest first, in one transaction.
 	ClaimDueMessages(ctx context.Context, now time.Time, n int) ([]*OutboxMessage, error)
-	// UpdateMessage writes a message's new state and mirrors it on its invitation.
+	// UpdateMessage writes the new state of a message the worker claimed and
+	// mirrors it on its invitation, in one transaction, only if the stored
+	// message is still "sending"; otherwise (cancelled, replaced, deleted
+	// meanwhile) it changes nothing. A token erased meanwhile is not restored.
 	UpdateMessage(ctx context.Context, m *OutboxMessage) error
 	// OutboxMessages returns the organization's messages, newest first.
 	OutboxMessages(ctx context.Context, orgID string) ([]*OutboxMessage, error)
@@ -353,6 +356,11 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 			if err := a.fail(ctx, j.m, err.Error()); err != nil {
 				return sent, err
 			}
+		case ctx.Err() != nil:
+			// Cut short by a stop: not a failure of the relay. Back to
+			// the queue as it was, due at once after the restart.
+			next--
+			return sent, nil
 		default:
 			if err := a.retryLater(ctx, j.m, err.Error()); err != nil {
 				return sent, err
@@ -368,7 +376,8 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 }
 
 // render builds the mail for m. skip is true when it is no longer wanted
-// (the invitation was accepted, cancelled or replaced); reason is set when
+// (the invitation was accepted, cancelled, replaced or deleted, or its
+// account was deleted); reason is set when
 // it cannot be built.
 func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (msg *Message, skip bool, reason string) {
 	if m.Kind != KindInvitation {
@@ -378,6 +387,9 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	if err != nil || inv.Status != InvitationPending || inv.MessageID != m.ID {
 		return nil, true, ""
 	}
+	if _, err := a.Store.User(ctx, "", inv.UserID); err != nil {
+		return nil, true, "" // the account was deleted: nobody to invite
+	}
 	if org.PublicURL == "" {
 		return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."
 	}
@@ -386,7 +398,7 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	}
 	token, err := a.Secrets.Open(m.SealedToken)
 	if err != nil {
-		return nil, false, "The link's token cannot be opened with this computer's key file; resend the invitation."
+		return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v); resend the invitation.", err)
 	}
 	link := org.PublicURL + "/invite/" + string(token)
 	text, html, subject, err := renderInvitation(org, inv, link)
@@ -444,11 +456,17 @@ func (a *App) log() *slog.Logger {
 // OutboxPoll is the longest the worker sleeps without being woken.
 const OutboxPoll = time.Minute
 
+// After a failed run (the database or the mailer failing, not a relay
+// refusing mail: that is the messages' own backoff) the worker waits
+// outboxErrorWait, doubling with each further failure up to OutboxPoll.
+const outboxErrorWait = time.Second
+
 // RunOutbox is the outbox worker: it delivers what is due, sleeps until the
 // next message is due (or it is woken by a new invitation, a retry or new
 // relay settings), and returns when ctx ends. Messages a stopped process
-// left "sending" are queued again first. Started by `serve` and by the
-// desktop window.
+// left "sending" are queued again first. After a failed run it backs off
+// (1 s, doubling up to a minute) instead of trying again at once. Started
+// by `serve` and by the desktop window.
 func (a *App) RunOutbox(ctx context.Context) {
 	if n, err := a.Store.RequeueSending(ctx); err != nil {
 		a.log().Error("outbox: requeue", "err", err)
@@ -456,22 +474,34 @@ func (a *App) RunOutbox(ctx context.Context) {
 		a.log().Info("outbox: messages interrupted by a stop are queued again", "count", n)
 	}
 	ob := a.outbox()
-	for ctx.Err() == nil {
-		if _, err := a.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			a.log().Error("outbox: delivery run failed", "err", err)
+	after := a.Timer
+	if after == nil {
+		after = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTimer(d)
+			return t.C, func() { t.Stop() }
 		}
+	}
+	var errWait time.Duration
+	for ctx.Err() == nil {
 		wait := OutboxPoll
-		if next, err := a.Store.NextDue(ctx); err == nil && !next.IsZero() {
-			if d := next.Sub(a.Now()); d < wait {
-				wait = max(d, 10*time.Millisecond)
+		if _, err := a.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			errWait = min(max(2*errWait, outboxErrorWait), OutboxPoll)
+			wait = errWait
+			a.log().Error("outbox: delivery run failed", "err", err, "retry_in", wait)
+		} else {
+			errWait = 0
+			if next, err := a.Store.NextDue(ctx); err == nil && !next.IsZero() {
+				if d := next.Sub(a.Now()); d < wait {
+					wait = max(d, 10*time.Millisecond)
+				}
 			}
 		}
-		t := time.NewTimer(wait)
+		fired, stop := after(wait)
 		select {
 		case <-ctx.Done():
 		case <-ob.wake:
-		case <-t.C:
+		case <-fired:
 		}
-		t.Stop()
+		stop()
 	}
 }

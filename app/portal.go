@@ -11,44 +11,37 @@ const UserSessionTTL = 8 * time.Hour
 var errUserCredentials = Errorf(EUNAUTHORIZED, "The username, email or password is wrong.")
 
 // SignInUser signs a user in to the portal with their username or email and
-// password, limited per account and per client address like admins. The
+// password (see signIn: limited per account and per client address). The
 // answer is the same whether or not the account exists, and for accounts
-// that cannot sign in (invited, pending, deactivated). A hash made with
-// weaker parameters is rewritten. It returns the session's secret token.
-// Errors: EUNAUTHORIZED, ETOOMANY.
+// that cannot sign in (invited, pending, deactivated). It returns the
+// session's secret token. Errors: EUNAUTHORIZED, ETOOMANY.
 func (a *App) SignInUser(ctx context.Context, login, password, client string) (*User, string, error) {
-	login = Key(login)
-	acct, ip := "user:"+login, "ip:"+client
-	// Counted before the password is checked, so parallel guesses cannot pass the limit.
-	if !a.SignIns.Take(ip) || !a.SignIns.Take(acct) {
-		return nil, "", Errorf(ETOOMANY, "Too many failed sign-ins. Wait 15 minutes and try again.")
-	}
-	var u *User
-	var err error
-	if login != "" && len(login) <= MaxEmailLength {
-		u, err = a.Store.UserByLogin(ctx, login)
-	} else {
-		err = Errorf(ENOTFOUND, "no login")
-	}
-	hash := dummyHash()
-	if err == nil && u.HasPassword() {
-		hash = u.PasswordHash
-	} else if err != nil && ErrorCode(err) != ENOTFOUND {
+	id, err := a.signIn(ctx, login, password, client, errUserCredentials,
+		func(login string) (*credentials, error) {
+			u, err := a.Store.UserByLogin(ctx, login)
+			if err != nil {
+				return nil, err
+			}
+			return &credentials{ID: u.ID, Hash: u.PasswordHash, CanSignIn: u.Status == StatusActive}, nil
+		},
+		func(id, oldHash, newHash string) error {
+			_, err := a.Store.ChangeUser(ctx, "", id, func(u *User) error {
+				if u.PasswordHash == oldHash { // not changed meanwhile
+					u.PasswordHash = newHash
+				}
+				return nil
+			})
+			return err
+		})
+	if err != nil {
 		return nil, "", err
 	}
-	ok, rehash := VerifyPassword(hash, password, a.Hash)
-	if !ok || u == nil || !u.HasPassword() || u.Status != StatusActive {
+	// Read again: the account may have been deactivated while the password was checked.
+	u, err := a.Store.User(ctx, "", id)
+	if ErrorCode(err) == ENOTFOUND || err == nil && u.Status != StatusActive {
 		return nil, "", errUserCredentials
-	}
-	a.SignIns.Reset(acct)
-	a.SignIns.Reset(ip)
-	if rehash {
-		if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
-			return nil, "", err
-		}
-		if err := a.Store.UpdateUser(ctx, u); err != nil {
-			return nil, "", err
-		}
+	} else if err != nil {
+		return nil, "", err
 	}
 	token, err := a.startSession(ctx, SessionUser, u.ID, UserSessionTTL)
 	return u, token, err
@@ -111,14 +104,17 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 	if err != nil {
 		return "", err
 	}
-	key := "user:" + u.ID
-	if !a.SignIns.Take(key) {
+	// Its own counts, apart from sign-in's: a session holder guessing the
+	// current password is limited per account and per client address.
+	ip, key := "password-ip:"+client, "password:"+u.ID
+	if !a.SignIns.Take(ip) || !a.SignIns.Take(key) {
 		return "", Errorf(ETOOMANY, "Too many wrong passwords. Wait 15 minutes and try again.")
 	}
 	if ok, _ := VerifyPassword(u.PasswordHash, current, a.Hash); !ok {
 		return "", FieldError(EINVALID, "current_password", "Your current password is not right.")
 	}
 	a.SignIns.Reset(key)
+	a.SignIns.Reset(ip)
 	org, err := a.Store.Organization(ctx, u.OrgID)
 	if err != nil {
 		return "", err
@@ -126,12 +122,25 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 	if err := org.PasswordPolicy.Check(next); err != nil {
 		return "", err
 	}
-	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, next); err != nil {
+	hash, err := HashPassword(a.Rand, a.Hash, next)
+	if err != nil {
 		return "", err
 	}
-	u.MustChangePassword = false
-	u.UpdatedAt = a.now()
-	if err := a.Store.UpdateUser(ctx, u); err != nil {
+	now := a.now()
+	checked := u.PasswordHash
+	u, err = a.Store.ChangeUser(ctx, u.OrgID, u.ID, func(u *User) error {
+		switch {
+		case u.Status != StatusActive:
+			return errSignedOut // deactivated while the password was hashed
+		case u.PasswordHash != checked:
+			return Errorf(ECONFLICT, "Your password was changed meanwhile. Sign in again with the new one.")
+		}
+		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, false, now
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return "", errSignedOut
+	} else if err != nil {
 		return "", err
 	}
 	if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {

@@ -167,8 +167,11 @@ type SignUpResult struct {
 // however many people press at once.
 type RedeemStore interface {
 	// UseInviteCode loads the code, calls check on it (its error aborts),
-	// counts one use and stores u: created when isNew, else replaced.
-	UseInviteCode(ctx context.Context, code string, check func(*InviteCode) error, u *User, isNew bool) error
+	// counts one use and stores u. With change nil, u is a new user and is
+	// created; otherwise the stored user with u's ID is read again in the
+	// transaction, change runs on that fresh copy (as ChangeUser), it is
+	// written, and *u becomes the result.
+	UseInviteCode(ctx context.Context, code string, check func(*InviteCode) error, u *User, change func(*User) error) error
 	// UseInviteLink loads the link, calls check, counts one use and creates u.
 	UseInviteLink(ctx context.Context, orgID, id string, check func(*InviteLink) error, u *User) error
 	// ApproveSignUps makes the pending users with the IDs active; others are skipped.
@@ -432,7 +435,7 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 			return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
 		}
 		return cur.usable(now)
-	}, u, true)
+	}, u, nil)
 	if err != nil {
 		return nil, signUpConflict(err)
 	}
@@ -500,15 +503,25 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 	if c.GroupID == "" || slices.Contains(u.Groups, c.GroupID) {
 		return a.signUpResult(ctx, org, u), nil // already in
 	}
-	u.Groups = append(u.Groups, c.GroupID)
-	u.UpdatedAt = a.now()
 	now := a.now()
 	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
 		if !sameOwner(cur, c) {
 			return Errorf(ENOTFOUND, "There is no code %s.", c.Display())
 		}
 		return cur.usable(now)
-	}, u, false)
+	}, u, func(u *User) error {
+		if u.OrgID != org.ID {
+			return Errorf(ECONFLICT, "Your account moved to another organization meanwhile.")
+		}
+		if u.Status != StatusActive {
+			return errSignedOut // deactivated meanwhile
+		}
+		if !slices.Contains(u.Groups, c.GroupID) {
+			u.Groups = append(u.Groups, c.GroupID)
+		}
+		u.UpdatedAt = now
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}

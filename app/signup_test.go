@@ -441,3 +441,43 @@ func TestInviteLinkSecretsNotStored(t *testing.T) {
 		t.Error("the token's hash is not in the file either: is the file the right one?")
 	}
 }
+
+// hookStore is the real store with a hook run just before UseInviteCode's
+// transaction: another change lands between the use case's read and write.
+type hookStore struct {
+	app.Store
+	hook func()
+}
+
+func (h *hookStore) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error) error {
+	if f := h.hook; f != nil {
+		h.hook = nil
+		f()
+	}
+	return h.Store.UseInviteCode(ctx, code, check, u, change)
+}
+
+// A deactivation that lands while a user joins a group with a code is not
+// undone by the join writing back the copy it read.
+func TestJoinWithCodeKeepsConcurrentChanges(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "Chess club"})
+	u, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := a.InviteCodeOf(ctx, org.ID, g.ID)
+	a.Store = &hookStore{Store: a.Store, hook: func() {
+		if _, err := a.SetUserStatus(ctx, org.ID, u.ID, app.StatusDeactivated); err != nil {
+			t.Error(err)
+		}
+	}}
+	if _, err := a.JoinWithCode(ctx, u.ID, code.Display(), "ip"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("join of an account deactivated meanwhile: %v", err)
+	}
+	got, _ := a.User(ctx, org.ID, u.ID)
+	if got.Status != app.StatusDeactivated {
+		t.Fatalf("the join undid the deactivation: %s", got.Status)
+	}
+}

@@ -56,8 +56,9 @@ func (s *SMTPSettings) view() *SMTPView {
 		CAFile: s.CAFile, PasswordSet: len(s.SealedPassword) > 0, Configured: s.Host != "" && s.From != "", UpdatedAt: s.UpdatedAt}
 }
 
-// SMTPUpdate changes relay settings; nil fields stay. An empty Password
-// pointer keeps the stored password; a pointer to "" removes it.
+// SMTPUpdate changes relay settings; nil fields stay. A nil Password keeps
+// the stored password unless the host, port or username changes (then it
+// is dropped: it was for another account); a pointer to "" removes it.
 type SMTPUpdate struct {
 	Host     *string `json:"host"`
 	Port     *int    `json:"port"`
@@ -114,10 +115,13 @@ func (s *SMTPSettings) Validate() error {
 	return v.err("host", "port", "security", "username", "from", "ca_file")
 }
 
-// IsLoopbackHost reports whether host names this computer.
+// IsLoopbackHost reports whether host names this computer: a literal
+// loopback address (127.0.0.0/8, ::1) or exactly "localhost". Other names,
+// *.localhost included, are judged by nobody but a resolver, so they do not
+// count; the mailer also checks the address it actually reached.
 func IsLoopbackHost(host string) bool {
-	host = strings.ToLower(strings.Trim(host, "[]"))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	host = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)
@@ -165,6 +169,9 @@ func (a *App) SetSMTP(ctx context.Context, ref string, upd SMTPUpdate) (*SMTPVie
 	} else if err != nil {
 		return nil, err
 	}
+	// The password belongs to one account on one relay: it does not follow
+	// the settings to another host, port or username.
+	wasHost, wasPort, wasUser := s.Host, s.Port, s.Username
 	if upd.Host != nil {
 		s.Host = Key(*upd.Host)
 	}
@@ -185,6 +192,9 @@ func (a *App) SetSMTP(ctx context.Context, ref string, upd SMTPUpdate) (*SMTPVie
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if upd.Password == nil && (s.Host != wasHost || s.Port != wasPort || s.Username != wasUser) {
+		s.SealedPassword = nil
 	}
 	if upd.Password != nil {
 		switch p := *upd.Password; {
@@ -323,14 +333,21 @@ func connectionLevel(err error) bool {
 	return !errors.As(err, &de) || de.Stage != StageSend || de.Code == 0 && !de.Permanent || de.Code == 421
 }
 
+// SMTPTestResult is what became of a test message: accepted by the relay,
+// or refused or not delivered, with exactly what the server said.
+type SMTPTestResult struct {
+	OK      bool   `json:"ok"`
+	Message string `json:"message"`
+}
+
 // TestSMTP sends a test message to the address through the organization's
-// relay, at once and not through the outbox, and reports exactly what
-// the server said when it fails. Errors: EINVALID (no relay, bad address,
-// or the delivery failed: the message is the server's answer).
-func (a *App) TestSMTP(ctx context.Context, ref, to string) error {
+// relay, at once and not through the outbox. A delivery failure is a result
+// (OK false, the server's answer), not an error. Errors: ENOTFOUND,
+// EINVALID (bad address, no relay set up, its password unreadable).
+func (a *App) TestSMTP(ctx context.Context, ref, to string) (*SMTPTestResult, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	to = Clean(to)
 	v := validation{}
@@ -339,14 +356,14 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) error {
 		v.add("to", "Give the address to send the test message to.")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	rc, err := a.relayConfig(ctx, org)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if a.Mailer == nil {
-		return Errorf(EINTERNAL, "No mailer is configured.")
+		return nil, Errorf(EINTERNAL, "No mailer is configured.")
 	}
 	m := &Message{
 		From: rc.From, To: mail.Address{Address: to}, Date: a.now(),
@@ -358,17 +375,15 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) error {
 	conn, err := a.Mailer.Dial(ctx, rc)
 	if err == nil {
 		err = conn.Send(ctx, m)
-		if cerr := conn.Close(); err == nil && cerr != nil {
-			err = &DeliveryError{Stage: StageSend, Reply: cerr.Error(), Err: cerr}
-		}
+		conn.Close() // a rude goodbye after the answer changes nothing
 	}
 	if err != nil {
 		var de *DeliveryError
 		if errors.As(err, &de) {
-			return Errorf(EINVALID, "%s", de.Error())
+			return &SMTPTestResult{Message: de.Error()}, nil
 		}
-		return Errorf(EINVALID, "The test message could not be sent: %v", err)
+		return &SMTPTestResult{Message: "The test message could not be sent: " + err.Error()}, nil
 	}
 	a.outbox().relayUp(org.ID)
-	return nil
+	return &SMTPTestResult{OK: true, Message: "The relay accepted the test message for " + to + "."}, nil
 }

@@ -184,13 +184,19 @@ type UserStore interface {
 	// UsernameTaken and EmailTaken report whether the Key is used by any user.
 	UsernameTaken(ctx context.Context, key string) (bool, error)
 	EmailTaken(ctx context.Context, key string) (bool, error)
-	// UpdateUsers replaces many users in one transaction, all or none.
-	UpdateUsers(ctx context.Context, users []*User) error
 	// UserByLogin returns the user whose username or email has the Key login; ENOTFOUND if none.
 	UserByLogin(ctx context.Context, login string) (*User, error)
-	// UpdateUser replaces a user and its index entries; ECONFLICT as CreateUsers.
-	UpdateUser(ctx context.Context, u *User) error
-	// DeleteUser removes a user, its index entries and its sessions.
+	// ChangeUser reads the user of the organization ("" for any) and calls fn
+	// on that fresh copy, then writes it with its index entries, all in one
+	// transaction: a change made meanwhile is never overwritten with a stale
+	// copy. fn only assigns (expensive work such as hashing is done before);
+	// its error is returned and nothing is written. ENOTFOUND if no such
+	// user; ECONFLICT as CreateUsers. The ID cannot change.
+	ChangeUser(ctx context.Context, orgID, id string, fn func(u *User) error) (*User, error)
+	// ChangeUsers is ChangeUser for many users in one transaction, all or none.
+	ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *User) error) ([]*User, error)
+	// DeleteUser removes a user, its index entries, its sessions, and its
+	// invitations with their outbox messages, in one transaction.
 	DeleteUser(ctx context.Context, orgID, id string) error
 	// FindUsers returns one page of the users that match f, and their total count.
 	FindUsers(ctx context.Context, orgID string, f UserFilter) (*UserPage, error)
@@ -328,59 +334,72 @@ func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, e
 	return a.Store.FindUsers(ctx, org.ID, f)
 }
 
-// UpdateUser changes a user's fields. Errors: ENOTFOUND, EINVALID, ECONFLICT.
+// UpdateUser changes a user's fields. The new password is hashed first; the
+// change is then applied to the stored user as it is at that moment.
+// Errors: ENOTFOUND, EINVALID, ECONFLICT.
 func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*User, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	u, err := a.Store.User(ctx, org.ID, id)
-	if err != nil {
+	if _, err := a.Store.User(ctx, org.ID, id); err != nil {
 		return nil, err
 	}
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&u.FirstName, upd.FirstName)
-	set(&u.LastName, upd.LastName)
-	set(&u.Username, upd.Username)
-	set(&u.Email, upd.Email)
-	set(&u.Phone, upd.Phone)
-	set(&u.AccountType, upd.AccountType)
-	set(&u.Language, upd.Language)
-	set(&u.JobTitle, upd.JobTitle)
-	set(&u.DeleteOn, upd.DeleteOn)
-	normalizeUser(u)
 	v := validation{}
+	var labels []string
 	if upd.Labels != nil {
-		u.Labels = cleanLabels(v, "labels", *upd.Labels)
+		labels = cleanLabels(v, "labels", *upd.Labels)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := u.Validate(org); err != nil {
-		return nil, err
-	}
+	var groups []string
 	if upd.Groups != nil {
-		if u.Groups, err = a.groupIDs(ctx, org, *upd.Groups); err != nil {
+		if groups, err = a.groupIDs(ctx, org, *upd.Groups); err != nil {
 			return nil, err
 		}
 	}
+	hash := ""
 	if upd.Password != nil {
 		if err := org.PasswordPolicy.Check(*upd.Password); err != nil {
 			return nil, err
 		}
-		if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, *upd.Password); err != nil {
+		if hash, err = HashPassword(a.Rand, a.Hash, *upd.Password); err != nil {
 			return nil, err
 		}
 	}
-	u.UpdatedAt = a.now()
-	if err := a.Store.UpdateUser(ctx, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	now := a.now()
+	return a.Store.ChangeUser(ctx, org.ID, id, func(u *User) error {
+		set := func(dst *string, src *string) {
+			if src != nil {
+				*dst = *src
+			}
+		}
+		set(&u.FirstName, upd.FirstName)
+		set(&u.LastName, upd.LastName)
+		set(&u.Username, upd.Username)
+		set(&u.Email, upd.Email)
+		set(&u.Phone, upd.Phone)
+		set(&u.AccountType, upd.AccountType)
+		set(&u.Language, upd.Language)
+		set(&u.JobTitle, upd.JobTitle)
+		set(&u.DeleteOn, upd.DeleteOn)
+		normalizeUser(u)
+		if upd.Labels != nil {
+			u.Labels = labels
+		}
+		if err := u.Validate(org); err != nil {
+			return err
+		}
+		if upd.Groups != nil {
+			u.Groups = groups
+		}
+		if upd.Password != nil {
+			u.PasswordHash = hash
+		}
+		u.UpdatedAt = now
+		return nil
+	})
 }
 
 // SetUserStatus deactivates or reactivates a user. Deactivating ends the
@@ -393,13 +412,12 @@ func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User,
 	if err != nil {
 		return nil, err
 	}
-	u, err := a.Store.User(ctx, org.ID, id)
+	now := a.now()
+	u, err := a.Store.ChangeUser(ctx, org.ID, id, func(u *User) error {
+		u.Status, u.UpdatedAt = status, now
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	u.Status = status
-	u.UpdatedAt = a.now()
-	if err := a.Store.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
 	if status == StatusDeactivated {

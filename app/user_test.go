@@ -1,7 +1,11 @@
 package app_test
 
 import (
+	"context"
+	"crypto/rand"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"rollcall/app"
@@ -85,4 +89,99 @@ func TestErrorCode(t *testing.T) {
 	if msg := app.ErrorMessage(strings.NewReader("").UnreadByte()); strings.Contains(msg, "UnreadByte") {
 		t.Errorf("internal detail leaked: %q", msg)
 	}
+}
+
+// hookRand is a random source that runs a hook once, at the next read: the
+// read of a password's salt, just before the ~40 ms of hashing. It puts
+// another change exactly inside the window between a use case's read and
+// its write.
+type hookRand struct {
+	mu   sync.Mutex
+	hook func()
+}
+
+func (h *hookRand) Read(p []byte) (int, error) {
+	h.mu.Lock()
+	f := h.hook
+	h.hook = nil
+	h.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return rand.Read(p)
+}
+
+func (h *hookRand) arm(f func()) { h.mu.Lock(); h.hook = f; h.mu.Unlock() }
+
+var _ io.Reader = (*hookRand)(nil)
+
+// A deactivation made while a password is being hashed stays: neither the
+// user's password change, nor an admin's edit, nor the rehash at sign-in
+// writes back the copy they read before.
+func TestNoLostUpdates(t *testing.T) {
+	ctx := context.Background()
+	setup := func(t *testing.T) (*app.App, *hookRand, *app.User) {
+		a, _ := newApp(t)
+		h := &hookRand{}
+		a.Rand = h
+		mustOrg(t, a, &app.Organization{Name: "Maple", Slug: "maple"})
+		u, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada"}, Password: "long enough 42"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, h, u
+	}
+	deactivate := func(t *testing.T, a *app.App, id string) func() {
+		return func() {
+			if _, err := a.SetUserStatus(ctx, "maple", id, app.StatusDeactivated); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	status := func(t *testing.T, a *app.App, id string) *app.User {
+		u, err := a.User(ctx, "maple", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	t.Run("password change", func(t *testing.T) {
+		a, h, u := setup(t)
+		_, tok, err := a.SignInUser(ctx, "ada", "long enough 42", "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.arm(deactivate(t, a, u.ID))
+		if _, err := a.ChangeMyPassword(ctx, tok, "long enough 42", "new password 99", "192.0.2.1"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Errorf("password change of an account deactivated meanwhile: %v", err)
+		}
+		if got := status(t, a, u.ID); got.Status != app.StatusDeactivated || got.PasswordHash != u.PasswordHash {
+			t.Fatalf("after: status %s, hash changed %v", got.Status, got.PasswordHash != u.PasswordHash)
+		}
+	})
+	t.Run("admin edit", func(t *testing.T) {
+		a, h, u := setup(t)
+		h.arm(deactivate(t, a, u.ID))
+		if _, err := a.UpdateUser(ctx, "maple", u.ID, app.UserUpdate{FirstName: ptr("Augusta"), Password: ptr("another one 77")}); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(t, a, u.ID); got.Status != app.StatusDeactivated || got.FirstName != "Augusta" {
+			t.Fatalf("after: %s %s", got.Status, got.FirstName)
+		}
+	})
+	t.Run("rehash at sign-in", func(t *testing.T) {
+		a, h, u := setup(t)
+		a.Hash = app.HashParams{Memory: 128, Time: 1, Threads: 1}
+		h.arm(deactivate(t, a, u.ID))
+		if _, _, err := a.SignInUser(ctx, "ada", "long enough 42", "192.0.2.1"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Errorf("sign-in of an account deactivated meanwhile: %v", err)
+		}
+		got := status(t, a, u.ID)
+		if got.Status != app.StatusDeactivated {
+			t.Fatalf("the rehash reactivated the account: %s", got.Status)
+		}
+		if !strings.Contains(got.PasswordHash, "m=128,") {
+			t.Fatalf("not rehashed: %s", got.PasswordHash)
+		}
+	})
 }

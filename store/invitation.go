@@ -241,6 +241,11 @@ func (db *DB) AcceptInvitation(ctx context.Context, hash string, fn func(inv *ap
 		if err := putUser(tx, oldUser, u); err != nil {
 			return err
 		}
+		if u.OrgID != oldUser.OrgID {
+			if err := cancelInvitationsFor(tx, oldUser.OrgID, u.ID); err != nil {
+				return err
+			}
+		}
 		if inv.Status != app.InvitationPending {
 			if err := cancelMessage(tx, inv.MessageID); err != nil {
 				return err
@@ -252,4 +257,37 @@ func (db *DB) AcceptInvitation(ctx context.Context, hash string, fn func(inv *ap
 		return nil, nil, err
 	}
 	return inv, u, nil
+}
+
+// cancelInvitationsFor cancels the organization's pending invitations for
+// the account (which has moved away): their links stop working and their
+// waiting mails are not sent. The account itself stays.
+func cancelInvitationsFor(tx *bolt.Tx, orgID, userID string) error {
+	prefix := []byte(orgID + "/")
+	c := tx.Bucket(invitesBucket).Cursor()
+	var ids []string
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		ids = append(ids, string(k[len(prefix):]))
+	}
+	for _, id := range ids {
+		old, err := getInvitation(tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if old.UserID != userID || old.Status != app.InvitationPending {
+			continue
+		}
+		inv := *old
+		inv.Status, inv.TokenHash = app.InvitationCancelled, ""
+		if inv.Delivery == app.MessageQueued || inv.Delivery == app.MessageSending {
+			inv.Delivery = app.MessageCancelled
+		}
+		if err := cancelMessage(tx, old.MessageID); err != nil {
+			return err
+		}
+		if err := putInvitation(tx, old, &inv); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -109,7 +109,7 @@ func deleteInviteCodeOf(tx *bolt.Tx, orgID, groupID string) error {
 
 // UseInviteCode implements app.RedeemStore: check, count and store the user
 // in one transaction.
-func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, isNew bool) error {
+func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		var c app.InviteCode
 		if err := get(tx.Bucket(inviteCodesBucket), []byte(code), &c, codeNotFound); err != nil {
@@ -125,13 +125,24 @@ func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.In
 		if u.OrgID != c.OrgID || tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
 		}
-		var old *app.User
-		if !isNew {
-			var err error
-			if old, err = getUser(tx, u.OrgID, u.ID); err != nil {
-				return err
-			}
+		if change == nil {
+			return putUser(tx, nil, u)
 		}
-		return putUser(tx, old, u)
+		old, err := getUser(tx, u.OrgID, u.ID)
+		if err != nil {
+			return err
+		}
+		fresh := *old
+		fresh.Groups = append([]string(nil), old.Groups...)
+		fresh.Labels = append([]string(nil), old.Labels...)
+		if err := change(&fresh); err != nil {
+			return err
+		}
+		fresh.ID = old.ID
+		if err := putUser(tx, old, &fresh); err != nil {
+			return err
+		}
+		*u = fresh
+		return nil
 	})
 }

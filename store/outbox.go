@@ -65,9 +65,23 @@ func (db *DB) ClaimDueMessages(ctx context.Context, now time.Time, n int) ([]*ap
 }
 
 // UpdateMessage implements app.OutboxStore: the message and, in the same
-// transaction, the delivery state shown on its invitation.
+// transaction, the delivery state shown on its invitation — only while the
+// stored message is still "sending", so a cancel, a resend or a deletion
+// made during the send is not undone by the worker's copy.
 func (db *DB) UpdateMessage(ctx context.Context, m *app.OutboxMessage) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
+		stored, err := getMessage(tx, m.ID)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			return nil // deleted with its user
+		} else if err != nil {
+			return err
+		}
+		if stored.Status != app.MessageSending {
+			return nil // cancelled or replaced meanwhile: the stored state stands
+		}
+		if len(stored.SealedToken) == 0 {
+			m.SealedToken = nil // an erased token stays erased
+		}
 		if err := putMessage(tx, m); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -210,31 +211,47 @@ func (db *DB) loginTaken(key string) (bool, error) {
 	return taken, err
 }
 
-// UpdateUsers implements app.UserStore: every user in one transaction.
-func (db *DB) UpdateUsers(ctx context.Context, users []*app.User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, u := range users {
-			old, err := getUser(tx, u.OrgID, u.ID)
+// ChangeUsers implements app.UserStore: every user is read, changed by fn
+// and written in one transaction, so nothing written meanwhile is lost.
+func (db *DB) ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	var out []*app.User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		out = make([]*app.User, 0, len(ids))
+		for _, id := range ids {
+			old, err := getUser(tx, orgID, id)
 			if err != nil {
 				return err
 			}
-			if err := putUser(tx, old, u); err != nil {
+			u := *old
+			u.Groups = append([]string(nil), old.Groups...)
+			u.Labels = append([]string(nil), old.Labels...)
+			if err := fn(&u); err != nil {
 				return err
 			}
+			u.ID = old.ID
+			if u.OrgID != old.OrgID && tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
+				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+			}
+			if err := putUser(tx, old, &u); err != nil {
+				return err
+			}
+			out = append(out, &u)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// UpdateUser implements app.UserStore.
-func (db *DB) UpdateUser(ctx context.Context, u *app.User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		old, err := getUser(tx, u.OrgID, u.ID)
-		if err != nil {
-			return err
-		}
-		return putUser(tx, old, u)
-	})
+// ChangeUser implements app.UserStore.
+func (db *DB) ChangeUser(ctx context.Context, orgID, id string, fn func(u *app.User) error) (*app.User, error) {
+	us, err := db.ChangeUsers(ctx, orgID, []string{id}, fn)
+	if err != nil {
+		return nil, err
+	}
+	return us[0], nil
 }
 
 // DeleteUser implements app.UserStore.
@@ -248,7 +265,8 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 	})
 }
 
-// deleteUser removes u, its index entries and its sessions.
+// deleteUser removes u, its index entries, its sessions, and its
+// invitations with their outbox messages.
 func deleteUser(tx *bolt.Tx, u *app.User) error {
 	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
 		return err
@@ -263,7 +281,68 @@ func deleteUser(tx *bolt.Tx, u *app.User) error {
 	if err := deleteSessionsOf(tx, u.ID); err != nil {
 		return err
 	}
+	if err := deleteInvitationsOf(tx, u.ID); err != nil {
+		return err
+	}
 	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
+}
+
+// deleteInvitationsOf removes every invitation of the user (from any
+// organization: join invitations point at an account elsewhere), their
+// token index entries and their outbox messages, so nothing is mailed to a
+// deleted person and nothing of theirs stays in the file.
+func deleteInvitationsOf(tx *bolt.Tx, userID string) error {
+	invites, tokens := tx.Bucket(invitesBucket), tx.Bucket(inviteTokens)
+	gone := map[string]bool{}
+	var keys [][]byte
+	err := invites.ForEach(func(k, v []byte) error {
+		var rec invitationRecord
+		rec.Invitation = &app.Invitation{}
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return err
+		}
+		if rec.UserID != userID {
+			return nil
+		}
+		keys = append(keys, append([]byte(nil), k...))
+		gone[rec.ID] = true
+		if rec.TokenHash != "" {
+			return tokens.Delete([]byte(rec.TokenHash))
+		}
+		return nil
+	})
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	for _, k := range keys {
+		if err := invites.Delete(k); err != nil {
+			return err
+		}
+	}
+	outbox, queue := tx.Bucket(outboxBucket), tx.Bucket(outboxQueue)
+	var msgs [][]byte
+	err = outbox.ForEach(func(k, v []byte) error {
+		var m app.OutboxMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		if m.InvitationID != "" && gone[m.InvitationID] {
+			msgs = append(msgs, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range msgs {
+		if err := outbox.Delete(k); err != nil {
+			return err
+		}
+		if err := queue.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FindUsers implements app.UserStore: one pass over the organization's

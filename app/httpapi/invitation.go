@@ -29,15 +29,11 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
 
 // adminName names the inviter in mails: the signed-in admin under serve;
 // nobody in the desktop window (the mail then names the organization).
-func (s *Server) adminName(r *http.Request) string {
-	if s.cfg.Mode == Desktop {
-		return ""
+func adminName(r *http.Request) string {
+	if adm := adminFrom(r.Context()); adm != nil {
+		return adm.Username
 	}
-	adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
-	if err != nil {
-		return ""
-	}
-	return adm.Username
+	return ""
 }
 
 func (s *Server) createInvitations(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +42,7 @@ func (s *Server) createInvitations(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	req.InvitedBy = s.adminName(r)
+	req.InvitedBy = adminName(r)
 	res, err := s.app.Invite(r.Context(), r.PathValue("org"), req)
 	if err != nil {
 		s.error(w, r, err)
@@ -102,25 +98,16 @@ func (s *Server) lookupInvitation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-type acceptedJSON struct {
-	// Login is what the person signs in with (username, else email).
-	Login string `json:"login"`
-}
-
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	var in app.AcceptRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	u, err := s.app.AcceptInvitation(r.Context(), in)
+	res, err := s.app.AcceptInvitation(r.Context(), in)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	login := u.Username
-	if login == "" {
-		login = u.Email
-	}
-	writeJSON(w, http.StatusOK, acceptedJSON{Login: login})
+	writeJSON(w, http.StatusOK, res)
 }

@@ -217,14 +217,28 @@ func (s *Server) hostAllowed(ctx context.Context, hostport string) bool {
 	return false
 }
 
-// admin wraps a handler that needs an admin: under Serve a signed-in one.
+type ctxKey int
+
+const adminKey ctxKey = iota
+
+// adminFrom returns the signed-in admin that s.admin put in the request's
+// context; nil in the desktop window and for the local token.
+func adminFrom(ctx context.Context) *app.Admin {
+	adm, _ := ctx.Value(adminKey).(*app.Admin)
+	return adm
+}
+
+// admin wraps a handler that needs an admin: under Serve a signed-in one,
+// looked up once and put in the request's context (see adminFrom).
 func (s *Server) admin(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Mode != Desktop {
-			if _, err := s.app.AdminBySession(r.Context(), sessionToken(r)); err != nil {
+			adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
+			if err != nil {
 				s.error(w, r, err)
 				return
 			}
+			r = r.WithContext(context.WithValue(r.Context(), adminKey, adm))
 		}
 		h(w, r)
 	})

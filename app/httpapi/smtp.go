@@ -40,11 +40,6 @@ type smtpTest struct {
 	To string `json:"to"`
 }
 
-type smtpTestResult struct {
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
-}
-
 // testSMTP sends a test message at once. A delivery failure is an answer,
 // not an error: 200 with ok=false and exactly what the server said.
 func (s *Server) testSMTP(w http.ResponseWriter, r *http.Request) {
@@ -53,13 +48,10 @@ func (s *Server) testSMTP(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	err := s.app.TestSMTP(r.Context(), r.PathValue("org"), in.To)
-	switch {
-	case err == nil:
-		writeJSON(w, http.StatusOK, smtpTestResult{OK: true, Message: "The relay accepted the test message for " + in.To + "."})
-	case app.ErrorCode(err) == app.EINVALID && len(app.ErrorDetails(err)) == 0:
-		writeJSON(w, http.StatusOK, smtpTestResult{OK: false, Message: app.ErrorMessage(err)})
-	default:
+	res, err := s.app.TestSMTP(r.Context(), r.PathValue("org"), in.To)
+	if err != nil {
 		s.error(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, res)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"rollcall/app/keyfile"
@@ -43,6 +44,7 @@ func TestSealOpen(t *testing.T) {
 		t.Fatalf("tampered: %v", err)
 	}
 	other := keyfile.New(filepath.Join(dir, "other.key"))
+	other.Seal([]byte("x"))
 	if _, err := other.Open(again); !errors.Is(err, keyfile.ErrWrongKey) {
 		t.Fatalf("other key: %v", err)
 	}
@@ -51,5 +53,34 @@ func TestSealOpen(t *testing.T) {
 	os.WriteFile(bad, []byte("short"), 0o600)
 	if _, err := keyfile.New(bad).Seal([]byte("x")); err == nil {
 		t.Fatal("a damaged key file was used")
+	}
+}
+
+// A key file that went missing is reported by Open, and not replaced by a
+// new one (which would make every sealed secret unreadable for good).
+func TestMissingKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret.key")
+	sealed, err := keyfile.New(path).Seal([]byte("relay password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(path, path+".away")
+	b := keyfile.New(path)
+	_, err = b.Open(sealed)
+	if !errors.Is(err, keyfile.ErrNoKey) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("open without the key file: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("Open created a new key file")
+	}
+	// Put back, the same Box opens it (the failure was not remembered).
+	os.Rename(path+".away", path)
+	if got, err := b.Open(sealed); err != nil || string(got) != "relay password" {
+		t.Fatalf("after the file is back: %q %v", got, err)
+	}
+	// Unavailable fails every use with its reason.
+	u := keyfile.Unavailable(errors.New("no configuration folder"))
+	if _, err := u.Seal([]byte("x")); err == nil || err.Error() != "no configuration folder" {
+		t.Fatalf("unavailable: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
@@ -37,6 +38,9 @@ type Mailer struct {
 	LocalName string
 	// RootCAs, when set, replaces the system's trusted roots (tests).
 	RootCAs *x509.CertPool
+	// NetDial, when set, opens the TCP connection instead of net.Dialer
+	// (tests: to reach an address other than the one the name gives).
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Default timeouts: long enough for a slow school relay, short enough that a
@@ -99,12 +103,24 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialT)
 	defer cancel()
-	var conn net.Conn
-	nd := &net.Dialer{}
-	if r.Security == app.SecurityTLS {
-		conn, err = (&tls.Dialer{NetDialer: nd, Config: tlsCfg}).DialContext(dctx, "tcp", r.Addr())
-	} else {
-		conn, err = nd.DialContext(dctx, "tcp", r.Addr())
+	dial := m.NetDial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	conn, err := dial(dctx, "tcp", r.Addr())
+	// The name said "this computer"; the address reached must say so too
+	// before anything goes over the connection unencrypted.
+	loopback := err == nil && isLoopbackAddr(conn.RemoteAddr())
+	if err == nil && r.Security == app.SecurityNone && !loopback {
+		conn.Close()
+		return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: fmt.Sprintf("unencrypted mail is allowed only to a relay on this computer, and %s reached %s", r.Host, conn.RemoteAddr())}
+	}
+	if err == nil && r.Security == app.SecurityTLS {
+		tc := tls.Client(conn, tlsCfg)
+		if err = tc.HandshakeContext(dctx); err != nil {
+			conn.Close()
+		}
+		conn = tc
 	}
 	if err != nil {
 		stage := app.StageConnect
@@ -118,40 +134,47 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	// default 5-minute limit; the clamp shortens every deadline it sets to
 	// cmdT until the client is ours to configure.
 	cc := &clampConn{Conn: conn, limit: cmdT}
-	var c *smtp.Client
-	if r.Security == app.SecurityStartTLS {
-		c, err = smtp.NewClientStartTLS(cc, tlsCfg)
-		if err != nil {
-			var se *smtp.SMTPError
-			if !errors.As(err, &se) && strings.Contains(err.Error(), "STARTTLS") {
-				err = errors.New("the relay does not offer STARTTLS, so the connection would not be encrypted; Rollcall refuses to send the password or any mail over it (check the port: 587 for STARTTLS, 465 for TLS)")
-				return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: err.Error(), Err: err}
-			}
-			return nil, classify(app.StageTLS, err)
-		}
-	} else {
-		c = smtp.NewClient(cc)
-	}
-	c.CommandTimeout, c.SubmissionTimeout = cmdT, dataT
-	cc.limit = 0
-	fail := func(stage string, err error) (app.MailConn, error) {
-		c.Close()
-		return nil, classify(stage, err)
-	}
+	// When ctx ends (the app stops) the connection gets StopGrace more, so
+	// a slow relay cannot hold up the shutdown.
+	defer context.AfterFunc(ctx, cc.stop)()
 	local := m.LocalName
 	if local == "" {
 		local = "localhost"
 	}
+	c := smtp.NewClient(cc)
+	c.CommandTimeout, c.SubmissionTimeout = cmdT, dataT
+	fail := func(stage string, err error) (app.MailConn, error) {
+		c.Close()
+		return nil, classify(stage, err)
+	}
+	// The greeting and EHLO, each under CommandTimeout.
 	if err := c.Hello(local); err != nil {
 		return fail(app.StageConnect, err)
 	}
-	// RSET runs the greeting and EHLO first, each under CommandTimeout, and
-	// reports their failure.
-	if err := c.Reset(); err != nil {
-		return fail(app.StageConnect, err)
+	if r.Security == app.SecurityStartTLS {
+		// Refused when the relay's EHLO answer does not list STARTTLS,
+		// before anything else is said.
+		if ok, _ := c.Extension("STARTTLS"); !ok {
+			c.Close()
+			err := errors.New("the relay does not offer STARTTLS, so the connection would not be encrypted; Rollcall refuses to send the password or any mail over it (check the port: 587 for STARTTLS, 465 for TLS)")
+			return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: err.Error(), Err: err}
+		}
+		// go-smtp upgrades only a client it makes itself, which begins by
+		// reading a greeting: it gets the one already read again, then
+		// says EHLO anew (allowed at any time) and sends STARTTLS.
+		c, err = smtp.NewClientStartTLS(&greetedConn{Conn: cc, greeting: strings.NewReader("220 greeted already\r\n")}, tlsCfg)
+		if err != nil {
+			return nil, classify(app.StageTLS, err)
+		}
+		c.CommandTimeout, c.SubmissionTimeout = cmdT, dataT
+		// EHLO over TLS (the handshake happens here).
+		if err := c.Hello(local); err != nil {
+			return fail(app.StageTLS, err)
+		}
 	}
+	cc.limit = 0
 	if r.Username != "" {
-		if _, secure := c.TLSConnectionState(); !secure && !app.IsLoopbackHost(r.Host) {
+		if _, secure := c.TLSConnectionState(); !secure && !loopback {
 			return fail(app.StageAuth, errors.New("refusing to sign in over an unencrypted connection"))
 		}
 		var auth sasl.Client
@@ -167,7 +190,13 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 			return fail(app.StageAuth, err)
 		}
 	}
-	return &session{c: c}, nil
+	return &session{c: c, cc: cc}, nil
+}
+
+// isLoopbackAddr reports whether a connection's remote address is a loopback IP.
+func isLoopbackAddr(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 func isTLSError(err error) bool {
@@ -216,11 +245,15 @@ func describe(err error) string {
 }
 
 type session struct {
-	c *smtp.Client
+	c  *smtp.Client
+	cc *clampConn
 }
 
-// Send implements app.MailConn.
+// Send implements app.MailConn. When ctx ends during the exchange the relay
+// has StopGrace to answer; after that Send returns (a temporary failure)
+// and the connection is spent.
 func (s *session) Send(ctx context.Context, m *app.Message) error {
+	defer context.AfterFunc(ctx, s.cc.stop)()
 	var buf bytes.Buffer
 	if err := Write(&buf, m); err != nil {
 		return &app.DeliveryError{Stage: app.StageSend, Permanent: true, Reply: "the message could not be written: " + err.Error(), Err: err}
@@ -313,15 +346,47 @@ func domainOf(addr string) string {
 	return "localhost"
 }
 
+// greetedConn hands a new client the greeting the connection already gave.
+type greetedConn struct {
+	net.Conn
+	greeting *strings.Reader
+}
+
+func (g *greetedConn) Read(p []byte) (int, error) {
+	if g.greeting.Len() > 0 {
+		return g.greeting.Read(p)
+	}
+	return g.Conn.Read(p)
+}
+
+// StopGrace is how long an exchange under way may still take once its
+// context has ended: enough for a relay's usual answer (so a message it is
+// accepting is not cut off and sent twice), short enough that a stop never
+// waits for a slow one.
+const StopGrace = 500 * time.Millisecond
+
 // clampConn shortens every non-zero deadline set on it to at most limit from
-// now (when limit > 0).
+// now (when limit > 0). Once stopped, no deadline lies beyond the stop time
+// plus StopGrace, also the ones go-smtp sets before each command.
 type clampConn struct {
 	net.Conn
-	limit time.Duration
+	limit  time.Duration
+	stopAt atomic.Int64 // UnixNano of the final deadline; 0 while running
+}
+
+// stop limits the connection to StopGrace from now, for good.
+func (c *clampConn) stop() {
+	at := time.Now().Add(StopGrace)
+	c.stopAt.Store(at.UnixNano())
+	c.Conn.SetDeadline(at)
 }
 
 func (c *clampConn) SetDeadline(t time.Time) error {
-	if c.limit > 0 && !t.IsZero() {
+	if n := c.stopAt.Load(); n != 0 {
+		if at := time.Unix(0, n); t.IsZero() || t.After(at) {
+			t = at
+		}
+	} else if c.limit > 0 && !t.IsZero() {
 		if max := time.Now().Add(c.limit); t.After(max) {
 			t = max
 		}

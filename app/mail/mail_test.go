@@ -181,6 +181,42 @@ func TestPlainOnlyToLoopback(t *testing.T) {
 	}
 }
 
+// "localhost" that reaches another computer (a poisoned hosts file, a
+// resolver that answers for it) gets neither plaintext mail nor AUTH: the
+// address actually reached is checked, not the name.
+func TestPlainNeedsALoopbackPeer(t *testing.T) {
+	var ip net.IP
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			ip = n.IP
+			break
+		}
+	}
+	if ip == nil {
+		t.Skip("no non-loopback IPv4 address on this machine")
+	}
+	s := startServer(t, mailtest.Options{TLS: mailtest.Plain, Addr: net.JoinHostPort(ip.String(), "0"), Username: "u", Password: "p"})
+	m := &mail.Mailer{NetDial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, s.Addr) // "localhost" resolves elsewhere
+	}}
+	rc := &app.RelayConfig{Host: "localhost", Port: s.Port, Security: app.SecurityNone, Username: "u", Password: "p",
+		From: netmail.Address{Address: "no-reply@maple.example"}}
+	err := send(t, m, rc, message(netmail.Address{Address: "a@b.example"}))
+	if err == nil || !strings.Contains(err.Error(), "only to a relay on this computer") {
+		t.Fatalf("err = %v", err)
+	}
+	if s.AuthAttempts() != 0 || len(s.Messages()) != 0 {
+		t.Fatalf("%d AUTH attempts, %d messages reached a remote relay in plaintext", s.AuthAttempts(), len(s.Messages()))
+	}
+	// The same relay reached on loopback works.
+	s2 := startServer(t, mailtest.Options{TLS: mailtest.Plain, Username: "u", Password: "p"})
+	rc.Host, rc.Port = "localhost", s2.Port
+	if err := send(t, &mail.Mailer{}, rc, message(netmail.Address{Address: "a@b.example"})); err != nil {
+		t.Fatalf("plain to localhost: %v", err)
+	}
+}
+
 func TestGreetingTimeout(t *testing.T) {
 	s, err := mailtest.StartSilent()
 	if err != nil {
@@ -304,4 +340,60 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// A relay that takes its time over DATA does not hold up a stop: when the
+// context ends, Send returns within a second, as a temporary failure.
+func TestSendStopsWithContext(t *testing.T) {
+	s := startServer(t, mailtest.Options{TLS: mailtest.StartTLS, Username: "u", Password: "p", Delay: 5 * time.Second})
+	rc := relay(s, app.SecurityStartTLS)
+	rc.Username, rc.Password = "u", "p"
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := (&mail.Mailer{RootCAs: s.Pool}).Dial(ctx, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Send(ctx, message(netmail.Address{Address: "a@b.example"})) }()
+	time.Sleep(300 * time.Millisecond) // the relay is sitting on the DATA answer
+	cancel()
+	stopped := time.Now()
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("Send still waits for the relay 3 s after the stop")
+	}
+	if d := time.Since(stopped); d > time.Second {
+		t.Fatalf("Send returned %v after the stop", d)
+	}
+	var de *app.DeliveryError
+	if !errors.As(err, &de) || de.Permanent {
+		t.Fatalf("err = %v, want a temporary delivery error", err)
+	}
+	closed := time.Now()
+	c.Close()
+	if d := time.Since(closed); d > time.Second {
+		t.Fatalf("Close took %v after the stop", d)
+	}
+}
+
+// A stop during the dial's conversation (a relay that never greets) also
+// ends it at once, long before the command time limit.
+func TestDialStopsWithContext(t *testing.T) {
+	s, err := mailtest.StartSilent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	host, port, _ := net.SplitHostPort(s.Addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = (&mail.Mailer{CommandTimeout: 30 * time.Second}).Dial(ctx, &app.RelayConfig{Host: host, Port: atoi(port), Security: app.SecurityNone})
+	if err == nil {
+		t.Fatal("dial to a silent relay succeeded")
+	}
+	if d := time.Since(start); d > 1300*time.Millisecond {
+		t.Fatalf("Dial returned %v after start (stop at 300 ms)", d)
+	}
 }
