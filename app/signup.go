@@ -57,6 +57,9 @@ const (
 	CodeFailuresPerIP    = 10
 	CodeFailuresGlobal   = 100
 	CodeFailureWindow    = 15 * time.Minute
+	// LinkPasswordFailures bounds wrong passwords for one invite link from
+	// all devices together, so that many addresses cannot share the guessing.
+	LinkPasswordFailures = 30
 	SignUpsPerCodeMinute = 60
 )
 
@@ -66,6 +69,7 @@ type SignUpLimits struct {
 	PerIP   *Limiter // failed code or link attempts per client address
 	Global  *Limiter // failed code or link attempts on the whole server (key "all")
 	PerCode *Limiter // sign-up attempts per code or link, per minute
+	PerLink *Limiter // wrong passwords per invite link (key the link's ID)
 }
 
 // NewSignUpLimits returns the default limits on the clock now.
@@ -74,6 +78,7 @@ func NewSignUpLimits(now func() time.Time) *SignUpLimits {
 		PerIP:   NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
 		Global:  NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
 		PerCode: NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
+		PerLink: NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
 	}
 }
 
@@ -81,6 +86,7 @@ var (
 	errTooManyFromIP = Errorf(ETOOMANY, "Too many wrong codes from this device. Wait 15 minutes and try again, or ask your teacher for the code.")
 	errTooManyGlobal = Errorf(ETOOMANY, "Too many wrong codes have been tried on this server in the last few minutes, so sign-up with a code is paused for up to 15 minutes. Ask your teacher or IT staff.")
 	errBusyCode      = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
+	errTooManyLink   = Errorf(ETOOMANY, "Too many wrong passwords have been tried for this invite link, so it is paused for up to 15 minutes. Ask whoever sent you the link.")
 )
 
 // takeAttempt counts one attempt against the client's and the server's
@@ -103,11 +109,6 @@ func (a *App) refundAttempt(client string) {
 	a.SignUpLimits.Global.Refund("all")
 }
 
-// failAttempt counts a failure found after the lookup (a wrong link password).
-func (a *App) failAttempt(client string) {
-	a.SignUpLimits.PerIP.Take(client)
-	a.SignUpLimits.Global.Take("all")
-}
 
 // JoinGroup is a group a person may choose when signing up.
 type JoinGroup struct {
@@ -212,7 +213,12 @@ func (a *App) lookupCode(ctx context.Context, typed, client string) (*InviteCode
 }
 
 // lookupLink finds a link by its token, counting a miss against the limits.
-func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink, *Organization, error) {
+// With holdPassword, the attempt taken for a link that has a password is
+// kept (and one taken from the link's own limit): the caller checks the
+// password and calls passwordChecked, which refunds both only on success.
+// Wrong passwords sent at the same moment are thus all counted before any
+// is checked.
+func (a *App) lookupLink(ctx context.Context, token, client string, holdPassword bool) (*InviteLink, *Organization, error) {
 	if err := a.takeAttempt(client); err != nil {
 		return nil, nil, err
 	}
@@ -223,18 +229,43 @@ func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil, Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
 	}
-	a.refundAttempt(client)
+	hold := err == nil && holdPassword && l.HasPassword
+	if !hold {
+		a.refundAttempt(client)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	org, err := a.Store.Organization(ctx, l.OrgID)
-	if err != nil {
-		return nil, nil, err
+	if err == nil {
+		err = l.usable(a.now())
 	}
-	if err := l.usable(a.now()); err != nil {
+	if err == nil && hold && !a.SignUpLimits.PerLink.Take(l.ID) {
+		a.refundAttempt(client)
+		return nil, nil, errTooManyLink
+	}
+	if err != nil {
+		if hold {
+			a.refundAttempt(client)
+		}
 		return nil, nil, err
 	}
 	return l, org, nil
+}
+
+// checkLinkPassword checks the password of a link looked up with
+// holdPassword. A wrong password keeps the attempts taken; a right one
+// gives them back.
+func (a *App) checkLinkPassword(l *InviteLink, password, client string) error {
+	if !l.HasPassword {
+		return nil
+	}
+	if ok, _ := VerifyPassword(l.PasswordHash, password, HashParams{}); !ok {
+		return FieldError(EUNAUTHORIZED, "link_password", "The link password is wrong. Ask whoever sent you the link.")
+	}
+	a.refundAttempt(client)
+	a.SignUpLimits.PerLink.Refund(l.ID)
+	return nil
 }
 
 func (a *App) joinInfo(org *Organization) *JoinInfo {
@@ -280,7 +311,7 @@ func (a *App) CodeInfo(ctx context.Context, typed, client string) (*JoinInfo, er
 
 // LinkInfo tells the sign-up page about an invite link. Errors as CodeInfo.
 func (a *App) LinkInfo(ctx context.Context, token, client string) (*JoinInfo, error) {
-	l, org, err := a.lookupLink(ctx, token, client)
+	l, org, err := a.lookupLink(ctx, token, client, false)
 	if err != nil {
 		return nil, err
 	}
@@ -449,15 +480,12 @@ func sameOwner(a, b *InviteCode) bool { return a.OrgID == b.OrgID && a.GroupID =
 // automatically, else pending. Errors as SignUpWithCode, and EUNAUTHORIZED
 // for a wrong link password.
 func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, client string) (*SignUpResult, error) {
-	l, org, err := a.lookupLink(ctx, token, client)
+	l, org, err := a.lookupLink(ctx, token, client, true)
 	if err != nil {
 		return nil, err
 	}
-	if l.HasPassword {
-		if ok, _ := VerifyPassword(l.PasswordHash, f.LinkPassword, HashParams{}); !ok {
-			a.failAttempt(client)
-			return nil, FieldError(EUNAUTHORIZED, "link_password", "The link password is wrong. Ask whoever sent you the link.")
-		}
+	if err := a.checkLinkPassword(l, f.LinkPassword, client); err != nil {
+		return nil, err
 	}
 	status := StatusPending
 	if l.AutoAccept {

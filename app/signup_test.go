@@ -481,3 +481,64 @@ func TestJoinWithCodeKeepsConcurrentChanges(t *testing.T) {
 		t.Fatalf("the join undid the deactivation: %s", got.Status)
 	}
 }
+
+// Wrong link passwords sent at the same moment from one device are all
+// counted before any is checked: of 30, at most the per-device limit are
+// checked, the rest refused; the right password still works from elsewhere
+// and is not counted.
+func TestLinkPasswordGuessesParallel(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	nl, err := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{Password: "maple-staff", AutoAccept: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := pupil(fmt.Sprintf("G%02d", i))
+			f.LinkPassword = fmt.Sprintf("guess-%02d", i)
+			_, err := a.SignUpWithLink(ctx, nl.Token, f, "10.7.7.7")
+			mu.Lock()
+			counts[app.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[app.EUNAUTHORIZED] > app.CodeFailuresPerIP || counts[app.EUNAUTHORIZED]+counts[app.ETOOMANY] != 30 {
+		t.Fatalf("outcomes %v; want at most %d passwords checked, the rest refused", counts, app.CodeFailuresPerIP)
+	}
+	f := pupil("Right")
+	f.LinkPassword = "maple-staff"
+	for i := range 3 { // successes give their attempts back
+		f.Username = fmt.Sprintf("ada.right%d", i)
+		if _, err := a.SignUpWithLink(ctx, nl.Token, f, "10.7.7.8"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Wrong passwords for one link from many devices stop at the link's own
+// limit.
+func TestLinkPasswordPerLinkLimit(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	a.SignUpLimits.Global = app.NewLimiter(10_000, app.CodeFailureWindow, a.Now)
+	nl, _ := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{Password: "maple-staff", AutoAccept: true})
+	for i := range app.LinkPasswordFailures {
+		f := pupil("X")
+		f.LinkPassword = "wrong-one"
+		if _, err := a.SignUpWithLink(ctx, nl.Token, f, fmt.Sprintf("10.8.%d.1", i)); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	f := pupil("X")
+	f.LinkPassword = "maple-staff"
+	if _, err := a.SignUpWithLink(ctx, nl.Token, f, "10.9.0.1"); app.ErrorCode(err) != app.ETOOMANY {
+		t.Fatalf("after %d wrong passwords from as many devices: %v; want 429", app.LinkPasswordFailures, err)
+	}
+}
