@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,4 +278,83 @@ func BenchmarkSignUpWithCode(b *testing.B) {
 	b.ReportMetric(float64(per.Microseconds())/1000, "ms/signup")
 	b.ReportMetric(float64(per)/float64(19*time.Millisecond), "x_argon2_floor")
 	b.Logf("one sign-up: %v (the argon2id hash alone is about 19 ms on the reference machine); a class of 30 in %v on one core", per, 30*per)
+}
+
+// Changing a code's settings while people sign up with it never writes back
+// an older use count: a code with at most 20 uses makes at most 20 accounts.
+func TestUpdateInviteCodeKeepsUses(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	a.SignUpLimits.PerCode = app.NewLimiter(1000, time.Minute, a.Now)
+	twenty := 20
+	code, err := a.UpdateInviteCode(ctx, org.ID, "", app.InviteCodeUpdate{MaxUses: &twenty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("U%02d", i)), fmt.Sprintf("10.3.0.%d", i))
+		}()
+		go func() {
+			defer wg.Done()
+			off := i%2 == 0
+			if _, err := a.UpdateInviteCode(ctx, org.ID, "", app.InviteCodeUpdate{RequireApproval: &off}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	page, _ := a.Users(ctx, org.ID, app.UserFilter{})
+	c, _ := a.InviteCodeOf(ctx, org.ID, "")
+	if page.Total != 20 || c.Uses != 20 {
+		t.Fatalf("%d accounts, %d uses counted on a code with at most 20 uses", page.Total, c.Uses)
+	}
+}
+
+// A settings change that races a regeneration cannot bring the old code
+// back: afterwards only the owner's current code works.
+func TestUpdateInviteCodeRacesRegenerate(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	first, _ := a.InviteCodeOf(ctx, org.ID, "")
+	seen := make(chan string, 100)
+	seen <- first.Code
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			c, err := a.RegenerateInviteCode(ctx, org.ID, "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			seen <- c.Code
+		}()
+		go func() {
+			defer wg.Done()
+			on := i%2 == 0
+			if _, err := a.UpdateInviteCode(ctx, org.ID, "", app.InviteCodeUpdate{Disabled: &on}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(seen)
+	cur, _ := a.InviteCodeOf(ctx, org.ID, "")
+	working := 0
+	for code := range seen {
+		if _, err := a.Store.InviteCode(ctx, code); err == nil {
+			working++
+			if code != cur.Code {
+				t.Errorf("the replaced code %s still exists", code)
+			}
+		}
+	}
+	if working != 1 {
+		t.Fatalf("%d codes exist; want only the current one", working)
+	}
 }
