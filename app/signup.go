@@ -54,9 +54,9 @@ func (s *SignUpSettings) validate(v validation, org *Organization) {
 // Limits on sign-up. A code is not tied to an account, so failed attempts
 // are counted per client address and over the whole server.
 const (
-	CodeFailuresPerIP    = 10
-	CodeFailuresGlobal   = 100
-	CodeFailureWindow    = 15 * time.Minute
+	CodeFailuresPerIP  = 10
+	CodeFailuresGlobal = 100
+	CodeFailureWindow  = 15 * time.Minute
 	// LinkPasswordFailures bounds wrong passwords for one invite link from
 	// all devices together, so that many addresses cannot share the guessing.
 	LinkPasswordFailures = 30
@@ -108,7 +108,6 @@ func (a *App) refundAttempt(client string) {
 	a.SignUpLimits.PerIP.Refund(client)
 	a.SignUpLimits.Global.Refund("all")
 }
-
 
 // JoinGroup is a group a person may choose when signing up.
 type JoinGroup struct {
