@@ -99,6 +99,9 @@ func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, e
 	if err := a.Store.CreateGroup(ctx, g); err != nil {
 		return nil, err
 	}
+	if _, err := a.ensureCode(ctx, org.ID, g.ID); err != nil { // every group has its invite code from the start
+		return nil, err
+	}
 	return g, nil
 }
 

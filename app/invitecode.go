@@ -178,17 +178,18 @@ func groupIDOf(g *Group) string {
 }
 
 // InviteCodeOf returns the code of organization ref (group "") or of one of
-// its groups, creating it on first use. Errors: ENOTFOUND.
+// its groups. It only reads: every organization and group gets its code
+// when it is made. Errors: ENOTFOUND.
 func (a *App) InviteCodeOf(ctx context.Context, ref, group string) (*InviteCode, error) {
 	org, g, err := a.codeOwner(ctx, ref, group)
 	if err != nil {
 		return nil, err
 	}
 	c, err := a.Store.InviteCodeOf(ctx, org.ID, groupIDOf(g))
-	if ErrorCode(err) != ENOTFOUND {
-		return c, err
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "There is no invite code here yet; make one with New code.")
 	}
-	return a.ensureCode(ctx, org.ID, groupIDOf(g))
+	return c, err
 }
 
 // ensureCode gives the owner a code unless it has one, in one transaction;
@@ -208,37 +209,11 @@ func (a *App) ensureCode(ctx context.Context, orgID, groupID string) (*InviteCod
 }
 
 // InviteCodes lists the codes of organization ref: its own and one for
-// every group, each made on first use.
+// every group. It only reads.
 func (a *App) InviteCodes(ctx context.Context, ref string) ([]*InviteCode, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
-	}
-	codes, err := a.Store.InviteCodes(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
-	groups, err := a.Store.Groups(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(codes) == len(groups)+1 {
-		return codes, nil
-	}
-	have := map[string]bool{}
-	for _, c := range codes {
-		have[c.GroupID] = true
-	}
-	owners := []string{""}
-	for _, g := range groups {
-		owners = append(owners, g.ID)
-	}
-	for _, id := range owners {
-		if !have[id] {
-			if _, err := a.InviteCodeOf(ctx, org.ID, id); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return a.Store.InviteCodes(ctx, org.ID)
 }

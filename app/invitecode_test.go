@@ -358,3 +358,35 @@ func TestUpdateInviteCodeRacesRegenerate(t *testing.T) {
 		t.Fatalf("%d codes exist; want only the current one", working)
 	}
 }
+
+// Codes come with their organization and group: twenty first reads at once
+// all see the same code, and reading makes none.
+func TestInviteCodeFirstReadsParallel(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "3B"})
+	var wg sync.WaitGroup
+	got := make([]string, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := ""
+			if i%2 == 1 {
+				owner = g.ID
+			}
+			if c, err := a.InviteCodeOf(ctx, org.ID, owner); err == nil {
+				got[i] = c.Code
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] == "" || got[i] != got[i%2] {
+			t.Fatalf("read %d gave %q, read %d %q", i, got[i], i%2, got[i%2])
+		}
+	}
+	if codes, _ := a.InviteCodes(ctx, org.ID); len(codes) != 2 || got[0] == got[1] {
+		t.Fatalf("%d codes stored; want the organization's and the group's", len(codes))
+	}
+}

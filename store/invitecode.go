@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"io"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -242,4 +243,48 @@ func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.In
 		*u = fresh
 		return nil
 	})
+}
+
+// ensureInviteCodes gives every organization and group that has no invite
+// code one, inside tx. The app makes a code with each organization and
+// group; this runs on every open, for files from before that and for an
+// owner whose code was not written (a crash between the two transactions).
+func ensureInviteCodes(tx *bolt.Tx, rand io.Reader, now time.Time) error {
+	owners := tx.Bucket(inviteCodeOwnersBucket)
+	var missing [][2]string
+	err := tx.Bucket(orgsBucket).ForEach(func(k, _ []byte) error {
+		if owners.Get(codeOwnerKey(string(k), "")) == nil {
+			missing = append(missing, [2]string{string(k), ""})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(groupsBucket).ForEach(func(k, _ []byte) error {
+		orgID, groupID, ok := bytes.Cut(k, []byte{'/'})
+		if ok && owners.Get(codeOwnerKey(string(orgID), string(groupID))) == nil {
+			missing = append(missing, [2]string{string(orgID), string(groupID)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range missing {
+		for try := 0; ; try++ {
+			code, err := app.GenerateCode(rand)
+			if err != nil {
+				return err
+			}
+			err = putInviteCode(tx, &app.InviteCode{Code: code, OrgID: m[0], GroupID: m[1], CreatedAt: now, UpdatedAt: now}, "")
+			if app.ErrorCode(err) != app.ECONFLICT || try == 4 {
+				if err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -105,7 +105,7 @@ func (s *Server) listInviteCodes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"codes": out})
 }
 
-// getInviteCode returns the code, making it on first use.
+// getInviteCode returns the code; it only reads.
 func (s *Server) getInviteCode(w http.ResponseWriter, r *http.Request) {
 	c, err := s.app.InviteCodeOf(r.Context(), r.PathValue("org"), r.PathValue("group"))
 	if err != nil {
