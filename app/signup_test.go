@@ -542,3 +542,37 @@ func TestLinkPasswordPerLinkLimit(t *testing.T) {
 		t.Fatalf("after %d wrong passwords from as many devices: %v; want 429", app.LinkPasswordFailures, err)
 	}
 }
+
+// Withdrawing a link while people sign up with it keeps every use counted,
+// and a new address made at the same moment does not undo the withdrawal.
+func TestInviteLinkChangesKeepConcurrentOnes(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	a.SignUpLimits.PerCode = app.NewLimiter(1000, 60e9, a.Now)
+	nl, _ := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{AutoAccept: true})
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			a.SignUpWithLink(ctx, nl.Token, pupil(fmt.Sprintf("L%02d", i)), fmt.Sprintf("10.4.0.%d", i))
+		}()
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				a.RenewInviteLink(ctx, org.ID, nl.Link.ID)
+			} else if i == 15 {
+				a.RevokeInviteLink(ctx, org.ID, nl.Link.ID)
+			}
+		}()
+	}
+	wg.Wait()
+	l, _ := a.InviteLink(ctx, org.ID, nl.Link.ID)
+	page, _ := a.Users(ctx, org.ID, app.UserFilter{})
+	if l.Uses != page.Total {
+		t.Errorf("the link counts %d uses for %d accounts", l.Uses, page.Total)
+	}
+	if l.RevokedAt == nil {
+		t.Errorf("a renewal undid the withdrawal")
+	}
+}
