@@ -513,8 +513,11 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 }
 
 // JoinWithCode lets a signed-in user use an invite code of their own
-// organization: a group code adds them to the group. Errors: EINVALID,
-// ENOTFOUND, EFORBIDDEN, ECONFLICT (another organization), ETOOMANY.
+// organization: a group code adds them to the group, in the transaction that
+// counts the use, on the user as stored at that moment. A code that requires
+// approval is refused (joining has no approval queue); joins count against
+// the code's per-minute limit like sign-ups. Errors: EINVALID, ENOTFOUND,
+// EFORBIDDEN, ECONFLICT (another organization), ETOOMANY.
 func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*SignUpResult, error) {
 	c, org, err := a.lookupCode(ctx, typed, client)
 	if err != nil {
@@ -530,10 +533,19 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 	if c.GroupID == "" || slices.Contains(u.Groups, c.GroupID) {
 		return a.signUpResult(ctx, org, u), nil // already in
 	}
+	if c.RequireApproval {
+		return nil, errJoinNeedsApproval(c)
+	}
+	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
+		return nil, errBusyCode
+	}
 	now := a.now()
 	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
 		if !sameOwner(cur, c) {
 			return Errorf(ENOTFOUND, "There is no code %s.", c.Display())
+		}
+		if cur.RequireApproval {
+			return errJoinNeedsApproval(cur)
 		}
 		return cur.usable(now)
 	}, u, func(u *User) error {
@@ -553,6 +565,13 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
+}
+
+// errJoinNeedsApproval refuses a signed-in user's join with a code that
+// requires approval: there is no queue for joining a group (only for new
+// accounts), so the person is told whom to ask.
+func errJoinNeedsApproval(c *InviteCode) error {
+	return Errorf(EFORBIDDEN, "The code %s needs a teacher's approval, so it cannot add an existing account to the group by itself. Ask your teacher or IT staff to add you.", c.Display())
 }
 
 // PendingSignUp is one request in the approval queue.

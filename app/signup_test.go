@@ -576,3 +576,48 @@ func TestInviteLinkChangesKeepConcurrentOnes(t *testing.T) {
 		t.Errorf("a renewal undid the withdrawal")
 	}
 }
+
+// A signed-in user cannot get past a code's approval with "Use invite code":
+// the join is refused with a clear message, also when approval is switched
+// on while the join is under way; joins count against the per-code limit.
+func TestJoinWithCodeApprovalAndLimit(t *testing.T) {
+	ctx := context.Background()
+	a, org, clk := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "Chess club"})
+	var ids []string
+	for i := range 5 {
+		u, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Ada", Username: fmt.Sprintf("ada%d", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	on, off := true, false
+	code, _ := a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &on})
+	_, err := a.JoinWithCode(ctx, ids[0], code.Display(), "ip")
+	if app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(err.Error(), "approval") {
+		t.Fatalf("join with an approval code: %v", err)
+	}
+	a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &off})
+	real := a.Store
+	a.Store = &hookStore{Store: real, hook: func() {
+		a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &on})
+	}}
+	if _, err := a.JoinWithCode(ctx, ids[0], code.Display(), "ip"); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("approval switched on during the join: %v", err)
+	}
+	if u, _ := a.User(ctx, org.ID, ids[0]); len(u.Groups) != 0 {
+		t.Fatalf("joined despite approval: %v", u.Groups)
+	}
+	a.Store = real
+	a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &off})
+	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+	for i := range 3 {
+		if _, err := a.JoinWithCode(ctx, ids[i+1], code.Code, "ip"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.JoinWithCode(ctx, ids[4], code.Code, "ip"); app.ErrorCode(err) != app.ETOOMANY {
+		t.Fatalf("4th join in a minute: %v", err)
+	}
+}
