@@ -60,6 +60,10 @@ const (
 	// LinkPasswordFailures bounds wrong passwords for one invite link from
 	// all devices together, so that many addresses cannot share the guessing.
 	LinkPasswordFailures = 30
+	// SignUpsPerIP bounds the sign-ups (each an argon2 hash) one client
+	// address may start in CodeFailureWindow. A whole class behind one
+	// school router shares an address, so it is well above a class.
+	SignUpsPerIP         = 60
 	SignUpsPerCodeMinute = 60
 )
 
@@ -70,6 +74,7 @@ type SignUpLimits struct {
 	Global  *Limiter // failed code or link attempts on the whole server (key "all")
 	PerCode *Limiter // sign-up attempts per code or link, per minute
 	PerLink *Limiter // wrong passwords per invite link (key the link's ID)
+	SignUps *Limiter // sign-ups started per client address
 }
 
 // NewSignUpLimits returns the default limits on the clock now.
@@ -79,14 +84,16 @@ func NewSignUpLimits(now func() time.Time) *SignUpLimits {
 		Global:  NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
 		PerCode: NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
 		PerLink: NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
+		SignUps: NewLimiter(SignUpsPerIP, CodeFailureWindow, now),
 	}
 }
 
 var (
-	errTooManyFromIP = Errorf(ETOOMANY, "Too many wrong codes from this device. Wait 15 minutes and try again, or ask your teacher for the code.")
-	errTooManyGlobal = Errorf(ETOOMANY, "Too many wrong codes have been tried on this server in the last few minutes, so sign-up with a code is paused for up to 15 minutes. Ask your teacher or IT staff.")
-	errBusyCode      = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
-	errTooManyLink   = Errorf(ETOOMANY, "Too many wrong passwords have been tried for this invite link, so it is paused for up to 15 minutes. Ask whoever sent you the link.")
+	errTooManyFromIP  = Errorf(ETOOMANY, "Too many wrong codes from this device. Wait 15 minutes and try again, or ask your teacher for the code.")
+	errTooManyGlobal  = Errorf(ETOOMANY, "Too many wrong codes have been tried on this server in the last few minutes, so sign-up with a code is paused for up to 15 minutes. Ask your teacher or IT staff.")
+	errBusyCode       = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
+	errTooManySignUps = Errorf(ETOOMANY, "Many accounts have been made from this device in the last few minutes. Wait 15 minutes and try again, or ask your teacher or IT staff.")
+	errTooManyLink    = Errorf(ETOOMANY, "Too many wrong passwords have been tried for this invite link, so it is paused for up to 15 minutes. Ask whoever sent you the link.")
 )
 
 // takeAttempt counts one attempt against the client's and the server's
@@ -326,8 +333,9 @@ func (a *App) LinkInfo(ctx context.Context, token, client string) (*JoinInfo, er
 }
 
 // newSignUpUser validates the form against the organization's settings and
-// returns the user to create, with its password hashed (outside any
-// transaction).
+// returns the user to create, without its password hash: the sign-up limits
+// are taken after this cheap check and before the costly hash
+// (hashSignUpUser).
 func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string, groups []string, status, via string) (*User, error) {
 	u := &User{
 		OrgID: org.ID, FirstName: f.FirstName, LastName: f.LastName, Username: f.Username, Email: f.Email,
@@ -370,14 +378,28 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 	if err := v.err("first_name", "last_name", "username", "email", "password", "language", "group"); err != nil {
 		return nil, err
 	}
+	return u, nil
+}
+
+// hashSignUpUser takes one sign-up from the client's limit and from the
+// code's or link's (key), then hashes the password (outside any
+// transaction) and gives u its ID. The limits come first, so refused
+// sign-ups cost no hash.
+func (a *App) hashSignUpUser(u *User, password, client, key string) error {
+	if !a.SignUpLimits.PerCode.Take(key) {
+		return errBusyCode
+	}
+	if !a.SignUpLimits.SignUps.Take(client) {
+		return errTooManySignUps
+	}
 	var err error
-	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, f.Password); err != nil {
-		return nil, err
+	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
+		return err
 	}
 	u.ID = a.newID()
 	u.CreatedAt = a.now()
 	u.UpdatedAt = u.CreatedAt
-	return u, nil
+	return nil
 }
 
 // signUpConflict rewords a taken username or email for the public form: the
@@ -456,8 +478,8 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteCode = c.Code
-	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
-		return nil, errBusyCode
+	if err := a.hashSignUpUser(u, f.Password, client, "code:"+c.Code); err != nil {
+		return nil, err
 	}
 	now := a.now()
 	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
@@ -495,8 +517,8 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteLink = l.ID
-	if !a.SignUpLimits.PerCode.Take("link:" + l.ID) {
-		return nil, errBusyCode
+	if err := a.hashSignUpUser(u, f.Password, client, "link:"+l.ID); err != nil {
+		return nil, err
 	}
 	now := a.now()
 	hash := l.TokenHash

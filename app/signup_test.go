@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"fmt"
 	"os"
 	"strings"
@@ -620,4 +621,66 @@ func TestJoinWithCodeApprovalAndLimit(t *testing.T) {
 	if _, err := a.JoinWithCode(ctx, ids[4], code.Code, "ip"); app.ErrorCode(err) != app.ETOOMANY {
 		t.Fatalf("4th join in a minute: %v", err)
 	}
+}
+
+// countingRand counts the reads of 16 bytes (a password salt or a new ID):
+// what a sign-up draws only once it is allowed to hash.
+type countingRand struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingRand) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if len(p) == 16 {
+		c.n++
+	}
+	c.mu.Unlock()
+	return crand.Read(p)
+}
+
+// The per-code and per-device sign-up limits are taken before the password
+// is hashed: refused sign-ups cost no hash.
+func TestSignUpLimitsBeforeHashing(t *testing.T) {
+	ctx := context.Background()
+	a, org, clk := newSignUpApp(t)
+	code, _ := a.InviteCodeOf(ctx, org.ID, "")
+	r := &countingRand{}
+	a.Rand = r
+	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("H%02d", i)), fmt.Sprintf("10.5.0.%d", i))
+			mu.Lock()
+			counts[app.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[""] != 3 || counts[app.ETOOMANY] != 17 || r.n > 2*3 {
+		t.Fatalf("outcomes %v, %d salts and IDs drawn; want 3 sign-ups (6 draws), 17 refused before hashing", counts, r.n)
+	}
+
+	t.Run("PerDevice", func(t *testing.T) {
+		a.SignUpLimits.PerCode = app.NewLimiter(10_000, 60e9, clk.now)
+		a.SignUpLimits.SignUps = app.NewLimiter(2, app.CodeFailureWindow, clk.now)
+		for i := range 2 {
+			if _, err := a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("D%d", i)), "10.6.0.1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := r.n
+		_, err := a.SignUpWithCode(ctx, code.Code, pupil("D2"), "10.6.0.1")
+		if app.ErrorCode(err) != app.ETOOMANY || r.n != before {
+			t.Fatalf("3rd sign-up from one device: %v, %d draws", err, r.n-before)
+		}
+		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("D3"), "10.6.0.2"); err != nil {
+			t.Fatalf("another device: %v", err)
+		}
+	})
 }
