@@ -111,6 +111,36 @@ func (a *App) takeAttempt(client string) error {
 	return nil
 }
 
+// SignUpPause says whether sign-up with codes and links is paused on the
+// whole server because too many wrong codes were tried.
+type SignUpPause struct {
+	Paused bool `json:"paused"`
+	// Failures counts the wrong codes and link attempts in the window, of Limit.
+	Failures int `json:"failures"`
+	Limit    int `json:"limit"`
+	// Until is when the window ends and sign-up opens by itself.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// SignUpPauseStatus reports the server-wide limit on wrong codes, for the
+// admin's sign-up settings.
+func (a *App) SignUpPauseStatus() SignUpPause {
+	n, until := a.SignUpLimits.Global.Count("all")
+	p := SignUpPause{Failures: n, Limit: a.SignUpLimits.Global.Max(), Paused: n >= a.SignUpLimits.Global.Max()}
+	if !until.IsZero() {
+		u := until.UTC()
+		p.Until = &u
+	}
+	return p
+}
+
+// ResumeSignUp clears the server-wide count of wrong codes, so that sign-up
+// works again at once (per-device limits stay).
+func (a *App) ResumeSignUp() SignUpPause {
+	a.SignUpLimits.Global.Reset("all")
+	return a.SignUpPauseStatus()
+}
+
 func (a *App) refundAttempt(client string) {
 	a.SignUpLimits.PerIP.Refund(client)
 	a.SignUpLimits.Global.Refund("all")

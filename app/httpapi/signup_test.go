@@ -137,3 +137,52 @@ func TestApprovalQueue(t *testing.T) {
 	status, body := e.do(t, "POST", "/api/organizations/maple/signups/approve", map[string]any{}, cookie)
 	checkError(t, status, body, http.StatusBadRequest, app.EINVALID, "ids")
 }
+
+// IPv6 clients are limited by their /64: a device that takes a new address
+// of its network for every guess is still held back; another network is
+// not. IPv4 clients are limited by their address.
+func TestCodeRateLimitIPv6Prefix(t *testing.T) {
+	t.Parallel()
+	e, _, code := signUpEnv(t)
+	for i := range app.CodeFailuresPerIP {
+		addr := fmt.Sprintf("[2001:db8:1:2:%x::%x]:5000", i, i+1)
+		status, body := e.from(t, addr, "GET", "/api/public/codes/"+wrongCode(i), nil)
+		checkError(t, status, body, http.StatusNotFound, app.ENOTFOUND, "code")
+	}
+	status, body := e.from(t, "[2001:db8:1:2:ffff::1]:5000", "GET", "/api/public/codes/"+code, nil)
+	checkError(t, status, body, http.StatusTooManyRequests, app.ETOOMANY, "")
+	if status, _ := e.from(t, "[2001:db8:1:3::1]:5000", "GET", "/api/public/codes/"+code, nil); status != 200 {
+		t.Fatalf("another /64 = %d", status)
+	}
+	if status, _ := e.from(t, "[::ffff:192.0.2.99]:5000", "GET", "/api/public/codes/"+code, nil); status != 200 {
+		t.Fatalf("an IPv4 client = %d", status)
+	}
+}
+
+// When wrong codes from everywhere have paused sign-up, the admin sees it
+// and can open it again at once.
+func TestSignUpPauseShownAndReset(t *testing.T) {
+	t.Parallel()
+	e, cookie, code := signUpEnv(t)
+	st := call[map[string]any](t, e, "GET", "/api/signup-pause", nil, cookie, 200)
+	if st["paused"] != false || st["failures"] != 0.0 {
+		t.Fatalf("status %v", st)
+	}
+	for i := range app.CodeFailuresGlobal {
+		e.from(t, fmt.Sprintf("10.%d.%d.1:4000", i/250, i%250), "GET", "/api/public/codes/"+wrongCode(i), nil)
+	}
+	st = call[map[string]any](t, e, "GET", "/api/signup-pause", nil, cookie, 200)
+	if st["paused"] != true || st["failures"] != float64(app.CodeFailuresGlobal) || st["until"] == nil {
+		t.Fatalf("status after %d failures: %v", app.CodeFailuresGlobal, st)
+	}
+	if status, _ := e.from(t, "10.250.0.1:4000", "GET", "/api/public/codes/"+code, nil); status != http.StatusTooManyRequests {
+		t.Fatalf("while paused = %d", status)
+	}
+	st = call[map[string]any](t, e, "DELETE", "/api/signup-pause", nil, cookie, 200)
+	if st["paused"] != false {
+		t.Fatalf("after reset %v", st)
+	}
+	if status, _ := e.from(t, "10.250.0.1:4000", "GET", "/api/public/codes/"+code, nil); status != 200 {
+		t.Fatalf("after reset = %d", status)
+	}
+}

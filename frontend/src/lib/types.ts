@@ -245,6 +245,14 @@ export interface PendingSignUp {
 }
 
 /** The sign-up listener on this network. */
+// SignUpPause: the server-wide limit on wrong codes (GET/DELETE /api/signup-pause).
+export interface SignUpPause {
+  paused: boolean
+  failures: number
+  limit: number
+  until?: string
+}
+
 export interface PublicStatus {
   open: boolean
   addr?: string
