@@ -415,15 +415,25 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 // code's or link's (key), then hashes the password (outside any
 // transaction) and gives u its ID. The limits come first, so refused
 // sign-ups cost no hash.
+//
+// It also takes one failed attempt from the client's limit, as if the
+// account were refused; createSignUp gives it back unless the username or
+// email turns out taken.
 func (a *App) hashSignUpUser(u *User, password, client, key string) error {
+	if !a.SignUpLimits.PerIP.Take(client) {
+		return errTooManyFromIP
+	}
 	if !a.SignUpLimits.PerCode.Take(key) {
+		a.SignUpLimits.PerIP.Refund(client)
 		return errBusyCode
 	}
 	if !a.SignUpLimits.SignUps.Take(client) {
+		a.SignUpLimits.PerIP.Refund(client)
 		return errTooManySignUps
 	}
 	var err error
 	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
+		a.SignUpLimits.PerIP.Refund(client)
 		return err
 	}
 	u.ID = a.newID()
@@ -432,20 +442,34 @@ func (a *App) hashSignUpUser(u *User, password, client, key string) error {
 	return nil
 }
 
-// signUpConflict rewords a taken username or email for the public form: the
-// username must be said (the person has to choose another); for an email
-// the answer only says it cannot be used here.
-func signUpConflict(err error) error {
+// errLoginUnusable answers a sign-up whose username or email address is
+// taken. Usernames are unique in the whole file, so a taken one has to be
+// refused; the answer is the same for a username and an email (no field is
+// marked), and it counts as a failed attempt of the device (taken before
+// the account is tried), so the sign-up form cannot be used to list who has
+// an account beyond CodeFailuresPerIP names per 15 minutes.
+var errLoginUnusable = Errorf(ECONFLICT, "This username or email address cannot be used to sign up. Choose another username, or sign in if you already have an account.")
+
+// isLoginConflict reports whether err is a taken username or email.
+func isLoginConflict(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) || e.Code != ECONFLICT {
-		return err
+		return false
 	}
-	if _, ok := e.Details["email"]; ok {
-		return FieldError(ECONFLICT, "email", "This email address cannot be used to sign up. Use another one, or sign in if you already have an account.")
+	_, email := e.Details["email"]
+	_, username := e.Details["username"]
+	return email || username
+}
+
+// createSignUp runs the store call that makes the account; a taken login
+// keeps the failed attempt taken in hashSignUpUser, anything else gives it
+// back.
+func (a *App) createSignUp(client string, create func() error) error {
+	err := create()
+	if isLoginConflict(err) {
+		return errLoginUnusable
 	}
-	if _, ok := e.Details["username"]; ok {
-		return FieldError(ECONFLICT, "username", "This username is taken. Choose another.")
-	}
+	a.SignUpLimits.PerIP.Refund(client)
 	return err
 }
 
@@ -512,14 +536,16 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		return nil, err
 	}
 	now := a.now()
-	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
-		if !sameOwner(cur, c) {
-			return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
-		}
-		return cur.usable(now)
-	}, u, nil)
+	err = a.createSignUp(client, func() error {
+		return a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
+			if !sameOwner(cur, c) {
+				return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
+			}
+			return cur.usable(now)
+		}, u, nil)
+	})
 	if err != nil {
-		return nil, signUpConflict(err)
+		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
 }
@@ -552,14 +578,16 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 	}
 	now := a.now()
 	hash := l.TokenHash
-	err = a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {
-		if cur.TokenHash != hash {
-			return Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
-		}
-		return cur.usable(now)
-	}, u)
+	err = a.createSignUp(client, func() error {
+		return a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {
+			if cur.TokenHash != hash {
+				return Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
+			}
+			return cur.usable(now)
+		}, u)
+	})
 	if err != nil {
-		return nil, signUpConflict(err)
+		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	crand "crypto/rand"
 	"fmt"
@@ -73,21 +74,29 @@ func TestSignUpOrgCode(t *testing.T) {
 	})
 
 	t.Run("Taken", func(t *testing.T) {
-		// The username must be said; an email only "cannot be used".
-		_, err := a.SignUpWithCode(ctx, code.Code, pupil("Default"), "ip")
-		if app.ErrorCode(err) != app.ECONFLICT || err.Error() != "This username is taken. Choose another." {
-			t.Fatalf("username taken: %v", err)
-		}
+		// A taken username and a taken email get the same answer, naming
+		// neither, and each counts as a failed attempt of the device.
+		_, byName := a.SignUpWithCode(ctx, code.Code, pupil("Default"), "10.20.0.1")
 		f := pupil("Mail1")
 		f.Email = "ada@maple.example"
-		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip"); err != nil {
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "10.20.0.1"); err != nil {
 			t.Fatal(err)
 		}
 		f = pupil("Mail2")
 		f.Email = "ADA@maple.example"
-		_, err = a.SignUpWithCode(ctx, code.Code, f, "ip")
-		if app.ErrorCode(err) != app.ECONFLICT || strings.Contains(err.Error(), "ada@") || strings.Contains(err.Error(), "belongs") {
-			t.Fatalf("email taken says too much: %v", err)
+		_, byMail := a.SignUpWithCode(ctx, code.Code, f, "10.20.0.1")
+		if app.ErrorCode(byName) != app.ECONFLICT || byName.Error() != byMail.Error() || strings.Contains(byMail.Error(), "ada@") {
+			t.Fatalf("username taken: %v; email taken: %v; want the same answer", byName, byMail)
+		}
+		var e *app.Error
+		if errors.As(byName, &e) && len(e.Details) > 0 {
+			t.Fatalf("the answer marks a field: %v", e.Details)
+		}
+		for i := 2; i < app.CodeFailuresPerIP; i++ {
+			a.SignUpWithCode(ctx, code.Code, pupil("Default"), "10.20.0.1")
+		}
+		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("Fresh"), "10.20.0.1"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("after %d taken names from one device: %v; want 429", app.CodeFailuresPerIP, err)
 		}
 	})
 }

@@ -77,16 +77,21 @@ func TestCodeRateLimitGlobal(t *testing.T) {
 	checkError(t, status, body, http.StatusTooManyRequests, app.ETOOMANY, "")
 }
 
-// A sign-up answer is the same shape whoever exists: a taken email is not
-// named, and a malformed code does not count against the limit.
+// A sign-up answer is the same whoever exists: a taken email and a taken
+// username get the same status and body, and a malformed code does not
+// count against the limit.
 func TestSignUpAnswers(t *testing.T) {
 	t.Parallel()
 	e, cookie, code := signUpEnv(t)
 	e.createUser(t, cookie, "maple", map[string]any{"first_name": "Eve", "username": "eve", "email": "eve@maple.example"})
 	status, body := e.from(t, lanAddr, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Ada", "username": "ada2", "email": "EVE@maple.example", "password": "tablet-pass-42"})
-	checkError(t, status, body, http.StatusConflict, app.ECONFLICT, "email")
+	checkError(t, status, body, http.StatusConflict, app.ECONFLICT, "")
 	if strings.Contains(body["message"].(string), "eve") {
 		t.Errorf("message names the account: %v", body)
+	}
+	status2, body2 := e.from(t, lanAddr, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Ada", "username": "EVE", "password": "tablet-pass-42"})
+	if status2 != status || fmt.Sprint(body2) != fmt.Sprint(body) {
+		t.Errorf("a taken username answers %d %v, a taken email %d %v", status2, body2, status, body)
 	}
 	for range app.CodeFailuresPerIP + 2 {
 		status, body := e.from(t, lanAddr, "GET", "/api/public/codes/K7QM-3XRO", nil)
