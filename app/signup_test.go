@@ -2,9 +2,9 @@ package app_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	crand "crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
