@@ -151,6 +151,38 @@ type JoinGroup struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Kind string `json:"kind"`
+	// Approval is true when the group's own code requires approval: a
+	// person who chooses it waits in the queue.
+	Approval bool `json:"approval"`
+}
+
+// choosableGroups are the groups offered when people choose their group
+// with the organization's code: those the admin offers (Group.Offered)
+// whose own code works; a group's code that is switched off, expired or
+// used up takes it off the list.
+func (a *App) choosableGroups(ctx context.Context, orgID string) ([]JoinGroup, error) {
+	groups, err := a.Store.Groups(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := a.Store.InviteCodes(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	byGroup := map[string]*InviteCode{}
+	for _, c := range codes {
+		byGroup[c.GroupID] = c
+	}
+	now := a.now()
+	out := []JoinGroup{}
+	for _, g := range groups {
+		c := byGroup[g.ID]
+		if !g.Offered() || c == nil || c.usable(now) != nil {
+			continue
+		}
+		out = append(out, JoinGroup{ID: g.ID, Name: g.Name, Kind: g.Kind, Approval: c.RequireApproval})
+	}
+	return out, nil
 }
 
 // JoinInfo is what the public sign-up page shows and asks for. It holds no
@@ -330,12 +362,8 @@ func (a *App) CodeInfo(ctx context.Context, typed, client string) (*JoinInfo, er
 		return info, nil
 	}
 	if org.SignUp.ChooseGroup {
-		groups, err := a.Store.Groups(ctx, org.ID)
-		if err != nil {
+		if info.Choices, err = a.choosableGroups(ctx, org.ID); err != nil {
 			return nil, err
-		}
-		for _, g := range groups {
-			info.Choices = append(info.Choices, JoinGroup{ID: g.ID, Name: g.Name, Kind: g.Kind})
 		}
 	} else if org.SignUp.DefaultGroup != "" {
 		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
@@ -488,7 +516,8 @@ func (a *App) signUpResult(ctx context.Context, org *Organization, u *User) *Sig
 
 // SignUpWithCode creates an account with an organization's or group's invite
 // code: in the group of a group code; for the organization's code in the
-// chosen group (when people choose) or the default group. The account is
+// chosen group (when people choose: only a group on offer whose own code
+// works, and pending when that code requires approval) or the default group. The account is
 // active at once, or pending when the code requires approval. The user is
 // created and the use counted in one transaction.
 // Errors: EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT, ETOOMANY.
@@ -502,6 +531,7 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		accountType = org.AccountTypes()[0]
 	}
 	var groups []string
+	approval := c.RequireApproval
 	switch {
 	case c.GroupID != "":
 		g, err := a.Store.Group(ctx, org.ID, c.GroupID)
@@ -513,18 +543,27 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		if f.Group == "" {
 			return nil, FieldError(EINVALID, "group", "Choose your class or department.")
 		}
+		choices, err := a.choosableGroups(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(choices, func(g JoinGroup) bool { return g.ID == f.Group })
+		if i < 0 {
+			return nil, FieldError(EINVALID, "group", "Choose your class or department from the list.")
+		}
 		g, err := a.Store.Group(ctx, org.ID, f.Group)
 		if err != nil {
 			return nil, FieldError(EINVALID, "group", "Choose your class or department from the list.")
 		}
 		groups, accountType = []string{g.ID}, g.DefaultAccountType
+		approval = approval || choices[i].Approval
 	case org.SignUp.DefaultGroup != "":
 		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
 			groups = []string{g.ID}
 		}
 	}
 	status := StatusActive
-	if c.RequireApproval {
+	if approval {
 		status = StatusPending
 	}
 	u, err := a.newSignUpUser(org, f, accountType, groups, status, ViaInviteCode)

@@ -34,25 +34,48 @@ func TestSignUpOrgCode(t *testing.T) {
 	})
 
 	t.Run("ChooseGroup", func(t *testing.T) {
+		// Classes are offered, departments only when the admin says so; a
+		// group whose own code is off is not offered, and one whose code
+		// needs approval makes the account pending.
 		a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true, ChooseGroup: true}})
 		info, _ := a.CodeInfo(ctx, code.Code, "ip")
-		if len(info.Choices) != 2 {
-			t.Fatalf("choices %+v", info.Choices)
+		if len(info.Choices) != 1 || info.Choices[0].ID != g3.ID {
+			t.Fatalf("choices %+v; want only the class", info.Choices)
 		}
 		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("NoChoice"), "ip"); app.ErrorCode(err) != app.EINVALID {
 			t.Fatalf("no group chosen: %v", err)
 		}
-		f := pupil("Teacher")
+		f := pupil("Sneaky")
+		f.Group = staff.ID
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip"); app.ErrorCode(err) != app.EINVALID {
+			t.Fatalf("a department not on offer: %v", err)
+		}
+		on, off := true, false
+		if _, err := a.UpdateGroup(ctx, org.ID, staff.ID, app.GroupUpdate{SignUpChoice: &on}); err != nil {
+			t.Fatal(err)
+		}
+		a.UpdateInviteCode(ctx, org.ID, staff.ID, app.InviteCodeUpdate{RequireApproval: &on})
+		a.UpdateInviteCode(ctx, org.ID, g3.ID, app.InviteCodeUpdate{Disabled: &on})
+		info, _ = a.CodeInfo(ctx, code.Code, "ip")
+		if len(info.Choices) != 1 || info.Choices[0].ID != staff.ID || !info.Choices[0].Approval {
+			t.Fatalf("choices %+v; want Staff (with approval) and not 3B (its code is off)", info.Choices)
+		}
+		f = pupil("Teacher")
 		f.Group = staff.ID
 		res, err := a.SignUpWithCode(ctx, code.Code, f, "ip")
-		if err != nil || res.Groups[0] != "Staff" {
+		if err != nil || res.Groups[0] != "Staff" || res.Status != app.StatusPending {
 			t.Fatalf("%+v, %v", res, err)
 		}
 		u, _ := a.Store.UserByLogin(ctx, "ada.teacher")
 		if u.AccountType != app.TypeTeacher {
 			t.Fatalf("a department's default type: %q", u.AccountType)
 		}
-		_ = g3
+		f = pupil("Closed")
+		f.Group = g3.ID
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip"); app.ErrorCode(err) != app.EINVALID {
+			t.Fatalf("a class whose code is off: %v", err)
+		}
+		a.UpdateInviteCode(ctx, org.ID, g3.ID, app.InviteCodeUpdate{Disabled: &off})
 	})
 
 	t.Run("LoginRequired", func(t *testing.T) {
