@@ -390,3 +390,30 @@ func TestInviteCodeFirstReadsParallel(t *testing.T) {
 		t.Fatalf("%d codes stored; want the organization's and the group's", len(codes))
 	}
 }
+
+// One rule for posters and addresses, used by the API and the command line.
+func TestCodePoster(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "3B"})
+	if _, err := a.CodePoster(ctx, org.ID, g.ID, nil, "", ""); app.ErrorDetails(err)["base"] == "" {
+		t.Fatalf("no public address: %v", err)
+	}
+	f, err := a.CodePoster(ctx, org.ID, g.ID, []string{"http://192.168.1.20:8081/"}, "", "letter")
+	gc, _ := a.InviteCodeOf(ctx, org.ID, g.ID)
+	if err != nil || f.Poster.Title != "3B" || f.Poster.Subtitle != "Maple Primary" || f.Poster.URL != "http://192.168.1.20:8081/join/"+gc.Code ||
+		f.Poster.Address != "192.168.1.20:8081/join" || f.Name != "code-3b-"+gc.Code {
+		t.Fatalf("group poster %+v, %v", f, err)
+	}
+	a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{PublicURL: ptr("https://rollcall.maple.example")})
+	f, err = a.CodePoster(ctx, org.ID, "", []string{"http://192.168.1.20:8081"}, "", "")
+	if err != nil || f.Poster.Title != "Maple Primary" || f.Poster.Subtitle != "" || !strings.HasPrefix(f.Poster.URL, "https://rollcall.maple.example/join/") {
+		t.Fatalf("organization poster %+v, %v", f, err)
+	}
+	if _, err := a.CodePoster(ctx, org.ID, "", nil, "https://evil.example", ""); app.ErrorDetails(err)["base"] == "" {
+		t.Fatalf("an unknown base: %v", err)
+	}
+	if _, err := a.CodePoster(ctx, org.ID, "", nil, "", "a3"); app.ErrorDetails(err)["paper"] == "" {
+		t.Fatalf("paper a3: %v", err)
+	}
+}

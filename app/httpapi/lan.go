@@ -226,28 +226,6 @@ func (s *Server) openLAN(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// baseURLs are the addresses QR codes of org may start with: its public
-// address, then the LAN listener's.
-func (s *Server) baseURLs(org *app.Organization) []string {
-	out := []string{}
-	if org.PublicURL != "" {
-		out = append(out, org.PublicURL)
-	}
-	return append(out, s.PublicStatusNow().URLs...)
-}
-
-// pickBase returns the requested base when it is one of baseURLs, else the first.
-func (s *Server) pickBase(org *app.Organization, want string) (string, error) {
-	bases := s.baseURLs(org)
-	want = strings.TrimRight(want, "/")
-	if want != "" {
-		if slices.Contains(bases, want) {
-			return want, nil
-		}
-		return "", app.FieldError(app.EINVALID, "base", "%q is neither the organization's public address nor the sign-up address on this network.", want)
-	}
-	if len(bases) == 0 {
-		return "", app.FieldError(app.EINVALID, "base", "%s has no public address yet. Set it in Settings, or open sign-up on this network, to make QR codes.", org.Name)
-	}
-	return bases[0], nil
-}
+// lanURLs are the LAN listener's addresses, the bases QR codes may use
+// besides the organization's public address (app.SignUpBases).
+func (s *Server) lanURLs() []string { return s.PublicStatusNow().URLs }
