@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"slices"
 	"strconv"
@@ -37,15 +38,15 @@ type PublicStatus struct {
 }
 
 type lanListener struct {
-	mu    sync.Mutex
-	hs    *http.Server
-	addr  string
-	urls  []string
-	hosts []string
+	mu   sync.Mutex
+	hs   *http.Server
+	addr *net.TCPAddr
 }
 
 // PublicHandler serves only public routes, for the LAN listener. Its Host
-// check accepts the listener's own IPs besides the names Handler accepts.
+// check accepts the IP the connection came in on (so a laptop that joins
+// another network or gets a new address keeps working) besides the names
+// Handler accepts.
 func (s *Server) PublicHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/public/", s.api)
@@ -54,7 +55,7 @@ func (s *Server) PublicHandler() http.Handler {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s on the sign-up address.", r.Method, r.URL.Path))
 	})
 	mux.HandleFunc("/", s.publicPage)
-	return s.secureHeaders(s.checkHostOr(s.lanHosts, s.crossOrigin().Handler(mux)))
+	return s.secureHeaders(s.checkLANHost(s.crossOrigin().Handler(mux)))
 }
 
 // publicPage serves the frontend's files and, for a public page, its
@@ -76,13 +77,6 @@ func (s *Server) publicPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// lanHosts are the IPs the LAN listener is reached by.
-func (s *Server) lanHosts() []string {
-	s.lan.mu.Lock()
-	defer s.lan.mu.Unlock()
-	return s.lan.hosts
-}
-
 // StartPublic opens the LAN listener on addr (DefaultPublicAddr when empty).
 // Opening it again on the same address is not an error.
 func (s *Server) StartPublic(addr string) (PublicStatus, error) {
@@ -98,16 +92,14 @@ func (s *Server) StartPublic(addr string) (PublicStatus, error) {
 	if err != nil {
 		return PublicStatus{}, app.Errorf(app.ECONFLICT, "Sign-up could not be opened on %s: %v. Another program may use that port.", addr, err)
 	}
-	tcp := ln.Addr().(*net.TCPAddr)
-	hosts, urls := lanAddrs(tcp)
 	hs := &http.Server{Handler: s.PublicHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
-	s.lan.hs, s.lan.addr, s.lan.urls, s.lan.hosts = hs, ln.Addr().String(), urls, hosts
+	s.lan.hs, s.lan.addr = hs, ln.Addr().(*net.TCPAddr)
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("sign-up listener stopped", "addr", addr, "err", err)
 		}
 	}()
-	s.log.Info("sign-up open on the network", "addr", ln.Addr().String(), "urls", urls)
+	s.log.Info("sign-up open on the network", "addr", ln.Addr().String(), "urls", s.publicStatusLocked().URLs)
 	return s.publicStatusLocked(), nil
 }
 
@@ -119,7 +111,7 @@ func (s *Server) StopPublic() error {
 		return nil
 	}
 	err := s.lan.hs.Close()
-	s.lan.hs, s.lan.addr, s.lan.urls, s.lan.hosts = nil, "", nil, nil
+	s.lan.hs, s.lan.addr = nil, nil
 	s.log.Info("sign-up closed on the network")
 	return err
 }
@@ -131,17 +123,19 @@ func (s *Server) PublicStatusNow() PublicStatus {
 	return s.publicStatusLocked()
 }
 
+// publicStatusLocked works the addresses out again on every call: the
+// laptop's IPs change when it joins another network.
 func (s *Server) publicStatusLocked() PublicStatus {
 	if s.lan.hs == nil {
 		return PublicStatus{URLs: []string{}}
 	}
-	return PublicStatus{Open: true, Addr: s.lan.addr, URLs: slices.Clone(s.lan.urls)}
+	return PublicStatus{Open: true, Addr: s.lan.addr.String(), URLs: lanURLs(s.lan.addr)}
 }
 
-// lanAddrs returns the IPs a listener is reached by and a URL for each:
+// lanURLs returns a URL for each IP a listener is reached by:
 // its own IP, or for an all-interfaces listener every non-loopback IPv4
 // address (private ones first), then IPv6 ones that are not link-local.
-func lanAddrs(tcp *net.TCPAddr) (hosts, urls []string) {
+func lanURLs(tcp *net.TCPAddr) []string {
 	port := strconv.Itoa(tcp.Port)
 	var ips []net.IP
 	if !tcp.IP.IsUnspecified() {
@@ -168,27 +162,48 @@ func lanAddrs(tcp *net.TCPAddr) (hosts, urls []string) {
 			return rank(a) - rank(b)
 		})
 	}
+	urls := []string{}
 	for _, ip := range ips {
-		hosts = append(hosts, ip.String())
 		urls = append(urls, "http://"+net.JoinHostPort(ip.String(), port))
 	}
-	return hosts, urls
+	return urls
 }
 
-// checkHostOr is checkHost that also accepts the hosts extra returns.
-func (s *Server) checkHostOr(extra func() []string, h http.Handler) http.Handler {
+// checkLANHost is checkHost that also accepts the IP address the request's
+// connection was accepted on (http.LocalAddrContextKey): whatever address
+// the laptop has now, a tablet that reached it by that IP may use it. A
+// name that is not allowed (DNS rebinding) is still refused.
+func (s *Server) checkLANHost(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host
 		if hh, _, err := net.SplitHostPort(host); err == nil {
 			host = hh
 		}
 		host = strings.Trim(host, "[]")
-		if !slices.ContainsFunc(extra(), func(x string) bool { return strings.EqualFold(x, host) }) && !s.hostAllowed(r.Context(), r.Host) {
+		if !localIPIs(r, host) && !s.hostAllowed(r.Context(), r.Host) {
 			s.error(w, r, app.Errorf(app.EINVALID, "Unknown host %q.", r.Host))
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// localIPIs reports whether host is the IP the request came in on.
+func localIPIs(r *http.Request, host string) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	tcp, ok := local.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	want, ok := netip.AddrFromSlice(tcp.IP)
+	return ok && want.Unmap() == ip.Unmap().WithZone("")
 }
 
 // lanRoutes: the admin's switch for the LAN listener.

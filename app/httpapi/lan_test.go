@@ -2,12 +2,15 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -338,4 +341,30 @@ func TestEveryAdminRouteNeedsSession(t *testing.T) {
 		}
 	}
 	t.Logf("%d admin routes refused without a session", n)
+}
+
+// The LAN listener accepts a Host that is the IP the connection came in
+// on, whatever addresses the laptop had when the listener was opened (it
+// may have joined another network since); another IP or a name is refused.
+func TestPublicListenerHostIsLocalIP(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.Assets = testAssets })
+	h := e.srv.PublicHandler()
+	for _, c := range []struct {
+		local, host string
+		want        int
+	}{
+		{"192.168.7.7:8081", "192.168.7.7:8081", 200},
+		{"[2001:db8::7]:8081", "[2001:db8::7]:8081", 200},
+		{"192.168.7.7:8081", "192.168.7.8:8081", 400},
+		{"192.168.7.7:8081", "attacker.example:8081", 400},
+	} {
+		req := httptest.NewRequest("GET", "http://"+c.host+"/healthz", nil)
+		local, _ := net.ResolveTCPAddr("tcp", c.local)
+		req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, local))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("Host %s on a connection to %s = %d, want %d", c.host, c.local, rec.Code, c.want)
+		}
+	}
 }
