@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -103,15 +104,30 @@ func (s *Server) StartPublic(addr string) (PublicStatus, error) {
 	return s.publicStatusLocked(), nil
 }
 
-// StopPublic closes the LAN listener and every connection through it at once.
+// StopTimeout is how long StopPublic lets requests under way finish.
+const StopTimeout = 2 * time.Second
+
+// StopPublic closes the LAN listener: it stops accepting at once, closes
+// idle connections, and waits up to StopTimeout for requests under way (a
+// sign-up being written) before it cuts the rest. When it returns nothing
+// runs through the listener any more, so the database may be closed.
 func (s *Server) StopPublic() error {
 	s.lan.mu.Lock()
-	defer s.lan.mu.Unlock()
-	if s.lan.hs == nil {
+	hs := s.lan.hs
+	s.lan.hs, s.lan.addr = nil, nil
+	s.lan.mu.Unlock()
+	if hs == nil {
 		return nil
 	}
-	err := s.lan.hs.Close()
-	s.lan.hs, s.lan.addr = nil, nil
+	ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
+	defer cancel()
+	err := hs.Shutdown(ctx)
+	if cerr := hs.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = nil // the stragglers were cut, as they should be
+	}
 	s.log.Info("sign-up closed on the network")
 	return err
 }

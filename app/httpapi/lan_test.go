@@ -13,8 +13,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -366,5 +368,65 @@ func TestPublicListenerHostIsLocalIP(t *testing.T) {
 		if rec.Code != c.want {
 			t.Errorf("Host %s on a connection to %s = %d, want %d", c.host, c.local, rec.Code, c.want)
 		}
+	}
+}
+
+// blockingStore holds the first invite-link look-up until released: a
+// request under way through the LAN listener.
+type blockingStore struct {
+	app.Store
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockingStore) InviteLinkByToken(ctx context.Context, hash string) (*app.InviteLink, error) {
+	b.once.Do(func() {
+		close(b.entered)
+		<-b.release
+	})
+	return b.Store.InviteLinkByToken(ctx, hash)
+}
+
+// Closing the LAN listener lets a request under way finish (up to
+// StopTimeout) and returns only then, so the database can close after it.
+func TestStopPublicWaitsForRequests(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.Assets = testAssets })
+	bs := &blockingStore{Store: e.app.Store, entered: make(chan struct{}), release: make(chan struct{})}
+	e.app.Store = bs
+	base := openLAN(t, e)
+	type answer struct {
+		status int
+		err    error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		resp, err := noRedirect.Post(base+"/api/public/links/info", "application/json", strings.NewReader(`{"token":"whatever"}`))
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		resp.Body.Close()
+		got <- answer{status: resp.StatusCode}
+	}()
+	<-bs.entered
+	stopped := make(chan error, 1)
+	go func() { stopped <- e.srv.StopPublic() }()
+	// Release the request only once the listener has stopped accepting.
+	host := strings.TrimPrefix(base, "http://")
+	for {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			break
+		}
+		c.Close()
+		runtime.Gosched()
+	}
+	close(bs.release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	// The request under way was answered, not cut.
+	if a := <-got; a.err != nil || a.status != http.StatusNotFound {
+		t.Fatalf("the request under way got %d, %v; want its 404 answer", a.status, a.err)
 	}
 }
