@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"rollcall/app"
@@ -189,5 +190,31 @@ func TestSignUpPauseShownAndReset(t *testing.T) {
 	}
 	if status, _ := e.from(t, "10.250.0.1:4000", "GET", "/api/public/codes/"+code, nil); status != 200 {
 		t.Fatalf("after reset = %d", status)
+	}
+}
+
+// Thirty guesses at once from thirty addresses of one IPv6 /64: only the
+// per-device limit's worth are checked.
+func TestCodeRateLimitIPv6Parallel(t *testing.T) {
+	t.Parallel()
+	e, _, _ := signUpEnv(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[int]int{}
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := newRequest(t, "GET", "/api/public/codes/"+wrongCode(i), nil)
+			req.RemoteAddr = fmt.Sprintf("[2001:db8:9:9:%x::1]:5000", i)
+			rec := e.serve(req)
+			mu.Lock()
+			counts[rec.Code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[http.StatusNotFound] != app.CodeFailuresPerIP || counts[http.StatusTooManyRequests] != 30-app.CodeFailuresPerIP {
+		t.Fatalf("outcomes %v; want %d checked and the rest refused", counts, app.CodeFailuresPerIP)
 	}
 }
