@@ -31,6 +31,15 @@ func (m *Main) runDesktop(ctx context.Context) error {
 		go func() { a.RunOutbox(ctx); close(done) }()
 		// Assets let "Open sign-up on this network" serve the public pages.
 		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Assets: assets(), Backup: db.WriteBackup, Log: log})
-		return srv.API(), func() error { srv.StopPublic(); stop(); <-done; return db.Close() }, nil
+		// On close: the LAN listener first (it lets sign-ups under way finish,
+		// up to httpapi.StopTimeout), then the outbox worker, then the file.
+		return srv.API(), func() error {
+			if err := srv.StopPublic(); err != nil {
+				log.Warn("close sign-up listener", "err", err)
+			}
+			stop()
+			<-done
+			return db.Close()
+		}, nil
 	}, log)
 }

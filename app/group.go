@@ -21,11 +21,25 @@ type Group struct {
 	// DefaultAccountType is given to people who join through the group.
 	DefaultAccountType string `json:"default_account_type"`
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the group is purged.
-	DeleteOn  string    `json:"delete_on,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	DeleteOn string `json:"delete_on,omitempty"`
+	// SignUpChoice offers the group in the list people choose from when they
+	// sign up with the organization's code; unset means a class is offered
+	// and a department is not (see Offered).
+	SignUpChoice *bool     `json:"signup_choice,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// Members is the number of users in the group; filled when listing, not stored.
 	Members int `json:"members"`
+}
+
+// Offered reports whether the group is in the list people choose from at
+// sign-up: as the admin set it, else classes yes and departments no (a
+// pupil should not pick "Staff").
+func (g *Group) Offered() bool {
+	if g.SignUpChoice != nil {
+		return *g.SignUpChoice
+	}
+	return g.Kind == GroupClass
 }
 
 // Validate checks the group against its organization.
@@ -48,6 +62,7 @@ type GroupUpdate struct {
 	Kind               *string `json:"kind"`
 	DefaultAccountType *string `json:"default_account_type"`
 	DeleteOn           *string `json:"delete_on"`
+	SignUpChoice       *bool   `json:"signup_choice"`
 }
 
 // GroupStore keeps groups. Names are unique per organization, case-insensitively.
@@ -80,6 +95,7 @@ func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, e
 		Kind:               Key(in.Kind),
 		DefaultAccountType: Key(in.DefaultAccountType),
 		DeleteOn:           Clean(in.DeleteOn),
+		SignUpChoice:       in.SignUpChoice,
 	}
 	if g.Kind == "" {
 		g.Kind = GroupClass
@@ -97,6 +113,9 @@ func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, e
 	g.CreatedAt = a.now()
 	g.UpdatedAt = g.CreatedAt
 	if err := a.Store.CreateGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	if _, err := a.ensureCode(ctx, org.ID, g.ID); err != nil { // every group has its invite code from the start
 		return nil, err
 	}
 	return g, nil
@@ -153,6 +172,10 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 	}
 	if upd.DeleteOn != nil {
 		g.DeleteOn = Clean(*upd.DeleteOn)
+	}
+	if upd.SignUpChoice != nil {
+		v := *upd.SignUpChoice
+		g.SignUpChoice = &v
 	}
 	if err := g.Validate(org); err != nil {
 		return nil, err

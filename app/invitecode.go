@@ -140,10 +140,18 @@ type InviteCodeStore interface {
 	InviteCodeOf(ctx context.Context, orgID, groupID string) (*InviteCode, error)
 	// InviteCodes returns every code of the organization.
 	InviteCodes(ctx context.Context, orgID string) ([]*InviteCode, error)
-	// PutInviteCode stores c as its owner's code. When old is not "" the
-	// code old is removed in the same transaction (a regeneration). ECONFLICT
-	// when c.Code belongs to another owner.
-	PutInviteCode(ctx context.Context, c *InviteCode, old string) error
+	// EnsureInviteCode stores c as its owner's code unless the owner has
+	// one already, in one transaction, and returns the owner's code.
+	EnsureInviteCode(ctx context.Context, c *InviteCode) (*InviteCode, error)
+	// ChangeInviteCode reads the owner's current code inside one
+	// transaction, lets fn change its settings and writes it; the code and
+	// its use count are kept as stored. ENOTFOUND if the owner has no code.
+	ChangeInviteCode(ctx context.Context, orgID, groupID string, fn func(c *InviteCode) error) (*InviteCode, error)
+	// RegenerateInviteCode replaces the owner's current code (read inside
+	// the transaction) by code, its use count at 0, settings kept, and
+	// removes the old code; it creates the code if the owner has none.
+	// ECONFLICT when code belongs to another owner.
+	RegenerateInviteCode(ctx context.Context, orgID, groupID, code string, now time.Time) (*InviteCode, error)
 }
 
 // codeOwner resolves organization ref and, when group is not "", its group.
@@ -170,72 +178,42 @@ func groupIDOf(g *Group) string {
 }
 
 // InviteCodeOf returns the code of organization ref (group "") or of one of
-// its groups, creating it on first use. Errors: ENOTFOUND.
+// its groups. It only reads: every organization and group gets its code
+// when it is made. Errors: ENOTFOUND.
 func (a *App) InviteCodeOf(ctx context.Context, ref, group string) (*InviteCode, error) {
 	org, g, err := a.codeOwner(ctx, ref, group)
 	if err != nil {
 		return nil, err
 	}
 	c, err := a.Store.InviteCodeOf(ctx, org.ID, groupIDOf(g))
-	if ErrorCode(err) != ENOTFOUND {
-		return c, err
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "There is no invite code here yet; make one with New code.")
 	}
-	now := a.now()
-	c = &InviteCode{OrgID: org.ID, GroupID: groupIDOf(g), CreatedAt: now, UpdatedAt: now}
-	if err := a.putNewCode(ctx, c, ""); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, err
 }
 
-// putNewCode gives c a fresh code and stores it; a collision (one in 2^40
-// per existing code) is retried.
-func (a *App) putNewCode(ctx context.Context, c *InviteCode, old string) error {
+// ensureCode gives the owner a code unless it has one, in one transaction;
+// a collision (one in 2^40 per existing code) is retried.
+func (a *App) ensureCode(ctx context.Context, orgID, groupID string) (*InviteCode, error) {
 	for try := 0; ; try++ {
 		code, err := GenerateCode(a.Rand)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		c.Code = code
-		err = a.Store.PutInviteCode(ctx, c, old)
+		now := a.now()
+		c, err := a.Store.EnsureInviteCode(ctx, &InviteCode{Code: code, OrgID: orgID, GroupID: groupID, CreatedAt: now, UpdatedAt: now})
 		if ErrorCode(err) != ECONFLICT || try == 4 {
-			return err
+			return c, err
 		}
 	}
 }
 
 // InviteCodes lists the codes of organization ref: its own and one for
-// every group, each made on first use.
+// every group. It only reads.
 func (a *App) InviteCodes(ctx context.Context, ref string) ([]*InviteCode, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
-	}
-	codes, err := a.Store.InviteCodes(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
-	groups, err := a.Store.Groups(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(codes) == len(groups)+1 {
-		return codes, nil
-	}
-	have := map[string]bool{}
-	for _, c := range codes {
-		have[c.GroupID] = true
-	}
-	owners := []string{""}
-	for _, g := range groups {
-		owners = append(owners, g.ID)
-	}
-	for _, id := range owners {
-		if !have[id] {
-			if _, err := a.InviteCodeOf(ctx, org.ID, id); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return a.Store.InviteCodes(ctx, org.ID)
 }
@@ -244,50 +222,62 @@ func (a *App) InviteCodes(ctx context.Context, ref string) ([]*InviteCode, error
 // new one; the old code stops working at once and the use count starts
 // again. Its other settings stay. Errors: ENOTFOUND.
 func (a *App) RegenerateInviteCode(ctx context.Context, ref, group string) (*InviteCode, error) {
-	c, err := a.InviteCodeOf(ctx, ref, group)
+	org, g, err := a.codeOwner(ctx, ref, group)
 	if err != nil {
 		return nil, err
 	}
-	old := c.Code
-	c.Uses = 0
-	c.UpdatedAt = a.now()
-	if err := a.putNewCode(ctx, c, old); err != nil {
-		return nil, err
+	for try := 0; ; try++ { // a collision is one in 2^40 per existing code
+		code, err := GenerateCode(a.Rand)
+		if err != nil {
+			return nil, err
+		}
+		c, err := a.Store.RegenerateInviteCode(ctx, org.ID, groupIDOf(g), code, a.now())
+		if ErrorCode(err) != ECONFLICT || try == 4 {
+			return c, err
+		}
 	}
-	return c, nil
 }
 
 // UpdateInviteCode switches a code off or on, or changes its expiry, maximum
-// uses or approval. Errors: ENOTFOUND, EINVALID.
+// uses or approval. Only these settings are written, onto the code as stored
+// at that moment: its use count and the code itself are never written back
+// from an older copy. Errors: ENOTFOUND, EINVALID.
 func (a *App) UpdateInviteCode(ctx context.Context, ref, group string, upd InviteCodeUpdate) (*InviteCode, error) {
-	c, err := a.InviteCodeOf(ctx, ref, group)
+	org, g, err := a.codeOwner(ctx, ref, group)
 	if err != nil {
 		return nil, err
 	}
-	if upd.Disabled != nil {
-		c.Disabled = *upd.Disabled
-	}
-	if upd.ClearExpiry {
-		c.ExpiresAt = nil
-	} else if upd.ExpiresAt != nil {
+	now := a.now()
+	var expires *time.Time
+	if !upd.ClearExpiry && upd.ExpiresAt != nil {
 		t := upd.ExpiresAt.UTC().Truncate(time.Second)
-		if !t.After(a.now()) {
+		if !t.After(now) {
 			return nil, FieldError(EINVALID, "expires_at", "The expiry must be in the future.")
 		}
-		c.ExpiresAt = &t
+		expires = &t
 	}
-	if upd.MaxUses != nil {
-		if *upd.MaxUses < 0 || *upd.MaxUses > 100_000 {
-			return nil, FieldError(EINVALID, "max_uses", "The maximum number of uses is between 0 (no limit) and 100,000.")
-		}
-		c.MaxUses = *upd.MaxUses
+	if upd.MaxUses != nil && (*upd.MaxUses < 0 || *upd.MaxUses > 100_000) {
+		return nil, FieldError(EINVALID, "max_uses", "The maximum number of uses is between 0 (no limit) and 100,000.")
 	}
-	if upd.RequireApproval != nil {
-		c.RequireApproval = *upd.RequireApproval
-	}
-	c.UpdatedAt = a.now()
-	if err := a.Store.PutInviteCode(ctx, c, ""); err != nil {
+	if _, err := a.ensureCode(ctx, org.ID, groupIDOf(g)); err != nil { // a file from before codes were made with their owner
 		return nil, err
 	}
-	return c, nil
+	return a.Store.ChangeInviteCode(ctx, org.ID, groupIDOf(g), func(c *InviteCode) error {
+		if upd.Disabled != nil {
+			c.Disabled = *upd.Disabled
+		}
+		if upd.ClearExpiry {
+			c.ExpiresAt = nil
+		} else if expires != nil {
+			c.ExpiresAt = expires
+		}
+		if upd.MaxUses != nil {
+			c.MaxUses = *upd.MaxUses
+		}
+		if upd.RequireApproval != nil {
+			c.RequireApproval = *upd.RequireApproval
+		}
+		c.UpdatedAt = now
+		return nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,4 +278,142 @@ func BenchmarkSignUpWithCode(b *testing.B) {
 	b.ReportMetric(float64(per.Microseconds())/1000, "ms/signup")
 	b.ReportMetric(float64(per)/float64(19*time.Millisecond), "x_argon2_floor")
 	b.Logf("one sign-up: %v (the argon2id hash alone is about 19 ms on the reference machine); a class of 30 in %v on one core", per, 30*per)
+}
+
+// Changing a code's settings while people sign up with it never writes back
+// an older use count: a code with at most 20 uses makes at most 20 accounts.
+func TestUpdateInviteCodeKeepsUses(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	a.SignUpLimits.PerCode = app.NewLimiter(1000, time.Minute, a.Now)
+	twenty := 20
+	code, err := a.UpdateInviteCode(ctx, org.ID, "", app.InviteCodeUpdate{MaxUses: &twenty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("U%02d", i)), fmt.Sprintf("10.3.0.%d", i))
+		}()
+		go func() {
+			defer wg.Done()
+			off := i%2 == 0
+			if _, err := a.UpdateInviteCode(ctx, org.ID, "", app.InviteCodeUpdate{RequireApproval: &off}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	page, _ := a.Users(ctx, org.ID, app.UserFilter{})
+	c, _ := a.InviteCodeOf(ctx, org.ID, "")
+	if page.Total != 20 || c.Uses != 20 {
+		t.Fatalf("%d accounts, %d uses counted on a code with at most 20 uses", page.Total, c.Uses)
+	}
+}
+
+// A settings change that races a regeneration cannot bring the old code
+// back: afterwards only the owner's current code works.
+func TestUpdateInviteCodeRacesRegenerate(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	first, _ := a.InviteCodeOf(ctx, org.ID, "")
+	seen := make(chan string, 100)
+	seen <- first.Code
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			c, err := a.RegenerateInviteCode(ctx, org.ID, "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			seen <- c.Code
+		}()
+		go func() {
+			defer wg.Done()
+			on := i%2 == 0
+			if _, err := a.UpdateInviteCode(ctx, org.ID, "", app.InviteCodeUpdate{Disabled: &on}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(seen)
+	cur, _ := a.InviteCodeOf(ctx, org.ID, "")
+	working := 0
+	for code := range seen {
+		if _, err := a.Store.InviteCode(ctx, code); err == nil {
+			working++
+			if code != cur.Code {
+				t.Errorf("the replaced code %s still exists", code)
+			}
+		}
+	}
+	if working != 1 {
+		t.Fatalf("%d codes exist; want only the current one", working)
+	}
+}
+
+// Codes come with their organization and group: twenty first reads at once
+// all see the same code, and reading makes none.
+func TestInviteCodeFirstReadsParallel(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "3B"})
+	var wg sync.WaitGroup
+	got := make([]string, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := ""
+			if i%2 == 1 {
+				owner = g.ID
+			}
+			if c, err := a.InviteCodeOf(ctx, org.ID, owner); err == nil {
+				got[i] = c.Code
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] == "" || got[i] != got[i%2] {
+			t.Fatalf("read %d gave %q, read %d %q", i, got[i], i%2, got[i%2])
+		}
+	}
+	if codes, _ := a.InviteCodes(ctx, org.ID); len(codes) != 2 || got[0] == got[1] {
+		t.Fatalf("%d codes stored; want the organization's and the group's", len(codes))
+	}
+}
+
+// One rule for posters and addresses, used by the API and the command line.
+func TestCodePoster(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "3B"})
+	if _, err := a.CodePoster(ctx, org.ID, g.ID, nil, "", ""); app.ErrorDetails(err)["base"] == "" {
+		t.Fatalf("no public address: %v", err)
+	}
+	f, err := a.CodePoster(ctx, org.ID, g.ID, []string{"http://192.168.1.20:8081/"}, "", "letter")
+	gc, _ := a.InviteCodeOf(ctx, org.ID, g.ID)
+	if err != nil || f.Poster.Title != "3B" || f.Poster.Subtitle != "Maple Primary" || f.Poster.URL != "http://192.168.1.20:8081/join/"+gc.Code ||
+		f.Poster.Address != "192.168.1.20:8081/join" || f.Name != "code-3b-"+gc.Code {
+		t.Fatalf("group poster %+v, %v", f, err)
+	}
+	a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{PublicURL: ptr("https://rollcall.maple.example")})
+	f, err = a.CodePoster(ctx, org.ID, "", []string{"http://192.168.1.20:8081"}, "", "")
+	if err != nil || f.Poster.Title != "Maple Primary" || f.Poster.Subtitle != "" || !strings.HasPrefix(f.Poster.URL, "https://rollcall.maple.example/join/") {
+		t.Fatalf("organization poster %+v, %v", f, err)
+	}
+	if _, err := a.CodePoster(ctx, org.ID, "", nil, "https://evil.example", ""); app.ErrorDetails(err)["base"] == "" {
+		t.Fatalf("an unknown base: %v", err)
+	}
+	if _, err := a.CodePoster(ctx, org.ID, "", nil, "", "a3"); app.ErrorDetails(err)["paper"] == "" {
+		t.Fatalf("paper a3: %v", err)
+	}
 }

@@ -74,8 +74,10 @@ type InviteLinkStore interface {
 	InviteLinkByToken(ctx context.Context, tokenHash string) (*InviteLink, error)
 	// InviteLinks returns the organization's links, newest first.
 	InviteLinks(ctx context.Context, orgID string) ([]*InviteLink, error)
-	// UpdateInviteLink replaces a link and its token index entry.
-	UpdateInviteLink(ctx context.Context, l *InviteLink) error
+	// ChangeInviteLink reads the link inside one transaction, lets fn change
+	// it and writes it with its token index entry; the use count is kept as
+	// stored. ENOTFOUND if none.
+	ChangeInviteLink(ctx context.Context, orgID, id string, fn func(l *InviteLink) error) (*InviteLink, error)
 	// DeleteInviteLink removes a link and its token index entry.
 	DeleteInviteLink(ctx context.Context, orgID, id string) error
 }
@@ -164,24 +166,24 @@ func (a *App) InviteLink(ctx context.Context, ref, id string) (*InviteLink, erro
 // RevokeInviteLink withdraws a link: its address stops working at once; it
 // stays in the list with its use count. Errors: ENOTFOUND.
 func (a *App) RevokeInviteLink(ctx context.Context, ref, id string) (*InviteLink, error) {
-	l, err := a.InviteLink(ctx, ref, id)
+	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if l.RevokedAt == nil {
-		now := a.now()
-		l.RevokedAt, l.UpdatedAt = &now, now
-		if err := a.Store.UpdateInviteLink(ctx, l); err != nil {
-			return nil, err
+	now := a.now()
+	return a.Store.ChangeInviteLink(ctx, org.ID, id, func(l *InviteLink) error {
+		if l.RevokedAt == nil {
+			l.RevokedAt, l.UpdatedAt = &now, now
 		}
-	}
-	return l, nil
+		return nil
+	})
 }
 
 // RenewInviteLink gives a link a new address (token); the old address stops
-// working. Use it when the address was lost or leaked. Errors: ENOTFOUND.
+// working. Use it when the address was lost or leaked. A withdrawn link
+// stays withdrawn. Errors: ENOTFOUND.
 func (a *App) RenewInviteLink(ctx context.Context, ref, id string) (*NewInviteLink, error) {
-	l, err := a.InviteLink(ctx, ref, id)
+	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -189,9 +191,12 @@ func (a *App) RenewInviteLink(ctx context.Context, ref, id string) (*NewInviteLi
 	if err != nil {
 		return nil, err
 	}
-	l.TokenHash = TokenHash(token)
-	l.UpdatedAt = a.now()
-	if err := a.Store.UpdateInviteLink(ctx, l); err != nil {
+	now := a.now()
+	l, err := a.Store.ChangeInviteLink(ctx, org.ID, id, func(l *InviteLink) error {
+		l.TokenHash, l.UpdatedAt = TokenHash(token), now
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &NewInviteLink{Link: l, Token: token}, nil

@@ -81,6 +81,21 @@ func (l *Limiter) Refund(key string) {
 	}
 }
 
+// Count returns the attempts counted for key in its live window and when
+// that window ends (zero when there is none).
+func (l *Limiter) Count(key string) (n int, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.current(key, l.now())
+	if w == nil {
+		return 0, time.Time{}
+	}
+	return w.n, w.start.Add(l.window)
+}
+
+// Max is the number of attempts allowed per window.
+func (l *Limiter) Max() int { return l.max }
+
 // Reset forgets key's attempts (after a successful sign-in).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()

@@ -224,6 +224,9 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	if err := a.Store.CreateOrganization(ctx, org); err != nil {
 		return nil, err
 	}
+	if _, err := a.ensureCode(ctx, org.ID, ""); err != nil { // the organization's invite code, from the start
+		return nil, err
+	}
 	return org, nil
 }
 

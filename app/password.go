@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"unicode"
@@ -30,9 +31,23 @@ const (
 	keyLen  = 32
 )
 
+// hashSlots bounds the argon2 work running at once to one hash per core:
+// each hash holds its memory (19 MiB) while it runs, so 300 sign-ups or
+// sign-ins arriving together wait for a slot instead of taking 300 × 19 MiB.
+// Every hash and check goes through HashPassword and VerifyPassword, so
+// every caller is bounded.
+var hashSlots = make(chan struct{}, runtime.NumCPU())
+
+func takeHashSlot() func() {
+	hashSlots <- struct{}{}
+	return func() { <-hashSlots }
+}
+
 // HashPassword returns an argon2id hash of password in the PHC string form
-// $argon2id$v=19$m=19456,t=2,p=1$salt$hash.
+// $argon2id$v=19$m=19456,t=2,p=1$salt$hash. At most one hash per core runs
+// at once; the others wait.
 func HashPassword(rand io.Reader, p HashParams, password string) (string, error) {
+	defer takeHashSlot()()
 	salt := make([]byte, saltLen)
 	if _, err := io.ReadFull(rand, salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
@@ -43,7 +58,8 @@ func HashPassword(rand io.Reader, p HashParams, password string) (string, error)
 }
 
 // VerifyPassword reports whether password matches hash, and whether the hash
-// was made with weaker parameters than want and should be rewritten.
+// was made with weaker parameters than want and should be rewritten. It
+// shares HashPassword's bound on hashes running at once.
 func VerifyPassword(hash, password string, want HashParams) (ok, rehash bool) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
@@ -62,7 +78,9 @@ func VerifyPassword(hash, password string, want HashParams) (ok, rehash bool) {
 	if err1 != nil || err2 != nil || len(key) == 0 {
 		return false, false
 	}
+	release := takeHashSlot()
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	release()
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false
 	}

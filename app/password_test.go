@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"crypto/rand"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"rollcall/app"
@@ -61,5 +63,66 @@ func TestPasswordPolicy(t *testing.T) {
 	}
 	if got, want := p.String(), "at least 10 characters with letters and digits"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+// gateReader is a random source that holds every salt read until the gate
+// opens, counting how many hashes are inside at once.
+type gateReader struct {
+	gate            chan struct{}
+	mu              sync.Mutex
+	inside, peak, n int
+}
+
+func (g *gateReader) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	g.inside++
+	g.n++
+	g.peak = max(g.peak, g.inside)
+	g.mu.Unlock()
+	<-g.gate
+	g.mu.Lock()
+	g.inside--
+	g.mu.Unlock()
+	return rand.Read(p)
+}
+
+func (g *gateReader) count() (inside, peak, n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inside, g.peak, g.n
+}
+
+// However many hashes are asked for at once, at most one per core runs:
+// 300 sign-ups at once do not take 300 × 19 MiB.
+func TestHashesBoundedByCores(t *testing.T) {
+	g := &gateReader{gate: make(chan struct{})}
+	cores := runtime.NumCPU()
+	var wg sync.WaitGroup
+	for range 4 * cores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := app.HashPassword(g, app.HashParams{Memory: 64, Time: 1, Threads: 1}, "pw"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	// Wait (without sleeping) until as many hashes are inside as may be,
+	// then give the others every chance to push in too.
+	for inside, _, _ := g.count(); inside < cores; inside, _, _ = g.count() {
+		runtime.Gosched()
+	}
+	for range 1000 {
+		runtime.Gosched()
+	}
+	_, peak, _ := g.count()
+	close(g.gate)
+	wg.Wait()
+	if peak > cores {
+		t.Fatalf("%d hashes ran at once on %d cores", peak, cores)
+	}
+	if _, _, n := g.count(); n != 4*cores {
+		t.Fatalf("%d hashes made; want %d", n, 4*cores)
 	}
 }

@@ -54,9 +54,16 @@ func (s *SignUpSettings) validate(v validation, org *Organization) {
 // Limits on sign-up. A code is not tied to an account, so failed attempts
 // are counted per client address and over the whole server.
 const (
-	CodeFailuresPerIP    = 10
-	CodeFailuresGlobal   = 100
-	CodeFailureWindow    = 15 * time.Minute
+	CodeFailuresPerIP  = 10
+	CodeFailuresGlobal = 100
+	CodeFailureWindow  = 15 * time.Minute
+	// LinkPasswordFailures bounds wrong passwords for one invite link from
+	// all devices together, so that many addresses cannot share the guessing.
+	LinkPasswordFailures = 30
+	// SignUpsPerIP bounds the sign-ups (each an argon2 hash) one client
+	// address may start in CodeFailureWindow. A whole class behind one
+	// school router shares an address, so it is well above a class.
+	SignUpsPerIP         = 60
 	SignUpsPerCodeMinute = 60
 )
 
@@ -66,6 +73,8 @@ type SignUpLimits struct {
 	PerIP   *Limiter // failed code or link attempts per client address
 	Global  *Limiter // failed code or link attempts on the whole server (key "all")
 	PerCode *Limiter // sign-up attempts per code or link, per minute
+	PerLink *Limiter // wrong passwords per invite link (key the link's ID)
+	SignUps *Limiter // sign-ups started per client address
 }
 
 // NewSignUpLimits returns the default limits on the clock now.
@@ -74,13 +83,17 @@ func NewSignUpLimits(now func() time.Time) *SignUpLimits {
 		PerIP:   NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
 		Global:  NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
 		PerCode: NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
+		PerLink: NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
+		SignUps: NewLimiter(SignUpsPerIP, CodeFailureWindow, now),
 	}
 }
 
 var (
-	errTooManyFromIP = Errorf(ETOOMANY, "Too many wrong codes from this device. Wait 15 minutes and try again, or ask your teacher for the code.")
-	errTooManyGlobal = Errorf(ETOOMANY, "Too many wrong codes have been tried on this server in the last few minutes, so sign-up with a code is paused for up to 15 minutes. Ask your teacher or IT staff.")
-	errBusyCode      = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
+	errTooManyFromIP  = Errorf(ETOOMANY, "Too many wrong codes from this device. Wait 15 minutes and try again, or ask your teacher for the code.")
+	errTooManyGlobal  = Errorf(ETOOMANY, "Too many wrong codes have been tried on this server in the last few minutes, so sign-up with a code is paused for up to 15 minutes. Ask your teacher or IT staff.")
+	errBusyCode       = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
+	errTooManySignUps = Errorf(ETOOMANY, "Many accounts have been made from this device in the last few minutes. Wait 15 minutes and try again, or ask your teacher or IT staff.")
+	errTooManyLink    = Errorf(ETOOMANY, "Too many wrong passwords have been tried for this invite link, so it is paused for up to 15 minutes. Ask whoever sent you the link.")
 )
 
 // takeAttempt counts one attempt against the client's and the server's
@@ -98,15 +111,39 @@ func (a *App) takeAttempt(client string) error {
 	return nil
 }
 
+// SignUpPause says whether sign-up with codes and links is paused on the
+// whole server because too many wrong codes were tried.
+type SignUpPause struct {
+	Paused bool `json:"paused"`
+	// Failures counts the wrong codes and link attempts in the window, of Limit.
+	Failures int `json:"failures"`
+	Limit    int `json:"limit"`
+	// Until is when the window ends and sign-up opens by itself.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// SignUpPauseStatus reports the server-wide limit on wrong codes, for the
+// admin's sign-up settings.
+func (a *App) SignUpPauseStatus() SignUpPause {
+	n, until := a.SignUpLimits.Global.Count("all")
+	p := SignUpPause{Failures: n, Limit: a.SignUpLimits.Global.Max(), Paused: n >= a.SignUpLimits.Global.Max()}
+	if !until.IsZero() {
+		u := until.UTC()
+		p.Until = &u
+	}
+	return p
+}
+
+// ResumeSignUp clears the server-wide count of wrong codes, so that sign-up
+// works again at once (per-device limits stay).
+func (a *App) ResumeSignUp() SignUpPause {
+	a.SignUpLimits.Global.Reset("all")
+	return a.SignUpPauseStatus()
+}
+
 func (a *App) refundAttempt(client string) {
 	a.SignUpLimits.PerIP.Refund(client)
 	a.SignUpLimits.Global.Refund("all")
-}
-
-// failAttempt counts a failure found after the lookup (a wrong link password).
-func (a *App) failAttempt(client string) {
-	a.SignUpLimits.PerIP.Take(client)
-	a.SignUpLimits.Global.Take("all")
 }
 
 // JoinGroup is a group a person may choose when signing up.
@@ -114,6 +151,38 @@ type JoinGroup struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Kind string `json:"kind"`
+	// Approval is true when the group's own code requires approval: a
+	// person who chooses it waits in the queue.
+	Approval bool `json:"approval"`
+}
+
+// choosableGroups are the groups offered when people choose their group
+// with the organization's code: those the admin offers (Group.Offered)
+// whose own code works; a group's code that is switched off, expired or
+// used up takes it off the list.
+func (a *App) choosableGroups(ctx context.Context, orgID string) ([]JoinGroup, error) {
+	groups, err := a.Store.Groups(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := a.Store.InviteCodes(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	byGroup := map[string]*InviteCode{}
+	for _, c := range codes {
+		byGroup[c.GroupID] = c
+	}
+	now := a.now()
+	out := []JoinGroup{}
+	for _, g := range groups {
+		c := byGroup[g.ID]
+		if !g.Offered() || c == nil || c.usable(now) != nil {
+			continue
+		}
+		out = append(out, JoinGroup{ID: g.ID, Name: g.Name, Kind: g.Kind, Approval: c.RequireApproval})
+	}
+	return out, nil
 }
 
 // JoinInfo is what the public sign-up page shows and asks for. It holds no
@@ -212,7 +281,12 @@ func (a *App) lookupCode(ctx context.Context, typed, client string) (*InviteCode
 }
 
 // lookupLink finds a link by its token, counting a miss against the limits.
-func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink, *Organization, error) {
+// With holdPassword, the attempt taken for a link that has a password is
+// kept (and one taken from the link's own limit): the caller checks the
+// password and calls passwordChecked, which refunds both only on success.
+// Wrong passwords sent at the same moment are thus all counted before any
+// is checked.
+func (a *App) lookupLink(ctx context.Context, token, client string, holdPassword bool) (*InviteLink, *Organization, error) {
 	if err := a.takeAttempt(client); err != nil {
 		return nil, nil, err
 	}
@@ -223,18 +297,43 @@ func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil, Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
 	}
-	a.refundAttempt(client)
+	hold := err == nil && holdPassword && l.HasPassword
+	if !hold {
+		a.refundAttempt(client)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	org, err := a.Store.Organization(ctx, l.OrgID)
-	if err != nil {
-		return nil, nil, err
+	if err == nil {
+		err = l.usable(a.now())
 	}
-	if err := l.usable(a.now()); err != nil {
+	if err == nil && hold && !a.SignUpLimits.PerLink.Take(l.ID) {
+		a.refundAttempt(client)
+		return nil, nil, errTooManyLink
+	}
+	if err != nil {
+		if hold {
+			a.refundAttempt(client)
+		}
 		return nil, nil, err
 	}
 	return l, org, nil
+}
+
+// checkLinkPassword checks the password of a link looked up with
+// holdPassword. A wrong password keeps the attempts taken; a right one
+// gives them back.
+func (a *App) checkLinkPassword(l *InviteLink, password, client string) error {
+	if !l.HasPassword {
+		return nil
+	}
+	if ok, _ := VerifyPassword(l.PasswordHash, password, HashParams{}); !ok {
+		return FieldError(EUNAUTHORIZED, "link_password", "The link password is wrong. Ask whoever sent you the link.")
+	}
+	a.refundAttempt(client)
+	a.SignUpLimits.PerLink.Refund(l.ID)
+	return nil
 }
 
 func (a *App) joinInfo(org *Organization) *JoinInfo {
@@ -263,12 +362,8 @@ func (a *App) CodeInfo(ctx context.Context, typed, client string) (*JoinInfo, er
 		return info, nil
 	}
 	if org.SignUp.ChooseGroup {
-		groups, err := a.Store.Groups(ctx, org.ID)
-		if err != nil {
+		if info.Choices, err = a.choosableGroups(ctx, org.ID); err != nil {
 			return nil, err
-		}
-		for _, g := range groups {
-			info.Choices = append(info.Choices, JoinGroup{ID: g.ID, Name: g.Name, Kind: g.Kind})
 		}
 	} else if org.SignUp.DefaultGroup != "" {
 		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
@@ -280,7 +375,7 @@ func (a *App) CodeInfo(ctx context.Context, typed, client string) (*JoinInfo, er
 
 // LinkInfo tells the sign-up page about an invite link. Errors as CodeInfo.
 func (a *App) LinkInfo(ctx context.Context, token, client string) (*JoinInfo, error) {
-	l, org, err := a.lookupLink(ctx, token, client)
+	l, org, err := a.lookupLink(ctx, token, client, false)
 	if err != nil {
 		return nil, err
 	}
@@ -296,8 +391,9 @@ func (a *App) LinkInfo(ctx context.Context, token, client string) (*JoinInfo, er
 }
 
 // newSignUpUser validates the form against the organization's settings and
-// returns the user to create, with its password hashed (outside any
-// transaction).
+// returns the user to create, without its password hash: the sign-up limits
+// are taken after this cheap check and before the costly hash
+// (hashSignUpUser).
 func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string, groups []string, status, via string) (*User, error) {
 	u := &User{
 		OrgID: org.ID, FirstName: f.FirstName, LastName: f.LastName, Username: f.Username, Email: f.Email,
@@ -340,30 +436,68 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 	if err := v.err("first_name", "last_name", "username", "email", "password", "language", "group"); err != nil {
 		return nil, err
 	}
+	return u, nil
+}
+
+// hashSignUpUser takes one sign-up from the client's limit and from the
+// code's or link's (key), then hashes the password (outside any
+// transaction) and gives u its ID. The limits come first, so refused
+// sign-ups cost no hash.
+//
+// It also takes one failed attempt from the client's limit, as if the
+// account were refused; createSignUp gives it back unless the username or
+// email turns out taken.
+func (a *App) hashSignUpUser(u *User, password, client, key string) error {
+	if !a.SignUpLimits.PerIP.Take(client) {
+		return errTooManyFromIP
+	}
+	if !a.SignUpLimits.PerCode.Take(key) {
+		a.SignUpLimits.PerIP.Refund(client)
+		return errBusyCode
+	}
+	if !a.SignUpLimits.SignUps.Take(client) {
+		a.SignUpLimits.PerIP.Refund(client)
+		return errTooManySignUps
+	}
 	var err error
-	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, f.Password); err != nil {
-		return nil, err
+	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, password); err != nil {
+		a.SignUpLimits.PerIP.Refund(client)
+		return err
 	}
 	u.ID = a.newID()
 	u.CreatedAt = a.now()
 	u.UpdatedAt = u.CreatedAt
-	return u, nil
+	return nil
 }
 
-// signUpConflict rewords a taken username or email for the public form: the
-// username must be said (the person has to choose another); for an email
-// the answer only says it cannot be used here.
-func signUpConflict(err error) error {
+// errLoginUnusable answers a sign-up whose username or email address is
+// taken. Usernames are unique in the whole file, so a taken one has to be
+// refused; the answer is the same for a username and an email (no field is
+// marked), and it counts as a failed attempt of the device (taken before
+// the account is tried), so the sign-up form cannot be used to list who has
+// an account beyond CodeFailuresPerIP names per 15 minutes.
+var errLoginUnusable = Errorf(ECONFLICT, "This username or email address cannot be used to sign up. Choose another username, or sign in if you already have an account.")
+
+// isLoginConflict reports whether err is a taken username or email.
+func isLoginConflict(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) || e.Code != ECONFLICT {
-		return err
+		return false
 	}
-	if _, ok := e.Details["email"]; ok {
-		return FieldError(ECONFLICT, "email", "This email address cannot be used to sign up. Use another one, or sign in if you already have an account.")
+	_, email := e.Details["email"]
+	_, username := e.Details["username"]
+	return email || username
+}
+
+// createSignUp runs the store call that makes the account; a taken login
+// keeps the failed attempt taken in hashSignUpUser, anything else gives it
+// back.
+func (a *App) createSignUp(client string, create func() error) error {
+	err := create()
+	if isLoginConflict(err) {
+		return errLoginUnusable
 	}
-	if _, ok := e.Details["username"]; ok {
-		return FieldError(ECONFLICT, "username", "This username is taken. Choose another.")
-	}
+	a.SignUpLimits.PerIP.Refund(client)
 	return err
 }
 
@@ -382,7 +516,8 @@ func (a *App) signUpResult(ctx context.Context, org *Organization, u *User) *Sig
 
 // SignUpWithCode creates an account with an organization's or group's invite
 // code: in the group of a group code; for the organization's code in the
-// chosen group (when people choose) or the default group. The account is
+// chosen group (when people choose: only a group on offer whose own code
+// works, and pending when that code requires approval) or the default group. The account is
 // active at once, or pending when the code requires approval. The user is
 // created and the use counted in one transaction.
 // Errors: EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT, ETOOMANY.
@@ -396,6 +531,7 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		accountType = org.AccountTypes()[0]
 	}
 	var groups []string
+	approval := c.RequireApproval
 	switch {
 	case c.GroupID != "":
 		g, err := a.Store.Group(ctx, org.ID, c.GroupID)
@@ -407,18 +543,27 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		if f.Group == "" {
 			return nil, FieldError(EINVALID, "group", "Choose your class or department.")
 		}
+		choices, err := a.choosableGroups(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(choices, func(g JoinGroup) bool { return g.ID == f.Group })
+		if i < 0 {
+			return nil, FieldError(EINVALID, "group", "Choose your class or department from the list.")
+		}
 		g, err := a.Store.Group(ctx, org.ID, f.Group)
 		if err != nil {
 			return nil, FieldError(EINVALID, "group", "Choose your class or department from the list.")
 		}
 		groups, accountType = []string{g.ID}, g.DefaultAccountType
+		approval = approval || choices[i].Approval
 	case org.SignUp.DefaultGroup != "":
 		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
 			groups = []string{g.ID}
 		}
 	}
 	status := StatusActive
-	if c.RequireApproval {
+	if approval {
 		status = StatusPending
 	}
 	u, err := a.newSignUpUser(org, f, accountType, groups, status, ViaInviteCode)
@@ -426,18 +571,20 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteCode = c.Code
-	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
-		return nil, errBusyCode
+	if err := a.hashSignUpUser(u, f.Password, client, "code:"+c.Code); err != nil {
+		return nil, err
 	}
 	now := a.now()
-	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
-		if !sameOwner(cur, c) {
-			return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
-		}
-		return cur.usable(now)
-	}, u, nil)
+	err = a.createSignUp(client, func() error {
+		return a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
+			if !sameOwner(cur, c) {
+				return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
+			}
+			return cur.usable(now)
+		}, u, nil)
+	})
 	if err != nil {
-		return nil, signUpConflict(err)
+		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
 }
@@ -449,15 +596,12 @@ func sameOwner(a, b *InviteCode) bool { return a.OrgID == b.OrgID && a.GroupID =
 // automatically, else pending. Errors as SignUpWithCode, and EUNAUTHORIZED
 // for a wrong link password.
 func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, client string) (*SignUpResult, error) {
-	l, org, err := a.lookupLink(ctx, token, client)
+	l, org, err := a.lookupLink(ctx, token, client, true)
 	if err != nil {
 		return nil, err
 	}
-	if l.HasPassword {
-		if ok, _ := VerifyPassword(l.PasswordHash, f.LinkPassword, HashParams{}); !ok {
-			a.failAttempt(client)
-			return nil, FieldError(EUNAUTHORIZED, "link_password", "The link password is wrong. Ask whoever sent you the link.")
-		}
+	if err := a.checkLinkPassword(l, f.LinkPassword, client); err != nil {
+		return nil, err
 	}
 	status := StatusPending
 	if l.AutoAccept {
@@ -468,26 +612,31 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteLink = l.ID
-	if !a.SignUpLimits.PerCode.Take("link:" + l.ID) {
-		return nil, errBusyCode
+	if err := a.hashSignUpUser(u, f.Password, client, "link:"+l.ID); err != nil {
+		return nil, err
 	}
 	now := a.now()
 	hash := l.TokenHash
-	err = a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {
-		if cur.TokenHash != hash {
-			return Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
-		}
-		return cur.usable(now)
-	}, u)
+	err = a.createSignUp(client, func() error {
+		return a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {
+			if cur.TokenHash != hash {
+				return Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
+			}
+			return cur.usable(now)
+		}, u)
+	})
 	if err != nil {
-		return nil, signUpConflict(err)
+		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
 }
 
 // JoinWithCode lets a signed-in user use an invite code of their own
-// organization: a group code adds them to the group. Errors: EINVALID,
-// ENOTFOUND, EFORBIDDEN, ECONFLICT (another organization), ETOOMANY.
+// organization: a group code adds them to the group, in the transaction that
+// counts the use, on the user as stored at that moment. A code that requires
+// approval is refused (joining has no approval queue); joins count against
+// the code's per-minute limit like sign-ups. Errors: EINVALID, ENOTFOUND,
+// EFORBIDDEN, ECONFLICT (another organization), ETOOMANY.
 func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*SignUpResult, error) {
 	c, org, err := a.lookupCode(ctx, typed, client)
 	if err != nil {
@@ -503,10 +652,19 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 	if c.GroupID == "" || slices.Contains(u.Groups, c.GroupID) {
 		return a.signUpResult(ctx, org, u), nil // already in
 	}
+	if c.RequireApproval {
+		return nil, errJoinNeedsApproval(c)
+	}
+	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
+		return nil, errBusyCode
+	}
 	now := a.now()
 	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
 		if !sameOwner(cur, c) {
 			return Errorf(ENOTFOUND, "There is no code %s.", c.Display())
+		}
+		if cur.RequireApproval {
+			return errJoinNeedsApproval(cur)
 		}
 		return cur.usable(now)
 	}, u, func(u *User) error {
@@ -526,6 +684,13 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
+}
+
+// errJoinNeedsApproval refuses a signed-in user's join with a code that
+// requires approval: there is no queue for joining a group (only for new
+// accounts), so the person is told whom to ask.
+func errJoinNeedsApproval(c *InviteCode) error {
+	return Errorf(EFORBIDDEN, "The code %s needs a teacher's approval, so it cannot add an existing account to the group by itself. Ask your teacher or IT staff to add you.", c.Display())
 }
 
 // PendingSignUp is one request in the approval queue.

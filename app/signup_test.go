@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -32,25 +34,48 @@ func TestSignUpOrgCode(t *testing.T) {
 	})
 
 	t.Run("ChooseGroup", func(t *testing.T) {
+		// Classes are offered, departments only when the admin says so; a
+		// group whose own code is off is not offered, and one whose code
+		// needs approval makes the account pending.
 		a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true, ChooseGroup: true}})
 		info, _ := a.CodeInfo(ctx, code.Code, "ip")
-		if len(info.Choices) != 2 {
-			t.Fatalf("choices %+v", info.Choices)
+		if len(info.Choices) != 1 || info.Choices[0].ID != g3.ID {
+			t.Fatalf("choices %+v; want only the class", info.Choices)
 		}
 		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("NoChoice"), "ip"); app.ErrorCode(err) != app.EINVALID {
 			t.Fatalf("no group chosen: %v", err)
 		}
-		f := pupil("Teacher")
+		f := pupil("Sneaky")
+		f.Group = staff.ID
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip"); app.ErrorCode(err) != app.EINVALID {
+			t.Fatalf("a department not on offer: %v", err)
+		}
+		on, off := true, false
+		if _, err := a.UpdateGroup(ctx, org.ID, staff.ID, app.GroupUpdate{SignUpChoice: &on}); err != nil {
+			t.Fatal(err)
+		}
+		a.UpdateInviteCode(ctx, org.ID, staff.ID, app.InviteCodeUpdate{RequireApproval: &on})
+		a.UpdateInviteCode(ctx, org.ID, g3.ID, app.InviteCodeUpdate{Disabled: &on})
+		info, _ = a.CodeInfo(ctx, code.Code, "ip")
+		if len(info.Choices) != 1 || info.Choices[0].ID != staff.ID || !info.Choices[0].Approval {
+			t.Fatalf("choices %+v; want Staff (with approval) and not 3B (its code is off)", info.Choices)
+		}
+		f = pupil("Teacher")
 		f.Group = staff.ID
 		res, err := a.SignUpWithCode(ctx, code.Code, f, "ip")
-		if err != nil || res.Groups[0] != "Staff" {
+		if err != nil || res.Groups[0] != "Staff" || res.Status != app.StatusPending {
 			t.Fatalf("%+v, %v", res, err)
 		}
 		u, _ := a.Store.UserByLogin(ctx, "ada.teacher")
 		if u.AccountType != app.TypeTeacher {
 			t.Fatalf("a department's default type: %q", u.AccountType)
 		}
-		_ = g3
+		f = pupil("Closed")
+		f.Group = g3.ID
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip"); app.ErrorCode(err) != app.EINVALID {
+			t.Fatalf("a class whose code is off: %v", err)
+		}
+		a.UpdateInviteCode(ctx, org.ID, g3.ID, app.InviteCodeUpdate{Disabled: &off})
 	})
 
 	t.Run("LoginRequired", func(t *testing.T) {
@@ -72,21 +97,29 @@ func TestSignUpOrgCode(t *testing.T) {
 	})
 
 	t.Run("Taken", func(t *testing.T) {
-		// The username must be said; an email only "cannot be used".
-		_, err := a.SignUpWithCode(ctx, code.Code, pupil("Default"), "ip")
-		if app.ErrorCode(err) != app.ECONFLICT || err.Error() != "This username is taken. Choose another." {
-			t.Fatalf("username taken: %v", err)
-		}
+		// A taken username and a taken email get the same answer, naming
+		// neither, and each counts as a failed attempt of the device.
+		_, byName := a.SignUpWithCode(ctx, code.Code, pupil("Default"), "10.20.0.1")
 		f := pupil("Mail1")
 		f.Email = "ada@maple.example"
-		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip"); err != nil {
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "10.20.0.1"); err != nil {
 			t.Fatal(err)
 		}
 		f = pupil("Mail2")
 		f.Email = "ADA@maple.example"
-		_, err = a.SignUpWithCode(ctx, code.Code, f, "ip")
-		if app.ErrorCode(err) != app.ECONFLICT || strings.Contains(err.Error(), "ada@") || strings.Contains(err.Error(), "belongs") {
-			t.Fatalf("email taken says too much: %v", err)
+		_, byMail := a.SignUpWithCode(ctx, code.Code, f, "10.20.0.1")
+		if app.ErrorCode(byName) != app.ECONFLICT || byName.Error() != byMail.Error() || strings.Contains(byMail.Error(), "ada@") {
+			t.Fatalf("username taken: %v; email taken: %v; want the same answer", byName, byMail)
+		}
+		var e *app.Error
+		if errors.As(byName, &e) && len(e.Details) > 0 {
+			t.Fatalf("the answer marks a field: %v", e.Details)
+		}
+		for i := 2; i < app.CodeFailuresPerIP; i++ {
+			a.SignUpWithCode(ctx, code.Code, pupil("Default"), "10.20.0.1")
+		}
+		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("Fresh"), "10.20.0.1"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("after %d taken names from one device: %v; want 429", app.CodeFailuresPerIP, err)
 		}
 	})
 }
@@ -480,4 +513,206 @@ func TestJoinWithCodeKeepsConcurrentChanges(t *testing.T) {
 	if got.Status != app.StatusDeactivated {
 		t.Fatalf("the join undid the deactivation: %s", got.Status)
 	}
+}
+
+// Wrong link passwords sent at the same moment from one device are all
+// counted before any is checked: of 30, at most the per-device limit are
+// checked, the rest refused; the right password still works from elsewhere
+// and is not counted.
+func TestLinkPasswordGuessesParallel(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	nl, err := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{Password: "maple-staff", AutoAccept: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := pupil(fmt.Sprintf("G%02d", i))
+			f.LinkPassword = fmt.Sprintf("guess-%02d", i)
+			_, err := a.SignUpWithLink(ctx, nl.Token, f, "10.7.7.7")
+			mu.Lock()
+			counts[app.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[app.EUNAUTHORIZED] > app.CodeFailuresPerIP || counts[app.EUNAUTHORIZED]+counts[app.ETOOMANY] != 30 {
+		t.Fatalf("outcomes %v; want at most %d passwords checked, the rest refused", counts, app.CodeFailuresPerIP)
+	}
+	f := pupil("Right")
+	f.LinkPassword = "maple-staff"
+	for i := range 3 { // successes give their attempts back
+		f.Username = fmt.Sprintf("ada.right%d", i)
+		if _, err := a.SignUpWithLink(ctx, nl.Token, f, "10.7.7.8"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Wrong passwords for one link from many devices stop at the link's own
+// limit.
+func TestLinkPasswordPerLinkLimit(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	a.SignUpLimits.Global = app.NewLimiter(10_000, app.CodeFailureWindow, a.Now)
+	nl, _ := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{Password: "maple-staff", AutoAccept: true})
+	for i := range app.LinkPasswordFailures {
+		f := pupil("X")
+		f.LinkPassword = "wrong-one"
+		if _, err := a.SignUpWithLink(ctx, nl.Token, f, fmt.Sprintf("10.8.%d.1", i)); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	f := pupil("X")
+	f.LinkPassword = "maple-staff"
+	if _, err := a.SignUpWithLink(ctx, nl.Token, f, "10.9.0.1"); app.ErrorCode(err) != app.ETOOMANY {
+		t.Fatalf("after %d wrong passwords from as many devices: %v; want 429", app.LinkPasswordFailures, err)
+	}
+}
+
+// Withdrawing a link while people sign up with it keeps every use counted,
+// and a new address made at the same moment does not undo the withdrawal.
+func TestInviteLinkChangesKeepConcurrentOnes(t *testing.T) {
+	ctx := context.Background()
+	a, org, _ := newSignUpApp(t)
+	a.SignUpLimits.PerCode = app.NewLimiter(1000, 60e9, a.Now)
+	nl, _ := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{AutoAccept: true})
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			a.SignUpWithLink(ctx, nl.Token, pupil(fmt.Sprintf("L%02d", i)), fmt.Sprintf("10.4.0.%d", i))
+		}()
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				a.RenewInviteLink(ctx, org.ID, nl.Link.ID)
+			} else if i == 15 {
+				a.RevokeInviteLink(ctx, org.ID, nl.Link.ID)
+			}
+		}()
+	}
+	wg.Wait()
+	l, _ := a.InviteLink(ctx, org.ID, nl.Link.ID)
+	page, _ := a.Users(ctx, org.ID, app.UserFilter{})
+	if l.Uses != page.Total {
+		t.Errorf("the link counts %d uses for %d accounts", l.Uses, page.Total)
+	}
+	if l.RevokedAt == nil {
+		t.Errorf("a renewal undid the withdrawal")
+	}
+}
+
+// A signed-in user cannot get past a code's approval with "Use invite code":
+// the join is refused with a clear message, also when approval is switched
+// on while the join is under way; joins count against the per-code limit.
+func TestJoinWithCodeApprovalAndLimit(t *testing.T) {
+	ctx := context.Background()
+	a, org, clk := newSignUpApp(t)
+	g, _ := a.CreateGroup(ctx, org.ID, &app.Group{Name: "Chess club"})
+	var ids []string
+	for i := range 5 {
+		u, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Ada", Username: fmt.Sprintf("ada%d", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	on, off := true, false
+	code, _ := a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &on})
+	_, err := a.JoinWithCode(ctx, ids[0], code.Display(), "ip")
+	if app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(err.Error(), "approval") {
+		t.Fatalf("join with an approval code: %v", err)
+	}
+	a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &off})
+	real := a.Store
+	a.Store = &hookStore{Store: real, hook: func() {
+		a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &on})
+	}}
+	if _, err := a.JoinWithCode(ctx, ids[0], code.Display(), "ip"); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("approval switched on during the join: %v", err)
+	}
+	if u, _ := a.User(ctx, org.ID, ids[0]); len(u.Groups) != 0 {
+		t.Fatalf("joined despite approval: %v", u.Groups)
+	}
+	a.Store = real
+	a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &off})
+	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+	for i := range 3 {
+		if _, err := a.JoinWithCode(ctx, ids[i+1], code.Code, "ip"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.JoinWithCode(ctx, ids[4], code.Code, "ip"); app.ErrorCode(err) != app.ETOOMANY {
+		t.Fatalf("4th join in a minute: %v", err)
+	}
+}
+
+// countingRand counts the reads of 16 bytes (a password salt or a new ID):
+// what a sign-up draws only once it is allowed to hash.
+type countingRand struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingRand) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if len(p) == 16 {
+		c.n++
+	}
+	c.mu.Unlock()
+	return crand.Read(p)
+}
+
+// The per-code and per-device sign-up limits are taken before the password
+// is hashed: refused sign-ups cost no hash.
+func TestSignUpLimitsBeforeHashing(t *testing.T) {
+	ctx := context.Background()
+	a, org, clk := newSignUpApp(t)
+	code, _ := a.InviteCodeOf(ctx, org.ID, "")
+	r := &countingRand{}
+	a.Rand = r
+	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("H%02d", i)), fmt.Sprintf("10.5.0.%d", i))
+			mu.Lock()
+			counts[app.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[""] != 3 || counts[app.ETOOMANY] != 17 || r.n > 2*3 {
+		t.Fatalf("outcomes %v, %d salts and IDs drawn; want 3 sign-ups (6 draws), 17 refused before hashing", counts, r.n)
+	}
+
+	t.Run("PerDevice", func(t *testing.T) {
+		a.SignUpLimits.PerCode = app.NewLimiter(10_000, 60e9, clk.now)
+		a.SignUpLimits.SignUps = app.NewLimiter(2, app.CodeFailureWindow, clk.now)
+		for i := range 2 {
+			if _, err := a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("D%d", i)), "10.6.0.1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := r.n
+		_, err := a.SignUpWithCode(ctx, code.Code, pupil("D2"), "10.6.0.1")
+		if app.ErrorCode(err) != app.ETOOMANY || r.n != before {
+			t.Fatalf("3rd sign-up from one device: %v, %d draws", err, r.n-before)
+		}
+		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("D3"), "10.6.0.2"); err != nil {
+			t.Fatalf("another device: %v", err)
+		}
+	})
 }

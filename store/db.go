@@ -4,6 +4,7 @@
 package store
 
 import (
+	crand "crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -100,6 +101,9 @@ func (db *DB) init(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
+	}
+	if err := ensureInviteCodes(tx, crand.Reader, time.Now()); err != nil {
+		return err
 	}
 	meta := tx.Bucket(metaBucket)
 	v := meta.Get(schemaKey)

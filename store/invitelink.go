@@ -105,15 +105,28 @@ func (db *DB) InviteLinks(ctx context.Context, orgID string) ([]*app.InviteLink,
 	return out, err
 }
 
-// UpdateInviteLink implements app.InviteLinkStore.
-func (db *DB) UpdateInviteLink(ctx context.Context, l *app.InviteLink) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		old, err := getLink(tx, join(l.OrgID, l.ID))
+// ChangeInviteLink implements app.InviteLinkStore: fn changes the link as
+// stored at that moment; its use count is kept as stored.
+func (db *DB) ChangeInviteLink(ctx context.Context, orgID, id string, fn func(l *app.InviteLink) error) (*app.InviteLink, error) {
+	var out *app.InviteLink
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		old, err := getLink(tx, join(orgID, id))
 		if err != nil {
 			return err
 		}
-		return putLink(tx, old, l)
+		l := *old
+		l.Groups = append([]string(nil), old.Groups...)
+		if err := fn(&l); err != nil {
+			return err
+		}
+		l.ID, l.OrgID, l.Uses, l.CreatedAt = old.ID, old.OrgID, old.Uses, old.CreatedAt
+		if err := putLink(tx, old, &l); err != nil {
+			return err
+		}
+		out = &l
+		return nil
 	})
+	return out, err
 }
 
 // DeleteInviteLink implements app.InviteLinkStore.

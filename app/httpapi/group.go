@@ -11,6 +11,7 @@ type groupCreate struct {
 	Kind               string `json:"kind"`
 	DefaultAccountType string `json:"default_account_type"`
 	DeleteOn           string `json:"delete_on"`
+	SignUpChoice       *bool  `json:"signup_choice"`
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +32,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	g, err := s.app.CreateGroup(r.Context(), r.PathValue("org"), &app.Group{Name: in.Name, Kind: in.Kind, DefaultAccountType: in.DefaultAccountType, DeleteOn: in.DeleteOn})
+	g, err := s.app.CreateGroup(r.Context(), r.PathValue("org"), &app.Group{Name: in.Name, Kind: in.Kind, DefaultAccountType: in.DefaultAccountType, DeleteOn: in.DeleteOn, SignUpChoice: in.SignUpChoice})
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"strings"
+	"strconv"
 
 	"rollcall/app"
 	"rollcall/app/poster"
@@ -36,18 +36,11 @@ func (s *Server) inviteCodeRoutes(m *http.ServeMux) {
 // display polls for: uses and pending approvals.
 type codeJSON struct {
 	*app.InviteCode
+	app.CodeAddress
 	Display string `json:"display"`
 	// Name is the group's name, or the organization's for its code.
-	Name string `json:"name"`
-	// URL is the address the QR code opens ("" when there is no base yet).
-	URL string `json:"url"`
-	// Address is the short address to type, without the code.
-	Address string `json:"address"`
-	// Bases are the base addresses the QR code may use; BaseProblem says why there is none.
-	Bases         []string `json:"bases"`
-	Base          string   `json:"base"`
-	BaseProblem   string   `json:"base_problem,omitempty"`
-	SignUpEnabled bool     `json:"signup_enabled"`
+	Name          string `json:"name"`
+	SignUpEnabled bool   `json:"signup_enabled"`
 	// Pending counts sign-ups waiting for approval: through this code, and in all.
 	Pending      int `json:"pending"`
 	PendingTotal int `json:"pending_total"`
@@ -59,18 +52,13 @@ func (s *Server) codeJSON(r *http.Request, c *app.InviteCode, base string) (*cod
 	if err != nil {
 		return nil, err
 	}
-	out := &codeJSON{InviteCode: c, Display: c.Display(), Name: org.Name, Bases: s.baseURLs(org), SignUpEnabled: org.SignUp.Enabled}
+	out := &codeJSON{InviteCode: c, CodeAddress: s.app.CodeAddress(org, c, s.lanURLs(), base), Display: c.Display(), Name: org.Name, SignUpEnabled: org.SignUp.Enabled}
 	if c.GroupID != "" {
 		g, err := s.app.Group(ctx, org.ID, c.GroupID)
 		if err != nil {
 			return nil, err
 		}
 		out.Name = g.Name
-	}
-	if b, err := s.pickBase(org, base); err != nil {
-		out.BaseProblem = app.ErrorMessage(err)
-	} else {
-		out.Base, out.URL, out.Address = b, b+"/join/"+c.Code, poster.ShortAddress(b+"/join")
 	}
 	if out.PendingTotal, out.Pending, err = s.app.PendingCount(ctx, org.ID, c.Code); err != nil {
 		return nil, err
@@ -105,7 +93,7 @@ func (s *Server) listInviteCodes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"codes": out})
 }
 
-// getInviteCode returns the code, making it on first use.
+// getInviteCode returns the code; it only reads.
 func (s *Server) getInviteCode(w http.ResponseWriter, r *http.Request) {
 	c, err := s.app.InviteCodeOf(r.Context(), r.PathValue("org"), r.PathValue("group"))
 	if err != nil {
@@ -138,61 +126,39 @@ func (s *Server) regenerateInviteCode(w http.ResponseWriter, r *http.Request) {
 	s.writeCode(w, r, c)
 }
 
-// inviteCodeFile answers the code's QR code as PNG or SVG, or its poster
-// (?paper=a4|letter); ?base= picks the base address.
+// inviteCodeFile answers the code's QR code as PNG (?size= pixels) or SVG,
+// or its poster (?paper=a4|letter); ?base= picks the base address.
 func (s *Server) inviteCodeFile(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.app.InviteCodeOf(r.Context(), r.PathValue("org"), r.PathValue("group"))
+		q := r.URL.Query()
+		f, err := s.app.CodePoster(r.Context(), r.PathValue("org"), r.PathValue("group"), s.lanURLs(), q.Get("base"), q.Get("paper"))
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		j, err := s.codeJSON(r, c, r.URL.Query().Get("base"))
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		if j.URL == "" {
-			s.error(w, r, app.FieldError(app.EINVALID, "base", "%s", j.BaseProblem))
-			return
-		}
-		org, err := s.app.Organization(r.Context(), c.OrgID)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		subtitle := org.Name
-		if c.GroupID == "" {
-			subtitle = ""
-		}
-		s.writeQRFile(w, r, kind, "code-"+fileSlug(j.Name)+"-"+c.Code, poster.Poster{
-			Title: j.Name, Subtitle: subtitle, URL: j.URL, Address: j.Address, Code: j.Display, Paper: r.URL.Query().Get("paper"),
-		})
+		size, _ := strconv.Atoi(q.Get("size"))
+		s.writeQRFile(w, r, kind, f, size)
 	}
 }
 
-// writeQRFile answers a QR code as PNG (?size= pixels, default 1024), SVG or
-// a poster PDF, as a download named name.ext.
-func (s *Server) writeQRFile(w http.ResponseWriter, r *http.Request, kind, name string, p poster.Poster) {
+// writeQRFile answers a QR code as PNG (size pixels; 0 means 1024), SVG or
+// a poster PDF, as a download named after f.
+func (s *Server) writeQRFile(w http.ResponseWriter, r *http.Request, kind string, f *app.QRFile, size int) {
 	var data []byte
 	var err error
 	var ctype string
 	switch kind {
 	case "png":
-		size := 1024
-		fmt.Sscanf(r.URL.Query().Get("size"), "%d", &size)
-		size = min(max(size, 128), 4096)
-		data, err = qr.PNG(p.URL, size)
+		if size == 0 {
+			size = 1024
+		}
+		data, err = qr.PNG(f.Poster.URL, min(max(size, 128), 4096))
 		ctype = "image/png"
 	case "svg":
-		data, err = qr.SVG(p.URL)
+		data, err = qr.SVG(f.Poster.URL)
 		ctype = "image/svg+xml"
 	default:
-		if p.Paper != "" && p.Paper != poster.A4 && p.Paper != poster.Letter {
-			s.error(w, r, app.FieldError(app.EINVALID, "paper", "The paper is a4 or letter."))
-			return
-		}
-		data, err = poster.PDF(p)
+		data, err = poster.PDF(f.Poster)
 		ctype, kind = "application/pdf", "pdf"
 	}
 	if err != nil {
@@ -200,15 +166,6 @@ func (s *Server) writeQRFile(w http.ResponseWriter, r *http.Request, kind, name 
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, kind))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, f.Name, kind))
 	w.Write(data)
-}
-
-// fileSlug makes a name safe inside a file name.
-func fileSlug(name string) string {
-	s := app.Slugify(name)
-	if s == "org" && !strings.EqualFold(name, "org") {
-		return "group"
-	}
-	return s
 }

@@ -2,10 +2,8 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"rollcall/app"
-	"rollcall/app/poster"
 )
 
 // Invite links. The address (with its token) exists only in the answer that
@@ -67,11 +65,11 @@ func (s *Server) writeNewLink(w http.ResponseWriter, r *http.Request, status int
 		s.error(w, r, err)
 		return
 	}
-	out := newLinkJSON{Link: s.linkJSON(r, nl.Link), Token: nl.Token, Bases: s.baseURLs(org)}
-	if base, err := s.pickBase(org, ""); err != nil {
+	out := newLinkJSON{Link: s.linkJSON(r, nl.Link), Token: nl.Token, Bases: app.SignUpBases(org, s.lanURLs())}
+	if base, err := app.PickBase(org, out.Bases, ""); err != nil {
 		out.BaseProblem = app.ErrorMessage(err)
 	} else {
-		out.URL = base + "/link/" + nl.Token
+		out.URL = app.LinkURL(base, nl.Token)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, status, out)
@@ -131,33 +129,11 @@ func (s *Server) inviteLinkFile(kind string) http.HandlerFunc {
 			s.error(w, r, err)
 			return
 		}
-		l, err := s.app.CheckInviteLinkToken(r.Context(), r.PathValue("org"), r.PathValue("link"), in.Token)
+		f, err := s.app.LinkPoster(r.Context(), r.PathValue("org"), r.PathValue("link"), in.Token, s.lanURLs(), in.Base, in.Paper)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		org, err := s.app.Organization(r.Context(), l.OrgID)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		base, err := s.pickBase(org, in.Base)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		if in.Size > 0 {
-			q := r.URL.Query()
-			q.Set("size", strconv.Itoa(in.Size))
-			r.URL.RawQuery = q.Encode()
-		}
-		title := l.Name
-		if title == "" {
-			title = "Sign up"
-		}
-		url := base + "/link/" + in.Token
-		s.writeQRFile(w, r, kind, "link-"+fileSlug(title), poster.Poster{
-			Title: title, Subtitle: org.Name, URL: url, Address: poster.ShortAddress(url), Paper: in.Paper,
-		})
+		s.writeQRFile(w, r, kind, f, in.Size)
 	}
 }

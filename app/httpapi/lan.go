@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"slices"
 	"strconv"
@@ -37,15 +39,15 @@ type PublicStatus struct {
 }
 
 type lanListener struct {
-	mu    sync.Mutex
-	hs    *http.Server
-	addr  string
-	urls  []string
-	hosts []string
+	mu   sync.Mutex
+	hs   *http.Server
+	addr *net.TCPAddr
 }
 
 // PublicHandler serves only public routes, for the LAN listener. Its Host
-// check accepts the listener's own IPs besides the names Handler accepts.
+// check accepts the IP the connection came in on (so a laptop that joins
+// another network or gets a new address keeps working) besides the names
+// Handler accepts.
 func (s *Server) PublicHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/public/", s.api)
@@ -54,7 +56,7 @@ func (s *Server) PublicHandler() http.Handler {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s on the sign-up address.", r.Method, r.URL.Path))
 	})
 	mux.HandleFunc("/", s.publicPage)
-	return s.secureHeaders(s.checkHostOr(s.lanHosts, s.crossOrigin().Handler(mux)))
+	return s.secureHeaders(s.checkLANHost(s.crossOrigin().Handler(mux)))
 }
 
 // publicPage serves the frontend's files and, for a public page, its
@@ -76,13 +78,6 @@ func (s *Server) publicPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// lanHosts are the IPs the LAN listener is reached by.
-func (s *Server) lanHosts() []string {
-	s.lan.mu.Lock()
-	defer s.lan.mu.Unlock()
-	return s.lan.hosts
-}
-
 // StartPublic opens the LAN listener on addr (DefaultPublicAddr when empty).
 // Opening it again on the same address is not an error.
 func (s *Server) StartPublic(addr string) (PublicStatus, error) {
@@ -98,28 +93,41 @@ func (s *Server) StartPublic(addr string) (PublicStatus, error) {
 	if err != nil {
 		return PublicStatus{}, app.Errorf(app.ECONFLICT, "Sign-up could not be opened on %s: %v. Another program may use that port.", addr, err)
 	}
-	tcp := ln.Addr().(*net.TCPAddr)
-	hosts, urls := lanAddrs(tcp)
 	hs := &http.Server{Handler: s.PublicHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
-	s.lan.hs, s.lan.addr, s.lan.urls, s.lan.hosts = hs, ln.Addr().String(), urls, hosts
+	s.lan.hs, s.lan.addr = hs, ln.Addr().(*net.TCPAddr)
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("sign-up listener stopped", "addr", addr, "err", err)
 		}
 	}()
-	s.log.Info("sign-up open on the network", "addr", ln.Addr().String(), "urls", urls)
+	s.log.Info("sign-up open on the network", "addr", ln.Addr().String(), "urls", s.publicStatusLocked().URLs)
 	return s.publicStatusLocked(), nil
 }
 
-// StopPublic closes the LAN listener and every connection through it at once.
+// StopTimeout is how long StopPublic lets requests under way finish.
+const StopTimeout = 2 * time.Second
+
+// StopPublic closes the LAN listener: it stops accepting at once, closes
+// idle connections, and waits up to StopTimeout for requests under way (a
+// sign-up being written) before it cuts the rest. When it returns nothing
+// runs through the listener any more, so the database may be closed.
 func (s *Server) StopPublic() error {
 	s.lan.mu.Lock()
-	defer s.lan.mu.Unlock()
-	if s.lan.hs == nil {
+	hs := s.lan.hs
+	s.lan.hs, s.lan.addr = nil, nil
+	s.lan.mu.Unlock()
+	if hs == nil {
 		return nil
 	}
-	err := s.lan.hs.Close()
-	s.lan.hs, s.lan.addr, s.lan.urls, s.lan.hosts = nil, "", nil, nil
+	ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
+	defer cancel()
+	err := hs.Shutdown(ctx)
+	if cerr := hs.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = nil // the stragglers were cut, as they should be
+	}
 	s.log.Info("sign-up closed on the network")
 	return err
 }
@@ -131,17 +139,19 @@ func (s *Server) PublicStatusNow() PublicStatus {
 	return s.publicStatusLocked()
 }
 
+// publicStatusLocked works the addresses out again on every call: the
+// laptop's IPs change when it joins another network.
 func (s *Server) publicStatusLocked() PublicStatus {
 	if s.lan.hs == nil {
 		return PublicStatus{URLs: []string{}}
 	}
-	return PublicStatus{Open: true, Addr: s.lan.addr, URLs: slices.Clone(s.lan.urls)}
+	return PublicStatus{Open: true, Addr: s.lan.addr.String(), URLs: lanURLs(s.lan.addr)}
 }
 
-// lanAddrs returns the IPs a listener is reached by and a URL for each:
+// lanURLs returns a URL for each IP a listener is reached by:
 // its own IP, or for an all-interfaces listener every non-loopback IPv4
 // address (private ones first), then IPv6 ones that are not link-local.
-func lanAddrs(tcp *net.TCPAddr) (hosts, urls []string) {
+func lanURLs(tcp *net.TCPAddr) []string {
 	port := strconv.Itoa(tcp.Port)
 	var ips []net.IP
 	if !tcp.IP.IsUnspecified() {
@@ -168,27 +178,48 @@ func lanAddrs(tcp *net.TCPAddr) (hosts, urls []string) {
 			return rank(a) - rank(b)
 		})
 	}
+	urls := []string{}
 	for _, ip := range ips {
-		hosts = append(hosts, ip.String())
 		urls = append(urls, "http://"+net.JoinHostPort(ip.String(), port))
 	}
-	return hosts, urls
+	return urls
 }
 
-// checkHostOr is checkHost that also accepts the hosts extra returns.
-func (s *Server) checkHostOr(extra func() []string, h http.Handler) http.Handler {
+// checkLANHost is checkHost that also accepts the IP address the request's
+// connection was accepted on (http.LocalAddrContextKey): whatever address
+// the laptop has now, a tablet that reached it by that IP may use it. A
+// name that is not allowed (DNS rebinding) is still refused.
+func (s *Server) checkLANHost(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host
 		if hh, _, err := net.SplitHostPort(host); err == nil {
 			host = hh
 		}
 		host = strings.Trim(host, "[]")
-		if !slices.ContainsFunc(extra(), func(x string) bool { return strings.EqualFold(x, host) }) && !s.hostAllowed(r.Context(), r.Host) {
+		if !localIPIs(r, host) && !s.hostAllowed(r.Context(), r.Host) {
 			s.error(w, r, app.Errorf(app.EINVALID, "Unknown host %q.", r.Host))
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// localIPIs reports whether host is the IP the request came in on.
+func localIPIs(r *http.Request, host string) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	tcp, ok := local.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	want, ok := netip.AddrFromSlice(tcp.IP)
+	return ok && want.Unmap() == ip.Unmap().WithZone("")
 }
 
 // lanRoutes: the admin's switch for the LAN listener.
@@ -226,28 +257,6 @@ func (s *Server) openLAN(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// baseURLs are the addresses QR codes of org may start with: its public
-// address, then the LAN listener's.
-func (s *Server) baseURLs(org *app.Organization) []string {
-	out := []string{}
-	if org.PublicURL != "" {
-		out = append(out, org.PublicURL)
-	}
-	return append(out, s.PublicStatusNow().URLs...)
-}
-
-// pickBase returns the requested base when it is one of baseURLs, else the first.
-func (s *Server) pickBase(org *app.Organization, want string) (string, error) {
-	bases := s.baseURLs(org)
-	want = strings.TrimRight(want, "/")
-	if want != "" {
-		if slices.Contains(bases, want) {
-			return want, nil
-		}
-		return "", app.FieldError(app.EINVALID, "base", "%q is neither the organization's public address nor the sign-up address on this network.", want)
-	}
-	if len(bases) == 0 {
-		return "", app.FieldError(app.EINVALID, "base", "%s has no public address yet. Set it in Settings, or open sign-up on this network, to make QR codes.", org.Name)
-	}
-	return bases[0], nil
-}
+// lanURLs are the LAN listener's addresses, the bases QR codes may use
+// besides the organization's public address (app.SignUpBases).
+func (s *Server) lanURLs() []string { return s.PublicStatusNow().URLs }

@@ -2,16 +2,20 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io"
+	"net"
 	"net/http"
-	"os"
+	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -155,10 +159,18 @@ func TestPublicListener(t *testing.T) {
 			}
 			t.Logf("%d admin routes tried through the LAN listener", admin)
 			// Tricks to reach an admin route through a public prefix.
+			// Each answers 404, or redirects to a cleaned path that answers 404.
 			for _, p := range []string{"/api/public/../organizations", "/api/public/%2e%2e/organizations", "/api/public//../lan", "/healthz/../api/organizations"} {
-				status, body, _ := lanDo(t, "GET", base+p, nil)
-				if status == http.StatusOK && bytes.Contains(body, []byte("organizations")) {
-					t.Errorf("GET %s through the LAN listener = %d %s", p, status, body)
+				status, body, h := lanDo(t, "GET", base+p, nil)
+				for hops := 0; status >= 300 && status < 400 && hops < 3; hops++ {
+					loc := h.Get("Location")
+					if !strings.HasPrefix(loc, "/") {
+						t.Fatalf("GET %s redirects off the listener to %q", p, loc)
+					}
+					status, body, h = lanDo(t, "GET", base+loc, nil)
+				}
+				if status != http.StatusNotFound {
+					t.Errorf("GET %s through the LAN listener = %d %s, want 404", p, status, body)
 				}
 			}
 			// Nothing changed through it.
@@ -296,7 +308,6 @@ func TestLANRoutes(t *testing.T) {
 	if c["url"] != "" || !strings.Contains(c["base_problem"].(string), "public address") {
 		t.Fatalf("code without any base: %v", c)
 	}
-	_ = os.Getenv
 }
 
 // In the desktop window the switch is the same admin route, mounted
@@ -338,4 +349,90 @@ func TestEveryAdminRouteNeedsSession(t *testing.T) {
 		}
 	}
 	t.Logf("%d admin routes refused without a session", n)
+}
+
+// The LAN listener accepts a Host that is the IP the connection came in
+// on, whatever addresses the laptop had when the listener was opened (it
+// may have joined another network since); another IP or a name is refused.
+func TestPublicListenerHostIsLocalIP(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.Assets = testAssets })
+	h := e.srv.PublicHandler()
+	for _, c := range []struct {
+		local, host string
+		want        int
+	}{
+		{"192.168.7.7:8081", "192.168.7.7:8081", 200},
+		{"[2001:db8::7]:8081", "[2001:db8::7]:8081", 200},
+		{"192.168.7.7:8081", "192.168.7.8:8081", 400},
+		{"192.168.7.7:8081", "attacker.example:8081", 400},
+	} {
+		req := httptest.NewRequest("GET", "http://"+c.host+"/healthz", nil)
+		local, _ := net.ResolveTCPAddr("tcp", c.local)
+		req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, local))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("Host %s on a connection to %s = %d, want %d", c.host, c.local, rec.Code, c.want)
+		}
+	}
+}
+
+// blockingStore holds the first invite-link look-up until released: a
+// request under way through the LAN listener.
+type blockingStore struct {
+	app.Store
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockingStore) InviteLinkByToken(ctx context.Context, hash string) (*app.InviteLink, error) {
+	b.once.Do(func() {
+		close(b.entered)
+		<-b.release
+	})
+	return b.Store.InviteLinkByToken(ctx, hash)
+}
+
+// Closing the LAN listener lets a request under way finish (up to
+// StopTimeout) and returns only then, so the database can close after it.
+func TestStopPublicWaitsForRequests(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.Assets = testAssets })
+	bs := &blockingStore{Store: e.app.Store, entered: make(chan struct{}), release: make(chan struct{})}
+	e.app.Store = bs
+	base := openLAN(t, e)
+	type answer struct {
+		status int
+		err    error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		resp, err := noRedirect.Post(base+"/api/public/links/info", "application/json", strings.NewReader(`{"token":"whatever"}`))
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		resp.Body.Close()
+		got <- answer{status: resp.StatusCode}
+	}()
+	<-bs.entered
+	stopped := make(chan error, 1)
+	go func() { stopped <- e.srv.StopPublic() }()
+	// Release the request only once the listener has stopped accepting.
+	host := strings.TrimPrefix(base, "http://")
+	for {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			break
+		}
+		c.Close()
+		runtime.Gosched()
+	}
+	close(bs.release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	// The request under way was answered, not cut.
+	if a := <-got; a.err != nil || a.status != http.StatusNotFound {
+		t.Fatalf("the request under way got %d, %v; want its 404 answer", a.status, a.err)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"reflect"
@@ -363,12 +364,28 @@ func spa(assets fs.FS) http.Handler {
 	})
 }
 
-// clientAddr is the peer's IP, the key for per-address rate limits. Proxy
-// headers are not trusted: Rollcall is reached directly on a school network.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// peerAddr is the peer's IP. Proxy headers are not trusted: Rollcall is
+// reached directly on a school network.
+func peerAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		return netip.Addr{}
 	}
-	return host
+	return ap.Addr().Unmap()
+}
+
+// clientAddr is the key for per-address rate limits: an IPv4 client by its
+// address; an IPv6 client by its /64, since one device may take any of the
+// 2^64 addresses of its network (privacy addresses) and a per-address limit
+// would not hold it back.
+func clientAddr(r *http.Request) string {
+	ip := peerAddr(r)
+	switch {
+	case !ip.IsValid():
+		return r.RemoteAddr
+	case ip.Is4():
+		return ip.String()
+	}
+	p, _ := ip.WithZone("").Prefix(64)
+	return p.String()
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
 	"time"
 
@@ -94,8 +93,7 @@ type setupJSON struct {
 }
 
 func (s *Server) setupAllowed(r *http.Request) bool {
-	ip := net.ParseIP(clientAddr(r))
-	return s.cfg.Mode == Serve && ip != nil && ip.IsLoopback()
+	return s.cfg.Mode == Serve && peerAddr(r).IsLoopback()
 }
 
 func (s *Server) getSetup(w http.ResponseWriter, r *http.Request) {

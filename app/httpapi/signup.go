@@ -15,6 +15,12 @@ func (s *Server) signUpRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/public/links/signup", s.signUpWithLink)
 	m.HandleFunc("POST /api/public/account/invite-code", s.useInviteCode)
 
+	m.Handle("GET /api/signup-pause", s.admin(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.app.SignUpPauseStatus())
+	}))
+	m.Handle("DELETE /api/signup-pause", s.admin(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.app.ResumeSignUp())
+	}))
 	m.Handle("GET /api/organizations/{org}/signups", s.admin(s.listSignUps))
 	m.Handle("GET /api/organizations/{org}/signups/count", s.admin(s.countSignUps))
 	m.Handle("POST /api/organizations/{org}/signups/approve", s.admin(s.decideSignUps(true)))

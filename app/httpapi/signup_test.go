@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"rollcall/app"
@@ -77,16 +78,21 @@ func TestCodeRateLimitGlobal(t *testing.T) {
 	checkError(t, status, body, http.StatusTooManyRequests, app.ETOOMANY, "")
 }
 
-// A sign-up answer is the same shape whoever exists: a taken email is not
-// named, and a malformed code does not count against the limit.
+// A sign-up answer is the same whoever exists: a taken email and a taken
+// username get the same status and body, and a malformed code does not
+// count against the limit.
 func TestSignUpAnswers(t *testing.T) {
 	t.Parallel()
 	e, cookie, code := signUpEnv(t)
 	e.createUser(t, cookie, "maple", map[string]any{"first_name": "Eve", "username": "eve", "email": "eve@maple.example"})
 	status, body := e.from(t, lanAddr, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Ada", "username": "ada2", "email": "EVE@maple.example", "password": "tablet-pass-42"})
-	checkError(t, status, body, http.StatusConflict, app.ECONFLICT, "email")
+	checkError(t, status, body, http.StatusConflict, app.ECONFLICT, "")
 	if strings.Contains(body["message"].(string), "eve") {
 		t.Errorf("message names the account: %v", body)
+	}
+	status2, body2 := e.from(t, lanAddr, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Ada", "username": "EVE", "password": "tablet-pass-42"})
+	if status2 != status || fmt.Sprint(body2) != fmt.Sprint(body) {
+		t.Errorf("a taken username answers %d %v, a taken email %d %v", status2, body2, status, body)
 	}
 	for range app.CodeFailuresPerIP + 2 {
 		status, body := e.from(t, lanAddr, "GET", "/api/public/codes/K7QM-3XRO", nil)
@@ -136,4 +142,79 @@ func TestApprovalQueue(t *testing.T) {
 	}
 	status, body := e.do(t, "POST", "/api/organizations/maple/signups/approve", map[string]any{}, cookie)
 	checkError(t, status, body, http.StatusBadRequest, app.EINVALID, "ids")
+}
+
+// IPv6 clients are limited by their /64: a device that takes a new address
+// of its network for every guess is still held back; another network is
+// not. IPv4 clients are limited by their address.
+func TestCodeRateLimitIPv6Prefix(t *testing.T) {
+	t.Parallel()
+	e, _, code := signUpEnv(t)
+	for i := range app.CodeFailuresPerIP {
+		addr := fmt.Sprintf("[2001:db8:1:2:%x::%x]:5000", i, i+1)
+		status, body := e.from(t, addr, "GET", "/api/public/codes/"+wrongCode(i), nil)
+		checkError(t, status, body, http.StatusNotFound, app.ENOTFOUND, "code")
+	}
+	status, body := e.from(t, "[2001:db8:1:2:ffff::1]:5000", "GET", "/api/public/codes/"+code, nil)
+	checkError(t, status, body, http.StatusTooManyRequests, app.ETOOMANY, "")
+	if status, _ := e.from(t, "[2001:db8:1:3::1]:5000", "GET", "/api/public/codes/"+code, nil); status != 200 {
+		t.Fatalf("another /64 = %d", status)
+	}
+	if status, _ := e.from(t, "[::ffff:192.0.2.99]:5000", "GET", "/api/public/codes/"+code, nil); status != 200 {
+		t.Fatalf("an IPv4 client = %d", status)
+	}
+}
+
+// When wrong codes from everywhere have paused sign-up, the admin sees it
+// and can open it again at once.
+func TestSignUpPauseShownAndReset(t *testing.T) {
+	t.Parallel()
+	e, cookie, code := signUpEnv(t)
+	st := call[map[string]any](t, e, "GET", "/api/signup-pause", nil, cookie, 200)
+	if st["paused"] != false || st["failures"] != 0.0 {
+		t.Fatalf("status %v", st)
+	}
+	for i := range app.CodeFailuresGlobal {
+		e.from(t, fmt.Sprintf("10.%d.%d.1:4000", i/250, i%250), "GET", "/api/public/codes/"+wrongCode(i), nil)
+	}
+	st = call[map[string]any](t, e, "GET", "/api/signup-pause", nil, cookie, 200)
+	if st["paused"] != true || st["failures"] != float64(app.CodeFailuresGlobal) || st["until"] == nil {
+		t.Fatalf("status after %d failures: %v", app.CodeFailuresGlobal, st)
+	}
+	if status, _ := e.from(t, "10.250.0.1:4000", "GET", "/api/public/codes/"+code, nil); status != http.StatusTooManyRequests {
+		t.Fatalf("while paused = %d", status)
+	}
+	st = call[map[string]any](t, e, "DELETE", "/api/signup-pause", nil, cookie, 200)
+	if st["paused"] != false {
+		t.Fatalf("after reset %v", st)
+	}
+	if status, _ := e.from(t, "10.250.0.1:4000", "GET", "/api/public/codes/"+code, nil); status != 200 {
+		t.Fatalf("after reset = %d", status)
+	}
+}
+
+// Thirty guesses at once from thirty addresses of one IPv6 /64: only the
+// per-device limit's worth are checked.
+func TestCodeRateLimitIPv6Parallel(t *testing.T) {
+	t.Parallel()
+	e, _, _ := signUpEnv(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[int]int{}
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := newRequest(t, "GET", "/api/public/codes/"+wrongCode(i), nil)
+			req.RemoteAddr = fmt.Sprintf("[2001:db8:9:9:%x::1]:5000", i)
+			rec := e.serve(req)
+			mu.Lock()
+			counts[rec.Code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[http.StatusNotFound] != app.CodeFailuresPerIP || counts[http.StatusTooManyRequests] != 30-app.CodeFailuresPerIP {
+		t.Fatalf("outcomes %v; want %d checked and the rest refused", counts, app.CodeFailuresPerIP)
+	}
 }

@@ -68,7 +68,7 @@ func PDF(p Poster) ([]byte, error) {
 	pdf.SetLineWidth(1.2)
 	pdf.Rect(8, 8, w-16, h-16, "D")
 
-	center := func(y float64, family, style string, pt, _ float64, text string, gray int) {
+	center := func(y float64, family, style string, pt float64, text string, gray int) {
 		// shrink to fit the width
 		for pt > 10 {
 			pdf.SetFont(family, style, pt)
@@ -85,15 +85,15 @@ func PDF(p Poster) ([]byte, error) {
 
 	y := 18.0
 	if p.Subtitle != "" {
-		center(y, "sans", "", 18, 18, p.Subtitle, 80)
+		center(y, "sans", "", 18, p.Subtitle, 80)
 		y += 10
 	}
-	center(y, "sans", "B", 48, 48, p.Title, 0)
+	center(y, "sans", "B", 48, p.Title, 0)
 	y += 22
-	center(y, "sans", "B", 20, 20, "Scan the code with your tablet or phone camera", 20)
+	center(y, "sans", "B", 20, "Scan the code with your tablet or phone camera", 20)
 	y += 9
 	if p.Code != "" {
-		center(y, "sans", "", 16, 16, "or type the address and the code below", 60)
+		center(y, "sans", "", 16, "or type the address and the code below", 60)
 		y += 8
 	}
 	y += 4
@@ -109,14 +109,14 @@ func PDF(p Poster) ([]byte, error) {
 	}
 	y += side + 4
 
-	center(y, "sans", "", 14, 14, "Address", 90)
+	center(y, "sans", "", 14, "Address", 90)
 	y += 7
-	center(y, "sans", "B", 26, 26, p.Address, 0)
+	center(y, "sans", "B", 26, p.Address, 0)
 	y += 14
 	if p.Code != "" {
-		center(y, "sans", "", 14, 14, "Code", 90)
+		center(y, "sans", "", 14, "Code", 90)
 		y += 6
-		center(y, "mono", "B", 60, 60, p.Code, 0)
+		center(y, "mono", "B", 60, p.Code, 0)
 	}
 	var b bytes.Buffer
 	if err := pdf.Output(&b); err != nil {

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 import { expect, test, type Page } from '@playwright/test'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { get as httpGet } from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -238,6 +239,32 @@ test('pupils sign up from the classroom display', async ({ page, browser }) => {
     await expect(pupil.getByText('You joined Choir.')).toBeVisible()
     await expect(pupil.locator('.chip', { hasText: 'Choir' })).toBeVisible()
     await shot(pupil, '15-account-invite-code')
+  })
+
+  await test.step('wrong codes from everywhere pause sign-up; the admin sees it and opens it again', async () => {
+    // 100 wrong codes (the server-wide limit) from 100 loopback addresses,
+    // as if from as many tablets.
+    for (let i = 0; i < 100; i++) {
+      await new Promise<void>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port: lanPort, path: `/api/public/codes/ZZZZ${String(i).padStart(4, '0')}`, localAddress: `127.0.1.${i + 1}` }, (res) => {
+          res.resume()
+          res.on('end', () => resolve())
+        }).on('error', reject)
+      })
+    }
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Settings' }).click()
+    await page.reload()
+    const banner = page.getByRole('status').filter({ hasText: 'Sign-up with codes and links is paused on this server' })
+    await expect(banner).toBeVisible()
+    await banner.scrollIntoViewIfNeeded()
+    await shot(page, '16-settings-paused')
+    await page.getByLabel('Chosen by the person from a list').check()
+    await page.getByText('The list has the classes').scrollIntoViewIfNeeded()
+    await shot(page, '17-settings-choose')
+    await banner.getByRole('button', { name: 'Open sign-up again' }).click()
+    await expect(banner).toBeHidden()
+    await pupil.goto(url)
+    await expect(pupil.getByRole('heading', { name: 'Join Class 3B' })).toBeVisible()
   })
 
   await tablet.close()

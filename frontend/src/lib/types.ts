@@ -43,6 +43,8 @@ export interface Group {
   kind: string
   default_account_type: string
   delete_on?: string
+  // signup_choice: offered in the list at sign-up (unset: classes yes, departments no).
+  signup_choice?: boolean
   created_at: string
   updated_at: string
   members: number
@@ -245,6 +247,14 @@ export interface PendingSignUp {
 }
 
 /** The sign-up listener on this network. */
+// SignUpPause: the server-wide limit on wrong codes (GET/DELETE /api/signup-pause).
+export interface SignUpPause {
+  paused: boolean
+  failures: number
+  limit: number
+  until?: string
+}
+
 export interface PublicStatus {
   open: boolean
   addr?: string
@@ -261,7 +271,7 @@ export interface JoinInfo {
   min_password_length: number
   language: string
   link_password: boolean
-  choices?: { id: string; name: string; kind: string }[]
+  choices?: { id: string; name: string; kind: string; approval: boolean }[]
   approval: boolean
 }
 

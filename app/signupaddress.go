@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"rollcall/app/poster"
+)
+
+// Sign-up addresses: what QR codes, posters and the admin's pages show for
+// an invite code or link. One rule for the HTTP API and the command line.
+
+// SignUpBases are the base addresses QR codes of org may start with: its
+// public address, then extra (the LAN listener's addresses, or a base the
+// admin gave on the command line).
+func SignUpBases(org *Organization, extra []string) []string {
+	out := []string{}
+	if org.PublicURL != "" {
+		out = append(out, org.PublicURL)
+	}
+	for _, b := range extra {
+		if b = strings.TrimRight(b, "/"); b != "" && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// PickBase returns want when it is one of bases, else the first base.
+// Errors: EINVALID on field base (an unknown base, or none at all, said so
+// plainly: an address is never invented).
+func PickBase(org *Organization, bases []string, want string) (string, error) {
+	want = strings.TrimRight(want, "/")
+	if want != "" {
+		if slices.Contains(bases, want) {
+			return want, nil
+		}
+		return "", FieldError(EINVALID, "base", "%q is neither the organization's public address nor the sign-up address on this network.", want)
+	}
+	if len(bases) == 0 {
+		return "", FieldError(EINVALID, "base", "%s has no public address yet. Set it in Settings, or open sign-up on this network, to make QR codes.", org.Name)
+	}
+	return bases[0], nil
+}
+
+// CodeAddress is where an invite code's QR code leads.
+type CodeAddress struct {
+	// Bases are the base addresses to choose from; Base is the one used.
+	Bases []string `json:"bases"`
+	Base  string   `json:"base"`
+	// URL is the address the QR code opens ("" when there is no base:
+	// Problem says why).
+	URL string `json:"url"`
+	// Address is the short address to type, without the code.
+	Address string `json:"address"`
+	Problem string `json:"base_problem,omitempty"`
+}
+
+// CodeAddress is the sign-up address of code c of org, on the base want
+// (default: the first of SignUpBases(org, extra)).
+func (a *App) CodeAddress(org *Organization, c *InviteCode, extra []string, want string) CodeAddress {
+	out := CodeAddress{Bases: SignUpBases(org, extra)}
+	b, err := PickBase(org, out.Bases, want)
+	if err != nil {
+		out.Problem = ErrorMessage(err)
+		return out
+	}
+	out.Base, out.URL, out.Address = b, b+"/join/"+c.Code, poster.ShortAddress(b+"/join")
+	return out
+}
+
+// LinkURL is the address of an invite link with token on base.
+func LinkURL(base, token string) string { return base + "/link/" + token }
+
+// QRFile is what a QR code or poster is made of: the poster's content
+// (its URL is the QR code's) and the download's name without extension.
+type QRFile struct {
+	Poster poster.Poster
+	Name   string
+}
+
+func checkPaper(paper string) error {
+	if paper != "" && paper != poster.A4 && paper != poster.Letter {
+		return FieldError(EINVALID, "paper", "The paper is a4 or letter.")
+	}
+	return nil
+}
+
+// CodePoster is the QR code and poster of the code of organization ref
+// (group "") or one of its groups: the group's name as title with the
+// organization's below it, or the organization's name alone. extra and base
+// are as for CodeAddress. Errors: ENOTFOUND, EINVALID (base, paper).
+func (a *App) CodePoster(ctx context.Context, ref, group string, extra []string, base, paper string) (*QRFile, error) {
+	if err := checkPaper(paper); err != nil {
+		return nil, err
+	}
+	c, err := a.InviteCodeOf(ctx, ref, group)
+	if err != nil {
+		return nil, err
+	}
+	org, err := a.Organization(ctx, c.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	title, subtitle := org.Name, ""
+	if c.GroupID != "" {
+		g, err := a.Group(ctx, org.ID, c.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		title, subtitle = g.Name, org.Name
+	}
+	addr := a.CodeAddress(org, c, extra, base)
+	if addr.URL == "" {
+		return nil, FieldError(EINVALID, "base", "%s", addr.Problem)
+	}
+	return &QRFile{
+		Poster: poster.Poster{Title: title, Subtitle: subtitle, URL: addr.URL, Address: addr.Address, Code: c.Display(), Paper: paper},
+		Name:   "code-" + FileSlug(title) + "-" + c.Code,
+	}, nil
+}
+
+// LinkPoster is the QR code and poster of invite link id, for its current
+// token (the admin's page holds it; it is not stored). Errors: ENOTFOUND,
+// EINVALID (token, base, paper).
+func (a *App) LinkPoster(ctx context.Context, ref, id, token string, extra []string, base, paper string) (*QRFile, error) {
+	if err := checkPaper(paper); err != nil {
+		return nil, err
+	}
+	l, err := a.CheckInviteLinkToken(ctx, ref, id, token)
+	if err != nil {
+		return nil, err
+	}
+	org, err := a.Organization(ctx, l.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := PickBase(org, SignUpBases(org, extra), base)
+	if err != nil {
+		return nil, err
+	}
+	title := l.Name
+	if title == "" {
+		title = "Sign up"
+	}
+	url := LinkURL(b, token)
+	return &QRFile{
+		Poster: poster.Poster{Title: title, Subtitle: org.Name, URL: url, Address: poster.ShortAddress(url), Paper: paper},
+		Name:   "link-" + FileSlug(title),
+	}, nil
+}
+
+// FileSlug makes a name safe inside a file name.
+func FileSlug(name string) string {
+	s := Slugify(name)
+	if s == "org" && !strings.EqualFold(name, "org") {
+		return "group"
+	}
+	return s
+}
