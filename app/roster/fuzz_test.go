@@ -9,7 +9,8 @@ import (
 
 // fuzzLimits keep each fuzz input cheap; the invariants are the same.
 var fuzzLimits = roster.Limits{MaxBytes: 1 << 20, MaxRows: 2000, MaxColumns: 200,
-	MaxUnzipped: 1 << 20, MaxPart: 256 << 10, MaxXMLInMemory: 256 << 10}
+	MaxUnzipped: 1 << 20, MaxPart: 256 << 10, MaxXMLInMemory: 256 << 10,
+	MaxCell: 4096, MaxSharedStrings: 256 << 10, MaxKept: 1 << 20}
 
 // checkFile holds for every file a reader accepts: rows within the limit,
 // each with a row number and one value per import field; for every error:

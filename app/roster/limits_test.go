@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -194,5 +195,115 @@ func TestHundredMegabyteCSV(t *testing.T) {
 	}
 	if peak > 80<<20 {
 		t.Errorf("heap rose by %d MB; want < 80 MB", peak>>20)
+	}
+}
+
+// rawXLSX builds a workbook from the XML of its shared strings and its one
+// worksheet, as a hostile generator would write it.
+func rawXLSX(t testing.TB, sst string, sheet string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	add := func(name, body string) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, body)
+	}
+	add("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
+	add("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	add("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	add("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
+	add("xl/sharedStrings.xml", sst)
+	add("xl/worksheets/sheet1.xml", sheet)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+const sstHead = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`
+const sheetHead = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`
+
+// sharedStringBomb is a workbook of about 10 KB whose one shared string of
+// size characters is used by n rows.
+func sharedStringBomb(t testing.TB, size, n int) []byte {
+	sst := sstHead + `<si><t>first_name</t></si><si><t>` + strings.Repeat("a", size) + `</t></si></sst>`
+	var sh strings.Builder
+	sh.WriteString(sheetHead + `<row r="1"><c r="A1" t="s"><v>0</v></c></row>`)
+	for i := 2; i <= n+1; i++ {
+		fmt.Fprintf(&sh, `<row r="%d"><c r="A%d" t="s"><v>1</v></c></row>`, i, i)
+	}
+	sh.WriteString(`</sheetData></worksheet>`)
+	return rawXLSX(t, sst, sh.String())
+}
+
+func TestSharedStringBomb(t *testing.T) {
+	for _, size := range []int{8 << 20, 5000} {
+		data := sharedStringBomb(t, size, 100)
+		var err error
+		peak := peakHeap(t, func() { _, err = roster.Read(bytes.NewReader(data), "x.xlsx", int64(len(data)), roster.DefaultLimits) })
+		t.Logf("a %d KB workbook with one %d-character shared string in 100 rows: heap peak +%d MB: %v", len(data)>>10, size, peak>>20, err)
+		if err == nil {
+			t.Fatal("accepted")
+		}
+		if len(err.Error()) > 400 {
+			t.Errorf("the error message is %d bytes long", len(err.Error()))
+		}
+		if size == 5000 && !strings.Contains(err.Error(), "longer than 4096 characters") {
+			t.Errorf("error = %v", err)
+		}
+		if peak > 32<<20 {
+			t.Errorf("heap rose by %d MB; want < 32 MB", peak>>20)
+		}
+	}
+}
+
+func TestSharedStringsPartLimit(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(sstHead + `<si><t>first_name</t></si>`)
+	for sb.Len() < 20<<20 {
+		sb.WriteString(`<si><t>a</t></si>`)
+	}
+	sb.WriteString(`</sst>`)
+	data := rawXLSX(t, sb.String(), sheetHead+`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row></sheetData></worksheet>`)
+	var err error
+	peak := peakHeap(t, func() { _, err = roster.Read(bytes.NewReader(data), "x.xlsx", int64(len(data)), roster.DefaultLimits) })
+	t.Logf("20 MB of shared strings: heap peak +%d MB: %v", peak>>20, err)
+	if err == nil || !strings.Contains(err.Error(), "shared text") {
+		t.Fatalf("error = %v", err)
+	}
+	if peak > 32<<20 {
+		t.Errorf("heap rose by %d MB; want < 32 MB", peak>>20)
+	}
+}
+
+func TestCellLimitCSV(t *testing.T) {
+	long := strings.Repeat("é", 4097)
+	for _, data := range []string{
+		"first_name,last_name\nAda," + long + "\n",
+		"first_name,shoe size\nAda," + long + "\n", // a dropped column too
+	} {
+		_, err := roster.Read(strings.NewReader(data), "x.csv", -1, roster.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), "Row 2, column 2 has more than 4096 characters") {
+			t.Fatalf("error = %v", err)
+		}
+		if len(err.Error()) > 300 {
+			t.Errorf("the error message is %d bytes long", len(err.Error()))
+		}
+	}
+	ok := "first_name,last_name\nAda," + strings.Repeat("é", 4096) + "\n"
+	if _, err := roster.Read(strings.NewReader(ok), "x.csv", -1, roster.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKeptBytesLimit(t *testing.T) {
+	lim := roster.DefaultLimits
+	lim.MaxKept = 1000
+	data := "first_name\n" + strings.Repeat(strings.Repeat("a", 100)+"\n", 11)
+	if _, err := roster.Read(strings.NewReader(data), "x.csv", -1, lim); err == nil || !strings.Contains(err.Error(), "MB of text") {
+		t.Fatalf("error = %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -34,6 +35,13 @@ type Limits struct {
 	// streamed from a temporary file when larger than MaxXMLInMemory.
 	MaxPart        int64
 	MaxXMLInMemory int64
+	// MaxCell caps the characters of any one cell (and of any XLSX shared
+	// string, which excelize copies into every cell that uses it).
+	MaxCell int
+	// MaxSharedStrings caps the unzipped shared-strings part of a workbook.
+	MaxSharedStrings int64
+	// MaxKept caps the bytes of all values kept from a file.
+	MaxKept int
 }
 
 // DefaultLimits are generous for a school (a district of 200,000 people)
@@ -45,6 +53,11 @@ var DefaultLimits = Limits{
 	MaxUnzipped:    256 << 20,
 	MaxPart:        32 << 20,
 	MaxXMLInMemory: 16 << 20,
+	MaxCell:        4096,
+	// 16 MB holds the unique names and addresses of a 200,000-person
+	// district; a part over MaxXMLInMemory is read from a temporary file.
+	MaxSharedStrings: 16 << 20,
+	MaxKept:          64 << 20,
 }
 
 // MaxExcelRow is the last row a worksheet can have.
@@ -315,11 +328,17 @@ type table struct {
 	m       *mapping
 	lim     Limits
 	dataRow int
+	kept    int // bytes of the values kept so far
 }
 
 func (t *table) add(line int, cells []string) error {
 	if len(cells) > t.lim.MaxColumns {
 		return invalid("Row %d has more than %d columns; is this the right file?", line, t.lim.MaxColumns)
+	}
+	for i, c := range cells {
+		if len(c) > t.lim.MaxCell && utf8.RuneCountInString(c) > t.lim.MaxCell {
+			return invalid("Row %d, column %d has more than %d characters (it starts %s); is this the right file?", line, i+1, t.lim.MaxCell, quoteStart(c))
+		}
 	}
 	if isComment(cells) {
 		return nil
@@ -345,6 +364,12 @@ func (t *table) add(line int, cells []string) error {
 	}
 	if t.dataRow++; t.dataRow > t.lim.MaxRows {
 		return invalid("The file has more than %d rows of people; split it into smaller files.", t.lim.MaxRows)
+	}
+	for _, v := range values {
+		t.kept += len(v)
+	}
+	if t.kept > t.lim.MaxKept {
+		return invalid("The file holds more than %d MB of text in the columns Rollcall reads; split it into smaller files.", t.lim.MaxKept>>20)
 	}
 	t.f.Rows = append(t.f.Rows, app.ImportRow{Line: line, Values: values})
 	return nil

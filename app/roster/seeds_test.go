@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"rollcall/app/roster"
@@ -26,10 +27,12 @@ func TestWriteSeeds(t *testing.T) {
 			[]byte("givenName,surname,mail\n\"Ada\r\nKing\",Lovelace,ada@x.example\n\n\"Grace\",\"Hop\"\"per\",\n"),
 			[]byte("First Name\tLast Name\tClass\tShoe size\nAda\tLovelace\t3B|Choir\t38\n"),
 			[]byte("Name\n\"Lovelace, Ada\"\n=cmd|' /C calc'!A0\n"),
+			[]byte("first_name,last_name\nAda," + strings.Repeat("x", 4097) + "\n"),
 		},
 		"FuzzReadXLSX": {
 			tmplXLSX.Bytes(),
 			xlsxFile(t, map[string][][]any{"Notes": {{"x"}}, "Class": {{"First name", "Surname", "Class", "Deletion date"}, {"Zoë", "Ødegård", "3B", 46599}, nil, {"Ada", "", "3C", "2027-07-31"}}}, "Notes", "Class"),
+			sharedStringBomb(t, 5000, 20), // one long shared string used by many rows
 		},
 		"FuzzParsePaste": {
 			[]byte("Ada Lovelace,ada@example.org,secret-pass-1\r\nGrace Hopper,grace@example.org\n"),

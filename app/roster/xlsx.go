@@ -28,6 +28,9 @@ func ReadXLSX(data []byte, lim Limits) (*app.ImportFile, error) {
 	if err := checkZip(data, lim); err != nil {
 		return nil, err
 	}
+	if err := scanParts(data, lim); err != nil {
+		return nil, err
+	}
 	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnzipped,
 		UnzipXMLSizeLimit: min(lim.MaxXMLInMemory, lim.MaxUnzipped),
