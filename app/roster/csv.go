@@ -112,7 +112,31 @@ func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 	return f, nil
 }
 
+// checkWidth refuses a record with more than max fields before
+// encoding/csv parses it (which would hold every field of a 20 MB line of
+// commas at once). Delimiters inside quotes do not count.
+func checkWidth(text string, delim rune, max int) error {
+	row, fields, inQuote := 1, 1, false
+	for _, r := range text {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case r == '\n':
+			row, fields = row+1, 1
+		case r == delim:
+			if fields++; fields > max {
+				return invalid("Row %d has more than %d columns; is this the right file?", row, max)
+			}
+		}
+	}
+	return nil
+}
+
 func readRecords(text string, delim rune, t *table) error {
+	if err := checkWidth(text, delim, t.lim.MaxColumns); err != nil {
+		return err
+	}
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = delim
 	r.FieldsPerRecord = -1

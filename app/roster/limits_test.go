@@ -307,3 +307,42 @@ func TestKeptBytesLimit(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+func TestWideRowsRefusedEarly(t *testing.T) {
+	csvData := []byte("first_name" + strings.Repeat(",", 20<<20) + "\nAda\n")
+	var sb strings.Builder
+	sb.WriteString(sheetHead + `<row r="1"><c t="s"><v>0</v></c>`)
+	for sb.Len() < 60<<20 {
+		sb.WriteString(`<c><v>1</v></c>`)
+	}
+	sb.WriteString(`</row></sheetData></worksheet>`)
+	xlsxData := rawXLSX(t, sstHead+`<si><t>first_name</t></si></sst>`, sb.String())
+	inline := rawXLSX(t, sstHead+`<si><t>first_name</t></si></sst>`, sheetHead+`<row r="1"><c t="s"><v>0</v></c></row><row r="2"><c t="inlineStr"><is><t>`+strings.Repeat("b", 3<<20)+`</t></is></c></row></sheetData></worksheet>`)
+	for _, c := range []struct {
+		name, file string
+		data       []byte
+		want       string
+	}{
+		{"a 20 MB line of commas", "x.csv", csvData, "Row 1 has more than 200 columns"},
+		{"a 60 MB row of cells", "x.xlsx", xlsxData, "Row 1 has more than 200 columns"},
+		{"a 3 MB inline cell", "x.xlsx", inline, "longer than 4096 characters"},
+	} {
+		var err error
+		peak := peakHeap(t, func() { _, err = roster.Read(bytes.NewReader(c.data), c.file, int64(len(c.data)), roster.DefaultLimits) })
+		t.Logf("%s (%d KB file): heap peak +%d MB: %v", c.name, len(c.data)>>10, peak>>20, err)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error = %v", c.name, err)
+		}
+		// The file itself and its decoded text are in memory; nothing per field.
+		if limit := uint64(2*len(c.data)) + 16<<20; peak > limit {
+			t.Errorf("%s: heap rose by %d MB; want < %d MB", c.name, peak>>20, limit>>20)
+		}
+	}
+}
+
+func TestQuotedDelimitersAreNotColumns(t *testing.T) {
+	data := "first_name,last_name\n\"" + strings.Repeat(",", 500) + "\",Lovelace\n"
+	if _, err := roster.Read(strings.NewReader(data), "x.csv", -1, roster.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -52,7 +52,7 @@ var DefaultLimits = Limits{
 	MaxColumns:     200,
 	MaxUnzipped:    256 << 20,
 	MaxPart:        32 << 20,
-	MaxXMLInMemory: 16 << 20,
+	MaxXMLInMemory: 4 << 20,
 	MaxCell:        4096,
 	// 16 MB holds the unique names and addresses of a 200,000-person
 	// district; a part over MaxXMLInMemory is read from a temporary file.
