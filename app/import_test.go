@@ -336,3 +336,45 @@ func TestImportDrafts(t *testing.T) {
 		t.Error("a dropped draft is still there")
 	}
 }
+
+// Generating usernames for many people with the same name is linear: the
+// next suffix per base is remembered and the store is asked about many
+// candidates at once. 10× the rows must cost well under 100× the time.
+func TestSameNameUsernamesLinear(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	if _, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: "Ada", LastName: "Lovelace", Username: "ada.lovelace3"}}); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(n int) (time.Duration, *app.ImportPreview) {
+		var rows []app.ImportRow
+		for i := range n {
+			rows = append(rows, row(i+2, "first_name=Ada", "last_name=Lovelace"))
+		}
+		start := time.Now()
+		p, err := a.PreviewImport(ctx, o.Slug, importFile(rows...), app.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start), p
+	}
+	plan(2000) // warm up
+	small, _ := plan(2000)
+	large, p := plan(20000)
+	ratio := float64(large) / float64(small)
+	t.Logf("same-name rows: 2,000 in %v, 20,000 in %v (ratio %.1f; linear is 10, quadratic 100)", small, large, ratio)
+	if ratio > 30 {
+		t.Errorf("20,000 rows took %.1f× as long as 2,000; want linear (< 30×)", ratio)
+	}
+	seen := map[string]bool{}
+	for i, r := range p.Rows {
+		if seen[r.Username] || r.Username == "ada.lovelace3" {
+			t.Fatalf("row %d: username %q given twice or taken", i, r.Username)
+		}
+		seen[r.Username] = true
+	}
+	if p.Rows[0].Username != "ada.lovelace" || p.Rows[1].Username != "ada.lovelace2" || p.Rows[2].Username != "ada.lovelace4" || p.Rows[19999].Username != "ada.lovelace20001" {
+		t.Errorf("usernames %s %s %s … %s", p.Rows[0].Username, p.Rows[1].Username, p.Rows[2].Username, p.Rows[19999].Username)
+	}
+}

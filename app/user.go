@@ -183,6 +183,8 @@ type UserStore interface {
 	User(ctx context.Context, orgID, id string) (*User, error)
 	// UsernameTaken and EmailTaken report whether the Key is used by any user.
 	UsernameTaken(ctx context.Context, key string) (bool, error)
+	// UsernamesTaken reports which of the keys are taken, in one read.
+	UsernamesTaken(ctx context.Context, keys []string) (map[string]bool, error)
 	EmailTaken(ctx context.Context, key string) (bool, error)
 	// UserByLogin returns the user whose username or email has the Key login; ENOTFOUND if none.
 	UserByLogin(ctx context.Context, login string) (*User, error)

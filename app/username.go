@@ -121,34 +121,52 @@ func joinNonEmpty(sep string, parts ...string) string {
 	return strings.Join(out, sep)
 }
 
-// usernameTaker tells whether a username key is taken in the file.
+// usernameTaker tells which username keys are taken in the file.
 type usernameTaker interface {
-	UsernameTaken(ctx context.Context, key string) (bool, error)
+	UsernamesTaken(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
 // uniqueUsernames assigns free usernames: base, base2, base3, ... skipping
 // those taken in the file and those already given in this batch (taken).
+// It remembers per base the next suffix to try, and asks the store about
+// many candidates in one read (the batch doubles while they are taken), so
+// 20,000 people with the same name cost linear time, not quadratic.
 type uniqueUsernames struct {
 	store usernameTaker
 	taken map[string]bool
+	from  map[string]int // Key(base) → the next suffix to try
 }
 
 func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error) {
-	for n := 1; ; n++ {
-		candidate := base
-		if n > 1 {
-			candidate = base + strconv.Itoa(n)
+	if u.from == nil {
+		u.from = map[string]int{}
+	}
+	bk := Key(base)
+	n := max(u.from[bk], 1)
+	size := 1
+	for {
+		var candidates, keys []string
+		var suffixes []int
+		for ; len(keys) < size; n++ {
+			candidate := base
+			if n > 1 {
+				candidate = base + strconv.Itoa(n)
+			}
+			if k := Key(candidate); !u.taken[k] {
+				candidates, keys, suffixes = append(candidates, candidate), append(keys, k), append(suffixes, n)
+			}
 		}
-		if u.taken[Key(candidate)] {
-			continue
-		}
-		taken, err := u.store.UsernameTaken(ctx, Key(candidate))
+		taken, err := u.store.UsernamesTaken(ctx, keys)
 		if err != nil {
 			return "", err
 		}
-		if !taken {
-			u.taken[Key(candidate)] = true
-			return candidate, nil
+		for i, k := range keys {
+			if !taken[k] {
+				u.taken[k] = true
+				u.from[bk] = suffixes[i] + 1
+				return candidates[i], nil
+			}
 		}
+		size = min(2*size, 256)
 	}
 }

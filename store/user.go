@@ -197,6 +197,21 @@ func (db *DB) UsernameTaken(ctx context.Context, key string) (bool, error) {
 	return db.loginTaken("u:" + key)
 }
 
+// UsernamesTaken implements app.UserStore: one read transaction for all keys.
+func (db *DB) UsernamesTaken(ctx context.Context, keys []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(loginsBucket)
+		for _, k := range keys {
+			if b.Get([]byte("u:"+k)) != nil {
+				taken[k] = true
+			}
+		}
+		return nil
+	})
+	return taken, err
+}
+
 // EmailTaken implements app.UserStore.
 func (db *DB) EmailTaken(ctx context.Context, key string) (bool, error) {
 	return db.loginTaken("e:" + key)
