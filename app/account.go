@@ -383,10 +383,15 @@ func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, pr
 	if err != nil {
 		return nil, err
 	}
+	// Cancelled before the write: nothing is created. Once written, a late
+	// cancel is ignored so the passwords reach the admin.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := a.Store.CreateUsers(ctx, users); err != nil {
 		return nil, err
 	}
-	return a.accountResult(ctx, org, users, passwords)
+	return a.accountResult(context.WithoutCancel(ctx), org, users, passwords)
 }
 
 func (a *App) accountResult(ctx context.Context, org *Organization, users []*User, passwords []string) (*AccountResult, error) {
@@ -533,6 +538,9 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 	for i, u := range users {
 		ids[i], byID[u.ID] = u.ID, hashes[i]
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // cancelled before the write: nothing changed
+	}
 	// Applied to each user as stored now: a change made while the
 	// passwords were hashed (a deactivation, a new name) is kept.
 	if users, err = a.Store.ChangeUsers(ctx, org.ID, ids, func(u *User) error {
@@ -541,6 +549,7 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 	}); err != nil {
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx) // written: a late cancel must not lose the new passwords
 	for _, u := range users {
 		if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
 			return nil, err

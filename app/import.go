@@ -533,9 +533,15 @@ func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt I
 		u.ImportID = imp.ID
 	}
 	imp.CreatedAt = a.now()
+	// Cancelled before the write: nothing is created. Once written, a late
+	// cancel is ignored so the passwords reach the admin.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := a.Store.CreateImport(ctx, imp, groups, users); err != nil {
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx)
 	accounts, err := a.accountResult(ctx, org, users, passwords)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -377,4 +378,108 @@ func TestSameNameUsernamesLinear(t *testing.T) {
 	if p.Rows[0].Username != "ada.lovelace" || p.Rows[1].Username != "ada.lovelace2" || p.Rows[2].Username != "ada.lovelace4" || p.Rows[19999].Username != "ada.lovelace20001" {
 		t.Errorf("usernames %s %s %s … %s", p.Rows[0].Username, p.Rows[1].Username, p.Rows[2].Username, p.Rows[19999].Username)
 	}
+}
+
+// lateCancelStore cancels the job right after the import is written.
+type lateCancelStore struct {
+	app.Store
+	after func()
+}
+
+func (s lateCancelStore) CreateImport(ctx context.Context, imp *app.Import, g []*app.Group, u []*app.User) error {
+	err := s.Store.CreateImport(ctx, imp, g, u)
+	s.after()
+	return err
+}
+
+// waitJob polls until the job has finished.
+func waitJob(t *testing.T, a *app.App, id string) app.JobStatus {
+	t.Helper()
+	for range 2000 {
+		st, err := a.Jobs.Status(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != app.JobRunning {
+			return st
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the job did not finish")
+	return app.JobStatus{}
+}
+
+// A cancel that races the write leaves either nothing created and the job
+// cancelled, or the accounts created and the job done with their passwords:
+// never accounts whose passwords nobody can see.
+func TestImportCancelRacingTheWrite(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	check := func(t *testing.T, id string, want int) {
+		st := waitJob(t, a, id)
+		page, err := a.Users(ctx, o.Slug, app.UserFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created := page.Total - want
+		switch st.State {
+		case app.JobCancelled:
+			if created != 0 {
+				t.Fatalf("job cancelled but %d users created", created)
+			}
+		case app.JobDone:
+			res, err := a.Jobs.Result(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res.(*app.ImportResult)
+			if created == 0 || len(r.Accounts.Accounts) != created || r.Accounts.Accounts[0].Password == "" {
+				t.Fatalf("job done: %d users created, %d in the result", created, len(r.Accounts.Accounts))
+			}
+		default:
+			t.Fatalf("job %s: %s", st.State, st.Error)
+		}
+	}
+	users := 0
+	count := func() int {
+		page, _ := a.Users(ctx, o.Slug, app.UserFilter{})
+		return page.Total
+	}
+	t.Run("CancelAfterWrite", func(t *testing.T) {
+		var id string
+		ready := make(chan struct{})
+		plain := a.Store
+		a.Store = lateCancelStore{Store: plain, after: func() { <-ready; a.Jobs.Cancel(id) }}
+		defer func() { a.Store = plain }()
+		id = a.Jobs.Start("import", func(ctx context.Context, p app.Progress) (any, error) {
+			return a.CommitImport(ctx, o.Slug, importFile(row(2, "first_name=Ada", "last_name=Late")), app.ImportOptions{}, p)
+		})
+		close(ready)
+		if st := waitJob(t, a, id); st.State != app.JobDone {
+			t.Fatalf("state %s, want done", st.State)
+		}
+		check(t, id, users)
+		users = count()
+	})
+	t.Run("RandomCancel", func(t *testing.T) {
+		outcomes := map[string]int{}
+		for i := range 40 {
+			id := a.Jobs.Start("import", func(ctx context.Context, p app.Progress) (any, error) {
+				return a.CommitImport(ctx, o.Slug, importFile(row(2, "first_name=Ada", fmt.Sprintf("last_name=Race%d", i)), row(3, "first_name=Bo", fmt.Sprintf("last_name=Race%d", i))), app.ImportOptions{}, p)
+			})
+			time.Sleep(time.Duration(i*20) * time.Microsecond)
+			a.Jobs.Cancel(id)
+			if _, err := a.Jobs.Status(id); app.ErrorCode(err) == app.ENOTFOUND {
+				outcomes["finished before the cancel"]++ // Cancel forgot it
+				users = count()
+				continue
+			}
+			st := waitJob(t, a, id)
+			outcomes[string(st.State)]++
+			check(t, id, users)
+			users = count()
+		}
+		t.Logf("outcomes: %v", outcomes)
+	})
 }

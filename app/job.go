@@ -72,8 +72,10 @@ func (j *Jobs) Start(kind string, fn func(ctx context.Context, progress Progress
 		jb.mu.Lock()
 		defer jb.mu.Unlock()
 		jb.finished = j.app.Now()
+		// A function that returns no error has done its work (it may have
+		// written before a late cancel): that is Done, with its result.
 		switch {
-		case ctx.Err() != nil:
+		case err != nil && ctx.Err() != nil:
 			jb.status.State = JobCancelled
 		case err != nil:
 			jb.status.State, jb.status.Error, jb.status.Code = JobFailed, ErrorMessage(err), ErrorCode(err)
