@@ -55,41 +55,94 @@ func Decode(data []byte) (string, string, error) {
 	return string(out), Encoding1252, nil
 }
 
-// Delimiter guesses the field separator from the first line that is not
-// blank: the most frequent of comma, semicolon (German or French Excel) and
-// TAB (Excel's "Unicode text"), counted outside quotes. A tie or none: comma.
+// Delimiter guesses the field separator from the header, the first line
+// that is not blank: Excel's "sep=;" line if there is one, else whichever of
+// comma, semicolon (German or French Excel) and TAB (Excel's "Unicode text")
+// splits the header into a usable header with the most known columns, then
+// the most columns matched exactly, then the most fields. "Nachname,
+// Vorname;E-Mail" is read with semicolons. Nothing known at all: the one
+// giving the most fields; a tie or none: comma.
 func Delimiter(text string) rune {
-	counts := map[rune]int{}
-	inQuote, started := false, false
-	for _, r := range text {
-		if r == '"' {
-			inQuote = !inQuote
-			continue
-		}
-		if inQuote {
-			continue
-		}
-		if r == '\n' || r == '\r' {
-			if started {
-				break
-			}
-			continue
-		}
-		if r != ' ' {
-			started = true
-		}
-		switch r {
-		case ',', ';', '\t':
-			counts[r]++
-		}
+	if d, _, ok := sepLine(text); ok {
+		return d
 	}
-	best, n := ',', counts[',']
-	for _, r := range []rune{';', '\t'} {
-		if counts[r] > n {
-			best, n = r, counts[r]
+	header := headerLine(text)
+	if len(header) > 16<<10 { // a real header is far shorter; a wide row is refused later
+		header = header[:16<<10]
+	}
+	type score struct{ usable, known, exact, fields int }
+	better := func(a, b score) bool {
+		for _, d := range [][2]int{{a.usable, b.usable}, {a.known, b.known}, {a.exact, b.exact}, {a.fields, b.fields}} {
+			if d[0] != d[1] {
+				return d[0] > d[1]
+			}
+		}
+		return false
+	}
+	best, bestScore := ',', score{}
+	for i, d := range []rune{',', ';', '\t'} {
+		cells := splitHeader(header, d)
+		m, known := newMapping(cells)
+		sc := score{known: known, fields: len(cells)}
+		if known > 0 && (m.hasFirst || contains(m.columns, fullName)) {
+			sc.usable = 1
+		}
+		for _, c := range cells {
+			if _, ok := aliases[normalizeHeader(c)]; ok {
+				sc.exact++
+			}
+		}
+		if i == 0 || better(sc, bestScore) {
+			best, bestScore = d, sc
 		}
 	}
 	return best
+}
+
+// sepLine reads Excel's "sep=X" first line: the delimiter it names and the
+// text after it (Excel does not show that line as a row).
+func sepLine(text string) (rune, string, bool) {
+	line, rest, _ := strings.Cut(text, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if len(line) != 5 || !strings.EqualFold(line[:4], "sep=") {
+		return 0, "", false
+	}
+	switch d := rune(line[4]); d {
+	case ',', ';', '\t', '|':
+		return d, rest, true
+	}
+	return 0, "", false
+}
+
+// headerLine is the first line with text, up to a line break outside quotes.
+func headerLine(text string) string {
+	inQuote, start := false, -1
+	for i, r := range text {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+		case !inQuote && (r == '\n' || r == '\r'):
+			if start >= 0 {
+				return text[start:i]
+			}
+		case start < 0 && r != ' ':
+			start = i
+		}
+	}
+	if start < 0 {
+		return ""
+	}
+	return text[start:]
+}
+
+// splitHeader splits a header line on d, honouring quotes.
+func splitHeader(line string, d rune) []string {
+	r := csv.NewReader(strings.NewReader(line))
+	r.Comma, r.FieldsPerRecord, r.LazyQuotes = d, -1, true
+	if rec, err := r.Read(); err == nil {
+		return rec
+	}
+	return strings.Split(line, string(d))
 }
 
 // ReadCSV reads a CSV (or tab-separated text) roster. Quoted fields may hold
@@ -105,6 +158,9 @@ func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 	}
 	text = strings.TrimPrefix(text, "\ufeff") // a BOM inside UTF-16
 	delim := Delimiter(text)
+	if _, rest, ok := sepLine(text); ok {
+		text = rest
+	}
 	f := &app.ImportFile{Format: app.FormatCSV, Encoding: enc, Delimiter: delimiterName(delim)}
 	if err := readRecords(text, delim, &table{f: f, lim: lim}); err != nil {
 		return nil, err

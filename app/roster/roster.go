@@ -103,7 +103,9 @@ func init() {
 		"job_title": {"jobtitle", "title", "position", "jobposition", "occupation", "stellung", "berufsbezeichnung",
 			"titre", "tehtavanimike", "nimike", "befattning"},
 		fullName: {"name", "fullname", "displayname", "studentname", "personname", "pupilname", "cn",
-			"vollstandigername", "nomcomplet", "nimi", "namn"},
+			"vollstandigername", "nomcomplet", "nimi", "namn",
+			// "Lovelace, Ada" in one column, as German school systems export it
+			"nachnamevorname", "lastnamefirstname", "surnamefirstname", "namevorname"},
 	} {
 		for _, n := range names {
 			aliases[normalizeHeader(n)] = field

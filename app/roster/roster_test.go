@@ -431,3 +431,22 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+func TestDelimiterByKnownColumns(t *testing.T) {
+	for _, tt := range []struct{ text, delim, first, last, email string }{
+		// A comma inside a header, semicolons between: the split with more known columns wins.
+		{"Nachname, Vorname;E-Mail\nLovelace, Ada;ada@x.example\n", "semicolon", "Ada", "Lovelace", "ada@x.example"},
+		// Excel's sep= line decides, and is not a row.
+		{"sep=;\nfirst_name,x;last_name\nAda,1;Lovelace\n", "semicolon", "Ada,1", "Lovelace", ""},
+		{"SEP=,\r\nfirst_name;x,last_name\r\nAda;1,Lovelace\r\n", "comma", "Ada;1", "Lovelace", ""},
+		{"first_name\tlast_name\nAda\tLovelace\n", "tab", "Ada", "Lovelace", ""},
+	} {
+		f := mustRead(t, []byte(tt.text), "x.csv")
+		if f.Delimiter != tt.delim || value(f, 0, "first_name") != tt.first || value(f, 0, "last_name") != tt.last || value(f, 0, "email") != tt.email {
+			t.Errorf("%q: delimiter %s, row %v", tt.text, f.Delimiter, f.Rows[0].Values)
+		}
+		if f.Rows[0].Line != 2 {
+			t.Errorf("%q: first person on row %d, want 2", tt.text, f.Rows[0].Line)
+		}
+	}
+}
