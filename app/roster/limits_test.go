@@ -328,7 +328,9 @@ func TestWideRowsRefusedEarly(t *testing.T) {
 		{"a 3 MB inline cell", "x.xlsx", inline, "longer than 4096 characters"},
 	} {
 		var err error
-		peak := peakHeap(t, func() { _, err = roster.Read(bytes.NewReader(c.data), c.file, int64(len(c.data)), roster.DefaultLimits) })
+		peak := peakHeap(t, func() {
+			_, err = roster.Read(bytes.NewReader(c.data), c.file, int64(len(c.data)), roster.DefaultLimits)
+		})
 		t.Logf("%s (%d KB file): heap peak +%d MB: %v", c.name, len(c.data)>>10, peak>>20, err)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error = %v", c.name, err)
