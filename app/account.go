@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -101,23 +102,8 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 	if b.Language = Clean(b.Language); b.Language == "" {
 		b.Language = org.Language
 	}
-	if b.PasswordMode == "" {
-		b.PasswordMode = PasswordRandom
-	}
-	if b.PasswordStyle == "" {
-		b.PasswordStyle = org.passwordStyle()
-	}
-	if b.PasswordStyle != StyleWords && b.PasswordStyle != StyleRandom {
-		return nil, nil, FieldError(EINVALID, "password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
-	}
-	switch b.PasswordMode {
-	case PasswordRandom, PasswordGiven:
-	case PasswordSame:
-		if err := org.PasswordPolicy.Check(b.Password); err != nil {
-			return nil, nil, err
-		}
-	default:
-		return nil, nil, FieldError(EINVALID, "password_mode", "The password mode must be random, same or given.")
+	if err := org.passwordOptions(&b.PasswordMode, &b.PasswordStyle, &b.Password, PasswordRandom, PasswordSame, PasswordGiven); err != nil {
+		return nil, nil, err
 	}
 	groups, err := a.groupIDs(ctx, org, b.Groups)
 	if err != nil {
@@ -215,6 +201,37 @@ func (o planOptions) unit() string {
 		return "line"
 	}
 	return o.Unit
+}
+
+// passwordOptions fills in and checks the password options of a batch or
+// an import, one rule for both: the mode (one of modes; random when empty),
+// the style (the organization's when empty), the shared password against
+// the policy for "same". A password given with "random" is dropped.
+func (org *Organization) passwordOptions(mode, style, password *string, modes ...string) error {
+	if *mode == "" {
+		*mode = PasswordRandom
+	}
+	if *style == "" {
+		*style = org.passwordStyle()
+	}
+	if *style != StyleWords && *style != StyleRandom {
+		return FieldError(EINVALID, "password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
+	}
+	if !slices.Contains(modes, *mode) {
+		names := map[string]string{PasswordRandom: "random (one for each person)", PasswordSame: "same (one for all)", PasswordGiven: "given (on each line)"}
+		var list []string
+		for _, m := range modes {
+			list = append(list, names[m])
+		}
+		return FieldError(EINVALID, "password_mode", "The password mode must be %s or %s.", strings.Join(list[:len(list)-1], ", "), list[len(list)-1])
+	}
+	switch *mode {
+	case PasswordRandom:
+		*password = ""
+	case PasswordSame:
+		return org.PasswordPolicy.Check(*password)
+	}
+	return nil
 }
 
 // planAccounts checks every spec against the organization, the file and

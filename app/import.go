@@ -251,6 +251,7 @@ type importPlan struct {
 	plans     []accountPlan
 	newGroups map[string]*Group // key(name) → group to create
 	opt       planOptions
+	again     bool // ImportOptions.Again, recorded on the import
 }
 
 // PreviewImport shows how every row of f will be treated — created,
@@ -273,24 +274,8 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 	if f == nil || len(f.Rows) == 0 {
 		return nil, FieldError(EINVALID, "file", "The file has no people in it.")
 	}
-	if opt.PasswordMode == "" {
-		opt.PasswordMode = PasswordRandom
-	}
-	if opt.PasswordStyle == "" {
-		opt.PasswordStyle = org.passwordStyle()
-	}
-	if opt.PasswordStyle != StyleWords && opt.PasswordStyle != StyleRandom {
-		return nil, FieldError(EINVALID, "password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
-	}
-	switch opt.PasswordMode {
-	case PasswordRandom:
-		opt.Password = ""
-	case PasswordSame:
-		if err := org.PasswordPolicy.Check(opt.Password); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, FieldError(EINVALID, "password_mode", "The password mode must be random (one for each person) or same (one for all).")
+	if err := org.passwordOptions(&opt.PasswordMode, &opt.PasswordStyle, &opt.Password, PasswordRandom, PasswordSame); err != nil {
+		return nil, err
 	}
 	groups, err := a.Store.Groups(ctx, org.ID)
 	if err != nil {
@@ -301,7 +286,7 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		byName[Key(g.Name)] = g
 		byName[g.ID] = g
 	}
-	ip := &importPlan{org: org, newGroups: map[string]*Group{}, opt: planOptions{
+	ip := &importPlan{org: org, newGroups: map[string]*Group{}, again: opt.Again, opt: planOptions{
 		Via: ViaImport, MustChangePassword: opt.MustChangePassword, PasswordMode: opt.PasswordMode,
 		PasswordStyle: opt.PasswordStyle, Password: opt.Password, Unit: "row",
 	}}
@@ -470,15 +455,21 @@ type ImportResultRow struct {
 	Password string `json:"-"`
 }
 
-// CommitImport creates the accounts of every row without errors (or, with
-// AllOrNothing, refuses the whole file if any row has one). Passwords are
-// hashed on all cores first (progress reports the hashing; ctx cancels it),
-// then the import record, the missing groups (if chosen) and all users are
-// written in one transaction. Existing users are never changed.
+// PreparedImport is an import planned and checked by PrepareImport, ready
+// for CommitPrepared. Preview is what the admin was shown.
+type PreparedImport struct {
+	Preview *ImportPreview
+	org     *Organization
+	file    *ImportFile
+	plan    *importPlan
+}
+
+// PrepareImport plans f as PreviewImport does and refuses at once what the
+// commit would refuse. Nothing is written.
 // Errors: ENOTFOUND, EINVALID (options; errors under AllOrNothing; no row to
 // create), ECONFLICT (the same file imported before and not confirmed with
-// Again; a username or email taken meanwhile), context.Canceled.
-func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt ImportOptions, progress Progress) (*ImportResult, error) {
+// Again; Details["again"] says how to confirm).
+func (a *App) PrepareImport(ctx context.Context, ref string, f *ImportFile, opt ImportOptions) (*PreparedImport, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -496,8 +487,29 @@ func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt I
 	}
 	if len(p.Previous) > 0 && !opt.Again {
 		last := p.Previous[len(p.Previous)-1]
-		return nil, Errorf(ECONFLICT, "This file was already imported on %s (%d accounts created). Import it again only if you mean to, by confirming.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created)
+		return nil, &Error{Code: ECONFLICT, Message: fmt.Sprintf("This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created),
+			Details: map[string]string{"again": "Confirm to import the same file again."}}
 	}
+	return &PreparedImport{Preview: p, org: org, file: f, plan: ip}, nil
+}
+
+// CommitImport prepares f (PrepareImport) and commits it (CommitPrepared).
+func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt ImportOptions, progress Progress) (*ImportResult, error) {
+	pi, err := a.PrepareImport(ctx, ref, f, opt)
+	if err != nil {
+		return nil, err
+	}
+	return a.CommitPrepared(ctx, pi, progress)
+}
+
+// CommitPrepared creates the accounts of every row of a prepared import
+// without errors. Passwords are hashed on all cores first (progress reports
+// the hashing; ctx cancels it), then the import record, the missing groups
+// (if chosen) and all users are written in one transaction. Existing users
+// are never changed. Errors: ECONFLICT (a username or email taken
+// meanwhile), context.Canceled (before the write only).
+func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress Progress) (*ImportResult, error) {
+	org, f, ip, p := pi.org, pi.file, pi.plan, pi.Preview
 	var plans []accountPlan
 	var rowOf []int // plan index → row index
 	used := map[string]bool{}
@@ -514,7 +526,7 @@ func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt I
 	now := a.now()
 	var groups []*Group
 	imp := &Import{ID: a.newID(), OrgID: org.ID, FileName: f.Name, SHA256: f.SHA256, Format: f.Format,
-		Rows: len(p.Rows), Created: len(plans), Skipped: len(p.Rows) - len(plans), GroupsCreated: []string{}, Again: opt.Again}
+		Rows: len(p.Rows), Created: len(plans), Skipped: len(p.Rows) - len(plans), GroupsCreated: []string{}, Again: ip.again}
 	for _, g := range ip.newGroups {
 		if used[g.ID] {
 			g.CreatedAt, g.UpdatedAt = now, now

@@ -483,3 +483,76 @@ func TestImportCancelRacingTheWrite(t *testing.T) {
 		t.Logf("outcomes: %v", outcomes)
 	})
 }
+
+// PrepareImport makes every check the commit makes, at once; the job then
+// commits exactly the plan the admin was shown.
+func TestPrepareThenCommitThePlan(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace"), row(3, "first_name=Grace", "last_name=Hopper"))
+	pi, err := a.PrepareImport(ctx, o.Slug, f, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pi.Preview.Rows[0].Username != "ada.lovelace" {
+		t.Fatalf("preview username %q", pi.Preview.Rows[0].Username)
+	}
+	// The username shown is taken meanwhile: the commit refuses instead of
+	// silently giving another one than the preview showed.
+	if _, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: "Ada", LastName: "Other", Username: "ada.lovelace"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CommitPrepared(ctx, pi, nil); app.ErrorCode(err) != app.ECONFLICT {
+		t.Fatalf("commit after the username was taken: %v", err)
+	}
+	pi, err = a.PrepareImport(ctx, o.Slug, f, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.CommitPrepared(ctx, pi, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows[0].Username != pi.Preview.Rows[0].Username || res.Rows[0].Username != "ada.lovelace2" {
+		t.Fatalf("committed %q, previewed %q", res.Rows[0].Username, pi.Preview.Rows[0].Username)
+	}
+	// The same file again: ECONFLICT with the detail the UI shows, from PrepareImport.
+	_, err = a.PrepareImport(ctx, o.Slug, f, app.ImportOptions{})
+	var e *app.Error
+	if !errors.As(err, &e) || e.Code != app.ECONFLICT || e.Details["again"] == "" {
+		t.Fatalf("same file again: %v", err)
+	}
+}
+
+// Imports and batch accounts check password options with one rule.
+func TestPasswordOptionsOneRule(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace"))
+	b := app.AccountBatch{People: []app.NameLine{{Line: 1, FirstName: "Ada", LastName: "Lovelace"}}}
+	for _, c := range []struct {
+		mode, style, password, field string
+	}{
+		{"sometimes", "", "", "password_mode"},
+		{"", "emoji", "", "password_style"},
+		{app.PasswordSame, "", "short", ""},
+	} {
+		_, ierr := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{PasswordMode: c.mode, PasswordStyle: c.style, Password: c.password})
+		b.PasswordMode, b.PasswordStyle, b.Password = c.mode, c.style, c.password
+		_, berr := a.PreviewAccounts(ctx, o.Slug, b)
+		for _, err := range []error{ierr, berr} {
+			if app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("%+v: %v", c, err)
+			}
+			if c.field != "" && !strings.Contains(fmt.Sprint(err.(*app.Error).Details), c.field) {
+				t.Errorf("%+v: %v does not name %s", c, err, c.field)
+			}
+		}
+	}
+	// An import may not use "given" for all rows (rows give their own).
+	if _, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{PasswordMode: app.PasswordGiven}); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("given: %v", err)
+	}
+}

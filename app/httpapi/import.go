@@ -149,37 +149,23 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
-// commitImport refuses at once what the commit would refuse (errors under
-// "all or nothing", nothing to create, the same file again unconfirmed),
-// then starts the commit as a job and answers 202 with its status.
+// commitImport prepares the import at once (app.PrepareImport refuses
+// errors under "all or nothing", nothing to create, the same file again
+// unconfirmed), then commits the prepared plan as a job and answers 202
+// with its status.
 func (s *Server) commitImport(w http.ResponseWriter, r *http.Request) {
 	f, in, ok := s.draft(w, r)
 	if !ok {
 		return
 	}
-	org := r.PathValue("org")
-	p, err := s.app.PreviewImport(r.Context(), org, f, in.Options)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	switch {
-	case in.Options.AllOrNothing && p.Errors > 0:
-		err = app.Errorf(app.EINVALID, "%d of %d rows have errors, and \"all or nothing\" was chosen: nothing was imported. Fix the rows or untick \"all or nothing\".", p.Errors, len(p.Rows))
-	case p.Create+p.Warnings == 0:
-		err = app.Errorf(app.EINVALID, "None of the %d rows can be created; fix the errors shown and try again.", len(p.Rows))
-	case len(p.Previous) > 0 && !in.Options.Again:
-		last := p.Previous[len(p.Previous)-1]
-		err = &app.Error{Code: app.ECONFLICT, Message: fmt.Sprintf("This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created),
-			Details: map[string]string{"again": "Confirm to import the same file again."}}
-	}
+	pi, err := s.app.PrepareImport(r.Context(), r.PathValue("org"), f, in.Options)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	draft := r.PathValue("draft")
 	id := s.app.Jobs.Start("import", func(ctx context.Context, progress app.Progress) (any, error) {
-		res, err := s.app.CommitImport(ctx, org, f, in.Options, progress)
+		res, err := s.app.CommitPrepared(ctx, pi, progress)
 		if err == nil {
 			s.app.DropImportDraft(draft)
 		}
@@ -190,7 +176,7 @@ func (s *Server) commitImport(w http.ResponseWriter, r *http.Request) {
 		st = app.JobStatus{ID: id, Kind: "import", State: app.JobRunning}
 	}
 	if st.Total == 0 {
-		st.Total = p.Create + p.Warnings
+		st.Total = pi.Preview.Create + pi.Preview.Warnings
 	}
 	writeJSON(w, http.StatusAccepted, st)
 }
