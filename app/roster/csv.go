@@ -148,6 +148,8 @@ func splitHeader(line string, d rune) []string {
 // ReadCSV reads a CSV (or tab-separated text) roster. Quoted fields may hold
 // delimiters, quotes and line breaks. Each row's number is the row a
 // spreadsheet shows it on (a line break inside quotes does not start a new row).
+// Quotes are read strictly: one not closed is refused, naming its row, rather
+// than merging the rows after it into one value.
 func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, tooLarge(lim)
@@ -196,7 +198,6 @@ func readRecords(text string, delim rune, t *table) error {
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = delim
 	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
 	r.ReuseRecord = true
 	embedded := 0 // line breaks inside quoted fields so far
 	for {
@@ -206,7 +207,12 @@ func readRecords(text string, delim rune, t *table) error {
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			switch {
+			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrBareQuote):
+				return invalid("Row %d: a quote is not closed (a value has a \" that is not at its start). Put the value in quotes and double the quote inside (\"\"), or remove it.", pe.StartLine-embedded)
+			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote):
+				return invalid("Row %d: a quote is not closed. Check the quotes on that row: a value that starts with \" must end with one.", pe.StartLine-embedded)
+			case errors.As(err, &pe):
 				return invalid("Row %d cannot be read: %v. Check the quotes on that row.", pe.StartLine-embedded, pe.Err)
 			}
 			return err

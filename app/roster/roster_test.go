@@ -450,3 +450,18 @@ func TestDelimiterByKnownColumns(t *testing.T) {
 		}
 	}
 }
+
+// A quote that is not closed is reported on its row; it never swallows the
+// rows after it into one value.
+func TestUnclosedQuote(t *testing.T) {
+	for text, want := range map[string]string{
+		"first_name,last_name\n\"Ada,Lovelace\nGrace,Hopper\nAlan,Turing\n": "Row 2: a quote is not closed",
+		"first_name,last_name\nAda,Lovelace\nGrace,Ho\"pper\nAlan,Turing\n":  "Row 3: a quote is not closed",
+		"first_name,last_name\n\"Ada\nKing\",Lovelace\n\"Grace,Hopper\n":      "Row 3: a quote is not closed",
+	} {
+		_, err := roster.Read(strings.NewReader(text), "x.csv", -1, roster.DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error = %v, want %q", text, err, want)
+		}
+	}
+}
