@@ -51,7 +51,7 @@ func TestImportFlow(t *testing.T) {
 		"Ada;Lovelace;ada@maple.example;5A;38\r\n" +
 		";Nofirst;;5A;39\r\n" +
 		"Ann;Smith;;5A;40\r\n" + // a second Ann Smith: a new account ann.smith2
-		"=HYPERLINK(\"x\");Evil;;7Z;41\r\n"
+		"\"=HYPERLINK(\"\"x\"\")\";Evil;;7Z;41\r\n" // quoted as Excel writes it
 	_, body := e.upload(t, f.cookie, "maple", "class.csv", []byte(csvData), http.StatusCreated)
 	var up uploadOut
 	mustJSON(t, body, &up)
