@@ -229,6 +229,9 @@ func (org *Organization) passwordOptions(mode, style, password *string, modes ..
 	case PasswordRandom:
 		*password = ""
 	case PasswordSame:
+		if c := formulaStart(*password); c != "" {
+			return FieldError(EINVALID, "password", "The password starts with %s, which a spreadsheet reads as a formula; choose one that starts with a letter or digit.", c)
+		}
 		return org.PasswordPolicy.Check(*password)
 	}
 	return nil
@@ -299,7 +302,9 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 		}
 		switch {
 		case sp.Password != "":
-			if err := org.PasswordPolicy.Check(sp.Password); err != nil {
+			if c := formulaStart(sp.Password); c != "" {
+				pl.problem("password", "The password starts with %s, which a spreadsheet reads as a formula; choose one that starts with a letter or digit.", c)
+			} else if err := org.PasswordPolicy.Check(sp.Password); err != nil {
 				pl.problem("password", "%s", ErrorMessage(err))
 			}
 		case opt.PasswordMode == PasswordGiven:

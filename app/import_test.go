@@ -556,3 +556,32 @@ func TestPasswordOptionsOneRule(t *testing.T) {
 		t.Fatalf("given: %v", err)
 	}
 }
+
+// A given password that a spreadsheet would read as a formula is a row
+// problem naming the character (the results file shows passwords as given).
+func TestGivenPasswordFormulaStart(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	p, err := a.PreviewImport(ctx, o.Slug, importFile(
+		row(2, "first_name=Ada", "password=-minus-start-2026"),
+		row(3, "first_name=Bo", "password=@at-start-2026"),
+		row(4, "first_name=Cy", "password=+plus-start-2026"),
+		row(5, "first_name=Di", "password=fine-pass-2026"),
+	), app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{`"-"`, `"@"`, `"+"`} {
+		if got := p.Rows[i].Problems["password"]; !strings.Contains(got, "starts with "+want) {
+			t.Errorf("row %d: password problem %q, want it to name %s", p.Rows[i].Line, got, want)
+		}
+	}
+	if p.Rows[3].Problems["password"] != "" {
+		t.Errorf("fine password: %q", p.Rows[3].Problems["password"])
+	}
+	_, err = a.PreviewImport(ctx, o.Slug, importFile(row(2, "first_name=Ada")), app.ImportOptions{PasswordMode: app.PasswordSame, Password: "=class-pass-2026"})
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), `starts with "="`) {
+		t.Fatalf("same password starting with =: %v", err)
+	}
+}

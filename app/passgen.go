@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"crypto/rand"
 	"io"
 	"math"
@@ -55,6 +56,25 @@ var wordList = func() []string {
 	return out
 }()
 
+// formulaStart names the first character of s when a spreadsheet would
+// read a cell starting with it as a formula (= + - @ TAB CR LF), else "".
+// Generated passwords never start so, and a given password that does is
+// refused: the results file shows passwords exactly as they are.
+func formulaStart(s string) string {
+	if s == "" {
+		return ""
+	}
+	switch s[0] {
+	case '=', '+', '-', '@':
+		return fmt.Sprintf("%q", s[:1])
+	case '\t':
+		return "a TAB"
+	case '\r', '\n':
+		return "a line break"
+	}
+	return ""
+}
+
 // GeneratePassword returns a password of the style that meets policy, from
 // the random source r (crypto/rand in production). It never starts with a
 // character a spreadsheet reads as a formula (= + - @).
@@ -70,7 +90,7 @@ func GeneratePassword(r io.Reader, style string, policy PasswordPolicy) (string,
 		if err != nil {
 			return "", err
 		}
-		if policy.Check(pw) == nil && !strings.ContainsAny(pw[:1], "=+-@") {
+		if policy.Check(pw) == nil && formulaStart(pw) == "" {
 			return pw, nil
 		}
 	}

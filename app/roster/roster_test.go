@@ -364,7 +364,7 @@ func TestResults(t *testing.T) {
 	res := &app.ImportResult{Rows: []app.ImportResultRow{
 		{Line: 2, Values: values("Ada", "Lovelace"), Status: app.RowCreated, Username: "ada.lovelace", LoginEmail: "ada.lovelace@pupils.example", Password: "tiger-moon-47"},
 		{Line: 3, Values: values("=HYPERLINK(\"http://evil.example\")", "@SUM(A1)"), Status: app.RowSkipped, Reason: "The first name contains ..."},
-		{Line: 5, Values: values("Zoë", "+1"), Status: app.RowCreated, Username: "zoe.1", Password: "-starts-with-dash"},
+		{Line: 5, Values: values("Zoë", "+1"), Status: app.RowCreated, Username: "zoe.1", Password: "pass+word=1"},
 	}}
 	var c bytes.Buffer
 	if err := roster.WriteResultsCSV(&c, res); err != nil {
@@ -396,16 +396,21 @@ func TestResults(t *testing.T) {
 		if r := rows[2]; r[1] != "skipped" || r[5] != "" || r[2] == "" {
 			t.Errorf("%s skipped row = %q", name, r)
 		}
-		for _, r := range rows {
-			for _, cell := range r {
-				if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
-					t.Errorf("%s: cell %q starts with a formula trigger", name, cell)
-				}
+		if rows[3][5] != "pass+word=1" {
+			t.Errorf("%s password cell = %q; a password is written exactly as given", name, rows[3][5])
+		}
+	}
+	// CSV: no cell starts with a formula trigger.
+	for _, r := range rows {
+		for _, cell := range r {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("CSV: cell %q starts with a formula trigger", cell)
 			}
 		}
-		if rows[3][5] != "'-starts-with-dash" {
-			t.Errorf("%s password cell = %q", name, rows[3][5])
-		}
+	}
+	// XLSX: typed strings, unchanged.
+	if xrows[2][6] != "=HYPERLINK(\"http://evil.example\")" || xrows[2][7] != "@SUM(A1)" || xrows[3][7] != "+1" {
+		t.Errorf("XLSX cells changed: %q", xrows[2])
 	}
 	// No XLSX cell is a formula.
 	for r := 1; r <= 4; r++ {

@@ -163,9 +163,10 @@ func WriteResultsCSV(w io.Writer, res *app.ImportResult) error {
 	return sheet.WriteCSV(w, resultRows(res))
 }
 
-// WriteResultsXLSX writes the results file as an Excel workbook; every cell
-// is text and defused like the CSV, so a name such as =HYPERLINK(...) stays
-// text even when the sheet is saved again as CSV.
+// WriteResultsXLSX writes the results file as an Excel workbook. Every cell
+// is a typed string (never a formula), written unchanged: a password must
+// read exactly as it was given. (Given passwords that start with a formula
+// character are refused when planning; names are shown as typed.)
 func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -191,7 +192,7 @@ func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
 	for i, r := range rows {
 		cells := make([]any, len(r))
 		for j, v := range r {
-			c := excelize.Cell{Value: sheet.SafeCell(v)}
+			c := excelize.Cell{Value: v} // a typed string, never a formula
 			if i == 0 {
 				c.StyleID = bold
 			}
