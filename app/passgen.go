@@ -1,8 +1,8 @@
 package app
 
 import (
-	"fmt"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"math"
 	"math/big"

@@ -461,8 +461,8 @@ func TestDelimiterByKnownColumns(t *testing.T) {
 func TestUnclosedQuote(t *testing.T) {
 	for text, want := range map[string]string{
 		"first_name,last_name\n\"Ada,Lovelace\nGrace,Hopper\nAlan,Turing\n": "Row 2: a quote is not closed",
-		"first_name,last_name\nAda,Lovelace\nGrace,Ho\"pper\nAlan,Turing\n":  "Row 3: a quote is not closed",
-		"first_name,last_name\n\"Ada\nKing\",Lovelace\n\"Grace,Hopper\n":      "Row 3: a quote is not closed",
+		"first_name,last_name\nAda,Lovelace\nGrace,Ho\"pper\nAlan,Turing\n": "Row 3: a quote is not closed",
+		"first_name,last_name\n\"Ada\nKing\",Lovelace\n\"Grace,Hopper\n":    "Row 3: a quote is not closed",
 	} {
 		_, err := roster.Read(strings.NewReader(text), "x.csv", -1, roster.DefaultLimits)
 		if err == nil || !strings.Contains(err.Error(), want) {
