@@ -585,7 +585,7 @@ func (a *App) Imports(ctx context.Context, ref string) ([]*Import, error) {
 // ImportDrafts keeps files read for an import between the upload and the
 // commit, in memory only, so the preview can be fixed and re-checked
 // without sending the file again. Drafts unused for DraftTTL are dropped,
-// and at most MaxDrafts holding MaxDraftRows are kept.
+// and at most MaxDrafts holding MaxDraftRows and MaxDraftBytes are kept.
 type ImportDrafts struct {
 	app    *App
 	mu     sync.Mutex
@@ -594,21 +594,38 @@ type ImportDrafts struct {
 
 type draft struct {
 	orgID string
+	owner string // the admin's ID; "" in the desktop window
 	file  *ImportFile
+	bytes int // draftBytes(file)
 	used  time.Time
 }
 
-// Draft limits: drafts live in memory, so their number and their rows
-// together are bounded (the oldest goes first).
+// Draft limits: drafts live in memory, so their number, their rows and
+// their bytes together are bounded (the oldest goes first).
 const (
-	DraftTTL     = 2 * time.Hour
-	MaxDrafts    = 8
-	MaxDraftRows = 400_000
+	DraftTTL      = 2 * time.Hour
+	MaxDrafts     = 8
+	MaxDraftRows  = 400_000
+	MaxDraftBytes = 200 << 20
 )
 
-// SaveImportDraft keeps a read file for organization ref and returns its ID.
-// Errors: ENOTFOUND (organization).
-func (a *App) SaveImportDraft(ctx context.Context, ref string, f *ImportFile) (string, error) {
+// draftBytes estimates the memory a read file holds: its values and the
+// string headers of its rows.
+func draftBytes(f *ImportFile) int {
+	n := 0
+	for _, r := range f.Rows {
+		n += 64 + 16*len(r.Values)
+		for _, v := range r.Values {
+			n += len(v)
+		}
+	}
+	return n
+}
+
+// SaveImportDraft keeps a read file for organization ref and the admin
+// owner ("" in the desktop window) and returns its ID. Errors: ENOTFOUND
+// (organization).
+func (a *App) SaveImportDraft(ctx context.Context, ref, owner string, f *ImportFile) (string, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return "", err
@@ -620,28 +637,30 @@ func (a *App) SaveImportDraft(ctx context.Context, ref string, f *ImportFile) (s
 		d.drafts = map[string]*draft{}
 	}
 	d.sweep()
-	rows := len(f.Rows)
+	size := draftBytes(f)
+	rows, bytes := len(f.Rows), size
 	for _, x := range d.drafts {
-		rows += len(x.file.Rows)
+		rows, bytes = rows+len(x.file.Rows), bytes+x.bytes
 	}
-	for len(d.drafts) > 0 && (len(d.drafts) >= MaxDrafts || rows > MaxDraftRows) {
+	for len(d.drafts) > 0 && (len(d.drafts) >= MaxDrafts || rows > MaxDraftRows || bytes > MaxDraftBytes) {
 		oldest := ""
 		for id, x := range d.drafts {
 			if oldest == "" || x.used.Before(d.drafts[oldest].used) {
 				oldest = id
 			}
 		}
-		rows -= len(d.drafts[oldest].file.Rows)
+		rows, bytes = rows-len(d.drafts[oldest].file.Rows), bytes-d.drafts[oldest].bytes
 		delete(d.drafts, oldest)
 	}
 	id := a.newID()
-	d.drafts[id] = &draft{orgID: org.ID, file: f, used: a.Now()}
+	d.drafts[id] = &draft{orgID: org.ID, owner: owner, file: f, bytes: size, used: a.Now()}
 	return id, nil
 }
 
-// ImportDraft returns a kept file. Errors: ENOTFOUND (organization, or the
-// draft expired).
-func (a *App) ImportDraft(ctx context.Context, ref, id string) (*ImportFile, error) {
+// ImportDraft returns a file kept for the organization and the admin owner.
+// Errors: ENOTFOUND (organization, or the draft expired or is another
+// admin's).
+func (a *App) ImportDraft(ctx context.Context, ref, owner, id string) (*ImportFile, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -651,7 +670,7 @@ func (a *App) ImportDraft(ctx context.Context, ref, id string) (*ImportFile, err
 	defer d.mu.Unlock()
 	d.sweep()
 	x := d.drafts[id]
-	if x == nil || x.orgID != org.ID {
+	if x == nil || x.orgID != org.ID || x.owner != owner {
 		return nil, Errorf(ENOTFOUND, "The uploaded file is no longer kept (after %s unused, or after a restart); choose it again.", DraftTTL)
 	}
 	x.used = a.Now()

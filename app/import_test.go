@@ -300,40 +300,43 @@ func TestImportDrafts(t *testing.T) {
 	maple := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	oak := mustOrg(t, a, &app.Organization{Name: "Oak"})
 	f := importFile(row(2, "first_name=A"))
-	id, err := a.SaveImportDraft(ctx, maple.Slug, f)
+	id, err := a.SaveImportDraft(ctx, maple.Slug, "adm1", f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := a.ImportDraft(ctx, maple.Slug, id); err != nil || got != f {
+	if got, err := a.ImportDraft(ctx, maple.Slug, "adm1", id); err != nil || got != f {
 		t.Fatalf("draft = %v, %v", got, err)
 	}
-	if _, err := a.ImportDraft(ctx, oak.Slug, id); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := a.ImportDraft(ctx, oak.Slug, "adm1", id); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("another organization's draft = %v", err)
+	}
+	if _, err := a.ImportDraft(ctx, maple.Slug, "adm2", id); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("another admin's draft = %v", err)
 	}
 	// Used drafts stay; unused ones expire.
 	now = now.Add(app.DraftTTL - time.Minute)
-	if _, err := a.ImportDraft(ctx, maple.Slug, id); err != nil {
+	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", id); err != nil {
 		t.Fatalf("draft used within the TTL: %v", err)
 	}
 	now = now.Add(app.DraftTTL + time.Minute)
-	if _, err := a.ImportDraft(ctx, maple.Slug, id); app.ErrorCode(err) != app.ENOTFOUND || !strings.Contains(err.Error(), "choose it again") {
+	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", id); app.ErrorCode(err) != app.ENOTFOUND || !strings.Contains(err.Error(), "choose it again") {
 		t.Errorf("expired draft = %v", err)
 	}
 	// At most MaxDrafts are kept; the oldest goes first.
 	var ids []string
 	for range app.MaxDrafts + 1 {
 		now = now.Add(time.Second)
-		id, _ := a.SaveImportDraft(ctx, maple.Slug, f)
+		id, _ := a.SaveImportDraft(ctx, maple.Slug, "adm1", f)
 		ids = append(ids, id)
 	}
-	if _, err := a.ImportDraft(ctx, maple.Slug, ids[0]); err == nil {
+	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", ids[0]); err == nil {
 		t.Error("the oldest draft was kept beyond MaxDrafts")
 	}
-	if _, err := a.ImportDraft(ctx, maple.Slug, ids[len(ids)-1]); err != nil {
+	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", ids[len(ids)-1]); err != nil {
 		t.Errorf("the newest draft: %v", err)
 	}
 	a.DropImportDraft(ids[len(ids)-1])
-	if _, err := a.ImportDraft(ctx, maple.Slug, ids[len(ids)-1]); err == nil {
+	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", ids[len(ids)-1]); err == nil {
 		t.Error("a dropped draft is still there")
 	}
 }
@@ -583,5 +586,84 @@ func TestGivenPasswordFormulaStart(t *testing.T) {
 	_, err = a.PreviewImport(ctx, o.Slug, importFile(row(2, "first_name=Ada")), app.ImportOptions{PasswordMode: app.PasswordSame, Password: "=class-pass-2026"})
 	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), `starts with "="`) {
 		t.Fatalf("same password starting with =: %v", err)
+	}
+}
+
+// Drafts are bounded by rows and by bytes together: the oldest go first,
+// the newest is always kept.
+func TestImportDraftBudgets(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	a.Now = func() time.Time { now = now.Add(time.Second); return now }
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	file := func(rows, cell int) *app.ImportFile {
+		f := &app.ImportFile{Name: "x.csv", Rows: make([]app.ImportRow, rows)}
+		v := strings.Repeat("x", cell)
+		for i := range f.Rows {
+			f.Rows[i] = app.ImportRow{Line: i + 2, Values: make([]string, len(app.ImportFields))}
+			f.Rows[i].Values[app.ColFirstName] = v
+		}
+		return f
+	}
+	kept := func(ids []string) (n int) {
+		for _, id := range ids {
+			if _, err := a.ImportDraft(ctx, o.Slug, "", id); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	// Rows: three drafts of MaxDraftRows/2 rows: the first goes.
+	var ids []string
+	for range 3 {
+		id, err := a.SaveImportDraft(ctx, o.Slug, "", file(app.MaxDraftRows/2, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if n := kept(ids); n != 2 {
+		t.Errorf("%d drafts of %d rows kept; want 2 (MaxDraftRows %d)", n, app.MaxDraftRows/2, app.MaxDraftRows)
+	}
+	if _, err := a.ImportDraft(ctx, o.Slug, "", ids[0]); err == nil {
+		t.Error("the oldest draft was kept beyond MaxDraftRows")
+	}
+	// Bytes: few rows with 3,000-byte cells; 200 MB holds fewer than 5 of 50 MB.
+	ids = nil
+	for range 5 {
+		id, err := a.SaveImportDraft(ctx, o.Slug, "", file(50<<20/3000, 3000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if n := kept(ids); n != app.MaxDraftBytes/(50<<20) && n != app.MaxDraftBytes/(50<<20)-1 {
+		t.Errorf("%d drafts of 50 MB kept; want at most %d MB in all", n, app.MaxDraftBytes>>20)
+	}
+	if _, err := a.ImportDraft(ctx, o.Slug, "", ids[4]); err != nil {
+		t.Errorf("the newest draft: %v", err)
+	}
+}
+
+// A job started for an admin is found only by that admin (or in process).
+func TestJobsBoundToAdmin(t *testing.T) {
+	a, _ := newApp(t)
+	id := a.Jobs.StartFor("adm1", "import", func(ctx context.Context, p app.Progress) (any, error) { return "secret", nil })
+	st := waitJob(t, a, id)
+	if st.State != app.JobDone {
+		t.Fatal(st)
+	}
+	if _, err := a.Jobs.ResultFor("adm2", id); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("another admin's result: %v", err)
+	}
+	if _, err := a.Jobs.StatusFor("adm2", id); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("another admin's status: %v", err)
+	}
+	if err := a.Jobs.CancelFor("adm2", id); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("another admin's cancel: %v", err)
+	}
+	if v, err := a.Jobs.ResultFor("adm1", id); err != nil || v != "secret" {
+		t.Errorf("own result: %v, %v", v, err)
 	}
 }

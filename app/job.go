@@ -32,6 +32,7 @@ type JobStatus struct {
 }
 
 type job struct {
+	owner    string // the admin who started it; "" for anyone
 	mu       sync.Mutex
 	status   JobStatus
 	result   any
@@ -52,9 +53,15 @@ type Progress func(done, total int)
 
 // Start runs fn in the background and returns the job's ID at once.
 func (j *Jobs) Start(kind string, fn func(ctx context.Context, progress Progress) (any, error)) string {
+	return j.StartFor("", kind, fn)
+}
+
+// StartFor is Start for a job of one admin (owner, an admin ID): the *For
+// methods with another owner do not find it. Results can hold passwords.
+func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progress Progress) (any, error)) string {
 	id := j.app.newID()
 	ctx, cancel := context.WithCancel(context.Background())
-	jb := &job{status: JobStatus{ID: id, Kind: kind, State: JobRunning}, cancel: cancel}
+	jb := &job{owner: owner, status: JobStatus{ID: id, Kind: kind, State: JobRunning}, cancel: cancel}
 	j.mu.Lock()
 	if j.jobs == nil {
 		j.jobs = map[string]*job{}
@@ -99,20 +106,26 @@ func (j *Jobs) sweep() {
 	}
 }
 
-func (j *Jobs) get(id string) (*job, error) {
+// anyOwner lets Status, Result and Cancel (in-process callers) reach every job.
+const anyOwner = "\x00any"
+
+func (j *Jobs) getFor(owner, id string) (*job, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.sweep()
 	jb := j.jobs[id]
-	if jb == nil {
+	if jb == nil || owner != anyOwner && jb.owner != "" && jb.owner != owner {
 		return nil, Errorf(ENOTFOUND, "This job has finished and its results were cleared; start again.")
 	}
 	return jb, nil
 }
 
 // Status returns a job's progress. Errors: ENOTFOUND.
-func (j *Jobs) Status(id string) (JobStatus, error) {
-	jb, err := j.get(id)
+func (j *Jobs) Status(id string) (JobStatus, error) { return j.StatusFor(anyOwner, id) }
+
+// StatusFor is Status for the admin owner: another admin's job is ENOTFOUND.
+func (j *Jobs) StatusFor(owner, id string) (JobStatus, error) {
+	jb, err := j.getFor(owner, id)
 	if err != nil {
 		return JobStatus{}, err
 	}
@@ -123,8 +136,11 @@ func (j *Jobs) Status(id string) (JobStatus, error) {
 
 // Result returns a finished job's result. Errors: ENOTFOUND, ECONFLICT
 // (still running, failed or cancelled).
-func (j *Jobs) Result(id string) (any, error) {
-	jb, err := j.get(id)
+func (j *Jobs) Result(id string) (any, error) { return j.ResultFor(anyOwner, id) }
+
+// ResultFor is Result for the admin owner: another admin's job is ENOTFOUND.
+func (j *Jobs) ResultFor(owner, id string) (any, error) {
+	jb, err := j.getFor(owner, id)
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +153,11 @@ func (j *Jobs) Result(id string) (any, error) {
 }
 
 // Cancel stops a running job, or forgets a finished one and its result.
-func (j *Jobs) Cancel(id string) error {
-	jb, err := j.get(id)
+func (j *Jobs) Cancel(id string) error { return j.CancelFor(anyOwner, id) }
+
+// CancelFor is Cancel for the admin owner: another admin's job is ENOTFOUND.
+func (j *Jobs) CancelFor(owner, id string) error {
+	jb, err := j.getFor(owner, id)
 	if err != nil {
 		return err
 	}

@@ -104,12 +104,22 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	id, err := s.app.SaveImportDraft(r.Context(), org, f)
+	id, err := s.app.SaveImportDraft(r.Context(), org, ownerOf(r), f)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"draft": id, "preview": p})
+}
+
+// ownerOf is the ID of the admin making the request ("" in the desktop
+// window): drafts and import jobs are bound to it, so another admin cannot
+// read a file or the passwords of an import.
+func ownerOf(r *http.Request) string {
+	if adm := adminFrom(r.Context()); adm != nil {
+		return adm.ID
+	}
+	return ""
 }
 
 // importRequest is the body of preview and commit: the options and the
@@ -125,7 +135,7 @@ func (s *Server) draft(w http.ResponseWriter, r *http.Request) (*app.ImportFile,
 		s.error(w, r, err)
 		return nil, in, false
 	}
-	f, err := s.app.ImportDraft(r.Context(), r.PathValue("org"), r.PathValue("draft"))
+	f, err := s.app.ImportDraft(r.Context(), r.PathValue("org"), ownerOf(r), r.PathValue("draft"))
 	if err == nil {
 		f, err = f.Edit(in.Edits)
 	}
@@ -164,14 +174,14 @@ func (s *Server) commitImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	draft := r.PathValue("draft")
-	id := s.app.Jobs.Start("import", func(ctx context.Context, progress app.Progress) (any, error) {
+	id := s.app.Jobs.StartFor(ownerOf(r), "import", func(ctx context.Context, progress app.Progress) (any, error) {
 		res, err := s.app.CommitPrepared(ctx, pi, progress)
 		if err == nil {
 			s.app.DropImportDraft(draft)
 		}
 		return res, err
 	})
-	st, err := s.app.Jobs.Status(id)
+	st, err := s.app.Jobs.StatusFor(ownerOf(r), id)
 	if err != nil {
 		st = app.JobStatus{ID: id, Kind: "import", State: app.JobRunning}
 	}
@@ -183,7 +193,7 @@ func (s *Server) commitImport(w http.ResponseWriter, r *http.Request) {
 
 // importResult returns the finished import job's result.
 func (s *Server) importResult(w http.ResponseWriter, r *http.Request) (*app.ImportResult, bool) {
-	v, err := s.app.Jobs.Result(r.PathValue("job"))
+	v, err := s.app.Jobs.ResultFor(ownerOf(r), r.PathValue("job"))
 	if err != nil {
 		s.error(w, r, err)
 		return nil, false

@@ -13,7 +13,7 @@ func (s *Server) jobRoutes(m *http.ServeMux) {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	st, err := s.app.Jobs.Status(r.PathValue("job"))
+	st, err := s.app.Jobs.StatusFor(ownerOf(r), r.PathValue("job"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -24,7 +24,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 // deleteJob cancels a running job, or forgets a finished one and its result
 // (which may hold generated passwords).
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) {
-	if err := s.app.Jobs.Cancel(r.PathValue("job")); err != nil {
+	if err := s.app.Jobs.CancelFor(ownerOf(r), r.PathValue("job")); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -48,11 +48,7 @@ func Decode(data []byte) (string, string, error) {
 	case utf8.Valid(data):
 		return string(data), EncodingUTF8, nil
 	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-	if err != nil {
-		return "", "", invalid("The file's text encoding is not recognised; save it again as \"CSV UTF-8\".")
-	}
-	return string(out), Encoding1252, nil
+	return decode1252(data), Encoding1252, nil
 }
 
 // Delimiter guesses the field separator from the header, the first line
@@ -145,6 +141,30 @@ func splitHeader(line string, d rune) []string {
 	return strings.Split(line, string(d))
 }
 
+// decode1252 decodes Windows-1252 into a string of exactly the right size
+// in one allocation (the transform package grows and copies its buffer,
+// then string() copies it again: about four times the file).
+func decode1252(data []byte) string {
+	var table [256]rune
+	n := 0
+	for i := range table {
+		table[i] = charmap.Windows1252.DecodeByte(byte(i))
+	}
+	for _, b := range data {
+		n += utf8.RuneLen(table[b])
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, b := range data {
+		if b < 0x80 {
+			sb.WriteByte(b)
+		} else {
+			sb.WriteRune(table[b])
+		}
+	}
+	return sb.String()
+}
+
 // ReadCSV reads a CSV (or tab-separated text) roster. Quoted fields may hold
 // delimiters, quotes and line breaks. Each row's number is the row a
 // spreadsheet shows it on (a line break inside quotes does not start a new row).
@@ -170,21 +190,28 @@ func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 	return f, nil
 }
 
-// checkWidth refuses a record with more than max fields before
-// encoding/csv parses it (which would hold every field of a 20 MB line of
-// commas at once). Delimiters inside quotes do not count.
-func checkWidth(text string, delim rune, max int) error {
-	row, fields, inQuote := 1, 1, false
-	for _, r := range text {
+// checkShape refuses a record with more than MaxColumns fields, or a field
+// with more than MaxCell characters, before encoding/csv parses it (which
+// holds a whole record at once, and grows its buffers by copying: a 20 MB
+// line of commas cost 1.4 GB). Delimiters inside quotes do not count; the
+// quote characters themselves are not counted as characters.
+func checkShape(text string, delim rune, lim Limits) error {
+	row, fields, chars, start, inQuote := 1, 1, 0, 0, false
+	for i, r := range text {
 		switch {
 		case r == '"':
 			inQuote = !inQuote
-		case inQuote:
-		case r == '\n':
-			row, fields = row+1, 1
-		case r == delim:
-			if fields++; fields > max {
-				return invalid("Row %d has more than %d columns; is this the right file?", row, max)
+		case r == '\r':
+		case !inQuote && r == '\n':
+			row, fields, chars, start = row+1, 1, 0, i+1
+		case !inQuote && r == delim:
+			if fields++; fields > lim.MaxColumns {
+				return invalid("Row %d has more than %d columns; is this the right file?", row, lim.MaxColumns)
+			}
+			chars, start = 0, i+1
+		default:
+			if chars++; chars > lim.MaxCell {
+				return invalid("Row %d, column %d has more than %d characters (it starts %s); is this the right file?", row, fields, lim.MaxCell, quoteStart(strings.TrimLeft(text[start:], "\"")))
 			}
 		}
 	}
@@ -192,7 +219,7 @@ func checkWidth(text string, delim rune, max int) error {
 }
 
 func readRecords(text string, delim rune, t *table) error {
-	if err := checkWidth(text, delim, t.lim.MaxColumns); err != nil {
+	if err := checkShape(text, delim, t.lim); err != nil {
 		return err
 	}
 	r := csv.NewReader(strings.NewReader(text))

@@ -348,3 +348,28 @@ func TestQuotedDelimitersAreNotColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A 49 MB Windows-1252 file is decoded in one allocation of its UTF-8 size.
+func TestWindows1252Memory(t *testing.T) {
+	data := []byte("first_name\n" + strings.Repeat("\xe9", 49<<20) + "\n")
+	var err error
+	peak := peakHeap(t, func() { _, err = roster.Read(bytes.NewReader(data), "x.csv", int64(len(data)), roster.DefaultLimits) })
+	t.Logf("49 MB Windows-1252 file: heap peak +%d MB: %v", peak>>20, err)
+	if err == nil || !strings.Contains(err.Error(), "more than 4096 characters") {
+		t.Fatalf("error = %v", err)
+	}
+	// The copy read (49 MB) and the UTF-8 text (98 MB); the file itself is not counted.
+	if peak > 160<<20 {
+		t.Errorf("heap rose by %d MB; want < 160 MB", peak>>20)
+	}
+}
+
+func TestWindows1252Decode(t *testing.T) {
+	f, err := roster.Read(strings.NewReader("first_name,last_name\nJ\xfcrgen,\x80uro\x9f\n"), "x.csv", -1, roster.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Encoding != roster.Encoding1252 || f.Rows[0].Values[0] != "Jürgen" || f.Rows[0].Values[1] != "€uroŸ" {
+		t.Fatalf("%s %q", f.Encoding, f.Rows[0].Values[:2])
+	}
+}
