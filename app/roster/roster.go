@@ -96,7 +96,7 @@ func init() {
 		"phone": {"phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "telephonenumber",
 			"tel", "cell", "cellphone", "businessphones", "officephone", "telefon", "handy", "telephone",
 			"puhelin", "matkapuhelin"},
-		"labels": {"labels", "label", "tags", "tag", "notes"},
+		"labels": {"labels", "label", "tags", "tag"},
 		"deletion_date": {"deletiondate", "deleteon", "deleteafter", "deletedate", "expires", "expiry",
 			"expirydate", "expirationdate", "enddate", "leavingdate", "leavedate", "accountexpires",
 			"loschdatum", "ablaufdatum", "poistopaiva"},
@@ -133,14 +133,37 @@ func Field(header string) string {
 	if f, ok := aliases[h]; ok {
 		return f
 	}
-	// "Email (login)", "Class / Group": the leading word decides.
-	for _, w := range strings.FieldsFunc(strings.ToLower(header), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if f, ok := aliases[normalizeHeader(w)]; ok && len(w) > 3 {
+	// "Email (login)", "Class / Group", "E-mail address [school]": what
+	// stands before a bracket, slash, bar or colon decides. "Class teacher"
+	// or "Name of parent" mean something else: unknown, reported and dropped.
+	// A qualifier naming someone else ("Phone (parent)") is not the person's.
+	if i := strings.IndexAny(header, "([/|:"); i > 0 && !aboutSomeoneElse(header) {
+		if f, ok := aliases[normalizeHeader(header[:i])]; ok {
 			return f
 		}
-		break
 	}
 	return ""
+}
+
+// otherPeople are words in a header that make a column someone else's data.
+var otherPeople = map[string]bool{}
+
+func init() {
+	for _, w := range []string{"parent", "parents", "guardian", "guardians", "mother", "father", "carer",
+		"emergency", "contact", "teacher", "tutor", "eltern", "vater", "mutter", "erziehungsberechtigte",
+		"erziehungsberechtigter", "lehrer", "lehrerin", "parents", "tuteur", "huoltaja", "vanhempi", "opettaja",
+		"vardnadshavare", "foralder", "foraldrar", "larare"} {
+		otherPeople[normalizeHeader(w)] = true
+	}
+}
+
+func aboutSomeoneElse(header string) bool {
+	for _, w := range strings.FieldsFunc(header, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if otherPeople[normalizeHeader(w)] {
+			return true
+		}
+	}
+	return false
 }
 
 // mapping turns a header row into the positions of known fields.

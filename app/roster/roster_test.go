@@ -76,7 +76,7 @@ func TestDelimiters(t *testing.T) {
 	for name, delim := range map[string]string{"comma": ",", "semicolon": ";", "tab": "\t"} {
 		t.Run(name, func(t *testing.T) {
 			// German Excel: semicolons, and commas inside values.
-			text := strings.Join([]string{"Vorname", "Nachname", "Klasse", "Notes"}, delim) + "\n" +
+			text := strings.Join([]string{"Vorname", "Nachname", "Klasse", "Tags"}, delim) + "\n" +
 				strings.Join([]string{"Anna", "Schmidt", "3B", `"a, b; c"`}, delim) + "\n"
 			f := mustRead(t, []byte(text), "x.csv")
 			if f.Delimiter != name {
@@ -108,7 +108,10 @@ func TestAliases(t *testing.T) {
 		"Deletion date": "deletion_date", "Delete on": "deletion_date", "Expiry date": "deletion_date",
 		"Job title": "job_title", "Title": "job_title",
 		"Name": "full_name", "Display name": "full_name", "Full name": "full_name",
+		"Class / Group": "groups", "E-mail address [school]": "email", "Phone: mobile": "phone",
 		"Shoe size": "", "Favourite colour": "", "": "",
+		// Private data under a known word is not taken for a roster field.
+		"Notes": "", "Class teacher": "", "Name of parent": "", "Email of parent": "", "Phone (parent)": "", "E-Mail (Eltern)": "", "Mobile / guardian": "",
 	}
 	for header, want := range tests {
 		if got := roster.Field(header); got != want {
@@ -442,8 +445,8 @@ func TestDelimiterByKnownColumns(t *testing.T) {
 		// A comma inside a header, semicolons between: the split with more known columns wins.
 		{"Nachname, Vorname;E-Mail\nLovelace, Ada;ada@x.example\n", "semicolon", "Ada", "Lovelace", "ada@x.example"},
 		// Excel's sep= line decides, and is not a row.
-		{"sep=;\nfirst_name,x;last_name\nAda,1;Lovelace\n", "semicolon", "Ada,1", "Lovelace", ""},
-		{"SEP=,\r\nfirst_name;x,last_name\r\nAda;1,Lovelace\r\n", "comma", "Ada;1", "Lovelace", ""},
+		{"sep=;\nfirst_name;last_name;x,y\nAda;Lovelace,Jr;1,2\n", "semicolon", "Ada", "Lovelace,Jr", ""},
+		{"SEP=,\r\nfirst_name,last_name,x;y\r\nAda,Lovelace;Jr,1;2\r\n", "comma", "Ada", "Lovelace;Jr", ""},
 		{"first_name\tlast_name\nAda\tLovelace\n", "tab", "Ada", "Lovelace", ""},
 	} {
 		f := mustRead(t, []byte(tt.text), "x.csv")
