@@ -98,7 +98,9 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return usagef("--result must end in .csv or .xlsx")
 	}
 	opt := app.ImportOptions{CreateGroups: *createGroups, AllOrNothing: *allOrNothing, PasswordMode: *mode, PasswordStyle: *style, Again: *again}
-	if *mode == app.PasswordSame && !*dryRun {
+	// Read for a dry run too: the preview checks it against the policy,
+	// as the import will.
+	if *mode == app.PasswordSame {
 		if opt.Password, err = m.readPassword("everyone in the file"); err != nil {
 			return err
 		}
@@ -164,7 +166,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ROW\tSTATUS\tUSERNAME\tLOGIN EMAIL\tPASSWORD\tREASON")
 			for _, r := range res.Rows {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Line, r.Status, r.Username, r.LoginEmail, r.Password, r.Reason)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Line, r.Status, oneLine(r.Username), oneLine(r.LoginEmail), r.Password, oneLine(r.Reason))
 			}
 			tw.Flush()
 			fmt.Fprintln(m.Stdout, "These passwords are shown once. Use --result OUT.csv to save them to a file.")
@@ -218,7 +220,7 @@ func (m *Main) printPreview(p *app.ImportPreview) {
 	fmt.Fprintln(tw, "ROW\tSTATUS\tFIRST NAME\tLAST NAME\tUSERNAME\tLOGIN EMAIL\tREASON")
 	status := map[string]string{app.RowCreate: "create", app.RowWarning: "warning", app.RowError: "ERROR"}
 	for _, r := range p.Rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Line, status[r.Status], oneLine(r.Values[app.ColFirstName]), oneLine(r.Values[app.ColLastName]), r.Username, r.LoginEmail, r.Reason())
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Line, status[r.Status], oneLine(r.Values[app.ColFirstName]), oneLine(r.Values[app.ColLastName]), oneLine(r.Username), oneLine(r.LoginEmail), oneLine(r.Reason()))
 	}
 	tw.Flush()
 }
@@ -226,7 +228,7 @@ func (m *Main) printPreview(p *app.ImportPreview) {
 func (m *Main) printProblems(p *app.ImportPreview) {
 	for _, r := range p.Rows {
 		if r.Status == app.RowError {
-			fmt.Fprintf(m.Stderr, "  row %d: %s\n", r.Line, r.Reason())
+			fmt.Fprintf(m.Stderr, "  row %d: %s\n", r.Line, oneLine(r.Reason()))
 		}
 	}
 }

@@ -95,3 +95,30 @@ func TestCLIImport(t *testing.T) {
 		}
 	}
 }
+
+// A dry run with --password-mode same reads the password (and checks it),
+// and every cell the tables print is kept on one line.
+func TestCLIImportDryRunSameAndControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.db")
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("first_name,last_name\nAlan,Turing\n"), 0o600)
+	if code, _, errs := run(t, "", "org", "create", "--name", "Maple", "--slug", "maple", "--db", db); code != 0 {
+		t.Fatal(errs)
+	}
+	evil := filepath.Join(dir, "evil.csv")
+	os.WriteFile(evil, []byte("first_name,username,email\nAda,\"ada\x1b[2J\",\"a\x1b]0;x\x07@x.example\"\n"), 0o600)
+	code, out, errs := run(t, "", "import", "--org", "maple", "--dry-run", evil, "--db", db)
+	if code != 3 {
+		t.Fatalf("dry run with control characters: %d %q %q", code, out, errs)
+	}
+	if strings.ContainsAny(out+errs, "\x1b\x07") {
+		t.Errorf("a control character reached the terminal: %q", out+errs)
+	}
+	if code, out, errs := run(t, "class-pass-2026\n", "import", "--org", "maple", "--dry-run", "--password-mode", "same", good, "--db", db); code != 0 || !strings.Contains(out, "1 to create") {
+		t.Fatalf("dry run, same password: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, "short\n", "import", "--org", "maple", "--dry-run", "--password-mode", "same", good, "--db", db); code != 1 || !strings.Contains(errs, "short") {
+		t.Fatalf("dry run, short password: %d %q", code, errs)
+	}
+}
