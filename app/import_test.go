@@ -667,3 +667,29 @@ func TestJobsBoundToAdmin(t *testing.T) {
 		t.Errorf("own result: %v, %v", v, err)
 	}
 }
+
+// A group deleted between the preview and the write refuses the import
+// inside its transaction: no user joins a group that does not exist.
+func TestImportGroupDeletedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	g, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, err := a.PrepareImport(ctx, o.Slug, importFile(row(2, "first_name=Ada", "groups=3B")), app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteGroup(ctx, o.Slug, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.CommitPrepared(ctx, pi, nil)
+	if app.ErrorCode(err) != app.ECONFLICT || !strings.Contains(err.Error(), "deleted meanwhile") {
+		t.Fatalf("commit after the group was deleted: %v", err)
+	}
+	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 0 {
+		t.Fatalf("%d users created", page.Total)
+	}
+}
