@@ -24,7 +24,8 @@ const (
 
 // TestImportCrash runs a child process (this test binary again) that
 // commits imports of 5,000 rows one after another, and SIGKILLs it at a
-// random moment, 20 times. After each kill the file opens, bbolt's Check is
+// random moment, 20 times (every other kill aimed inside the write: just
+// after the phase mark set right before db.Update). After each kill the file opens, bbolt's Check is
 // clean, and every import is wholly present (its record and all 5,000 users)
 // or wholly absent.
 func TestImportCrash(t *testing.T) {
@@ -45,14 +46,27 @@ func TestImportCrash(t *testing.T) {
 
 	ctx := context.Background()
 	seen := map[string]bool{} // imports found after some kill: they must stay
-	var committed, inFlight int
+	var committed, inWrite int
 	for run := range 20 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestImportCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+path, "ROLLCALL_CRASH_RUN="+strconv.Itoa(run))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(50+rand.IntN(1500)) * time.Millisecond)
+		if run%2 == 0 {
+			time.Sleep(time.Duration(50+rand.IntN(1500)) * time.Millisecond)
+		} else {
+			// Aim inside the write: wait for the mark set right before
+			// db.Update, then kill within the next few milliseconds.
+			deadline := time.Now().Add(20 * time.Second)
+			for time.Now().Before(deadline) {
+				if phase, _ := os.ReadFile(path + ".phase"); string(phase) == phaseWriting {
+					break
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+			time.Sleep(time.Duration(rand.IntN(30_000)) * time.Microsecond)
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 
@@ -97,15 +111,34 @@ func TestImportCrash(t *testing.T) {
 			t.Errorf("run %d: an import vanished (%d seen, %d now)", run, len(seen), len(imps))
 		}
 		phase, _ := os.ReadFile(path + ".phase")
-		if string(phase) == "committing" {
-			inFlight++
+		if string(phase) == phaseWriting {
+			inWrite++
 		}
 		t.Logf("run %d: killed while %s; %d imports (%d users) present", run, phase, len(imps), total)
 		os.Remove(path + ".phase")
 		committed = len(imps)
 		db.Close()
 	}
-	t.Logf("%d of 20 kills landed while an import was being committed; %d imports completed", inFlight, committed)
+	t.Logf("%d of 20 kills landed inside the write (after the mark set right before db.Update, before the one after it); %d imports completed", inWrite, committed)
+	if inWrite < 3 {
+		t.Errorf("only %d kills landed inside the write; the test does not show all-or-nothing", inWrite)
+	}
+}
+
+// phaseWriting marks the moment right before CreateImport's db.Update.
+const phaseWriting = "writing"
+
+// phaseStore records the phase around the write of an import.
+type phaseStore struct {
+	app.Store
+	path string
+}
+
+func (s phaseStore) CreateImport(ctx context.Context, imp *app.Import, g []*app.Group, u []*app.User) error {
+	os.WriteFile(s.path+".phase", []byte(phaseWriting), 0o600)
+	err := s.Store.CreateImport(ctx, imp, g, u)
+	os.WriteFile(s.path+".phase", []byte("written"), 0o600)
+	return err
 }
 
 // TestImportCrashChild is the child of TestImportCrash: it commits imports
@@ -120,6 +153,7 @@ func TestImportCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := app.New(db)
+	a.Store = phaseStore{Store: a.Store, path: path}
 	a.Hash = app.HashParams{Memory: 8, Time: 1, Threads: 1}
 	run := os.Getenv("ROLLCALL_CRASH_RUN")
 	os.WriteFile(path+".phase", []byte("starting"), 0o600)
@@ -131,7 +165,7 @@ func TestImportCrashChild(t *testing.T) {
 			rows[i] = row(i+2, fmt.Sprintf("first_name=P%d", i), "last_name="+name)
 		}
 		f := &app.ImportFile{Name: name, SHA256: name, Format: app.FormatCSV, Rows: rows}
-		os.WriteFile(path+".phase", []byte("committing"), 0o600)
+		os.WriteFile(path+".phase", []byte("planning and hashing"), 0o600)
 		if _, err := a.CommitImport(context.Background(), crashOrg, f, app.ImportOptions{PasswordStyle: app.StyleRandom}, nil); err != nil {
 			t.Fatal(err)
 		}
