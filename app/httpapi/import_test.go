@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -195,4 +196,47 @@ func mustJSON(t *testing.T, data []byte, v any) {
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("decode %s: %v", data, err)
 	}
+}
+
+// An upload without a length (chunked) is cut at the limit and refused with
+// a message; a body shorter than its Content-Length is the client's
+// problem (400), not the server's.
+func TestUploadSizes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t)
+	path := "/api/organizations/maple/imports?name=big.csv"
+
+	big := io.LimitReader(&repeat{line: []byte("Ada,Lovelace\n")}, 60<<20)
+	req := withCookie(newRequest(t, "POST", path, nil), f.cookie)
+	req.Body, req.ContentLength = io.NopCloser(io.MultiReader(strings.NewReader("first_name,last_name\n"), big)), -1
+	req.Header.Set("Content-Type", "application/octet-stream")
+	rec := e.serve(req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "larger than 50 MB") {
+		t.Fatalf("chunked 60 MB upload = %d %s", rec.Code, rec.Body.String())
+	}
+
+	req = withCookie(newRequest(t, "POST", path, nil), f.cookie)
+	req.Body, req.ContentLength = io.NopCloser(strings.NewReader("first_name\nAda\n")), 100
+	req.Header.Set("Content-Type", "application/octet-stream")
+	rec = e.serve(req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "ended early") {
+		t.Fatalf("short body = %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// repeat reads its line again and again.
+type repeat struct {
+	line []byte
+	off  int
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.line[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.line)
+	}
+	return n, nil
 }

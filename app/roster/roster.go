@@ -305,11 +305,13 @@ func fileName(name string) string {
 func readLimited(r io.Reader, size, max int64) ([]byte, error) {
 	if size >= 0 {
 		data := make([]byte, size)
-		if _, err := io.ReadFull(r, data); err != nil {
+		if n, err := io.ReadFull(r, data); errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, invalid("The upload ended early: %d of its %d bytes arrived. Send the file again.", n, size)
+		} else if err != nil {
 			return nil, fmt.Errorf("read the file: %w", err)
 		}
 		if n, _ := r.Read(make([]byte, 1)); n > 0 {
-			return nil, fmt.Errorf("read the file: longer than its size %d", size)
+			return nil, invalid("The upload is longer than the size it announced (%d bytes). Send the file again.", size)
 		}
 		return data, nil
 	}
