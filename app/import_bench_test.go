@@ -110,11 +110,24 @@ func BenchmarkImportCommit(b *testing.B) {
 	for i := range passwords {
 		passwords[i] = fmt.Sprintf("password-%04d", i)
 	}
+	// The floor hashes on all cores with its own workers (not
+	// a.HashPasswords), so a commit that hashed serially would show against it.
 	floor := func() (wall, cpu time.Duration) {
 		start, c0 := time.Now(), cpuTime()
-		if _, err := a.HashPasswords(ctx, passwords, nil); err != nil {
-			b.Fatal(err)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1) - 1); i < len(passwords); i = int(next.Add(1) - 1) {
+					if _, err := app.HashPassword(a.Rand, a.Hash, passwords[i]); err != nil {
+						panic(err)
+					}
+				}
+			}()
 		}
+		wg.Wait()
 		return time.Since(start), cpuTime() - c0
 	}
 	b.ResetTimer()
@@ -157,6 +170,19 @@ func BenchmarkImportCommit(b *testing.B) {
 		if ratio > 1.10 {
 			load, _ := os.ReadFile("/proc/loadavg")
 			b.Logf("wall-clock ratio %.3f over 1.10 with load average %s", ratio, strings.TrimSpace(string(load)))
+		}
+		// Hashing on all cores: the wall time is about the CPU time spread
+		// over the cores (spread 1); serial hashing makes it the whole CPU
+		// time (spread = cores). A loose gate, against the floor measured in
+		// the same run so that other load on the machine does not fail it:
+		// serial hashing would fail it whatever the load.
+		cores := float64(runtime.GOMAXPROCS(0))
+		spread := wall.Seconds() / (cpu.Seconds() / cores)
+		floorSpread := floorWall.Seconds() / (floorCPU.Seconds() / cores)
+		b.ReportMetric(spread, "wall/(cpu/cores)")
+		b.Logf("wall time / (CPU time / %v cores): commit %.2f, hashing floor %.2f (1 = all cores busy, %v = serial)", cores, spread, floorSpread, cores)
+		if cores >= 2 && spread > max(1+0.6*(cores-1), 1.3*floorSpread) {
+			b.Errorf("the commit's wall time is %.2f× its CPU time per core (floor %.2f): the hashing does not use the cores", spread, floorSpread)
 		}
 	}
 }
