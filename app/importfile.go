@@ -21,7 +21,6 @@ const (
 	ColLabels
 	ColDeletionDate
 	ColJobTitle
-	numImportFields
 )
 
 // ImportFieldIndex returns the index of a field of ImportFields, or -1.

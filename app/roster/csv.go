@@ -256,10 +256,7 @@ func readRecords(text string, delim rune, t *table) error {
 			return err
 		}
 	}
-	if _, err := t.done(); err != nil {
-		return err
-	}
-	return nil
+	return t.done()
 }
 
 func delimiterName(r rune) string {

@@ -402,14 +402,14 @@ func (t *table) add(line int, cells []string) error {
 	return nil
 }
 
-func (t *table) done() (*app.ImportFile, error) {
+func (t *table) done() error {
 	if t.m == nil {
-		return nil, invalid("The file is empty: it has no row naming the columns and no people.")
+		return invalid("The file is empty: it has no row naming the columns and no people.")
 	}
 	if len(t.f.Rows) == 0 {
-		return nil, invalid("The file has a row of column names but no people below it.")
+		return invalid("The file has a row of column names but no people below it.")
 	}
-	return t.f, nil
+	return nil
 }
 
 // isComment reports a row whose first non-empty cell starts with #: the

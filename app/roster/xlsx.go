@@ -66,13 +66,11 @@ func ReadXLSX(data []byte, lim Limits) (*app.ImportFile, error) {
 	return nil, firstErr
 }
 
-// errNoHeader marks a sheet without a header row, so the next one is tried.
-var errNoHeader = errors.New("no header")
-
+// headerError marks a sheet without a header row, so the next one is tried.
 type headerError struct{ e *app.Error }
 
-func (h headerError) Error() string   { return h.e.Message }
-func (h headerError) Unwrap() []error { return []error{h.e, errNoHeader} }
+func (h headerError) Error() string { return h.e.Message }
+func (h headerError) Unwrap() error { return h.e }
 
 func readSheet(wb *excelize.File, sheet string, lim Limits) (*app.ImportFile, error) {
 	rows, err := wb.Rows(sheet)
@@ -104,7 +102,7 @@ func readSheet(wb *excelize.File, sheet string, lim Limits) (*app.ImportFile, er
 	if t.m == nil {
 		return nil, headerError{app.Errorf(app.EINVALID, "The worksheet %q is empty: it has no row naming the columns and no people.", sheet)}
 	}
-	if _, err := t.done(); err != nil {
+	if err := t.done(); err != nil {
 		return nil, err
 	}
 	for i := range f.Rows {
