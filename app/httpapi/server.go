@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"rollcall/app"
@@ -127,7 +129,9 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.EFORBIDDEN, "Cross-origin request refused."))
 	}))
-	return s.checkHost(cop.Handler(s.secureHeaders(mux)))
+	// secureHeaders is outermost so that the answers of the host check and
+	// of the cross-origin protection carry the headers too (no-store, nosniff).
+	return s.secureHeaders(s.checkHost(cop.Handler(mux)))
 }
 
 // contentSecurityPolicy allows only Rollcall's own scripts; user data is
@@ -259,8 +263,19 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		var wrongType *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooLarge):
 			return err
+		case errors.As(err, &wrongType) && wrongType.Field != "":
+			return app.FieldError(app.EINVALID, wrongType.Field, "The field %q must be a %s, not a %s.", wrongType.Field, jsonKind(wrongType.Type), wrongType.Value)
+		}
+		// The body is valid JSON with a field no handler reads: name it, so
+		// that a misspelt field is found at once.
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if field, uerr := strconv.Unquote(name); uerr == nil {
+				return app.FieldError(app.EINVALID, field, "The field %q is not known here; remove it or check its spelling.", field)
+			}
 		}
 		return app.Errorf(app.EINVALID, "The request body is not valid JSON: %v.", err)
 	}
@@ -268,6 +283,25 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return app.Errorf(app.EINVALID, "The request body holds more than one JSON value.")
 	}
 	return nil
+}
+
+// jsonKind names the JSON kind a Go type is decoded from, for messages.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	default:
+		return "object"
+	}
 }
 
 // spa serves the built frontend; unknown paths without a file extension get

@@ -27,7 +27,12 @@ type userCreate struct {
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := app.UserFilter{Query: q.Get("q"), Group: q.Get("group"), AccountType: q.Get("type"), Status: q.Get("status")}
-	for name, dst := range map[string]*int{"page": &f.Page, "per_page": &f.PerPage} {
+	// A slice, not a map: with both wrong, the answer names page every time.
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"page", &f.Page}, {"per_page", &f.PerPage}} {
+		name, dst := p.name, p.dst
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {

@@ -1,0 +1,184 @@
+// The one way the UI talks to Rollcall: fetch('/api/...') with JSON, and
+// every failure turned into an ApiError whose message a person can act on.
+
+export type FieldErrors = Record<string, string>
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly details: FieldErrors
+
+  constructor(status: number, code: string, message: string, details: FieldErrors = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+}
+
+const fallbackMessages: Record<number, string> = {
+  0: 'Rollcall could not be reached. Check that it is still running and that this computer is on the network, then try again.',
+  400: 'Rollcall did not accept the request. Check what you entered and try again.',
+  401: 'You are signed out. Sign in again.',
+  403: 'This is not allowed from here.',
+  404: 'That was not found. It may have been deleted; reload the page.',
+  409: 'That conflicts with something that already exists.',
+  413: 'The request is too large.',
+  429: 'Too many attempts. Wait a few minutes and try again.',
+  500: 'Something went wrong inside Rollcall. Try again; if it keeps happening, look at Rollcall’s log.',
+  502: 'Rollcall could not be reached. Try again in a moment.',
+  503: 'Rollcall is still starting. Wait a moment and try again.',
+}
+
+const fallbackCodes: Record<number, string> = {
+  0: 'network',
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'invalid',
+  429: 'too_many_requests',
+}
+
+/** The message used when the server sent none. */
+export function fallbackMessage(status: number): string {
+  return (
+    fallbackMessages[status] ??
+    `Rollcall answered with an unexpected error (HTTP ${status}). Try again; if it keeps happening, look at Rollcall’s log.`
+  )
+}
+
+/**
+ * parseApiError turns an error response into an ApiError. The body is the
+ * API's {code, message, details} when Rollcall itself answered; anything else
+ * (a proxy's HTML page, an empty body) gets a message chosen by status.
+ */
+export function parseApiError(status: number, body: string): ApiError {
+  let code = fallbackCodes[status] ?? (status >= 500 ? 'internal' : 'error')
+  let message = ''
+  const details: FieldErrors = {}
+  try {
+    const data: unknown = JSON.parse(body)
+    if (data && typeof data === 'object') {
+      const d = data as Record<string, unknown>
+      if (typeof d.code === 'string' && d.code) code = d.code
+      if (typeof d.message === 'string') message = d.message.trim()
+      if (d.details && typeof d.details === 'object' && !Array.isArray(d.details)) {
+        for (const [k, v] of Object.entries(d.details as Record<string, unknown>)) {
+          if (typeof v === 'string' && v.trim()) details[k] = v.trim()
+        }
+      }
+    }
+  } catch {
+    // not JSON: keep the fallback
+  }
+  return new ApiError(status, code, message || fallbackMessage(status), details)
+}
+
+/** errorMessage gives the text to show for anything thrown. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message
+  if (e instanceof Error && e.message) return e.message
+  return fallbackMessage(500)
+}
+
+/** fieldErrors returns the per-field messages of an error, or {}. */
+export function fieldErrors(e: unknown): FieldErrors {
+  return e instanceof ApiError ? e.details : {}
+}
+
+let unauthorizedHandler: ((e: ApiError) => void) | null = null
+
+/** onUnauthorized registers what happens when a signed-in call gets 401. */
+export function onUnauthorized(handler: ((e: ApiError) => void) | null): void {
+  unauthorizedHandler = handler
+}
+
+export interface RequestOptions {
+  /** do not treat 401 as "the session ended" (sign-in, setup, session check) */
+  quiet401?: boolean
+  signal?: AbortSignal
+}
+
+async function send(method: string, path: string, body: unknown, opts: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  const init: RequestInit = { method, headers, credentials: 'same-origin', signal: opts.signal }
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    init.body = JSON.stringify(body)
+  }
+  let res: Response
+  try {
+    res = await fetch(path, init)
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e
+    throw new ApiError(0, 'network', fallbackMessage(0))
+  }
+  if (!res.ok) {
+    let text = ''
+    try {
+      text = await res.text()
+    } catch {
+      // keep the fallback message
+    }
+    const err = parseApiError(res.status, text)
+    if (res.status === 401 && !opts.quiet401 && unauthorizedHandler) unauthorizedHandler(err)
+    throw err
+  }
+  return res
+}
+
+/** request sends JSON and returns the decoded JSON answer (undefined for 204). */
+export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  const res = await send(method, path, body, opts)
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  if (!text) return undefined as T
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new ApiError(res.status, 'internal', 'Rollcall sent an answer this page cannot read. Reload the page and try again.')
+  }
+}
+
+export const api = {
+  get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
+  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body ?? {}, opts),
+  patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body, opts),
+  del: (path: string, opts?: RequestOptions) => request<void>('DELETE', path, undefined, opts),
+}
+
+/** filenameFromDisposition reads the file name of a Content-Disposition header. */
+export function filenameFromDisposition(header: string | null, fallback: string): string {
+  if (!header) return fallback
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
+  if (star) {
+    try {
+      return sanitizeFilename(decodeURIComponent(star[1].trim()), fallback)
+    } catch {
+      // fall through to the plain form
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/.exec(header)
+  if (plain) return sanitizeFilename((plain[1] ?? plain[2] ?? '').replace(/\\(.)/g, '$1').trim(), fallback)
+  return fallback
+}
+
+function sanitizeFilename(name: string, fallback: string): string {
+  const base = name.split(/[\\/]/).pop() ?? ''
+  return base && base !== '.' && base !== '..' ? base : fallback
+}
+
+/** getFile downloads a file from the API: its bytes and its file name. */
+export async function getFile(path: string, fallbackName: string): Promise<{ blob: Blob; name: string }> {
+  const res = await send('GET', path, undefined, {})
+  const blob = await res.blob()
+  return { blob, name: filenameFromDisposition(res.headers.get('Content-Disposition'), fallbackName) }
+}
+
+/** orgPath builds /api/organizations/{org}/... with each segment escaped. */
+export function orgPath(org: string, ...rest: string[]): string {
+  return ['/api/organizations', org, ...rest].map((s, i) => (i === 0 ? s : encodeURIComponent(s))).join('/')
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { formatCount, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase } from './format'
+
+describe('formatRange', () => {
+  it('writes the first page of many', () => {
+    expect(formatRange(1, 50, 1234)).toBe('1–50 of 1,234')
+  })
+  it('writes a middle and the last, partial page', () => {
+    expect(formatRange(2, 50, 1234)).toBe('51–100 of 1,234')
+    expect(formatRange(25, 50, 1234)).toBe('1,201–1,234 of 1,234')
+  })
+  it('handles small and empty lists', () => {
+    expect(formatRange(1, 50, 1)).toBe('1–1 of 1')
+    expect(formatRange(1, 50, 0)).toBe('0 of 0')
+  })
+  it('clamps a page past the end', () => {
+    expect(formatRange(9, 50, 60)).toBe('60–60 of 60')
+  })
+})
+
+describe('counting', () => {
+  it('formats numbers with thousands separators', () => {
+    expect(formatCount(1234567)).toBe('1,234,567')
+  })
+  it('counts pages', () => {
+    expect(pageCount(50, 0)).toBe(1)
+    expect(pageCount(50, 50)).toBe(1)
+    expect(pageCount(50, 51)).toBe(2)
+  })
+  it('picks singular or plural', () => {
+    expect(plural(1, 'member', 'members')).toBe('1 member')
+    expect(plural(27, 'member', 'members')).toBe('27 members')
+    expect(plural(0, 'member', 'members')).toBe('0 members')
+  })
+})
+
+describe('labels', () => {
+  it('splits on commas, trims, drops empties and duplicates', () => {
+    expect(parseLabels(' year 3, football,, choir ,Football ')).toEqual(['year 3', 'football', 'choir'])
+    expect(parseLabels('')).toEqual([])
+  })
+  it('joins for editing', () => {
+    expect(joinLabels(['a', 'b c'])).toBe('a, b c')
+    expect(joinLabels(null)).toBe('')
+  })
+})
+
+describe('names', () => {
+  it('builds a full name', () => {
+    expect(fullName({ first_name: 'Anna', last_name: 'Berg' })).toBe('Anna Berg')
+    expect(fullName({ first_name: '', last_name: '', username: 'ab' })).toBe('ab')
+  })
+  it('labels statuses and types', () => {
+    expect(statusLabel('deactivated')).toBe('Deactivated')
+    expect(statusLabel('pending')).toBe('Waiting for approval')
+    expect(titleCase('student')).toBe('Student')
+  })
+})

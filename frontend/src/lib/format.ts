@@ -1,0 +1,84 @@
+// Pure formatting helpers for what the tables and forms show.
+
+const numberFormat = new Intl.NumberFormat('en-US')
+
+/** formatCount writes 1234 as "1,234". */
+export function formatCount(n: number): string {
+  return numberFormat.format(n)
+}
+
+/**
+ * formatRange describes one page of a list: "1–50 of 1,234". An empty list
+ * is "0 of 0"; a page past the end is clamped to what exists.
+ */
+export function formatRange(page: number, perPage: number, total: number): string {
+  if (total <= 0 || perPage <= 0) return '0 of 0'
+  const first = Math.min((Math.max(page, 1) - 1) * perPage + 1, total)
+  const last = Math.min(first + perPage - 1, total)
+  return `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)}`
+}
+
+/** pageCount is how many pages hold total items. */
+export function pageCount(perPage: number, total: number): number {
+  if (perPage <= 0 || total <= 0) return 1
+  return Math.ceil(total / perPage)
+}
+
+/** plural picks "1 member" or "27 members". */
+export function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`
+}
+
+/** parseLabels splits "year 3, football,, choir" into ["year 3", "football", "choir"]. */
+export function parseLabels(s: string): string[] {
+  const out: string[] = []
+  const seen = new Set<string>()
+  for (const part of s.split(',')) {
+    const l = part.trim()
+    if (l && !seen.has(l.toLowerCase())) {
+      seen.add(l.toLowerCase())
+      out.push(l)
+    }
+  }
+  return out
+}
+
+/** joinLabels is the inverse of parseLabels for the form's text field. */
+export function joinLabels(labels: string[] | null | undefined): string {
+  return (labels ?? []).join(', ')
+}
+
+/** titleCase turns "student" into "Student". */
+export function titleCase(s: string): string {
+  return s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : s
+}
+
+const statusNames: Record<string, string> = {
+  active: 'Active',
+  deactivated: 'Deactivated',
+  invited: 'Invited',
+  pending: 'Waiting for approval',
+}
+
+export function statusLabel(status: string): string {
+  return statusNames[status] ?? titleCase(status)
+}
+
+export const userStatuses = ['active', 'deactivated', 'invited', 'pending'] as const
+
+/** fullName is "First Last", or the username when both are empty. */
+export function fullName(u: { first_name: string; last_name: string; username?: string }): string {
+  return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username || '(no name)'
+}
+
+const groupKinds: Record<string, string> = { class: 'Class', department: 'Department' }
+
+export function groupKindLabel(kind: string): string {
+  return groupKinds[kind] ?? titleCase(kind)
+}
+
+const orgKinds: Record<string, string> = { school: 'School', enterprise: 'Enterprise' }
+
+export function orgKindLabel(kind: string): string {
+  return orgKinds[kind] ?? titleCase(kind)
+}

@@ -1,0 +1,106 @@
+// Hash routes, so that a reload (or a bookmark) keeps the place:
+//   #/                                  the first organization, or the empty state
+//   #/o/{org}/users?q=&group=&type=&status=&page=
+//   #/o/{org}/groups
+//   #/o/{org}/settings
+
+export interface UserFilter {
+  q: string
+  group: string
+  type: string
+  status: string
+  page: number
+}
+
+export type Section = 'users' | 'groups' | 'settings'
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'users'; org: string; filter: UserFilter }
+  | { name: 'groups'; org: string }
+  | { name: 'settings'; org: string }
+  | { name: 'notfound'; path: string }
+
+export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** parseHash reads a location.hash (with or without the leading #). */
+export function parseHash(hash: string): Route {
+  let h = hash.startsWith('#') ? hash.slice(1) : hash
+  let query = ''
+  const qi = h.indexOf('?')
+  if (qi >= 0) {
+    query = h.slice(qi + 1)
+    h = h.slice(0, qi)
+  }
+  const parts = h.split('/').filter((p) => p !== '')
+  if (parts.length === 0) return { name: 'home' }
+  if (parts[0] === 'o' && parts.length >= 2 && parts.length <= 3) {
+    const org = decode(parts[1])
+    const section = parts[2] ?? 'users'
+    if (!org) return { name: 'notfound', path: h }
+    switch (section) {
+      case 'users':
+        return { name: 'users', org, filter: parseFilter(query) }
+      case 'groups':
+        return { name: 'groups', org }
+      case 'settings':
+        return { name: 'settings', org }
+    }
+  }
+  return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
+}
+
+function parseFilter(query: string): UserFilter {
+  const p = new URLSearchParams(query)
+  const page = Number.parseInt(p.get('page') ?? '', 10)
+  return {
+    q: p.get('q') ?? '',
+    group: p.get('group') ?? '',
+    type: p.get('type') ?? '',
+    status: p.get('status') ?? '',
+    page: Number.isFinite(page) && page >= 1 ? page : 1,
+  }
+}
+
+/** routeHash is the inverse of parseHash: the hash (with #) for a route. */
+export function routeHash(route: Route): string {
+  switch (route.name) {
+    case 'home':
+      return '#/'
+    case 'notfound':
+      return '#' + route.path
+    case 'groups':
+    case 'settings':
+      return `#/o/${encodeURIComponent(route.org)}/${route.name}`
+    case 'users': {
+      const p = new URLSearchParams()
+      const f = route.filter
+      if (f.q) p.set('q', f.q)
+      if (f.group) p.set('group', f.group)
+      if (f.type) p.set('type', f.type)
+      if (f.status) p.set('status', f.status)
+      if (f.page > 1) p.set('page', String(f.page))
+      const qs = p.toString()
+      return `#/o/${encodeURIComponent(route.org)}/users` + (qs ? '?' + qs : '')
+    }
+  }
+}
+
+/** sectionHash links to a section of an organization. */
+export function sectionHash(org: string, section: Section, filter: Partial<UserFilter> = {}): string {
+  if (section === 'users') return routeHash({ name: 'users', org, filter: { ...emptyFilter, ...filter } })
+  return routeHash({ name: section, org })
+}
+
+/** routeOrg is the organization a route is about, or ''. */
+export function routeOrg(route: Route): string {
+  return 'org' in route ? route.org : ''
+}
