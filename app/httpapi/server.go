@@ -106,6 +106,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/backup", s.backupAuth(s.getBackup))
 	s.jobRoutes(m)
+	s.accountRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))

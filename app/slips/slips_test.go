@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"image"
-	"image/draw"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +16,7 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/slips"
+	"rollcall/app/slips/slipstest"
 )
 
 // Thirty pupils in several scripts, the last two Chinese and Japanese,
@@ -64,82 +61,6 @@ func Result(t testing.TB, org *app.Organization, people [][2]string, groups ...s
 	return res
 }
 
-func need(t testing.TB, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s not installed: apt-get install poppler-utils zbar-tools", tool)
-		}
-	}
-}
-
-// PDFText extracts the text of a PDF in drawing order (pdftotext -raw).
-func PDFText(t testing.TB, pdf []byte) string {
-	t.Helper()
-	need(t, "pdftotext")
-	p := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-raw", "-enc", "UTF-8", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
-
-// QRCodes renders every page at 150 dpi, as a printer would, cuts it into
-// slips, and decodes the QR code of each with zbarimg, as a phone would.
-func QRCodes(t testing.TB, pdf []byte, o slips.Options) []string {
-	t.Helper()
-	need(t, "pdftoppm", "zbarimg")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("pdftoppm", "-png", "-r", "150", p, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v %s", err, out)
-	}
-	pages, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
-	var crops []string
-	for _, page := range pages {
-		f, err := os.Open(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		px := func(mm float64) int { return int(mm / 25.4 * 150) }
-		for i, c := range slips.Cells(o) {
-			r := image.Rect(px(c.X), px(c.Y), px(c.X+c.W), px(c.Y+c.H))
-			crop := image.NewGray(r)
-			draw.Draw(crop, r, img, r.Min, draw.Src)
-			name := fmt.Sprintf("%s-cell%02d.png", strings.TrimSuffix(page, ".png"), i)
-			var b bytes.Buffer
-			png.Encode(&b, crop)
-			os.WriteFile(name, b.Bytes(), 0o600)
-			crops = append(crops, name)
-		}
-	}
-	args := append([]string{"--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"}, crops...)
-	out, err := exec.Command("zbarimg", args...).Output()
-	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 4) { // 4: no code found in some crop
-		t.Fatalf("zbarimg: %v", err)
-	}
-	var codes []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l != "" {
-			codes = append(codes, l)
-		}
-	}
-	return codes
-}
-
 func render(t testing.TB, fn func(*bytes.Buffer) error) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -164,7 +85,7 @@ func TestSlips(t *testing.T) {
 		t.Run(o.Paper+"-"+o.Layout, func(t *testing.T) {
 			t.Parallel()
 			pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, o) })
-			text := strings.Join(strings.Fields(PDFText(t, pdf)), " ")
+			text := strings.Join(strings.Fields(slipstest.PDFText(t, pdf)), " ")
 			for _, a := range res.Accounts {
 				for _, want := range []string{a.User.FirstName + " " + a.User.LastName, a.User.Username, a.Password} {
 					if !strings.Contains(text, want) {
@@ -179,7 +100,7 @@ func TestSlips(t *testing.T) {
 			for _, a := range res.Accounts {
 				want = append(want, slips.SignInURL(org.PublicURL, a.User.Username))
 			}
-			got := QRCodes(t, pdf, o)
+			got := slipstest.QRCodes(t, pdf, o)
 			slices.Sort(got)
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
@@ -214,14 +135,14 @@ func TestSlipsNoPublicURL(t *testing.T) {
 	org := &app.Organization{Name: "Oak", Slug: "oak", LoginDomain: "pupils.oak.example"}
 	res := Result(t, org, pupils[:3])
 	pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, slips.Options{}) })
-	text := strings.Join(strings.Fields(PDFText(t, pdf)), " ")
+	text := strings.Join(strings.Fields(slipstest.PDFText(t, pdf)), " ")
 	if !strings.Contains(text, slips.NoPublicURLNote) {
 		t.Errorf("no note about the missing public URL in %q", text)
 	}
 	if !strings.Contains(text, "lukasz.zolc@pupils.oak.example") {
 		t.Errorf("no login email in %q", text)
 	}
-	if codes := QRCodes(t, pdf, slips.Options{}); len(codes) != 0 {
+	if codes := slipstest.QRCodes(t, pdf, slips.Options{}); len(codes) != 0 {
 		t.Errorf("QR codes without a public URL: %v", codes)
 	}
 }
@@ -231,7 +152,7 @@ func TestSlipsNoPublicURL(t *testing.T) {
 func TestPlaceholder(t *testing.T) {
 	org := &app.Organization{Name: "Oak", Slug: "oak"}
 	res := Result(t, org, [][2]string{{"민준", "Kim"}})
-	text := PDFText(t, render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, slips.Options{}) }))
+	text := slipstest.PDFText(t, render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, slips.Options{}) }))
 	if !strings.Contains(text, slips.Placeholder+" Kim") {
 		t.Errorf("no placeholder in %q", text)
 	}
@@ -245,7 +166,7 @@ func TestSheet(t *testing.T) {
 	pdf := render(t, func(b *bytes.Buffer) error {
 		return slips.Sheet(b, res, slips.Options{Paper: slips.PaperLetter, Now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)})
 	})
-	text := PDFText(t, pdf)
+	text := slipstest.PDFText(t, pdf)
 	for _, a := range res.Accounts {
 		for _, want := range []string{a.User.LastName + ", " + a.User.FirstName, a.User.Username, a.Password} {
 			if !strings.Contains(text, want) {
