@@ -70,6 +70,8 @@ Usage:
   rollcall org create|set|list  manage organizations
   rollcall group create         create a class or department
   rollcall users list           list the users of an organization
+  rollcall users create         accounts for pupils without email, with printable slips
+  rollcall users reset-passwords  new passwords and slips for users or a group
   rollcall backup OUT           write a consistent copy of the database
   rollcall version              print the version
 
@@ -130,6 +132,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runGroupCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "list":
 		return m.runUsersList(ctx, rest[1:])
+	case cmd == "users" && sub == "create":
+		return m.runUsersCreate(ctx, rest[1:])
+	case cmd == "users" && sub == "reset-passwords":
+		return m.runUsersResetPasswords(ctx, rest[1:])
 	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
