@@ -6,10 +6,14 @@
 package slips
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"rollcall/app"
@@ -124,6 +128,10 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 	d.pdf.SetTitle("Sign-in slips — "+res.Org.Name, true)
 	g := layout(o)
 	per := g.cols * g.rows
+	codes, err := matrices(res)
+	if err != nil {
+		return err
+	}
 	for i := range res.Accounts {
 		k := i % per
 		if k == 0 {
@@ -134,9 +142,7 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 		}
 		x := g.left + float64(k%g.cols)*g.pitchX
 		y := g.top + float64(k/g.cols)*g.pitchY
-		if err := d.slip(res.Org, &res.Accounts[i], x, y, g); err != nil {
-			return err
-		}
+		d.slip(res.Org, &res.Accounts[i], codes[i], x, y, g)
 	}
 	if len(res.Accounts) == 0 {
 		d.pdf.AddPage()
@@ -191,22 +197,19 @@ func Cells(o Options) []Cell {
 // roomy slips the QR code sits top right beside the name and username, and
 // the password runs across the whole slip below; on the short Avery L7163
 // labels the code takes the full height on the right.
-func (d *doc) slip(org *app.Organization, acc *app.NewAccount, x, y float64, g grid) error {
+func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x, y float64, g grid) {
 	u := acc.User
 	compact := g.h < 45
 	innerW, innerH := g.w-2*g.pad, g.h-2*g.pad
 	left, top := x+g.pad, y+g.pad
-	link := SignInURL(org.PublicURL, u.Username)
 
 	side := 0.0
-	if link != "" {
+	if code != nil {
 		side = 26.0
 		if compact {
 			side = min(innerH, 28)
 		}
-		if err := qr.DrawPDF(d.pdf, link, left+innerW-side, top, side); err != nil {
-			return err
-		}
+		qr.DrawMatrixPDF(d.pdf, code, left+innerW-side, top, side)
 	}
 	upperW := innerW
 	if side > 0 {
@@ -298,7 +301,33 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, x, y float64, g g
 		addr := signInAddress(org.PublicURL)
 		d.text(left+lw, bottom, bold, d.fit(bold, small, 4.5, textW-lw, addr), 60, addr)
 	}
-	return nil
+}
+
+// matrices computes the QR code of every slip on all cores (encoding is
+// the costliest part of a slip); nil where there is no public URL.
+func matrices(res *app.AccountResult) ([][][]bool, error) {
+	out := make([][][]bool, len(res.Accounts))
+	if res.Org.PublicURL == "" {
+		return out, nil
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, len(res.Accounts))
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(out) {
+					return
+				}
+				out[i], errs[i] = qr.Matrix(SignInURL(res.Org.PublicURL, res.Accounts[i].User.Username))
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // CSV writes the results CSV (UTF-8 with BOM, formula-safe): first name,
