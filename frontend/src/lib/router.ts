@@ -3,6 +3,7 @@
 //   #/o/{org}/users?q=&group=&type=&status=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
+//   #/o/{org}/add                       Add users (manual creation)
 
 export interface UserFilter {
   q: string
@@ -12,13 +13,14 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings'
+export type Section = 'users' | 'groups' | 'settings' | 'add'
 
 export type Route =
   | { name: 'home' }
   | { name: 'users'; org: string; filter: UserFilter }
   | { name: 'groups'; org: string }
   | { name: 'settings'; org: string }
+  | { name: 'add'; org: string }
   | { name: 'notfound'; path: string }
 
 export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
@@ -53,6 +55,8 @@ export function parseHash(hash: string): Route {
         return { name: 'groups', org }
       case 'settings':
         return { name: 'settings', org }
+      case 'add':
+        return { name: 'add', org }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -79,6 +83,7 @@ export function routeHash(route: Route): string {
       return '#' + route.path
     case 'groups':
     case 'settings':
+    case 'add':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
     case 'users': {
       const p = new URLSearchParams()
