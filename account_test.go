@@ -121,4 +121,6 @@ func mustRead(t *testing.T, p string) []byte {
 	return b
 }
 
-func slipsOptions(paper, layout string) slips.Options { return slips.Options{Paper: paper, Layout: layout} }
+func slipsOptions(paper, layout string) slips.Options {
+	return slips.Options{Paper: paper, Layout: layout}
+}
