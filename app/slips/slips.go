@@ -209,7 +209,11 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		if compact {
 			side = min(innerH, 28)
 		}
-		qr.DrawMatrixPDF(d.pdf, code, left+innerW-side, top, side)
+		qy := top
+		if compact {
+			qy = top + (innerH-side)/2
+		}
+		qr.DrawMatrixPDF(d.pdf, code, left+innerW-side, qy, side)
 	}
 	upperW := innerW
 	if side > 0 {

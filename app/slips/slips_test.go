@@ -233,8 +233,13 @@ func TestRenderPNG(t *testing.T) {
 		os.WriteFile(p, pdf, 0o644)
 		exec.Command("pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", p, strings.TrimSuffix(p, ".pdf")).Run()
 	}
-	pdf := render(t, func(b *bytes.Buffer) error { return slips.Sheet(b, res, slips.Options{Now: time.Now()}) })
-	p := filepath.Join(dir, "sheet.pdf")
+	noURL := Result(t, &app.Organization{Name: "Oak", Slug: "oak", LoginDomain: "pupils.oak.example"}, pupils[:4])
+	pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, noURL, slips.Options{}) })
+	p := filepath.Join(dir, "slips-nourl.pdf")
+	os.WriteFile(p, pdf, 0o644)
+	exec.Command("pdftoppm", "-png", "-r", "110", p, strings.TrimSuffix(p, ".pdf")).Run()
+	pdf = render(t, func(b *bytes.Buffer) error { return slips.Sheet(b, res, slips.Options{Now: time.Now()}) })
+	p = filepath.Join(dir, "sheet.pdf")
 	os.WriteFile(p, pdf, 0o644)
 	exec.Command("pdftoppm", "-png", "-r", "110", p, strings.TrimSuffix(p, ".pdf")).Run()
 }
