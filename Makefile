@@ -31,7 +31,8 @@ test-frontend: frontend/node_modules/.installed
 # built from this tree, on a temporary database.
 test-e2e: /usr/bin/chromium frontend/node_modules/.installed
 	$(GO) build -o $(E2E_BIN) .
-	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) npm run test:e2e
+	$(GO) build -o build/bin/smtpsink ./app/mail/mailtest/smtpsink
+	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) SMTPSINK_BIN=../build/bin/smtpsink npm run test:e2e
 
 /usr/bin/chromium:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

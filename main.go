@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -28,6 +29,8 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/httpapi"
+	"rollcall/app/keyfile"
+	"rollcall/app/mail"
 	"rollcall/store"
 )
 
@@ -72,6 +75,7 @@ Usage:
   rollcall users list           list the users of an organization
   rollcall users create         accounts for pupils without email, with printable slips
   rollcall users reset-passwords  new passwords and slips for users or a group
+  rollcall smtp set|test        the organization's mail relay for invitations
   rollcall backup OUT           write a consistent copy of the database
   rollcall version              print the version
 
@@ -136,7 +140,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "reset-passwords":
 		return m.runUsersResetPasswords(ctx, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users":
+	case cmd == "smtp" && sub == "set":
+		return m.runSMTPSet(ctx, rest[1:])
+	case cmd == "smtp" && sub == "test":
+		return m.runSMTPTest(ctx, rest[1:])
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:
@@ -211,7 +219,29 @@ func (m *Main) withApp(dbFlagValue string, fn func(a *app.App) error) error {
 		return err
 	}
 	defer db.Close()
-	return fn(app.New(db))
+	return fn(m.newApp(db))
+}
+
+// newApp is the app over db with the key file and the SMTP mailer.
+func (m *Main) newApp(db *store.DB) *app.App {
+	a := app.New(db)
+	a.Secrets = keyfile.New(m.keyPath())
+	a.Mailer = &mail.Mailer{}
+	return a
+}
+
+// keyPath is the key file that seals the relay password and waiting links:
+// $ROLLCALL_KEY_FILE, else secret.key in the user's configuration folder,
+// deliberately not beside the database, so a copied database alone opens nothing.
+func (m *Main) keyPath() string {
+	if p := m.Getenv("ROLLCALL_KEY_FILE"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "rollcall", "secret.key")
 }
 
 func (m *Main) logger() *slog.Logger { return slog.New(slog.NewTextHandler(m.Stderr, nil)) }
@@ -244,8 +274,9 @@ func (m *Main) runVersion(args []string) error {
 }
 
 // serveInfo is written beside the database while `serve` runs (mode 0600),
-// so that `rollcall backup` can ask the running server for a copy. Whoever
-// can read it can read the database file itself: it grants nothing more.
+// so that `rollcall backup` and `rollcall admin create` can ask the running
+// server. Whoever can read it can read and change the database file itself:
+// it grants nothing more.
 type serveInfo struct {
 	Addr  string `json:"addr"`
 	Token string `json:"token"`
@@ -267,7 +298,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a := app.New(db)
+	a := m.newApp(db)
+	a.Log = m.logger()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -285,7 +317,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	log := m.logger()
 	srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Assets: assets(), AllowedHosts: hosts,
-		BackupToken: token, Backup: db.WriteBackup, Log: log})
+		LocalToken: token, Backup: db.WriteBackup, Log: log})
 	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
 	if _, err := store.WriteFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
 		n, err := w.Write(info)
@@ -299,6 +331,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// The outbox worker sends invitation mails while serve runs; it stops
+	// before the database closes.
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() { a.RunOutbox(workerCtx); close(workerDone) }()
+	defer func() { stopWorker(); <-workerDone }()
 
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "Rollcall is running at %s (database %s). Press Ctrl+C to stop.\n", url, db.Path)
@@ -378,34 +416,58 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	return nil
 }
 
-// backupFromServer asks the `serve` that holds the file for a copy.
-func backupFromServer(ctx context.Context, dbPath, out string) (int64, error) {
+// callServer sends a request to the `serve` that holds the database file,
+// with the local token from its note.
+func callServer(ctx context.Context, dbPath, method, path string, body io.Reader) (*http.Response, error) {
 	raw, err := os.ReadFile(serveInfoPath(dbPath))
 	if err != nil {
-		return 0, fmt.Errorf("%s is open in another Rollcall that is not `serve` (a desktop window?): close it, or use Settings → Download backup in its window", dbPath)
+		return nil, fmt.Errorf("%s is open in another Rollcall that is not `serve` (a desktop window?): close it first, or use the window", dbPath)
 	}
 	var info serveInfo
 	if err := json.Unmarshal(raw, &info); err != nil {
-		return 0, fmt.Errorf("read %s: %w", serveInfoPath(dbPath), err)
+		return nil, fmt.Errorf("read %s: %w", serveInfoPath(dbPath), err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+info.Addr+"/api/backup", nil)
+	host := info.Addr
+	if tcp, err := net.ResolveTCPAddr("tcp", info.Addr); err == nil && tcp.IP.IsUnspecified() {
+		host = fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	req.Host = "localhost"
 	req.Header.Set("Authorization", "Bearer "+info.Token)
-	if tcp, err := net.ResolveTCPAddr("tcp", info.Addr); err == nil && tcp.IP.IsUnspecified() {
-		req.URL.Host = fmt.Sprintf("127.0.0.1:%d", tcp.Port)
-	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("ask the running `rollcall serve` (pid %d) for a backup: %w", info.PID, err)
+		return nil, fmt.Errorf("ask the running `rollcall serve` (pid %d): %w", info.PID, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		var e app.Error
+		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Message != "" {
+			return nil, &e
+		}
+		return nil, fmt.Errorf("the running `rollcall serve` answered %s", resp.Status)
+	}
+	return resp, nil
+}
+
+// backupFromServer asks the `serve` that holds the file for a copy, and
+// refuses one shorter than the server announced.
+func backupFromServer(ctx context.Context, dbPath, out string) (int64, error) {
+	resp, err := callServer(ctx, dbPath, http.MethodGet, "/api/backup", nil)
+	if err != nil {
+		return 0, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("the running `rollcall serve` refused the backup: %s", resp.Status)
-	}
-	return store.WriteFileAtomic(out, func(w io.Writer) (int64, error) { return io.Copy(w, resp.Body) })
+	return store.WriteFileAtomic(out, func(w io.Writer) (int64, error) {
+		n, err := io.Copy(w, resp.Body)
+		if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
+			err = fmt.Errorf("the copy was cut short: %d of %d bytes", n, resp.ContentLength)
+		}
+		return n, err
+	})
 }
 
 func (m *Main) runAdminCreate(ctx context.Context, args []string) error {
@@ -423,14 +485,28 @@ func (m *Main) runAdminCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return m.withApp(*dbp, func(a *app.App) error {
-		adm, err := a.CreateAdmin(ctx, *username, password, false)
+	path, err := m.dbPath(*dbp)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(path)
+	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: ask it
+		body, _ := json.Marshal(map[string]string{"username": *username, "password": password})
+		resp, err := callServer(ctx, path, http.MethodPost, "/api/admins", bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "Admin %s created. Sign in with `rollcall serve` running.\n", adm.Username)
-		return nil
-	})
+		resp.Body.Close()
+	} else if err != nil {
+		return err
+	} else {
+		defer db.Close()
+		if _, err := app.New(db).CreateAdmin(ctx, *username, password, false); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(m.Stdout, "Admin %s created; they can sign in to `rollcall serve` now.\n", app.Clean(*username))
+	return nil
 }
 
 // readPassword reads a password: hidden and twice at a terminal, else the

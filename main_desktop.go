@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"net/http"
 
-	"rollcall/app"
 	"rollcall/app/desktop"
 	"rollcall/app/httpapi"
 )
@@ -24,7 +23,13 @@ func (m *Main) runDesktop(ctx context.Context) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		srv := httpapi.New(httpapi.Config{App: app.New(db), Mode: httpapi.Desktop, Backup: db.WriteBackup, Log: log})
-		return srv.API(), db.Close, nil
+		a := m.newApp(db)
+		a.Log = log
+		// The outbox worker sends invitation mails while the window is open.
+		ctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { a.RunOutbox(ctx); close(done) }()
+		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Backup: db.WriteBackup, Log: log})
+		return srv.API(), func() error { stop(); <-done; return db.Close() }, nil
 	}, log)
 }

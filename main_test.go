@@ -171,7 +171,16 @@ func TestServe(t *testing.T) {
 	if err := store.Verify(out); err != nil {
 		t.Fatal(err)
 	}
-	// A backup token that is wrong is refused.
+	// admin create works beside serve too, through the running server.
+	code, stdout, stderr = run(t, "second admin pw 1\n", "admin", "create", "--username", "second", "--db", db)
+	if code != 0 || !strings.Contains(stdout, "Admin second created") {
+		t.Fatalf("admin create while serving: exit %d %q %q", code, stdout, stderr)
+	}
+	code, _, stderr = run(t, "second admin pw 1\n", "admin", "create", "--username", "SECOND", "--db", db)
+	if code != 1 || !strings.Contains(stderr, "already an admin called") {
+		t.Fatalf("duplicate admin while serving: exit %d %q", code, stderr)
+	}
+	// A local token that is wrong is refused.
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/backup", nil)
 	req.Header.Set("Authorization", "Bearer wrong")
 	resp, err = http.DefaultClient.Do(req)

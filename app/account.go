@@ -392,7 +392,7 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 		return nil, Errorf(EINVALID, "Choose the users or the group whose passwords to reset.")
 	}
 	sort.SliceStable(users, func(i, j int) bool {
-		return Key(users[i].LastName+"\x01"+users[i].FirstName) < Key(users[j].LastName+"\x01"+users[j].FirstName)
+		return SortKey(users[i].LastName+"\x01"+users[i].FirstName) < SortKey(users[j].LastName+"\x01"+users[j].FirstName)
 	})
 	passwords := make([]string, len(users))
 	for i := range users {

@@ -71,7 +71,9 @@ func (a *App) SetupNeeded(ctx context.Context) (bool, error) {
 // ETOOMANY (too many failures).
 func (a *App) SignInAdmin(ctx context.Context, username, password, client string) (*Admin, string, error) {
 	acct, ip := "admin:"+Key(username), "ip:"+client
-	if !a.SignIns.Allowed(acct) || !a.SignIns.Allowed(ip) {
+	// The attempt is counted before the password is checked, so that
+	// guesses sent in parallel cannot all pass the limit.
+	if !a.SignIns.Take(ip) || !a.SignIns.Take(acct) {
 		return nil, "", Errorf(ETOOMANY, "Too many failed sign-ins. Wait 15 minutes and try again.")
 	}
 	adm, err := a.Store.AdminByUsername(ctx, Key(username))
@@ -83,8 +85,6 @@ func (a *App) SignInAdmin(ctx context.Context, username, password, client string
 	}
 	ok, rehash := VerifyPassword(hash, password, a.Hash)
 	if !ok || adm == nil {
-		a.SignIns.Fail(acct)
-		a.SignIns.Fail(ip)
 		return nil, "", Errorf(EUNAUTHORIZED, "The username or password is wrong.")
 	}
 	a.SignIns.Reset(acct)

@@ -7,6 +7,8 @@ package app
 import (
 	"crypto/rand"
 	"io"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +22,9 @@ type Store interface {
 	UserStore
 	AdminStore
 	SessionStore
+	SMTPStore
+	InvitationStore
+	OutboxStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -35,6 +40,19 @@ type App struct {
 	SignIns *Limiter
 	// Jobs runs long work (hashing, imports) with progress and cancel.
 	Jobs *Jobs
+	// Secrets seals the relay password and the tokens waiting in the outbox
+	// with a key kept outside the database (app/keyfile).
+	Secrets Sealer
+	// Mailer reaches SMTP relays (app/mail); the outbox worker and the test
+	// message use it.
+	Mailer Mailer
+	// Backoff is the outbox's retry schedule; zero means DefaultBackoff.
+	Backoff Backoff
+	// Log receives the outbox worker's notes; nil means slog.Default().
+	Log *slog.Logger
+
+	obOnce sync.Once
+	ob     *outboxState
 }
 
 // New returns an App over store with the real clock, crypto/rand and the

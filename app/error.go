@@ -97,3 +97,12 @@ func (v validation) err(order ...string) error {
 	}
 	return &Error{Code: EINVALID, Message: msg, Details: map[string]string(v)}
 }
+
+// ErrorDetails returns the per-field details of err, if any.
+func ErrorDetails(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Details
+	}
+	return nil
+}

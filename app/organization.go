@@ -250,7 +250,9 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		o.Name = Clean(*upd.Name)
 	}
 	if upd.Language != nil {
-		o.Language = Clean(*upd.Language)
+		if o.Language = Clean(*upd.Language); o.Language == "" {
+			o.Language = "en"
+		}
 	}
 	if upd.LoginDomain != nil {
 		o.LoginDomain = Key(*upd.LoginDomain)

@@ -27,6 +27,18 @@ func Clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 // group names, slugs): cleaned and lower-cased.
 func Key(s string) string { return strings.ToLower(Clean(s)) }
 
+// SortKey is the form lists are ordered by: lower case with accents
+// dropped, so École sorts beside Emil and Ålund beside Anders.
+func SortKey(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(strings.TrimSpace(s))) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // hasControl reports whether s holds a control or format character (including
 // bidi overrides) or is not valid UTF-8: such text is refused, not stored.
 func hasControl(s string) bool {

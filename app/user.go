@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -72,7 +73,10 @@ const (
 // checked by the caller, which knows the organization's groups.
 func (u *User) Validate(org *Organization) error {
 	v := validation{}
-	checkName(v, "first_name", "The first name", u.FirstName)
+	// An invited person may not have given a name yet: they do on the invitation page.
+	if u.Status != StatusInvited || u.FirstName != "" {
+		checkName(v, "first_name", "The first name", u.FirstName)
+	}
 	if u.LastName != "" { // optional: some people have one name
 		checkName(v, "last_name", "The last name", u.LastName)
 	}
@@ -306,9 +310,9 @@ func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, e
 	default:
 		return nil, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	// A page past the end is empty, however large: bound it so that
+	// (page-1)*per_page cannot overflow.
+	f.Page = min(max(f.Page, 1), math.MaxInt/MaxPerPage)
 	if f.PerPage < 1 {
 		f.PerPage = DefaultPerPage
 	}

@@ -4,8 +4,7 @@ import { defineConfig } from '@playwright/test'
 // from this tree (make test-e2e sets ROLLCALL_BIN), on a fresh temporary database.
 // The binary is $ROLLCALL_BIN (relative to frontend/), else the one make test-e2e builds.
 // E2E_PORT lets several checkouts run their browser tests side by side.
-const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}
-const port = Number(env.E2E_PORT ?? 18397)
+const port = Number(process.env.E2E_PORT ?? 18397)
 
 export default defineConfig({
   testDir: './e2e',

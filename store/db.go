@@ -32,9 +32,17 @@ var (
 	adminsBucket     = []byte("admins")
 	adminNamesBucket = []byte("admin_names")
 	sessionsBucket   = []byte("sessions")
+	smtpBucket       = []byte("smtp_settings")     // orgID → relay settings (password sealed)
+	invitesBucket    = []byte("invitations")       // orgID/invitationID → invitation
+	inviteTokens     = []byte("invitation_tokens") // sha256(token) → orgID/invitationID, pending only
+	outboxBucket     = []byte("outbox")            // messageID → message
+	outboxQueue      = []byte("outbox_queue")      // messageID → "" while queued or sending
 
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
-		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket}
+		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
+		smtpBucket,
+		invitesBucket, inviteTokens,
+		outboxBucket, outboxQueue}
 
 	schemaKey = []byte("schema_version")
 )
@@ -124,10 +132,15 @@ func (db *DB) Check() error {
 }
 
 // WriteBackup writes a consistent copy of the whole file to w while the
-// database stays in use (a read transaction).
-func (db *DB) WriteBackup(w io.Writer) (int64, error) {
+// database stays in use (a read transaction). When size is not nil it is
+// told the copy's exact length before the first byte is written, so that an
+// HTTP answer can carry a Content-Length and a cut copy is noticed.
+func (db *DB) WriteBackup(w io.Writer, size func(int64)) (int64, error) {
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if size != nil {
+			size(tx.Size())
+		}
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -138,7 +151,7 @@ func (db *DB) WriteBackup(w io.Writer) (int64, error) {
 // Backup writes a consistent copy of the database to the file out: into a
 // temporary file beside it, synced, then renamed, so out is never half written.
 func (db *DB) Backup(out string) (int64, error) {
-	return WriteFileAtomic(out, db.WriteBackup)
+	return WriteFileAtomic(out, func(w io.Writer) (int64, error) { return db.WriteBackup(w, nil) })
 }
 
 // WriteFileAtomic creates path through a temporary file in the same directory

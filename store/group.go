@@ -12,8 +12,17 @@ import (
 
 func groupNotFound(id string) string { return "There is no group " + id + "." }
 
-func groupNameTaken(name string) error {
-	return app.FieldError(app.ECONFLICT, "name", "There is already a group called %q in this organization.", name)
+// groupNameTaken names the group that holds the name, as it is spelt there.
+func groupNameTaken(tx *bolt.Tx, orgID, name string) func() error {
+	return func() error {
+		var other app.Group
+		if id := tx.Bucket(groupNamesBucket).Get(join(orgID, app.Key(name))); id != nil {
+			if get(tx.Bucket(groupsBucket), join(orgID, string(id)), &other, "") == nil {
+				name = other.Name
+			}
+		}
+		return app.FieldError(app.ECONFLICT, "name", "There is already a group called %q in this organization.", name)
+	}
 }
 
 // CreateGroup implements app.GroupStore.
@@ -22,7 +31,7 @@ func (db *DB) CreateGroup(ctx context.Context, g *app.Group) error {
 		if tx.Bucket(orgsBucket).Get([]byte(g.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(g.OrgID))
 		}
-		if err := claim(tx.Bucket(groupNamesBucket), join(g.OrgID, app.Key(g.Name)), g.ID, func() error { return groupNameTaken(g.Name) }); err != nil {
+		if err := claim(tx.Bucket(groupNamesBucket), join(g.OrgID, app.Key(g.Name)), g.ID, groupNameTaken(tx, g.OrgID, g.Name)); err != nil {
 			return err
 		}
 		return putGroup(tx, g)
@@ -90,7 +99,7 @@ func (db *DB) Groups(ctx context.Context, orgID string) ([]*app.Group, error) {
 			return nil
 		})
 	})
-	sort.SliceStable(out, func(i, j int) bool { return app.Key(out[i].Name) < app.Key(out[j].Name) })
+	sort.SliceStable(out, func(i, j int) bool { return app.SortKey(out[i].Name) < app.SortKey(out[j].Name) })
 	return out, err
 }
 
@@ -105,7 +114,7 @@ func (db *DB) UpdateGroup(ctx context.Context, g *app.Group) error {
 		if err := release(names, join(g.OrgID, app.Key(old.Name)), g.ID); err != nil {
 			return err
 		}
-		if err := claim(names, join(g.OrgID, app.Key(g.Name)), g.ID, func() error { return groupNameTaken(g.Name) }); err != nil {
+		if err := claim(names, join(g.OrgID, app.Key(g.Name)), g.ID, groupNameTaken(tx, g.OrgID, g.Name)); err != nil {
 			return err
 		}
 		return putGroup(tx, g)

@@ -65,7 +65,7 @@ func (db *DB) Organizations(ctx context.Context) ([]*app.Organization, error) {
 			return nil
 		})
 	})
-	sort.SliceStable(out, func(i, j int) bool { return app.Key(out[i].Name) < app.Key(out[j].Name) })
+	sort.SliceStable(out, func(i, j int) bool { return app.SortKey(out[i].Name) < app.SortKey(out[j].Name) })
 	return out, err
 }
 

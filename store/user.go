@@ -23,14 +23,14 @@ const userNotFound = "There is no such user in this organization."
 // fields that filters and search read, so a search over 50,000 users scans
 // one compact range instead of decoding every record.
 //
-//	key:   orgID \0 lower(last) \x01 lower(first) \0 userID
+//	key:   orgID \0 SortKey(last) \x01 SortKey(first) \0 userID
 //	value: status \x1f account type \x1f groupID,groupID \x1f search text
 type indexEntry struct{ key, value []byte }
 
 const fieldSep = '\x1f'
 
 func indexKey(u *app.User) []byte {
-	return []byte(u.OrgID + "\x00" + app.Key(u.LastName) + "\x01" + app.Key(u.FirstName) + "\x00" + u.ID)
+	return []byte(u.OrgID + "\x00" + app.SortKey(u.LastName) + "\x01" + app.SortKey(u.FirstName) + "\x00" + u.ID)
 }
 
 func indexValue(u *app.User) []byte {

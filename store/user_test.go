@@ -244,3 +244,23 @@ func mustUser(tb testing.TB, a *app.App, org string, u app.User) *app.User {
 
 // db returns the store under a, for calls the app does not wrap.
 func db(a *app.App) app.Store { return a.Store }
+
+// Accents do not push a name to the end of the list.
+func TestFindUsersAccentOrder(t *testing.T) {
+	a, _ := MustApp(t)
+	o := MustOrg(t, a, "Maple")
+	for i, last := range []string{"Zeta", "Émile", "Eve", "Öztürk", "Maple", "Oak"} {
+		mustUser(t, a, o.Slug, app.User{FirstName: "A", LastName: last, Username: fmt.Sprintf("u%d", i)})
+	}
+	page, err := a.Users(context.Background(), o.Slug, app.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range page.Users {
+		got = append(got, u.LastName)
+	}
+	if want := "Émile Eve Maple Oak Öztürk Zeta"; fmt.Sprint(got) != "["+want+"]" {
+		t.Fatalf("order = %v, want %s", got, want)
+	}
+}

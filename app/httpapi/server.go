@@ -45,11 +45,14 @@ type Config struct {
 	// AllowedHosts are host names or IPs (no port) accepted in the Host header
 	// besides loopback names and the hosts of organizations' public addresses.
 	AllowedHosts []string
-	// BackupToken, when set, lets a request bearing it download a backup: the
-	// `rollcall backup` command uses it to copy a file that `serve` holds open.
-	BackupToken string
-	// Backup writes a consistent copy of the database.
-	Backup func(w io.Writer) (int64, error)
+	// LocalToken, when set, lets a request bearing it download a backup and
+	// create an admin: `rollcall backup` and `rollcall admin create` use it
+	// while `serve` holds the file open. serve keeps it in a 0600 note beside
+	// the database, so it grants nothing its reader could not do to the file.
+	LocalToken string
+	// Backup writes a consistent copy of the database, telling size its
+	// length first (store.DB.WriteBackup).
+	Backup func(w io.Writer, size func(int64)) (int64, error)
 	Log    *slog.Logger
 }
 
@@ -104,9 +107,14 @@ func (s *Server) routes() {
 	m.Handle("POST /api/organizations/{org}/users/{user}/deactivate", s.admin(s.setUserStatus(app.StatusDeactivated)))
 	m.Handle("POST /api/organizations/{org}/users/{user}/activate", s.admin(s.setUserStatus(app.StatusActive)))
 
-	m.Handle("GET /api/backup", s.backupAuth(s.getBackup))
+	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
+	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.jobRoutes(m)
 	s.accountRoutes(m)
+	s.smtpRoutes(m)
+	s.invitationRoutes(m)
+	s.outboxRoutes(m)
+	s.portalRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -148,7 +156,8 @@ func (s *Server) secureHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		// Token pages (an invitation link) are never cached; Referrer-Policy above keeps the token from leaking.
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)
@@ -208,12 +217,12 @@ func (s *Server) admin(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// backupAuth lets an admin or the holder of the backup token through.
-func (s *Server) backupAuth(h http.HandlerFunc) http.Handler {
+// localOrAdmin lets an admin or the holder of the local token through.
+func (s *Server) localOrAdmin(h http.HandlerFunc) http.Handler {
 	adm := s.admin(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok && s.cfg.BackupToken != "" && subtle.ConstantTimeCompare([]byte(bearer), []byte(s.cfg.BackupToken)) == 1 {
+		if ok && s.cfg.LocalToken != "" && subtle.ConstantTimeCompare([]byte(bearer), []byte(s.cfg.LocalToken)) == 1 {
 			h(w, r)
 			return
 		}

@@ -732,7 +732,7 @@ func TestBadJSON(t *testing.T) {
 func TestBackup(t *testing.T) {
 	t.Parallel()
 	const token = "backup-token-0123456789abcdef0123456789abcdef"
-	e := newEnv(t, func(c *httpapi.Config) { c.BackupToken = token })
+	e := newEnv(t, func(c *httpapi.Config) { c.LocalToken = token })
 	f := e.fixture(t)
 	tests := []struct {
 		name, cookie, auth string

@@ -115,22 +115,34 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.setupAllowed(r) {
-		s.error(w, r, app.Errorf(app.EFORBIDDEN, "The first admin can only be set up on the computer Rollcall runs on (open http://localhost there), or with `rollcall admin create`."))
+		s.error(w, r, app.Errorf(app.EFORBIDDEN, "The first admin can only be set up on the computer Rollcall runs on (open http://localhost there), or with `rollcall admin create` there."))
 		return
 	}
 	if _, err := s.app.CreateAdmin(r.Context(), c.Username, c.Password, true); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.postSessionAfterSetup(w, r, c)
-}
-
-func (s *Server) postSessionAfterSetup(w http.ResponseWriter, r *http.Request, c credentials) {
 	adm, token, err := s.app.SignInAdmin(r.Context(), c.Username, c.Password, clientAddr(r))
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	setSessionCookie(w, r, token, app.AdminSessionTTL)
+	writeJSON(w, http.StatusCreated, sessionJSON{Username: adm.Username})
+}
+
+// createAdmin adds an admin: for a signed-in admin, or for `rollcall admin
+// create` run beside `serve` with the local token.
+func (s *Server) createAdmin(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := decode(w, r, &c); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	adm, err := s.app.CreateAdmin(r.Context(), c.Username, c.Password, false)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusCreated, sessionJSON{Username: adm.Username})
 }

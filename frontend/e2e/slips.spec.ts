@@ -12,7 +12,7 @@ import { join } from 'node:path'
 // `rollcall serve` on a database prepared with the CLI, next to the one
 // rollcall.spec.ts uses.
 
-const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}
+const env = process.env
 const bin = env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
 const port = Number(env.E2E_PORT ?? 18397) + 1
 const base = `http://127.0.0.1:${port}`
@@ -90,8 +90,9 @@ test('a teacher creates 30 accounts and prints their slips', async ({ page }) =>
   await page.getByLabel('Password').fill(teacher.password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible()
-  await page.getByRole('link', { name: 'Add users' }).click()
-  await expect(page).toHaveURL(/#\/o\/maple\/add$/)
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Add users' }).click()
+  await page.getByRole('tab', { name: 'Manual creation' }).click()
+  await expect(page).toHaveURL(/#\/o\/maple\/add\?tab=manual$/)
   await expect(page.getByRole('tab', { name: 'Manual creation' })).toHaveAttribute('aria-selected', 'true')
 
   await page.getByLabel('Names, one person per line').fill(names.join('\n'))

@@ -1,8 +1,15 @@
 import { mount } from 'svelte'
 import App from './App.svelte'
+import PublicApp from './public/PublicApp.svelte'
+import { parsePublicPath } from './lib/publicroute'
 import './app.css'
 
+// Public pages (sign-in portal, invitation links) are real paths; the admin
+// app lives at / with hash routes.
+const publicRoute = parsePublicPath(location.pathname, location.search)
+
 // Svelte 5 mounts with mount(); the Wails template's `new App()` leaves the window blank.
-const app = mount(App, { target: document.getElementById('app')! })
+const target = document.getElementById('app')!
+const app = publicRoute ? mount(PublicApp, { target, props: { route: publicRoute } }) : mount(App, { target })
 
 export default app

@@ -13,6 +13,10 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple')).toEqual({ name: 'users', org: 'maple', filter: emptyFilter })
     expect(parseHash('#/o/maple/groups')).toEqual({ name: 'groups', org: 'maple' })
     expect(parseHash('#/o/maple/settings/')).toEqual({ name: 'settings', org: 'maple' })
+    expect(parseHash('#/o/maple/invitations')).toEqual({ name: 'invitations', org: 'maple' })
+    expect(parseHash('#/o/maple/outbox')).toEqual({ name: 'outbox', org: 'maple' })
+    expect(parseHash('#/o/maple/add?tab=invite&group=g1')).toEqual({ name: 'add', org: 'maple', tab: 'invite', group: 'g1' })
+    expect(parseHash('#/o/maple/add')).toEqual({ name: 'add', org: 'maple', tab: '', group: '' })
   })
 
   it('reads the user filter from the query', () => {

@@ -3,7 +3,9 @@
 //   #/o/{org}/users?q=&group=&type=&status=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
-//   #/o/{org}/add                       Add users (manual creation)
+//   #/o/{org}/add?tab=invite&group=ID   "Add users", with a tab per way of adding
+//   #/o/{org}/invitations               email invitations and their state
+//   #/o/{org}/outbox                    mails waiting for the relay
 
 export interface UserFilter {
   q: string
@@ -13,14 +15,16 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings' | 'add'
+export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox'
 
 export type Route =
   | { name: 'home' }
   | { name: 'users'; org: string; filter: UserFilter }
   | { name: 'groups'; org: string }
   | { name: 'settings'; org: string }
-  | { name: 'add'; org: string }
+  | { name: 'add'; org: string; tab: string; group: string }
+  | { name: 'invitations'; org: string }
+  | { name: 'outbox'; org: string }
   | { name: 'notfound'; path: string }
 
 export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
@@ -55,8 +59,14 @@ export function parseHash(hash: string): Route {
         return { name: 'groups', org }
       case 'settings':
         return { name: 'settings', org }
-      case 'add':
-        return { name: 'add', org }
+      case 'invitations':
+        return { name: 'invitations', org }
+      case 'outbox':
+        return { name: 'outbox', org }
+      case 'add': {
+        const p = new URLSearchParams(query)
+        return { name: 'add', org, tab: p.get('tab') ?? '', group: p.get('group') ?? '' }
+      }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -83,8 +93,16 @@ export function routeHash(route: Route): string {
       return '#' + route.path
     case 'groups':
     case 'settings':
-    case 'add':
+    case 'invitations':
+    case 'outbox':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
+    case 'add': {
+      const p = new URLSearchParams()
+      if (route.tab) p.set('tab', route.tab)
+      if (route.group) p.set('group', route.group)
+      const qs = p.toString()
+      return `#/o/${encodeURIComponent(route.org)}/add` + (qs ? '?' + qs : '')
+    }
     case 'users': {
       const p = new URLSearchParams()
       const f = route.filter
@@ -102,6 +120,7 @@ export function routeHash(route: Route): string {
 /** sectionHash links to a section of an organization. */
 export function sectionHash(org: string, section: Section, filter: Partial<UserFilter> = {}): string {
   if (section === 'users') return routeHash({ name: 'users', org, filter: { ...emptyFilter, ...filter } })
+  if (section === 'add') return routeHash({ name: 'add', org, tab: '', group: '' })
   return routeHash({ name: section, org })
 }
 

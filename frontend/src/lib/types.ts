@@ -76,3 +76,101 @@ export interface UserPage {
   page: number
   per_page: number
 }
+
+/** The signed-in user's own account, as the portal shows it. */
+export interface MyAccount {
+  first_name: string
+  last_name: string
+  username: string
+  email: string
+  account_type: string
+  organization: string
+  /** group names */
+  groups: string[]
+  policy: string
+  min_length: number
+}
+
+export interface SMTPSettings {
+  host: string
+  port: number
+  security: 'starttls' | 'tls' | 'none' | string
+  username: string
+  from: string
+  ca_file: string
+  password_set: boolean
+  configured: boolean
+  updated_at: string
+}
+
+export type InvitationState = 'pending' | 'expired' | 'accepted' | 'cancelled'
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled'
+
+export interface Invitation {
+  id: string
+  org_id: string
+  user_id: string
+  email: string
+  name: string
+  mode: 'invite' | 'create' | 'join' | string
+  account_type: string
+  groups: string[] | null
+  label?: string
+  delete_on?: string
+  language: string
+  invited_by: string
+  status: string
+  state: InvitationState | string
+  created_at: string
+  expires_at: string
+  resends: number
+  accepted_at?: string
+  message_id: string
+  delivery: DeliveryStatus | string
+  delivery_error?: string
+  sent_at?: string
+}
+
+export interface InviteResult {
+  invited: Invitation[]
+  already_member: string[]
+  invalid: { text: string; reason: string }[]
+}
+
+export interface OutboxMessage {
+  id: string
+  org_id: string
+  kind: string
+  invitation_id?: string
+  to: string
+  to_name?: string
+  status: DeliveryStatus | string
+  attempts: number
+  next_attempt: string
+  last_error?: string
+  created_at: string
+  sent_at?: string
+}
+
+export interface OutboxSummary {
+  queued: number
+  sending: number
+  sent: number
+  failed: number
+  waiting: number
+  relay: { unreachable: boolean; since?: string; error?: string }
+}
+
+/** What the invitation page shows and asks for. */
+export interface InvitationPage {
+  organization: string
+  mode: string
+  email: string
+  first_name: string
+  last_name: string
+  need_name: boolean
+  need_password: boolean
+  policy: string
+  min_length: number
+  expires_at: string
+}

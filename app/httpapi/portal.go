@@ -1,0 +1,102 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"rollcall/app"
+)
+
+// userCookie holds a portal user's session; separate from the admin cookie
+// so one browser can hold both.
+const userCookie = "rollcall_user"
+
+func (s *Server) portalRoutes(m *http.ServeMux) {
+	m.HandleFunc("POST /api/public/signin", s.userSignIn)
+	m.HandleFunc("POST /api/public/signout", s.userSignOut)
+	m.HandleFunc("GET /api/public/account", s.getAccount)
+	m.HandleFunc("POST /api/public/account/password", s.changePassword)
+}
+
+func userToken(r *http.Request) string {
+	c, err := r.Cookie(userCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func setUserCookie(w http.ResponseWriter, r *http.Request, token string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: userCookie, Value: token, Path: "/",
+		MaxAge: int(maxAge / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+type userCredentials struct {
+	// Login is a username or an email address.
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+func (s *Server) userSignIn(w http.ResponseWriter, r *http.Request) {
+	var c userCredentials
+	if err := decode(w, r, &c); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.app.SignOut(r.Context(), userToken(r)); err != nil { // the ID is renewed at sign-in
+		s.error(w, r, err)
+		return
+	}
+	_, token, err := s.app.SignInUser(r.Context(), c.Login, c.Password, clientAddr(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setUserCookie(w, r, token, app.UserSessionTTL)
+	acc, err := s.app.Account(r.Context(), token)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, acc)
+}
+
+func (s *Server) userSignOut(w http.ResponseWriter, r *http.Request) {
+	if err := s.app.SignOut(r.Context(), userToken(r)); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setUserCookie(w, r, "", -time.Second)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+	acc, err := s.app.Account(r.Context(), userToken(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, acc)
+}
+
+type passwordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	var in passwordChange
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	token, err := s.app.ChangeMyPassword(r.Context(), userToken(r), in.CurrentPassword, in.NewPassword, clientAddr(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setUserCookie(w, r, token, app.UserSessionTTL)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,662 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Invitation modes.
+const (
+	// ModeInvite creates the account as "invited"; it becomes active when the
+	// person completes the form (name, password).
+	ModeInvite = "invite"
+	// ModeCreate creates the account active at once; the mail carries login
+	// instructions and a link to set the password.
+	ModeCreate = "create"
+	// ModeJoin is chosen by Rollcall for an address whose account is in
+	// another organization: accepting moves the account here, keeping its password.
+	ModeJoin = "join"
+)
+
+// Invitation statuses as stored; "expired" is derived from ExpiresAt.
+const (
+	InvitationPending   = "pending"
+	InvitationAccepted  = "accepted"
+	InvitationCancelled = "cancelled"
+	InvitationExpired   = "expired"
+)
+
+// DefaultInvitationTTL is how long an invitation link works unless the admin
+// chooses otherwise.
+const DefaultInvitationTTL = 14 * 24 * time.Hour
+
+// MaxInvitationDays bounds the chosen lifetime of a link.
+const MaxInvitationDays = 90
+
+// Invitation is an email invitation to one address. Only the SHA-256 of its
+// token is stored; the token itself is in the mail (and, until the mail is
+// sent, sealed in the outbox with the key file).
+type Invitation struct {
+	ID    string `json:"id"`
+	OrgID string `json:"org_id"`
+	// UserID is the account: created with the invitation (invite, create) or
+	// the existing account in another organization (join).
+	UserID      string    `json:"user_id"`
+	Email       string    `json:"email"`
+	Name        string    `json:"name"`
+	Mode        string    `json:"mode"`
+	AccountType string    `json:"account_type"`
+	Groups      []string  `json:"groups"`
+	Label       string    `json:"label,omitempty"`
+	DeleteOn    string    `json:"delete_on,omitempty"`
+	Language    string    `json:"language"`
+	InvitedBy   string    `json:"invited_by"`
+	Status      string    `json:"status"`
+	TokenHash   string    `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	// Resends counts new links sent after the first.
+	Resends    int        `json:"resends"`
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+	// MessageID is the outbox message carrying the current link.
+	MessageID string `json:"message_id"`
+	// Delivery mirrors that message's status (queued, sending, sent, failed).
+	Delivery      string     `json:"delivery"`
+	DeliveryError string     `json:"delivery_error,omitempty"`
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+	// State is Status with "expired" for a pending invitation past ExpiresAt;
+	// filled when read, not stored.
+	State string `json:"state"`
+}
+
+// state derives the shown state at now.
+func (inv *Invitation) state(now time.Time) string {
+	if inv.Status == InvitationPending && !now.Before(inv.ExpiresAt) {
+		return InvitationExpired
+	}
+	return inv.Status
+}
+
+// InvitationStore keeps invitations, indexed by token hash, together with the
+// users they create and the outbox messages that carry them.
+type InvitationStore interface {
+	// CreateInvitations stores new users, invitations and their outbox
+	// messages in one transaction: all or none.
+	CreateInvitations(ctx context.Context, users []*User, invs []*Invitation, msgs []*OutboxMessage) error
+	// Invitation returns an invitation of the organization; ENOTFOUND if none.
+	Invitation(ctx context.Context, orgID, id string) (*Invitation, error)
+	// Invitations returns the organization's invitations, newest first.
+	Invitations(ctx context.Context, orgID string) ([]*Invitation, error)
+	// ChangeInvitation runs fn on the stored invitation in one transaction.
+	// fn changes inv in place and may return a new outbox message to store.
+	// The token index follows inv.TokenHash while inv is pending and is
+	// removed otherwise; a queued message of the invitation other than the
+	// new one is cancelled (its sealed token erased); cancelling an invite-mode
+	// invitation removes its account while that account is still "invited".
+	ChangeInvitation(ctx context.Context, orgID, id string, fn func(inv *Invitation) (*OutboxMessage, error)) (*Invitation, error)
+	// InvitationByToken returns the invitation with the token hash and its
+	// account; ENOTFOUND if none (cancelled, used and replaced tokens are
+	// no longer indexed).
+	InvitationByToken(ctx context.Context, hash string) (*Invitation, *User, error)
+	// AcceptInvitation finds the invitation by token hash and, in one
+	// transaction, calls fn with it and its account, writes both, and removes
+	// the token from the index: of concurrent calls exactly one can succeed.
+	AcceptInvitation(ctx context.Context, hash string, fn func(inv *Invitation, u *User) error) (*Invitation, *User, error)
+}
+
+// Address is one parsed recipient.
+type Address struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+// BadAddress is a piece of pasted text that is not an address.
+type BadAddress struct {
+	Text   string `json:"text"`
+	Reason string `json:"reason"`
+}
+
+// MaxInvitations bounds one paste.
+const MaxInvitations = 2000
+
+var (
+	// angleRe finds `Name <addr>` and `"Last, First" <addr>` forms; the name
+	// stops at a separator (comma, semicolon, line break) unless quoted.
+	angleRe = regexp.MustCompile(`(?:"([^"]*)"|([^<>,;"\r\n]*))\s*<([^<>]*)>`)
+	sepRe   = regexp.MustCompile(`[,;\s]+`)
+)
+
+// ParseAddresses reads addresses pasted from anywhere: separated by commas,
+// semicolons, spaces or line breaks, bare or as `Name <address>`. Duplicates
+// (case-insensitively) are dropped; pieces that are not addresses are
+// returned with the reason.
+func ParseAddresses(text string) ([]Address, []BadAddress) {
+	var out []Address
+	var bad []BadAddress
+	seen := map[string]bool{}
+	add := func(name, addr, raw string) {
+		addr = strings.Trim(Clean(addr), "'\"()[]")
+		name = Clean(strings.Trim(Clean(name), "'\""))
+		v := validation{}
+		checkEmail(v, "a", addr)
+		if len(v) > 0 || addr == "" {
+			bad = append(bad, BadAddress{Text: Clean(raw), Reason: "not an email address"})
+			return
+		}
+		if hasControl(name) || utf8.RuneCountInString(name) > 2*MaxNameLength {
+			name = ""
+		}
+		if seen[Key(addr)] {
+			return
+		}
+		seen[Key(addr)] = true
+		out = append(out, Address{Name: name, Address: addr})
+	}
+	text = strings.TrimPrefix(text, "\ufeff")
+	rest := angleRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := angleRe.FindStringSubmatch(m)
+		name := sub[1]
+		if sub[1] == "" {
+			name = sub[2]
+			// Bare addresses before the name on the same run belong to the rest.
+			fields := strings.Fields(name)
+			for i := len(fields) - 1; i >= 0; i-- {
+				if strings.Contains(fields[i], "@") {
+					for _, f := range fields[:i+1] {
+						add("", f, f)
+					}
+					name = strings.Join(fields[i+1:], " ")
+					break
+				}
+			}
+		}
+		add(name, sub[3], m)
+		return " , "
+	})
+	for _, f := range sepRe.Split(rest, -1) {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if strings.Contains(f, "@") {
+			add("", f, f)
+		} else {
+			bad = append(bad, BadAddress{Text: f, Reason: "not an email address"})
+		}
+	}
+	return out, bad
+}
+
+// splitName turns "Ada Lovelace" or "Lovelace, Ada" into first and last.
+func splitName(name string) (first, last string) {
+	if l, f, ok := strings.Cut(name, ","); ok {
+		return Clean(f), Clean(l)
+	}
+	fields := strings.Fields(name)
+	switch len(fields) {
+	case 0:
+		return "", ""
+	case 1:
+		return fields[0], ""
+	}
+	return strings.Join(fields[:len(fields)-1], " "), fields[len(fields)-1]
+}
+
+// nameFromAddress guesses a name from the local part: ada.lovelace@… → Ada Lovelace.
+func nameFromAddress(addr string) (first, last string) {
+	local, _, _ := strings.Cut(addr, "@")
+	local, _, _ = strings.Cut(local, "+")
+	parts := strings.FieldsFunc(local, func(r rune) bool { return !unicode.IsLetter(r) })
+	for i, p := range parts {
+		r, n := utf8.DecodeRuneInString(p)
+		parts[i] = string(unicode.ToUpper(r)) + p[n:]
+	}
+	switch len(parts) {
+	case 0:
+		return local, ""
+	case 1:
+		return parts[0], ""
+	}
+	return strings.Join(parts[:len(parts)-1], " "), parts[len(parts)-1]
+}
+
+// InviteRequest is what an admin fills in under "Invite by email".
+type InviteRequest struct {
+	// Addresses is the pasted text (see ParseAddresses).
+	Addresses   string   `json:"addresses"`
+	Mode        string   `json:"mode"`
+	AccountType string   `json:"account_type"`
+	Groups      []string `json:"groups"`
+	Language    string   `json:"language"`
+	DeleteOn    string   `json:"delete_on"`
+	Label       string   `json:"label"`
+	// ExpiresDays is the link's lifetime in days; 0 means 14.
+	ExpiresDays int `json:"expires_days"`
+	// InvitedBy names the inviter in the mail; set by the caller, not the form.
+	InvitedBy string `json:"-"`
+}
+
+// InviteResult says what became of each address.
+type InviteResult struct {
+	// Invited are the new invitations (some with mode "join").
+	Invited []*Invitation `json:"invited"`
+	// AlreadyMember are addresses that already have an account here: not mailed.
+	AlreadyMember []string     `json:"already_member"`
+	Invalid       []BadAddress `json:"invalid"`
+}
+
+// Invite invites every pasted address into organization ref. Each invitation,
+// its account (for invite and create) and its outbox message are written in
+// one transaction; the outbox worker sends the mails.
+// Errors: ENOTFOUND, EINVALID (no public address, no relay, bad fields).
+func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*InviteResult, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if org.PublicURL == "" {
+		return nil, FieldError(EINVALID, "public_url", "%s has no public address yet, and every invitation link is built from it. Set it in Settings (e.g. https://rollcall.maple.example) and try again; nothing was sent.", org.Name)
+	}
+	if _, err := a.relayConfig(ctx, org); err != nil {
+		return nil, err
+	}
+	if a.Secrets == nil {
+		return nil, Errorf(EINTERNAL, "No key file is configured to protect links waiting in the outbox.")
+	}
+	req.Mode = Key(req.Mode)
+	if req.Mode == "" {
+		req.Mode = ModeInvite
+	}
+	v := validation{}
+	if req.Mode != ModeInvite && req.Mode != ModeCreate {
+		v.add("mode", "The mode must be %q (the person completes their account) or %q (the account is active at once).", ModeInvite, ModeCreate)
+	}
+	req.AccountType = Key(req.AccountType)
+	if req.AccountType == "" {
+		req.AccountType = org.AccountTypes()[0]
+	}
+	if !org.HasAccountType(req.AccountType) {
+		v.add("account_type", "The account type %q does not exist here; choose one of %s.", req.AccountType, strings.Join(org.AccountTypes(), ", "))
+	}
+	req.Language = Clean(req.Language)
+	if req.Language == "" {
+		req.Language = org.Language
+	}
+	checkLanguage(v, "language", req.Language)
+	req.DeleteOn = Clean(req.DeleteOn)
+	checkDate(v, "delete_on", req.DeleteOn)
+	labels := cleanLabels(v, "label", []string{req.Label})
+	if req.ExpiresDays < 0 || req.ExpiresDays > MaxInvitationDays {
+		v.add("expires_days", "A link can work for 1 to %d days.", MaxInvitationDays)
+	}
+	addrs, bad := ParseAddresses(req.Addresses)
+	if len(addrs) == 0 && len(v) == 0 {
+		if len(bad) > 0 {
+			v.add("addresses", "No email address found: %q is not one.", bad[0].Text)
+		} else {
+			v.add("addresses", "Paste one or more email addresses.")
+		}
+	}
+	if len(addrs) > MaxInvitations {
+		v.add("addresses", "At most %d addresses at a time.", MaxInvitations)
+	}
+	if err := v.err("addresses", "mode", "account_type", "language", "delete_on", "label", "expires_days"); err != nil {
+		return nil, err
+	}
+	groups, err := a.groupIDs(ctx, org, req.Groups)
+	if err != nil {
+		return nil, err
+	}
+	ttl := DefaultInvitationTTL
+	if req.ExpiresDays > 0 {
+		ttl = time.Duration(req.ExpiresDays) * 24 * time.Hour
+	}
+	res := &InviteResult{Invited: []*Invitation{}, AlreadyMember: []string{}, Invalid: bad}
+	if res.Invalid == nil {
+		res.Invalid = []BadAddress{}
+	}
+	now := a.now()
+	var users []*User
+	var invs []*Invitation
+	var msgs []*OutboxMessage
+	for _, ad := range addrs {
+		inv := &Invitation{
+			ID: a.newID(), OrgID: org.ID, Email: ad.Address, Name: ad.Name, Mode: req.Mode,
+			AccountType: req.AccountType, Groups: groups, DeleteOn: req.DeleteOn, Language: req.Language,
+			InvitedBy: Clean(req.InvitedBy), Status: InvitationPending, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		}
+		if len(labels) > 0 {
+			inv.Label = labels[0]
+		}
+		existing, err := a.Store.UserByLogin(ctx, Key(ad.Address))
+		switch {
+		case err == nil && existing.OrgID == org.ID:
+			res.AlreadyMember = append(res.AlreadyMember, ad.Address)
+			continue
+		case err == nil:
+			inv.Mode, inv.UserID = ModeJoin, existing.ID
+			if inv.Name == "" {
+				inv.Name = strings.TrimSpace(existing.FirstName + " " + existing.LastName)
+			}
+		case ErrorCode(err) == ENOTFOUND:
+			u := &User{ID: a.newID(), OrgID: org.ID, Email: ad.Address, AccountType: req.AccountType, Groups: groups,
+				Language: req.Language, Labels: labels, DeleteOn: req.DeleteOn, CreatedVia: ViaInvitation,
+				CreatedAt: now, UpdatedAt: now}
+			u.FirstName, u.LastName = splitName(ad.Name)
+			if req.Mode == ModeInvite {
+				u.Status = StatusInvited
+			} else {
+				u.Status = StatusActive
+				if u.FirstName == "" {
+					u.FirstName, u.LastName = nameFromAddress(ad.Address)
+				}
+			}
+			if err := u.Validate(org); err != nil {
+				res.Invalid = append(res.Invalid, BadAddress{Text: ad.Address, Reason: ErrorMessage(err)})
+				continue
+			}
+			inv.UserID = u.ID
+			users = append(users, u)
+		default:
+			return nil, err
+		}
+		msg, err := a.invitationMessage(inv, now)
+		if err != nil {
+			return nil, err
+		}
+		invs = append(invs, inv)
+		msgs = append(msgs, msg)
+	}
+	if len(invs) > 0 {
+		if err := a.Store.CreateInvitations(ctx, users, invs, msgs); err != nil {
+			return nil, err
+		}
+		a.outbox().wakeUp()
+	}
+	for _, inv := range invs {
+		inv.State = inv.state(now)
+	}
+	res.Invited = invs
+	return res, nil
+}
+
+// invitationMessage gives inv a new token (only its hash is kept) and returns
+// the queued outbox message that will carry it, the token sealed.
+func (a *App) invitationMessage(inv *Invitation, now time.Time) (*OutboxMessage, error) {
+	token, err := a.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := a.Secrets.Seal([]byte(token))
+	if err != nil {
+		return nil, fmt.Errorf("seal the invitation token: %w", err)
+	}
+	inv.TokenHash = TokenHash(token)
+	m := &OutboxMessage{ID: a.newID(), OrgID: inv.OrgID, Kind: KindInvitation, InvitationID: inv.ID, To: inv.Email,
+		ToName: inv.Name, SealedToken: sealed, Status: MessageQueued, CreatedAt: now, NextAttempt: now}
+	inv.MessageID, inv.Delivery, inv.DeliveryError, inv.SentAt = m.ID, MessageQueued, "", nil
+	return m, nil
+}
+
+// InvitationFilter selects invitations by state; "" means every state but accepted.
+type InvitationFilter struct {
+	State string
+}
+
+// Invitations lists the organization's invitations, newest first. Accepted
+// ones are left out unless asked for: the person is in Users now.
+// Errors: ENOTFOUND, EINVALID (state).
+func (a *App) Invitations(ctx context.Context, ref string, f InvitationFilter) ([]*Invitation, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	switch f.State {
+	case "", InvitationPending, InvitationExpired, InvitationCancelled, InvitationAccepted:
+	default:
+		return nil, FieldError(EINVALID, "state", "Unknown state %q.", f.State)
+	}
+	all, err := a.Store.Invitations(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	out := []*Invitation{}
+	for _, inv := range all {
+		inv.State = inv.state(now)
+		if (f.State == "" && inv.State != InvitationAccepted) || inv.State == f.State {
+			out = append(out, inv)
+		}
+	}
+	return out, nil
+}
+
+// CancelInvitation stops an invitation: its link stops working at once, an
+// unsent mail is not sent, and an invited account that was never completed
+// is removed. Errors: ENOTFOUND, ECONFLICT (already accepted).
+func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	inv, err := a.Store.ChangeInvitation(ctx, org.ID, id, func(inv *Invitation) (*OutboxMessage, error) {
+		switch inv.Status {
+		case InvitationAccepted:
+			return nil, Errorf(ECONFLICT, "%s has accepted this invitation already.", inv.Email)
+		case InvitationCancelled:
+			return nil, nil
+		}
+		inv.Status, inv.TokenHash = InvitationCancelled, ""
+		if inv.Delivery == MessageQueued || inv.Delivery == MessageSending {
+			inv.Delivery = MessageCancelled
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	inv.State = inv.state(now)
+	return inv, nil
+}
+
+// ResendInvitation sends a new link with a new expiry; the old link stops
+// working at once. Errors: ENOTFOUND, ECONFLICT (accepted or cancelled).
+func (a *App) ResendInvitation(ctx context.Context, ref, id string) (*Invitation, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if org.PublicURL == "" {
+		return nil, FieldError(EINVALID, "public_url", "%s has no public address, and the link is built from it. Set it in Settings first.", org.Name)
+	}
+	now := a.now()
+	inv, err := a.Store.ChangeInvitation(ctx, org.ID, id, func(inv *Invitation) (*OutboxMessage, error) {
+		return a.resend(inv, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.outbox().wakeUp()
+	inv.State = inv.state(now)
+	return inv, nil
+}
+
+func (a *App) resend(inv *Invitation, now time.Time) (*OutboxMessage, error) {
+	switch inv.Status {
+	case InvitationAccepted:
+		return nil, Errorf(ECONFLICT, "%s has accepted this invitation already.", inv.Email)
+	case InvitationCancelled:
+		return nil, Errorf(ECONFLICT, "The invitation to %s was cancelled; invite the address again.", inv.Email)
+	}
+	ttl := inv.ExpiresAt.Sub(inv.CreatedAt)
+	if ttl <= 0 {
+		ttl = DefaultInvitationTTL
+	}
+	inv.CreatedAt, inv.ExpiresAt = now, now.Add(ttl)
+	inv.Resends++
+	return a.invitationMessage(inv, now)
+}
+
+// ResendExpired sends new links for every expired invitation of the
+// organization and returns how many. Errors: ENOTFOUND, EINVALID.
+func (a *App) ResendExpired(ctx context.Context, ref string) (int, error) {
+	invs, err := a.Invitations(ctx, ref, InvitationFilter{State: InvitationExpired})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, inv := range invs {
+		if _, err := a.ResendInvitation(ctx, ref, inv.ID); err != nil {
+			if ErrorCode(err) == ECONFLICT {
+				continue // accepted or cancelled meanwhile
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// errBadLink is the one answer for unknown, expired, cancelled and used
+// links: nothing in it helps to guess.
+var errBadLink = Errorf(ENOTFOUND, "This invitation link does not work any more. Links expire, and each works only once. Ask the person who invited you to send a new invitation.")
+
+// InvitationPage is what the accept page shows and asks for.
+type InvitationPage struct {
+	Organization string `json:"organization"`
+	Mode         string `json:"mode"`
+	Email        string `json:"email"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	// NeedName is true when the account has no name yet.
+	NeedName bool `json:"need_name"`
+	// NeedPassword is true when a password must be chosen (not for a join
+	// of an account that has one).
+	NeedPassword bool      `json:"need_password"`
+	Policy       string    `json:"policy"`
+	MinLength    int       `json:"min_length"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// InvitationByToken returns what the accept page needs. Errors: ENOTFOUND
+// (the same for every kind of bad link).
+func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationPage, error) {
+	if token == "" || len(token) > 200 {
+		return nil, errBadLink
+	}
+	inv, u, err := a.Store.InvitationByToken(ctx, TokenHash(token))
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, errBadLink
+	} else if err != nil {
+		return nil, err
+	}
+	if inv.state(a.now()) != InvitationPending {
+		return nil, errBadLink
+	}
+	org, err := a.Store.Organization(ctx, inv.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return &InvitationPage{
+		Organization: org.Name, Mode: inv.Mode, Email: inv.Email, FirstName: u.FirstName, LastName: u.LastName,
+		NeedName: u.FirstName == "", NeedPassword: inv.Mode != ModeJoin || !u.HasPassword(),
+		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: inv.ExpiresAt,
+	}, nil
+}
+
+// AcceptRequest completes an invitation.
+type AcceptRequest struct {
+	Token     string `json:"token"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Password  string `json:"password"`
+}
+
+// AcceptInvitation completes an invitation: checks the token, sets what was
+// missing, activates the account (moving it into the organization for a
+// join) and uses up the token, all in one transaction.
+// Errors: ENOTFOUND (bad link, one answer for all), EINVALID (name, password).
+func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*User, error) {
+	page, err := a.InvitationByToken(ctx, req.Token)
+	if err != nil {
+		return nil, err
+	}
+	inv, _, err := a.Store.InvitationByToken(ctx, TokenHash(req.Token))
+	if err != nil {
+		return nil, errBadLink
+	}
+	org, err := a.Store.Organization(ctx, inv.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	first, last := Clean(req.FirstName), Clean(req.LastName)
+	v := validation{}
+	if page.NeedName {
+		checkName(v, "first_name", "Your first name", first)
+		if last != "" {
+			checkName(v, "last_name", "Your last name", last)
+		}
+	}
+	hash := ""
+	if page.NeedPassword || req.Password != "" {
+		if err := org.PasswordPolicy.Check(req.Password); err != nil {
+			v.add("password", "%s", ErrorMessage(err))
+		}
+	}
+	if err := v.err("first_name", "last_name", "password"); err != nil {
+		return nil, err
+	}
+	if page.NeedPassword || req.Password != "" {
+		// Hashed before the transaction: the write holds the file briefly.
+		if hash, err = HashPassword(a.Rand, a.Hash, req.Password); err != nil {
+			return nil, err
+		}
+	}
+	now := a.now()
+	_, u, err := a.Store.AcceptInvitation(ctx, TokenHash(req.Token), func(inv *Invitation, u *User) error {
+		if inv.state(now) != InvitationPending {
+			return errBadLink
+		}
+		if u.FirstName == "" {
+			u.FirstName, u.LastName = first, last
+		}
+		if hash != "" {
+			u.PasswordHash = hash
+		}
+		if inv.Mode == ModeJoin {
+			u.OrgID, u.Groups, u.AccountType = inv.OrgID, inv.Groups, inv.AccountType
+			u.Language, u.DeleteOn = inv.Language, inv.DeleteOn
+			if inv.Label != "" {
+				u.Labels = []string{inv.Label}
+			}
+		}
+		if u.Status == StatusInvited || inv.Mode == ModeJoin {
+			u.Status = StatusActive
+		}
+		u.MustChangePassword = false
+		u.UpdatedAt = now
+		if err := u.Validate(org); err != nil {
+			return err
+		}
+		inv.Status, inv.TokenHash, inv.AcceptedAt = InvitationAccepted, "", &now
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	if inv.Mode == ModeJoin {
+		// Sessions opened in the old organization end with the move.
+		if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}

@@ -1,0 +1,5 @@
+package mail
+
+import "syscall"
+
+const syscallECONNREFUSED = syscall.ECONNREFUSED

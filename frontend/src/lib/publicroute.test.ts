@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { parsePublicPath, signinPath } from './publicroute'
+
+describe('parsePublicPath', () => {
+  it('reads the public pages', () => {
+    expect(parsePublicPath('/signin', '?username=ada.l%C3%B6')).toEqual({ name: 'signin', username: 'ada.lö' })
+    expect(parsePublicPath('/signin/', '')).toEqual({ name: 'signin', username: '' })
+    expect(parsePublicPath('/account', '')).toEqual({ name: 'account' })
+    expect(parsePublicPath('/invite/abc_DEF-123', '')).toEqual({ name: 'invite', token: 'abc_DEF-123' })
+  })
+
+  it('leaves everything else to the admin app', () => {
+    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts']) {
+      expect(parsePublicPath(p, '')).toBeNull()
+    }
+  })
+
+  it('builds the sign-in address', () => {
+    expect(signinPath()).toBe('/signin')
+    expect(signinPath('ada@maple.example')).toBe('/signin?username=ada%40maple.example')
+  })
+})

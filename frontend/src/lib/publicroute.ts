@@ -1,0 +1,26 @@
+// Public pages are real paths (the server answers index.html for them), not
+// hash routes: they are opened from mails and QR codes by people who are not
+// admins. Add a page by adding a case here and a branch in PublicApp.svelte.
+//   /signin?username=NAME   user sign-in portal (slips' QR codes land here)
+//   /account                the signed-in user's own page
+//   /invite/{token}         accept an email invitation
+
+export type PublicRoute =
+  | { name: 'signin'; username: string }
+  | { name: 'account' }
+  | { name: 'invite'; token: string }
+
+/** parsePublicPath returns the public page for a path, or null for the admin app. */
+export function parsePublicPath(pathname: string, search = ''): PublicRoute | null {
+  const parts = pathname.split('/').filter((p) => p !== '')
+  const q = new URLSearchParams(search)
+  if (parts.length === 1 && parts[0] === 'signin') return { name: 'signin', username: q.get('username') ?? '' }
+  if (parts.length === 1 && parts[0] === 'account') return { name: 'account' }
+  if (parts.length === 2 && parts[0] === 'invite' && parts[1]) return { name: 'invite', token: parts[1] }
+  return null
+}
+
+/** signinPath is the portal's address, with the login filled in when given. */
+export function signinPath(username = ''): string {
+  return username ? '/signin?username=' + encodeURIComponent(username) : '/signin'
+}

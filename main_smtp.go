@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"rollcall/app"
+)
+
+func (m *Main) runSMTPSet(ctx context.Context, args []string) error {
+	fs := m.flags("smtp set", `smtp set --org SLUG --host H --port P --security starttls|tls|none [--username U --password-stdin] --from "Name <addr>" [--ca-file PEM] [--db PATH]`)
+	org := fs.String("org", "", "the organization's slug (required)")
+	var upd app.SMTPUpdate
+	strs := map[string]**string{"host": &upd.Host, "security": &upd.Security, "username": &upd.Username, "from": &upd.From, "ca-file": &upd.CAFile}
+	help := map[string]string{
+		"host":     "the relay's host name, e.g. smtp.maple.example",
+		"security": "starttls (port 587; refused if the relay does not offer it), tls (port 465) or none (only to localhost)",
+		"username": "the relay account (empty: no sign-in)",
+		"from":     `the sender, e.g. "Maple Primary <no-reply@maple.example>"`,
+		"ca-file":  "a PEM file of extra certificate authorities to trust (a school's private CA)",
+	}
+	for name := range strs {
+		fs.String(name, "", help[name])
+	}
+	port := fs.Int("port", 0, "the relay's port (587 for starttls, 465 for tls)")
+	pwStdin := fs.Bool("password-stdin", false, "read the relay password from the first line of standard input")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" {
+		fs.Usage()
+		return usagef("--org is required")
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if dst, ok := strs[f.Name]; ok {
+			v := f.Value.String()
+			*dst = &v
+		}
+		if f.Name == "port" {
+			upd.Port = port
+		}
+	})
+	if *pwStdin {
+		b, err := io.ReadAll(io.LimitReader(m.Stdin, 4096))
+		if err != nil {
+			return err
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		p := strings.TrimRight(line, "\r")
+		if p == "" {
+			return usagef("--password-stdin: standard input is empty")
+		}
+		upd.Password = &p
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		v, err := a.SetSMTP(ctx, *org, upd)
+		if err != nil {
+			return err
+		}
+		pw := "no password"
+		if v.PasswordSet {
+			pw = "password sealed with " + m.keyPath()
+		}
+		fmt.Fprintf(m.Stdout, "Mail relay of %s: %s:%d (%s), sender %s, %s.\n", *org, v.Host, v.Port, v.Security, v.From, pw)
+		return nil
+	})
+}
+
+func (m *Main) runSMTPTest(ctx context.Context, args []string) error {
+	fs := m.flags("smtp test", "smtp test --org SLUG --to ADDR [--db PATH]")
+	org := fs.String("org", "", "the organization's slug (required)")
+	to := fs.String("to", "", "the address to send the test message to (required)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" || *to == "" {
+		fs.Usage()
+		return usagef("--org and --to are required")
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		if err := a.TestSMTP(ctx, *org, *to); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "The relay accepted the test message for %s.\n", *to)
+		return nil
+	})
+}
