@@ -80,7 +80,7 @@ function qrCodes(pdf: string, pages: number): string[] {
   return out.split('\n').filter((l) => l.trim() !== '')
 }
 
-test('a teacher creates 30 accounts and prints their slips', async ({ page }) => {
+test('a teacher creates 30 accounts and prints their slips', async ({ page, browser }) => {
   const pageErrors: string[] = []
   page.on('pageerror', (e) => pageErrors.push(e.message))
   const shot = (name: string) => page.screenshot({ path: `${test.info().project.testDir}/artifacts/slips-${name}.png`, fullPage: true })
@@ -148,11 +148,25 @@ test('a teacher creates 30 accounts and prints their slips', async ({ page }) =>
   const codes = qrCodes(slips, 3).sort()
   expect(codes).toEqual(accounts.map((a) => `${publicURL}/signin?username=${encodeURIComponent(a.username)}`).sort())
 
+  // A pupil scans a slip: the sign-in page opens with the username filled
+  // in, and the password on the slip signs in.
+  const pupil = accounts.find((a) => a.username === 'athina.p')!
+  const code = codes.find((c) => c.endsWith('username=athina.p'))!
+  const phoneContext = await browser.newContext()
+  const phone = await phoneContext.newPage()
+  await phone.goto(base + code.slice(publicURL.length))
+  await expect(phone.getByLabel('Username or email')).toHaveValue('athina.p')
+  await phone.getByLabel('Password').fill(pupil.password)
+  await phone.getByRole('button', { name: 'Sign in' }).click()
+  await expect(phone).toHaveURL(/\/account$/)
+  await expect(phone.getByText('Hello, Αθηνά')).toBeVisible()
+  await phoneContext.close()
+
   await page.getByRole('button', { name: 'Done, forget the passwords' }).click()
   await expect(page.getByLabel('Names, one person per line')).toHaveValue('')
 
   // Reset a whole group: new passwords, new slips.
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Groups' }).click()
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Groups', exact: true }).click()
   await page.getByRole('button', { name: 'Reset passwords of 3B and print slips' }).click()
   let dlg = page.getByRole('dialog', { name: 'Reset passwords and print slips' })
   await expect(dlg).toContainText('everyone in 3B (30 members)')
@@ -168,7 +182,7 @@ test('a teacher creates 30 accounts and prints their slips', async ({ page }) =>
   await expect(dlg).toBeHidden()
 
   // Reset two selected users.
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users' }).click()
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users', exact: true }).click()
   await page.getByLabel('Select Łukasz Żółć').check()
   await page.getByLabel('Select Ada Lovelace').first().check()
   await page.getByRole('button', { name: 'Reset passwords and print slips (2)' }).click()
