@@ -44,16 +44,18 @@ func BenchmarkAccounts1000(b *testing.B) {
 	first := []string{"Ada", "Łukasz", "Ольга", "Jürgen", "Aino", "Mehmet", "Sofia", "Liam", "Αθηνά", "Kenji"}
 	last := []string{"Lovelace", "Żółć", "Иванова", "Müller", "Virtanen", "Yılmaz", "Rossi", "Smith", "Παπαδοπούλου", "Sato"}
 
-	floor := func() time.Duration {
+	// floor returns the wall and CPU time of n hashes on all cores.
+	floor := func() (time.Duration, time.Duration) {
 		pws := make([]string, n)
 		for i := range pws {
 			pws[i] = fmt.Sprintf("tiger-moon-%04d", i)
 		}
+		cpu := cpuTime()
 		start := time.Now()
 		if _, err := a.HashPasswords(ctx, pws, nil); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(start)
+		return time.Since(start), cpuTime() - cpu
 	}
 	req := func(method, path string, body any) *httptest.ResponseRecorder {
 		var r *http.Request
@@ -73,13 +75,15 @@ func BenchmarkAccounts1000(b *testing.B) {
 		for k := range n {
 			lines = append(lines, fmt.Sprintf("%s%d %s", first[k%10], i*n+k, last[(k/10)%10]))
 		}
-		before := floor()
+		before, beforeCPU := floor()
 
+		cpu := cpuTime()
 		start := time.Now()
 		rec := req("POST", "/api/organizations/big/accounts", map[string]any{"text": strings.Join(lines, "\n"), "groups": []string{"Year 3"}})
 		if rec.Code != http.StatusAccepted {
 			b.Fatalf("POST accounts = %d %s", rec.Code, rec.Body.String())
 		}
+		accepted := time.Since(start)
 		var st app.JobStatus
 		json.Unmarshal(rec.Body.Bytes(), &st)
 		for st.State == app.JobRunning || st.State == "" {
@@ -89,21 +93,30 @@ func BenchmarkAccounts1000(b *testing.B) {
 		if st.State != app.JobDone {
 			b.Fatalf("job = %+v", st)
 		}
+		jobDone := time.Since(start)
 		pdf := req("GET", "/api/jobs/"+st.ID+"/slips", nil)
 		if pdf.Code != http.StatusOK {
 			b.Fatalf("slips = %d", pdf.Code)
 		}
 		endToEnd := time.Since(start)
-		after := floor()
+		endToEndCPU := cpuTime() - cpu
+		after, afterCPU := floor()
 
-		hashing := (before + after) / 2
+		hashing, hashingCPU := (before+after)/2, (beforeCPU+afterCPU)/2
 		ratio := float64(endToEnd) / float64(hashing)
 		b.ReportMetric(endToEnd.Seconds(), "s/1000-accounts")
 		b.ReportMetric(hashing.Seconds(), "s/hash-floor")
 		b.ReportMetric(ratio, "ratio")
-		b.Logf("%d accounts with slips end to end: %v; hashing floor (%d argon2id hashes m=%d KiB t=%d on %d cores): %v (before %v, after %v); ratio %.3f (target ≤ 1.10)",
-			n, endToEnd.Round(time.Millisecond), n, a.Hash.Memory, a.Hash.Time, runtime.GOMAXPROCS(0), hashing.Round(time.Millisecond),
-			before.Round(time.Millisecond), after.Round(time.Millisecond), ratio)
+		// CPU time is not inflated by other work sharing the machine: its ratio
+		// says what the accounts cost beyond hashing even on a busy computer.
+		b.ReportMetric(float64(endToEndCPU)/float64(hashingCPU), "cpu-ratio")
+		b.Logf("%d accounts with slips end to end: %v (request answered after %v, job done after %v, slips downloaded after %v); "+
+			"hashing floor (%d argon2id hashes m=%d KiB t=%d on %d cores): %v (before %v, after %v); ratio %.3f (target ≤ 1.10); "+
+			"CPU %v vs %v, ratio %.3f",
+			n, endToEnd.Round(time.Millisecond), accepted.Round(time.Millisecond), jobDone.Round(time.Millisecond), endToEnd.Round(time.Millisecond),
+			n, a.Hash.Memory, a.Hash.Time, runtime.GOMAXPROCS(0), hashing.Round(time.Millisecond),
+			before.Round(time.Millisecond), after.Round(time.Millisecond), ratio,
+			endToEndCPU.Round(time.Millisecond), hashingCPU.Round(time.Millisecond), float64(endToEndCPU)/float64(hashingCPU))
 		if ratio > 1.10 {
 			b.Errorf("ratio %.3f above the target 1.10", ratio)
 		}
