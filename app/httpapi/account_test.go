@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -251,5 +252,29 @@ func TestAccountsErrors(t *testing.T) {
 	} {
 		code, body := e.do(t, r.method, r.path, map[string]any{"text": "Bo Lind"}, "")
 		checkError(t, code, body, http.StatusUnauthorized, app.EUNAUTHORIZED, "")
+	}
+}
+
+// Cancel while the passwords are hashing: the job ends cancelled and no
+// account exists.
+func TestAccountsCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.app.Hash = app.HashParams{Memory: 8 * 1024, Time: 1, Threads: 1} // slow enough to cancel midway
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Oak", "slug": "oak"})
+	var lines []string
+	for i := range 400 {
+		lines = append(lines, fmt.Sprintf("Pupil%d Oak", i))
+	}
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": strings.Join(lines, "\n")}, cookie, http.StatusAccepted)
+	if code, _ := e.do(t, "DELETE", "/api/jobs/"+st.ID, nil, cookie); code != http.StatusNoContent {
+		t.Fatalf("DELETE job = %d", code)
+	}
+	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobCancelled || st.Done >= 400 {
+		t.Fatalf("cancelled job = %+v", st)
+	}
+	if page := call[app.UserPage](t, e, "GET", "/api/organizations/oak/users", nil, cookie, http.StatusOK); page.Total != 0 {
+		t.Fatalf("%d users after cancel", page.Total)
 	}
 }
