@@ -75,6 +75,7 @@ Usage:
   rollcall users list           list the users of an organization
   rollcall users create         accounts for pupils without email, with printable slips
   rollcall users reset-passwords  new passwords and slips for users or a group
+  rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall backup OUT           write a consistent copy of the database
   rollcall version              print the version
@@ -140,11 +141,13 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "reset-passwords":
 		return m.runUsersResetPasswords(ctx, rest[1:])
+	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
+		return m.runCode(ctx, sub, rest[1:])
 	case cmd == "smtp" && sub == "set":
 		return m.runSMTPSet(ctx, rest[1:])
 	case cmd == "smtp" && sub == "test":
 		return m.runSMTPTest(ctx, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp":
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:
@@ -286,8 +289,9 @@ type serveInfo struct {
 func serveInfoPath(db string) string { return db + ".serve" }
 
 func (m *Main) runServe(ctx context.Context, args []string) error {
-	fs := m.flags("serve", "serve [--addr 127.0.0.1:8080] [--db PATH] [--allow-host NAME,...]")
+	fs := m.flags("serve", "serve [--addr 127.0.0.1:8080] [--public-addr 0.0.0.0:8081] [--db PATH] [--allow-host NAME,...]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; loopback by default, 0.0.0.0:8080 exposes it to the network")
+	publicAddr := fs.String("public-addr", "", "also serve only the public sign-up pages here, e.g. 0.0.0.0:8081 for pupils' tablets on the school network (off by default)")
 	dbp := dbFlag(fs)
 	allow := fs.String("allow-host", "", "comma-separated host names the server is reached by, besides localhost and the organizations' public addresses")
 	if err := parse(fs, args, 0); err != nil {
@@ -317,7 +321,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	log := m.logger()
 	srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Assets: assets(), AllowedHosts: hosts,
-		LocalToken: token, Backup: db.WriteBackup, Log: log})
+		LocalToken: token, Backup: db.WriteBackup, Log: log, PublicAddr: *publicAddr})
+	if *publicAddr != "" {
+		st, err := srv.StartPublic(*publicAddr)
+		if err != nil {
+			return err
+		}
+		defer srv.StopPublic()
+		fmt.Fprintf(m.Stdout, "Sign-up is open on this network at %s (public pages only).\n", strings.Join(st.URLs, ", "))
+	}
 	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
 	if _, err := store.WriteFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
 		n, err := w.Write(info)

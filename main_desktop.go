@@ -29,7 +29,8 @@ func (m *Main) runDesktop(ctx context.Context) error {
 		ctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { a.RunOutbox(ctx); close(done) }()
-		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Backup: db.WriteBackup, Log: log})
-		return srv.API(), func() error { stop(); <-done; return db.Close() }, nil
+		// Assets let "Open sign-up on this network" serve the public pages.
+		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Assets: assets(), Backup: db.WriteBackup, Log: log})
+		return srv.API(), func() error { srv.StopPublic(); stop(); <-done; return db.Close() }, nil
 	}, log)
 }

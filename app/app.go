@@ -25,6 +25,9 @@ type Store interface {
 	SMTPStore
 	InvitationStore
 	OutboxStore
+	InviteCodeStore
+	InviteLinkStore
+	RedeemStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -38,6 +41,8 @@ type App struct {
 	Hash HashParams
 	// SignIns limits failed sign-in attempts per account and per client address.
 	SignIns *Limiter
+	// SignUpLimits slow down guessing invite codes and flooding a code.
+	SignUpLimits *SignUpLimits
 	// Jobs runs long work (hashing, imports) with progress and cancel.
 	Jobs *Jobs
 	// Secrets seals the relay password and the tokens waiting in the outbox
@@ -60,6 +65,7 @@ type App struct {
 func New(store Store) *App {
 	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams}
 	a.SignIns = NewLimiter(10, 15*time.Minute, func() time.Time { return a.Now() })
+	a.SignUpLimits = NewSignUpLimits(func() time.Time { return a.Now() })
 	a.Jobs = &Jobs{app: a}
 	return a
 }

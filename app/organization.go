@@ -46,9 +46,11 @@ type Organization struct {
 	// UsernamePattern shapes generated usernames (one of UsernamePatterns).
 	UsernamePattern string `json:"username_pattern"`
 	// PasswordStyle is the default style of generated passwords: words or random.
-	PasswordStyle string    `json:"password_style"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	PasswordStyle string `json:"password_style"`
+	// SignUp is self-sign-up with invite codes (app/signup.go).
+	SignUp    SignUpSettings `json:"signup"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -103,7 +105,8 @@ func (o *Organization) Validate() error {
 	if o.PasswordStyle != "" && o.PasswordStyle != StyleWords && o.PasswordStyle != StyleRandom {
 		v.add("password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
 	}
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style")
+	o.SignUp.validate(v, o)
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -169,6 +172,7 @@ type OrganizationUpdate struct {
 	PasswordPolicy  *PasswordPolicy `json:"password_policy"`
 	UsernamePattern *string         `json:"username_pattern"`
 	PasswordStyle   *string         `json:"password_style"`
+	SignUp          *SignUpSettings `json:"signup"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -268,6 +272,18 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	}
 	if upd.PasswordStyle != nil {
 		o.PasswordStyle = Key(*upd.PasswordStyle)
+	}
+	if upd.SignUp != nil {
+		su := *upd.SignUp
+		su.Login, su.DefaultAccountType = Key(su.Login), Key(su.DefaultAccountType)
+		if su.DefaultGroup != "" {
+			g, err := a.group(ctx, o, Clean(su.DefaultGroup))
+			if err != nil {
+				return nil, FieldError(EINVALID, "signup", "%s", ErrorMessage(err))
+			}
+			su.DefaultGroup = g.ID
+		}
+		o.SignUp = su
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

@@ -45,8 +45,12 @@ type User struct {
 	JobTitle    string   `json:"job_title"`
 	Status      string   `json:"status"`
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the user is purged.
-	DeleteOn   string    `json:"delete_on,omitempty"`
-	CreatedVia string    `json:"created_via"`
+	DeleteOn   string `json:"delete_on,omitempty"`
+	CreatedVia string `json:"created_via"`
+	// InviteCode and InviteLink (an ID) say through which code or link a
+	// person signed up, for the approval queue and the classroom count.
+	InviteCode string    `json:"invite_code,omitempty"`
+	InviteLink string    `json:"invite_link,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	// MustChangePassword asks for a new password at the next sign-in.

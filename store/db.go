@@ -38,11 +38,17 @@ var (
 	outboxBucket     = []byte("outbox")            // messageID → message
 	outboxQueue      = []byte("outbox_queue")      // messageID → "" while queued or sending
 
+	inviteCodesBucket      = []byte("invite_codes")       // normalized code → invite code
+	inviteCodeOwnersBucket = []byte("invite_code_owners") // orgID/groupID (empty for the organization) → code
+	inviteLinksBucket      = []byte("invite_links")       // orgID/linkID → invite link
+	inviteLinkTokensBucket = []byte("invite_link_tokens") // SHA-256 of token → orgID/linkID
+
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket,
 		invitesBucket, inviteTokens,
-		outboxBucket, outboxQueue}
+		outboxBucket, outboxQueue,
+		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket}
 
 	schemaKey = []byte("schema_version")
 )

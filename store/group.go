@@ -160,6 +160,9 @@ func (db *DB) DeleteGroup(ctx context.Context, orgID, id string) error {
 		if err := release(tx.Bucket(groupNamesBucket), join(orgID, app.Key(g.Name)), id); err != nil {
 			return err
 		}
+		if err := deleteInviteCodeOf(tx, orgID, id); err != nil {
+			return err
+		}
 		return tx.Bucket(groupsBucket).Delete(join(orgID, id))
 	})
 }

@@ -244,21 +244,26 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
-			return err
-		}
-		logins := tx.Bucket(loginsBucket)
-		if err := release(logins, usernameKey(u), id); err != nil {
-			return err
-		}
-		if err := release(logins, emailKey(u), id); err != nil {
-			return err
-		}
-		if err := deleteSessionsOf(tx, id); err != nil {
-			return err
-		}
-		return tx.Bucket(usersBucket).Delete([]byte(id))
+		return deleteUser(tx, u)
 	})
+}
+
+// deleteUser removes u, its index entries and its sessions.
+func deleteUser(tx *bolt.Tx, u *app.User) error {
+	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
+		return err
+	}
+	logins := tx.Bucket(loginsBucket)
+	if err := release(logins, usernameKey(u), u.ID); err != nil {
+		return err
+	}
+	if err := release(logins, emailKey(u), u.ID); err != nil {
+		return err
+	}
+	if err := deleteSessionsOf(tx, u.ID); err != nil {
+		return err
+	}
+	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
 }
 
 // FindUsers implements app.UserStore: one pass over the organization's

@@ -54,6 +54,9 @@ type Config struct {
 	// length first (store.DB.WriteBackup).
 	Backup func(w io.Writer, size func(int64)) (int64, error)
 	Log    *slog.Logger
+	// PublicAddr is where "Open sign-up on this network" listens
+	// (DefaultPublicAddr when empty).
+	PublicAddr string
 }
 
 // Server is the HTTP API and, under Serve, the static frontend.
@@ -62,6 +65,8 @@ type Server struct {
 	app *app.App
 	log *slog.Logger
 	api *http.ServeMux
+	// lan is the sign-up listener on the school network (lan.go).
+	lan lanListener
 }
 
 // New builds the server and its routes.
@@ -115,6 +120,10 @@ func (s *Server) routes() {
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)
 	s.portalRoutes(m)
+	s.inviteCodeRoutes(m)
+	s.inviteLinkRoutes(m)
+	s.signUpRoutes(m)
+	s.lanRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -134,13 +143,17 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Assets != nil {
 		mux.Handle("/", spa(s.cfg.Assets))
 	}
+	// secureHeaders is outermost so that the answers of the host check and
+	// of the cross-origin protection carry the headers too (no-store, nosniff).
+	return s.secureHeaders(s.checkHost(s.crossOrigin().Handler(mux)))
+}
+
+func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.EFORBIDDEN, "Cross-origin request refused."))
 	}))
-	// secureHeaders is outermost so that the answers of the host check and
-	// of the cross-origin protection carry the headers too (no-store, nosniff).
-	return s.secureHeaders(s.checkHost(cop.Handler(mux)))
+	return cop
 }
 
 // contentSecurityPolicy allows only Rollcall's own scripts; user data is
@@ -325,6 +338,9 @@ func spa(assets fs.FS) http.Handler {
 				r = r.Clone(r.Context())
 				r.URL.Path = "/"
 			}
+		}
+		if strings.HasPrefix(p, "link/") || strings.HasPrefix(p, "invite/") {
+			w.Header().Set("Cache-Control", "no-store") // a token is in the address
 		}
 		if strings.HasPrefix(p, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 
 const env = process.env
 const bin = env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
-const port = Number(env.E2E_PORT ?? 18397) + 1
+const port = Number(env.E2E_PORT ?? 18397) + 3 // +1 and +2 are the sign-up spec's
 const base = `http://127.0.0.1:${port}`
 const publicURL = 'https://rollcall.maple.example'
 const teacher = { username: 'teacher', password: 'apple tree 2026' }

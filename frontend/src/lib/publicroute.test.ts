@@ -7,10 +7,13 @@ describe('parsePublicPath', () => {
     expect(parsePublicPath('/signin/', '')).toEqual({ name: 'signin', username: '' })
     expect(parsePublicPath('/account', '')).toEqual({ name: 'account' })
     expect(parsePublicPath('/invite/abc_DEF-123', '')).toEqual({ name: 'invite', token: 'abc_DEF-123' })
+    expect(parsePublicPath('/join', '')).toEqual({ name: 'join', code: '' })
+    expect(parsePublicPath('/join/K7QM3XRD', '')).toEqual({ name: 'join', code: 'K7QM3XRD' })
+    expect(parsePublicPath('/link/abc_DEF-123', '')).toEqual({ name: 'link', token: 'abc_DEF-123' })
   })
 
   it('leaves everything else to the admin app', () => {
-    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts']) {
+    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b']) {
       expect(parsePublicPath(p, '')).toBeNull()
     }
   })

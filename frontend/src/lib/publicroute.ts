@@ -4,11 +4,15 @@
 //   /signin?username=NAME   user sign-in portal (slips' QR codes land here)
 //   /account                the signed-in user's own page
 //   /invite/{token}         accept an email invitation
+//   /join, /join/{CODE}     sign up with an invite code ("Have an invite code?")
+//   /link/{token}           sign up with an invite link
 
 export type PublicRoute =
   | { name: 'signin'; username: string }
   | { name: 'account' }
   | { name: 'invite'; token: string }
+  | { name: 'join'; code: string }
+  | { name: 'link'; token: string }
 
 /** parsePublicPath returns the public page for a path, or null for the admin app. */
 export function parsePublicPath(pathname: string, search = ''): PublicRoute | null {
@@ -17,6 +21,8 @@ export function parsePublicPath(pathname: string, search = ''): PublicRoute | nu
   if (parts.length === 1 && parts[0] === 'signin') return { name: 'signin', username: q.get('username') ?? '' }
   if (parts.length === 1 && parts[0] === 'account') return { name: 'account' }
   if (parts.length === 2 && parts[0] === 'invite' && parts[1]) return { name: 'invite', token: parts[1] }
+  if (parts[0] === 'join' && parts.length <= 2) return { name: 'join', code: parts[1] ?? '' }
+  if (parts.length === 2 && parts[0] === 'link' && parts[1]) return { name: 'link', token: parts[1] }
   return null
 }
 

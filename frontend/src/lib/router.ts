@@ -6,6 +6,9 @@
 //   #/o/{org}/add?tab=invite&group=ID   "Add users", with a tab per way of adding
 //   #/o/{org}/invitations               email invitations and their state
 //   #/o/{org}/outbox                    mails waiting for the relay
+//   #/o/{org}/links                     invite links
+//   #/o/{org}/approvals                 the approval queue
+//   #/o/{org}/display/{group}           the classroom display of a group's code ('-' for the organization's)
 
 export interface UserFilter {
   q: string
@@ -15,7 +18,7 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox'
+export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox' | 'links' | 'approvals'
 
 export type Route =
   | { name: 'home' }
@@ -25,6 +28,9 @@ export type Route =
   | { name: 'add'; org: string; tab: string; group: string }
   | { name: 'invitations'; org: string }
   | { name: 'outbox'; org: string }
+  | { name: 'links'; org: string }
+  | { name: 'approvals'; org: string }
+  | { name: 'display'; org: string; group: string }
   | { name: 'notfound'; path: string }
 
 export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
@@ -48,6 +54,9 @@ export function parseHash(hash: string): Route {
   }
   const parts = h.split('/').filter((p) => p !== '')
   if (parts.length === 0) return { name: 'home' }
+  if (parts[0] === 'o' && parts.length === 4 && parts[2] === 'display' && parts[1] && parts[3]) {
+    return { name: 'display', org: decode(parts[1]), group: decode(parts[3]) }
+  }
   if (parts[0] === 'o' && parts.length >= 2 && parts.length <= 3) {
     const org = decode(parts[1])
     const section = parts[2] ?? 'users'
@@ -67,6 +76,10 @@ export function parseHash(hash: string): Route {
         const p = new URLSearchParams(query)
         return { name: 'add', org, tab: p.get('tab') ?? '', group: p.get('group') ?? '' }
       }
+      case 'links':
+        return { name: 'links', org }
+      case 'approvals':
+        return { name: 'approvals', org }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -95,6 +108,8 @@ export function routeHash(route: Route): string {
     case 'settings':
     case 'invitations':
     case 'outbox':
+    case 'links':
+    case 'approvals':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
     case 'add': {
       const p = new URLSearchParams()
@@ -103,6 +118,8 @@ export function routeHash(route: Route): string {
       const qs = p.toString()
       return `#/o/${encodeURIComponent(route.org)}/add` + (qs ? '?' + qs : '')
     }
+    case 'display':
+      return `#/o/${encodeURIComponent(route.org)}/display/${encodeURIComponent(route.group)}`
     case 'users': {
       const p = new URLSearchParams()
       const f = route.filter

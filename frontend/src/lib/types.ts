@@ -29,6 +29,7 @@ export interface Organization {
   login_domain: string
   public_url: string
   password_policy: PasswordPolicy
+  signup: SignUpSettings
   created_at: string
   updated_at: string
   account_types: string[]
@@ -173,4 +174,100 @@ export interface InvitationPage {
   policy: string
   min_length: number
   expires_at: string
+}
+
+// Sign-up with invite codes and links (app/invitecode.go, invitelink.go, signup.go).
+
+export type LoginRule = 'either' | 'username' | 'email' | 'both'
+
+export interface SignUpSettings {
+  enabled: boolean
+  login: LoginRule | ''
+  default_account_type: string
+  /** group ID or '' */
+  default_group: string
+  choose_group: boolean
+}
+
+/** An organization's or group's invite code as the admin pages see it. */
+export interface InviteCode {
+  code: string
+  display: string
+  org_id: string
+  group_id?: string
+  /** the group's name, or the organization's for its own code */
+  name: string
+  disabled: boolean
+  expires_at?: string
+  max_uses: number
+  uses: number
+  require_approval: boolean
+  /** what the QR code opens; '' when there is no base address (base_problem says why) */
+  url: string
+  address: string
+  base: string
+  bases: string[]
+  base_problem?: string
+  signup_enabled: boolean
+  pending: number
+  pending_total: number
+}
+
+export interface InviteLink {
+  id: string
+  org_id: string
+  name: string
+  account_type: string
+  groups: string[] | null
+  group_names: string[]
+  has_password: boolean
+  expires_at?: string
+  max_uses: number
+  uses: number
+  auto_accept: boolean
+  revoked_at?: string
+  created_at: string
+}
+
+/** A link with its address: shown once, when made or renewed. */
+export interface NewInviteLink {
+  link: InviteLink
+  token: string
+  url: string
+  bases: string[]
+  base_problem?: string
+}
+
+export interface PendingSignUp {
+  user: User
+  source: string
+  groups: string[]
+}
+
+/** The sign-up listener on this network. */
+export interface PublicStatus {
+  open: boolean
+  addr?: string
+  urls: string[]
+}
+
+/** What the public sign-up page shows and asks for. */
+export interface JoinInfo {
+  organization: string
+  groups: string[]
+  code?: string
+  login: LoginRule
+  password_policy: string
+  min_password_length: number
+  language: string
+  link_password: boolean
+  choices?: { id: string; name: string; kind: string }[]
+  approval: boolean
+}
+
+export interface SignUpResult {
+  status: 'active' | 'pending'
+  organization: string
+  groups: string[]
+  login: string
 }

@@ -4,6 +4,7 @@ import type { Component } from 'svelte'
 import type { MyAccount } from '../lib/types'
 import ProfileSection from './ProfileSection.svelte'
 import PasswordSection from './PasswordSection.svelte'
+import InviteCodeSection from './InviteCodeSection.svelte'
 
 export interface SectionProps {
   account: MyAccount
@@ -20,4 +21,5 @@ export interface AccountSection {
 export const accountSections: AccountSection[] = [
   { id: 'profile', title: 'Your account', component: ProfileSection },
   { id: 'password', title: 'Change password', component: PasswordSection },
+  { id: 'invite-code', title: 'Use invite code', component: InviteCodeSection },
 ]

@@ -1,0 +1,253 @@
+package httpapi
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"rollcall/app"
+)
+
+// The LAN listener lets pupils' tablets on the school Wi-Fi reach the sign-up
+// pages of a laptop: a second net.Listener whose handler serves only the
+// public part of the one route table (/api/public/..., /healthz), the
+// frontend's static files and its public pages. No admin route is reachable
+// through it, in the desktop window (where the admin routes ask for nobody)
+// as under serve.
+
+// DefaultPublicAddr is where "Open sign-up on this network" listens.
+const DefaultPublicAddr = "0.0.0.0:8081"
+
+// publicPages are the first path segments of the frontend's public pages.
+var publicPages = []string{"join", "link", "signin", "account", "invite"}
+
+// PublicStatus describes the LAN listener.
+type PublicStatus struct {
+	Open bool `json:"open"`
+	// Addr is the address it listens on, e.g. 0.0.0.0:8081.
+	Addr string `json:"addr,omitempty"`
+	// URLs are the addresses to type on the network: one per LAN IP.
+	URLs []string `json:"urls"`
+}
+
+type lanListener struct {
+	mu    sync.Mutex
+	hs    *http.Server
+	addr  string
+	urls  []string
+	hosts []string
+}
+
+// PublicHandler serves only public routes, for the LAN listener. Its Host
+// check accepts the listener's own IPs besides the names Handler accepts.
+func (s *Server) PublicHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/public/", s.api)
+	mux.Handle("GET /healthz", s.api)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s on the sign-up address.", r.Method, r.URL.Path))
+	})
+	mux.HandleFunc("/", s.publicPage)
+	return s.secureHeaders(s.checkHostOr(s.lanHosts, s.crossOrigin().Handler(mux)))
+}
+
+// publicPage serves the frontend's files and, for a public page, its
+// index.html; everything else is 404. The root leads to the code box.
+func (s *Server) publicPage(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	first, _, _ := strings.Cut(p, "/")
+	switch {
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
+		s.error(w, r, app.Errorf(app.ENOTFOUND, "Not found."))
+	case p == "":
+		http.Redirect(w, r, "/join", http.StatusFound)
+	case s.cfg.Assets == nil:
+		http.NotFound(w, r)
+	case path.Ext(p) != "" || slices.Contains(publicPages, first):
+		spa(s.cfg.Assets).ServeHTTP(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// lanHosts are the IPs the LAN listener is reached by.
+func (s *Server) lanHosts() []string {
+	s.lan.mu.Lock()
+	defer s.lan.mu.Unlock()
+	return s.lan.hosts
+}
+
+// StartPublic opens the LAN listener on addr (DefaultPublicAddr when empty).
+// Opening it again on the same address is not an error.
+func (s *Server) StartPublic(addr string) (PublicStatus, error) {
+	if addr == "" {
+		addr = DefaultPublicAddr
+	}
+	s.lan.mu.Lock()
+	defer s.lan.mu.Unlock()
+	if s.lan.hs != nil { // already open: say where
+		return s.publicStatusLocked(), nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return PublicStatus{}, app.Errorf(app.ECONFLICT, "Sign-up could not be opened on %s: %v. Another program may use that port.", addr, err)
+	}
+	tcp := ln.Addr().(*net.TCPAddr)
+	hosts, urls := lanAddrs(tcp)
+	hs := &http.Server{Handler: s.PublicHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	s.lan.hs, s.lan.addr, s.lan.urls, s.lan.hosts = hs, ln.Addr().String(), urls, hosts
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("sign-up listener stopped", "addr", addr, "err", err)
+		}
+	}()
+	s.log.Info("sign-up open on the network", "addr", ln.Addr().String(), "urls", urls)
+	return s.publicStatusLocked(), nil
+}
+
+// StopPublic closes the LAN listener and every connection through it at once.
+func (s *Server) StopPublic() error {
+	s.lan.mu.Lock()
+	defer s.lan.mu.Unlock()
+	if s.lan.hs == nil {
+		return nil
+	}
+	err := s.lan.hs.Close()
+	s.lan.hs, s.lan.addr, s.lan.urls, s.lan.hosts = nil, "", nil, nil
+	s.log.Info("sign-up closed on the network")
+	return err
+}
+
+// PublicStatusNow reports whether the LAN listener is open and its addresses.
+func (s *Server) PublicStatusNow() PublicStatus {
+	s.lan.mu.Lock()
+	defer s.lan.mu.Unlock()
+	return s.publicStatusLocked()
+}
+
+func (s *Server) publicStatusLocked() PublicStatus {
+	if s.lan.hs == nil {
+		return PublicStatus{URLs: []string{}}
+	}
+	return PublicStatus{Open: true, Addr: s.lan.addr, URLs: slices.Clone(s.lan.urls)}
+}
+
+// lanAddrs returns the IPs a listener is reached by and a URL for each:
+// its own IP, or for an all-interfaces listener every non-loopback IPv4
+// address (private ones first), then IPv6 ones that are not link-local.
+func lanAddrs(tcp *net.TCPAddr) (hosts, urls []string) {
+	port := strconv.Itoa(tcp.Port)
+	var ips []net.IP
+	if !tcp.IP.IsUnspecified() {
+		ips = []net.IP{tcp.IP}
+	} else {
+		addrs, _ := net.InterfaceAddrs()
+		for _, a := range addrs {
+			n, ok := a.(*net.IPNet)
+			if !ok || n.IP.IsLoopback() || n.IP.IsLinkLocalUnicast() || n.IP.IsLinkLocalMulticast() {
+				continue
+			}
+			ips = append(ips, n.IP)
+		}
+		slices.SortStableFunc(ips, func(a, b net.IP) int {
+			rank := func(ip net.IP) int {
+				switch {
+				case ip.To4() != nil && ip.IsPrivate():
+					return 0
+				case ip.To4() != nil:
+					return 1
+				}
+				return 2
+			}
+			return rank(a) - rank(b)
+		})
+	}
+	for _, ip := range ips {
+		hosts = append(hosts, ip.String())
+		urls = append(urls, "http://"+net.JoinHostPort(ip.String(), port))
+	}
+	return hosts, urls
+}
+
+// checkHostOr is checkHost that also accepts the hosts extra returns.
+func (s *Server) checkHostOr(extra func() []string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		host = strings.Trim(host, "[]")
+		if !slices.ContainsFunc(extra(), func(x string) bool { return strings.EqualFold(x, host) }) && !s.hostAllowed(r.Context(), r.Host) {
+			s.error(w, r, app.Errorf(app.EINVALID, "Unknown host %q.", r.Host))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// lanRoutes: the admin's switch for the LAN listener.
+func (s *Server) lanRoutes(m *http.ServeMux) {
+	m.Handle("GET /api/lan", s.admin(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.PublicStatusNow())
+	}))
+	m.Handle("POST /api/lan", s.admin(s.openLAN))
+	m.Handle("DELETE /api/lan", s.admin(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.StopPublic(); err != nil {
+			s.log.Warn("close sign-up listener", "err", err)
+		}
+		writeJSON(w, http.StatusOK, s.PublicStatusNow())
+	}))
+}
+
+func (s *Server) openLAN(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Addr string `json:"addr"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	if in.Addr == "" {
+		in.Addr = s.cfg.PublicAddr
+	}
+	st, err := s.StartPublic(in.Addr)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// baseURLs are the addresses QR codes of org may start with: its public
+// address, then the LAN listener's.
+func (s *Server) baseURLs(org *app.Organization) []string {
+	out := []string{}
+	if org.PublicURL != "" {
+		out = append(out, org.PublicURL)
+	}
+	return append(out, s.PublicStatusNow().URLs...)
+}
+
+// pickBase returns the requested base when it is one of baseURLs, else the first.
+func (s *Server) pickBase(org *app.Organization, want string) (string, error) {
+	bases := s.baseURLs(org)
+	want = strings.TrimRight(want, "/")
+	if want != "" {
+		if slices.Contains(bases, want) {
+			return want, nil
+		}
+		return "", app.FieldError(app.EINVALID, "base", "%q is neither the organization's public address nor the sign-up address on this network.", want)
+	}
+	if len(bases) == 0 {
+		return "", app.FieldError(app.EINVALID, "base", "%s has no public address yet. Set it in Settings, or open sign-up on this network, to make QR codes.", org.Name)
+	}
+	return bases[0], nil
+}

@@ -1,0 +1,641 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Which sign-in names a person must give when signing up.
+const (
+	LoginEither   = "either"   // a username or an email address (at least one)
+	LoginUsername = "username" // a username; email optional
+	LoginEmail    = "email"    // an email address; username optional
+	LoginBoth     = "both"     // both
+)
+
+// SignUpSettings is an organization's self-sign-up: whether its invite codes
+// let people sign up at all, what the form asks for and where people land.
+type SignUpSettings struct {
+	// Enabled opens sign-up with the organization's and its groups' invite
+	// codes. Invite links work regardless: an admin made each one on purpose.
+	Enabled bool `json:"enabled"`
+	// Login is either, username, email or both ("" means either).
+	Login string `json:"login"`
+	// DefaultAccountType is given to people who sign up with the
+	// organization's code ("" means the organization's first type).
+	DefaultAccountType string `json:"default_account_type"`
+	// DefaultGroup (an ID, optional) is where people who sign up with the
+	// organization's code land.
+	DefaultGroup string `json:"default_group"`
+	// ChooseGroup lets people who sign up with the organization's code choose
+	// their class or department from a list.
+	ChooseGroup bool `json:"choose_group"`
+}
+
+func (s *SignUpSettings) login() string {
+	if s.Login == "" {
+		return LoginEither
+	}
+	return s.Login
+}
+
+func (s *SignUpSettings) validate(v validation, org *Organization) {
+	if !slices.Contains([]string{"", LoginEither, LoginUsername, LoginEmail, LoginBoth}, s.Login) {
+		v.add("signup", "The sign-up login must be either, username, email or both.")
+	}
+	if s.DefaultAccountType != "" && !org.HasAccountType(s.DefaultAccountType) {
+		v.add("signup", "The account type %q does not exist here; choose one of %s.", s.DefaultAccountType, strings.Join(org.AccountTypes(), ", "))
+	}
+}
+
+// Limits on sign-up. A code is not tied to an account, so failed attempts
+// are counted per client address and over the whole server.
+const (
+	CodeFailuresPerIP    = 10
+	CodeFailuresGlobal   = 100
+	CodeFailureWindow    = 15 * time.Minute
+	SignUpsPerCodeMinute = 60
+)
+
+// SignUpLimits holds the in-memory counters that slow down guessing codes
+// and flooding a code with sign-ups.
+type SignUpLimits struct {
+	PerIP   *Limiter // failed code or link attempts per client address
+	Global  *Limiter // failed code or link attempts on the whole server (key "all")
+	PerCode *Limiter // sign-up attempts per code or link, per minute
+}
+
+// NewSignUpLimits returns the default limits on the clock now.
+func NewSignUpLimits(now func() time.Time) *SignUpLimits {
+	return &SignUpLimits{
+		PerIP:   NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
+		Global:  NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
+		PerCode: NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
+	}
+}
+
+var (
+	errTooManyFromIP = Errorf(ETOOMANY, "Too many wrong codes from this device. Wait 15 minutes and try again, or ask your teacher for the code.")
+	errTooManyGlobal = Errorf(ETOOMANY, "Too many wrong codes have been tried on this server in the last few minutes, so sign-up with a code is paused for up to 15 minutes. Ask your teacher or IT staff.")
+	errBusyCode      = Errorf(ETOOMANY, "Many people are signing up with this code right now. Wait a minute and try again.")
+)
+
+// takeAttempt counts one attempt against the client's and the server's
+// limits before the code is looked up, so that guesses arriving at the same
+// moment are all counted before any is judged; a refused attempt is not
+// counted. Attempts that turn out well are refunded: only failures count.
+func (a *App) takeAttempt(client string) error {
+	if !a.SignUpLimits.PerIP.Take(client) {
+		return errTooManyFromIP
+	}
+	if !a.SignUpLimits.Global.Take("all") {
+		a.SignUpLimits.PerIP.Refund(client)
+		return errTooManyGlobal
+	}
+	return nil
+}
+
+func (a *App) refundAttempt(client string) {
+	a.SignUpLimits.PerIP.Refund(client)
+	a.SignUpLimits.Global.Refund("all")
+}
+
+// failAttempt counts a failure found after the lookup (a wrong link password).
+func (a *App) failAttempt(client string) {
+	a.SignUpLimits.PerIP.Take(client)
+	a.SignUpLimits.Global.Take("all")
+}
+
+// JoinGroup is a group a person may choose when signing up.
+type JoinGroup struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// JoinInfo is what the public sign-up page shows and asks for. It holds no
+// member data: only names the person with the code may see.
+type JoinInfo struct {
+	Organization string `json:"organization"`
+	// Group is the fixed group of a group code or the link's groups, by name.
+	Groups []string `json:"groups"`
+	// Code is the code as displayed, for a code.
+	Code string `json:"code,omitempty"`
+	// Login is either, username, email or both.
+	Login          string `json:"login"`
+	PasswordPolicy string `json:"password_policy"`
+	MinPassword    int    `json:"min_password_length"`
+	Language       string `json:"language"`
+	// LinkPassword is true when the link asks for its password.
+	LinkPassword bool `json:"link_password"`
+	// Choices are the groups to choose from, when the person chooses.
+	Choices []JoinGroup `json:"choices,omitempty"`
+	// Approval is true when sign-ups wait for an admin's approval.
+	Approval bool `json:"approval"`
+}
+
+// SignUpForm is what a person fills in on the public sign-up page.
+type SignUpForm struct {
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	Password  string `json:"password"`
+	Language  string `json:"language"`
+	// Group is the chosen group's ID, when the person may choose.
+	Group string `json:"group"`
+	// LinkPassword is the invite link's password, when it has one.
+	LinkPassword string `json:"link_password"`
+}
+
+// SignUpResult tells the person what happened.
+type SignUpResult struct {
+	// Status is active (sign in now) or pending (wait for approval).
+	Status       string   `json:"status"`
+	Organization string   `json:"organization"`
+	Groups       []string `json:"groups"`
+	// Login is the name to sign in with: the username, else the email.
+	Login string `json:"login"`
+}
+
+// RedeemStore redeems codes and links and decides pending sign-ups: the
+// check, the counted use and the new (or changed) user go in one
+// transaction, so a code with one use left makes exactly one account
+// however many people press at once.
+type RedeemStore interface {
+	// UseInviteCode loads the code, calls check on it (its error aborts),
+	// counts one use and stores u: created when isNew, else replaced.
+	UseInviteCode(ctx context.Context, code string, check func(*InviteCode) error, u *User, isNew bool) error
+	// UseInviteLink loads the link, calls check, counts one use and creates u.
+	UseInviteLink(ctx context.Context, orgID, id string, check func(*InviteLink) error, u *User) error
+	// ApproveSignUps makes the pending users with the IDs active; others are skipped.
+	ApproveSignUps(ctx context.Context, orgID string, ids []string, at time.Time) (int, error)
+	// RejectSignUps deletes the pending users with the IDs; others are skipped.
+	RejectSignUps(ctx context.Context, orgID string, ids []string) (int, error)
+}
+
+// lookupCode finds a typed code, counting a miss against the limits.
+func (a *App) lookupCode(ctx context.Context, typed, client string) (*InviteCode, *Organization, error) {
+	if err := a.takeAttempt(client); err != nil {
+		return nil, nil, err
+	}
+	code, err := NormalizeCode(typed)
+	if err != nil { // a typing mistake, not a guess: it cannot match any code
+		a.refundAttempt(client)
+		return nil, nil, err
+	}
+	c, err := a.Store.InviteCode(ctx, code)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil, FieldError(ENOTFOUND, "code", "There is no code %s. Check it and try again.", FormatCode(code))
+	}
+	a.refundAttempt(client)
+	if err != nil {
+		return nil, nil, err
+	}
+	org, err := a.Store.Organization(ctx, c.OrgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !org.SignUp.Enabled {
+		return nil, nil, Errorf(EFORBIDDEN, "Sign-up is closed at %s just now. Ask your teacher or IT staff.", org.Name)
+	}
+	if err := c.usable(a.now()); err != nil {
+		return nil, nil, err
+	}
+	return c, org, nil
+}
+
+// lookupLink finds a link by its token, counting a miss against the limits.
+func (a *App) lookupLink(ctx context.Context, token, client string) (*InviteLink, *Organization, error) {
+	if err := a.takeAttempt(client); err != nil {
+		return nil, nil, err
+	}
+	if token == "" || len(token) > 128 {
+		return nil, nil, Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
+	}
+	l, err := a.Store.InviteLinkByToken(ctx, TokenHash(token))
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil, Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
+	}
+	a.refundAttempt(client)
+	if err != nil {
+		return nil, nil, err
+	}
+	org, err := a.Store.Organization(ctx, l.OrgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.usable(a.now()); err != nil {
+		return nil, nil, err
+	}
+	return l, org, nil
+}
+
+func (a *App) joinInfo(org *Organization) *JoinInfo {
+	return &JoinInfo{
+		Organization: org.Name, Groups: []string{}, Login: org.SignUp.login(),
+		PasswordPolicy: org.PasswordPolicy.String(), MinPassword: org.PasswordPolicy.MinLength, Language: org.Language,
+	}
+}
+
+// CodeInfo tells the sign-up page about a typed code. Errors: EINVALID,
+// ENOTFOUND, EFORBIDDEN (closed, expired, used up), ETOOMANY.
+func (a *App) CodeInfo(ctx context.Context, typed, client string) (*JoinInfo, error) {
+	c, org, err := a.lookupCode(ctx, typed, client)
+	if err != nil {
+		return nil, err
+	}
+	info := a.joinInfo(org)
+	info.Code = c.Display()
+	info.Approval = c.RequireApproval
+	if c.GroupID != "" {
+		g, err := a.Store.Group(ctx, org.ID, c.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		info.Groups = []string{g.Name}
+		return info, nil
+	}
+	if org.SignUp.ChooseGroup {
+		groups, err := a.Store.Groups(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			info.Choices = append(info.Choices, JoinGroup{ID: g.ID, Name: g.Name, Kind: g.Kind})
+		}
+	} else if org.SignUp.DefaultGroup != "" {
+		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
+			info.Groups = []string{g.Name}
+		}
+	}
+	return info, nil
+}
+
+// LinkInfo tells the sign-up page about an invite link. Errors as CodeInfo.
+func (a *App) LinkInfo(ctx context.Context, token, client string) (*JoinInfo, error) {
+	l, org, err := a.lookupLink(ctx, token, client)
+	if err != nil {
+		return nil, err
+	}
+	info := a.joinInfo(org)
+	info.LinkPassword = l.HasPassword
+	info.Approval = !l.AutoAccept
+	for _, id := range l.Groups {
+		if g, err := a.Store.Group(ctx, org.ID, id); err == nil {
+			info.Groups = append(info.Groups, g.Name)
+		}
+	}
+	return info, nil
+}
+
+// newSignUpUser validates the form against the organization's settings and
+// returns the user to create, with its password hashed (outside any
+// transaction).
+func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string, groups []string, status, via string) (*User, error) {
+	u := &User{
+		OrgID: org.ID, FirstName: f.FirstName, LastName: f.LastName, Username: f.Username, Email: f.Email,
+		Language: f.Language, AccountType: accountType, Groups: groups, Status: status, CreatedVia: via,
+	}
+	normalizeUser(u)
+	if u.Language == "" {
+		u.Language = org.Language
+	}
+	v := validation{}
+	switch org.SignUp.login() {
+	case LoginUsername:
+		if u.Username == "" {
+			v.add("username", "Choose a username.")
+		}
+	case LoginEmail:
+		if u.Email == "" {
+			v.add("email", "Give your email address.")
+		}
+	case LoginBoth:
+		if u.Username == "" {
+			v.add("username", "Choose a username.")
+		}
+		if u.Email == "" {
+			v.add("email", "Give your email address.")
+		}
+	}
+	if err := u.Validate(org); err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return nil, err
+		}
+		for f, m := range e.Details {
+			v.add(f, "%s", m)
+		}
+	}
+	if err := org.PasswordPolicy.Check(f.Password); err != nil {
+		v.add("password", "%s", ErrorMessage(err))
+	}
+	if err := v.err("first_name", "last_name", "username", "email", "password", "language", "group"); err != nil {
+		return nil, err
+	}
+	var err error
+	if u.PasswordHash, err = HashPassword(a.Rand, a.Hash, f.Password); err != nil {
+		return nil, err
+	}
+	u.ID = a.newID()
+	u.CreatedAt = a.now()
+	u.UpdatedAt = u.CreatedAt
+	return u, nil
+}
+
+// signUpConflict rewords a taken username or email for the public form: the
+// username must be said (the person has to choose another); for an email
+// the answer only says it cannot be used here.
+func signUpConflict(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != ECONFLICT {
+		return err
+	}
+	if _, ok := e.Details["email"]; ok {
+		return FieldError(ECONFLICT, "email", "This email address cannot be used to sign up. Use another one, or sign in if you already have an account.")
+	}
+	if _, ok := e.Details["username"]; ok {
+		return FieldError(ECONFLICT, "username", "This username is taken. Choose another.")
+	}
+	return err
+}
+
+func (a *App) signUpResult(ctx context.Context, org *Organization, u *User) *SignUpResult {
+	r := &SignUpResult{Status: u.Status, Organization: org.Name, Groups: []string{}, Login: u.Username}
+	if r.Login == "" {
+		r.Login = u.Email
+	}
+	for _, id := range u.Groups {
+		if g, err := a.Store.Group(ctx, org.ID, id); err == nil {
+			r.Groups = append(r.Groups, g.Name)
+		}
+	}
+	return r
+}
+
+// SignUpWithCode creates an account with an organization's or group's invite
+// code: in the group of a group code; for the organization's code in the
+// chosen group (when people choose) or the default group. The account is
+// active at once, or pending when the code requires approval. The user is
+// created and the use counted in one transaction.
+// Errors: EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT, ETOOMANY.
+func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, client string) (*SignUpResult, error) {
+	c, org, err := a.lookupCode(ctx, typed, client)
+	if err != nil {
+		return nil, err
+	}
+	accountType := Key(org.SignUp.DefaultAccountType)
+	if accountType == "" {
+		accountType = org.AccountTypes()[0]
+	}
+	var groups []string
+	switch {
+	case c.GroupID != "":
+		g, err := a.Store.Group(ctx, org.ID, c.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		groups, accountType = []string{g.ID}, g.DefaultAccountType
+	case org.SignUp.ChooseGroup:
+		if f.Group == "" {
+			return nil, FieldError(EINVALID, "group", "Choose your class or department.")
+		}
+		g, err := a.Store.Group(ctx, org.ID, f.Group)
+		if err != nil {
+			return nil, FieldError(EINVALID, "group", "Choose your class or department from the list.")
+		}
+		groups, accountType = []string{g.ID}, g.DefaultAccountType
+	case org.SignUp.DefaultGroup != "":
+		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
+			groups = []string{g.ID}
+		}
+	}
+	status := StatusActive
+	if c.RequireApproval {
+		status = StatusPending
+	}
+	u, err := a.newSignUpUser(org, f, accountType, groups, status, ViaInviteCode)
+	if err != nil {
+		return nil, err
+	}
+	u.InviteCode = c.Code
+	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
+		return nil, errBusyCode
+	}
+	now := a.now()
+	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
+		if !sameOwner(cur, c) {
+			return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
+		}
+		return cur.usable(now)
+	}, u, true)
+	if err != nil {
+		return nil, signUpConflict(err)
+	}
+	return a.signUpResult(ctx, org, u), nil
+}
+
+func sameOwner(a, b *InviteCode) bool { return a.OrgID == b.OrgID && a.GroupID == b.GroupID }
+
+// SignUpWithLink creates an account with an invite link: the link's account
+// type and groups; active at once when the link accepts new users
+// automatically, else pending. Errors as SignUpWithCode, and EUNAUTHORIZED
+// for a wrong link password.
+func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, client string) (*SignUpResult, error) {
+	l, org, err := a.lookupLink(ctx, token, client)
+	if err != nil {
+		return nil, err
+	}
+	if l.HasPassword {
+		if ok, _ := VerifyPassword(l.PasswordHash, f.LinkPassword, HashParams{}); !ok {
+			a.failAttempt(client)
+			return nil, FieldError(EUNAUTHORIZED, "link_password", "The link password is wrong. Ask whoever sent you the link.")
+		}
+	}
+	status := StatusPending
+	if l.AutoAccept {
+		status = StatusActive
+	}
+	u, err := a.newSignUpUser(org, f, l.AccountType, slices.Clone(l.Groups), status, ViaSignUp)
+	if err != nil {
+		return nil, err
+	}
+	u.InviteLink = l.ID
+	if !a.SignUpLimits.PerCode.Take("link:" + l.ID) {
+		return nil, errBusyCode
+	}
+	now := a.now()
+	hash := l.TokenHash
+	err = a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {
+		if cur.TokenHash != hash {
+			return Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
+		}
+		return cur.usable(now)
+	}, u)
+	if err != nil {
+		return nil, signUpConflict(err)
+	}
+	return a.signUpResult(ctx, org, u), nil
+}
+
+// JoinWithCode lets a signed-in user use an invite code of their own
+// organization: a group code adds them to the group. Errors: EINVALID,
+// ENOTFOUND, EFORBIDDEN, ECONFLICT (another organization), ETOOMANY.
+func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*SignUpResult, error) {
+	c, org, err := a.lookupCode(ctx, typed, client)
+	if err != nil {
+		return nil, err
+	}
+	u, err := a.Store.User(ctx, "", userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.OrgID != org.ID {
+		return nil, Errorf(ECONFLICT, "The code %s belongs to %s; your account is in another organization. Sign up with the code as a new person instead.", c.Display(), org.Name)
+	}
+	if c.GroupID == "" || slices.Contains(u.Groups, c.GroupID) {
+		return a.signUpResult(ctx, org, u), nil // already in
+	}
+	u.Groups = append(u.Groups, c.GroupID)
+	u.UpdatedAt = a.now()
+	now := a.now()
+	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
+		if !sameOwner(cur, c) {
+			return Errorf(ENOTFOUND, "There is no code %s.", c.Display())
+		}
+		return cur.usable(now)
+	}, u, false)
+	if err != nil {
+		return nil, err
+	}
+	return a.signUpResult(ctx, org, u), nil
+}
+
+// PendingSignUp is one request in the approval queue.
+type PendingSignUp struct {
+	User *User `json:"user"`
+	// Source says how the person signed up: "code K7QM-3XRD (3B)", "link Parents".
+	Source string   `json:"source"`
+	Groups []string `json:"groups"`
+}
+
+// PendingSignUps lists the approval queue of organization ref, oldest first.
+func (a *App) PendingSignUps(ctx context.Context, ref string) ([]PendingSignUp, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000})
+	if err != nil {
+		return nil, err
+	}
+	groups, err := a.Store.Groups(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	groupName := map[string]string{}
+	for _, g := range groups {
+		groupName[g.ID] = g.Name
+	}
+	links := map[string]string{}
+	out := []PendingSignUp{}
+	for _, u := range page.Users {
+		p := PendingSignUp{User: u, Groups: []string{}}
+		for _, id := range u.Groups {
+			p.Groups = append(p.Groups, groupName[id])
+		}
+		switch {
+		case u.InviteCode != "":
+			p.Source = "code " + FormatCode(u.InviteCode)
+		case u.InviteLink != "":
+			name, ok := links[u.InviteLink]
+			if !ok {
+				if l, err := a.Store.InviteLink(ctx, org.ID, u.InviteLink); err == nil {
+					name = l.Name
+				}
+				links[u.InviteLink] = name
+			}
+			p.Source = strings.TrimSpace("link " + name)
+		default:
+			p.Source = u.CreatedVia
+		}
+		out = append(out, p)
+	}
+	slices.SortStableFunc(out, func(x, y PendingSignUp) int { return x.User.CreatedAt.Compare(y.User.CreatedAt) })
+	return out, nil
+}
+
+// PendingCount is the number of sign-ups waiting in organization ref, and of
+// those that came through code (when code is not "").
+func (a *App) PendingCount(ctx context.Context, ref, code string) (total, fromCode int, err error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return 0, 0, err
+	}
+	page, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000})
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, u := range page.Users {
+		if code != "" && u.InviteCode == code {
+			fromCode++
+		}
+	}
+	return page.Total, fromCode, nil
+}
+
+// ApproveSignUps makes pending users active: those with the IDs, or every
+// pending user when all is set. It returns how many were approved.
+func (a *App) ApproveSignUps(ctx context.Context, ref string, ids []string, all bool) (int, error) {
+	org, ids, err := a.pendingIDs(ctx, ref, ids, all)
+	if err != nil {
+		return 0, err
+	}
+	return a.Store.ApproveSignUps(ctx, org.ID, ids, a.now())
+}
+
+// RejectSignUps deletes pending users: nothing of them stays. It returns how
+// many were rejected.
+func (a *App) RejectSignUps(ctx context.Context, ref string, ids []string, all bool) (int, error) {
+	org, ids, err := a.pendingIDs(ctx, ref, ids, all)
+	if err != nil {
+		return 0, err
+	}
+	return a.Store.RejectSignUps(ctx, org.ID, ids)
+}
+
+func (a *App) pendingIDs(ctx context.Context, ref string, ids []string, all bool) (*Organization, []string, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !all {
+		if len(ids) == 0 {
+			return nil, nil, FieldError(EINVALID, "ids", "Choose at least one sign-up.")
+		}
+		return org, ids, nil
+	}
+	page, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000})
+	if err != nil {
+		return nil, nil, err
+	}
+	ids = nil
+	for _, u := range page.Users {
+		ids = append(ids, u.ID)
+	}
+	return org, ids, nil
+}
+
+// JoinWithCodeAsUser is JoinWithCode for the user signed in to the portal
+// with the session token. Errors as JoinWithCode, and EUNAUTHORIZED.
+func (a *App) JoinWithCodeAsUser(ctx context.Context, sessionToken, typed, client string) (*SignUpResult, error) {
+	u, err := a.UserBySession(ctx, sessionToken)
+	if err != nil {
+		return nil, err
+	}
+	return a.JoinWithCode(ctx, u.ID, typed, client)
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rollcall/app"
+)
+
+// ApproveSignUps implements app.RedeemStore: every pending user named is
+// made active in one transaction; users no longer pending are skipped.
+func (db *DB) ApproveSignUps(ctx context.Context, orgID string, ids []string, at time.Time) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		n = 0
+		for _, id := range ids {
+			u, err := getUser(tx, orgID, id)
+			if app.ErrorCode(err) == app.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if u.Status != app.StatusPending {
+				continue
+			}
+			old := *u
+			u.Status, u.UpdatedAt = app.StatusActive, at
+			if err := putUser(tx, &old, u); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// RejectSignUps implements app.RedeemStore: every pending user named is
+// deleted, with its index entries, in one transaction.
+func (db *DB) RejectSignUps(ctx context.Context, orgID string, ids []string) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		n = 0
+		for _, id := range ids {
+			u, err := getUser(tx, orgID, id)
+			if app.ErrorCode(err) == app.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if u.Status != app.StatusPending {
+				continue
+			}
+			if err := deleteUser(tx, u); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
