@@ -4,6 +4,10 @@
 // Names DejaVu cannot print (Chinese, Japanese) fall back to Droid Sans
 // Fallback, switched per run of text (Runs). DejaVu's licence is in
 // LICENSE-DejaVu.txt, Droid's in LICENSE-Droid.txt.
+//
+// Give gofpdf a copy (bytes.Clone(fonts.Sans)), never these slices: its
+// AddUTF8FontFromBytes writes into the bytes while subsetting, which would
+// corrupt the fonts for every later PDF and race with concurrent ones.
 package fonts
 
 import (

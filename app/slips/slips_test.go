@@ -3,6 +3,7 @@ package slips_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/fonts"
 	"rollcall/app/slips"
 	"rollcall/app/slips/slipstest"
 )
@@ -242,4 +244,21 @@ func TestRenderPNG(t *testing.T) {
 	p = filepath.Join(dir, "sheet.pdf")
 	os.WriteFile(p, pdf, 0o644)
 	exec.Command("pdftoppm", "-png", "-r", "110", p, strings.TrimSuffix(p, ".pdf")).Run()
+}
+
+// gofpdf writes into the font bytes it is given (metrics of a monospace
+// font are appended in place): printing must leave the embedded fonts as
+// they were, or every later PDF would get wrong glyph widths.
+func TestFontsUnchanged(t *testing.T) {
+	sum := func() [4][32]byte {
+		return [4][32]byte{sha256.Sum256(fonts.Sans), sha256.Sum256(fonts.SansBold), sha256.Sum256(fonts.MonoBold), sha256.Sum256(fonts.Fallback)}
+	}
+	before := sum()
+	org := &app.Organization{Name: "Maple", Slug: "maple", PublicURL: "https://r.example"}
+	res := Result(t, org, pupils, "3B")
+	render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, slips.Options{}) })
+	render(t, func(b *bytes.Buffer) error { return slips.Sheet(b, res, slips.Options{}) })
+	if sum() != before {
+		t.Fatal("printing changed the embedded font bytes")
+	}
 }

@@ -1,6 +1,7 @@
 package slips
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -41,9 +42,11 @@ func newDoc(paper string, now time.Time) (*doc, error) {
 	if !now.IsZero() {
 		pdf.SetCreationDate(now)
 	}
-	pdf.AddUTF8FontFromBytes(sans, "", fonts.Sans)
-	pdf.AddUTF8FontFromBytes(bold, "", fonts.SansBold)
-	pdf.AddUTF8FontFromBytes(mono, "", fonts.MonoBold)
+	// gofpdf writes into the font bytes it is given while subsetting: each
+	// document gets its own copy, so documents can be made concurrently.
+	pdf.AddUTF8FontFromBytes(sans, "", bytes.Clone(fonts.Sans))
+	pdf.AddUTF8FontFromBytes(bold, "", bytes.Clone(fonts.SansBold))
+	pdf.AddUTF8FontFromBytes(mono, "", bytes.Clone(fonts.MonoBold))
 	return &doc{pdf: pdf}, pdf.Error()
 }
 
@@ -52,7 +55,7 @@ func (d *doc) face(face string, run fonts.Run) string {
 	switch run.Font {
 	case fonts.InFallback:
 		if !d.fallback {
-			d.pdf.AddUTF8FontFromBytes(droid, "", fonts.Fallback)
+			d.pdf.AddUTF8FontFromBytes(droid, "", bytes.Clone(fonts.Fallback))
 			d.fallback = true
 		}
 		return droid
