@@ -139,8 +139,8 @@ func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error)
 		if n > 1 {
 			candidate = base + strconv.Itoa(n)
 		}
-		if u.taken[Key(candidate)] {
-			continue
+		if u.taken[Key(candidate)] || reservedUsernames[candidate] {
+			continue // a name with no Latin letters has the base "user", itself reserved: user2, user3, ...
 		}
 		taken, err := u.store.UsernameTaken(ctx, Key(candidate))
 		if err != nil {
