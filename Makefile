@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -w -s -X main.version=$(VERSION)
 E2E_BIN := build/bin/rollcall-e2e
 
-.PHONY: all dist test test-go test-frontend test-e2e desktop windows bench smoke clean
+.PHONY: all dist test test-tools test-go test-frontend test-e2e desktop windows bench smoke clean
 
 all: dist desktop
 
@@ -19,7 +19,20 @@ dist: frontend/node_modules/.installed
 ## test: Go tests (with -race), frontend type check and unit tests, browser end-to-end tests
 test: test-go test-frontend test-e2e
 
-test-go:
+# Programs the tests call: Chromium for the browser tests, pdftotext/pdftoppm
+# (poppler-utils) and zbarimg (zbar-tools) to read PDFs and QR codes back as a
+# person would. Installed from Debian when missing and run as root.
+TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdftoppm:poppler-utils /usr/bin/pdftotext:poppler-utils /usr/bin/zbarimg:zbar-tools
+
+test-tools:
+	@missing=""; for t in $(TEST_TOOLS); do [ -x "$${t%%:*}" ] || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "The tests need these Debian packages:$$missing (apt-get install --no-install-recommends$$missing)"; exit 1; fi; \
+	fi
+
+test-go: test-tools
 	$(GO) vet ./...
 	$(GO) vet -tags desktop,webkit2_41 ./app/desktop
 	$(GO) test -race -count=1 ./...
@@ -29,15 +42,10 @@ test-frontend: frontend/node_modules/.installed
 
 # The browser tests run real Chromium (/usr/bin/chromium) against `serve`
 # built from this tree, on a temporary database.
-test-e2e: /usr/bin/chromium frontend/node_modules/.installed
+test-e2e: test-tools frontend/node_modules/.installed
 	$(GO) build -o $(E2E_BIN) .
 	$(GO) build -o build/bin/smtpsink ./app/mail/mailtest/smtpsink
 	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) SMTPSINK_BIN=../build/bin/smtpsink npm run test:e2e
-
-/usr/bin/chromium:
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
-	else echo "The browser tests need Chromium at /usr/bin/chromium: apt-get install --no-install-recommends chromium"; exit 1; fi
 
 ## desktop: the Linux desktop binary (needs libgtk-3-dev libwebkit2gtk-4.1-dev)
 desktop:

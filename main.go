@@ -76,6 +76,8 @@ Usage:
   rollcall org create|set|list  manage organizations
   rollcall group create         create a class or department
   rollcall users list           list the users of an organization
+  rollcall users create         accounts for pupils without email, with printable slips
+  rollcall users reset-passwords  new passwords and slips for users or a group
   rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
@@ -142,6 +144,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runGroupCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "list":
 		return m.runUsersList(ctx, rest[1:])
+	case cmd == "users" && sub == "create":
+		return m.runUsersCreate(ctx, rest[1:])
+	case cmd == "users" && sub == "reset-passwords":
+		return m.runUsersResetPasswords(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
 	case cmd == "import" && sub == "template":

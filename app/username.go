@@ -152,7 +152,9 @@ func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error)
 			if n > 1 {
 				candidate = base + strconv.Itoa(n)
 			}
-			if k := Key(candidate); !u.taken[k] {
+			// A name with no Latin letters has the base "user", itself
+			// reserved: user2, user3, ...
+			if k := Key(candidate); !u.taken[k] && !reservedUsernames[candidate] {
 				candidates, keys, suffixes = append(candidates, candidate), append(keys, k), append(suffixes, n)
 			}
 		}

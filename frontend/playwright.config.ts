@@ -4,7 +4,7 @@ import { defineConfig } from '@playwright/test'
 // from this tree (make test-e2e sets ROLLCALL_BIN), on a fresh temporary database.
 // The binary is $ROLLCALL_BIN (relative to frontend/), else the one make test-e2e builds.
 // E2E_PORT lets several checkouts run their browser tests side by side;
-// the sign-up spec runs its own server on the two ports above it.
+// the sign-up spec runs its own server on the two ports above it, the slips spec on the third.
 const port = Number(process.env.E2E_PORT ?? 18397)
 
 export default defineConfig({

@@ -1,7 +1,13 @@
 // Package fonts embeds the TrueType fonts Rollcall prints with, so a PDF
 // looks the same on every machine: DejaVu Sans (Latin, Greek, Cyrillic and
 // more) and DejaVu Sans Mono Bold for passwords, where 0/O and 1/l/I differ.
-// DejaVu's licence is in LICENSE-DejaVu.txt.
+// Names DejaVu cannot print (Chinese, Japanese) fall back to Droid Sans
+// Fallback, switched per run of text (Runs). DejaVu's licence is in
+// LICENSE-DejaVu.txt, Droid's in LICENSE-Droid.txt.
+//
+// Give gofpdf a copy (bytes.Clone(fonts.Sans)), never these slices: its
+// AddUTF8FontFromBytes writes into the bytes while subsetting, which would
+// corrupt the fonts for every later PDF and race with concurrent ones.
 package fonts
 
 import (
@@ -18,15 +24,34 @@ var (
 	SansBold []byte
 	//go:embed DejaVuSansMono-Bold.ttf
 	MonoBold []byte
+	// Fallback is Droid Sans Fallback Full: Han ideographs, kana and CJK
+	// punctuation, but not Hangul. It has one weight.
+	//go:embed DroidSansFallbackFull.ttf
+	Fallback []byte
 )
 
-var parsed = sync.OnceValue(func() *sfnt.Font {
-	f, err := sfnt.Parse(Sans)
-	if err != nil {
-		panic("fonts: embedded DejaVu Sans does not parse: " + err.Error())
+func mustParse(b []byte, name string) func() *sfnt.Font {
+	return sync.OnceValue(func() *sfnt.Font {
+		f, err := sfnt.Parse(b)
+		if err != nil {
+			panic("fonts: embedded " + name + " does not parse: " + err.Error())
+		}
+		return f
+	})
+}
+
+var (
+	parsed         = mustParse(Sans, "DejaVu Sans")
+	parsedFallback = mustParse(Fallback, "Droid Sans Fallback")
+)
+
+func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
+	if r == ' ' || r == '\u00a0' {
+		return true
 	}
-	return f
-})
+	i, err := f.GlyphIndex(buf, r)
+	return err == nil && i != 0
+}
 
 // Covers reports whether DejaVu Sans has a glyph for every letter of s, so a
 // caller can choose a fallback instead of printing empty boxes.
@@ -34,11 +59,56 @@ func Covers(s string) bool {
 	f := parsed()
 	var buf sfnt.Buffer
 	for _, r := range s {
-		if r == ' ' || r == '\u00a0' {
-			continue
+		if !has(f, &buf, r) {
+			return false
 		}
-		i, err := f.GlyphIndex(&buf, r)
-		if err != nil || i == 0 {
+	}
+	return true
+}
+
+// Which font a run of text is printed in.
+const (
+	InSans     = iota // DejaVu Sans (or its bold)
+	InFallback        // Droid Sans Fallback
+	InNone            // no embedded font has these letters (e.g. Hangul)
+)
+
+// Run is a stretch of text printed in one font.
+type Run struct {
+	Text string
+	Font int // InSans, InFallback or InNone
+}
+
+// Runs splits s into runs of the first embedded font that can print each
+// letter: DejaVu Sans, else Droid Sans Fallback, else none. Spaces stay in
+// the run they follow, so "李 小龍" is one fallback run.
+func Runs(s string) []Run {
+	sans, fb := parsed(), parsedFallback()
+	var buf sfnt.Buffer
+	var out []Run
+	for _, r := range s {
+		font := InNone
+		switch {
+		case (r == ' ' || r == '\u00a0') && len(out) > 0:
+			font = out[len(out)-1].Font
+		case has(sans, &buf, r):
+			font = InSans
+		case has(fb, &buf, r):
+			font = InFallback
+		}
+		if n := len(out); n > 0 && out[n-1].Font == font {
+			out[n-1].Text += string(r)
+		} else {
+			out = append(out, Run{Text: string(r), Font: font})
+		}
+	}
+	return out
+}
+
+// Printable reports whether every letter of s is in some embedded font.
+func Printable(s string) bool {
+	for _, r := range Runs(s) {
+		if r.Font == InNone {
 			return false
 		}
 	}

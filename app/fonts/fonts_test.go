@@ -18,3 +18,21 @@ func TestCovers(t *testing.T) {
 		}
 	}
 }
+
+func TestRuns(t *testing.T) {
+	got := fonts.Runs("Li 李 小龍 (3B)")
+	want := []fonts.Run{{"Li ", fonts.InSans}, {"李 小龍 ", fonts.InFallback}, {"(3B)", fonts.InSans}}
+	if len(got) != len(want) {
+		t.Fatalf("Runs = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Runs = %v, want %v", got, want)
+		}
+	}
+	for s, want := range map[string]bool{"Łukasz": true, "さくら 李": true, "김민준": false, "Kim 김민준": false} {
+		if got := fonts.Printable(s); got != want {
+			t.Errorf("Printable(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

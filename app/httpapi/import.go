@@ -12,6 +12,7 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/roster"
+	"rollcall/app/slips"
 )
 
 // importRoutes: bulk import from CSV, Excel or pasted lines. The file is
@@ -245,20 +246,18 @@ func (s *Server) importSlips(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	q := r.URL.Query()
+	o := slips.Options{Paper: q.Get("paper"), Layout: q.Get("layout"), Now: s.app.Now()}
+	if err := o.Check(); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
-	if err := ImportSlips(&buf, res.Accounts, r.URL.Query()); err != nil {
+	if err := slips.Slips(&buf, res.Accounts, o); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	sendImportFile(w, fmt.Sprintf("rollcall-slips-%s.pdf", res.Import.CreatedAt.Format("2006-01-02-1504")), buf.Bytes())
-}
-
-// ImportSlips is the hook that prints credential slips (PDF) for the
-// accounts an import created. It is a variable so the slips package
-// (app/slips, built beside the import) can be wired in one place; until
-// then it says slips are not available.
-var ImportSlips = func(w io.Writer, accounts *app.AccountResult, options map[string][]string) error {
-	return app.Errorf(app.ENOTFOUND, "Slips for imported accounts are not available in this version; use the results file.")
 }
 
 // sendImportFile sends data as a file to save (Content-Disposition: attachment).

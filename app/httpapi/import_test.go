@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rollcall/app"
+	"rollcall/app/slips/slipstest"
 )
 
 type uploadOut struct {
@@ -120,6 +121,19 @@ func TestImportFlow(t *testing.T) {
 	}
 	if ok, _ := app.VerifyPassword(u.PasswordHash, rows[2][5], e.app.Hash); !ok {
 		t.Error("the password in the results file does not verify")
+	}
+
+	// Slips for the created accounts: a PDF that names them, with their passwords.
+	rec = e.serve(withCookie(newRequest(t, "GET", "/api/jobs/"+st.ID+"/import-slips?paper=letter", nil), f.cookie))
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF")) {
+		t.Fatalf("import slips = %d %v %.40q", rec.Code, rec.Header(), rec.Body.Bytes())
+	}
+	if text := slipstest.PDFText(t, rec.Body.Bytes()); !strings.Contains(text, "nora.nofirst") || !strings.Contains(text, rows[2][5]) {
+		t.Fatalf("import slips do not show nora.nofirst and her password:\n%s", text)
+	}
+	rec = e.serve(withCookie(newRequest(t, "GET", "/api/jobs/"+st.ID+"/import-slips?paper=a5", nil), f.cookie))
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("import slips on unknown paper = %d", rec.Code)
 	}
 
 	// The same file again: noticed, refused unless confirmed.

@@ -116,6 +116,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.jobRoutes(m)
+	s.accountRoutes(m)
 	s.smtpRoutes(m)
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)

@@ -54,9 +54,10 @@ func PDF(p Poster) ([]byte, error) {
 	pdf := gofpdf.New("P", "mm", size, "")
 	pdf.SetTitle("Sign up: "+p.Title, true)
 	pdf.SetCreator("Rollcall", true)
-	pdf.AddUTF8FontFromBytes("sans", "", fonts.Sans)
-	pdf.AddUTF8FontFromBytes("sans", "B", fonts.SansBold)
-	pdf.AddUTF8FontFromBytes("mono", "B", fonts.MonoBold)
+	// gofpdf writes into the bytes it is given: a copy keeps the embedded fonts intact.
+	pdf.AddUTF8FontFromBytes("sans", "", bytes.Clone(fonts.Sans))
+	pdf.AddUTF8FontFromBytes("sans", "B", bytes.Clone(fonts.SansBold))
+	pdf.AddUTF8FontFromBytes("mono", "B", bytes.Clone(fonts.MonoBold))
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.AddPage()

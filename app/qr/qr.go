@@ -6,6 +6,7 @@ package qr
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 
 	"github.com/jung-kurt/gofpdf"
 	qrcode "github.com/skip2/go-qrcode"
@@ -58,15 +59,36 @@ func DrawPDF(pdf *gofpdf.Fpdf, content string, x, y, side float64) error {
 	if err != nil {
 		return err
 	}
+	DrawMatrixPDF(pdf, m, x, y, side)
+	return nil
+}
+
+// DrawMatrixPDF draws a code from Matrix as DrawPDF does, so that a caller
+// printing many codes can compute the matrices on all cores first. The
+// dark runs become one path filled once, written directly in PDF operators
+// (much faster than a gofpdf Rect per run).
+func DrawMatrixPDF(pdf *gofpdf.Fpdf, m [][]bool, x, y, side float64) {
 	module := side / float64(len(m)+2*Quiet)
 	pdf.SetFillColor(255, 255, 255)
 	pdf.Rect(x, y, side, side, "F")
 	pdf.SetFillColor(0, 0, 0)
+	k := pdf.GetConversionRatio()
+	_, pageH := pdf.GetPageSize()
 	ox, oy := x+Quiet*module, y+Quiet*module
+	num := func(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', 2, 64) }
+	b := make([]byte, 0, 16<<10)
 	eachRun(m, func(cx, cy, w int) {
-		pdf.Rect(ox+float64(cx)*module, oy+float64(cy)*module, float64(w)*module, module, "F")
+		b = num(b, (ox+float64(cx)*module)*k)
+		b = append(b, ' ')
+		b = num(b, (pageH-(oy+float64(cy)*module))*k)
+		b = append(b, ' ')
+		b = num(b, float64(w)*module*k)
+		b = append(b, ' ')
+		b = num(b, -module*k)
+		b = append(b, " re\n"...)
 	})
-	return nil
+	b = append(b, 'f')
+	pdf.RawWriteStr(string(b))
 }
 
 // eachRun calls fn for every horizontal run of dark modules.

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"rollcall/app"
+	"rollcall/app/slips"
+)
+
+// listFlag collects a flag given several times (--group 3B --group Choir).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// outputs are the files a batch writes its one-time passwords to. They are
+// created (mode 0600) before any account is, so that a wrong path fails
+// before passwords exist that could not be printed.
+type outputs struct {
+	slips, sheet, csv string
+	files             map[string]*os.File
+}
+
+func (o *outputs) open() error {
+	o.files = map[string]*os.File{}
+	for _, p := range []string{o.slips, o.sheet, o.csv} {
+		if p == "" {
+			continue
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			o.abort()
+			return fmt.Errorf("cannot write %s: %w", p, err)
+		}
+		o.files[p] = f
+	}
+	return nil
+}
+
+// abort removes the files when nothing was created.
+func (o *outputs) abort() {
+	for p, f := range o.files {
+		f.Close()
+		os.Remove(p)
+	}
+}
+
+func (o *outputs) write(res *app.AccountResult, opt slips.Options) error {
+	var errs []error
+	for p, f := range o.files {
+		var b bytes.Buffer
+		var err error
+		switch p {
+		case o.slips:
+			err = slips.Slips(&b, res, opt)
+		case o.sheet:
+			err = slips.Sheet(&b, res, opt)
+		default:
+			err = slips.CSV(&b, res)
+		}
+		if err == nil {
+			_, err = f.Write(b.Bytes())
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("write %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// progress prints "Hashing passwords: 350/1000 (35%)" to w: redrawn in
+// place at a terminal, else a line per tenth.
+func (m *Main) progress(what string) app.Progress {
+	var mu sync.Mutex
+	tty := isTerminal(m.Stderr)
+	last := -1
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		pct := done * 100 / max(total, 1)
+		switch {
+		case tty:
+			fmt.Fprintf(m.Stderr, "\r%s: %d/%d (%d%%)", what, done, total, pct)
+			if done == total {
+				fmt.Fprintln(m.Stderr)
+			}
+		case pct/10 != last/10 || done == total:
+			if last < 100 {
+				fmt.Fprintf(m.Stderr, "%s: %d/%d (%d%%)\n", what, done, total, pct)
+			}
+		}
+		last = pct
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
+	fs := m.flags("users create", "users create --org SLUG --names FILE --slips OUT.pdf [--group NAME]... [--type student] "+
+		"[--password-mode random|same|given] [--password-style words|random] [--must-change] [--sheet OUT.pdf] [--csv OUT.csv] "+
+		"[--paper a4|letter] [--layout cutlines|avery] [--db PATH]\n\n"+
+		"Creates an account for each person in FILE, one per line: \"First Last\", \"Last, First\", tab-separated\n"+
+		"columns (first, last[, username][, password]) or a bare username. With --password-mode same the\n"+
+		"password is read from standard input. Nothing is created if any line has a problem.")
+	org := fs.String("org", "", "the organization's slug (required)")
+	var groups listFlag
+	fs.Var(&groups, "group", "put everyone in this group (name or ID); repeat for more")
+	typ := fs.String("type", "", "account type (default: the organization's first, e.g. student)")
+	mode := fs.String("password-mode", app.PasswordRandom, "random (a new password each), same (one for all, from standard input) or given (a column of FILE)")
+	style := fs.String("password-style", "", "words (tiger-moon-47) or random (no look-alikes); default: the organization's")
+	mustChange := fs.Bool("must-change", false, "ask for a new password at the first sign-in")
+	names := fs.String("names", "", "file with one person per line (required)")
+	out := outputs{}
+	fs.StringVar(&out.slips, "slips", "", "write the slips PDF here (required)")
+	fs.StringVar(&out.sheet, "sheet", "", "also write the class sheet PDF here")
+	fs.StringVar(&out.csv, "csv", "", "also write the results CSV here")
+	paper := fs.String("paper", slips.PaperA4, "a4 or letter")
+	layout := fs.String("layout", slips.LayoutCutLines, "cutlines (10 per page) or avery (L7163 on A4, 5163 on Letter)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" || *names == "" || out.slips == "" {
+		fs.Usage()
+		return usagef("--org, --names and --slips are required")
+	}
+	opt := slips.Options{Paper: *paper, Layout: *layout}
+	if err := opt.Check(); err != nil {
+		return usagef("%s", app.ErrorMessage(err))
+	}
+	text, err := os.ReadFile(*names)
+	if err != nil {
+		return err
+	}
+	b := app.AccountBatch{People: app.ParseNames(string(text)), AccountType: *typ, Groups: groups,
+		PasswordMode: *mode, PasswordStyle: *style, MustChangePassword: *mustChange}
+	if *mode == app.PasswordSame {
+		if b.Password, err = m.readPassword("everyone"); err != nil {
+			return err
+		}
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		p, err := a.PreviewAccounts(ctx, *org, b)
+		if err != nil {
+			return err
+		}
+		if p.Problems > 0 {
+			for _, r := range p.Rows {
+				for field, msg := range r.Problems {
+					fmt.Fprintf(m.Stderr, "line %d (%s): %s\n", r.Line, field, msg)
+				}
+			}
+			return fmt.Errorf("%d of %d lines have problems; fix them and try again. Nothing was created", p.Problems, len(p.Rows))
+		}
+		o, err := a.Organization(ctx, *org)
+		if err != nil {
+			return err
+		}
+		if o.PublicURL == "" {
+			fmt.Fprintf(m.Stderr, "Note: %s has no public URL, so the slips have no QR code. Set one with `rollcall org set --org %s --public-url URL`.\n", o.Name, o.Slug)
+		}
+		if err := out.open(); err != nil {
+			return err
+		}
+		opt.Now = a.Now()
+		res, err := a.CreateAccounts(ctx, *org, b, m.progress("Hashing passwords"))
+		if err != nil {
+			out.abort()
+			return err
+		}
+		if err := out.write(res, opt); err != nil {
+			return fmt.Errorf("%d accounts were created but their passwords could not all be written (%w); reset their passwords to print new slips", len(res.Accounts), err)
+		}
+		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, p.PasswordStyle+" passwords")
+		m.wrote(out)
+		return nil
+	})
+}
+
+func (m *Main) wrote(out outputs) {
+	for _, p := range []string{out.slips, out.sheet, out.csv} {
+		if p != "" {
+			fmt.Fprintf(m.Stdout, "Wrote %s\n", p)
+		}
+	}
+	fmt.Fprintln(m.Stdout, "These files hold the only copy of the passwords: print them, then delete the files.")
+}
+
+func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error {
+	fs := m.flags("users reset-passwords", "users reset-passwords --org SLUG (--group NAME | --username U ...) --slips OUT.pdf "+
+		"[--csv OUT.csv] [--sheet OUT.pdf] [--password-style words|random] [--paper a4|letter] [--layout cutlines|avery] [--db PATH]\n\n"+
+		"Gives each chosen user a new generated password, ends their sessions, and prints new slips.")
+	org := fs.String("org", "", "the organization's slug (required)")
+	group := fs.String("group", "", "reset every member of this group")
+	var usernames listFlag
+	fs.Var(&usernames, "username", "reset this user; repeat for more")
+	style := fs.String("password-style", "", "words or random; default: the organization's")
+	out := outputs{}
+	fs.StringVar(&out.slips, "slips", "", "write the slips PDF here (required)")
+	fs.StringVar(&out.sheet, "sheet", "", "also write the class sheet PDF here")
+	fs.StringVar(&out.csv, "csv", "", "also write the results CSV here")
+	paper := fs.String("paper", slips.PaperA4, "a4 or letter")
+	layout := fs.String("layout", slips.LayoutCutLines, "cutlines or avery")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *org == "" || out.slips == "" || (*group == "") == (len(usernames) == 0) {
+		fs.Usage()
+		return usagef("--org, --slips and either --group or --username are required")
+	}
+	opt := slips.Options{Paper: *paper, Layout: *layout}
+	if err := opt.Check(); err != nil {
+		return usagef("%s", app.ErrorMessage(err))
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		if _, err := a.Organization(ctx, *org); err != nil {
+			return err
+		}
+		if err := out.open(); err != nil {
+			return err
+		}
+		opt.Now = a.Now()
+		res, err := a.ResetPasswords(ctx, *org, app.ResetRequest{Group: *group, Usernames: usernames, PasswordStyle: *style}, m.progress("Hashing passwords"))
+		if err != nil {
+			out.abort()
+			return err
+		}
+		if err := out.write(res, opt); err != nil {
+			return fmt.Errorf("%d passwords were reset but could not all be written (%w); reset them again", len(res.Accounts), err)
+		}
+		fmt.Fprintf(m.Stdout, "%d passwords reset in %s.\n", len(res.Accounts), res.Org.Name)
+		m.wrote(out)
+		return nil
+	})
+}

@@ -1,0 +1,195 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"rollcall/app"
+	"rollcall/app/slips"
+)
+
+// accountRoutes: accounts for pupils without email, made in a batch from
+// pasted names, and password resets; both run as jobs (progress and cancel
+// at /api/jobs/{job}) whose result — the one-time passwords — is fetched
+// as slips, a class sheet or a CSV until the job is deleted or expires.
+func (s *Server) accountRoutes(m *http.ServeMux) {
+	m.Handle("POST /api/organizations/{org}/accounts/parse", s.admin(s.parseAccounts))
+	m.Handle("POST /api/organizations/{org}/accounts/preview", s.admin(s.previewAccounts))
+	m.Handle("POST /api/organizations/{org}/accounts", s.admin(s.createAccounts))
+	m.Handle("POST /api/organizations/{org}/accounts/reset", s.admin(s.resetPasswords))
+	m.Handle("GET /api/jobs/{job}/slips", s.admin(s.accountFile(fileSlips)))
+	m.Handle("GET /api/jobs/{job}/sheet", s.admin(s.accountFile(fileSheet)))
+	m.Handle("GET /api/jobs/{job}/csv", s.admin(s.accountFile(fileCSV)))
+}
+
+// accountBatchIn is a batch as the UI sends it: the pasted text (parsed
+// here) or people already parsed, usernames edited in the preview by line
+// number, and the batch settings.
+type accountBatchIn struct {
+	app.AccountBatch
+	Text string `json:"text"`
+	// Usernames maps a line number ("3") to the username a person typed over
+	// the generated one in the preview.
+	Usernames map[string]string `json:"usernames"`
+}
+
+func (in *accountBatchIn) batch() app.AccountBatch {
+	b := in.AccountBatch
+	if in.Text != "" {
+		b.People = app.ParseNames(in.Text)
+	}
+	for i := range b.People {
+		if u, ok := in.Usernames[strconv.Itoa(b.People[i].Line)]; ok && u != "" {
+			b.People[i].Username = u
+		}
+	}
+	return b
+}
+
+// parseAccounts shows how each pasted line is understood: {people: [...]}.
+func (s *Server) parseAccounts(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	people := app.ParseNames(in.Text)
+	if people == nil {
+		people = []app.NameLine{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"people": people})
+}
+
+func (s *Server) previewAccounts(w http.ResponseWriter, r *http.Request) {
+	var in accountBatchIn
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.app.PreviewAccounts(r.Context(), r.PathValue("org"), in.batch())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// createAccounts checks the batch (a batch with problems is refused at once,
+// with one detail per line) and starts creating it; the answer is the job.
+func (s *Server) createAccounts(w http.ResponseWriter, r *http.Request) {
+	var in accountBatchIn
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	org, b := r.PathValue("org"), in.batch()
+	p, err := s.app.PreviewAccounts(r.Context(), org, b)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if p.Problems > 0 {
+		details := map[string]string{}
+		for _, row := range p.Rows {
+			for _, m := range row.Problems {
+				details["line "+strconv.Itoa(row.Line)] = m
+				break
+			}
+		}
+		s.error(w, r, &app.Error{Code: app.EINVALID, Message: strconv.Itoa(p.Problems) + " lines have problems; fix them and try again. Nothing was created.", Details: details})
+		return
+	}
+	s.startAccountJob(w, "create-accounts", len(p.Rows), func(ctx context.Context, progress app.Progress) (any, error) {
+		return s.app.CreateAccounts(ctx, org, b, progress)
+	})
+}
+
+func (s *Server) resetPasswords(w http.ResponseWriter, r *http.Request) {
+	var req app.ResetRequest
+	if err := decode(w, r, &req); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	org := r.PathValue("org")
+	if len(req.UserIDs) == 0 && len(req.Usernames) == 0 && req.Group == "" {
+		s.error(w, r, app.Errorf(app.EINVALID, "Choose the users or the group whose passwords to reset."))
+		return
+	}
+	if _, err := s.app.Organization(r.Context(), org); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.startAccountJob(w, "reset-passwords", 0, func(ctx context.Context, progress app.Progress) (any, error) {
+		return s.app.ResetPasswords(ctx, org, req, progress)
+	})
+}
+
+// startAccountJob answers 202 with the new job's status.
+func (s *Server) startAccountJob(w http.ResponseWriter, kind string, total int, fn func(context.Context, app.Progress) (any, error)) {
+	id := s.app.Jobs.Start(kind, fn)
+	st, err := s.app.Jobs.Status(id)
+	if err != nil {
+		st = app.JobStatus{ID: id, Kind: kind, State: app.JobRunning}
+	}
+	if st.Total == 0 {
+		st.Total = total
+	}
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+// Result files of an account job.
+const (
+	fileSlips = "slips"
+	fileSheet = "sheet"
+	fileCSV   = "accounts"
+)
+
+// accountFile serves a finished account job's slips (?paper=a4|letter
+// &layout=cutlines|avery), class sheet (?paper=) or CSV as a download.
+func (s *Server) accountFile(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := s.app.Jobs.Result(r.PathValue("job"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		res, ok := v.(*app.AccountResult)
+		if !ok {
+			s.error(w, r, app.Errorf(app.ENOTFOUND, "This job has no accounts to print."))
+			return
+		}
+		q := r.URL.Query()
+		o := slips.Options{Paper: q.Get("paper"), Layout: q.Get("layout"), Now: s.app.Now()}
+		if err := o.Check(); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		ext, ctype := "pdf", "application/pdf"
+		if kind == fileCSV {
+			ext, ctype = "csv", "text/csv; charset=utf-8"
+		}
+		var b bytes.Buffer
+		switch kind {
+		case fileSlips:
+			err = slips.Slips(&b, res, o)
+		case fileSheet:
+			err = slips.Sheet(&b, res, o)
+		default:
+			err = slips.CSV(&b, res)
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		name := slips.FileName(kind, res, o.Now, ext)
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+		w.Write(b.Bytes())
+	}
+}

@@ -1,0 +1,170 @@
+package slips
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"rollcall/app"
+)
+
+// NoGroup titles the table of accounts that are in no group.
+const NoGroup = "Without a group"
+
+// Sheet writes the class sheet PDF for the teacher's records: one table per
+// group (name, username or login email, password), each starting on a new
+// page; an account in two groups is listed in both.
+func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	d, err := newDoc(o.Paper, o.Now)
+	if err != nil {
+		return err
+	}
+	d.pdf.SetTitle("Class sheet — "+res.Org.Name, true)
+	g := layout(Options{Paper: o.Paper})
+
+	var order []string
+	members := map[string][]*app.NewAccount{}
+	for i := range res.Accounts {
+		a := &res.Accounts[i]
+		groups := a.Groups
+		if len(groups) == 0 {
+			groups = []string{NoGroup}
+		}
+		for _, name := range groups {
+			if _, ok := members[name]; !ok {
+				order = append(order, name)
+			}
+			members[name] = append(members[name], a)
+		}
+	}
+	emails := false
+	for _, a := range res.Accounts {
+		emails = emails || a.User.Email != ""
+	}
+	t := table{d: d, pageW: g.pageW, pageH: g.pageH, org: res.Org.Name, date: o.Now, emails: emails}
+	for _, name := range order {
+		t.group(name, members[name])
+	}
+	if len(order) == 0 {
+		d.pdf.AddPage()
+	}
+	if err := d.pdf.Error(); err != nil {
+		return err
+	}
+	return d.pdf.Output(w)
+}
+
+type table struct {
+	d            *doc
+	pageW, pageH float64
+	org          string
+	date         time.Time
+	emails       bool
+	page         int
+}
+
+const (
+	sheetMargin = 16.0
+	rowH        = 8.5
+)
+
+// columns returns the x of each column and the table's right edge.
+func (t *table) columns() (no, name, login, pw, right float64) {
+	no = sheetMargin
+	right = t.pageW - sheetMargin
+	pw = right - 52
+	name = no + 9
+	login = name + (pw-name)*0.5
+	if t.emails {
+		login = name + (pw-name)*0.42
+	}
+	return
+}
+
+func (t *table) newPage(title string, count int, cont bool) float64 {
+	d := t.d
+	d.pdf.AddPage()
+	t.page++
+	y := sheetMargin + 6
+	heading := title
+	if cont {
+		heading += " (continued)"
+	}
+	d.text(sheetMargin, y, bold, 18, 0, d.ellipsize(bold, 18, t.pageW-2*sheetMargin, heading))
+	y += 6.5
+	sub := t.org
+	if count == 1 {
+		sub += "  ·  1 account"
+	} else {
+		sub += fmt.Sprintf("  ·  %d accounts", count)
+	}
+	if !t.date.IsZero() {
+		sub += "  ·  printed " + t.date.Format("2 January 2006")
+	}
+	d.text(sheetMargin, y, sans, 9.5, 90, sub)
+	y += 4.8
+	d.text(sheetMargin, y, sans, 8.5, 140, "Keep this sheet somewhere safe: it holds passwords. Passwords cannot be looked up again; reset them to print new ones.")
+
+	// Footer.
+	foot := fmt.Sprintf("%s  ·  page %d", t.org, t.page)
+	d.text(t.pageW-sheetMargin-d.width(sans, 8, foot), t.pageH-10, sans, 8, 140, foot)
+
+	// Header row.
+	y += 9
+	no, name, login, pw, right := t.columns()
+	loginTitle := "Username"
+	if t.emails {
+		loginTitle = "Username / login"
+	}
+	for _, c := range []struct {
+		x float64
+		s string
+	}{{no, "#"}, {name, "Name"}, {login, loginTitle}, {pw, "Password"}} {
+		d.text(c.x+1.5, y, bold, 8.5, 70, c.s)
+	}
+	y += 2.2
+	d.pdf.SetDrawColor(60, 60, 60)
+	d.pdf.SetLineWidth(0.35)
+	d.pdf.Line(no, y, right, y)
+	return y
+}
+
+func (t *table) group(title string, accs []*app.NewAccount) {
+	d := t.d
+	y := t.newPage(title, len(accs), false)
+	no, name, login, pw, right := t.columns()
+	for i, a := range accs {
+		if y+rowH > t.pageH-18 {
+			y = t.newPage(title, len(accs), true)
+		}
+		if i%2 == 1 {
+			d.pdf.SetFillColor(243, 244, 247)
+			d.pdf.Rect(no, y, right-no, rowH, "F")
+		}
+		base := y + rowH/2 + 1.5
+		num := fmt.Sprint(i + 1)
+		d.text(name-1.5-d.width(sans, 9, num), base, sans, 9, 120, num)
+		full := a.User.FirstName
+		if a.User.LastName != "" {
+			full = a.User.LastName + ", " + a.User.FirstName
+		}
+		cw := login - name - 3
+		s := d.fit(sans, 11, 8, cw, full)
+		d.text(name+1.5, base, sans, s, 0, d.ellipsize(sans, s, cw, full))
+		cw = pw - login - 3
+		user := a.User.Username
+		if a.User.Email != "" {
+			user = a.User.Email
+		}
+		d.text(login+1.5, base, bold, d.fit(bold, 10.5, 5, cw, user), 0, user)
+		cw = right - pw - 3
+		d.text(pw+1.5, base, mono, d.fit(mono, 12, 5, cw, a.Password), 0, a.Password)
+		y += rowH
+		d.pdf.SetDrawColor(215, 218, 224)
+		d.pdf.SetLineWidth(0.15)
+		d.pdf.Line(no, y, right, y)
+	}
+}

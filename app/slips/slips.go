@@ -1,0 +1,350 @@
+// Package slips prints the one-time credentials of new or reset accounts:
+// slips to cut out and hand to each pupil (name, username, password and a
+// QR code that opens the sign-in page), a class sheet for the teacher's
+// records, and the results CSV. Plain passwords exist only in what these
+// functions write; nothing here touches the database.
+package slips
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rollcall/app"
+	"rollcall/app/qr"
+	"rollcall/app/sheet"
+)
+
+// Papers.
+const (
+	PaperA4     = "a4"
+	PaperLetter = "letter"
+)
+
+// Layouts of the slips PDF.
+const (
+	// LayoutCutLines: 10 slips per page (2 × 5) on plain paper, with dashed
+	// lines to cut along.
+	LayoutCutLines = "cutlines"
+	// LayoutAvery: self-adhesive labels, no lines. On A4, Avery L7163
+	// (99.1 × 38.1 mm, 2 × 7 = 14 per sheet); on US Letter, Avery 5163
+	// (4 × 2 in, 2 × 5 = 10 per sheet).
+	LayoutAvery = "avery"
+)
+
+// Options choose the paper and layout. Now, when set, dates the sheet and
+// the PDF's creation time.
+type Options struct {
+	Paper  string
+	Layout string
+	Now    time.Time
+}
+
+// Check validates the options, filling in the defaults (A4, cut lines).
+func (o *Options) Check() error {
+	o.Paper, o.Layout = strings.ToLower(o.Paper), strings.ToLower(o.Layout)
+	if o.Paper == "" {
+		o.Paper = PaperA4
+	}
+	if o.Layout == "" {
+		o.Layout = LayoutCutLines
+	}
+	if o.Paper != PaperA4 && o.Paper != PaperLetter {
+		return app.FieldError(app.EINVALID, "paper", "The paper must be %q or %q.", PaperA4, PaperLetter)
+	}
+	if o.Layout != LayoutCutLines && o.Layout != LayoutAvery {
+		return app.FieldError(app.EINVALID, "layout", "The layout must be %q or %q.", LayoutCutLines, LayoutAvery)
+	}
+	return nil
+}
+
+// SignInURL is the address a slip's QR code opens: the organization's
+// sign-in page with the username filled in (never the password). It is
+// empty when the organization has no public address.
+func SignInURL(publicURL, username string) string {
+	if publicURL == "" {
+		return ""
+	}
+	return strings.TrimRight(publicURL, "/") + "/signin?username=" + url.QueryEscape(username)
+}
+
+// signInAddress is the sign-in page as printed for typing: without https://.
+func signInAddress(publicURL string) string {
+	s := strings.TrimRight(publicURL, "/") + "/signin"
+	s = strings.TrimPrefix(s, "https://")
+	return s
+}
+
+// NoPublicURLNote is printed on slips when the organization has no public
+// address: there is nothing to link the QR code to.
+const NoPublicURLNote = "No sign-in address set: add the public URL in Settings, then reprint."
+
+// grid is where the slips go on a page, in mm.
+type grid struct {
+	pageW, pageH   float64
+	cols, rows     int
+	left, top      float64 // first slip's top-left corner
+	w, h           float64 // one slip
+	pitchX, pitchY float64 // distance between slips' corners
+	pad            float64 // inner margin of a slip
+	cut            bool    // draw dashed cut lines
+}
+
+func layout(o Options) grid {
+	if o.Layout == LayoutAvery {
+		if o.Paper == PaperLetter { // Avery 5163: 4 × 2 in, 2 × 5
+			in := 25.4
+			return grid{pageW: 8.5 * in, pageH: 11 * in, cols: 2, rows: 5, left: 0.15625 * in, top: 0.5 * in,
+				w: 4 * in, h: 2 * in, pitchX: 4.1875 * in, pitchY: 2 * in, pad: 4}
+		}
+		// Avery L7163: 99.1 × 38.1 mm, 2 × 7
+		return grid{pageW: 210, pageH: 297, cols: 2, rows: 7, left: 4.65, top: 15.15,
+			w: 99.1, h: 38.1, pitchX: 101.6, pitchY: 38.1, pad: 3.5}
+	}
+	g := grid{pageW: 210, pageH: 297, cols: 2, rows: 5, left: 10, top: 10, pad: 5, cut: true}
+	if o.Paper == PaperLetter {
+		g.pageW, g.pageH = 215.9, 279.4
+	}
+	g.w, g.h = (g.pageW-2*g.left)/2, (g.pageH-2*g.top)/5
+	g.pitchX, g.pitchY = g.w, g.h
+	return g
+}
+
+// Slips writes the slips PDF: one slip per account, in the result's order.
+func Slips(w io.Writer, res *app.AccountResult, o Options) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	d, err := newDoc(o.Paper, o.Now)
+	if err != nil {
+		return err
+	}
+	d.pdf.SetTitle("Sign-in slips — "+res.Org.Name, true)
+	g := layout(o)
+	per := g.cols * g.rows
+	codes, err := matrices(res)
+	if err != nil {
+		return err
+	}
+	for i := range res.Accounts {
+		k := i % per
+		if k == 0 {
+			d.pdf.AddPage()
+			if g.cut {
+				d.cutLines(g, min(per, len(res.Accounts)-i))
+			}
+		}
+		x := g.left + float64(k%g.cols)*g.pitchX
+		y := g.top + float64(k/g.cols)*g.pitchY
+		d.slip(res.Org, &res.Accounts[i], codes[i], x, y, g)
+	}
+	if len(res.Accounts) == 0 {
+		d.pdf.AddPage()
+	}
+	if err := d.pdf.Error(); err != nil {
+		return err
+	}
+	return d.pdf.Output(w)
+}
+
+// cutLines draws dashed lines around the first n slips of the page, with a
+// pair of scissors at the top left.
+func (d *doc) cutLines(g grid, n int) {
+	p := d.pdf
+	rows := (n + g.cols - 1) / g.cols
+	bottom := g.top + float64(rows)*g.h
+	p.SetDrawColor(150, 150, 150)
+	p.SetLineWidth(0.2)
+	p.SetDashPattern([]float64{2, 1.5}, 0)
+	for r := 0; r <= rows; r++ {
+		y := g.top + float64(r)*g.h
+		p.Line(g.left-4, y, g.pageW-g.left+4, y)
+	}
+	for c := 0; c <= g.cols; c++ {
+		x := g.left + float64(c)*g.w
+		p.Line(x, g.top-4, x, bottom+4)
+	}
+	p.SetDashPattern(nil, 0)
+	// The scissors sit on the top line, in a gap of their own.
+	p.SetFillColor(255, 255, 255)
+	p.Rect(g.left+2, g.top-1.8, 5, 3.6, "F")
+	d.text(g.left+2.3, g.top+1.25, sans, 10, 120, "✂")
+}
+
+// Cell is where one slip goes on a page, in mm from the top-left corner.
+type Cell struct{ X, Y, W, H float64 }
+
+// Cells returns the places of the slips on a full page, in print order.
+func Cells(o Options) []Cell {
+	if err := o.Check(); err != nil {
+		return nil
+	}
+	g := layout(o)
+	var out []Cell
+	for k := range g.cols * g.rows {
+		out = append(out, Cell{g.left + float64(k%g.cols)*g.pitchX, g.top + float64(k/g.cols)*g.pitchY, g.w, g.h})
+	}
+	return out
+}
+
+// slip draws one account's slip with its top-left corner at (x, y). On
+// roomy slips the QR code sits top right beside the name and username, and
+// the password runs across the whole slip below; on the short Avery L7163
+// labels the code takes the full height on the right.
+func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x, y float64, g grid) {
+	u := acc.User
+	compact := g.h < 45
+	innerW, innerH := g.w-2*g.pad, g.h-2*g.pad
+	left, top := x+g.pad, y+g.pad
+
+	side := 0.0
+	if code != nil {
+		side = 26.0
+		if compact {
+			side = min(innerH, 28)
+		}
+		qy := top
+		if compact {
+			qy = top + (innerH-side)/2
+		}
+		qr.DrawMatrixPDF(d.pdf, code, left+innerW-side, qy, side)
+	}
+	upperW := innerW
+	if side > 0 {
+		upperW = innerW - side - 3
+	}
+	nameSize, pwSize, loginSize, small := 17.0, 18.0, 12.0, 7.0
+	if compact {
+		nameSize, pwSize, loginSize, small = 13.5, 14.5, 10.5, 6.5
+	}
+
+	// Organization and group(s), small and grey.
+	line := org.Name
+	if len(acc.Groups) > 0 {
+		line += "  ·  " + strings.Join(acc.Groups, ", ")
+	}
+	baseline := top + ptToMM(small)*0.75
+	d.text(left, baseline, sans, small, 100, d.ellipsize(sans, small, upperW, line))
+
+	// The person's name, large; on two lines when it does not fit on one.
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	lines := []string{name}
+	size := d.fit(bold, nameSize, 12, upperW, name)
+	if d.width(bold, size, name) > upperW && !compact && u.FirstName != "" && u.LastName != "" {
+		lines = []string{u.FirstName, u.LastName}
+		size = min(d.fit(bold, nameSize, 9, upperW, u.FirstName), d.fit(bold, nameSize, 9, upperW, u.LastName))
+	} else if len(lines) == 1 {
+		size = d.fit(bold, nameSize, 9, upperW, name)
+	}
+	for i, l := range lines {
+		if i == 0 {
+			baseline += ptToMM(nameSize) * 1.05
+		} else {
+			baseline += ptToMM(size) * 1.1
+		}
+		d.text(left, baseline, bold, size, 0, d.ellipsize(bold, size, upperW, l))
+	}
+
+	// Username, or login email when the organization has a login domain.
+	loginLabel, login := "Username", u.Username
+	if u.Email != "" {
+		loginLabel, login = "Login", u.Email
+	}
+	labelW := 17.0
+	if compact {
+		labelW = 13.5
+		baseline += ptToMM(loginSize)*1.05 + 1.2
+		d.text(left, baseline, sans, small, 100, loginLabel)
+		d.text(left+labelW, baseline, bold, d.fit(bold, loginSize, 5, upperW-labelW, login), 0, login)
+	} else {
+		baseline += ptToMM(small) * 2.1
+		d.text(left, baseline, sans, small, 100, loginLabel)
+		baseline += ptToMM(loginSize) * 1.05
+		d.text(left, baseline, bold, d.fit(bold, loginSize, 5, upperW, login), 0, login)
+	}
+
+	// The password, large, in a shaded box: across the slip below the code,
+	// or beside it on a short label.
+	pwW := innerW - labelW - 3
+	if compact {
+		pwW = upperW - labelW - 3
+		baseline += ptToMM(pwSize)*1.05 + 1.5
+	} else {
+		baseline = max(baseline+2, top+side) + ptToMM(pwSize)*1.05 + 0.5
+	}
+	d.text(left, baseline, sans, small, 100, "Password")
+	ps := d.fit(mono, pwSize, 5, pwW, acc.Password)
+	d.pdf.SetFillColor(236, 239, 244)
+	d.pdf.RoundedRect(left+labelW-1.5, baseline-ptToMM(ps)*0.92, d.width(mono, ps, acc.Password)+3, ptToMM(ps)*1.25, 1.2, "1234", "F")
+	d.text(left+labelW, baseline, mono, ps, 0, acc.Password)
+
+	// Bottom: where to sign in, or a note that there is no address yet.
+	bottom := top + innerH - 0.5
+	textW := innerW
+	if compact {
+		textW = upperW
+	}
+	if org.PublicURL == "" {
+		note := d.fit(sans, small, 5, textW, NoPublicURLNote)
+		d.pdf.SetDrawColor(200, 0, 0)
+		d.pdf.SetLineWidth(0.3)
+		d.pdf.Line(left, bottom+1, left+d.width(sans, note, NoPublicURLNote), bottom+1)
+		d.text(left, bottom, sans, note, 0, NoPublicURLNote)
+	} else {
+		lead := "Scan the code or go to "
+		if compact {
+			lead = "Sign in at "
+		}
+		lw := d.text(left, bottom, sans, small, 100, lead)
+		addr := signInAddress(org.PublicURL)
+		d.text(left+lw, bottom, bold, d.fit(bold, small, 4.5, textW-lw, addr), 60, addr)
+	}
+}
+
+// matrices computes the QR code of every slip on all cores (encoding is
+// the costliest part of a slip); nil where there is no public URL.
+func matrices(res *app.AccountResult) ([][][]bool, error) {
+	out := make([][][]bool, len(res.Accounts))
+	if res.Org.PublicURL == "" {
+		return out, nil
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, len(res.Accounts))
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(out) {
+					return
+				}
+				out[i], errs[i] = qr.Matrix(SignInURL(res.Org.PublicURL, res.Accounts[i].User.Username))
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// CSV writes the results CSV (UTF-8 with BOM, formula-safe): first name,
+// last name, username, login email, password, group.
+func CSV(w io.Writer, res *app.AccountResult) error {
+	rows := [][]string{{"First name", "Last name", "Username", "Login email", "Password", "Group"}}
+	for _, a := range res.Accounts {
+		rows = append(rows, []string{a.User.FirstName, a.User.LastName, a.User.Username, a.User.Email, a.Password, strings.Join(a.Groups, ", ")})
+	}
+	return sheet.WriteCSV(w, rows)
+}
+
+// FileName is a download name for a result file: slips-maple-2026-11-21.pdf.
+func FileName(kind string, res *app.AccountResult, now time.Time, ext string) string {
+	return fmt.Sprintf("%s-%s-%s.%s", kind, res.Org.Slug, now.Format("2006-01-02"), ext)
+}
