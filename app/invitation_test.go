@@ -834,9 +834,14 @@ func TestUserSignIn(t *testing.T) {
 	if _, err := a.Account(ctx, tok); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Fatalf("session after deactivation: %v", err)
 	}
+	// With the right password the person is told the account is switched
+	// off (that reveals nothing to a guesser); with a wrong one, the usual answer.
 	_, _, errDeact := a.SignInUser(ctx, "ada", "long enough 42", "192.0.2.1")
-	if errDeact == nil || errDeact.Error() != errNone.Error() {
-		t.Fatalf("deactivated: %v", errDeact)
+	if app.ErrorCode(errDeact) != app.EFORBIDDEN || !strings.Contains(errDeact.Error(), "switched off") {
+		t.Fatalf("deactivated, right password: %v", errDeact)
+	}
+	if _, _, err := a.SignInUser(ctx, "ada", "wrong password 2", "192.0.2.1"); err == nil || err.Error() != errNone.Error() {
+		t.Fatalf("deactivated, wrong password: %v", err)
 	}
 	a.SetUserStatus(ctx, "maple", u.ID, app.StatusActive)
 	// A stronger hash setting rewrites the hash at the next sign-in.
