@@ -728,13 +728,13 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	})
 	// A refusal is a result, not an error: the app says what the server said.
 	res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") {
+	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") || res.Headline != "The relay refused the message." {
 		t.Fatalf("refused: %+v %v", res, err)
 	}
 	wrong := "nope"
 	env.a.SetSMTP(ctx, "maple", app.SMTPUpdate{Password: &wrong})
 	res, err = env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err != nil || res.OK || !strings.Contains(res.Message, "535 5.7.8 Authentication credentials invalid") {
+	if err != nil || res.OK || !strings.Contains(res.Message, "535 5.7.8 Authentication credentials invalid") || res.Headline != "The relay refused the sign-in." {
 		t.Fatalf("auth: %+v %v", res, err)
 	}
 	// A bad request is an error.
