@@ -374,6 +374,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "Rollcall is running at %s (database %s). Press Ctrl+C to stop.\n", url, db.Path)
+	if p, err := m.keyPath(); err == nil {
+		fmt.Fprintf(m.Stdout, "Relay passwords and waiting invitation links are sealed with the key file %s: keep it beside your backups.\n", p)
+	}
 	if needed, _ := a.SetupNeeded(ctx); needed {
 		fmt.Fprintf(m.Stdout, "No admin yet: open %s on this computer to create one, or run `rollcall admin create`.\n", url)
 	}
