@@ -152,7 +152,9 @@ func (j *Jobs) ResultFor(owner, id string) (any, error) {
 	return jb.result, nil
 }
 
-// Cancel stops a running job, or forgets a finished one and its result.
+// Cancel stops a running job. It never drops a result: a job that has
+// finished (perhaps just before the cancel came in) keeps its state and
+// result, so passwords already written are not lost. Use Forget for that.
 func (j *Jobs) Cancel(id string) error { return j.CancelFor(anyOwner, id) }
 
 // CancelFor is Cancel for the admin owner: another admin's job is ENOTFOUND.
@@ -161,14 +163,33 @@ func (j *Jobs) CancelFor(owner, id string) error {
 	if err != nil {
 		return err
 	}
-	jb.cancel()
 	jb.mu.Lock()
-	finished := jb.status.State != JobRunning
+	running := jb.status.State == JobRunning
 	jb.mu.Unlock()
-	if finished {
-		j.mu.Lock()
-		delete(j.jobs, id)
-		j.mu.Unlock()
+	if running {
+		jb.cancel() // the job decides: Cancelled, or Done if it had written
 	}
+	return nil
+}
+
+// Forget drops a finished job and its result (which may hold generated
+// passwords). Errors: ENOTFOUND, ECONFLICT (still running: cancel it first).
+func (j *Jobs) Forget(id string) error { return j.ForgetFor(anyOwner, id) }
+
+// ForgetFor is Forget for the admin owner: another admin's job is ENOTFOUND.
+func (j *Jobs) ForgetFor(owner, id string) error {
+	jb, err := j.getFor(owner, id)
+	if err != nil {
+		return err
+	}
+	jb.mu.Lock()
+	running := jb.status.State == JobRunning
+	jb.mu.Unlock()
+	if running {
+		return Errorf(ECONFLICT, "The job is still running; cancel it first.")
+	}
+	j.mu.Lock()
+	delete(j.jobs, id)
+	j.mu.Unlock()
 	return nil
 }

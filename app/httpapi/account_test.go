@@ -268,8 +268,11 @@ func TestAccountsCancel(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("Pupil%d Oak", i))
 	}
 	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": strings.Join(lines, "\n")}, cookie, http.StatusAccepted)
-	if code, _ := e.do(t, "DELETE", "/api/jobs/"+st.ID, nil, cookie); code != http.StatusNoContent {
-		t.Fatalf("DELETE job = %d", code)
+	if code, body := e.do(t, "DELETE", "/api/jobs/"+st.ID, nil, cookie); code != http.StatusConflict {
+		t.Fatalf("DELETE running job = %d %s, want 409 (cancel it first)", code, body)
+	}
+	if code, body := e.do(t, "POST", "/api/jobs/"+st.ID+"/cancel", nil, cookie); code != http.StatusOK {
+		t.Fatalf("cancel job = %d %s", code, body)
 	}
 	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobCancelled || st.Done >= 400 {
 		t.Fatalf("cancelled job = %+v", st)
@@ -277,4 +280,33 @@ func TestAccountsCancel(t *testing.T) {
 	if page := call[app.UserPage](t, e, "GET", "/api/organizations/oak/users", nil, cookie, http.StatusOK); page.Total != 0 {
 		t.Fatalf("%d users after cancel", page.Total)
 	}
+}
+
+// A Cancel that comes in just after the job finished (a click at 100%)
+// must not lose the passwords that were written: the job stays done and
+// its files can still be downloaded; only DELETE (the UI's "Done") forgets.
+func TestAccountsCancelAfterDone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Oak", "slug": "oak"})
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": "Ann Oak\nBen Oak"}, cookie, http.StatusAccepted)
+	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	job := "/api/jobs/" + st.ID
+	if got := call[app.JobStatus](t, e, "POST", job+"/cancel", nil, cookie, http.StatusOK); got.State != app.JobDone {
+		t.Fatalf("cancel after done answers %+v, want state done", got)
+	}
+	if got := call[app.JobStatus](t, e, "GET", job, nil, cookie, http.StatusOK); got.State != app.JobDone {
+		t.Fatalf("after a late cancel the job is %+v", got)
+	}
+	if rows := readCSV(t, download(t, e, cookie, job+"/csv", "text/csv; charset=utf-8")); len(rows) != 2 {
+		t.Fatalf("CSV after a late cancel has %d rows, want 2", len(rows))
+	}
+	if code, _ := e.do(t, "DELETE", job, nil, cookie); code != http.StatusNoContent {
+		t.Fatalf("DELETE job = %d", code)
+	}
+	code, body := e.do(t, "GET", job+"/csv", nil, cookie)
+	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
 }
