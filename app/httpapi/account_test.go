@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -309,4 +310,40 @@ func TestAccountsCancelAfterDone(t *testing.T) {
 	}
 	code, body := e.do(t, "GET", job+"/csv", nil, cookie)
 	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+}
+
+// An account job is bound to the admin who started it: another admin can
+// neither see its progress, download its passwords, cancel nor forget it.
+func TestAccountJobsBoundToAdmin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookieA := e.setup(t)
+	if _, err := e.app.CreateAdmin(context.Background(), "second.admin", "second-admin-password-1", false); err != nil {
+		t.Fatal(err)
+	}
+	rec := e.signIn(t, "second.admin", "second-admin-password-1", loopbackAddr)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("sign-in of admin B = %d %s", rec.Code, rec.Body.String())
+	}
+	cookieB := sessionCookie(t, rec).Value
+	e.createOrg(t, cookieA, map[string]any{"name": "Oak", "slug": "oak"})
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": "Ann Oak\nBen Oak"}, cookieA, http.StatusAccepted)
+	if st = waitJob(t, e, cookieA, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	job := "/api/jobs/" + st.ID
+	for _, r := range []struct{ method, path string }{
+		{"GET", job}, {"GET", job + "/csv"}, {"GET", job + "/slips"}, {"GET", job + "/sheet"},
+		{"POST", job + "/cancel"}, {"DELETE", job},
+	} {
+		code, body := e.do(t, r.method, r.path, nil, cookieB)
+		checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+	}
+	// A reset started by B is B's alone too.
+	rst := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts/reset", map[string]any{"usernames": []string{"ann.oak"}}, cookieB, http.StatusAccepted)
+	code, body := e.do(t, "GET", "/api/jobs/"+rst.ID+"/csv", nil, cookieA)
+	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+	if rows := readCSV(t, download(t, e, cookieA, job+"/csv", "text/csv; charset=utf-8")); len(rows) != 2 {
+		t.Fatalf("admin A's CSV has %d rows", len(rows))
+	}
 }
