@@ -565,17 +565,14 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 	}
 	// Applied to each user as stored now: a change made while the
 	// passwords were hashed (a deactivation, a new name) is kept.
-	if users, err = a.Store.ChangeUsers(ctx, org.ID, ids, func(u *User) error {
+	// Their sessions end in the same transaction: no window in which the
+	// new password is set and an old sign-in still works.
+	if users, err = a.Store.ChangeUsersEndSessions(ctx, org.ID, ids, func(u *User) error {
 		u.PasswordHash, u.UpdatedAt = byID[u.ID], now
 		return nil
 	}); err != nil {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx) // written: a late cancel must not lose the new passwords
-	for _, u := range users {
-		if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
-			return nil, err
-		}
-	}
 	return a.accountResult(ctx, org, users, passwords)
 }

@@ -293,3 +293,41 @@ func TestPasswordsNotInFile(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// noSessionDeleteStore fails the separate DeleteSessionsOf call: a reset
+// must end the sessions in the transaction that changes the hashes.
+type noSessionDeleteStore struct{ app.Store }
+
+func (noSessionDeleteStore) DeleteSessionsOf(ctx context.Context, subjectID string) error {
+	return errors.New("DeleteSessionsOf called outside the reset's transaction")
+}
+
+// A reset ends the user's sessions in the same transaction as the new
+// hash: afterwards the old session is refused, and the other users' stay.
+func TestResetEndsSessions(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	res, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Reset", "Ben Stay")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, acc := range res.Accounts {
+		_, tok, err := a.SignInUser(ctx, acc.User.Username, acc.Password, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[acc.User.Username] = tok
+	}
+	a.Store = noSessionDeleteStore{a.Store}
+	if _, err := a.ResetPasswords(ctx, o.Slug, app.ResetRequest{Usernames: []string{"ann.reset"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.UserBySession(ctx, tokens["ann.reset"]); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("the reset user's old session: %v, want EUNAUTHORIZED", err)
+	}
+	if u, err := a.UserBySession(ctx, tokens["ben.stay"]); err != nil || u.Username != "ben.stay" {
+		t.Fatalf("another user's session after the reset: %v, %v", u, err)
+	}
+}

@@ -229,8 +229,27 @@ func (db *DB) loginTaken(key string) (bool, error) {
 // ChangeUsers implements app.UserStore: every user is read, changed by fn
 // and written in one transaction, so nothing written meanwhile is lost.
 func (db *DB) ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	return db.changeUsers(orgID, ids, fn, false)
+}
+
+// ChangeUsersEndSessions implements app.UserStore: ChangeUsers that also
+// deletes every session of those users in the same transaction.
+func (db *DB) ChangeUsersEndSessions(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	return db.changeUsers(orgID, ids, fn, true)
+}
+
+func (db *DB) changeUsers(orgID string, ids []string, fn func(u *app.User) error, endSessions bool) ([]*app.User, error) {
 	var out []*app.User
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if endSessions {
+			doomed := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				doomed[id] = true
+			}
+			if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] }); err != nil {
+				return err
+			}
+		}
 		out = make([]*app.User, 0, len(ids))
 		for _, id := range ids {
 			old, err := getUser(tx, orgID, id)
