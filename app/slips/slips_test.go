@@ -262,3 +262,53 @@ func TestFontsUnchanged(t *testing.T) {
 		t.Fatal("printing changed the embedded font bytes")
 	}
 }
+
+// Long logins, long given passwords and long organization names stay whole
+// and inside their slip: the login breaks at '@' or '.', the password
+// wraps, the group is printed first; the QR codes still decode. With
+// $SLIPS_PNG_DIR set, the pages are written there to look at.
+func TestSlipsLongText(t *testing.T) {
+	org := &app.Organization{Name: "Szkoła Podstawowa nr 12 im. Marii Skłodowskiej-Curie w Brzęczyszczykiewiczach Dolnych", Slug: "sp12",
+		PublicURL: "https://rollcall.szkola-podstawowa-12.edu.pl", LoginDomain: "pupils.szkola-podstawowa-12.edu.pl"}
+	res := Result(t, org, [][2]string{{"Grzegorz", "Brzęczyszczykiewicz"}, {"Ada", "Lovelace"}, {"Zofia", "Wiśniewska"}, {"Jan", "Kowalski"}}, "3B")
+	res.Accounts[0].User.Username = "grzegorz.brzeczyszczykiewicz"
+	res.Accounts[0].User.Email = "grzegorz.brzeczyszczykiewicz@pupils.szkola-podstawowa-12.edu.pl"
+	res.Accounts[1].Password = "correct-horse-battery-staple-and-a-long-given-passphrase-2026"
+	res.Accounts[2].Password = strings.Repeat("Xy3-", 64) // the longest a password may be
+	res.Accounts[3].Groups = []string{"Klasa 3B integracyjna"}
+	for _, o := range []slips.Options{
+		{Paper: slips.PaperA4, Layout: slips.LayoutCutLines},
+		{Paper: slips.PaperLetter, Layout: slips.LayoutCutLines},
+		{Paper: slips.PaperA4, Layout: slips.LayoutAvery},
+		{Paper: slips.PaperLetter, Layout: slips.LayoutAvery},
+	} {
+		t.Run(o.Paper+"-"+o.Layout, func(t *testing.T) {
+			pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, o) })
+			if dir := os.Getenv("SLIPS_PNG_DIR"); dir != "" {
+				p := filepath.Join(dir, "long-"+o.Paper+"-"+o.Layout+".pdf")
+				os.WriteFile(p, pdf, 0o644)
+				exec.Command("pdftoppm", "-png", "-r", "110", p, strings.TrimSuffix(p, ".pdf")).Run()
+			}
+			raw := slipstest.PDFText(t, pdf)
+			flat := strings.Join(strings.Fields(raw), "")
+			for _, a := range res.Accounts {
+				for _, want := range []string{a.User.Email, a.Password} {
+					if !strings.Contains(flat, want) {
+						t.Errorf("%q not whole in the PDF text", want)
+					}
+				}
+				if !strings.Contains(raw, a.Groups[0]) {
+					t.Errorf("group %q not printed", a.Groups[0])
+				}
+			}
+			if o.Layout == slips.LayoutCutLines && !strings.Contains(raw, "grzegorz.brzeczyszczykiewicz\n@pupils.szkola-podstawowa-12.edu.pl") {
+				t.Errorf("the long login is not broken at '@':\n%s", raw)
+			}
+			got := slipstest.QRCodes(t, pdf, o)
+			if len(got) != len(res.Accounts) {
+				t.Errorf("%d QR codes decode, want %d: %v", len(got), len(res.Accounts), got)
+			}
+			slipstest.InsideCells(t, pdf, o)
+		})
+	}
+}

@@ -135,3 +135,76 @@ func (d *doc) ellipsize(face string, size, w float64, s string) string {
 
 // ptToMM converts a font size in points to millimetres.
 func ptToMM(pt float64) float64 { return pt * 25.4 / 72 }
+
+// wrap breaks s into lines at most w wide. A line may break before any
+// rune in breakBefore (for a login: before '@' and '.', which then starts
+// the next line) and after a space; a piece still too wide is broken
+// between any two letters, so no line is ever wider than w.
+func (d *doc) wrap(face string, size, w float64, s, breakBefore string) []string {
+	if d.width(face, size, s) <= w {
+		return []string{s}
+	}
+	// A login email reads best broken once, before its '@'.
+	if at := strings.LastIndex(s, "@"); at > 0 && strings.ContainsRune(breakBefore, '@') &&
+		d.width(face, size, s[:at]) <= w && d.width(face, size, s[at:]) <= w {
+		return []string{s[:at], s[at:]}
+	}
+	// Pieces: the text between break points.
+	var pieces []string
+	start := 0
+	for i, r := range s {
+		if i > start && strings.ContainsRune(breakBefore, r) {
+			pieces = append(pieces, s[start:i])
+			start = i
+		} else if r == ' ' {
+			pieces = append(pieces, s[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		pieces = append(pieces, s[start:])
+	}
+	var lines []string
+	line := ""
+	for _, p := range pieces {
+		if line != "" && d.width(face, size, strings.TrimRight(line+p, " ")) > w {
+			lines = append(lines, strings.TrimRight(line, " "))
+			line = ""
+		}
+		line += p
+		// A piece wider than the line on its own: cut it letter by letter.
+		for d.width(face, size, strings.TrimRight(line, " ")) > w {
+			r := []rune(line)
+			n := len(r) - 1
+			for n > 1 && d.width(face, size, string(r[:n])) > w {
+				n--
+			}
+			lines = append(lines, string(r[:n]))
+			line = string(r[n:])
+		}
+	}
+	if strings.TrimSpace(line) != "" {
+		lines = append(lines, strings.TrimRight(line, " "))
+	}
+	return lines
+}
+
+// fitLines picks the largest size from max down to min (in half points)
+// at which s fits on one line of width w; failing that, for a login, the
+// largest at which it breaks once before its '@'; failing that, s wrapped
+// at min. It returns the size and the lines.
+func (d *doc) fitLines(face string, max, min, w float64, s, breakBefore string) (float64, []string) {
+	for size := max; size >= min; size -= 0.5 {
+		if d.width(face, size, s) <= w {
+			return size, []string{s}
+		}
+	}
+	if strings.ContainsRune(breakBefore, '@') {
+		for size := max; size >= min; size -= 0.5 {
+			if l := d.wrap(face, size, w, s, breakBefore); len(l) == 2 && strings.HasPrefix(l[1], "@") {
+				return size, l
+			}
+		}
+	}
+	return min, d.wrap(face, min, w, s, breakBefore)
+}
