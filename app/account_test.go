@@ -331,3 +331,29 @@ func TestResetEndsSessions(t *testing.T) {
 		t.Fatalf("another user's session after the reset: %v, %v", u, err)
 	}
 }
+
+// A group deleted while the passwords are hashed: the batch is refused in
+// its transaction (ECONFLICT), no user with a dangling group ID is created.
+func TestCreateAccountsGroupDeletedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	g, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	_, err = a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Oak", "Ben Oak"), Groups: []string{"3B"}}, func(done, total int) {
+		once.Do(func() {
+			if err := a.DeleteGroup(ctx, o.Slug, g.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	if app.ErrorCode(err) != app.ECONFLICT || !strings.Contains(err.Error(), "deleted meanwhile") {
+		t.Fatalf("create after the group was deleted: %v, want ECONFLICT", err)
+	}
+	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 0 {
+		t.Fatalf("%d users created with a deleted group", page.Total)
+	}
+}
