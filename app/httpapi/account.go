@@ -62,6 +62,9 @@ func (s *Server) parseAccounts(w http.ResponseWriter, r *http.Request) {
 	if people == nil {
 		people = []app.NameLine{}
 	}
+	for i := range people {
+		redact(&people[i])
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"people": people})
 }
 
@@ -76,7 +79,19 @@ func (s *Server) previewAccounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	for i := range p.Rows {
+		redact(&p.Rows[i].NameLine)
+	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// redact replaces a pasted password by has_password in an answer: the
+// password stays in the text the browser sends, never in what it gets back
+// (where it could be logged, cached or shown).
+func redact(l *app.NameLine) {
+	if l.Password != "" {
+		l.Password, l.HasPassword = "", true
+	}
 }
 
 // createAccounts checks the batch (a batch with problems is refused at once,

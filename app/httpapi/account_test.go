@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -345,5 +346,35 @@ func TestAccountJobsBoundToAdmin(t *testing.T) {
 	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
 	if rows := readCSV(t, download(t, e, cookieA, job+"/csv", "text/csv; charset=utf-8")); len(rows) != 2 {
 		t.Fatalf("admin A's CSV has %d rows", len(rows))
+	}
+}
+
+// Passwords pasted in a column (mode "given") are never echoed back by
+// parse or preview: the answers say has_password instead.
+func TestAccountsGivenPasswordsNotEchoed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Oak", "slug": "oak"})
+	const pw1, pw2 = "Secret-Given-Pass-71", "Other-Given-Pass-82"
+	text := "Ann\tOak\tann.oak\t" + pw1 + "\nBen\tOak\tben.oak\t" + pw2 + "\n"
+	base := "/api/organizations/oak/accounts"
+	for path, req := range map[string]map[string]any{base + "/parse": {"text": text}, base + "/preview": {"text": text, "password_mode": "given"}} {
+		code, body := e.do(t, "POST", path, req, cookie)
+		raw, _ := json.Marshal(body)
+		if code != http.StatusOK || bytes.Contains(raw, []byte(pw1)) || bytes.Contains(raw, []byte(pw2)) {
+			t.Fatalf("POST %s = %d %s: a pasted password is echoed", path, code, raw)
+		}
+		if n := bytes.Count(raw, []byte(`"has_password":true`)); n != 2 {
+			t.Errorf("POST %s: has_password on %d lines, want 2: %s", path, n, raw)
+		}
+	}
+	st := call[app.JobStatus](t, e, "POST", base, map[string]any{"text": text, "password_mode": "given"}, cookie, http.StatusAccepted)
+	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	rows := readCSV(t, download(t, e, cookie, "/api/jobs/"+st.ID+"/csv", "text/csv; charset=utf-8"))
+	if len(rows) != 2 || rows[0].password != pw1 || rows[1].password != pw2 {
+		t.Fatalf("created with %+v", rows)
 	}
 }
