@@ -179,17 +179,16 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 		}
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
-		p, err := a.PreviewAccounts(ctx, *org, b)
-		if err != nil {
-			return err
-		}
-		if p.Problems > 0 {
-			for _, r := range p.Rows {
+		pa, err := a.PrepareAccounts(ctx, *org, b)
+		if pa != nil && pa.Preview.Problems > 0 {
+			for _, r := range pa.Preview.Rows {
 				for field, msg := range r.Problems {
 					fmt.Fprintf(m.Stderr, "line %d (%s): %s\n", r.Line, field, msg)
 				}
 			}
-			return fmt.Errorf("%d of %d lines have problems; fix them and try again. Nothing was created", p.Problems, len(p.Rows))
+		}
+		if err != nil {
+			return err
 		}
 		o, err := a.Organization(ctx, *org)
 		if err != nil {
@@ -199,14 +198,14 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "Note: %s has no public URL, so the slips have no QR code. Set one with `rollcall org set --org %s --public-url URL`.\n", o.Name, o.Slug)
 		}
 		opt.Now = a.Now()
-		res, err := a.CreateAccounts(ctx, *org, b, m.progress("Hashing passwords"))
+		res, err := a.CreatePrepared(ctx, pa, m.progress("Hashing passwords"))
 		if err != nil {
 			return err
 		}
 		if err := out.write(res, opt); err != nil {
 			return fmt.Errorf("%d accounts were created but their passwords could not all be written (%w); reset their passwords to print new slips", len(res.Accounts), err)
 		}
-		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, p.PasswordStyle+" passwords")
+		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, pa.Preview.PasswordStyle+" passwords")
 		m.wrote(out)
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"rollcall/app"
@@ -361,5 +362,57 @@ func TestCreateAccountsGroupDeletedMeanwhile(t *testing.T) {
 	}
 	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 0 {
 		t.Fatalf("%d users created with a deleted group", page.Total)
+	}
+}
+
+// countingStore counts the username look-ups a preview makes.
+type countingStore struct {
+	app.Store
+	n *atomic.Int64
+}
+
+func (s countingStore) UsernameTaken(ctx context.Context, key string) (bool, error) {
+	s.n.Add(1)
+	return s.Store.UsernameTaken(ctx, key)
+}
+
+func (s countingStore) UsernamesTaken(ctx context.Context, keys []string) (map[string]bool, error) {
+	s.n.Add(1)
+	return s.Store.UsernamesTaken(ctx, keys)
+}
+
+// A batch is previewed and checked once: PrepareAccounts refuses problem
+// lines with one detail each (the same error CreateAccounts and the CLI
+// give), and CreatePrepared creates without a second preview.
+func TestPrepareAccounts(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	pa, err := a.PrepareAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ada Lovelace", "x")})
+	var e *app.Error
+	if !errors.As(err, &e) || e.Code != app.EINVALID || e.Message != "1 of 2 lines have problems; fix them and try again. Nothing was created." || e.Details["line 2"] == "" {
+		t.Fatalf("prepare with a problem line: %#v", err)
+	}
+	if pa == nil || pa.Preview.Problems != 1 {
+		t.Fatalf("the prepared batch comes with its preview: %+v", pa)
+	}
+	if _, err := a.CreatePrepared(ctx, pa, nil); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("create of a batch with problems: %v", err)
+	}
+
+	pa, err = a.PrepareAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ada Lovelace", "Ben Oak")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	plain := a.Store
+	a.Store = countingStore{Store: plain, n: &n}
+	res, err := a.CreatePrepared(ctx, pa, nil)
+	a.Store = plain
+	if err != nil || len(res.Accounts) != 2 {
+		t.Fatalf("create prepared: %v", err)
+	}
+	if n.Load() != 0 {
+		t.Errorf("CreatePrepared looked usernames up %d times: it previewed again", n.Load())
 	}
 }

@@ -102,25 +102,13 @@ func (s *Server) createAccounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	org, b := r.PathValue("org"), in.batch()
-	p, err := s.app.PreviewAccounts(r.Context(), org, b)
+	pa, err := s.app.PrepareAccounts(r.Context(), r.PathValue("org"), in.batch())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if p.Problems > 0 {
-		details := map[string]string{}
-		for _, row := range p.Rows {
-			for _, m := range row.Problems {
-				details["line "+strconv.Itoa(row.Line)] = m
-				break
-			}
-		}
-		s.error(w, r, &app.Error{Code: app.EINVALID, Message: strconv.Itoa(p.Problems) + " lines have problems; fix them and try again. Nothing was created.", Details: details})
-		return
-	}
-	s.startAccountJob(w, r, "create-accounts", len(p.Rows), func(ctx context.Context, progress app.Progress) (any, error) {
-		return s.app.CreateAccounts(ctx, org, b, progress)
+	s.startAccountJob(w, r, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress app.Progress) (any, error) {
+		return s.app.CreatePrepared(ctx, pa, progress)
 	})
 }
 
