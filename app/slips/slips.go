@@ -125,7 +125,7 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 	if err != nil {
 		return err
 	}
-	d.pdf.SetTitle("Sign-in slips — "+res.Org.Name, true)
+	d.PDF.SetTitle("Sign-in slips — "+res.Org.Name, true)
 	g := layout(o)
 	per := g.cols * g.rows
 	codes, err := matrices(res)
@@ -135,7 +135,7 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 	for i := range res.Accounts {
 		k := i % per
 		if k == 0 {
-			d.pdf.AddPage()
+			d.PDF.AddPage()
 			if g.cut {
 				d.cutLines(g, min(per, len(res.Accounts)-i))
 			}
@@ -145,18 +145,18 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 		d.slip(res.Org, &res.Accounts[i], codes[i], x, y, g)
 	}
 	if len(res.Accounts) == 0 {
-		d.pdf.AddPage()
+		d.PDF.AddPage()
 	}
-	if err := d.pdf.Error(); err != nil {
+	if err := d.PDF.Error(); err != nil {
 		return err
 	}
-	return d.pdf.Output(w)
+	return d.PDF.Output(w)
 }
 
 // cutLines draws dashed lines around the first n slips of the page, with a
 // pair of scissors at the top left.
 func (d *doc) cutLines(g grid, n int) {
-	p := d.pdf
+	p := d.PDF
 	rows := (n + g.cols - 1) / g.cols
 	bottom := g.top + float64(rows)*g.h
 	p.SetDrawColor(150, 150, 150)
@@ -174,7 +174,7 @@ func (d *doc) cutLines(g grid, n int) {
 	// The scissors sit on the top line, in a gap of their own.
 	p.SetFillColor(255, 255, 255)
 	p.Rect(g.left+2, g.top-1.8, 5, 3.6, "F")
-	d.text(g.left+2.3, g.top+1.25, sans, 10, 120, "✂")
+	d.Text(g.left+2.3, g.top+1.25, sans, 10, 120, "✂")
 }
 
 // Cell is where one slip goes on a page, in mm from the top-left corner.
@@ -237,17 +237,17 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		line = strings.Join(acc.Groups, ", ") + "  ·  " + org.Name
 	}
 	baseline := top + ptToMM(small)*0.75
-	d.text(left, baseline, sans, small, 100, d.ellipsize(sans, small, upperW, line))
+	d.Text(left, baseline, sans, small, 100, d.Ellipsize(sans, small, upperW, line))
 
 	// The person's name, large; on two lines when it does not fit on one.
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	lines := []string{name}
-	size := d.fit(bold, nameSize, 12, upperW, name)
-	if d.width(bold, size, name) > upperW && !compact && u.FirstName != "" && u.LastName != "" {
+	size := d.Fit(bold, nameSize, 12, upperW, name)
+	if d.Width(bold, size, name) > upperW && !compact && u.FirstName != "" && u.LastName != "" {
 		lines = []string{u.FirstName, u.LastName}
-		size = min(d.fit(bold, nameSize, minSize, upperW, u.FirstName), d.fit(bold, nameSize, minSize, upperW, u.LastName))
+		size = min(d.Fit(bold, nameSize, minSize, upperW, u.FirstName), d.Fit(bold, nameSize, minSize, upperW, u.LastName))
 	} else if len(lines) == 1 {
-		size = d.fit(bold, nameSize, minSize, upperW, name)
+		size = d.Fit(bold, nameSize, minSize, upperW, name)
 	}
 	for i, l := range lines {
 		if i == 0 {
@@ -255,7 +255,7 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		} else {
 			baseline += ptToMM(size) * 1.1
 		}
-		d.text(left, baseline, bold, size, 0, d.ellipsize(bold, size, upperW, l))
+		d.Text(left, baseline, bold, size, 0, d.Ellipsize(bold, size, upperW, l))
 	}
 	nameBottom := baseline + ptToMM(size)*0.25
 
@@ -283,11 +283,11 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 	// Each at the largest size that keeps it on one line (a login may break
 	// once before its '@'), down to minSize; below that they wrap. A login
 	// that does not fit beside its label goes below it, at the full width.
-	ls, loginLines := d.fitLines(bold, loginSize, minSize, textW, login, "@.")
+	ls, loginLines := d.FitLines(bold, loginSize, minSize, textW, login, "@.")
 	stacked := false
 	atSplit := func(l []string) bool { return len(l) == 2 && strings.HasPrefix(l[1], "@") }
 	if len(loginLines) > 1 && !atSplit(loginLines) {
-		if s2, l2 := d.fitLines(bold, loginSize, minSize, flowW, login, "@."); len(l2) < len(loginLines) || atSplit(l2) {
+		if s2, l2 := d.FitLines(bold, loginSize, minSize, flowW, login, "@."); len(l2) < len(loginLines) || atSplit(l2) {
 			stacked, ls, loginLines = true, s2, l2
 		}
 	}
@@ -295,7 +295,7 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 	if stacked {
 		loginW = flowW
 	}
-	ps, pwLines := d.fitLines(mono, pwSize, minSize, pwW, acc.Password, "")
+	ps, pwLines := d.FitLines(mono, pwSize, minSize, pwW, acc.Password, "")
 	height := func() float64 {
 		h := float64(len(loginLines))*lineH(ls) + 1.2 + float64(len(pwLines))*lineH(ps)*1.05
 		if stacked {
@@ -319,8 +319,8 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		case ls > lastResort || ps > lastResort:
 			ls, ps = max(lastResort, ls-0.5), max(lastResort, ps-0.5)
 		}
-		loginLines = d.wrap(bold, ls, loginW, login, "@.")
-		pwLines = d.wrap(mono, ps, pwW, acc.Password, "")
+		loginLines = d.Wrap(bold, ls, loginW, login, "@.")
+		pwLines = d.Wrap(mono, ps, pwW, acc.Password, "")
 		if ls <= lastResort && ps <= lastResort && (compact || side <= 22) {
 			break
 		}
@@ -330,17 +330,17 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		if compact {
 			qy = top + (innerH-side)/2
 		}
-		qr.DrawMatrixPDF(d.pdf, code, left+innerW-side, qy, side)
+		qr.DrawMatrixPDF(d.PDF, code, left+innerW-side, qy, side)
 	}
 
 	baseline = start(side)
 	if stacked {
 		baseline += ptToMM(small) * 0.9
-		d.text(left, baseline, sans, small, 100, loginLabel)
+		d.Text(left, baseline, sans, small, 100, loginLabel)
 		baseline += ptToMM(ls) * 1.1
 	} else {
 		baseline += ptToMM(ls) * 0.95
-		d.text(left, baseline, sans, small, 100, loginLabel)
+		d.Text(left, baseline, sans, small, 100, loginLabel)
 	}
 	loginX := left + labelW
 	if stacked {
@@ -350,19 +350,19 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		if i > 0 {
 			baseline += lineH(ls)
 		}
-		d.text(loginX, baseline, bold, ls, 0, l)
+		d.Text(loginX, baseline, bold, ls, 0, l)
 	}
 
 	// The password, large, in a shaded box.
 	baseline += ptToMM(ls)*0.25 + 1.2 + ptToMM(ps)*1.0
-	d.text(left, baseline, sans, small, 100, "Password")
+	d.Text(left, baseline, sans, small, 100, "Password")
 	for i, l := range pwLines {
 		if i > 0 {
 			baseline += lineH(ps) * 1.05
 		}
-		d.pdf.SetFillColor(236, 239, 244)
-		d.pdf.RoundedRect(left+labelW-1.5, baseline-ptToMM(ps)*0.92, d.width(mono, ps, l)+3, ptToMM(ps)*1.25, 1.2, "1234", "F")
-		d.text(left+labelW, baseline, mono, ps, 0, l)
+		d.PDF.SetFillColor(236, 239, 244)
+		d.PDF.RoundedRect(left+labelW-1.5, baseline-ptToMM(ps)*0.92, d.Width(mono, ps, l)+3, ptToMM(ps)*1.25, 1.2, "1234", "F")
+		d.Text(left+labelW, baseline, mono, ps, 0, l)
 	}
 
 	// Bottom: where to sign in, or a note that there is no address yet.
@@ -371,19 +371,19 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		bw = upperW
 	}
 	if org.PublicURL == "" {
-		note := d.fit(sans, small, 5, bw, NoPublicURLNote)
-		d.pdf.SetDrawColor(200, 0, 0)
-		d.pdf.SetLineWidth(0.3)
-		d.pdf.Line(left, bottom+1, left+d.width(sans, note, NoPublicURLNote), bottom+1)
-		d.text(left, bottom, sans, note, 0, NoPublicURLNote)
+		note := d.Fit(sans, small, 5, bw, NoPublicURLNote)
+		d.PDF.SetDrawColor(200, 0, 0)
+		d.PDF.SetLineWidth(0.3)
+		d.PDF.Line(left, bottom+1, left+d.Width(sans, note, NoPublicURLNote), bottom+1)
+		d.Text(left, bottom, sans, note, 0, NoPublicURLNote)
 	} else {
 		lead := "Scan the code or go to "
 		if compact {
 			lead = "Sign in at "
 		}
-		lw := d.text(left, bottom, sans, small, 100, lead)
+		lw := d.Text(left, bottom, sans, small, 100, lead)
 		addr := signInAddress(org.PublicURL)
-		d.text(left+lw, bottom, bold, d.fit(bold, small, 4.5, bw-lw, addr), 60, addr)
+		d.Text(left+lw, bottom, bold, d.Fit(bold, small, 4.5, bw-lw, addr), 60, addr)
 	}
 }
 
