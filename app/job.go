@@ -46,6 +46,11 @@ type Jobs struct {
 	app  *App
 	mu   sync.Mutex
 	jobs map[string]*job
+	// AfterFunc runs f after d (time.AfterFunc unless a test sets it): each
+	// finished job is dropped JobTTL after it finished, on a timer of its
+	// own, so its passwords never outlive JobTTL even when no other job
+	// call comes in.
+	AfterFunc func(d time.Duration, f func())
 }
 
 // Progress reports how much of a job is done.
@@ -77,6 +82,7 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 			jb.mu.Unlock()
 		})
 		jb.mu.Lock()
+		defer j.expireAfter(id, JobTTL)
 		defer jb.mu.Unlock()
 		jb.finished = j.app.Now()
 		// A function that returns no error has done its work (it may have
@@ -91,6 +97,33 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 		}
 	}()
 	return id
+}
+
+// expireAfter drops job id once it is JobTTL old, checking after d by the
+// app's clock (and waiting again if the clock says it is not yet).
+func (j *Jobs) expireAfter(id string, d time.Duration) {
+	after := j.AfterFunc
+	if after == nil {
+		after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	}
+	after(d, func() {
+		j.mu.Lock()
+		jb := j.jobs[id]
+		j.mu.Unlock()
+		if jb == nil {
+			return // forgotten already
+		}
+		jb.mu.Lock()
+		left := JobTTL - j.app.Now().Sub(jb.finished)
+		jb.mu.Unlock()
+		if left > 0 {
+			j.expireAfter(id, left)
+			return
+		}
+		j.mu.Lock()
+		delete(j.jobs, id)
+		j.mu.Unlock()
+	})
 }
 
 // sweep drops finished jobs older than JobTTL; j.mu is held.
