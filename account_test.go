@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,13 +86,24 @@ func TestUsersCreate(t *testing.T) {
 		t.Fatalf("QR codes = %v", codes)
 	}
 
-	// A line with a problem: nothing is created, no file is left behind.
-	_, errOut = must("", 1, "Nothing was created", "users", "create", "--org", "maple", "--names", file("bad.txt", "Ada Lovelace\nx\n"), "--slips", out("s3.pdf"))
+	// A line with a problem: nothing is created, no file (nor temporary
+	// file) is left behind, and a file already at the path is untouched.
+	_, errOut = must("", 1, "Nothing was created", "users", "create", "--org", "maple", "--names", file("bad.txt", "Ada Lovelace\nx\n"), "--slips", out("s3.pdf"), "--csv", out("s3.csv"))
 	if !strings.Contains(errOut, "line 2 (username)") {
 		t.Errorf("stderr %q does not name line 2", errOut)
 	}
 	if _, err := os.Stat(out("s3.pdf")); !os.IsNotExist(err) {
 		t.Errorf("s3.pdf left behind: %v", err)
+	}
+	noLeftovers(t, dir, "s3.pdf")
+	noLeftovers(t, dir, "s3.csv")
+	file("s3.csv", "old content")
+	must("", 1, "Nothing was created", "users", "create", "--org", "maple", "--names", out("bad.txt"), "--slips", out("s3.pdf"), "--csv", out("s3.csv"))
+	if b := mustRead(t, out("s3.csv")); string(b) != "old content" {
+		t.Errorf("s3.csv after a refused batch = %q, want the old content", b)
+	}
+	if entries, _ := os.ReadDir(dir); slices.ContainsFunc(entries, func(e os.DirEntry) bool { return strings.HasPrefix(e.Name(), ".s3.") }) {
+		t.Errorf("temporary files left in %s", dir)
 	}
 	must("", 2, "--org, --names and --slips are required", "users", "create", "--org", "maple", "--names", class)
 	must("", 2, "paper", "users", "create", "--org", "maple", "--names", class, "--slips", out("x.pdf"), "--paper", "a5")

@@ -6,3 +6,6 @@ func JobCount(j *Jobs) int {
 	defer j.mu.Unlock()
 	return len(j.jobs)
 }
+
+// WordList is the word list of StyleWords passwords.
+var WordList = wordList

@@ -54,19 +54,6 @@ func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
 	return err == nil && i != 0
 }
 
-// Covers reports whether DejaVu Sans has a glyph for every letter of s, so a
-// caller can choose a fallback instead of printing empty boxes.
-func Covers(s string) bool {
-	f := parsed()
-	var buf sfnt.Buffer
-	for _, r := range s {
-		if !has(f, &buf, r) {
-			return false
-		}
-	}
-	return true
-}
-
 // Which font a run of text is printed in.
 const (
 	InSans     = iota // DejaVu Sans (or its bold)
@@ -128,14 +115,4 @@ var shaped = []*unicode.RangeTable{
 func NeedsShaping(r rune) bool {
 	return r >= 0x0590 && unicode.In(r, shaped...) ||
 		r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFF // Hebrew and Arabic presentation forms
-}
-
-// Printable reports whether every letter of s is in some embedded font.
-func Printable(s string) bool {
-	for _, r := range Runs(s) {
-		if r.Font == InNone {
-			return false
-		}
-	}
-	return true
 }
