@@ -90,9 +90,9 @@ func (m *Main) runSMTPTest(ctx context.Context, args []string) error {
 			return err
 		}
 		if !res.OK {
-			return errors.New(res.Message)
+			return errors.New(res.Headline + " " + res.Message)
 		}
-		fmt.Fprintln(m.Stdout, res.Message)
+		fmt.Fprintln(m.Stdout, res.Headline)
 		return nil
 	})
 }

@@ -76,7 +76,7 @@ func (a *App) SignInAdmin(ctx context.Context, username, password, client string
 			if err != nil {
 				return nil, err
 			}
-			return &credentials{ID: adm.ID, Hash: adm.PasswordHash, CanSignIn: true}, nil
+			return &credentials{ID: adm.ID, Hash: adm.PasswordHash}, nil
 		},
 		func(id, oldHash, newHash string) error {
 			adm, err := a.Store.Admin(ctx, id)

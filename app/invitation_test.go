@@ -728,13 +728,13 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	})
 	// A refusal is a result, not an error: the app says what the server said.
 	res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") {
+	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") || res.Headline != "The relay refused the message." {
 		t.Fatalf("refused: %+v %v", res, err)
 	}
 	wrong := "nope"
 	env.a.SetSMTP(ctx, "maple", app.SMTPUpdate{Password: &wrong})
 	res, err = env.a.TestSMTP(ctx, "maple", "it@maple.example")
-	if err != nil || res.OK || !strings.Contains(res.Message, "535 5.7.8 Authentication credentials invalid") {
+	if err != nil || res.OK || !strings.Contains(res.Message, "535 5.7.8 Authentication credentials invalid") || res.Headline != "The relay refused the sign-in." {
 		t.Fatalf("auth: %+v %v", res, err)
 	}
 	// A bad request is an error.
@@ -834,9 +834,14 @@ func TestUserSignIn(t *testing.T) {
 	if _, err := a.Account(ctx, tok); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Fatalf("session after deactivation: %v", err)
 	}
+	// With the right password the person is told the account is switched
+	// off (that reveals nothing to a guesser); with a wrong one, the usual answer.
 	_, _, errDeact := a.SignInUser(ctx, "ada", "long enough 42", "192.0.2.1")
-	if errDeact == nil || errDeact.Error() != errNone.Error() {
-		t.Fatalf("deactivated: %v", errDeact)
+	if app.ErrorCode(errDeact) != app.EFORBIDDEN || !strings.Contains(errDeact.Error(), "switched off") {
+		t.Fatalf("deactivated, right password: %v", errDeact)
+	}
+	if _, _, err := a.SignInUser(ctx, "ada", "wrong password 2", "192.0.2.1"); err == nil || err.Error() != errNone.Error() {
+		t.Fatalf("deactivated, wrong password: %v", err)
 	}
 	a.SetUserStatus(ctx, "maple", u.ID, app.StatusActive)
 	// A stronger hash setting rewrites the hash at the next sign-in.

@@ -120,6 +120,8 @@ func (o *Organization) passwordStyle() string {
 func checkPublicURL(s string) string {
 	u, err := url.Parse(s)
 	switch {
+	case !strings.Contains(s, "://"):
+		return "Add http:// or https:// in front of the public address, e.g. https://rollcall.maple.example."
 	case err != nil || hasControl(s) || len(s) > 2000:
 		return fmt.Sprintf("%q is not a web address.", s)
 	case u.Scheme != "http" && u.Scheme != "https":

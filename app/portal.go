@@ -22,7 +22,7 @@ func (a *App) SignInUser(ctx context.Context, login, password, client string) (*
 			if err != nil {
 				return nil, err
 			}
-			return &credentials{ID: u.ID, Hash: u.PasswordHash, CanSignIn: u.Status == StatusActive}, nil
+			return &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}, nil
 		},
 		func(id, oldHash, newHash string) error {
 			_, err := a.Store.ChangeUser(ctx, "", id, func(u *User) error {
@@ -38,8 +38,10 @@ func (a *App) SignInUser(ctx context.Context, login, password, client string) (*
 	}
 	// Read again: the account may have been deactivated while the password was checked.
 	u, err := a.Store.User(ctx, "", id)
-	if ErrorCode(err) == ENOTFOUND || err == nil && u.Status != StatusActive {
+	if ErrorCode(err) == ENOTFOUND {
 		return nil, "", errUserCredentials
+	} else if err == nil && u.Status != StatusActive {
+		return nil, "", signInRefusal(u.Status)
 	} else if err != nil {
 		return nil, "", err
 	}
@@ -147,4 +149,18 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 		return "", err
 	}
 	return a.startSession(ctx, SessionUser, u.ID, UserSessionTTL)
+}
+
+// signInRefusal says why a user with this status may not sign in, or nil.
+func signInRefusal(status string) error {
+	switch status {
+	case StatusActive:
+		return nil
+	case StatusPending:
+		return Errorf(EFORBIDDEN, "Your account is waiting for a teacher to approve it. Ask your teacher, then try again.")
+	case StatusDeactivated:
+		return Errorf(EFORBIDDEN, "This account is switched off. Ask your teacher or the school office to switch it on again.")
+	default:
+		return Errorf(EFORBIDDEN, "This account is not ready yet: open the link in your invitation email first.")
+	}
 }

@@ -6,9 +6,11 @@ import "context"
 type credentials struct {
 	ID   string
 	Hash string // "" when the account has no password
-	// CanSignIn is false for accounts that exist but may not sign in
-	// (invited, pending, deactivated).
-	CanSignIn bool
+	// Refused is why an account that exists may not sign in (pending
+	// approval, deactivated), or nil. It is told only to someone who gave the
+	// right password, so it reveals nothing to a guesser, and spares a pupil
+	// whose account is switched off from retyping a correct password.
+	Refused error
 }
 
 var errTooManySignIns = Errorf(ETOOMANY, "Too many failed sign-ins. Wait 15 minutes and try again.")
@@ -53,8 +55,11 @@ func (a *App) signIn(ctx context.Context, login, password, client string, wrong 
 		hash = c.Hash
 	}
 	ok, weak := VerifyPassword(hash, password, a.Hash)
-	if !ok || c == nil || c.Hash == "" || !c.CanSignIn {
+	if !ok || c == nil || c.Hash == "" {
 		return "", wrong
+	}
+	if c.Refused != nil {
+		return "", c.Refused
 	}
 	a.SignIns.Reset(acct)
 	a.SignIns.Reset(ip)

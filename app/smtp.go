@@ -311,16 +311,19 @@ type DeliveryError struct {
 	Err  error
 }
 
-func (e *DeliveryError) Error() string {
+func (e *DeliveryError) Error() string { return e.Headline() + ": " + e.Reply }
+
+// Headline says in plain words where the delivery failed.
+func (e *DeliveryError) Headline() string {
 	switch e.Stage {
 	case StageConnect:
-		return "Could not reach the relay: " + e.Reply
+		return "Could not reach the relay"
 	case StageTLS:
-		return "Could not secure the connection to the relay: " + e.Reply
+		return "Could not secure the connection to the relay"
 	case StageAuth:
-		return "The relay refused the sign-in: " + e.Reply
+		return "The relay refused the sign-in"
 	default:
-		return "The relay refused the message: " + e.Reply
+		return "The relay refused the message"
 	}
 }
 
@@ -336,8 +339,11 @@ func connectionLevel(err error) bool {
 // SMTPTestResult is what became of a test message: accepted by the relay,
 // or refused or not delivered, with exactly what the server said.
 type SMTPTestResult struct {
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
+	OK bool `json:"ok"`
+	// Headline says in plain words what happened; Message is the detail
+	// (the server's own reply, or the network error).
+	Headline string `json:"headline"`
+	Message  string `json:"message"`
 }
 
 // TestSMTP sends a test message to the address through the organization's
@@ -380,10 +386,10 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) (*SMTPTestResult, er
 	if err != nil {
 		var de *DeliveryError
 		if errors.As(err, &de) {
-			return &SMTPTestResult{Message: de.Error()}, nil
+			return &SMTPTestResult{Headline: de.Headline() + ".", Message: de.Reply}, nil
 		}
-		return &SMTPTestResult{Message: "The test message could not be sent: " + err.Error()}, nil
+		return &SMTPTestResult{Headline: "The test message could not be sent.", Message: err.Error()}, nil
 	}
 	a.outbox().relayUp(org.ID)
-	return &SMTPTestResult{OK: true, Message: "The relay accepted the test message for " + to + "."}, nil
+	return &SMTPTestResult{OK: true, Headline: "The relay accepted the test message for " + to + ".", Message: "Check that it arrives; if not, look in the relay's logs or the spam folder."}, nil
 }

@@ -28,16 +28,25 @@ func Clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 func Key(s string) string { return strings.ToLower(Clean(s)) }
 
 // SortKey is the form lists are ordered by: lower case with accents
-// dropped, so École sorts beside Emil and Ålund beside Anders.
+// dropped, so École sorts beside Emil, Ålund beside Anders and Kılıç beside
+// Kilpi (letters that are not a base letter plus an accent, such as the
+// Turkish dotless ı or the Polish ł, are folded too).
 func SortKey(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(strings.ToLower(strings.TrimSpace(s))) {
-		if !unicode.Is(unicode.Mn, r) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case sortFold[r] != 0:
+			b.WriteRune(sortFold[r])
+		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
+
+// sortFold maps letters that do not decompose to the base letter they sort with.
+var sortFold = map[rune]rune{'ı': 'i', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ħ': 'h', 'ŧ': 't'}
 
 // hasControl reports whether s holds a control or format character (including
 // bidi overrides) or is not valid UTF-8: such text is refused, not stored.

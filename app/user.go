@@ -87,7 +87,7 @@ func (u *User) Validate(org *Organization) error {
 		checkName(v, "last_name", "The last name", u.LastName)
 	}
 	if u.Username == "" && u.Email == "" {
-		v.add("username", "Give a username or an email address: the person signs in with one of them.")
+		v.add("username", "A username or an email address is needed: that is what signs in.")
 	}
 	if u.Username != "" {
 		if msg := CheckUsername(u.Username); msg != "" {

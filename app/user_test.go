@@ -173,7 +173,7 @@ func TestNoLostUpdates(t *testing.T) {
 		a, h, u := setup(t)
 		a.Hash = app.HashParams{Memory: 128, Time: 1, Threads: 1}
 		h.arm(deactivate(t, a, u.ID))
-		if _, _, err := a.SignInUser(ctx, "ada", "long enough 42", "192.0.2.1"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		if _, _, err := a.SignInUser(ctx, "ada", "long enough 42", "192.0.2.1"); app.ErrorCode(err) != app.EFORBIDDEN {
 			t.Errorf("sign-in of an account deactivated meanwhile: %v", err)
 		}
 		got := status(t, a, u.ID)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"rollcall/app"
@@ -40,6 +41,10 @@ func TestOrganizations(t *testing.T) {
 		got, _ := a.Organization(ctx, maple.ID)
 		if got.PublicURL != "https://rollcall.maple.example" || got.LoginDomain != "pupils.maple.example" || !got.UpdatedAt.Equal(o.UpdatedAt) {
 			t.Fatalf("stored = %+v", got)
+		}
+		noScheme := "127.0.0.1:8080"
+		if _, err := a.UpdateOrganization(ctx, maple.Slug, app.OrganizationUpdate{PublicURL: &noScheme}); app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), "Add http:// or https://") {
+			t.Fatalf("address without scheme = %v, want a hint to add http://", err)
 		}
 		bad := "javascript:alert(1)"
 		if _, err := a.UpdateOrganization(ctx, maple.Slug, app.OrganizationUpdate{PublicURL: &bad}); app.ErrorCode(err) != app.EINVALID {

@@ -264,3 +264,23 @@ func TestFindUsersAccentOrder(t *testing.T) {
 		t.Fatalf("order = %v, want %s", got, want)
 	}
 }
+
+// Letters that do not decompose (Turkish ı, Polish ł) sort with their base letter.
+func TestFindUsersFoldedOrder(t *testing.T) {
+	a, _ := MustApp(t)
+	o := MustOrg(t, a, "Maple")
+	for i, last := range []string{"Kowalczyk", "Kılıç", "Łukaszewicz", "Kilpi", "Lund"} {
+		mustUser(t, a, o.Slug, app.User{FirstName: "A", LastName: last, Username: fmt.Sprintf("u%d", i)})
+	}
+	page, err := a.Users(context.Background(), o.Slug, app.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range page.Users {
+		got = append(got, u.LastName)
+	}
+	if want := "[Kılıç Kilpi Kowalczyk Łukaszewicz Lund]"; fmt.Sprint(got) != want {
+		t.Fatalf("order = %v, want %s", got, want)
+	}
+}

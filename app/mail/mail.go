@@ -235,7 +235,10 @@ func classify(stage string, err error) error {
 // describe words a network error for a person.
 func describe(err error) string {
 	var ne net.Error
+	var dns *net.DNSError
 	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "the host name " + dns.Name + " was not found: check the relay's name (" + err.Error() + ")"
 	case errors.As(err, &ne) && ne.Timeout():
 		return "no answer within the time limit (" + err.Error() + ")"
 	case errors.Is(err, syscallECONNREFUSED):

@@ -397,3 +397,17 @@ func TestDialStopsWithContext(t *testing.T) {
 		t.Fatalf("Dial returned %v after start (stop at 300 ms)", d)
 	}
 }
+
+// A relay name that does not resolve is said in plain words, at the connect stage.
+func TestHostNotFound(t *testing.T) {
+	m := &mail.Mailer{NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "smtp.nowhere.example", IsNotFound: true}}
+	}}
+	rc := &app.RelayConfig{Host: "smtp.nowhere.example", Port: 587, Security: app.SecurityStartTLS, From: netmail.Address{Address: "no-reply@maple.example"}}
+	err := send(t, m, rc, message(netmail.Address{Address: "a@b.example"}))
+	var de *app.DeliveryError
+	if !errors.As(err, &de) || de.Stage != app.StageConnect || de.Headline() != "Could not reach the relay" ||
+		!strings.Contains(de.Reply, "the host name smtp.nowhere.example was not found") {
+		t.Fatalf("err = %#v", err)
+	}
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCount, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase } from './format'
+import { formatCount, isLoopbackURL, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase } from './format'
 
 describe('formatRange', () => {
   it('writes the first page of many', () => {
@@ -54,5 +54,16 @@ describe('names', () => {
     expect(statusLabel('deactivated')).toBe('Deactivated')
     expect(statusLabel('pending')).toBe('Waiting for approval')
     expect(titleCase('student')).toBe('Student')
+  })
+})
+
+describe('isLoopbackURL', () => {
+  it('spots addresses only this computer can reach', () => {
+    for (const u of ['http://127.0.0.1:8080', 'http://localhost:8080/', 'http://[::1]:8080', 'https://app.localhost']) {
+      expect(isLoopbackURL(u)).toBe(true)
+    }
+    for (const u of ['https://rollcall.maple.example', 'http://192.168.1.20:8081', '', 'not a url']) {
+      expect(isLoopbackURL(u)).toBe(false)
+    }
   })
 })

@@ -82,3 +82,16 @@ const orgKinds: Record<string, string> = { school: 'School', enterprise: 'Enterp
 export function orgKindLabel(kind: string): string {
   return orgKinds[kind] ?? titleCase(kind)
 }
+
+/** True when a web address points at this computer only (localhost, 127.x, ::1):
+ *  fine for the person at the laptop, unreachable from a pupil's tablet. */
+export function isLoopbackURL(address: string): boolean {
+  let host: string
+  try {
+    host = new URL(address).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  host = host.replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
+}
