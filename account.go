@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"rollcall/app"
 	"rollcall/app/slips"
+	"rollcall/store"
 )
 
 // listFlag collects a flag given several times (--group 3B --group Choir).
@@ -23,41 +25,58 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// outputs are the files a batch writes its one-time passwords to. They are
-// created (mode 0600) before any account is, so that a wrong path fails
-// before passwords exist that could not be printed.
+// outputs are the files a batch writes its one-time passwords to. Each is
+// written to a 0600 temporary file in its directory and renamed into place
+// only when complete (store.WriteFileAtomic), so an existing file keeps its
+// content until then and never keeps a wider mode. check runs before any
+// account is created, so that a wrong path fails before passwords exist
+// that could not be printed.
 type outputs struct {
 	slips, sheet, csv string
-	files             map[string]*os.File
 }
 
-func (o *outputs) open() error {
-	o.files = map[string]*os.File{}
+func (o *outputs) paths() []string {
+	var ps []string
 	for _, p := range []string{o.slips, o.sheet, o.csv} {
-		if p == "" {
-			continue
+		if p != "" {
+			ps = append(ps, p)
 		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	}
+	return ps
+}
+
+// check refuses the same file named twice (a usage error) and a file that
+// cannot be written: its directory must take a temporary file, and the
+// path must not be a directory.
+func (o *outputs) check() error {
+	seen := map[string]string{}
+	for _, p := range o.paths() {
+		abs, err := filepath.Abs(p)
 		if err != nil {
-			o.abort()
 			return fmt.Errorf("cannot write %s: %w", p, err)
 		}
-		o.files[p] = f
+		if q, ok := seen[abs]; ok {
+			return usagef("%s and %s are the same file; give each output its own path", q, p)
+		}
+		seen[abs] = p
+	}
+	for _, p := range o.paths() {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return fmt.Errorf("cannot write %s: it is a directory", p)
+		}
+		f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*.tmp")
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", p, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
 	}
 	return nil
 }
 
-// abort removes the files when nothing was created.
-func (o *outputs) abort() {
-	for p, f := range o.files {
-		f.Close()
-		os.Remove(p)
-	}
-}
-
 func (o *outputs) write(res *app.AccountResult, opt slips.Options) error {
 	var errs []error
-	for p, f := range o.files {
+	for _, p := range o.paths() {
 		var b bytes.Buffer
 		var err error
 		switch p {
@@ -69,10 +88,7 @@ func (o *outputs) write(res *app.AccountResult, opt slips.Options) error {
 			err = slips.CSV(&b, res)
 		}
 		if err == nil {
-			_, err = f.Write(b.Bytes())
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
+			_, err = store.WriteFileAtomic(p, b.WriteTo)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", p, err))
@@ -148,6 +164,9 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	if err := opt.Check(); err != nil {
 		return usagef("%s", app.ErrorMessage(err))
 	}
+	if err := out.check(); err != nil {
+		return err
+	}
 	text, err := os.ReadFile(*names)
 	if err != nil {
 		return err
@@ -160,17 +179,16 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 		}
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
-		p, err := a.PreviewAccounts(ctx, *org, b)
-		if err != nil {
-			return err
-		}
-		if p.Problems > 0 {
-			for _, r := range p.Rows {
+		pa, err := a.PrepareAccounts(ctx, *org, b)
+		if pa != nil && pa.Preview.Problems > 0 {
+			for _, r := range pa.Preview.Rows {
 				for field, msg := range r.Problems {
 					fmt.Fprintf(m.Stderr, "line %d (%s): %s\n", r.Line, field, msg)
 				}
 			}
-			return fmt.Errorf("%d of %d lines have problems; fix them and try again. Nothing was created", p.Problems, len(p.Rows))
+		}
+		if err != nil {
+			return err
 		}
 		o, err := a.Organization(ctx, *org)
 		if err != nil {
@@ -179,29 +197,23 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 		if o.PublicURL == "" {
 			fmt.Fprintf(m.Stderr, "Note: %s has no public URL, so the slips have no QR code. Set one with `rollcall org set --org %s --public-url URL`.\n", o.Name, o.Slug)
 		}
-		if err := out.open(); err != nil {
-			return err
-		}
 		opt.Now = a.Now()
-		res, err := a.CreateAccounts(ctx, *org, b, m.progress("Hashing passwords"))
+		res, err := a.CreatePrepared(ctx, pa, m.progress("Hashing passwords"))
 		if err != nil {
-			out.abort()
 			return err
 		}
 		if err := out.write(res, opt); err != nil {
 			return fmt.Errorf("%d accounts were created but their passwords could not all be written (%w); reset their passwords to print new slips", len(res.Accounts), err)
 		}
-		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, p.PasswordStyle+" passwords")
+		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, pa.Preview.PasswordStyle+" passwords")
 		m.wrote(out)
 		return nil
 	})
 }
 
 func (m *Main) wrote(out outputs) {
-	for _, p := range []string{out.slips, out.sheet, out.csv} {
-		if p != "" {
-			fmt.Fprintf(m.Stdout, "Wrote %s\n", p)
-		}
+	for _, p := range out.paths() {
+		fmt.Fprintf(m.Stdout, "Wrote %s\n", p)
 	}
 	fmt.Fprintln(m.Stdout, "These files hold the only copy of the passwords: print them, then delete the files.")
 }
@@ -233,17 +245,16 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 	if err := opt.Check(); err != nil {
 		return usagef("%s", app.ErrorMessage(err))
 	}
+	if err := out.check(); err != nil {
+		return err
+	}
 	return m.withApp(*dbp, func(a *app.App) error {
 		if _, err := a.Organization(ctx, *org); err != nil {
-			return err
-		}
-		if err := out.open(); err != nil {
 			return err
 		}
 		opt.Now = a.Now()
 		res, err := a.ResetPasswords(ctx, *org, app.ResetRequest{Group: *group, Usernames: usernames, PasswordStyle: *style}, m.progress("Hashing passwords"))
 		if err != nil {
-			out.abort()
 			return err
 		}
 		if err := out.write(res, opt); err != nil {

@@ -377,12 +377,35 @@ func (a *App) newAccounts(ctx context.Context, org *Organization, plans []accoun
 	return users, passwords, nil
 }
 
-// CreateAccounts creates every account of the batch or none: usernames and
-// passwords are settled and hashed on all cores first (progress reports the
-// hashing), then all users are written in one transaction.
-// Errors: ENOTFOUND, EINVALID (with one detail per line that has a problem),
-// ECONFLICT (a username taken meanwhile), context.Canceled.
-func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, progress Progress) (*AccountResult, error) {
+// Check is the preview's verdict: nil when every line can be created,
+// else EINVALID with one detail per line that has a problem.
+func (p *AccountPreview) Check() error {
+	if p.Problems == 0 {
+		return nil
+	}
+	details := map[string]string{}
+	for _, r := range p.Rows {
+		for _, m := range r.Problems {
+			details[fmt.Sprintf("line %d", r.Line)] = m
+			break
+		}
+	}
+	return &Error{Code: EINVALID, Message: fmt.Sprintf("%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows)), Details: details}
+}
+
+// PreparedAccounts is a batch previewed and checked, ready to create.
+type PreparedAccounts struct {
+	Preview *AccountPreview
+	org     *Organization
+	batch   AccountBatch
+	plans   []accountPlan
+}
+
+// PrepareAccounts previews the batch and checks it (AccountPreview.Check),
+// so a caller can refuse it at once and create it later, in a job, without
+// a second preview. On EINVALID for problem lines the prepared batch is
+// returned too, for its preview. Errors: ENOTFOUND, EINVALID.
+func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (*PreparedAccounts, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -391,17 +414,30 @@ func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, pr
 	if err != nil {
 		return nil, err
 	}
-	if p.Problems > 0 {
-		details := map[string]string{}
-		for _, r := range p.Rows {
-			for _, m := range r.Problems {
-				details[fmt.Sprintf("line %d", r.Line)] = m
-				break
-			}
-		}
-		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows)), Details: details}
+	return &PreparedAccounts{Preview: p, org: org, batch: b, plans: plans}, p.Check()
+}
+
+// CreateAccounts creates every account of the batch or none: usernames and
+// passwords are settled and hashed on all cores first (progress reports the
+// hashing), then all users are written in one transaction.
+// Errors: ENOTFOUND, EINVALID (with one detail per line that has a problem),
+// ECONFLICT (a username taken meanwhile), context.Canceled.
+func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, progress Progress) (*AccountResult, error) {
+	pa, err := a.PrepareAccounts(ctx, ref, b)
+	if err != nil {
+		return nil, err
 	}
-	users, passwords, err := a.newAccounts(ctx, org, plans, b.planOptions(), progress)
+	return a.CreatePrepared(ctx, pa, progress)
+}
+
+// CreatePrepared creates a prepared batch (see CreateAccounts). A username
+// or group taken or deleted since the preview is ECONFLICT from the store's
+// transaction.
+func (a *App) CreatePrepared(ctx context.Context, pa *PreparedAccounts, progress Progress) (*AccountResult, error) {
+	if err := pa.Preview.Check(); err != nil {
+		return nil, err
+	}
+	users, passwords, err := a.newAccounts(ctx, pa.org, pa.plans, pa.batch.planOptions(), progress)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +449,7 @@ func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, pr
 	if err := a.Store.CreateUsers(ctx, users); err != nil {
 		return nil, err
 	}
-	return a.accountResult(context.WithoutCancel(ctx), org, users, passwords)
+	return a.accountResult(context.WithoutCancel(ctx), pa.org, users, passwords)
 }
 
 func (a *App) accountResult(ctx context.Context, org *Organization, users []*User, passwords []string) (*AccountResult, error) {
@@ -565,17 +601,14 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 	}
 	// Applied to each user as stored now: a change made while the
 	// passwords were hashed (a deactivation, a new name) is kept.
-	if users, err = a.Store.ChangeUsers(ctx, org.ID, ids, func(u *User) error {
+	// Their sessions end in the same transaction: no window in which the
+	// new password is set and an old sign-in still works.
+	if users, err = a.Store.ChangeUsersEndSessions(ctx, org.ID, ids, func(u *User) error {
 		u.PasswordHash, u.UpdatedAt = byID[u.ID], now
 		return nil
 	}); err != nil {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx) // written: a late cancel must not lose the new passwords
-	for _, u := range users {
-		if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
-			return nil, err
-		}
-	}
 	return a.accountResult(ctx, org, users, passwords)
 }

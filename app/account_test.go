@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"rollcall/app"
@@ -56,6 +57,12 @@ func TestTransliterate(t *testing.T) {
 		{"Олександр", "Шевченко", "oleksandr.shevchenko"},
 		{"Γιώργος", "Παπαδόπουλος", "giorgos.papadopoulos"},
 		{"Straße", "Groß", "strasse.gross"},
+		{"Дмитрий", "Смирнов", "dmitriy.smirnov"},
+		{"Їжак", "Пётр", "yizhak.petr"},
+		{"Юрий", "Ўладзімір", "yuriy.uladzimir"},
+		{"Ευάγγελος", "Αγκιστρώτης", "evangelos.agkistrotis"},
+		{"Σπύρος", "Φαλαγξ", "spyros.falanx"},
+		{"Ταΰγετος", "", "taygetos"},
 		{"李", "小龍", "user"},
 		{"Admin", "", "useradmin"},
 		{"A", "", "usera"},
@@ -293,3 +300,119 @@ func TestPasswordsNotInFile(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// noSessionDeleteStore fails the separate DeleteSessionsOf call: a reset
+// must end the sessions in the transaction that changes the hashes.
+type noSessionDeleteStore struct{ app.Store }
+
+func (noSessionDeleteStore) DeleteSessionsOf(ctx context.Context, subjectID string) error {
+	return errors.New("DeleteSessionsOf called outside the reset's transaction")
+}
+
+// A reset ends the user's sessions in the same transaction as the new
+// hash: afterwards the old session is refused, and the other users' stay.
+func TestResetEndsSessions(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	res, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Reset", "Ben Stay")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, acc := range res.Accounts {
+		_, tok, err := a.SignInUser(ctx, acc.User.Username, acc.Password, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[acc.User.Username] = tok
+	}
+	a.Store = noSessionDeleteStore{a.Store}
+	if _, err := a.ResetPasswords(ctx, o.Slug, app.ResetRequest{Usernames: []string{"ann.reset"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.UserBySession(ctx, tokens["ann.reset"]); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("the reset user's old session: %v, want EUNAUTHORIZED", err)
+	}
+	if u, err := a.UserBySession(ctx, tokens["ben.stay"]); err != nil || u.Username != "ben.stay" {
+		t.Fatalf("another user's session after the reset: %v, %v", u, err)
+	}
+}
+
+// A group deleted while the passwords are hashed: the batch is refused in
+// its transaction (ECONFLICT), no user with a dangling group ID is created.
+func TestCreateAccountsGroupDeletedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	g, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	_, err = a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Oak", "Ben Oak"), Groups: []string{"3B"}}, func(done, total int) {
+		once.Do(func() {
+			if err := a.DeleteGroup(ctx, o.Slug, g.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	if app.ErrorCode(err) != app.ECONFLICT || !strings.Contains(err.Error(), "deleted meanwhile") {
+		t.Fatalf("create after the group was deleted: %v, want ECONFLICT", err)
+	}
+	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 0 {
+		t.Fatalf("%d users created with a deleted group", page.Total)
+	}
+}
+
+// countingStore counts the username look-ups a preview makes.
+type countingStore struct {
+	app.Store
+	n *atomic.Int64
+}
+
+func (s countingStore) UsernameTaken(ctx context.Context, key string) (bool, error) {
+	s.n.Add(1)
+	return s.Store.UsernameTaken(ctx, key)
+}
+
+func (s countingStore) UsernamesTaken(ctx context.Context, keys []string) (map[string]bool, error) {
+	s.n.Add(1)
+	return s.Store.UsernamesTaken(ctx, keys)
+}
+
+// A batch is previewed and checked once: PrepareAccounts refuses problem
+// lines with one detail each (the same error CreateAccounts and the CLI
+// give), and CreatePrepared creates without a second preview.
+func TestPrepareAccounts(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	pa, err := a.PrepareAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ada Lovelace", "x")})
+	var e *app.Error
+	if !errors.As(err, &e) || e.Code != app.EINVALID || e.Message != "1 of 2 lines have problems; fix them and try again. Nothing was created." || e.Details["line 2"] == "" {
+		t.Fatalf("prepare with a problem line: %#v", err)
+	}
+	if pa == nil || pa.Preview.Problems != 1 {
+		t.Fatalf("the prepared batch comes with its preview: %+v", pa)
+	}
+	if _, err := a.CreatePrepared(ctx, pa, nil); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("create of a batch with problems: %v", err)
+	}
+
+	pa, err = a.PrepareAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ada Lovelace", "Ben Oak")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	plain := a.Store
+	a.Store = countingStore{Store: plain, n: &n}
+	res, err := a.CreatePrepared(ctx, pa, nil)
+	a.Store = plain
+	if err != nil || len(res.Accounts) != 2 {
+		t.Fatalf("create prepared: %v", err)
+	}
+	if n.Load() != 0 {
+		t.Errorf("CreatePrepared looked usernames up %d times: it previewed again", n.Load())
+	}
+}

@@ -46,6 +46,11 @@ type Jobs struct {
 	app  *App
 	mu   sync.Mutex
 	jobs map[string]*job
+	// AfterFunc runs f after d (time.AfterFunc unless a test sets it): each
+	// finished job is dropped JobTTL after it finished, on a timer of its
+	// own, so its passwords never outlive JobTTL even when no other job
+	// call comes in.
+	AfterFunc func(d time.Duration, f func())
 }
 
 // Progress reports how much of a job is done.
@@ -77,6 +82,7 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 			jb.mu.Unlock()
 		})
 		jb.mu.Lock()
+		defer j.expireAfter(id, JobTTL)
 		defer jb.mu.Unlock()
 		jb.finished = j.app.Now()
 		// A function that returns no error has done its work (it may have
@@ -91,6 +97,33 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 		}
 	}()
 	return id
+}
+
+// expireAfter drops job id once it is JobTTL old, checking after d by the
+// app's clock (and waiting again if the clock says it is not yet).
+func (j *Jobs) expireAfter(id string, d time.Duration) {
+	after := j.AfterFunc
+	if after == nil {
+		after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	}
+	after(d, func() {
+		j.mu.Lock()
+		jb := j.jobs[id]
+		j.mu.Unlock()
+		if jb == nil {
+			return // forgotten already
+		}
+		jb.mu.Lock()
+		left := JobTTL - j.app.Now().Sub(jb.finished)
+		jb.mu.Unlock()
+		if left > 0 {
+			j.expireAfter(id, left)
+			return
+		}
+		j.mu.Lock()
+		delete(j.jobs, id)
+		j.mu.Unlock()
+	})
 }
 
 // sweep drops finished jobs older than JobTTL; j.mu is held.
@@ -152,7 +185,9 @@ func (j *Jobs) ResultFor(owner, id string) (any, error) {
 	return jb.result, nil
 }
 
-// Cancel stops a running job, or forgets a finished one and its result.
+// Cancel stops a running job. It never drops a result: a job that has
+// finished (perhaps just before the cancel came in) keeps its state and
+// result, so passwords already written are not lost. Use Forget for that.
 func (j *Jobs) Cancel(id string) error { return j.CancelFor(anyOwner, id) }
 
 // CancelFor is Cancel for the admin owner: another admin's job is ENOTFOUND.
@@ -161,14 +196,33 @@ func (j *Jobs) CancelFor(owner, id string) error {
 	if err != nil {
 		return err
 	}
-	jb.cancel()
 	jb.mu.Lock()
-	finished := jb.status.State != JobRunning
+	running := jb.status.State == JobRunning
 	jb.mu.Unlock()
-	if finished {
-		j.mu.Lock()
-		delete(j.jobs, id)
-		j.mu.Unlock()
+	if running {
+		jb.cancel() // the job decides: Cancelled, or Done if it had written
 	}
+	return nil
+}
+
+// Forget drops a finished job and its result (which may hold generated
+// passwords). Errors: ENOTFOUND, ECONFLICT (still running: cancel it first).
+func (j *Jobs) Forget(id string) error { return j.ForgetFor(anyOwner, id) }
+
+// ForgetFor is Forget for the admin owner: another admin's job is ENOTFOUND.
+func (j *Jobs) ForgetFor(owner, id string) error {
+	jb, err := j.getFor(owner, id)
+	if err != nil {
+		return err
+	}
+	jb.mu.Lock()
+	running := jb.status.State == JobRunning
+	jb.mu.Unlock()
+	if running {
+		return Errorf(ECONFLICT, "The job is still running; cancel it first.")
+	}
+	j.mu.Lock()
+	delete(j.jobs, id)
+	j.mu.Unlock()
 	return nil
 }

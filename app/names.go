@@ -20,6 +20,9 @@ type NameLine struct {
 	LastName  string `json:"last_name"`
 	Username  string `json:"username,omitempty"`
 	Password  string `json:"password,omitempty"`
+	// HasPassword says, in answers to the browser, that the line has a
+	// password: the API never echoes a pasted password back.
+	HasPassword bool `json:"has_password,omitempty"`
 }
 
 // MaxNameLines bounds one pasted batch.

@@ -25,16 +25,17 @@ const (
 	safeSymbols = "!#%?*"
 )
 
-// passwordWords are short, common, concrete words a seven-year-old can read
-// and spell; none contains a look-alike pair that matters when lower case.
-var passwordWords = strings.Fields(`
+// wordList are short, common, concrete words a seven-year-old can read and
+// spell, each once; none contains a look-alike pair that matters when
+// lower case.
+var wordList = strings.Fields(`
 ant ape arm bag bat bear bed bee bell bike bird boat bone book box bus cake cap car cat
 cow crab cup deer desk dog doll door duck egg elf farm fig fish flag fox frog gate goat
-gold hat hen hill horn horse jam jar jet kite king lamp leaf lion lamp map milk moon moth
+gold hat hen hill horn horse jam jar jet kite king lamp leaf lion map milk moon moth
 mouse nest net nose nut owl pan pear pen pig pin pot rain ring road rock roof rose sail
 seal ship shoe sky snow sock star sun swan tent tiger toad top toy tree van vase web whale
 wolf yak zoo apple bread cloud drum fork grape house juice lemon melon panda piano plum
-queen robin sheep snail spoon stone tiger train truck tulip zebra acorn beach cherry
+queen robin sheep snail spoon stone train truck tulip zebra acorn beach cherry
 daisy eagle feather forest garden honey island jelly kitten ladder mango orange parrot
 pencil pepper pirate planet puppy rabbit river rocket salad shell spider squid sugar
 table teapot tomato turtle violin wagon window yogurt basket button candle carrot castle
@@ -42,19 +43,6 @@ circle cookie dragon flower giraffe hammer helmet jacket koala lizard magnet mon
 muffin noodle ocean otter pebble pillow pizza potato pumpkin raisin ribbon saddle
 skate sloth spring sunny teddy ticket tunnel waffle walrus
 `)
-
-// wordList is passwordWords without duplicates.
-var wordList = func() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, w := range passwordWords {
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	return out
-}()
 
 // formulaStart names the first character of s when a spreadsheet would
 // read a cell starting with it as a formula (= + - @ TAB CR LF), else "".

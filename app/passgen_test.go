@@ -52,3 +52,15 @@ func TestPasswordBits(t *testing.T) {
 		t.Errorf("words style: %.1f bits", words)
 	}
 }
+
+// Each word is in the list once: a duplicate would make its passwords more
+// likely than PasswordBits says.
+func TestWordListUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, w := range app.WordList {
+		if seen[w] {
+			t.Errorf("%q is in the word list twice", w)
+		}
+		seen[w] = true
+	}
+}

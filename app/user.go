@@ -197,6 +197,9 @@ type UserStore interface {
 	ChangeUser(ctx context.Context, orgID, id string, fn func(u *User) error) (*User, error)
 	// ChangeUsers is ChangeUser for many users in one transaction, all or none.
 	ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *User) error) ([]*User, error)
+	// ChangeUsersEndSessions is ChangeUsers that also deletes every session
+	// of those users in the same transaction (a password reset).
+	ChangeUsersEndSessions(ctx context.Context, orgID string, ids []string, fn func(u *User) error) ([]*User, error)
 	// DeleteUser removes a user, its index entries, its sessions, and its
 	// invitations with their outbox messages, in one transaction.
 	DeleteUser(ctx context.Context, orgID, id string) error

@@ -49,33 +49,57 @@ var translit = map[rune]string{
 
 // Transliterate turns a name into lower-case ASCII letters and digits:
 // accents dropped, other scripts spelled out (Łukasz → lukasz, Ольга → olga,
-// Αθηνά → athina), everything else removed.
+// Αθηνά → athina), everything else removed. Each letter is looked up in
+// the table as written first (й → y, ї → yi, not и or і without their
+// marks); only letters the table lacks lose their accents.
 func Transliterate(name string) string {
-	var runes []rune
-	for _, r := range norm.NFD.String(strings.ToLower(name)) {
-		if !unicode.Is(unicode.Mn, r) {
-			runes = append(runes, r)
+	type letter struct {
+		base  rune   // the letter without its accents
+		out   string // its spelling, when the table has the letter as written
+		set   bool
+		apart bool // a diaeresis: ϋ in Ταΰγετος is no diphthong
+	}
+	var letters []letter
+	for _, r := range norm.NFC.String(strings.ToLower(name)) {
+		if t, ok := translit[r]; ok {
+			letters = append(letters, letter{base: r, out: t, set: true})
+			continue
+		}
+		dec := norm.NFD.String(string(r))
+		for _, d := range dec {
+			if !unicode.Is(unicode.Mn, d) {
+				letters = append(letters, letter{base: d, apart: strings.ContainsRune(dec, '\u0308')})
+			}
 		}
 	}
 	var b strings.Builder
-	for i := 0; i < len(runes); i++ {
-		r := runes[i]
-		if i+1 < len(runes) && runes[i+1] == 'υ' && greekDiphthong[r] != "" {
-			b.WriteString(greekDiphthong[r])
-			i++
-			continue
+	for i := 0; i < len(letters); i++ {
+		r := letters[i].base
+		if i+1 < len(letters) && !letters[i+1].apart {
+			if s := greekPair[[2]rune{r, letters[i+1].base}]; s != "" {
+				b.WriteString(s)
+				i++
+				continue
+			}
 		}
-		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+		switch {
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
 			b.WriteRune(r)
-		} else {
+		case letters[i].set:
+			b.WriteString(letters[i].out)
+		default:
 			b.WriteString(translit[r])
 		}
 	}
 	return b.String()
 }
 
-// greekDiphthong spells ου, αυ, ευ as ELOT 743 does.
-var greekDiphthong = map[rune]string{'ο': "ou", 'α': "av", 'ε': "ev"}
+// greekPair spells the Greek letter pairs ELOT 743 spells as one: the
+// diphthongs ου, αυ, ευ and γ before γ, κ, ξ, χ (Ευάγγελος → evangelos).
+var greekPair = map[[2]rune]string{
+	{'ο', 'υ'}: "ou", {'α', 'υ'}: "av", {'ε', 'υ'}: "ev",
+	{'γ', 'γ'}: "ng", {'γ', 'κ'}: "gk", {'γ', 'ξ'}: "nx", {'γ', 'χ'}: "nch",
+}
 
 // UsernameBase builds the username for a person from the pattern, before
 // uniqueness: transliterated, capped, never empty and never reserved.

@@ -42,19 +42,15 @@ func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []*app.G
 		}
 		// The groups the users join were checked when the file was planned;
 		// one deleted since then is refused here, inside the transaction.
-		present := map[string]bool{}
 		for _, u := range users {
 			if u.OrgID != imp.OrgID {
 				return app.Errorf(app.EINVALID, "A user of another organization cannot be created by this import.")
 			}
-			for _, gid := range u.Groups {
-				if !present[gid] {
-					if tx.Bucket(groupsBucket).Get(join(imp.OrgID, gid)) == nil {
-						return app.FieldError(app.ECONFLICT, "groups", "A group the file names was deleted meanwhile; check the preview again.")
-					}
-					present[gid] = true
-				}
-			}
+		}
+		if err := groupsExist(tx, users); err != nil {
+			return err
+		}
+		for _, u := range users {
 			if err := putUser(tx, nil, u); err != nil {
 				return err
 			}

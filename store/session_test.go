@@ -99,3 +99,39 @@ func TestRehashOnSignIn(t *testing.T) {
 		t.Fatal("rewritten hash does not verify")
 	}
 }
+
+// ChangeUsersEndSessions deletes the users' sessions in the transaction
+// that changes them: all or nothing.
+func TestChangeUsersEndSessions(t *testing.T) {
+	ctx := context.Background()
+	_, db := MustApp(t)
+	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+	o := &app.Organization{ID: "o1", Name: "Maple", Slug: "maple", CreatedAt: now}
+	if err := db.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"u1", "u2"} {
+		if err := db.CreateUsers(ctx, []*app.User{{ID: id, OrgID: "o1", FirstName: "A", LastName: id, Username: id, Status: app.StatusActive, CreatedAt: now}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateSession(ctx, &app.Session{Hash: "h-" + id, Kind: app.SessionUser, SubjectID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// fn fails: nothing changes, the session stays.
+	if _, err := db.ChangeUsersEndSessions(ctx, "o1", []string{"u1"}, func(u *app.User) error { return app.Errorf(app.EINVALID, "no") }); err == nil {
+		t.Fatal("want fn's error")
+	}
+	if _, err := db.Session(ctx, "h-u1"); err != nil {
+		t.Fatalf("session after a failed change: %v", err)
+	}
+	if _, err := db.ChangeUsersEndSessions(ctx, "o1", []string{"u1"}, func(u *app.User) error { u.PasswordHash = "x"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Session(ctx, "h-u1"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("u1's session after the change: %v, want ENOTFOUND", err)
+	}
+	if _, err := db.Session(ctx, "h-u2"); err != nil {
+		t.Fatalf("u2's session: %v", err)
+	}
+}

@@ -148,7 +148,9 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 	return u, nil
 }
 
-// CreateUsers implements app.UserStore: all users in one transaction.
+// CreateUsers implements app.UserStore: all users in one transaction, which
+// also checks that every group they join still exists (ECONFLICT if one
+// was deleted while their passwords were hashed).
 func (db *DB) CreateUsers(ctx context.Context, users []*app.User) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		orgs := tx.Bucket(orgsBucket)
@@ -156,6 +158,11 @@ func (db *DB) CreateUsers(ctx context.Context, users []*app.User) error {
 			if orgs.Get([]byte(u.OrgID)) == nil {
 				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
 			}
+		}
+		if err := groupsExist(tx, users); err != nil {
+			return err
+		}
+		for _, u := range users {
 			if err := putUser(tx, nil, u); err != nil {
 				return err
 			}
@@ -229,8 +236,27 @@ func (db *DB) loginTaken(key string) (bool, error) {
 // ChangeUsers implements app.UserStore: every user is read, changed by fn
 // and written in one transaction, so nothing written meanwhile is lost.
 func (db *DB) ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	return db.changeUsers(orgID, ids, fn, false)
+}
+
+// ChangeUsersEndSessions implements app.UserStore: ChangeUsers that also
+// deletes every session of those users in the same transaction.
+func (db *DB) ChangeUsersEndSessions(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	return db.changeUsers(orgID, ids, fn, true)
+}
+
+func (db *DB) changeUsers(orgID string, ids []string, fn func(u *app.User) error, endSessions bool) ([]*app.User, error) {
 	var out []*app.User
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		if endSessions {
+			doomed := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				doomed[id] = true
+			}
+			if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] }); err != nil {
+				return err
+			}
+		}
 		out = make([]*app.User, 0, len(ids))
 		for _, id := range ids {
 			old, err := getUser(tx, orgID, id)
@@ -407,4 +433,26 @@ func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*a
 		return nil
 	})
 	return page, err
+}
+
+// groupsExist checks inside tx that every group the users join still
+// exists in their organization: a group deleted after the users were
+// planned (while their passwords were hashed) is ECONFLICT, never a
+// dangling group ID.
+func groupsExist(tx *bolt.Tx, users []*app.User) error {
+	groups := tx.Bucket(groupsBucket)
+	present := map[string]bool{}
+	for _, u := range users {
+		for _, gid := range u.Groups {
+			k := string(join(u.OrgID, gid))
+			if present[k] {
+				continue
+			}
+			if groups.Get([]byte(k)) == nil {
+				return app.FieldError(app.ECONFLICT, "groups", "A group these people join was deleted meanwhile; nothing was created. Check the preview again.")
+			}
+			present[k] = true
+		}
+	}
+	return nil
 }

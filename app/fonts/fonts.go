@@ -13,6 +13,7 @@ package fonts
 import (
 	_ "embed"
 	"sync"
+	"unicode"
 
 	"golang.org/x/image/font/sfnt"
 )
@@ -53,19 +54,6 @@ func has(f *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
 	return err == nil && i != 0
 }
 
-// Covers reports whether DejaVu Sans has a glyph for every letter of s, so a
-// caller can choose a fallback instead of printing empty boxes.
-func Covers(s string) bool {
-	f := parsed()
-	var buf sfnt.Buffer
-	for _, r := range s {
-		if !has(f, &buf, r) {
-			return false
-		}
-	}
-	return true
-}
-
 // Which font a run of text is printed in.
 const (
 	InSans     = iota // DejaVu Sans (or its bold)
@@ -80,7 +68,8 @@ type Run struct {
 }
 
 // Runs splits s into runs of the first embedded font that can print each
-// letter: DejaVu Sans, else Droid Sans Fallback, else none. Spaces stay in
+// letter: DejaVu Sans, else Droid Sans Fallback, else none — and none for
+// a letter of a script that needs shaping or right-to-left order. Spaces stay in
 // the run they follow, so "李 小龍" is one fallback run.
 func Runs(s string) []Run {
 	sans, fb := parsed(), parsedFallback()
@@ -91,6 +80,9 @@ func Runs(s string) []Run {
 		switch {
 		case (r == ' ' || r == '\u00a0') && len(out) > 0:
 			font = out[len(out)-1].Font
+		case NeedsShaping(r):
+			// DejaVu has Arabic and Hebrew letters, but gofpdf draws them
+			// left to right, unjoined: a name would print wrong, silently.
 		case has(sans, &buf, r):
 			font = InSans
 		case has(fb, &buf, r):
@@ -105,12 +97,22 @@ func Runs(s string) []Run {
 	return out
 }
 
-// Printable reports whether every letter of s is in some embedded font.
-func Printable(s string) bool {
-	for _, r := range Runs(s) {
-		if r.Font == InNone {
-			return false
-		}
-	}
-	return true
+// shaped are the scripts gofpdf cannot print correctly: written right to
+// left (it does not reorder) or needing contextual shaping or reordering
+// of letters (it does not shape).
+var shaped = []*unicode.RangeTable{
+	unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko,
+	unicode.Samaritan, unicode.Mandaic, unicode.Adlam, unicode.Mongolian,
+	unicode.Devanagari, unicode.Bengali, unicode.Gurmukhi, unicode.Gujarati, unicode.Oriya,
+	unicode.Tamil, unicode.Telugu, unicode.Kannada, unicode.Malayalam, unicode.Sinhala,
+	unicode.Tibetan, unicode.Myanmar, unicode.Khmer, unicode.Lao, unicode.Thai,
+	unicode.Balinese, unicode.Javanese,
+}
+
+// NeedsShaping reports whether r belongs to a script that needs bidi
+// reordering or shaping (Arabic, Hebrew, Syriac, Thaana, N'Ko, the Indic
+// scripts, ...): Runs marks it as printable in no font.
+func NeedsShaping(r rune) bool {
+	return r >= 0x0590 && unicode.In(r, shaped...) ||
+		r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFF // Hebrew and Arabic presentation forms
 }

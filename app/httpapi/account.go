@@ -62,6 +62,9 @@ func (s *Server) parseAccounts(w http.ResponseWriter, r *http.Request) {
 	if people == nil {
 		people = []app.NameLine{}
 	}
+	for i := range people {
+		redact(&people[i])
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"people": people})
 }
 
@@ -76,7 +79,19 @@ func (s *Server) previewAccounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	for i := range p.Rows {
+		redact(&p.Rows[i].NameLine)
+	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// redact replaces a pasted password by has_password in an answer: the
+// password stays in the text the browser sends, never in what it gets back
+// (where it could be logged, cached or shown).
+func redact(l *app.NameLine) {
+	if l.Password != "" {
+		l.Password, l.HasPassword = "", true
+	}
 }
 
 // createAccounts checks the batch (a batch with problems is refused at once,
@@ -87,25 +102,13 @@ func (s *Server) createAccounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	org, b := r.PathValue("org"), in.batch()
-	p, err := s.app.PreviewAccounts(r.Context(), org, b)
+	pa, err := s.app.PrepareAccounts(r.Context(), r.PathValue("org"), in.batch())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if p.Problems > 0 {
-		details := map[string]string{}
-		for _, row := range p.Rows {
-			for _, m := range row.Problems {
-				details["line "+strconv.Itoa(row.Line)] = m
-				break
-			}
-		}
-		s.error(w, r, &app.Error{Code: app.EINVALID, Message: strconv.Itoa(p.Problems) + " lines have problems; fix them and try again. Nothing was created.", Details: details})
-		return
-	}
-	s.startAccountJob(w, "create-accounts", len(p.Rows), func(ctx context.Context, progress app.Progress) (any, error) {
-		return s.app.CreateAccounts(ctx, org, b, progress)
+	s.startAccountJob(w, r, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress app.Progress) (any, error) {
+		return s.app.CreatePrepared(ctx, pa, progress)
 	})
 }
 
@@ -124,15 +127,17 @@ func (s *Server) resetPasswords(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.startAccountJob(w, "reset-passwords", 0, func(ctx context.Context, progress app.Progress) (any, error) {
+	s.startAccountJob(w, r, "reset-passwords", 0, func(ctx context.Context, progress app.Progress) (any, error) {
 		return s.app.ResetPasswords(ctx, org, req, progress)
 	})
 }
 
-// startAccountJob answers 202 with the new job's status.
-func (s *Server) startAccountJob(w http.ResponseWriter, kind string, total int, fn func(context.Context, app.Progress) (any, error)) {
-	id := s.app.Jobs.Start(kind, fn)
-	st, err := s.app.Jobs.Status(id)
+// startAccountJob answers 202 with the new job's status. The job is bound
+// to the requesting admin: its passwords are for no other admin's eyes.
+func (s *Server) startAccountJob(w http.ResponseWriter, r *http.Request, kind string, total int, fn func(context.Context, app.Progress) (any, error)) {
+	owner := ownerOf(r)
+	id := s.app.Jobs.StartFor(owner, kind, fn)
+	st, err := s.app.Jobs.StatusFor(owner, id)
 	if err != nil {
 		st = app.JobStatus{ID: id, Kind: kind, State: app.JobRunning}
 	}
@@ -153,7 +158,7 @@ const (
 // &layout=cutlines|avery), class sheet (?paper=) or CSV as a download.
 func (s *Server) accountFile(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.app.Jobs.Result(r.PathValue("job"))
+		v, err := s.app.Jobs.ResultFor(ownerOf(r), r.PathValue("job"))
 		if err != nil {
 			s.error(w, r, err)
 			return

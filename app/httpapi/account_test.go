@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -268,13 +270,111 @@ func TestAccountsCancel(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("Pupil%d Oak", i))
 	}
 	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": strings.Join(lines, "\n")}, cookie, http.StatusAccepted)
-	if code, _ := e.do(t, "DELETE", "/api/jobs/"+st.ID, nil, cookie); code != http.StatusNoContent {
-		t.Fatalf("DELETE job = %d", code)
+	if code, body := e.do(t, "DELETE", "/api/jobs/"+st.ID, nil, cookie); code != http.StatusConflict {
+		t.Fatalf("DELETE running job = %d %s, want 409 (cancel it first)", code, body)
+	}
+	if code, body := e.do(t, "POST", "/api/jobs/"+st.ID+"/cancel", nil, cookie); code != http.StatusOK {
+		t.Fatalf("cancel job = %d %s", code, body)
 	}
 	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobCancelled || st.Done >= 400 {
 		t.Fatalf("cancelled job = %+v", st)
 	}
 	if page := call[app.UserPage](t, e, "GET", "/api/organizations/oak/users", nil, cookie, http.StatusOK); page.Total != 0 {
 		t.Fatalf("%d users after cancel", page.Total)
+	}
+}
+
+// A Cancel that comes in just after the job finished (a click at 100%)
+// must not lose the passwords that were written: the job stays done and
+// its files can still be downloaded; only DELETE (the UI's "Done") forgets.
+func TestAccountsCancelAfterDone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Oak", "slug": "oak"})
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": "Ann Oak\nBen Oak"}, cookie, http.StatusAccepted)
+	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	job := "/api/jobs/" + st.ID
+	if got := call[app.JobStatus](t, e, "POST", job+"/cancel", nil, cookie, http.StatusOK); got.State != app.JobDone {
+		t.Fatalf("cancel after done answers %+v, want state done", got)
+	}
+	if got := call[app.JobStatus](t, e, "GET", job, nil, cookie, http.StatusOK); got.State != app.JobDone {
+		t.Fatalf("after a late cancel the job is %+v", got)
+	}
+	if rows := readCSV(t, download(t, e, cookie, job+"/csv", "text/csv; charset=utf-8")); len(rows) != 2 {
+		t.Fatalf("CSV after a late cancel has %d rows, want 2", len(rows))
+	}
+	if code, _ := e.do(t, "DELETE", job, nil, cookie); code != http.StatusNoContent {
+		t.Fatalf("DELETE job = %d", code)
+	}
+	code, body := e.do(t, "GET", job+"/csv", nil, cookie)
+	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+}
+
+// An account job is bound to the admin who started it: another admin can
+// neither see its progress, download its passwords, cancel nor forget it.
+func TestAccountJobsBoundToAdmin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookieA := e.setup(t)
+	if _, err := e.app.CreateAdmin(context.Background(), "second.admin", "second-admin-password-1", false); err != nil {
+		t.Fatal(err)
+	}
+	rec := e.signIn(t, "second.admin", "second-admin-password-1", loopbackAddr)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("sign-in of admin B = %d %s", rec.Code, rec.Body.String())
+	}
+	cookieB := sessionCookie(t, rec).Value
+	e.createOrg(t, cookieA, map[string]any{"name": "Oak", "slug": "oak"})
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts", map[string]any{"text": "Ann Oak\nBen Oak"}, cookieA, http.StatusAccepted)
+	if st = waitJob(t, e, cookieA, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	job := "/api/jobs/" + st.ID
+	for _, r := range []struct{ method, path string }{
+		{"GET", job}, {"GET", job + "/csv"}, {"GET", job + "/slips"}, {"GET", job + "/sheet"},
+		{"POST", job + "/cancel"}, {"DELETE", job},
+	} {
+		code, body := e.do(t, r.method, r.path, nil, cookieB)
+		checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+	}
+	// A reset started by B is B's alone too.
+	rst := call[app.JobStatus](t, e, "POST", "/api/organizations/oak/accounts/reset", map[string]any{"usernames": []string{"ann.oak"}}, cookieB, http.StatusAccepted)
+	code, body := e.do(t, "GET", "/api/jobs/"+rst.ID+"/csv", nil, cookieA)
+	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+	if rows := readCSV(t, download(t, e, cookieA, job+"/csv", "text/csv; charset=utf-8")); len(rows) != 2 {
+		t.Fatalf("admin A's CSV has %d rows", len(rows))
+	}
+}
+
+// Passwords pasted in a column (mode "given") are never echoed back by
+// parse or preview: the answers say has_password instead.
+func TestAccountsGivenPasswordsNotEchoed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Oak", "slug": "oak"})
+	const pw1, pw2 = "Secret-Given-Pass-71", "Other-Given-Pass-82"
+	text := "Ann\tOak\tann.oak\t" + pw1 + "\nBen\tOak\tben.oak\t" + pw2 + "\n"
+	base := "/api/organizations/oak/accounts"
+	for path, req := range map[string]map[string]any{base + "/parse": {"text": text}, base + "/preview": {"text": text, "password_mode": "given"}} {
+		code, body := e.do(t, "POST", path, req, cookie)
+		raw, _ := json.Marshal(body)
+		if code != http.StatusOK || bytes.Contains(raw, []byte(pw1)) || bytes.Contains(raw, []byte(pw2)) {
+			t.Fatalf("POST %s = %d %s: a pasted password is echoed", path, code, raw)
+		}
+		if n := bytes.Count(raw, []byte(`"has_password":true`)); n != 2 {
+			t.Errorf("POST %s: has_password on %d lines, want 2: %s", path, n, raw)
+		}
+	}
+	st := call[app.JobStatus](t, e, "POST", base, map[string]any{"text": text, "password_mode": "given"}, cookie, http.StatusAccepted)
+	if st = waitJob(t, e, cookie, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	rows := readCSV(t, download(t, e, cookie, "/api/jobs/"+st.ID+"/csv", "text/csv; charset=utf-8"))
+	if len(rows) != 2 || rows[0].password != pw1 || rows[1].password != pw2 {
+		t.Fatalf("created with %+v", rows)
 	}
 }

@@ -9,6 +9,7 @@ import (
 // the route of the feature that started it.
 func (s *Server) jobRoutes(m *http.ServeMux) {
 	m.Handle("GET /api/jobs/{job}", s.admin(s.getJob))
+	m.Handle("POST /api/jobs/{job}/cancel", s.admin(s.cancelJob))
 	m.Handle("DELETE /api/jobs/{job}", s.admin(s.deleteJob))
 }
 
@@ -21,10 +22,27 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// deleteJob cancels a running job, or forgets a finished one and its result
-// (which may hold generated passwords).
+// cancelJob asks a running job to stop and answers its status. A job that
+// has already finished keeps its result: the answer then says done (the
+// passwords were written and can still be downloaded), failed or cancelled.
+func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
+	owner, id := ownerOf(r), r.PathValue("job")
+	if err := s.app.Jobs.CancelFor(owner, id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	st, err := s.app.Jobs.StatusFor(owner, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// deleteJob forgets a finished job and its result (which may hold generated
+// passwords); a running job is refused (409): cancel it first.
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) {
-	if err := s.app.Jobs.CancelFor(ownerOf(r), r.PathValue("job")); err != nil {
+	if err := s.app.Jobs.ForgetFor(ownerOf(r), r.PathValue("job")); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -294,7 +294,12 @@ func (e *env) finishedJob(t *testing.T) string {
 		return nil, nil
 	})
 	<-done
-	return id
+	for { // the job's state is set just after its function returns
+		if st, err := e.app.Jobs.Status(id); err != nil || st.State != app.JobRunning {
+			return id
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // adminRoutes is every route that needs a signed-in admin under Serve, in
@@ -318,6 +323,7 @@ var adminRoutes = []struct{ method, path string }{
 	{"DELETE", "/api/organizations/{org}/users/{user}"},
 	{"GET", "/api/backup"},
 	{"GET", "/api/jobs/{job}"},
+	{"POST", "/api/jobs/{job}/cancel"},
 	{"DELETE", "/api/jobs/{job}"},
 }
 
@@ -398,7 +404,7 @@ func TestAdminRoutesWithSession(t *testing.T) {
 	want := map[string]int{"POST": http.StatusOK, "GET": http.StatusOK, "PATCH": http.StatusOK, "DELETE": http.StatusNoContent}
 	for _, r := range adminRoutes { // in order: the deletes come after the reads
 		status := want[r.method]
-		if r.method == "POST" && !strings.HasSuffix(r.path, "activate") {
+		if r.method == "POST" && !strings.HasSuffix(r.path, "activate") && !strings.HasSuffix(r.path, "cancel") {
 			status = http.StatusCreated
 		}
 		rec := e.serve(withCookie(newRequest(t, r.method, f.path(r.path), routeBody(r.method, r.path)), f.cookie))
@@ -837,7 +843,7 @@ func TestDesktop(t *testing.T) {
 		status, ok := want[r.method]
 		if !ok {
 			status = http.StatusCreated
-			if strings.HasSuffix(r.path, "activate") {
+			if strings.HasSuffix(r.path, "activate") || strings.HasSuffix(r.path, "cancel") {
 				status = http.StatusOK
 			}
 		}

@@ -7,10 +7,9 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
-	"github.com/jung-kurt/gofpdf"
-
-	"rollcall/app/fonts"
+	"rollcall/app/pdftext"
 	"rollcall/app/qr"
 )
 
@@ -51,15 +50,12 @@ func PDF(p Poster) ([]byte, error) {
 	} else if p.Paper != "" && !strings.EqualFold(p.Paper, A4) {
 		return nil, fmt.Errorf("unknown paper %q (a4 or letter)", p.Paper)
 	}
-	pdf := gofpdf.New("P", "mm", size, "")
+	d, err := pdftext.New(size, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	pdf := d.PDF
 	pdf.SetTitle("Sign up: "+p.Title, true)
-	pdf.SetCreator("Rollcall", true)
-	// gofpdf writes into the bytes it is given: a copy keeps the embedded fonts intact.
-	pdf.AddUTF8FontFromBytes("sans", "", bytes.Clone(fonts.Sans))
-	pdf.AddUTF8FontFromBytes("sans", "B", bytes.Clone(fonts.SansBold))
-	pdf.AddUTF8FontFromBytes("mono", "B", bytes.Clone(fonts.MonoBold))
-	pdf.SetMargins(0, 0, 0)
-	pdf.SetAutoPageBreak(false, 0)
 	pdf.AddPage()
 	w, h := pdf.GetPageSize()
 	const margin = 16.0
@@ -69,32 +65,26 @@ func PDF(p Poster) ([]byte, error) {
 	pdf.SetLineWidth(1.2)
 	pdf.Rect(8, 8, w-16, h-16, "D")
 
-	center := func(y float64, family, style string, pt float64, text string, gray int) {
-		// shrink to fit the width
-		for pt > 10 {
-			pdf.SetFont(family, style, pt)
-			if pdf.GetStringWidth(text) <= w-2*margin {
-				break
-			}
-			pt -= 1
-		}
-		pdf.SetFont(family, style, pt)
-		pdf.SetTextColor(gray, gray, gray)
-		pdf.SetXY(margin, y)
-		pdf.CellFormat(w-2*margin, pt*0.3528*1.2, text, "", 0, "C", false, 0, "")
+	// center draws text centred in a line of height 1.2 × pt whose top is
+	// y, shrunk to fit the width (not below 10 pt), each script in its font.
+	center := func(y float64, face string, pt float64, text string, gray int) {
+		pt = d.Fit(face, pt, 10, w-2*margin, text)
+		text = d.Ellipsize(face, pt, w-2*margin, text)
+		lineH := pdftext.PtToMM(pt) * 1.2
+		d.Text((w-d.Width(face, pt, text))/2, y+lineH/2+0.3*pdftext.PtToMM(pt), face, pt, gray, text)
 	}
 
 	y := 18.0
 	if p.Subtitle != "" {
-		center(y, "sans", "", 18, p.Subtitle, 80)
+		center(y, pdftext.Sans, 18, p.Subtitle, 80)
 		y += 10
 	}
-	center(y, "sans", "B", 48, p.Title, 0)
+	center(y, pdftext.Bold, 48, p.Title, 0)
 	y += 22
-	center(y, "sans", "B", 20, "Scan the code with your tablet or phone camera", 20)
+	center(y, pdftext.Bold, 20, "Scan the code with your tablet or phone camera", 20)
 	y += 9
 	if p.Code != "" {
-		center(y, "sans", "", 16, "or type the address and the code below", 60)
+		center(y, pdftext.Sans, 16, "or type the address and the code below", 60)
 		y += 8
 	}
 	y += 4
@@ -110,14 +100,14 @@ func PDF(p Poster) ([]byte, error) {
 	}
 	y += side + 4
 
-	center(y, "sans", "", 14, "Address", 90)
+	center(y, pdftext.Sans, 14, "Address", 90)
 	y += 7
-	center(y, "sans", "B", 26, p.Address, 0)
+	center(y, pdftext.Bold, 26, p.Address, 0)
 	y += 14
 	if p.Code != "" {
-		center(y, "sans", "", 14, "Code", 90)
+		center(y, pdftext.Sans, 14, "Code", 90)
 		y += 6
-		center(y, "mono", "B", 60, p.Code, 0)
+		center(y, pdftext.Mono, 60, p.Code, 0)
 	}
 	var b bytes.Buffer
 	if err := pdf.Output(&b); err != nil {

@@ -76,3 +76,30 @@ func TestPosterLink(t *testing.T) {
 		t.Fatalf("QR decodes to %q, want %q", got, url)
 	}
 }
+
+// A title in Chinese prints in the embedded fallback font (not as empty
+// boxes in DejaVu), and one in a script no font prints right as the
+// placeholder: the poster draws text as the slips do.
+func TestPosterScripts(t *testing.T) {
+	url := "http://192.168.1.20:8081/join/K7QM3XRD"
+	pdf, err := poster.PDF(poster.Poster{Title: "三年二班", Subtitle: "מכבי 3B", URL: url, Address: "192.168.1.20:8081/join", Code: "K7QM-3XRD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, text, _ := render(t, pdf)
+	if got != url {
+		t.Fatalf("QR decodes to %q", got)
+	}
+	if !strings.Contains(text, "三年二班") || !strings.Contains(text, "[?] 3B") {
+		t.Errorf("poster text:\n%s", text)
+	}
+	p := filepath.Join(t.TempDir(), "p.pdf")
+	os.WriteFile(p, pdf, 0o600)
+	fonts, err := exec.Command("pdffonts", p).Output()
+	if err != nil {
+		t.Fatalf("pdffonts: %v", err)
+	}
+	if !strings.Contains(string(fonts), "droid") {
+		t.Errorf("the Chinese title is not in the fallback font:\n%s", fonts)
+	}
+}

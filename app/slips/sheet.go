@@ -22,7 +22,7 @@ func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
 	if err != nil {
 		return err
 	}
-	d.pdf.SetTitle("Class sheet — "+res.Org.Name, true)
+	d.PDF.SetTitle("Class sheet — "+res.Org.Name, true)
 	g := layout(Options{Paper: o.Paper})
 
 	var order []string
@@ -49,12 +49,12 @@ func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
 		t.group(name, members[name])
 	}
 	if len(order) == 0 {
-		d.pdf.AddPage()
+		d.PDF.AddPage()
 	}
-	if err := d.pdf.Error(); err != nil {
+	if err := d.PDF.Error(); err != nil {
 		return err
 	}
-	return d.pdf.Output(w)
+	return d.PDF.Output(w)
 }
 
 type table struct {
@@ -86,14 +86,14 @@ func (t *table) columns() (no, name, login, pw, right float64) {
 
 func (t *table) newPage(title string, count int, cont bool) float64 {
 	d := t.d
-	d.pdf.AddPage()
+	d.PDF.AddPage()
 	t.page++
 	y := sheetMargin + 6
 	heading := title
 	if cont {
 		heading += " (continued)"
 	}
-	d.text(sheetMargin, y, bold, 18, 0, d.ellipsize(bold, 18, t.pageW-2*sheetMargin, heading))
+	d.Text(sheetMargin, y, bold, 18, 0, d.Ellipsize(bold, 18, t.pageW-2*sheetMargin, heading))
 	y += 6.5
 	sub := t.org
 	if count == 1 {
@@ -104,13 +104,13 @@ func (t *table) newPage(title string, count int, cont bool) float64 {
 	if !t.date.IsZero() {
 		sub += "  ·  printed " + t.date.Format("2 January 2006")
 	}
-	d.text(sheetMargin, y, sans, 9.5, 90, sub)
+	d.Text(sheetMargin, y, sans, 9.5, 90, sub)
 	y += 4.8
-	d.text(sheetMargin, y, sans, 8.5, 140, "Keep this sheet somewhere safe: it holds passwords. Passwords cannot be looked up again; reset them to print new ones.")
+	d.Text(sheetMargin, y, sans, 8.5, 140, "Keep this sheet somewhere safe: it holds passwords. Passwords cannot be looked up again; reset them to print new ones.")
 
 	// Footer.
 	foot := fmt.Sprintf("%s  ·  page %d", t.org, t.page)
-	d.text(t.pageW-sheetMargin-d.width(sans, 8, foot), t.pageH-10, sans, 8, 140, foot)
+	d.Text(t.pageW-sheetMargin-d.Width(sans, 8, foot), t.pageH-10, sans, 8, 140, foot)
 
 	// Header row.
 	y += 9
@@ -123,12 +123,12 @@ func (t *table) newPage(title string, count int, cont bool) float64 {
 		x float64
 		s string
 	}{{no, "#"}, {name, "Name"}, {login, loginTitle}, {pw, "Password"}} {
-		d.text(c.x+1.5, y, bold, 8.5, 70, c.s)
+		d.Text(c.x+1.5, y, bold, 8.5, 70, c.s)
 	}
 	y += 2.2
-	d.pdf.SetDrawColor(60, 60, 60)
-	d.pdf.SetLineWidth(0.35)
-	d.pdf.Line(no, y, right, y)
+	d.PDF.SetDrawColor(60, 60, 60)
+	d.PDF.SetLineWidth(0.35)
+	d.PDF.Line(no, y, right, y)
 	return y
 }
 
@@ -141,30 +141,30 @@ func (t *table) group(title string, accs []*app.NewAccount) {
 			y = t.newPage(title, len(accs), true)
 		}
 		if i%2 == 1 {
-			d.pdf.SetFillColor(243, 244, 247)
-			d.pdf.Rect(no, y, right-no, rowH, "F")
+			d.PDF.SetFillColor(243, 244, 247)
+			d.PDF.Rect(no, y, right-no, rowH, "F")
 		}
 		base := y + rowH/2 + 1.5
 		num := fmt.Sprint(i + 1)
-		d.text(name-1.5-d.width(sans, 9, num), base, sans, 9, 120, num)
+		d.Text(name-1.5-d.Width(sans, 9, num), base, sans, 9, 120, num)
 		full := a.User.FirstName
 		if a.User.LastName != "" {
 			full = a.User.LastName + ", " + a.User.FirstName
 		}
 		cw := login - name - 3
-		s := d.fit(sans, 11, 8, cw, full)
-		d.text(name+1.5, base, sans, s, 0, d.ellipsize(sans, s, cw, full))
+		s := d.Fit(sans, 11, 8, cw, full)
+		d.Text(name+1.5, base, sans, s, 0, d.Ellipsize(sans, s, cw, full))
 		cw = pw - login - 3
 		user := a.User.Username
 		if a.User.Email != "" {
 			user = a.User.Email
 		}
-		d.text(login+1.5, base, bold, d.fit(bold, 10.5, 5, cw, user), 0, user)
+		d.Text(login+1.5, base, bold, d.Fit(bold, 10.5, 5, cw, user), 0, user)
 		cw = right - pw - 3
-		d.text(pw+1.5, base, mono, d.fit(mono, 12, 5, cw, a.Password), 0, a.Password)
+		d.Text(pw+1.5, base, mono, d.Fit(mono, 12, 5, cw, a.Password), 0, a.Password)
 		y += rowH
-		d.pdf.SetDrawColor(215, 218, 224)
-		d.pdf.SetLineWidth(0.15)
-		d.pdf.Line(no, y, right, y)
+		d.PDF.SetDrawColor(215, 218, 224)
+		d.PDF.SetLineWidth(0.15)
+		d.PDF.Line(no, y, right, y)
 	}
 }

@@ -125,7 +125,7 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 	if err != nil {
 		return err
 	}
-	d.pdf.SetTitle("Sign-in slips — "+res.Org.Name, true)
+	d.PDF.SetTitle("Sign-in slips — "+res.Org.Name, true)
 	g := layout(o)
 	per := g.cols * g.rows
 	codes, err := matrices(res)
@@ -135,7 +135,7 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 	for i := range res.Accounts {
 		k := i % per
 		if k == 0 {
-			d.pdf.AddPage()
+			d.PDF.AddPage()
 			if g.cut {
 				d.cutLines(g, min(per, len(res.Accounts)-i))
 			}
@@ -145,18 +145,18 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 		d.slip(res.Org, &res.Accounts[i], codes[i], x, y, g)
 	}
 	if len(res.Accounts) == 0 {
-		d.pdf.AddPage()
+		d.PDF.AddPage()
 	}
-	if err := d.pdf.Error(); err != nil {
+	if err := d.PDF.Error(); err != nil {
 		return err
 	}
-	return d.pdf.Output(w)
+	return d.PDF.Output(w)
 }
 
 // cutLines draws dashed lines around the first n slips of the page, with a
 // pair of scissors at the top left.
 func (d *doc) cutLines(g grid, n int) {
-	p := d.pdf
+	p := d.PDF
 	rows := (n + g.cols - 1) / g.cols
 	bottom := g.top + float64(rows)*g.h
 	p.SetDrawColor(150, 150, 150)
@@ -174,7 +174,7 @@ func (d *doc) cutLines(g grid, n int) {
 	// The scissors sit on the top line, in a gap of their own.
 	p.SetFillColor(255, 255, 255)
 	p.Rect(g.left+2, g.top-1.8, 5, 3.6, "F")
-	d.text(g.left+2.3, g.top+1.25, sans, 10, 120, "✂")
+	d.Text(g.left+2.3, g.top+1.25, sans, 10, 120, "✂")
 }
 
 // Cell is where one slip goes on a page, in mm from the top-left corner.
@@ -193,10 +193,21 @@ func Cells(o Options) []Cell {
 	return out
 }
 
-// slip draws one account's slip with its top-left corner at (x, y). On
-// roomy slips the QR code sits top right beside the name and username, and
-// the password runs across the whole slip below; on the short Avery L7163
-// labels the code takes the full height on the right.
+// Smallest sizes, in points, of the login and the password on a slip: they
+// wrap onto more lines rather than shrink below this. Only text too long to
+// fit even so (given passwords can have 256 letters) goes smaller, down to
+// lastResort, so that nothing ever leaves its slip.
+const (
+	minSize    = 9.0
+	lastResort = 5.0
+)
+
+// slip draws one account's slip with its top-left corner at (x, y). The QR
+// code sits top right, beside the group, organization and name; on roomy
+// slips the login and password run below it across the whole slip, on the
+// short Avery L7163 labels the code takes the full height on the right and
+// they run below the name. Logins break before '@' or '.' and passwords
+// wrap, so both stay whole and inside the slip.
 func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x, y float64, g grid) {
 	u := acc.User
 	compact := g.h < 45
@@ -209,11 +220,6 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		if compact {
 			side = min(innerH, 28)
 		}
-		qy := top
-		if compact {
-			qy = top + (innerH-side)/2
-		}
-		qr.DrawMatrixPDF(d.pdf, code, left+innerW-side, qy, side)
 	}
 	upperW := innerW
 	if side > 0 {
@@ -224,23 +230,24 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		nameSize, pwSize, loginSize, small = 13.5, 14.5, 10.5, 6.5
 	}
 
-	// Organization and group(s), small and grey.
+	// Group(s) first, then the organization, small and grey: a long
+	// organization name is what gets shortened.
 	line := org.Name
 	if len(acc.Groups) > 0 {
-		line += "  ·  " + strings.Join(acc.Groups, ", ")
+		line = strings.Join(acc.Groups, ", ") + "  ·  " + org.Name
 	}
 	baseline := top + ptToMM(small)*0.75
-	d.text(left, baseline, sans, small, 100, d.ellipsize(sans, small, upperW, line))
+	d.Text(left, baseline, sans, small, 100, d.Ellipsize(sans, small, upperW, line))
 
 	// The person's name, large; on two lines when it does not fit on one.
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	lines := []string{name}
-	size := d.fit(bold, nameSize, 12, upperW, name)
-	if d.width(bold, size, name) > upperW && !compact && u.FirstName != "" && u.LastName != "" {
+	size := d.Fit(bold, nameSize, 12, upperW, name)
+	if d.Width(bold, size, name) > upperW && !compact && u.FirstName != "" && u.LastName != "" {
 		lines = []string{u.FirstName, u.LastName}
-		size = min(d.fit(bold, nameSize, 9, upperW, u.FirstName), d.fit(bold, nameSize, 9, upperW, u.LastName))
+		size = min(d.Fit(bold, nameSize, minSize, upperW, u.FirstName), d.Fit(bold, nameSize, minSize, upperW, u.LastName))
 	} else if len(lines) == 1 {
-		size = d.fit(bold, nameSize, 9, upperW, name)
+		size = d.Fit(bold, nameSize, minSize, upperW, name)
 	}
 	for i, l := range lines {
 		if i == 0 {
@@ -248,62 +255,135 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 		} else {
 			baseline += ptToMM(size) * 1.1
 		}
-		d.text(left, baseline, bold, size, 0, d.ellipsize(bold, size, upperW, l))
+		d.Text(left, baseline, bold, size, 0, d.Ellipsize(bold, size, upperW, l))
 	}
+	nameBottom := baseline + ptToMM(size)*0.25
 
-	// Username, or login email when the organization has a login domain.
+	// Username, or login email when the organization has a login domain;
+	// then the password. Labels on the left, text beside them.
 	loginLabel, login := "Username", u.Username
 	if u.Email != "" {
 		loginLabel, login = "Login", u.Email
 	}
-	labelW := 17.0
+	labelW, flowW := 17.0, innerW
 	if compact {
-		labelW = 13.5
-		baseline += ptToMM(loginSize)*1.05 + 1.2
-		d.text(left, baseline, sans, small, 100, loginLabel)
-		d.text(left+labelW, baseline, bold, d.fit(bold, loginSize, 5, upperW-labelW, login), 0, login)
-	} else {
-		baseline += ptToMM(small) * 2.1
-		d.text(left, baseline, sans, small, 100, loginLabel)
-		baseline += ptToMM(loginSize) * 1.05
-		d.text(left, baseline, bold, d.fit(bold, loginSize, 5, upperW, login), 0, login)
+		labelW, flowW = 13.5, upperW
+	}
+	textW := flowW - labelW
+	pwW := textW - 1.5 // room for the shaded box
+	bottom := top + innerH - 0.5
+	limit := bottom - ptToMM(small)*1.2
+	start := func(side float64) float64 {
+		if compact {
+			return nameBottom + 0.8
+		}
+		return max(nameBottom+1, top+side+1)
+	}
+	lineH := func(pt float64) float64 { return ptToMM(pt) * 1.2 }
+	// Each at the largest size that keeps it on one line (a login may break
+	// once before its '@'), down to minSize; below that they wrap. A login
+	// that does not fit beside its label goes below it, at the full width.
+	ls, loginLines := d.FitLines(bold, loginSize, minSize, textW, login, "@.")
+	stacked := false
+	atSplit := func(l []string) bool { return len(l) == 2 && strings.HasPrefix(l[1], "@") }
+	if len(loginLines) > 1 && !atSplit(loginLines) {
+		if s2, l2 := d.FitLines(bold, loginSize, minSize, flowW, login, "@."); len(l2) < len(loginLines) || atSplit(l2) {
+			stacked, ls, loginLines = true, s2, l2
+		}
+	}
+	loginW := textW
+	if stacked {
+		loginW = flowW
+	}
+	ps, pwLines := d.FitLines(mono, pwSize, minSize, pwW, acc.Password, "")
+	height := func() float64 {
+		h := float64(len(loginLines))*lineH(ls) + 1.2 + float64(len(pwLines))*lineH(ps)*1.05
+		if stacked {
+			h += ptToMM(small)*0.9 + ptToMM(ls)*0.15
+		}
+		return h
+	}
+	// Too tall for the slip: the login shrinks down to minSize; on a roomy
+	// slip the QR code gives way down to 22 mm (a long address still scans
+	// at 150 dpi); the password shrinks down to minSize; then both go
+	// smaller, down to lastResort.
+	for height() > limit-start(side) {
+		switch {
+		case ls > minSize:
+			ls -= 0.5
+		case !compact && side > 22:
+			side--
+			continue
+		case ps > minSize:
+			ps -= 0.5
+		case ls > lastResort || ps > lastResort:
+			ls, ps = max(lastResort, ls-0.5), max(lastResort, ps-0.5)
+		}
+		loginLines = d.Wrap(bold, ls, loginW, login, "@.")
+		pwLines = d.Wrap(mono, ps, pwW, acc.Password, "")
+		if ls <= lastResort && ps <= lastResort && (compact || side <= 22) {
+			break
+		}
+	}
+	if code != nil {
+		qy := top
+		if compact {
+			qy = top + (innerH-side)/2
+		}
+		qr.DrawMatrixPDF(d.PDF, code, left+innerW-side, qy, side)
 	}
 
-	// The password, large, in a shaded box: across the slip below the code,
-	// or beside it on a short label.
-	pwW := innerW - labelW - 3
-	if compact {
-		pwW = upperW - labelW - 3
-		baseline += ptToMM(pwSize)*1.05 + 1.5
+	baseline = start(side)
+	if stacked {
+		baseline += ptToMM(small) * 0.9
+		d.Text(left, baseline, sans, small, 100, loginLabel)
+		baseline += ptToMM(ls) * 1.1
 	} else {
-		baseline = max(baseline+2, top+side) + ptToMM(pwSize)*1.05 + 0.5
+		baseline += ptToMM(ls) * 0.95
+		d.Text(left, baseline, sans, small, 100, loginLabel)
 	}
-	d.text(left, baseline, sans, small, 100, "Password")
-	ps := d.fit(mono, pwSize, 5, pwW, acc.Password)
-	d.pdf.SetFillColor(236, 239, 244)
-	d.pdf.RoundedRect(left+labelW-1.5, baseline-ptToMM(ps)*0.92, d.width(mono, ps, acc.Password)+3, ptToMM(ps)*1.25, 1.2, "1234", "F")
-	d.text(left+labelW, baseline, mono, ps, 0, acc.Password)
+	loginX := left + labelW
+	if stacked {
+		loginX = left
+	}
+	for i, l := range loginLines {
+		if i > 0 {
+			baseline += lineH(ls)
+		}
+		d.Text(loginX, baseline, bold, ls, 0, l)
+	}
+
+	// The password, large, in a shaded box.
+	baseline += ptToMM(ls)*0.25 + 1.2 + ptToMM(ps)*1.0
+	d.Text(left, baseline, sans, small, 100, "Password")
+	for i, l := range pwLines {
+		if i > 0 {
+			baseline += lineH(ps) * 1.05
+		}
+		d.PDF.SetFillColor(236, 239, 244)
+		d.PDF.RoundedRect(left+labelW-1.5, baseline-ptToMM(ps)*0.92, d.Width(mono, ps, l)+3, ptToMM(ps)*1.25, 1.2, "1234", "F")
+		d.Text(left+labelW, baseline, mono, ps, 0, l)
+	}
 
 	// Bottom: where to sign in, or a note that there is no address yet.
-	bottom := top + innerH - 0.5
-	textW := innerW
+	bw := innerW
 	if compact {
-		textW = upperW
+		bw = upperW
 	}
 	if org.PublicURL == "" {
-		note := d.fit(sans, small, 5, textW, NoPublicURLNote)
-		d.pdf.SetDrawColor(200, 0, 0)
-		d.pdf.SetLineWidth(0.3)
-		d.pdf.Line(left, bottom+1, left+d.width(sans, note, NoPublicURLNote), bottom+1)
-		d.text(left, bottom, sans, note, 0, NoPublicURLNote)
+		note := d.Fit(sans, small, 5, bw, NoPublicURLNote)
+		d.PDF.SetDrawColor(200, 0, 0)
+		d.PDF.SetLineWidth(0.3)
+		d.PDF.Line(left, bottom+1, left+d.Width(sans, note, NoPublicURLNote), bottom+1)
+		d.Text(left, bottom, sans, note, 0, NoPublicURLNote)
 	} else {
 		lead := "Scan the code or go to "
 		if compact {
 			lead = "Sign in at "
 		}
-		lw := d.text(left, bottom, sans, small, 100, lead)
+		lw := d.Text(left, bottom, sans, small, 100, lead)
 		addr := signInAddress(org.PublicURL)
-		d.text(left+lw, bottom, bold, d.fit(bold, small, 4.5, textW-lw, addr), 60, addr)
+		d.Text(left+lw, bottom, bold, d.Fit(bold, small, 4.5, bw-lw, addr), 60, addr)
 	}
 }
 

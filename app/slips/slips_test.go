@@ -33,6 +33,11 @@ var pupils = [][2]string{
 	{"小龍", "李"}, {"さくら", "山田"},
 }
 
+// unshaped are names in scripts gofpdf cannot print right (right to left,
+// or needing shaping): DejaVu has Arabic and Hebrew letters, but they
+// would print unjoined and left to right. They print as the placeholder.
+var unshaped = [][2]string{{"محمد", "علي"}, {"נועה", "כהן"}, {"प्रिया", "शर्मा"}}
+
 // Result builds an account result as CreateAccounts returns it, without a
 // database: usernames from the names, generated passwords of both styles.
 func Result(t testing.TB, org *app.Organization, people [][2]string, groups ...string) *app.AccountResult {
@@ -73,11 +78,12 @@ func render(t testing.TB, fn func(*bytes.Buffer) error) []byte {
 }
 
 // Every name, username and password of 30 pupils in six scripts is in the
-// slips PDF as text, and every QR code opens the sign-in page with that
+// slips PDF as text (names in Arabic, Hebrew and Devanagari as the
+// placeholder), and every QR code opens the sign-in page with that
 // pupil's username.
 func TestSlips(t *testing.T) {
 	org := &app.Organization{Name: "Maple Primary", Slug: "maple", PublicURL: "https://rollcall.maple.example"}
-	res := Result(t, org, pupils, "3B")
+	res := Result(t, org, append(slices.Clone(pupils), unshaped...), "3B")
 	for _, o := range []slips.Options{
 		{Paper: slips.PaperA4, Layout: slips.LayoutCutLines},
 		{Paper: slips.PaperLetter, Layout: slips.LayoutCutLines},
@@ -88,15 +94,22 @@ func TestSlips(t *testing.T) {
 			t.Parallel()
 			pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, o) })
 			text := strings.Join(strings.Fields(slipstest.PDFText(t, pdf)), " ")
-			for _, a := range res.Accounts {
-				for _, want := range []string{a.User.FirstName + " " + a.User.LastName, a.User.Username, a.Password} {
+			for i, a := range res.Accounts {
+				name := a.User.FirstName + " " + a.User.LastName
+				if i >= len(pupils) {
+					name = slips.Placeholder // never the letters, unjoined and reversed
+					if strings.Contains(text, a.User.FirstName) {
+						t.Errorf("%q printed left to right / unshaped", a.User.FirstName)
+					}
+				}
+				for _, want := range []string{name, a.User.Username, a.Password} {
 					if !strings.Contains(text, want) {
 						t.Errorf("%q not in the PDF text", want)
 					}
 				}
 			}
-			if strings.Contains(text, slips.Placeholder) {
-				t.Errorf("a placeholder was printed for a name the fonts cover")
+			if n := strings.Count(text, slips.Placeholder); n != len(unshaped) {
+				t.Errorf("%d placeholders printed, want %d (one per unprintable name)", n, len(unshaped))
 			}
 			var want []string
 			for _, a := range res.Accounts {
@@ -260,5 +273,55 @@ func TestFontsUnchanged(t *testing.T) {
 	render(t, func(b *bytes.Buffer) error { return slips.Sheet(b, res, slips.Options{}) })
 	if sum() != before {
 		t.Fatal("printing changed the embedded font bytes")
+	}
+}
+
+// Long logins, long given passwords and long organization names stay whole
+// and inside their slip: the login breaks at '@' or '.', the password
+// wraps, the group is printed first; the QR codes still decode. With
+// $SLIPS_PNG_DIR set, the pages are written there to look at.
+func TestSlipsLongText(t *testing.T) {
+	org := &app.Organization{Name: "Szkoła Podstawowa nr 12 im. Marii Skłodowskiej-Curie w Brzęczyszczykiewiczach Dolnych", Slug: "sp12",
+		PublicURL: "https://rollcall.szkola-podstawowa-12.edu.pl", LoginDomain: "pupils.szkola-podstawowa-12.edu.pl"}
+	res := Result(t, org, [][2]string{{"Grzegorz", "Brzęczyszczykiewicz"}, {"Ada", "Lovelace"}, {"Zofia", "Wiśniewska"}, {"Jan", "Kowalski"}}, "3B")
+	res.Accounts[0].User.Username = "grzegorz.brzeczyszczykiewicz"
+	res.Accounts[0].User.Email = "grzegorz.brzeczyszczykiewicz@pupils.szkola-podstawowa-12.edu.pl"
+	res.Accounts[1].Password = "correct-horse-battery-staple-and-a-long-given-passphrase-2026"
+	res.Accounts[2].Password = strings.Repeat("Xy3-", 64) // the longest a password may be
+	res.Accounts[3].Groups = []string{"Klasa 3B integracyjna"}
+	for _, o := range []slips.Options{
+		{Paper: slips.PaperA4, Layout: slips.LayoutCutLines},
+		{Paper: slips.PaperLetter, Layout: slips.LayoutCutLines},
+		{Paper: slips.PaperA4, Layout: slips.LayoutAvery},
+		{Paper: slips.PaperLetter, Layout: slips.LayoutAvery},
+	} {
+		t.Run(o.Paper+"-"+o.Layout, func(t *testing.T) {
+			pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, o) })
+			if dir := os.Getenv("SLIPS_PNG_DIR"); dir != "" {
+				p := filepath.Join(dir, "long-"+o.Paper+"-"+o.Layout+".pdf")
+				os.WriteFile(p, pdf, 0o644)
+				exec.Command("pdftoppm", "-png", "-r", "110", p, strings.TrimSuffix(p, ".pdf")).Run()
+			}
+			raw := slipstest.PDFText(t, pdf)
+			flat := strings.Join(strings.Fields(raw), "")
+			for _, a := range res.Accounts {
+				for _, want := range []string{a.User.Email, a.Password} {
+					if !strings.Contains(flat, want) {
+						t.Errorf("%q not whole in the PDF text", want)
+					}
+				}
+				if !strings.Contains(raw, a.Groups[0]) {
+					t.Errorf("group %q not printed", a.Groups[0])
+				}
+			}
+			if o.Layout == slips.LayoutCutLines && !strings.Contains(raw, "grzegorz.brzeczyszczykiewicz\n@pupils.szkola-podstawowa-12.edu.pl") {
+				t.Errorf("the long login is not broken at '@':\n%s", raw)
+			}
+			got := slipstest.QRCodes(t, pdf, o)
+			if len(got) != len(res.Accounts) {
+				t.Errorf("%d QR codes decode, want %d: %v", len(got), len(res.Accounts), got)
+			}
+			slipstest.InsideCells(t, pdf, o)
+		})
 	}
 }

@@ -104,6 +104,17 @@ test('a teacher creates 30 accounts and prints their slips', async ({ page, brow
   await expect(page.getByLabel('Username for line 29', { exact: true })).toHaveValue('ada.lovelace2')
   await expect(page.getByTestId('strength')).toContainText('bits')
 
+  // An edit makes the preview stale: Create waits for the fresh one, which
+  // is what it then sends (never the text of an older preview).
+  const box = page.getByLabel('Names, one person per line')
+  await box.fill(names.join('\n') + '\nLate Addition')
+  await expect(page.getByRole('button', { name: /^Create .*accounts$/ })).toBeDisabled()
+  await expect(rows).toHaveCount(31)
+  await expect(page.getByRole('button', { name: 'Create 31 accounts' })).toBeEnabled()
+  await box.fill(names.join('\n'))
+  await expect(page.getByRole('button', { name: /^Create .*accounts$/ })).toBeDisabled()
+  await expect(rows).toHaveCount(30)
+
   // Adjust one username; the edit stays when the settings change.
   const edited = page.getByLabel('Username for line 5', { exact: true })
   await expect(edited).toHaveValue('athina.papadopoulou')

@@ -7,12 +7,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"image"
 	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,4 +96,43 @@ func QRCodes(t testing.TB, pdf []byte, o slips.Options) []string {
 		}
 	}
 	return codes
+}
+
+// InsideCells fails the test when a word of the PDF (pdftotext -bbox) is
+// not wholly inside one slip of the layout o: text must never run over
+// into the next slip or off the label. The cut-lines' scissors are skipped.
+func InsideCells(t testing.TB, pdf []byte, o slips.Options) {
+	t.Helper()
+	need(t, "pdftotext")
+	p := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(p, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-bbox", "-enc", "UTF-8", p, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext -bbox: %v", err)
+	}
+	re := regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
+	const tol = 0.5 // pt
+	pt := func(mm float64) float64 { return mm / 25.4 * 72 }
+	cells := slips.Cells(o)
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
+		if m[5] == "✂" {
+			continue
+		}
+		var box [4]float64
+		for i := range box {
+			box[i], _ = strconv.ParseFloat(m[i+1], 64)
+		}
+		inside := false
+		for _, c := range cells {
+			if box[0] >= pt(c.X)-tol && box[1] >= pt(c.Y)-tol && box[2] <= pt(c.X+c.W)+tol && box[3] <= pt(c.Y+c.H)+tol {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			t.Errorf("%q at (%.1f, %.1f)–(%.1f, %.1f) pt is not inside one slip", html.UnescapeString(m[5]), box[0], box[1], box[2], box[3])
+		}
+	}
 }

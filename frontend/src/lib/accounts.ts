@@ -9,7 +9,8 @@ export interface NameLine {
   first_name: string
   last_name: string
   username?: string
-  password?: string
+  /** the line has a pasted password (the API never sends it back) */
+  has_password?: boolean
 }
 
 export interface AccountRow extends NameLine {
@@ -68,25 +69,38 @@ export function personKeys(people: NameLine[]): string[] {
   })
 }
 
-/** withOverrides returns people with the usernames a person typed in the preview. */
-export function withOverrides(people: NameLine[], overrides: Map<string, string>): NameLine[] {
+/**
+ * lineUsernames maps line numbers to the usernames a person typed in the
+ * preview, for the server, which parses the same text again: the pasted
+ * passwords travel only in that text, never back and forth as fields.
+ */
+export function lineUsernames(people: NameLine[], overrides: Map<string, string>): Record<string, string> {
   const keys = personKeys(people)
-  return people.map((p, i) => {
+  const out: Record<string, string> = {}
+  people.forEach((p, i) => {
     const u = overrides.get(keys[i])
-    return u ? { ...p, username: u } : p
+    if (u) out[String(p.line)] = u
   })
+  return out
 }
 
 export function parseNames(org: string, text: string): Promise<{ people: NameLine[] }> {
   return api.post(orgPath(org, 'accounts', 'parse'), { text })
 }
 
-export function previewAccounts(org: string, people: NameLine[], s: BatchSettings, signal?: AbortSignal): Promise<AccountPreview> {
-  return api.post(orgPath(org, 'accounts', 'preview'), { people, ...s }, { signal })
+/** Batch is what a preview was made from, and what Create then sends. */
+export interface Batch {
+  text: string
+  usernames: Record<string, string>
+  settings: BatchSettings
 }
 
-export function createAccounts(org: string, people: NameLine[], s: BatchSettings): Promise<JobStatus> {
-  return api.post(orgPath(org, 'accounts'), { people, ...s })
+export function previewAccounts(org: string, b: Batch, signal?: AbortSignal): Promise<AccountPreview> {
+  return api.post(orgPath(org, 'accounts', 'preview'), { text: b.text, usernames: b.usernames, ...b.settings }, { signal })
+}
+
+export function createAccounts(org: string, b: Batch): Promise<JobStatus> {
+  return api.post(orgPath(org, 'accounts'), { text: b.text, usernames: b.usernames, ...b.settings })
 }
 
 export function resetPasswords(org: string, req: { user_ids?: string[]; group?: string; password_style?: string }): Promise<JobStatus> {
