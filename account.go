@@ -156,9 +156,8 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" || *names == "" || out.slips == "" {
-		fs.Usage()
-		return usagef("--org, --names and --slips are required")
+	if err := required(fs, "org", "names", "slips"); err != nil {
+		return err
 	}
 	opt := slips.Options{Paper: *paper, Layout: *layout}
 	if err := opt.Check(); err != nil {

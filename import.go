@@ -89,9 +89,8 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *org == "" {
-		fs.Usage()
-		return usagef("--org is required")
+	if err := required(fs, "org"); err != nil {
+		return err
 	}
 	resultFormat := strings.TrimPrefix(strings.ToLower(filepath.Ext(*result)), ".")
 	if *result != "" && resultFormat != app.FormatCSV && resultFormat != app.FormatXLSX {

@@ -194,6 +194,26 @@ func parse(fs *flag.FlagSet, args []string, positional int) error {
 	return nil
 }
 
+// required returns a usage error naming the flags a command needs when any
+// of them was left empty ("--org and --name are required").
+func required(fs *flag.FlagSet, names ...string) error {
+	flags := make([]string, len(names))
+	missing := false
+	for i, n := range names {
+		flags[i] = "--" + n
+		missing = missing || fs.Lookup(n).Value.String() == ""
+	}
+	if !missing {
+		return nil
+	}
+	fs.Usage()
+	list, verb := flags[0], "is"
+	if len(flags) > 1 {
+		list, verb = strings.Join(flags[:len(flags)-1], ", ")+" and "+flags[len(flags)-1], "are"
+	}
+	return usagef("%s %s required", list, verb)
+}
+
 func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", "", "database file (default $ROLLCALL_DB, else rollcall/rollcall.db in the user config folder)")
 }
@@ -514,9 +534,8 @@ func (m *Main) runAdminCreate(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *username == "" {
-		fs.Usage()
-		return usagef("--username is required")
+	if err := required(fs, "username"); err != nil {
+		return err
 	}
 	password, err := m.readPassword(*username)
 	if err != nil {
@@ -583,9 +602,8 @@ func (m *Main) runOrgCreate(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *name == "" {
-		fs.Usage()
-		return usagef("--name is required")
+	if err := required(fs, "name"); err != nil {
+		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
 		o, err := a.CreateOrganization(ctx, &app.Organization{Name: *name, Kind: *kind, Slug: *slug})
@@ -615,9 +633,8 @@ func (m *Main) runOrgSet(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" {
-		fs.Usage()
-		return usagef("--org is required")
+	if err := required(fs, "org"); err != nil {
+		return err
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if dst, ok := fields[f.Name]; ok {
@@ -665,9 +682,8 @@ func (m *Main) runGroupCreate(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" || *name == "" {
-		fs.Usage()
-		return usagef("--org and --name are required")
+	if err := required(fs, "org", "name"); err != nil {
+		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
 		g, err := a.CreateGroup(ctx, *org, &app.Group{Name: *name, Kind: *kind, DefaultAccountType: *typ})
@@ -688,9 +704,8 @@ func (m *Main) runUsersList(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" {
-		fs.Usage()
-		return usagef("--org is required")
+	if err := required(fs, "org"); err != nil {
+		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
 		groups, err := a.Groups(ctx, *org)
@@ -754,12 +769,12 @@ func (m *Main) runCode(ctx context.Context, sub string, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" || (sub == "poster" && *out == "") {
-		fs.Usage()
-		if sub == "poster" {
-			return usagef("--org and --out are required")
-		}
-		return usagef("--org is required")
+	need := []string{"org"}
+	if sub == "poster" {
+		need = append(need, "out")
+	}
+	if err := required(fs, need...); err != nil {
+		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
 		if sub == "poster" {

@@ -32,9 +32,8 @@ func (m *Main) runSMTPSet(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" {
-		fs.Usage()
-		return usagef("--org is required")
+	if err := required(fs, "org"); err != nil {
+		return err
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if dst, ok := strs[f.Name]; ok {
@@ -80,9 +79,8 @@ func (m *Main) runSMTPTest(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *org == "" || *to == "" {
-		fs.Usage()
-		return usagef("--org and --to are required")
+	if err := required(fs, "org", "to"); err != nil {
+		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
 		res, err := a.TestSMTP(ctx, *org, *to)
