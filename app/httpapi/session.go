@@ -60,7 +60,12 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.EINVALID, "Nobody signs in to the desktop window."))
 		return
 	}
-	// Any old session of this browser ends: the ID is renewed at sign-in.
+	s.signInAdmin(w, r, c, http.StatusOK)
+}
+
+// signInAdmin ends any old session of this browser (the ID is renewed at
+// sign-in), signs the admin in and sets the session cookie.
+func (s *Server) signInAdmin(w http.ResponseWriter, r *http.Request, c credentials, status int) {
 	if err := s.app.SignOut(r.Context(), sessionToken(r)); err != nil {
 		s.error(w, r, err)
 		return
@@ -71,7 +76,7 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setSessionCookie(w, r, token, app.AdminSessionTTL)
-	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username})
+	writeJSON(w, status, sessionJSON{Username: adm.Username})
 }
 
 // deleteSession signs out: the session ends on the server, the cookie is cleared.
@@ -120,13 +125,7 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	adm, token, err := s.app.SignInAdmin(r.Context(), c.Username, c.Password, clientAddr(r))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	setSessionCookie(w, r, token, app.AdminSessionTTL)
-	writeJSON(w, http.StatusCreated, sessionJSON{Username: adm.Username})
+	s.signInAdmin(w, r, c, http.StatusCreated)
 }
 
 // createAdmin adds an admin: for a signed-in admin, or for `rollcall admin
