@@ -1,24 +1,22 @@
 //go:build desktop
 
-package main
+package cli
 
 import (
 	"context"
-	_ "embed"
+
 	"net/http"
 
 	"rollcall/app/desktop"
 	"rollcall/app/httpapi"
+	"rollcall/frontend"
 )
-
-//go:embed build/appicon.png
-var appIcon []byte
 
 // runDesktop opens the window. The database is opened in the window's
 // start-up, so that a run without a display (binding generation) touches nothing.
 func (m *Main) runDesktop(ctx context.Context) error {
 	log := m.logger()
-	return desktop.Run(assets(), appIcon, func() (http.Handler, func() error, error) {
+	return desktop.Run(frontend.Assets(), m.Icon, func() (http.Handler, func() error, error) {
 		db, err := m.openDB("")
 		if err != nil {
 			return nil, nil, err
@@ -30,7 +28,7 @@ func (m *Main) runDesktop(ctx context.Context) error {
 		done := make(chan struct{})
 		go func() { a.RunOutbox(ctx); close(done) }()
 		// Assets let "Open sign-up on this network" serve the public pages.
-		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Assets: assets(), Backup: db.WriteBackup, Log: log})
+		srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Assets: frontend.Assets(), Backup: db.WriteBackup, Log: log})
 		// On close: the LAN listener first (it lets sign-ups under way finish,
 		// up to httpapi.StopTimeout), then the outbox worker, then the file.
 		return srv.API(), func() error {

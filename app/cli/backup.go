@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"rollcall/app"
+	"rollcall/store"
+)
+
+func (m *Main) runBackup(ctx context.Context, args []string) error {
+	fs := m.flags("backup", "backup [--db PATH] OUT")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	out := fs.Arg(0)
+	path, err := m.dbPath(*dbp)
+	if err != nil {
+		return err
+	}
+	var n int64
+	db, err := store.Open(path)
+	switch {
+	case err == nil:
+		n, err = db.Backup(out)
+		db.Close()
+	case errors.Is(err, store.ErrAlreadyOpen):
+		n, err = backupFromServer(ctx, path, out)
+	}
+	if err != nil {
+		return err
+	}
+	if err := store.Verify(out); err != nil {
+		return fmt.Errorf("the backup %s does not pass its check: %w", out, err)
+	}
+	fmt.Fprintf(m.Stdout, "Backup written to %s (%d bytes), checked.\n", out, n)
+	return nil
+}
+
+// callServer sends a request to the `serve` that holds the database file,
+// with the local token from its note.
+func callServer(ctx context.Context, dbPath, method, path string, body io.Reader) (*http.Response, error) {
+	raw, err := os.ReadFile(serveInfoPath(dbPath))
+	if err != nil {
+		return nil, fmt.Errorf("%s is open in another Rollcall that is not `serve` (a desktop window?): close it first, or use the window", dbPath)
+	}
+	var info serveInfo
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return nil, fmt.Errorf("read %s: %w", serveInfoPath(dbPath), err)
+	}
+	host := info.Addr
+	if tcp, err := net.ResolveTCPAddr("tcp", info.Addr); err == nil && tcp.IP.IsUnspecified() {
+		host = fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Host = "localhost"
+	req.Header.Set("Authorization", "Bearer "+info.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ask the running `rollcall serve` (pid %d): %w", info.PID, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		var e app.Error
+		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Message != "" {
+			return nil, &e
+		}
+		return nil, fmt.Errorf("the running `rollcall serve` answered %s", resp.Status)
+	}
+	return resp, nil
+}
+
+// backupFromServer asks the `serve` that holds the file for a copy, and
+// refuses one shorter than the server announced.
+func backupFromServer(ctx context.Context, dbPath, out string) (int64, error) {
+	resp, err := callServer(ctx, dbPath, http.MethodGet, "/api/backup", nil)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return store.WriteFileAtomic(out, func(w io.Writer) (int64, error) {
+		n, err := io.Copy(w, resp.Body)
+		if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
+			err = fmt.Errorf("the copy was cut short: %d of %d bytes", n, resp.ContentLength)
+		}
+		return n, err
+	})
+}
