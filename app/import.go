@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -105,6 +106,15 @@ func (r *ImportRowPreview) Reason() string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// MarshalJSON adds the row's Reason, so every reader shows the same words.
+func (r ImportRowPreview) MarshalJSON() ([]byte, error) {
+	type row ImportRowPreview
+	return json.Marshal(struct {
+		row
+		Reason string `json:"reason,omitempty"`
+	}{row(r), r.Reason()})
 }
 
 func sortedKeys(m map[string]string) []string {
