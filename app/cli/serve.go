@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"rollcall/app/httpapi"
-	"rollcall/frontend"
 	"rollcall/store"
 	"strings"
 	"time"
@@ -37,13 +36,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	db, err := m.openDB(*dbp)
+	sys, err := m.start(ctx, *dbp)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	a := m.newApp(db)
-	a.Log = m.logger()
+	defer sys.Close()
+	db, a, log := sys.db, sys.app, sys.log
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -59,15 +57,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			hosts = append(hosts, h)
 		}
 	}
-	log := m.logger()
-	srv := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Assets: frontend.Assets(), AllowedHosts: hosts,
-		LocalToken: token, Backup: db.WriteBackup, Log: log, PublicAddr: *publicAddr})
+	srv := sys.serveAPI(httpapi.Config{Mode: httpapi.Serve, AllowedHosts: hosts, LocalToken: token, PublicAddr: *publicAddr})
 	if *publicAddr != "" {
 		st, err := srv.StartPublic(*publicAddr)
 		if err != nil {
 			return err
 		}
-		defer srv.StopPublic()
 		fmt.Fprintf(m.Stdout, "Sign-up is open on this network at %s (public pages only).\n", strings.Join(st.URLs, ", "))
 	}
 	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
@@ -83,13 +78,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	// The outbox worker sends invitation mails while serve runs; it stops
-	// before the database closes.
-	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
-	workerDone := make(chan struct{})
-	go func() { a.RunOutbox(workerCtx); close(workerDone) }()
-	defer func() { stopWorker(); <-workerDone }()
-
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "Rollcall is running at %s (database %s). Press Ctrl+C to stop.\n", url, db.Path)
 	if p, err := m.keyPath(); err == nil {

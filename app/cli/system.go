@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+
+	"rollcall/app"
+	"rollcall/app/httpapi"
+	"rollcall/frontend"
+	"rollcall/store"
+)
+
+// system is Rollcall running: the App over the open database, the workers
+// that act on it in the background (the outbox that sends invitation mail),
+// and the one HTTP API over them. `serve` and the desktop window build it
+// here and nowhere else, and stop it in the same order.
+type system struct {
+	db   *store.DB
+	app  *app.App
+	api  *httpapi.Server
+	log  *slog.Logger
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// start opens the database and starts the background workers. The workers
+// run until Close, not until ctx ends, so a server that is shutting down can
+// still finish the requests under way.
+func (m *Main) start(ctx context.Context, dbFlagValue string) (*system, error) {
+	db, err := m.openDB(dbFlagValue)
+	if err != nil {
+		return nil, err
+	}
+	s := &system{db: db, app: m.newApp(db), log: m.logger(), done: make(chan struct{})}
+	s.app.Log = s.log
+	workers, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	go func() { s.app.RunOutbox(workers); close(s.done) }()
+	return s, nil
+}
+
+// serveAPI builds the HTTP API over the system; cfg says how it is reached
+// (mode, hosts, token), the rest is filled in here.
+func (s *system) serveAPI(cfg httpapi.Config) *httpapi.Server {
+	cfg.App, cfg.Assets, cfg.Backup, cfg.Log = s.app, frontend.Assets(), s.db.WriteBackup, s.log
+	s.api = httpapi.New(cfg)
+	return s.api
+}
+
+// Close stops the system in order: the LAN sign-up listener first (it lets
+// sign-ups under way finish, up to httpapi.StopTimeout), then the workers,
+// then the database file.
+func (s *system) Close() error {
+	if s.api != nil {
+		if err := s.api.StopPublic(); err != nil {
+			s.log.Warn("close sign-up listener", "err", err)
+		}
+	}
+	s.stop()
+	<-s.done
+	return s.db.Close()
+}
