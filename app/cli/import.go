@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"rollcall/app"
@@ -109,11 +108,11 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
-		p, err := a.PreviewImport(ctx, *org, f, opt)
-		if err != nil {
-			return err
-		}
 		if *dryRun {
+			p, err := a.PreviewImport(ctx, *org, f, opt)
+			if err != nil {
+				return err
+			}
 			if *asJSON {
 				enc := json.NewEncoder(m.Stdout)
 				enc.SetIndent("", "  ")
@@ -128,24 +127,22 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			}
 			return nil
 		}
-		m.printSummary(p)
-		var mu sync.Mutex // progress is called from every hashing goroutine
-		last := -1
-		res, err := a.CommitImport(ctx, *org, f, opt, func(done, total int) {
-			mu.Lock()
-			defer mu.Unlock()
-			if pct := done * 10 / max(total, 1); pct > last {
-				last = pct
-				fmt.Fprintf(m.Stderr, "Hashing passwords: %d of %d (%d%%)\n", done, total, pct*10)
-			}
-		})
+		// One plan: the summary shown is the import committed.
+		pi, err := a.PrepareImport(ctx, *org, f, opt)
+		if pi != nil {
+			m.printSummary(pi.Preview)
+		}
 		if err != nil {
-			if app.ErrorCode(err) == app.EINVALID && p.Errors > 0 {
-				m.printProblems(p)
+			if pi != nil && app.ErrorCode(err) == app.EINVALID && pi.Preview.Errors > 0 {
+				m.printProblems(pi.Preview)
 			}
-			if app.ErrorCode(err) == app.ECONFLICT && len(p.Previous) > 0 && !opt.Again {
+			if pi != nil && app.ErrorCode(err) == app.ECONFLICT && len(pi.Preview.Previous) > 0 && !opt.Again {
 				fmt.Fprintln(m.Stderr, "Add --again to import the same file again.")
 			}
+			return err
+		}
+		res, err := a.CommitPrepared(ctx, pi, m.progress("Hashing passwords"))
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(m.Stdout, "Imported %s: %s created, %s skipped.\n", f.Name, plural(res.Import.Created, "account"), plural(res.Import.Skipped, "row"))

@@ -135,16 +135,7 @@ func (s *Server) resetPasswords(w http.ResponseWriter, r *http.Request) {
 // startAccountJob answers 202 with the new job's status. The job is bound
 // to the requesting admin: its passwords are for no other admin's eyes.
 func (s *Server) startAccountJob(w http.ResponseWriter, r *http.Request, kind string, total int, fn func(context.Context, app.Progress) (any, error)) {
-	owner := ownerOf(r)
-	id := s.app.Jobs.StartFor(owner, kind, fn)
-	st, err := s.app.Jobs.StatusFor(owner, id)
-	if err != nil {
-		st = app.JobStatus{ID: id, Kind: kind, State: app.JobRunning}
-	}
-	if st.Total == 0 {
-		st.Total = total
-	}
-	writeJSON(w, http.StatusAccepted, st)
+	writeJSON(w, http.StatusAccepted, s.app.Jobs.StartStatus(ownerOf(r), kind, total, fn))
 }
 
 // Result files of an account job.
