@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -182,10 +181,6 @@ func (s *Server) accountFile(kind string) http.HandlerFunc {
 			s.error(w, r, err)
 			return
 		}
-		name := slips.FileName(kind, res, o.Now, ext)
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-		w.Write(b.Bytes())
+		sendFile(w, slips.FileName(kind, res, o.Now, ext), ctype, b.Bytes())
 	}
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strings"
 
 	"rollcall/app"
 	"rollcall/app/roster"
@@ -49,7 +47,7 @@ func (s *Server) importTemplate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendImportFile(w, "rollcall-import-template."+format, buf.Bytes())
+	sendFile(w, "rollcall-import-template."+format, "", buf.Bytes())
 }
 
 func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +190,7 @@ func (s *Server) importResults(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendImportFile(w, fmt.Sprintf("rollcall-import-results-%s.%s", res.Import.CreatedAt.Format("2006-01-02-1504"), format), buf.Bytes())
+	sendFile(w, fmt.Sprintf("rollcall-import-results-%s.%s", res.Import.CreatedAt.Format("2006-01-02-1504"), format), "", buf.Bytes())
 }
 
 // importSlips prints slips for the accounts an import created.
@@ -212,23 +210,5 @@ func (s *Server) importSlips(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendImportFile(w, fmt.Sprintf("rollcall-slips-%s.pdf", res.Import.CreatedAt.Format("2006-01-02-1504")), buf.Bytes())
-}
-
-// sendImportFile sends data as a file to save (Content-Disposition: attachment).
-func sendImportFile(w http.ResponseWriter, name string, data []byte) {
-	ctype := "application/octet-stream"
-	switch {
-	case strings.HasSuffix(name, ".csv"):
-		ctype = "text/csv; charset=utf-8"
-	case strings.HasSuffix(name, ".xlsx"):
-		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	case strings.HasSuffix(name, ".pdf"):
-		ctype = "application/pdf"
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	w.Header().Set("Content-Length", fmt.Sprint(len(data)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	sendFile(w, fmt.Sprintf("rollcall-slips-%s.pdf", res.Import.CreatedAt.Format("2006-01-02-1504")), "", buf.Bytes())
 }
