@@ -35,12 +35,23 @@ type outputs struct {
 	slips, sheet, csv string
 }
 
+// output is one file asked for: its kind (slips.FileSlips, FileSheet or FileCSV) and path.
+type output struct{ kind, path string }
+
+func (o *outputs) files() []output {
+	var fs []output
+	for _, f := range []output{{slips.FileSlips, o.slips}, {slips.FileSheet, o.sheet}, {slips.FileCSV, o.csv}} {
+		if f.path != "" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
 func (o *outputs) paths() []string {
 	var ps []string
-	for _, p := range []string{o.slips, o.sheet, o.csv} {
-		if p != "" {
-			ps = append(ps, p)
-		}
+	for _, f := range o.files() {
+		ps = append(ps, f.path)
 	}
 	return ps
 }
@@ -76,22 +87,14 @@ func (o *outputs) check() error {
 
 func (o *outputs) write(res *app.AccountResult, opt slips.Options) error {
 	var errs []error
-	for _, p := range o.paths() {
+	for _, f := range o.files() {
 		var b bytes.Buffer
-		var err error
-		switch p {
-		case o.slips:
-			err = slips.Slips(&b, res, opt)
-		case o.sheet:
-			err = slips.Sheet(&b, res, opt)
-		default:
-			err = slips.CSV(&b, res)
-		}
+		err := slips.Write(&b, f.kind, res, opt)
 		if err == nil {
-			_, err = store.WriteFileAtomic(p, b.WriteTo)
+			_, err = store.WriteFileAtomic(f.path, b.WriteTo)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("write %s: %w", p, err))
+			errs = append(errs, fmt.Errorf("write %s: %w", f.path, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -19,9 +19,9 @@ func (s *Server) accountRoutes(m *http.ServeMux) {
 	m.Handle("POST /api/organizations/{org}/accounts/preview", s.admin(s.previewAccounts))
 	m.Handle("POST /api/organizations/{org}/accounts", s.admin(s.createAccounts))
 	m.Handle("POST /api/organizations/{org}/accounts/reset", s.admin(s.resetPasswords))
-	m.Handle("GET /api/jobs/{job}/slips", s.admin(s.accountFile(fileSlips)))
-	m.Handle("GET /api/jobs/{job}/sheet", s.admin(s.accountFile(fileSheet)))
-	m.Handle("GET /api/jobs/{job}/csv", s.admin(s.accountFile(fileCSV)))
+	m.Handle("GET /api/jobs/{job}/slips", s.admin(s.accountFile(slips.FileSlips)))
+	m.Handle("GET /api/jobs/{job}/sheet", s.admin(s.accountFile(slips.FileSheet)))
+	m.Handle("GET /api/jobs/{job}/csv", s.admin(s.accountFile(slips.FileCSV)))
 }
 
 // accountBatchIn is a batch as the UI sends it: the pasted text (parsed
@@ -137,13 +137,6 @@ func (s *Server) startAccountJob(w http.ResponseWriter, r *http.Request, kind st
 	writeJSON(w, http.StatusAccepted, s.app.Jobs.StartStatus(ownerOf(r), kind, total, fn))
 }
 
-// Result files of an account job.
-const (
-	fileSlips = "slips"
-	fileSheet = "sheet"
-	fileCSV   = "accounts"
-)
-
 // accountFile serves a finished account job's slips (?paper=a4|letter
 // &layout=cutlines|avery), class sheet (?paper=) or CSV as a download.
 func (s *Server) accountFile(kind string) http.HandlerFunc {
@@ -164,23 +157,11 @@ func (s *Server) accountFile(kind string) http.HandlerFunc {
 			s.error(w, r, err)
 			return
 		}
-		ext, ctype := "pdf", "application/pdf"
-		if kind == fileCSV {
-			ext, ctype = "csv", "text/csv; charset=utf-8"
-		}
 		var b bytes.Buffer
-		switch kind {
-		case fileSlips:
-			err = slips.Slips(&b, res, o)
-		case fileSheet:
-			err = slips.Sheet(&b, res, o)
-		default:
-			err = slips.CSV(&b, res)
-		}
-		if err != nil {
+		if err := slips.Write(&b, kind, res, o); err != nil {
 			s.error(w, r, err)
 			return
 		}
-		sendFile(w, slips.FileName(kind, res, o.Now, ext), ctype, b.Bytes())
+		sendFile(w, slips.FileName(kind, res, o.Now), "", b.Bytes())
 	}
 }
