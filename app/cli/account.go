@@ -33,6 +33,8 @@ func (l *listFlag) Set(v string) error {
 // that could not be printed.
 type outputs struct {
 	slips, sheet, csv string
+	// print is the paper and layout of the PDFs; Now is set when printing.
+	print slips.Options
 }
 
 // output is one file asked for: its kind (slips.FileSlips, FileSheet or FileCSV) and path.
@@ -56,10 +58,13 @@ func (o *outputs) paths() []string {
 	return ps
 }
 
-// check refuses the same file named twice (a usage error) and a file that
-// cannot be written: its directory must take a temporary file, and the
-// path must not be a directory.
+// check refuses a paper or layout that does not exist and the same file
+// named twice (usage errors) and a file that cannot be written: its
+// directory must take a temporary file, and the path must not be a directory.
 func (o *outputs) check() error {
+	if err := o.print.Check(); err != nil {
+		return usagef("%s", app.ErrorMessage(err))
+	}
 	seen := map[string]string{}
 	for _, p := range o.paths() {
 		abs, err := filepath.Abs(p)
@@ -85,11 +90,11 @@ func (o *outputs) check() error {
 	return nil
 }
 
-func (o *outputs) write(res *app.AccountResult, opt slips.Options) error {
+func (o *outputs) write(res *app.AccountResult) error {
 	var errs []error
 	for _, f := range o.files() {
 		var b bytes.Buffer
-		err := slips.Write(&b, f.kind, res, opt)
+		err := slips.Write(&b, f.kind, res, o.print)
 		if err == nil {
 			_, err = store.WriteFileAtomic(f.path, b.WriteTo)
 		}
@@ -149,22 +154,13 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	style := fs.String("password-style", "", "words (tiger-moon-47) or random (no look-alikes); default: the organization's")
 	mustChange := fs.Bool("must-change", false, "ask for a new password at the first sign-in")
 	names := fs.String("names", "", "file with one person per line (required)")
-	out := outputs{}
-	fs.StringVar(&out.slips, "slips", "", "write the slips PDF here (required)")
-	fs.StringVar(&out.sheet, "sheet", "", "also write the class sheet PDF here")
-	fs.StringVar(&out.csv, "csv", "", "also write the results CSV here")
-	paper := fs.String("paper", slips.PaperA4, "a4 or letter")
-	layout := fs.String("layout", slips.LayoutCutLines, "cutlines (10 per page) or avery (L7163 on A4, 5163 on Letter)")
+	out := outputFlags(fs)
 	dbp := dbFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required(fs, "org", "names", "slips"); err != nil {
 		return err
-	}
-	opt := slips.Options{Paper: *paper, Layout: *layout}
-	if err := opt.Check(); err != nil {
-		return usagef("%s", app.ErrorMessage(err))
 	}
 	if err := out.check(); err != nil {
 		return err
@@ -199,12 +195,12 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 		if o.PublicURL == "" {
 			fmt.Fprintf(m.Stderr, "Note: %s has no public URL, so the slips have no QR code. Set one with `rollcall org set --org %s --public-url URL`.\n", o.Name, o.Slug)
 		}
-		opt.Now = a.Now()
+		out.print.Now = a.Now()
 		res, err := a.CreatePrepared(ctx, pa, m.progress("Hashing passwords"))
 		if err != nil {
 			return err
 		}
-		if err := out.write(res, opt); err != nil {
+		if err := out.write(res); err != nil {
 			return fmt.Errorf("%d accounts were created but their passwords could not all be written (%w); reset their passwords to print new slips", len(res.Accounts), err)
 		}
 		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, pa.Preview.PasswordStyle+" passwords")
@@ -213,7 +209,7 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	})
 }
 
-func (m *Main) wrote(out outputs) {
+func (m *Main) wrote(out *outputs) {
 	for _, p := range out.paths() {
 		fmt.Fprintf(m.Stdout, "Wrote %s\n", p)
 	}
@@ -229,12 +225,7 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 	var usernames listFlag
 	fs.Var(&usernames, "username", "reset this user; repeat for more")
 	style := fs.String("password-style", "", "words or random; default: the organization's")
-	out := outputs{}
-	fs.StringVar(&out.slips, "slips", "", "write the slips PDF here (required)")
-	fs.StringVar(&out.sheet, "sheet", "", "also write the class sheet PDF here")
-	fs.StringVar(&out.csv, "csv", "", "also write the results CSV here")
-	paper := fs.String("paper", slips.PaperA4, "a4 or letter")
-	layout := fs.String("layout", slips.LayoutCutLines, "cutlines or avery")
+	out := outputFlags(fs)
 	dbp := dbFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -243,10 +234,6 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 		fs.Usage()
 		return usagef("--org, --slips and either --group or --username are required")
 	}
-	opt := slips.Options{Paper: *paper, Layout: *layout}
-	if err := opt.Check(); err != nil {
-		return usagef("%s", app.ErrorMessage(err))
-	}
 	if err := out.check(); err != nil {
 		return err
 	}
@@ -254,12 +241,12 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 		if _, err := a.Organization(ctx, *org); err != nil {
 			return err
 		}
-		opt.Now = a.Now()
+		out.print.Now = a.Now()
 		res, err := a.ResetPasswords(ctx, *org, app.ResetRequest{Group: *group, Usernames: usernames, PasswordStyle: *style}, m.progress("Hashing passwords"))
 		if err != nil {
 			return err
 		}
-		if err := out.write(res, opt); err != nil {
+		if err := out.write(res); err != nil {
 			return fmt.Errorf("%d passwords were reset but could not all be written (%w); reset them again", len(res.Accounts), err)
 		}
 		fmt.Fprintf(m.Stdout, "%d passwords reset in %s.\n", len(res.Accounts), res.Org.Name)
