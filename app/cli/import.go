@@ -145,7 +145,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "Imported %s: %s created, %s skipped.\n", f.Name, plural(res.Import.Created, "account"), plural(res.Import.Skipped, "row"))
+		fmt.Fprintf(m.Stdout, "Imported %s: %s created, %s skipped.\n", f.Name, app.Plural(res.Import.Created, "account"), app.Plural(res.Import.Skipped, "row"))
 		if len(res.Import.GroupsCreated) > 0 {
 			fmt.Fprintf(m.Stdout, "Groups created: %s.\n", strings.Join(res.Import.GroupsCreated, ", "))
 		}
@@ -196,7 +196,7 @@ func (m *Main) printSummary(p *app.ImportPreview) {
 	if fi.Sheet != "" {
 		how += ", sheet " + fi.Sheet
 	}
-	fmt.Fprintf(m.Stdout, "%s (%s): %s — %d to create, %d with warnings, %d with errors.\n", fi.Name, how, plural(len(p.Rows), "row"), p.Create, p.Warnings, p.Errors)
+	fmt.Fprintf(m.Stdout, "%s (%s): %s — %d to create, %d with warnings, %d with errors.\n", fi.Name, how, app.Plural(len(p.Rows), "row"), p.Create, p.Warnings, p.Errors)
 	if len(fi.Unknown) > 0 {
 		fmt.Fprintf(m.Stdout, "Columns left out (not known to Rollcall, not stored): %s.\n", strings.Join(fi.Unknown, ", "))
 	}
@@ -205,7 +205,7 @@ func (m *Main) printSummary(p *app.ImportPreview) {
 			map[bool]string{true: " (they will be created)", false: " (use --create-groups to create them)"}[p.Options.CreateGroups])
 	}
 	for _, imp := range p.Previous {
-		fmt.Fprintf(m.Stdout, "This file was imported before, on %s (%s created)%s.\n", imp.CreatedAt.Local().Format("2 Jan 2006 15:04"), plural(imp.Created, "account"),
+		fmt.Fprintf(m.Stdout, "This file was imported before, on %s (%s created)%s.\n", imp.CreatedAt.Local().Format("2 Jan 2006 15:04"), app.Plural(imp.Created, "account"),
 			map[bool]string{true: "", false: "; use --again to import it again"}[p.Options.Again])
 	}
 }
@@ -237,11 +237,4 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
