@@ -13,7 +13,6 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/slips"
-	"rollcall/store"
 )
 
 // listFlag collects a flag given several times (--group 3B --group Choir).
@@ -27,7 +26,7 @@ func (l *listFlag) Set(v string) error {
 
 // outputs are the files a batch writes its one-time passwords to. Each is
 // written to a 0600 temporary file in its directory and renamed into place
-// only when complete (store.WriteFileAtomic), so an existing file keeps its
+// only when complete (writeFileAtomic), so an existing file keeps its
 // content until then and never keeps a wider mode. check runs before any
 // account is created, so that a wrong path fails before passwords exist
 // that could not be printed.
@@ -96,7 +95,7 @@ func (o *outputs) write(res *app.AccountResult) error {
 		var b bytes.Buffer
 		err := slips.Write(&b, f.kind, res, o.print)
 		if err == nil {
-			_, err = store.WriteFileAtomic(f.path, b.WriteTo)
+			_, err = writeFileAtomic(f.path, b.WriteTo)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("write %s: %w", f.path, err))

@@ -14,7 +14,6 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/roster"
-	"rollcall/store"
 )
 
 // exitStatus ends the command with a status other than 0, 1 or 2 after it
@@ -64,7 +63,7 @@ func (m *Main) runImportTemplate(args []string) error {
 		fs.Usage()
 		return usagef("--format is csv or xlsx")
 	}
-	if _, err := store.WriteFileAtomic(pos[0], func(w io.Writer) (int64, error) { return 0, write(w) }); err != nil {
+	if _, err := writeFileAtomic(pos[0], func(w io.Writer) (int64, error) { return 0, write(w) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Template written to %s: one person per row; the columns are explained in it.\n", pos[0])
@@ -154,7 +153,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			if resultFormat == app.FormatXLSX {
 				write = roster.WriteResultsXLSX
 			}
-			if _, err := store.WriteFileAtomic(*result, func(w io.Writer) (int64, error) { return 0, write(w, res) }); err != nil {
+			if _, err := writeFileAtomic(*result, func(w io.Writer) (int64, error) { return 0, write(w, res) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(m.Stdout, "Results written to %s. It holds the new passwords: hand them out, then delete the file.\n", *result)

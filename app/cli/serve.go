@@ -11,7 +11,6 @@ import (
 	"os"
 	"rollcall/app/httpapi"
 	"rollcall/frontend"
-	"rollcall/store"
 	"strings"
 	"time"
 )
@@ -71,7 +70,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "Sign-up is open on this network at %s (public pages only).\n", strings.Join(st.URLs, ", "))
 	}
 	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
-	if _, err := store.WriteFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
+	if _, err := writeFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
 		n, err := w.Write(info)
 		return int64(n), err
 	}); err != nil {
