@@ -474,8 +474,11 @@ type PreparedImport struct {
 	plan    *importPlan
 }
 
-// PrepareImport plans f as PreviewImport does and refuses at once what the
-// commit would refuse. Nothing is written.
+// PrepareImport plans f once, as PreviewImport does, and refuses at once
+// what the commit would refuse. Nothing is written. When the plan itself
+// succeeds the prepared import comes back even with a refusal, so a caller
+// can show the preview that explains it (the rows with errors, the earlier
+// import); CommitPrepared checks again and refuses it too.
 // Errors: ENOTFOUND, EINVALID (options; errors under AllOrNothing; no row to
 // create), ECONFLICT (the same file imported before and not confirmed with
 // Again; Details["again"] says how to confirm).
@@ -484,23 +487,33 @@ func (a *App) PrepareImport(ctx context.Context, ref string, f *ImportFile, opt 
 	if err != nil {
 		return nil, err
 	}
+	return a.prepareImport(ctx, org, f, opt)
+}
+
+func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions) (*PreparedImport, error) {
 	ip, err := a.planImport(ctx, org, f, &opt)
 	if err != nil {
 		return nil, err
 	}
-	p := ip.preview
-	if opt.AllOrNothing && p.Errors > 0 {
-		return nil, Errorf(EINVALID, "%d of %d rows have errors, and \"all or nothing\" was chosen: nothing was imported. Fix the rows or untick \"all or nothing\".", p.Errors, len(p.Rows))
+	pi := &PreparedImport{Preview: ip.preview, org: org, file: f, plan: ip}
+	return pi, pi.check()
+}
+
+// check is what the commit refuses of a planned import.
+func (pi *PreparedImport) check() error {
+	p := pi.Preview
+	if p.Options.AllOrNothing && p.Errors > 0 {
+		return Errorf(EINVALID, "%d of %d rows have errors, and \"all or nothing\" was chosen: nothing was imported. Fix the rows or untick \"all or nothing\".", p.Errors, len(p.Rows))
 	}
 	if p.Create+p.Warnings == 0 {
-		return nil, Errorf(EINVALID, "None of the %d rows can be created; fix the errors shown and try again.", len(p.Rows))
+		return Errorf(EINVALID, "None of the %d rows can be created; fix the errors shown and try again.", len(p.Rows))
 	}
-	if len(p.Previous) > 0 && !opt.Again {
+	if len(p.Previous) > 0 && !p.Options.Again {
 		last := p.Previous[len(p.Previous)-1]
-		return nil, &Error{Code: ECONFLICT, Message: fmt.Sprintf("This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created),
+		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created),
 			Details: map[string]string{"again": "Confirm to import the same file again."}}
 	}
-	return &PreparedImport{Preview: p, org: org, file: f, plan: ip}, nil
+	return nil
 }
 
 // CommitImport prepares f (PrepareImport) and commits it (CommitPrepared).
@@ -519,6 +532,9 @@ func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt I
 // are never changed. Errors: ECONFLICT (a username or email taken
 // meanwhile), context.Canceled (before the write only).
 func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress Progress) (*ImportResult, error) {
+	if err := pi.check(); err != nil {
+		return nil, err
+	}
 	org, f, ip, p := pi.org, pi.file, pi.plan, pi.Preview
 	var plans []accountPlan
 	var rowOf []int // plan index → row index
@@ -583,6 +599,99 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	return res, nil
 }
 
+// ImportUpload is a file read for an import and kept as a draft, with its
+// preview under the default options.
+type ImportUpload struct {
+	Draft   string         `json:"draft"`
+	Preview *ImportPreview `json:"preview"`
+}
+
+// ImportRequest is what the admin asks of a kept file: the options and the
+// cells fixed in place.
+type ImportRequest struct {
+	Options ImportOptions `json:"options"`
+	Edits   []ImportEdit  `json:"edits"`
+}
+
+// UploadImport reads a file for an import into organization ref — read is
+// called once the organization is found, so a wrong address is not answered
+// after reading a large file — previews it with the default options and
+// keeps it as a draft of the admin owner ("" in the desktop window) for
+// PreviewDraft and StartImport.
+// Errors: ENOTFOUND (organization), read's, EINVALID (no rows).
+func (a *App) UploadImport(ctx context.Context, ref, owner string, read func() (*ImportFile, error)) (*ImportUpload, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	f, err := read()
+	if err != nil {
+		return nil, err
+	}
+	ip, err := a.planImport(ctx, org, f, &ImportOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &ImportUpload{Draft: a.saveDraft(org, owner, f), Preview: ip.preview}, nil
+}
+
+// draftImport is the admin owner's kept file in organization ref with the
+// request's edits applied. Errors: ENOTFOUND (organization, draft), EINVALID (edits).
+func (a *App) draftImport(ctx context.Context, ref, owner, id string, edits []ImportEdit) (*Organization, *ImportFile, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := a.draftFile(org, owner, id)
+	if err == nil {
+		f, err = f.Edit(edits)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, f, nil
+}
+
+// PreviewDraft previews the admin owner's kept file id with the request's
+// options and cells fixed in place. Nothing is written.
+// Errors: ENOTFOUND (organization, draft), EINVALID (edits, options).
+func (a *App) PreviewDraft(ctx context.Context, ref, owner, id string, req ImportRequest) (*ImportPreview, error) {
+	org, f, err := a.draftImport(ctx, ref, owner, id, req.Edits)
+	if err != nil {
+		return nil, err
+	}
+	ip, err := a.planImport(ctx, org, f, &req.Options)
+	if err != nil {
+		return nil, err
+	}
+	return ip.preview, nil
+}
+
+// StartImport prepares the admin owner's kept file id with the request's
+// options and edits (PrepareImport: what the commit would refuse is refused
+// now) and commits it in a job of the owner (CommitPrepared), which drops
+// the draft once the import is written. It returns the job's status; until
+// the hashing reports, its total is the number of rows to create.
+// Errors: those of PrepareImport, ENOTFOUND (draft), EINVALID (edits).
+func (a *App) StartImport(ctx context.Context, ref, owner, id string, req ImportRequest) (JobStatus, error) {
+	org, f, err := a.draftImport(ctx, ref, owner, id, req.Edits)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	pi, err := a.prepareImport(ctx, org, f, req.Options)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	total := pi.Preview.Create + pi.Preview.Warnings
+	return a.Jobs.StartStatus(owner, "import", total, func(ctx context.Context, progress Progress) (any, error) {
+		res, err := a.CommitPrepared(ctx, pi, progress)
+		if err == nil {
+			a.DropImportDraft(id)
+		}
+		return res, err
+	}), nil
+}
+
 // Imports lists the organization's imports, newest first. Errors: ENOTFOUND.
 func (a *App) Imports(ctx context.Context, ref string) ([]*Import, error) {
 	org, err := a.Organization(ctx, ref)
@@ -640,6 +749,10 @@ func (a *App) SaveImportDraft(ctx context.Context, ref, owner string, f *ImportF
 	if err != nil {
 		return "", err
 	}
+	return a.saveDraft(org, owner, f), nil
+}
+
+func (a *App) saveDraft(org *Organization, owner string, f *ImportFile) string {
 	d := a.Drafts
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -664,7 +777,7 @@ func (a *App) SaveImportDraft(ctx context.Context, ref, owner string, f *ImportF
 	}
 	id := a.newID()
 	d.drafts[id] = &draft{orgID: org.ID, owner: owner, file: f, bytes: size, used: a.Now()}
-	return id, nil
+	return id
 }
 
 // ImportDraft returns a file kept for the organization and the admin owner.
@@ -675,6 +788,10 @@ func (a *App) ImportDraft(ctx context.Context, ref, owner, id string) (*ImportFi
 	if err != nil {
 		return nil, err
 	}
+	return a.draftFile(org, owner, id)
+}
+
+func (a *App) draftFile(org *Organization, owner, id string) (*ImportFile, error) {
 	d := a.Drafts
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -688,5 +689,66 @@ func TestImportGroupDeletedMeanwhile(t *testing.T) {
 	}
 	if page, _ := a.Users(ctx, o.Slug, app.UserFilter{}); page.Total != 0 {
 		t.Fatalf("%d users created", page.Total)
+	}
+}
+
+// importPlans counts the plans of an import: planning a file asks the store
+// once for the earlier imports of the same file, and nothing else does.
+type importPlans struct {
+	app.Store
+	n *atomic.Int64
+}
+
+func (s importPlans) ImportsByHash(ctx context.Context, orgID, sha256 string) ([]*app.Import, error) {
+	s.n.Add(1)
+	return s.Store.ImportsByHash(ctx, orgID, sha256)
+}
+
+// The API's sequence lives in the app: UploadImport reads (after finding
+// the organization), previews and keeps the draft; StartImport applies the
+// edits, prepares once and commits in a job of the admin that drops the
+// draft. Each plans the file once.
+func TestUploadAndStartImport(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newApp(t)
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	var n atomic.Int64
+	a.Store = importPlans{Store: a.Store, n: &n}
+	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace"), row(3, "last_name=Nofirst"))
+
+	read := false
+	if _, err := a.UploadImport(ctx, "nowhere", "adm1", func() (*app.ImportFile, error) { read = true; return f, nil }); app.ErrorCode(err) != app.ENOTFOUND || read {
+		t.Fatalf("upload to an unknown organization: %v (file read: %v)", err, read)
+	}
+	up, err := a.UploadImport(ctx, o.Slug, "adm1", func() (*app.ImportFile, error) { return f, nil })
+	if err != nil || up.Draft == "" || up.Preview.Create != 1 || up.Preview.Errors != 1 || n.Load() != 1 {
+		t.Fatalf("upload: %+v %v, %d plans", up, err, n.Load())
+	}
+	edits := []app.ImportEdit{{Line: 3, Field: "first_name", Value: "Grace"}}
+	n.Store(0)
+	p, err := a.PreviewDraft(ctx, o.Slug, "adm1", up.Draft, app.ImportRequest{Edits: edits})
+	if err != nil || p.Create != 2 || n.Load() != 1 {
+		t.Fatalf("preview of the draft: %+v %v, %d plans", p, err, n.Load())
+	}
+	if _, err := a.StartImport(ctx, o.Slug, "adm2", up.Draft, app.ImportRequest{Edits: edits}); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("another admin's draft: %v", err)
+	}
+	n.Store(0)
+	st, err := a.StartImport(ctx, o.Slug, "adm1", up.Draft, app.ImportRequest{Edits: edits})
+	if err != nil || st.Kind != "import" || st.Total != 2 {
+		t.Fatalf("start: %+v %v", st, err)
+	}
+	if st := waitJob(t, a, st.ID); st.State != app.JobDone {
+		t.Fatalf("job: %+v", st)
+	}
+	if n.Load() != 1 {
+		t.Errorf("StartImport planned the file %d times, want once", n.Load())
+	}
+	v, _ := a.Jobs.ResultFor("adm1", st.ID)
+	if res, ok := v.(*app.ImportResult); !ok || res.Import.Created != 2 {
+		t.Fatalf("result: %#v", v)
+	}
+	if _, err := a.ImportDraft(ctx, o.Slug, "adm1", up.Draft); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("the draft is kept after the import: %v", err)
 	}
 }

@@ -1119,7 +1119,15 @@ func TestCancelAndResendWhileSending(t *testing.T) {
 func bucketsHolding(t *testing.T, db *store.DB, needles ...string) []string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "copy.db")
-	if _, err := db.Backup(path); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.WriteBackup(f, nil)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})

@@ -99,6 +99,21 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 	return id
 }
 
+// StartStatus is StartFor that returns the new job's status at once, for
+// an answer that shows a progress bar; total stands in for the job's own
+// until it first reports progress.
+func (j *Jobs) StartStatus(owner, kind string, total int, fn func(ctx context.Context, progress Progress) (any, error)) JobStatus {
+	id := j.StartFor(owner, kind, fn)
+	st, err := j.StatusFor(owner, id)
+	if err != nil {
+		st = JobStatus{ID: id, Kind: kind, State: JobRunning}
+	}
+	if st.Total == 0 {
+		st.Total = total
+	}
+	return st
+}
+
 // expireAfter drops job id once it is JobTTL old, checking after d by the
 // app's clock (and waiting again if the clock says it is not yet).
 func (j *Jobs) expireAfter(id string, d time.Duration) {

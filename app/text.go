@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -19,6 +20,14 @@ const (
 	MaxLabelLength = 50
 	MaxLabels      = 20
 )
+
+// Plural is n with the word, in the plural unless n is 1: "1 row", "3 rows".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
 
 // Clean trims s and brings it to Unicode NFC, the form in which text is stored.
 func Clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -159,41 +157,6 @@ func (db *DB) WriteBackup(w io.Writer, size func(int64)) (int64, error) {
 		return err
 	})
 	return n, err
-}
-
-// Backup writes a consistent copy of the database to the file out: into a
-// temporary file beside it, synced, then renamed, so out is never half written.
-func (db *DB) Backup(out string) (int64, error) {
-	return WriteFileAtomic(out, func(w io.Writer) (int64, error) { return db.WriteBackup(w, nil) })
-}
-
-// WriteFileAtomic creates path through a temporary file in the same directory
-// that write fills; the file is synced and renamed into place only when write
-// succeeds.
-func WriteFileAtomic(path string, write func(io.Writer) (int64, error)) (int64, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return 0, err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	n, err := write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	return n, nil
 }
 
 // get decodes the JSON value at key into v; ENOTFOUND (with msg) when absent.

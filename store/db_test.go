@@ -96,37 +96,3 @@ func TestOpen(t *testing.T) {
 		}
 	})
 }
-
-func TestBackup(t *testing.T) {
-	a, db := MustApp(t)
-	MustOrg(t, a, "Maple Primary")
-	out := filepath.Join(t.TempDir(), "backup.db")
-	n, err := db.Backup(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Size() != n || n == 0 {
-		t.Fatalf("wrote %d bytes, file has %d", n, fi.Size())
-	}
-	if err := store.Verify(out); err != nil {
-		t.Fatalf("backup does not verify: %v", err)
-	}
-	copyDB, err := store.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer copyDB.Close()
-	orgs, err := app.New(copyDB).Organizations(context.Background())
-	if err != nil || len(orgs) != 1 {
-		t.Fatalf("backup holds %v, %v", orgs, err)
-	}
-	// No temporary file is left beside it.
-	entries, _ := os.ReadDir(filepath.Dir(out))
-	if len(entries) != 1 {
-		t.Fatalf("backup dir holds %d entries, want 1", len(entries))
-	}
-}

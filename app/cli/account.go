@@ -13,7 +13,6 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/slips"
-	"rollcall/store"
 )
 
 // listFlag collects a flag given several times (--group 3B --group Choir).
@@ -27,28 +26,44 @@ func (l *listFlag) Set(v string) error {
 
 // outputs are the files a batch writes its one-time passwords to. Each is
 // written to a 0600 temporary file in its directory and renamed into place
-// only when complete (store.WriteFileAtomic), so an existing file keeps its
+// only when complete (writeFileAtomic), so an existing file keeps its
 // content until then and never keeps a wider mode. check runs before any
 // account is created, so that a wrong path fails before passwords exist
 // that could not be printed.
 type outputs struct {
 	slips, sheet, csv string
+	// print is the paper and layout of the PDFs; Now is set when printing.
+	print slips.Options
+}
+
+// output is one file asked for: its kind (slips.FileSlips, FileSheet or FileCSV) and path.
+type output struct{ kind, path string }
+
+func (o *outputs) files() []output {
+	var fs []output
+	for _, f := range []output{{slips.FileSlips, o.slips}, {slips.FileSheet, o.sheet}, {slips.FileCSV, o.csv}} {
+		if f.path != "" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
 
 func (o *outputs) paths() []string {
 	var ps []string
-	for _, p := range []string{o.slips, o.sheet, o.csv} {
-		if p != "" {
-			ps = append(ps, p)
-		}
+	for _, f := range o.files() {
+		ps = append(ps, f.path)
 	}
 	return ps
 }
 
-// check refuses the same file named twice (a usage error) and a file that
-// cannot be written: its directory must take a temporary file, and the
-// path must not be a directory.
+// check refuses a paper or layout that does not exist and the same file
+// named twice (usage errors) and a file that cannot be written: its
+// directory must take a temporary file, and the path must not be a directory.
 func (o *outputs) check() error {
+	if err := o.print.Check(); err != nil {
+		return usagef("%s", app.ErrorMessage(err))
+	}
 	seen := map[string]string{}
 	for _, p := range o.paths() {
 		abs, err := filepath.Abs(p)
@@ -74,24 +89,16 @@ func (o *outputs) check() error {
 	return nil
 }
 
-func (o *outputs) write(res *app.AccountResult, opt slips.Options) error {
+func (o *outputs) write(res *app.AccountResult) error {
 	var errs []error
-	for _, p := range o.paths() {
+	for _, f := range o.files() {
 		var b bytes.Buffer
-		var err error
-		switch p {
-		case o.slips:
-			err = slips.Slips(&b, res, opt)
-		case o.sheet:
-			err = slips.Sheet(&b, res, opt)
-		default:
-			err = slips.CSV(&b, res)
-		}
+		err := slips.Write(&b, f.kind, res, o.print)
 		if err == nil {
-			_, err = store.WriteFileAtomic(p, b.WriteTo)
+			_, err = writeFileAtomic(f.path, b.WriteTo)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("write %s: %w", p, err))
+			errs = append(errs, fmt.Errorf("write %s: %w", f.path, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -146,22 +153,13 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	style := fs.String("password-style", "", "words (tiger-moon-47) or random (no look-alikes); default: the organization's")
 	mustChange := fs.Bool("must-change", false, "ask for a new password at the first sign-in")
 	names := fs.String("names", "", "file with one person per line (required)")
-	out := outputs{}
-	fs.StringVar(&out.slips, "slips", "", "write the slips PDF here (required)")
-	fs.StringVar(&out.sheet, "sheet", "", "also write the class sheet PDF here")
-	fs.StringVar(&out.csv, "csv", "", "also write the results CSV here")
-	paper := fs.String("paper", slips.PaperA4, "a4 or letter")
-	layout := fs.String("layout", slips.LayoutCutLines, "cutlines (10 per page) or avery (L7163 on A4, 5163 on Letter)")
+	out := outputFlags(fs)
 	dbp := dbFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required(fs, "org", "names", "slips"); err != nil {
 		return err
-	}
-	opt := slips.Options{Paper: *paper, Layout: *layout}
-	if err := opt.Check(); err != nil {
-		return usagef("%s", app.ErrorMessage(err))
 	}
 	if err := out.check(); err != nil {
 		return err
@@ -196,12 +194,12 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 		if o.PublicURL == "" {
 			fmt.Fprintf(m.Stderr, "Note: %s has no public URL, so the slips have no QR code. Set one with `rollcall org set --org %s --public-url URL`.\n", o.Name, o.Slug)
 		}
-		opt.Now = a.Now()
+		out.print.Now = a.Now()
 		res, err := a.CreatePrepared(ctx, pa, m.progress("Hashing passwords"))
 		if err != nil {
 			return err
 		}
-		if err := out.write(res, opt); err != nil {
+		if err := out.write(res); err != nil {
 			return fmt.Errorf("%d accounts were created but their passwords could not all be written (%w); reset their passwords to print new slips", len(res.Accounts), err)
 		}
 		fmt.Fprintf(m.Stdout, "%d accounts created in %s (%s).\n", len(res.Accounts), o.Name, pa.Preview.PasswordStyle+" passwords")
@@ -210,7 +208,7 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	})
 }
 
-func (m *Main) wrote(out outputs) {
+func (m *Main) wrote(out *outputs) {
 	for _, p := range out.paths() {
 		fmt.Fprintf(m.Stdout, "Wrote %s\n", p)
 	}
@@ -226,12 +224,7 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 	var usernames listFlag
 	fs.Var(&usernames, "username", "reset this user; repeat for more")
 	style := fs.String("password-style", "", "words or random; default: the organization's")
-	out := outputs{}
-	fs.StringVar(&out.slips, "slips", "", "write the slips PDF here (required)")
-	fs.StringVar(&out.sheet, "sheet", "", "also write the class sheet PDF here")
-	fs.StringVar(&out.csv, "csv", "", "also write the results CSV here")
-	paper := fs.String("paper", slips.PaperA4, "a4 or letter")
-	layout := fs.String("layout", slips.LayoutCutLines, "cutlines or avery")
+	out := outputFlags(fs)
 	dbp := dbFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -240,10 +233,6 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 		fs.Usage()
 		return usagef("--org, --slips and either --group or --username are required")
 	}
-	opt := slips.Options{Paper: *paper, Layout: *layout}
-	if err := opt.Check(); err != nil {
-		return usagef("%s", app.ErrorMessage(err))
-	}
 	if err := out.check(); err != nil {
 		return err
 	}
@@ -251,12 +240,12 @@ func (m *Main) runUsersResetPasswords(ctx context.Context, args []string) error 
 		if _, err := a.Organization(ctx, *org); err != nil {
 			return err
 		}
-		opt.Now = a.Now()
+		out.print.Now = a.Now()
 		res, err := a.ResetPasswords(ctx, *org, app.ResetRequest{Group: *group, Usernames: usernames, PasswordStyle: *style}, m.progress("Hashing passwords"))
 		if err != nil {
 			return err
 		}
-		if err := out.write(res, opt); err != nil {
+		if err := out.write(res); err != nil {
 			return fmt.Errorf("%d passwords were reset but could not all be written (%w); reset them again", len(res.Accounts), err)
 		}
 		fmt.Fprintf(m.Stdout, "%d passwords reset in %s.\n", len(res.Accounts), res.Org.Name)

@@ -28,7 +28,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	db, err := store.Open(path)
 	switch {
 	case err == nil:
-		n, err = db.Backup(out)
+		n, err = writeFileAtomic(out, func(w io.Writer) (int64, error) { return db.WriteBackup(w, nil) })
 		db.Close()
 	case errors.Is(err, store.ErrAlreadyOpen):
 		n, err = backupFromServer(ctx, path, out)
@@ -88,7 +88,7 @@ func backupFromServer(ctx context.Context, dbPath, out string) (int64, error) {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	return store.WriteFileAtomic(out, func(w io.Writer) (int64, error) {
+	return writeFileAtomic(out, func(w io.Writer) (int64, error) {
 		n, err := io.Copy(w, resp.Body)
 		if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
 			err = fmt.Errorf("the copy was cut short: %d of %d bytes", n, resp.ContentLength)

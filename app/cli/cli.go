@@ -34,6 +34,10 @@ type Main struct {
 	// the desktop window's icon.
 	Version string
 	Icon    []byte
+
+	// appHook, when set, sees every app newApp builds (a test seam: tests
+	// wrap its store to count what a command asks of it).
+	appHook func(*app.App)
 }
 
 // New is the command line of the rollcall binary, on the process's own
@@ -247,6 +251,9 @@ func (m *Main) newApp(db *store.DB) *app.App {
 		a.Secrets = keyfile.New(p)
 	}
 	a.Mailer = &mail.Mailer{}
+	if m.appHook != nil {
+		m.appHook(a)
+	}
 	return a
 }
 

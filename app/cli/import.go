@@ -10,12 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"rollcall/app"
 	"rollcall/app/roster"
-	"rollcall/store"
 )
 
 // exitStatus ends the command with a status other than 0, 1 or 2 after it
@@ -65,7 +63,7 @@ func (m *Main) runImportTemplate(args []string) error {
 		fs.Usage()
 		return usagef("--format is csv or xlsx")
 	}
-	if _, err := store.WriteFileAtomic(pos[0], func(w io.Writer) (int64, error) { return 0, write(w) }); err != nil {
+	if _, err := writeFileAtomic(pos[0], func(w io.Writer) (int64, error) { return 0, write(w) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Template written to %s: one person per row; the columns are explained in it.\n", pos[0])
@@ -109,11 +107,11 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	return m.withApp(*dbp, func(a *app.App) error {
-		p, err := a.PreviewImport(ctx, *org, f, opt)
-		if err != nil {
-			return err
-		}
 		if *dryRun {
+			p, err := a.PreviewImport(ctx, *org, f, opt)
+			if err != nil {
+				return err
+			}
 			if *asJSON {
 				enc := json.NewEncoder(m.Stdout)
 				enc.SetIndent("", "  ")
@@ -128,27 +126,25 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			}
 			return nil
 		}
-		m.printSummary(p)
-		var mu sync.Mutex // progress is called from every hashing goroutine
-		last := -1
-		res, err := a.CommitImport(ctx, *org, f, opt, func(done, total int) {
-			mu.Lock()
-			defer mu.Unlock()
-			if pct := done * 10 / max(total, 1); pct > last {
-				last = pct
-				fmt.Fprintf(m.Stderr, "Hashing passwords: %d of %d (%d%%)\n", done, total, pct*10)
-			}
-		})
+		// One plan: the summary shown is the import committed.
+		pi, err := a.PrepareImport(ctx, *org, f, opt)
+		if pi != nil {
+			m.printSummary(pi.Preview)
+		}
 		if err != nil {
-			if app.ErrorCode(err) == app.EINVALID && p.Errors > 0 {
-				m.printProblems(p)
+			if pi != nil && app.ErrorCode(err) == app.EINVALID && pi.Preview.Errors > 0 {
+				m.printProblems(pi.Preview)
 			}
-			if app.ErrorCode(err) == app.ECONFLICT && len(p.Previous) > 0 && !opt.Again {
+			if pi != nil && app.ErrorCode(err) == app.ECONFLICT && len(pi.Preview.Previous) > 0 && !opt.Again {
 				fmt.Fprintln(m.Stderr, "Add --again to import the same file again.")
 			}
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "Imported %s: %s created, %s skipped.\n", f.Name, plural(res.Import.Created, "account"), plural(res.Import.Skipped, "row"))
+		res, err := a.CommitPrepared(ctx, pi, m.progress("Hashing passwords"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Imported %s: %s created, %s skipped.\n", f.Name, app.Plural(res.Import.Created, "account"), app.Plural(res.Import.Skipped, "row"))
 		if len(res.Import.GroupsCreated) > 0 {
 			fmt.Fprintf(m.Stdout, "Groups created: %s.\n", strings.Join(res.Import.GroupsCreated, ", "))
 		}
@@ -157,7 +153,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			if resultFormat == app.FormatXLSX {
 				write = roster.WriteResultsXLSX
 			}
-			if _, err := store.WriteFileAtomic(*result, func(w io.Writer) (int64, error) { return 0, write(w, res) }); err != nil {
+			if _, err := writeFileAtomic(*result, func(w io.Writer) (int64, error) { return 0, write(w, res) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(m.Stdout, "Results written to %s. It holds the new passwords: hand them out, then delete the file.\n", *result)
@@ -199,7 +195,7 @@ func (m *Main) printSummary(p *app.ImportPreview) {
 	if fi.Sheet != "" {
 		how += ", sheet " + fi.Sheet
 	}
-	fmt.Fprintf(m.Stdout, "%s (%s): %s — %d to create, %d with warnings, %d with errors.\n", fi.Name, how, plural(len(p.Rows), "row"), p.Create, p.Warnings, p.Errors)
+	fmt.Fprintf(m.Stdout, "%s (%s): %s — %d to create, %d with warnings, %d with errors.\n", fi.Name, how, app.Plural(len(p.Rows), "row"), p.Create, p.Warnings, p.Errors)
 	if len(fi.Unknown) > 0 {
 		fmt.Fprintf(m.Stdout, "Columns left out (not known to Rollcall, not stored): %s.\n", strings.Join(fi.Unknown, ", "))
 	}
@@ -208,7 +204,7 @@ func (m *Main) printSummary(p *app.ImportPreview) {
 			map[bool]string{true: " (they will be created)", false: " (use --create-groups to create them)"}[p.Options.CreateGroups])
 	}
 	for _, imp := range p.Previous {
-		fmt.Fprintf(m.Stdout, "This file was imported before, on %s (%s created)%s.\n", imp.CreatedAt.Local().Format("2 Jan 2006 15:04"), plural(imp.Created, "account"),
+		fmt.Fprintf(m.Stdout, "This file was imported before, on %s (%s created)%s.\n", imp.CreatedAt.Local().Format("2 Jan 2006 15:04"), app.Plural(imp.Created, "account"),
 			map[bool]string{true: "", false: "; use --again to import it again"}[p.Options.Again])
 	}
 }
@@ -240,11 +236,4 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"rollcall/app"
@@ -120,5 +122,54 @@ func TestCLIImportDryRunSameAndControlCharacters(t *testing.T) {
 	}
 	if code, _, errs := run(t, "short\n", "import", "--org", "maple", "--dry-run", "--password-mode", "same", good, "--db", db); code != 1 || !strings.Contains(errs, "short") {
 		t.Fatalf("dry run, short password: %d %q", code, errs)
+	}
+}
+
+// planCounter counts the plans of an import: planning a file asks the
+// store once for the earlier imports of the same file (ImportsByHash), and
+// nothing else does.
+type planCounter struct {
+	app.Store
+	n *atomic.Int64
+}
+
+func (s planCounter) ImportsByHash(ctx context.Context, orgID, sha256 string) ([]*app.Import, error) {
+	s.n.Add(1)
+	return s.Store.ImportsByHash(ctx, orgID, sha256)
+}
+
+// `rollcall import` plans the file once, with --dry-run and without: the
+// summary it prints is the plan it commits, not a second one.
+func TestCLIImportPlansOnce(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.db")
+	file := filepath.Join(dir, "class.csv")
+	os.WriteFile(file, []byte("first_name,last_name,groups\nAda,Lovelace,3B\nGrace,Hopper,7Z\n"), 0o600)
+	for _, args := range [][]string{{"org", "create", "--name", "Maple", "--slug", "maple"}, {"group", "create", "--org", "maple", "--name", "3B"}} {
+		if code, _, errs := run(t, "", append(args, "--db", db)...); code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--dry-run"}, 3}, // 7Z's row would be skipped
+		{[]string{"--dry-run", "--json", "--create-groups"}, 0},
+		{[]string{"--all-or-nothing"}, 1}, // refused: 7Z does not exist
+		{nil, 3},                          // 7Z's row skipped
+		{[]string{"--create-groups"}, 1},  // refused: the same file again
+	} {
+		var n atomic.Int64
+		var out, errb bytes.Buffer
+		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+			appHook: func(a *app.App) { a.Store = planCounter{Store: a.Store, n: &n} }}
+		args := append(append([]string{"import", "--org", "maple"}, tt.args...), file, "--db", db)
+		if code := m.Run(context.Background(), args); code != tt.code {
+			t.Fatalf("%v = %d, want %d\n%s\n%s", args, code, tt.code, out.String(), errb.String())
+		}
+		if n.Load() != 1 {
+			t.Errorf("%v planned the file %d times, want once", args, n.Load())
+		}
 	}
 }

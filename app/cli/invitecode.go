@@ -6,7 +6,6 @@ import (
 	"io"
 	"rollcall/app"
 	"rollcall/app/poster"
-	"rollcall/store"
 )
 
 // runCode shows an invite code, makes a new one, or writes its poster.
@@ -57,7 +56,7 @@ func (m *Main) runCode(ctx context.Context, sub string, args []string) error {
 			if err != nil {
 				return err
 			}
-			if _, err := store.WriteFileAtomic(*out, func(w io.Writer) (int64, error) {
+			if _, err := writeFileAtomic(*out, func(w io.Writer) (int64, error) {
 				n, err := w.Write(pdf)
 				return int64(n), err
 			}); err != nil {

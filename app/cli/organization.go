@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"rollcall/app"
 	"text/tabwriter"
@@ -34,16 +33,11 @@ func (m *Main) runOrgSet(ctx context.Context, args []string) error {
 	fs := m.flags("org set", "org set --org SLUG [--name NAME] [--public-url URL] [--login-domain DOMAIN] [--language CODE] [--db PATH]")
 	org := fs.String("org", "", "the organization's slug (required)")
 	var upd app.OrganizationUpdate
-	fields := map[string]**string{"name": &upd.Name, "public-url": &upd.PublicURL, "login-domain": &upd.LoginDomain, "language": &upd.Language}
-	help := map[string]string{
-		"name":         "new name",
-		"public-url":   "base address of links and QR codes, e.g. https://rollcall.maple.example (empty to clear)",
-		"login-domain": "domain for generated login emails, e.g. pupils.maple.example (empty to clear)",
-		"language":     "default language code, e.g. en, fi, sv, de",
-	}
-	for name := range fields {
-		fs.String(name, "", help[name])
-	}
+	setFields := updateFlags(fs,
+		updateFlag{"name", "new name", &upd.Name},
+		updateFlag{"public-url", "base address of links and QR codes, e.g. https://rollcall.maple.example (empty to clear)", &upd.PublicURL},
+		updateFlag{"login-domain", "domain for generated login emails, e.g. pupils.maple.example (empty to clear)", &upd.LoginDomain},
+		updateFlag{"language", "default language code, e.g. en, fi, sv, de", &upd.Language})
 	dbp := dbFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -51,12 +45,7 @@ func (m *Main) runOrgSet(ctx context.Context, args []string) error {
 	if err := required(fs, "org"); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if dst, ok := fields[f.Name]; ok {
-			v := f.Value.String()
-			*dst = &v
-		}
-	})
+	setFields()
 	return m.withApp(*dbp, func(a *app.App) error {
 		o, err := a.UpdateOrganization(ctx, *org, upd)
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"rollcall/app/httpapi"
-	"rollcall/store"
 	"strings"
 	"time"
 )
@@ -66,7 +65,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "Sign-up is open on this network at %s (public pages only).\n", strings.Join(st.URLs, ", "))
 	}
 	info, _ := json.Marshal(serveInfo{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
-	if _, err := store.WriteFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
+	if _, err := writeFileAtomic(serveInfoPath(db.Path), func(w io.Writer) (int64, error) {
 		n, err := w.Write(info)
 		return int64(n), err
 	}); err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,17 +14,12 @@ func (m *Main) runSMTPSet(ctx context.Context, args []string) error {
 	fs := m.flags("smtp set", `smtp set --org SLUG --host H --port P --security starttls|tls|none [--username U --password-stdin] --from "Name <addr>" [--ca-file PEM] [--db PATH]`)
 	org := fs.String("org", "", "the organization's slug (required)")
 	var upd app.SMTPUpdate
-	strs := map[string]**string{"host": &upd.Host, "security": &upd.Security, "username": &upd.Username, "from": &upd.From, "ca-file": &upd.CAFile}
-	help := map[string]string{
-		"host":     "the relay's host name, e.g. smtp.maple.example",
-		"security": "starttls (port 587; refused if the relay does not offer it), tls (port 465) or none (only to localhost)",
-		"username": "the relay account (empty: no sign-in)",
-		"from":     `the sender, e.g. "Maple Primary <no-reply@maple.example>"`,
-		"ca-file":  "a PEM file of extra certificate authorities to trust (a school's private CA)",
-	}
-	for name := range strs {
-		fs.String(name, "", help[name])
-	}
+	setFields := updateFlags(fs,
+		updateFlag{"host", "the relay's host name, e.g. smtp.maple.example", &upd.Host},
+		updateFlag{"security", "starttls (port 587; refused if the relay does not offer it), tls (port 465) or none (only to localhost)", &upd.Security},
+		updateFlag{"username", "the relay account (empty: no sign-in)", &upd.Username},
+		updateFlag{"from", `the sender, e.g. "Maple Primary <no-reply@maple.example>"`, &upd.From},
+		updateFlag{"ca-file", "a PEM file of extra certificate authorities to trust (a school's private CA)", &upd.CAFile})
 	port := fs.Int("port", 0, "the relay's port (587 for starttls, 465 for tls)")
 	pwStdin := fs.Bool("password-stdin", false, "read the relay password from the first line of standard input")
 	dbp := dbFlag(fs)
@@ -35,15 +29,10 @@ func (m *Main) runSMTPSet(ctx context.Context, args []string) error {
 	if err := required(fs, "org"); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if dst, ok := strs[f.Name]; ok {
-			v := f.Value.String()
-			*dst = &v
-		}
-		if f.Name == "port" {
-			upd.Port = port
-		}
-	})
+	setFields()
+	if given(fs, "port") {
+		upd.Port = port
+	}
 	if *pwStdin {
 		b, err := io.ReadAll(io.LimitReader(m.Stdin, 4096))
 		if err != nil {

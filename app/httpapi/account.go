@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -20,9 +19,9 @@ func (s *Server) accountRoutes(m *http.ServeMux) {
 	m.Handle("POST /api/organizations/{org}/accounts/preview", s.admin(s.previewAccounts))
 	m.Handle("POST /api/organizations/{org}/accounts", s.admin(s.createAccounts))
 	m.Handle("POST /api/organizations/{org}/accounts/reset", s.admin(s.resetPasswords))
-	m.Handle("GET /api/jobs/{job}/slips", s.admin(s.accountFile(fileSlips)))
-	m.Handle("GET /api/jobs/{job}/sheet", s.admin(s.accountFile(fileSheet)))
-	m.Handle("GET /api/jobs/{job}/csv", s.admin(s.accountFile(fileCSV)))
+	m.Handle("GET /api/jobs/{job}/slips", s.admin(s.accountFile(slips.FileSlips)))
+	m.Handle("GET /api/jobs/{job}/sheet", s.admin(s.accountFile(slips.FileSheet)))
+	m.Handle("GET /api/jobs/{job}/csv", s.admin(s.accountFile(slips.FileCSV)))
 }
 
 // accountBatchIn is a batch as the UI sends it: the pasted text (parsed
@@ -135,24 +134,8 @@ func (s *Server) resetPasswords(w http.ResponseWriter, r *http.Request) {
 // startAccountJob answers 202 with the new job's status. The job is bound
 // to the requesting admin: its passwords are for no other admin's eyes.
 func (s *Server) startAccountJob(w http.ResponseWriter, r *http.Request, kind string, total int, fn func(context.Context, app.Progress) (any, error)) {
-	owner := ownerOf(r)
-	id := s.app.Jobs.StartFor(owner, kind, fn)
-	st, err := s.app.Jobs.StatusFor(owner, id)
-	if err != nil {
-		st = app.JobStatus{ID: id, Kind: kind, State: app.JobRunning}
-	}
-	if st.Total == 0 {
-		st.Total = total
-	}
-	writeJSON(w, http.StatusAccepted, st)
+	writeJSON(w, http.StatusAccepted, s.app.Jobs.StartStatus(ownerOf(r), kind, total, fn))
 }
-
-// Result files of an account job.
-const (
-	fileSlips = "slips"
-	fileSheet = "sheet"
-	fileCSV   = "accounts"
-)
 
 // accountFile serves a finished account job's slips (?paper=a4|letter
 // &layout=cutlines|avery), class sheet (?paper=) or CSV as a download.
@@ -174,27 +157,11 @@ func (s *Server) accountFile(kind string) http.HandlerFunc {
 			s.error(w, r, err)
 			return
 		}
-		ext, ctype := "pdf", "application/pdf"
-		if kind == fileCSV {
-			ext, ctype = "csv", "text/csv; charset=utf-8"
-		}
 		var b bytes.Buffer
-		switch kind {
-		case fileSlips:
-			err = slips.Slips(&b, res, o)
-		case fileSheet:
-			err = slips.Sheet(&b, res, o)
-		default:
-			err = slips.CSV(&b, res)
-		}
-		if err != nil {
+		if err := slips.Write(&b, kind, res, o); err != nil {
 			s.error(w, r, err)
 			return
 		}
-		name := slips.FileName(kind, res, o.Now, ext)
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-		w.Write(b.Bytes())
+		sendFile(w, slips.FileName(kind, res, o.Now), "", b.Bytes())
 	}
 }

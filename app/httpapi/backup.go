@@ -9,8 +9,7 @@ import (
 // getBackup streams a consistent copy of the database file.
 func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {
 	name := fmt.Sprintf("rollcall-backup-%s.db", s.app.Now().Format("2006-01-02-1504")) // the app's clock, which tests set
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	attachment(w, name, "")
 	setLength := func(n int64) { w.Header().Set("Content-Length", strconv.FormatInt(n, 10)) }
 	if _, err := s.cfg.Backup(w, setLength); err != nil {
 		// The headers are gone; with Content-Length set the client sees a

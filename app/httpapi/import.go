@@ -2,13 +2,10 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strings"
 
 	"rollcall/app"
 	"rollcall/app/roster"
@@ -50,7 +47,7 @@ func (s *Server) importTemplate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendImportFile(w, "rollcall-import-template."+format, buf.Bytes())
+	sendFile(w, "rollcall-import-template."+format, "", buf.Bytes())
 }
 
 func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
@@ -66,15 +63,21 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
 // ?name= tells CSV from XLSX; ?format=paste reads pasted lines), keeps it
 // as a draft and answers {draft, preview} with the default options.
 func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
-	org := r.PathValue("org")
-	if _, err := s.app.Organization(r.Context(), org); err != nil {
+	up, err := s.app.UploadImport(r.Context(), r.PathValue("org"), ownerOf(r), func() (*app.ImportFile, error) {
+		return readImportFile(w, r)
+	})
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusCreated, up)
+}
+
+// readImportFile decodes the body of an upload within ImportLimits.
+func readImportFile(w http.ResponseWriter, r *http.Request) (*app.ImportFile, error) {
 	lim := ImportLimits
 	if r.ContentLength > lim.MaxBytes {
-		s.error(w, r, app.Errorf(app.EINVALID, "The file is larger than %d MB. Split it into smaller files, or remove columns Rollcall does not use.", lim.MaxBytes>>20))
-		return
+		return nil, app.Errorf(app.EINVALID, "The file is larger than %d MB. Split it into smaller files, or remove columns Rollcall does not use.", lim.MaxBytes>>20)
 	}
 	body := http.MaxBytesReader(w, r.Body, lim.MaxBytes+1)
 	q := r.URL.Query()
@@ -96,21 +99,7 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &tooLarge) {
 		err = app.Errorf(app.EINVALID, "The file is larger than %d MB. Split it into smaller files.", lim.MaxBytes>>20)
 	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	p, err := s.app.PreviewImport(r.Context(), org, f, app.ImportOptions{})
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	id, err := s.app.SaveImportDraft(r.Context(), org, ownerOf(r), f)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"draft": id, "preview": p})
+	return f, err
 }
 
 // ownerOf is the ID of the admin making the request ("" in the desktop
@@ -123,36 +112,15 @@ func ownerOf(r *http.Request) string {
 	return ""
 }
 
-// importRequest is the body of preview and commit: the options and the
-// cells fixed in place.
-type importRequest struct {
-	Options app.ImportOptions `json:"options"`
-	Edits   []app.ImportEdit  `json:"edits"`
-}
-
-func (s *Server) draft(w http.ResponseWriter, r *http.Request) (*app.ImportFile, importRequest, bool) {
-	var in importRequest
+// previewImport previews the kept file with the body's options and the
+// cells fixed in place (app.ImportRequest).
+func (s *Server) previewImport(w http.ResponseWriter, r *http.Request) {
+	var in app.ImportRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
-		return nil, in, false
-	}
-	f, err := s.app.ImportDraft(r.Context(), r.PathValue("org"), ownerOf(r), r.PathValue("draft"))
-	if err == nil {
-		f, err = f.Edit(in.Edits)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return nil, in, false
-	}
-	return f, in, true
-}
-
-func (s *Server) previewImport(w http.ResponseWriter, r *http.Request) {
-	f, in, ok := s.draft(w, r)
-	if !ok {
 		return
 	}
-	p, err := s.app.PreviewImport(r.Context(), r.PathValue("org"), f, in.Options)
+	p, err := s.app.PreviewDraft(r.Context(), r.PathValue("org"), ownerOf(r), r.PathValue("draft"), in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -160,34 +128,19 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
-// commitImport prepares the import at once (app.PrepareImport refuses
-// errors under "all or nothing", nothing to create, the same file again
-// unconfirmed), then commits the prepared plan as a job and answers 202
-// with its status.
+// commitImport starts the import of the kept file (app.StartImport refuses
+// at once errors under "all or nothing", nothing to create, the same file
+// again unconfirmed) and answers 202 with the job's status.
 func (s *Server) commitImport(w http.ResponseWriter, r *http.Request) {
-	f, in, ok := s.draft(w, r)
-	if !ok {
-		return
-	}
-	pi, err := s.app.PrepareImport(r.Context(), r.PathValue("org"), f, in.Options)
-	if err != nil {
+	var in app.ImportRequest
+	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	draft := r.PathValue("draft")
-	id := s.app.Jobs.StartFor(ownerOf(r), "import", func(ctx context.Context, progress app.Progress) (any, error) {
-		res, err := s.app.CommitPrepared(ctx, pi, progress)
-		if err == nil {
-			s.app.DropImportDraft(draft)
-		}
-		return res, err
-	})
-	st, err := s.app.Jobs.StatusFor(ownerOf(r), id)
+	st, err := s.app.StartImport(r.Context(), r.PathValue("org"), ownerOf(r), r.PathValue("draft"), in)
 	if err != nil {
-		st = app.JobStatus{ID: id, Kind: "import", State: app.JobRunning}
-	}
-	if st.Total == 0 {
-		st.Total = pi.Preview.Create + pi.Preview.Warnings
+		s.error(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusAccepted, st)
 }
@@ -237,7 +190,7 @@ func (s *Server) importResults(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendImportFile(w, fmt.Sprintf("rollcall-import-results-%s.%s", res.Import.CreatedAt.Format("2006-01-02-1504"), format), buf.Bytes())
+	sendFile(w, fmt.Sprintf("rollcall-import-results-%s.%s", res.Import.CreatedAt.Format("2006-01-02-1504"), format), "", buf.Bytes())
 }
 
 // importSlips prints slips for the accounts an import created.
@@ -257,23 +210,5 @@ func (s *Server) importSlips(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendImportFile(w, fmt.Sprintf("rollcall-slips-%s.pdf", res.Import.CreatedAt.Format("2006-01-02-1504")), buf.Bytes())
-}
-
-// sendImportFile sends data as a file to save (Content-Disposition: attachment).
-func sendImportFile(w http.ResponseWriter, name string, data []byte) {
-	ctype := "application/octet-stream"
-	switch {
-	case strings.HasSuffix(name, ".csv"):
-		ctype = "text/csv; charset=utf-8"
-	case strings.HasSuffix(name, ".xlsx"):
-		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	case strings.HasSuffix(name, ".pdf"):
-		ctype = "application/pdf"
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	w.Header().Set("Content-Length", fmt.Sprint(len(data)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	sendFile(w, fmt.Sprintf("rollcall-slips-%s.pdf", res.Import.CreatedAt.Format("2006-01-02-1504")), "", buf.Bytes())
 }

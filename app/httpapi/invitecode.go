@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -165,7 +164,5 @@ func (s *Server) writeQRFile(w http.ResponseWriter, r *http.Request, kind string
 		s.error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, f.Name, kind))
-	w.Write(data)
+	sendFile(w, f.Name+"."+kind, ctype, data)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -772,8 +773,10 @@ func TestBackup(t *testing.T) {
 			if got, want := rec.Header().Get("Content-Type"), "application/octet-stream"; got != want {
 				t.Errorf("Content-Type = %q, want %q", got, want)
 			}
-			if got, want := rec.Header().Get("Content-Disposition"), `attachment; filename="rollcall-backup-2026-03-02-0800.db"`; got != want {
-				t.Errorf("Content-Disposition = %q, want %q", got, want)
+			// The same name as before, now written (unquoted) by the one download helper.
+			cd := rec.Header().Get("Content-Disposition")
+			if disp, params, err := mime.ParseMediaType(cd); err != nil || disp != "attachment" || params["filename"] != "rollcall-backup-2026-03-02-0800.db" {
+				t.Errorf("Content-Disposition = %q, want attachment; filename=rollcall-backup-2026-03-02-0800.db", cd)
 			}
 			checkBackup(t, rec.Body.Bytes(), "ann.smith")
 		})

@@ -96,11 +96,7 @@ func (t *table) newPage(title string, count int, cont bool) float64 {
 	d.Text(sheetMargin, y, bold, 18, 0, d.Ellipsize(bold, 18, t.pageW-2*sheetMargin, heading))
 	y += 6.5
 	sub := t.org
-	if count == 1 {
-		sub += "  ·  1 account"
-	} else {
-		sub += fmt.Sprintf("  ·  %d accounts", count)
-	}
+	sub += "  ·  " + app.Plural(count, "account")
 	if !t.date.IsZero() {
 		sub += "  ·  printed " + t.date.Format("2 January 2006")
 	}

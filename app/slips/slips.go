@@ -424,7 +424,36 @@ func CSV(w io.Writer, res *app.AccountResult) error {
 	return sheet.WriteCSV(w, rows)
 }
 
+// The result files of a batch of accounts: what holds its one-time passwords.
+const (
+	FileSlips = "slips"    // Slips, PDF
+	FileSheet = "sheet"    // Sheet, PDF
+	FileCSV   = "accounts" // CSV
+)
+
+// Write writes res as the result file of the kind: FileSlips, FileSheet
+// (with o) or FileCSV.
+func Write(w io.Writer, kind string, res *app.AccountResult, o Options) error {
+	switch kind {
+	case FileSlips:
+		return Slips(w, res, o)
+	case FileSheet:
+		return Sheet(w, res, o)
+	case FileCSV:
+		return CSV(w, res)
+	}
+	return fmt.Errorf("slips: no result file %q", kind)
+}
+
+// Ext is the file extension of a result file of the kind: pdf or csv.
+func Ext(kind string) string {
+	if kind == FileCSV {
+		return "csv"
+	}
+	return "pdf"
+}
+
 // FileName is a download name for a result file: slips-maple-2026-11-21.pdf.
-func FileName(kind string, res *app.AccountResult, now time.Time, ext string) string {
-	return fmt.Sprintf("%s-%s-%s.%s", kind, res.Org.Slug, now.Format("2006-01-02"), ext)
+func FileName(kind string, res *app.AccountResult, now time.Time) string {
+	return fmt.Sprintf("%s-%s-%s.%s", kind, res.Org.Slug, now.Format("2006-01-02"), Ext(kind))
 }
