@@ -64,13 +64,24 @@ func (a *App) SetupNeeded(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// SignInAdmin checks an admin's username and password (see signIn: limited
-// per account and per client address) and starts a session. It returns the
-// session's secret token, which only the caller's cookie keeps.
-// Errors: EUNAUTHORIZED (wrong name or password; the same answer for both),
-// ETOOMANY (too many failures).
+// SignInAdmin checks an admin's username and password from the client
+// address (see SignInAdminFrom) and starts a session; it returns the
+// session's secret token.
 func (a *App) SignInAdmin(ctx context.Context, username, password, client string) (*Admin, string, error) {
-	id, err := a.signIn(ctx, username, password, client, Errorf(EUNAUTHORIZED, "The username or password is wrong."),
+	adm, in, err := a.SignInAdminFrom(ctx, SignIn{Login: username, Password: password, Client: client})
+	if err != nil {
+		return nil, "", err
+	}
+	return adm, in.Token, nil
+}
+
+// SignInAdminFrom checks an admin's username and password (see signIn:
+// failures limited per account, known device and client address) and starts
+// a session. The session remembers the failed sign-ins from elsewhere that
+// this success forgave, so the admin is told. Errors: EUNAUTHORIZED (wrong
+// name or password; the same answer for both), ETOOMANY (too many failures).
+func (a *App) SignInAdminFrom(ctx context.Context, in SignIn) (*Admin, *SignedIn, error) {
+	id, out, err := a.signIn(ctx, in, SessionAdmin, Errorf(EUNAUTHORIZED, "The username or password is wrong."),
 		func(login string) (*credentials, error) {
 			adm, err := a.Store.AdminByUsername(ctx, login)
 			if err != nil {
@@ -87,26 +98,34 @@ func (a *App) SignInAdmin(ctx context.Context, username, password, client string
 			return a.Store.UpdateAdmin(ctx, adm)
 		})
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	adm, err := a.Store.Admin(ctx, id)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	token, err := a.startSession(ctx, SessionAdmin, adm.ID, AdminSessionTTL)
-	return adm, token, err
+	out.Token, err = a.startSessionNoting(ctx, SessionAdmin, adm.ID, AdminSessionTTL, out)
+	return adm, out, err
 }
 
 // AdminBySession returns the admin whose session token this is.
 // Errors: EUNAUTHORIZED (no such session, expired, or the admin is gone).
 func (a *App) AdminBySession(ctx context.Context, token string) (*Admin, error) {
+	adm, _, err := a.AdminSession(ctx, token)
+	return adm, err
+}
+
+// AdminSession returns the admin whose session token this is and the
+// session (which carries the failed sign-ins to tell them of).
+// Errors: EUNAUTHORIZED (no such session, expired, or the admin is gone).
+func (a *App) AdminSession(ctx context.Context, token string) (*Admin, *Session, error) {
 	s, err := a.session(ctx, token, SessionAdmin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	adm, err := a.Store.Admin(ctx, s.SubjectID)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, errSignedOut
+		return nil, nil, errSignedOut
 	}
-	return adm, err
+	return adm, s, err
 }

@@ -29,6 +29,7 @@ type Store interface {
 	InviteLinkStore
 	RedeemStore
 	ImportStore
+	SignInFailureStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -40,8 +41,9 @@ type App struct {
 	// Hash parameters for new password hashes; raising them makes the next
 	// successful sign-in rewrite older hashes.
 	Hash HashParams
-	// SignIns limits failed sign-in attempts per account and per client address.
-	SignIns *Limiter
+	// SignIns counts failed sign-ins per account, known device and client
+	// address (signinlimit.go), kept in the store.
+	SignIns *SignInGuard
 	// SignUpLimits slow down guessing invite codes and flooding a code.
 	SignUpLimits *SignUpLimits
 	// Jobs runs long work (hashing, imports) with progress and cancel.
@@ -71,7 +73,7 @@ type App struct {
 // default hash parameters.
 func New(store Store) *App {
 	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams}
-	a.SignIns = NewLimiter(10, 15*time.Minute, func() time.Time { return a.Now() })
+	a.SignIns = NewSignInGuard(store, func() time.Time { return a.Now() })
 	a.SignUpLimits = NewSignUpLimits(func() time.Time { return a.Now() })
 	a.Jobs = &Jobs{app: a}
 	a.Drafts = &ImportDrafts{app: a}

@@ -897,7 +897,7 @@ func TestUserSignInLimitPerAccount(t *testing.T) {
 			t.Fatalf("after 5 + 5 failures by username and email: %v", err)
 		}
 	})
-	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	app.ForgetSignIns(a)
 	t.Run("parallel", func(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -917,14 +917,14 @@ func TestUserSignInLimitPerAccount(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if codes[app.EUNAUTHORIZED] != 10 || codes[app.ETOOMANY] != 20 {
-			t.Fatalf("30 parallel guesses: %v; want 10 checked, 20 refused", codes)
+		if codes[app.EUNAUTHORIZED] != app.FreeFailures || codes[app.ETOOMANY] != 30-app.FreeFailures {
+			t.Fatalf("30 parallel guesses: %v; want %d checked, the rest refused", codes, app.FreeFailures)
 		}
 		if _, _, err := a.SignInUser(ctx, "ada", "long enough 42", "203.0.113.2"); app.ErrorCode(err) != app.ETOOMANY {
 			t.Fatalf("the right password after the limit: %v", err)
 		}
 	})
-	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	app.ForgetSignIns(a)
 	t.Run("unknown logins answer alike", func(t *testing.T) {
 		for range 10 {
 			a.SignInUser(ctx, "nobody", "bad", "192.0.2.200")
@@ -934,11 +934,11 @@ func TestUserSignInLimitPerAccount(t *testing.T) {
 			t.Fatalf("11th guess at an unknown login: %v", err)
 		}
 	})
-	a.SignIns = app.NewLimiter(10, 15*time.Minute, a.Now)
+	app.ForgetSignIns(a)
 	t.Run("password change per address", func(t *testing.T) {
-		// Ten accounts, one address guessing their current passwords.
+		// Many accounts, one address guessing their current passwords.
 		var toks []string
-		for i := range 11 {
+		for i := range app.AddressFailures + 1 {
 			name := fmt.Sprint("pupil", i)
 			if _, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "P", Username: name}, Password: "long enough 42"}); err != nil {
 				t.Fatal(err)
@@ -949,13 +949,13 @@ func TestUserSignInLimitPerAccount(t *testing.T) {
 			}
 			toks = append(toks, tok)
 		}
-		for i := range 10 {
+		for i := range app.AddressFailures {
 			if _, err := a.ChangeMyPassword(ctx, toks[i], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.EINVALID {
 				t.Fatalf("guess %d: %v", i, err)
 			}
 		}
-		if _, err := a.ChangeMyPassword(ctx, toks[10], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.ETOOMANY {
-			t.Fatalf("11th guess from one address: %v", err)
+		if _, err := a.ChangeMyPassword(ctx, toks[app.AddressFailures], "wrong", "new password 99", "192.0.2.66"); app.ErrorCode(err) != app.ETOOMANY {
+			t.Fatalf("guess %d from one address: %v", app.AddressFailures+1, err)
 		}
 		// The sign-in count of the address is its own.
 		if _, _, err := a.SignInUser(ctx, "pupil0", "long enough 42", "192.0.2.66"); err != nil {

@@ -10,13 +10,23 @@ const UserSessionTTL = 8 * time.Hour
 
 var errUserCredentials = Errorf(EUNAUTHORIZED, "The username, email or password is wrong.")
 
-// SignInUser signs a user in to the portal with their username or email and
-// password (see signIn: limited per account and per client address). The
-// answer is the same whether or not the account exists, and for accounts
-// that cannot sign in (invited, pending, deactivated). It returns the
-// session's secret token. Errors: EUNAUTHORIZED, ETOOMANY.
+// SignInUser signs a user in from the client address (see SignInUserFrom)
+// and returns the session's secret token.
 func (a *App) SignInUser(ctx context.Context, login, password, client string) (*User, string, error) {
-	id, err := a.signIn(ctx, login, password, client, errUserCredentials,
+	u, in, err := a.SignInUserFrom(ctx, SignIn{Login: login, Password: password, Client: client})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, in.Token, nil
+}
+
+// SignInUserFrom signs a user in to the portal with their username or email
+// and password (see signIn: failures limited per account, known device and
+// client address). The answer is the same whether or not the account
+// exists, and for accounts that cannot sign in (invited, pending,
+// deactivated). Errors: EUNAUTHORIZED, ETOOMANY.
+func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, error) {
+	id, out, err := a.signIn(ctx, in, SessionUser, errUserCredentials,
 		func(login string) (*credentials, error) {
 			u, err := a.Store.UserByLogin(ctx, login)
 			if err != nil {
@@ -34,19 +44,19 @@ func (a *App) SignInUser(ctx context.Context, login, password, client string) (*
 			return err
 		})
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	// Read again: the account may have been deactivated while the password was checked.
 	u, err := a.Store.User(ctx, "", id)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, "", errUserCredentials
+		return nil, nil, errUserCredentials
 	} else if err == nil && u.Status != StatusActive {
-		return nil, "", signInRefusal(u.Status)
+		return nil, nil, signInRefusal(u.Status)
 	} else if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	token, err := a.startSession(ctx, SessionUser, u.ID, UserSessionTTL)
-	return u, token, err
+	out.Token, err = a.startSessionNoting(ctx, SessionUser, u.ID, UserSessionTTL, out)
+	return u, out, err
 }
 
 // UserBySession returns the active user whose portal session token this is.
@@ -107,16 +117,23 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 		return "", err
 	}
 	// Its own counts, apart from sign-in's: a session holder guessing the
-	// current password is limited per account and per client address.
-	ip, key := "password-ip:"+client, "password:"+u.ID
-	if !a.SignIns.Take(ip) || !a.SignIns.Take(key) {
-		return "", Errorf(ETOOMANY, "Too many wrong passwords. Wait 15 minutes and try again.")
+	// current password is limited per account and per client address, with
+	// sign-in's rules (failures only; a success forgives the account's).
+	ip, err := a.SignIns.begin(ctx, "password-ip:"+client)
+	if err != nil {
+		return "", err
 	}
+	defer ip.end(ctx)
+	acct, err := a.SignIns.begin(ctx, "password:"+u.ID)
+	if err != nil {
+		return "", err
+	}
+	defer acct.end(ctx)
 	if ok, _ := VerifyPassword(u.PasswordHash, current, a.Hash); !ok {
+		ip.failed, acct.failed = true, true
 		return "", FieldError(EINVALID, "current_password", "Your current password is not right.")
 	}
-	a.SignIns.Reset(key)
-	a.SignIns.Reset(ip)
+	a.SignIns.forgive(ctx, "password:"+u.ID)
 	org, err := a.Store.Organization(ctx, u.OrgID)
 	if err != nil {
 		return "", err

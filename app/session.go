@@ -26,6 +26,11 @@ type Session struct {
 	SubjectID string    `json:"subject_id"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// FailedSignIns counts the failed sign-ins from other places that the
+	// sign-in starting this session forgave, from FailedSince on: the
+	// account's owner is told of them.
+	FailedSignIns int        `json:"failed_sign_ins,omitempty"`
+	FailedSince   *time.Time `json:"failed_since,omitempty"`
 }
 
 // SessionStore keeps sessions by token hash.
@@ -56,12 +61,22 @@ func (a *App) NewToken() (string, error) {
 }
 
 func (a *App) startSession(ctx context.Context, kind, subject string, ttl time.Duration) (string, error) {
+	return a.startSessionNoting(ctx, kind, subject, ttl, nil)
+}
+
+// startSessionNoting starts a session that remembers the failed sign-ins in
+// in (when not nil) for the owner to see.
+func (a *App) startSessionNoting(ctx context.Context, kind, subject string, ttl time.Duration, in *SignedIn) (string, error) {
 	token, err := a.NewToken()
 	if err != nil {
 		return "", err
 	}
 	now := a.now()
 	s := &Session{Hash: TokenHash(token), Kind: kind, SubjectID: subject, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if in != nil && in.Failed > 0 {
+		since := in.FailedSince.UTC()
+		s.FailedSignIns, s.FailedSince = in.Failed, &since
+	}
 	if err := a.Store.CreateSession(ctx, s); err != nil {
 		return "", err
 	}

@@ -44,13 +44,15 @@ var (
 	inviteLinksBucket      = []byte("invite_links")       // orgID/linkID → invite link
 	inviteLinkTokensBucket = []byte("invite_link_tokens") // SHA-256 of token → orgID/linkID
 
+	signInFailuresBucket = []byte("signin_failures") // "ip:addr" | "account:ID" | ... → failure count
+
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket,
 		invitesBucket, inviteTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
-		importsBucket, importHashBucket}
+		importsBucket, importHashBucket, signInFailuresBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -49,13 +49,14 @@ func (s *Server) userSignIn(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	_, token, err := s.app.SignInUser(r.Context(), c.Login, c.Password, clientAddr(r))
+	_, in, err := s.app.SignInUserFrom(r.Context(), app.SignIn{Login: c.Login, Password: c.Password, Client: clientAddr(r), Device: deviceToken(r)})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	setUserCookie(w, r, token, app.UserSessionTTL)
-	acc, err := s.app.Account(r.Context(), token)
+	setUserCookie(w, r, in.Token, app.UserSessionTTL)
+	setDeviceCookie(w, r, in.Device)
+	acc, err := s.app.Account(r.Context(), in.Token)
 	if err != nil {
 		s.error(w, r, err)
 		return

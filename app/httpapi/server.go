@@ -92,6 +92,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/session", s.getSession)
 	m.HandleFunc("POST /api/session", s.postSession)
 	m.HandleFunc("DELETE /api/session", s.deleteSession)
+	m.Handle("GET /api/signin-holds", s.admin(s.listSignInHolds))
+	m.Handle("DELETE /api/signin-holds/{account}", s.admin(s.deleteSignInHold))
 
 	// Admin.
 	m.Handle("GET /api/organizations", s.admin(s.listOrganizations))

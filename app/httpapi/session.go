@@ -24,10 +24,35 @@ func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxA
 	})
 }
 
+// deviceCookie marks a browser on which an account signed in before (a
+// known device): random, stored only as a hash bound to each account, and
+// not held back by failed sign-ins from elsewhere. One cookie serves
+// admins and portal users.
+const deviceCookie = "rollcall_device"
+
+func deviceToken(r *http.Request) string {
+	c, err := r.Cookie(deviceCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func setDeviceCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: deviceCookie, Value: token, Path: "/api/",
+		MaxAge: int(app.KnownDeviceTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+	})
+}
+
 type sessionJSON struct {
 	Username string `json:"username"`
 	// Local is true in the desktop window, where nobody signs in.
 	Local bool `json:"local"`
+	// FailedSignIns counts the failed sign-ins from other places that were
+	// forgiven when this session began, from FailedSince on.
+	FailedSignIns int        `json:"failed_sign_ins,omitempty"`
+	FailedSince   *time.Time `json:"failed_since,omitempty"`
 }
 
 // getSession tells the UI who is signed in; 401 when nobody is.
@@ -36,12 +61,12 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, sessionJSON{Username: "this computer", Local: true})
 		return
 	}
-	adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
+	adm, sess, err := s.app.AdminSession(r.Context(), sessionToken(r))
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username})
+	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username, FailedSignIns: sess.FailedSignIns, FailedSince: sess.FailedSince})
 }
 
 type credentials struct {
@@ -70,13 +95,19 @@ func (s *Server) signInAdmin(w http.ResponseWriter, r *http.Request, c credentia
 		s.error(w, r, err)
 		return
 	}
-	adm, token, err := s.app.SignInAdmin(r.Context(), c.Username, c.Password, clientAddr(r))
+	adm, in, err := s.app.SignInAdminFrom(r.Context(), app.SignIn{Login: c.Username, Password: c.Password, Client: clientAddr(r), Device: deviceToken(r)})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	setSessionCookie(w, r, token, app.AdminSessionTTL)
-	writeJSON(w, status, sessionJSON{Username: adm.Username})
+	setSessionCookie(w, r, in.Token, app.AdminSessionTTL)
+	setDeviceCookie(w, r, in.Device)
+	out := sessionJSON{Username: adm.Username, FailedSignIns: in.Failed}
+	if in.Failed > 0 {
+		since := in.FailedSince.UTC()
+		out.FailedSince = &since
+	}
+	writeJSON(w, status, out)
 }
 
 // deleteSession signs out: the session ends on the server, the cookie is cleared.
@@ -142,4 +173,23 @@ func (s *Server) createAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, sessionJSON{Username: adm.Username})
+}
+
+// listSignInHolds lists the accounts held back by failed sign-ins.
+func (s *Server) listSignInHolds(w http.ResponseWriter, r *http.Request) {
+	holds, err := s.app.SignInHolds(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, holds)
+}
+
+// deleteSignInHold unlocks an account: its failed sign-ins are forgotten.
+func (s *Server) deleteSignInHold(w http.ResponseWriter, r *http.Request) {
+	if err := s.app.UnlockSignIn(r.Context(), r.PathValue("account")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

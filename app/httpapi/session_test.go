@@ -333,27 +333,30 @@ func TestSessionExpires(t *testing.T) {
 	}
 }
 
-// TestSignInLimit: 10 failures per account and per client address in 15
-// minutes; the next attempt is refused even with the right password; a
-// success resets; the limit lifts when the window has passed.
+// TestSignInLimit: failures, not attempts, are limited. Per account, the
+// first app.FreeFailures cost nothing, then each failure holds the account
+// for a doubling delay; per client address, app.AddressFailures in
+// app.AddressWindow. While held, even the right password gets 429.
 func TestSignInLimit(t *testing.T) {
 	t.Parallel()
-	const limit = 10
-	const window = 15 * time.Minute
 	tooMany := func(t *testing.T, rec *httptest.ResponseRecorder) {
 		t.Helper()
 		checkError(t, rec.Code, decodeBody(t, rec), http.StatusTooManyRequests, app.ETOOMANY, "")
 	}
 
-	t.Run("per account", func(t *testing.T) {
+	t.Run("per account, growing delay", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		e.setup(t)
-		for i := range limit { // from ever-changing addresses
+		fail := func(i int) {
+			t.Helper()
 			rec := e.signIn(t, adminName, fmt.Sprintf("guess-%d", i), fmt.Sprintf("198.51.100.%d:1000", i))
 			if got, want := rec.Code, http.StatusUnauthorized; got != want {
 				t.Fatalf("failure %d = %d, want %d", i+1, got, want)
 			}
+		}
+		for i := range app.FreeFailures { // from ever-changing addresses
+			fail(i)
 		}
 		rec := e.signIn(t, adminName, adminPassword, "203.0.113.9:1000")
 		tooMany(t, rec)
@@ -361,15 +364,31 @@ func TestSignInLimit(t *testing.T) {
 			t.Error("a refused sign-in set a cookie")
 		}
 		// Case and spaces do not make a new account key.
-		rec = e.signIn(t, " "+strings.ToUpper(adminName)+" ", adminPassword, "203.0.113.10:1000")
-		tooMany(t, rec)
-
-		e.clock.Add(window - time.Second)
-		rec = e.signIn(t, adminName, adminPassword, "203.0.113.9:1000")
-		tooMany(t, rec)
+		tooMany(t, e.signIn(t, " "+strings.ToUpper(adminName)+" ", adminPassword, "203.0.113.10:1000"))
+		// Held for FirstDelay, then one more failure holds it twice as long.
+		e.clock.Add(app.FirstDelay - time.Second)
+		tooMany(t, e.signIn(t, adminName, adminPassword, "203.0.113.9:1000"))
+		e.clock.Add(time.Second)
+		fail(app.FreeFailures)
+		e.clock.Add(2*app.FirstDelay - time.Second)
+		tooMany(t, e.signIn(t, adminName, adminPassword, "203.0.113.9:1000"))
 		e.clock.Add(time.Second)
 		if got, want := e.signIn(t, adminName, adminPassword, "203.0.113.9:1000").Code, http.StatusOK; got != want {
-			t.Fatalf("sign-in after the window = %d, want %d", got, want)
+			t.Fatalf("sign-in after the delay = %d, want %d", got, want)
+		}
+		// The success forgave the account's failures.
+		fail(20)
+	})
+
+	t.Run("delays", func(t *testing.T) {
+		want := []time.Duration{0, 0, 0, 0, 0, 30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 15 * time.Minute, 15 * time.Minute}
+		for n, d := range want {
+			if got := app.HoldDelay(n); got != d {
+				t.Errorf("HoldDelay(%d) = %v, want %v", n, got, d)
+			}
+		}
+		if got := app.HoldDelay(1000); got != app.MaxDelay {
+			t.Errorf("HoldDelay(1000) = %v, want %v", got, app.MaxDelay)
 		}
 	})
 
@@ -377,74 +396,26 @@ func TestSignInLimit(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		e.setup(t)
-		// Another admin, so that the failures below touch no counter of head.admin's account.
-		if _, err := e.app.CreateAdmin(context.Background(), "deputy.admin", "deputy-password-42", false); err != nil {
-			t.Fatal(err)
-		}
 		attacker := "198.51.100.7:4000"
-		for i := range limit {
-			rec := e.signIn(t, "deputy.admin", fmt.Sprintf("guess-%d", i), attacker)
-			if got, want := rec.Code, http.StatusUnauthorized; got != want {
-				t.Fatalf("failure %d = %d, want %d", i+1, got, want)
-			}
-		}
-		// The address is blocked for any account, even with the right password.
-		rec := e.signIn(t, adminName, adminPassword, attacker)
-		tooMany(t, rec)
-		rec = e.signIn(t, adminName, adminPassword, "198.51.100.7:4001") // another port, same address
-		tooMany(t, rec)
-		// Elsewhere head.admin signs in; deputy.admin's account is blocked everywhere.
-		if got, want := e.signIn(t, adminName, adminPassword, "203.0.113.20:1000").Code, http.StatusOK; got != want {
-			t.Errorf("sign-in from another address = %d, want %d", got, want)
-		}
-		rec = e.signIn(t, "deputy.admin", "deputy-password-42", "203.0.113.21:1000")
-		tooMany(t, rec)
-		// The other address's success did not lift the attacker's block.
-		rec = e.signIn(t, adminName, adminPassword, attacker)
-		tooMany(t, rec)
-
-		e.clock.Add(window)
-		if got, want := e.signIn(t, adminName, adminPassword, attacker).Code, http.StatusOK; got != want {
-			t.Errorf("sign-in from the address after the window = %d, want %d", got, want)
-		}
-	})
-
-	t.Run("unknown accounts count against the address", func(t *testing.T) {
-		t.Parallel()
-		e := newEnv(t)
-		e.setup(t)
-		attacker := "198.51.100.8:4000"
-		for i := range limit {
+		for i := range app.AddressFailures { // unknown accounts count against the address
 			rec := e.signIn(t, fmt.Sprintf("nobody%d", i), adminPassword, attacker)
 			if got, want := rec.Code, http.StatusUnauthorized; got != want {
 				t.Fatalf("failure %d = %d, want %d", i+1, got, want)
 			}
 		}
-		rec := e.signIn(t, adminName, adminPassword, attacker)
-		tooMany(t, rec)
-	})
+		// The address is blocked for any account, even with the right password.
+		tooMany(t, e.signIn(t, adminName, adminPassword, attacker))
+		tooMany(t, e.signIn(t, adminName, adminPassword, "198.51.100.7:4001")) // another port, same address
+		// Elsewhere head.admin signs in, which does not lift the attacker's block.
+		if got, want := e.signIn(t, adminName, adminPassword, "203.0.113.20:1000").Code, http.StatusOK; got != want {
+			t.Errorf("sign-in from another address = %d, want %d", got, want)
+		}
+		tooMany(t, e.signIn(t, adminName, adminPassword, attacker))
 
-	t.Run("success resets", func(t *testing.T) {
-		t.Parallel()
-		e := newEnv(t)
-		e.setup(t)
-		addr := "203.0.113.30:1000"
-		for i := range limit - 1 {
-			if got, want := e.signIn(t, adminName, "wrong-"+fmt.Sprint(i), addr).Code, http.StatusUnauthorized; got != want {
-				t.Fatalf("failure %d = %d, want %d", i+1, got, want)
-			}
+		e.clock.Add(app.AddressWindow)
+		if got, want := e.signIn(t, adminName, adminPassword, attacker).Code, http.StatusOK; got != want {
+			t.Errorf("sign-in from the address after the window = %d, want %d", got, want)
 		}
-		if got, want := e.signIn(t, adminName, adminPassword, addr).Code, http.StatusOK; got != want {
-			t.Fatalf("sign-in after %d failures = %d, want %d", limit-1, got, want)
-		}
-		// Without the reset the second of these would be the 11th failure.
-		for i := range limit {
-			if got, want := e.signIn(t, adminName, "again-"+fmt.Sprint(i), addr).Code, http.StatusUnauthorized; got != want {
-				t.Fatalf("failure %d after the reset = %d, want %d", i+1, got, want)
-			}
-		}
-		rec := e.signIn(t, adminName, adminPassword, addr)
-		tooMany(t, rec)
 	})
 }
 
@@ -478,7 +449,7 @@ func TestSignInLimitConcurrent(t *testing.T) {
 	for _, c := range codes {
 		count[c]++
 	}
-	if got, max := count[http.StatusUnauthorized], 10; got > max {
+	if got, max := count[http.StatusUnauthorized], app.FreeFailures; got > max {
 		t.Errorf("%d parallel guesses were tried (401), want at most %d; the rest 429 (codes %v)", got, max, count)
 	}
 }

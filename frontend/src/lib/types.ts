@@ -4,6 +4,23 @@ export interface Session {
   username: string
   /** true in the desktop window, where nobody signs in */
   local: boolean
+  /** failed sign-ins from other places forgiven when this session began */
+  failed_sign_ins?: number
+  /** when the first of them happened (RFC 3339) */
+  failed_since?: string
+}
+
+/** An account held back by failed sign-ins (GET /api/signin-holds). */
+export interface SignInHold {
+  account_id: string
+  kind: 'admin' | 'user'
+  username: string
+  name?: string
+  /** the user's organization's slug; absent for an admin */
+  organization?: string
+  failures: number
+  since: string
+  until: string
 }
 
 export interface SetupState {
