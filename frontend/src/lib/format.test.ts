@@ -31,6 +31,9 @@ describe('counting', () => {
     expect(plural(1, 'member', 'members')).toBe('1 member')
     expect(plural(27, 'member', 'members')).toBe('27 members')
     expect(plural(0, 'member', 'members')).toBe('0 members')
+    expect(plural(1, 'row')).toBe('1 row')
+    expect(plural(1200, 'row')).toBe('1,200 rows')
+    expect(plural(2, 'row has', 'rows have')).toBe('2 rows have')
   })
 })
 

@@ -24,8 +24,8 @@ export function pageCount(perPage: number, total: number): number {
   return Math.ceil(total / perPage)
 }
 
-/** plural picks "1 member" or "27 members". */
-export function plural(n: number, one: string, many: string): string {
+/** plural picks "1 member" or "27 members"; many defaults to one + "s". */
+export function plural(n: number, one: string, many = one + 's'): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`
 }
 
@@ -94,4 +94,26 @@ export function isLoopbackURL(address: string): boolean {
   }
   host = host.replace(/^\[|\]$/g, '')
   return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
+}
+
+/** formatWhen shows an ISO time as a short local date and time. */
+export function formatWhen(iso: string | undefined): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+}
+
+/** toLocalInput turns an ISO time into a datetime-local value; fromLocalInput back. */
+export function toLocalInput(iso: string | undefined): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+export function fromLocalInput(v: string): string | null {
+  if (!v) return null
+  const d = new Date(v)
+  return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
