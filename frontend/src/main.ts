@@ -1,6 +1,6 @@
 import { mount } from 'svelte'
 import App from './App.svelte'
-import PublicApp from './public/PublicApp.svelte'
+import PublicApp from './PublicApp.svelte'
 import { parsePublicPath } from './lib/publicroute'
 import './app.css'
 

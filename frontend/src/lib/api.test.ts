@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, errorMessage, fieldErrors, filenameFromDisposition, onUnauthorized, orgPath, parseApiError, request } from './api'
+import { ApiError, errorMessage, fieldErrors, filenameFromDisposition, onUnauthorized, orgPath, parseApiError, postFile, request, upload } from './api'
 
 describe('parseApiError', () => {
   it('reads the API error shape', () => {
@@ -100,5 +100,23 @@ describe('request', () => {
     await expect(request('GET', '/api/organizations')).rejects.toBeInstanceOf(ApiError)
     await expect(request('GET', '/api/session', undefined, { quiet401: true })).rejects.toBeInstanceOf(ApiError)
     expect(seen).toEqual(['You are signed out. Sign in again.'])
+  })
+
+  it('uploads raw bytes with their type through the same error path', async () => {
+    const fetchMock = vi.fn(async () => new Response('{"code":"invalid","message":"The file is empty."}', { status: 400 }))
+    vi.stubGlobal('fetch', fetchMock)
+    await expect(upload('/api/x', 'a,b', 'text/plain; charset=utf-8')).rejects.toMatchObject({ status: 400, code: 'invalid', message: 'The file is empty.' })
+    const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit]
+    expect(init.body).toBe('a,b')
+    expect((init.headers as Record<string, string>)['Content-Type']).toBe('text/plain; charset=utf-8')
+  })
+
+  it('posts JSON for a file and reads its name', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('png', { status: 200, headers: { 'Content-Disposition': 'attachment; filename="qr.png"' } })))
+    const f = await postFile('/api/x', { token: 't' }, 'fallback.png')
+    expect(f.name).toBe('qr.png')
+    expect(await f.blob.text()).toBe('png')
+    vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch') }))
+    await expect(postFile('/api/x', {}, 'x')).rejects.toMatchObject({ status: 0, code: 'network' })
   })
 })

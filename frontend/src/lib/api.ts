@@ -102,12 +102,20 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
-async function send(method: string, path: string, body: unknown, opts: RequestOptions): Promise<Response> {
+/** A request body: JSON (the usual case) or raw bytes/text with their type (a file upload). */
+export type Body = { json: unknown } | { raw: Blob | string; type: string } | undefined
+
+// send is the one place that calls fetch: every failure, whatever the call,
+// becomes an ApiError here.
+async function send(method: string, path: string, body: Body, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal: opts.signal }
-  if (body !== undefined) {
+  if (body && 'json' in body) {
     headers['Content-Type'] = 'application/json'
-    init.body = JSON.stringify(body)
+    init.body = JSON.stringify(body.json)
+  } else if (body) {
+    headers['Content-Type'] = body.type
+    init.body = body.raw
   }
   let res: Response
   try {
@@ -132,7 +140,15 @@ async function send(method: string, path: string, body: unknown, opts: RequestOp
 
 /** request sends JSON and returns the decoded JSON answer (undefined for 204). */
 export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
-  const res = await send(method, path, body, opts)
+  return decode<T>(await send(method, path, body === undefined ? undefined : { json: body }, opts))
+}
+
+/** upload sends raw bytes or text (a file, pasted lines) and returns the decoded JSON answer. */
+export async function upload<T>(path: string, raw: Blob | string, type: string, opts: RequestOptions = {}): Promise<T> {
+  return decode<T>(await send('POST', path, { raw, type }, opts))
+}
+
+async function decode<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T
   const text = await res.text()
   if (!text) return undefined as T
@@ -174,7 +190,15 @@ function sanitizeFilename(name: string, fallback: string): string {
 
 /** getFile downloads a file from the API: its bytes and its file name. */
 export async function getFile(path: string, fallbackName: string): Promise<{ blob: Blob; name: string }> {
-  const res = await send('GET', path, undefined, {})
+  return readFile(await send('GET', path, undefined, {}), fallbackName)
+}
+
+/** postFile downloads a file whose request needs a JSON body (an invite link's QR code: its token). */
+export async function postFile(path: string, body: unknown, fallbackName: string): Promise<{ blob: Blob; name: string }> {
+  return readFile(await send('POST', path, { json: body }, {}), fallbackName)
+}
+
+async function readFile(res: Response, fallbackName: string): Promise<{ blob: Blob; name: string }> {
   const blob = await res.blob()
   return { blob, name: filenameFromDisposition(res.headers.get('Content-Disposition'), fallbackName) }
 }

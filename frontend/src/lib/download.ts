@@ -68,3 +68,9 @@ export async function downloadFile(name: string, blob: Blob, env: DownloadEnv = 
   env.browser(name, blob)
   return { via: 'browser', saved: true, path: '' }
 }
+
+/** saveDownload saves a file fetched from the API and says what happened, for a notice ('' when the Save dialog was cancelled). */
+export async function saveDownload(f: { blob: Blob; name: string }): Promise<string> {
+  const r = await downloadFile(f.name, f.blob)
+  return r.via === 'native' ? (r.saved ? `Saved to ${r.path}.` : '') : `${f.name} downloaded.`
+}

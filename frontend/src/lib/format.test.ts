@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCount, isLoopbackURL, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase } from './format'
+import { formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase } from './format'
 
 describe('formatRange', () => {
   it('writes the first page of many', () => {
@@ -31,6 +31,9 @@ describe('counting', () => {
     expect(plural(1, 'member', 'members')).toBe('1 member')
     expect(plural(27, 'member', 'members')).toBe('27 members')
     expect(plural(0, 'member', 'members')).toBe('0 members')
+    expect(plural(1, 'row')).toBe('1 row')
+    expect(plural(1200, 'row')).toBe('1,200 rows')
+    expect(plural(2, 'row has', 'rows have')).toBe('2 rows have')
   })
 })
 
@@ -65,5 +68,24 @@ describe('isLoopbackURL', () => {
     for (const u of ['https://rollcall.maple.example', 'http://192.168.1.20:8081', '', 'not a url']) {
       expect(isLoopbackURL(u)).toBe(false)
     }
+  })
+})
+
+describe('times', () => {
+  it('writes a time alone today, with its day otherwise', () => {
+    const at = new Date(2026, 8, 1, 10, 42)
+    expect(formatClock(at.toISOString(), new Date(2026, 8, 1, 18, 0))).toMatch(/^10[:.]42/)
+    expect(formatClock(at.toISOString(), new Date(2026, 8, 2, 9, 0))).toMatch(/1/)
+    expect(formatClock(at.toISOString(), new Date(2026, 8, 2, 9, 0))).not.toBe(formatClock(at.toISOString(), at))
+    expect(formatClock(undefined)).toBe('')
+  })
+
+  it('keeps what cannot be read, and round-trips datetime-local values', () => {
+    expect(formatWhen('')).toBe('')
+    expect(formatWhen('soon')).toBe('soon')
+    const iso = new Date(2026, 0, 5, 8, 30).toISOString()
+    expect(toLocalInput(iso)).toBe('2026-01-05T08:30')
+    expect(fromLocalInput(toLocalInput(iso))).toBe(iso)
+    expect(fromLocalInput('')).toBeNull()
   })
 })

@@ -24,8 +24,8 @@ export function pageCount(perPage: number, total: number): number {
   return Math.ceil(total / perPage)
 }
 
-/** plural picks "1 member" or "27 members". */
-export function plural(n: number, one: string, many: string): string {
+/** plural picks "1 member" or "27 members"; many defaults to one + "s". */
+export function plural(n: number, one: string, many = one + 's'): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`
 }
 
@@ -94,4 +94,53 @@ export function isLoopbackURL(address: string): boolean {
   }
   host = host.replace(/^\[|\]$/g, '')
   return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
+}
+
+// Dates and times, in the reader's own locale. Every page formats times with
+// these, so the same kind of time reads the same everywhere.
+
+/** formatWhen shows an ISO time as a short local date and time: "Sep 3, 2025, 09:05 AM". */
+export function formatWhen(iso: string | undefined): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+}
+
+/** formatDateTime is a date and time as one sentence shows it: "Sep 3, 2025, 9:05 AM". */
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** formatDate is a day written out: "September 3, 2025". */
+export function formatDate(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' })
+}
+
+/** formatTime is the time of day alone: "10:42 AM". */
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+}
+
+/** formatClock shows a time as 10:42 (today) or 3 Sep 10:42; '' for none. */
+export function formatClock(iso: string | undefined, now = new Date()): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  const time = formatTime(iso)
+  if (d.toDateString() === now.toDateString()) return time
+  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' }) + ' ' + time
+}
+
+/** toLocalInput turns an ISO time into a datetime-local value; fromLocalInput back. */
+export function toLocalInput(iso: string | undefined): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+export function fromLocalInput(v: string): string | null {
+  if (!v) return null
+  const d = new Date(v)
+  return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }

@@ -64,3 +64,10 @@ describe('routeHash', () => {
     expect(routeOrg({ name: 'home' })).toBe('')
   })
 })
+
+describe('Add users tabs', () => {
+  it('routes to the import tab', () => {
+    expect(parseHash('#/o/maple/add?tab=import')).toEqual({ name: 'add', org: 'maple', tab: 'import', group: '' })
+    expect(routeHash({ name: 'add', org: 'maple', tab: 'import', group: '' })).toBe('#/o/maple/add?tab=import')
+  })
+})

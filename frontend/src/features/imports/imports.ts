@@ -1,0 +1,151 @@
+// Bulk import from a file (CSV, Excel) or pasted lines: the shapes (see
+// app/import.go and app/httpapi/import.go) and the small pure helpers the
+// Import tab uses. The API calls are in api.ts.
+
+export type RowStatus = 'create' | 'warning' | 'error'
+
+export interface ImportRowPreview {
+  line: number
+  /** aligned with ImportPreview.fields */
+  values: string[]
+  status: RowStatus
+  problems?: Record<string, string>
+  warnings?: Record<string, string>
+  username: string
+  username_generated: boolean
+  login_email: string
+  password_generated: boolean
+  /** the row's problems (errors) or warnings in one sentence, in column order; absent when there are none */
+  reason?: string
+}
+
+export interface ImportRecord {
+  id: string
+  file_name: string
+  sha256: string
+  created_at: string
+  rows: number
+  created: number
+  skipped: number
+  groups_created: string[]
+  again?: boolean
+}
+
+export interface ImportFileInfo {
+  name: string
+  sha256: string
+  format: 'csv' | 'xlsx' | 'paste' | string
+  encoding?: string
+  delimiter?: string
+  sheet?: string
+  columns: string[]
+  unknown_columns: string[]
+  rows: number
+}
+
+export interface ImportOptions {
+  create_groups: boolean
+  all_or_nothing: boolean
+  password_mode: 'random' | 'same'
+  password: string
+  password_style: string
+  must_change_password: boolean
+  again: boolean
+}
+
+export interface ImportPreview {
+  file: ImportFileInfo
+  fields: string[]
+  rows: ImportRowPreview[]
+  create: number
+  warnings: number
+  errors: number
+  missing_groups: string[]
+  previous_imports: ImportRecord[]
+  account_types: string[]
+  password_bits: number
+  password_rules: string
+}
+
+export interface ImportEdit {
+  line: number
+  field: string
+  value: string
+}
+
+export interface ImportResultRow {
+  line: number
+  values: string[]
+  status: 'created' | 'skipped'
+  reason: string
+  username: string
+  login_email: string
+}
+
+export interface ImportResult {
+  import: ImportRecord
+  rows: ImportResultRow[]
+  fields: string[]
+  file: ImportFileInfo
+}
+
+export const defaultOptions = (): ImportOptions => ({
+  create_groups: false,
+  all_or_nothing: false,
+  password_mode: 'random',
+  password: '',
+  password_style: '',
+  must_change_password: false,
+  again: false,
+})
+
+/** Column headings in plain words. */
+export const fieldLabels: Record<string, string> = {
+  first_name: 'First name',
+  last_name: 'Last name',
+  email: 'Email',
+  username: 'Username',
+  password: 'Password',
+  account_type: 'Account type',
+  groups: 'Groups',
+  language: 'Language',
+  phone: 'Phone',
+  labels: 'Labels',
+  deletion_date: 'Deletion date',
+  job_title: 'Job title',
+}
+
+/** What a row's status means, in words. */
+export const statusLabels: Record<RowStatus, string> = {
+  create: 'Will be created',
+  warning: 'Will be created — check',
+  error: 'Will not be created',
+}
+
+/** Accepted file types for the file picker. */
+export const fileAccept = '.csv,.tsv,.txt,.xlsx,.xlsm,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+/**
+ * shownFields are the columns to show in the preview: the ones the file
+ * has (a pasted list has first, last, email, password), in template order,
+ * never the password column (passwords are not shown on screen).
+ */
+export function shownFields(p: ImportPreview): string[] {
+  const has = new Set(p.file.columns.flatMap((c) => (c === 'full_name' ? ['first_name', 'last_name'] : [c])))
+  has.add('first_name')
+  has.add('last_name')
+  return p.fields.filter((f) => has.has(f) && f !== 'password')
+}
+
+/** editKey names one cell. */
+export const editKey = (line: number, field: string) => `${line}:${field}`
+
+/** toEdits turns the cells typed over (key → value) into the API's list. */
+export function toEdits(cells: Map<string, string>): ImportEdit[] {
+  const out: ImportEdit[] = []
+  for (const [k, value] of cells) {
+    const i = k.indexOf(':')
+    out.push({ line: Number(k.slice(0, i)), field: k.slice(i + 1), value })
+  }
+  return out.sort((a, b) => a.line - b.line || a.field.localeCompare(b.field))
+}

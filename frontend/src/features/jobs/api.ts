@@ -1,0 +1,63 @@
+// Jobs (app/job.go, app/httpapi/job.go): the long work that makes one-time
+// passwords — creating accounts, resetting passwords, committing an import —
+// runs on the server; the page follows it with the one poller here.
+import { api, getFile } from '../../lib/api'
+
+export interface JobStatus {
+  id: string
+  kind: string
+  state: 'running' | 'done' | 'failed' | 'cancelled'
+  done: number
+  total: number
+  error?: string
+  code?: string
+}
+
+/** jobPath is /api/jobs/{id}[/what], for the job's own calls and the files it leaves. */
+export const jobPath = (id: string, what = '') => '/api/jobs/' + encodeURIComponent(id) + (what ? '/' + what : '')
+
+export const getJob = (id: string) => api.get<JobStatus>(jobPath(id))
+
+/** cancelJob asks the server to stop; a job that had already written answers "done". */
+export const cancelJob = (id: string) => api.post<JobStatus>(jobPath(id, 'cancel'))
+
+/** forgetJob drops the job and its one-time passwords now (the server would after 15 minutes). */
+export const forgetJob = (id: string) => api.del(jobPath(id))
+
+/** getJobFile downloads one of the files a finished job leaves (slips, results). */
+export function getJobFile(id: string, what: string, query: Record<string, string>, fallbackName: string) {
+  const qs = new URLSearchParams(query).toString()
+  return getFile(jobPath(id, what) + (qs ? '?' + qs : ''), fallbackName)
+}
+
+export interface JobWatch {
+  /** each state the server reports */
+  update: (job: JobStatus) => void
+  /** a poll that failed; polling goes on while the job runs */
+  error: (e: unknown) => void
+}
+
+/**
+ * pollJob follows a job until it stops running: first after 150 ms, then
+ * every 250 ms. It returns a function that stops it (call it on destroy).
+ */
+export function pollJob(job: JobStatus, watch: JobWatch): () => void {
+  let stopped = false
+  let last = job
+  let timer: ReturnType<typeof setTimeout> | undefined
+  async function tick() {
+    if (stopped) return
+    try {
+      last = await getJob(last.id)
+      if (!stopped) watch.update(last)
+    } catch (e) {
+      if (!stopped) watch.error(e)
+    }
+    if (!stopped && last.state === 'running') timer = setTimeout(tick, 250)
+  }
+  timer = setTimeout(tick, 150)
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,15 @@
+// The API calls of the user's own portal (app/portal.go, app/httpapi/portal.go):
+// sign-in, the account page, changing the password, and joining a group by code.
+import { api } from '../../lib/api'
+import type { MyAccount, SignUpResult } from '../../lib/types'
+
+export const signIn = (login: string, password: string) => api.post('/api/public/signin', { login, password }, { quiet401: true })
+
+export const signOut = () => api.post('/api/public/signout', {}, { quiet401: true })
+
+export const getAccount = () => api.get<MyAccount>('/api/public/account', { quiet401: true })
+
+export const changePassword = (current_password: string, new_password: string) => api.post('/api/public/account/password', { current_password, new_password })
+
+/** useInviteCode joins the group (or organization) of an invite code. */
+export const useInviteCode = (code: string) => api.post<SignUpResult>('/api/public/account/invite-code', { code }, { quiet401: true })

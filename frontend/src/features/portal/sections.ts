@@ -1,0 +1,25 @@
+// The sections of the "my account" page, in order. Another feature adds its
+// own section (e.g. "Use invite code") by adding an entry here.
+import type { Component } from 'svelte'
+import type { MyAccount } from '../../lib/types'
+import ProfileSection from './ProfileSection.svelte'
+import PasswordSection from './PasswordSection.svelte'
+import InviteCodeSection from './InviteCodeSection.svelte'
+
+export interface SectionProps {
+  account: MyAccount
+  /** reload the account after a change */
+  onChanged: () => void
+}
+
+export interface AccountSection {
+  id: string
+  title: string
+  component: Component<SectionProps>
+}
+
+export const accountSections: AccountSection[] = [
+  { id: 'profile', title: 'Your account', component: ProfileSection },
+  { id: 'password', title: 'Change password', component: PasswordSection },
+  { id: 'invite-code', title: 'Use invite code', component: InviteCodeSection },
+]
