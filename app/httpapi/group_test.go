@@ -50,8 +50,8 @@ func TestGroupCreateGetList(t *testing.T) {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if !class.CreatedAt.Equal(e.clock.Now()) || class.ID == "" {
-		t.Errorf("class = %+v, want an ID and created_at %v", class, e.clock.Now())
+	if !class.CreatedAt.Equal(e.Clock.Now()) || class.ID == "" {
+		t.Errorf("class = %+v, want an ID and created_at %v", class, e.Clock.Now())
 	}
 
 	// Members: two in 5A, one in 5A and Teachers, none in leavers.
@@ -100,13 +100,13 @@ func TestGroupUpdate(t *testing.T) {
 	u := e.createUser(t, cookie, org.ID, map[string]any{"first_name": "Ann", "last_name": "Smith", "username": "ann", "groups": []string{g.ID}})
 	base := "/api/organizations/maple/groups/"
 
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	renamed := call[app.Group](t, e, "PATCH", base+g.ID, map[string]any{"name": " 6A "}, cookie, http.StatusOK)
 	if renamed.Name != "6A" || renamed.ID != g.ID || renamed.Kind != g.Kind || renamed.DefaultAccountType != g.DefaultAccountType {
 		t.Errorf("renamed = %+v, want 6A with the rest unchanged", renamed)
 	}
-	if !renamed.UpdatedAt.Equal(e.clock.Now()) || !renamed.CreatedAt.Equal(g.CreatedAt) {
-		t.Errorf("times = %v/%v, want %v/%v", renamed.CreatedAt, renamed.UpdatedAt, g.CreatedAt, e.clock.Now())
+	if !renamed.UpdatedAt.Equal(e.Clock.Now()) || !renamed.CreatedAt.Equal(g.CreatedAt) {
+		t.Errorf("times = %v/%v, want %v/%v", renamed.CreatedAt, renamed.UpdatedAt, g.CreatedAt, e.Clock.Now())
 	}
 	// The new name finds it, the old one no longer does and is free again.
 	call[app.Group](t, e, "GET", base+"6a", nil, cookie, http.StatusOK)

@@ -40,8 +40,8 @@ func TestOrganizationCreateGetList(t *testing.T) {
 	if got, want := maple.AccountTypes, []string{"student", "teacher", "admin"}; !slices.Equal(got, want) {
 		t.Errorf("account_types = %v, want %v", got, want)
 	}
-	if !maple.CreatedAt.Equal(e.clock.Now()) || !maple.UpdatedAt.Equal(maple.CreatedAt) {
-		t.Errorf("created_at %v updated_at %v, want both %v", maple.CreatedAt, maple.UpdatedAt, e.clock.Now())
+	if !maple.CreatedAt.Equal(e.Clock.Now()) || !maple.UpdatedAt.Equal(maple.CreatedAt) {
+		t.Errorf("created_at %v updated_at %v, want both %v", maple.CreatedAt, maple.UpdatedAt, e.Clock.Now())
 	}
 
 	acme := e.createOrg(t, cookie, map[string]any{"name": "acme Training", "slug": " ACME ", "kind": "Enterprise", "public_url": "https://learn.acme.example/"})
@@ -97,7 +97,7 @@ func TestOrganizationUpdate(t *testing.T) {
 	org := e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
 	path := "/api/organizations/" + org.ID
 
-	e.clock.Add(time.Hour)
+	e.Clock.Add(time.Hour)
 	got := call[orgOut](t, e, "PATCH", path, map[string]any{
 		"name":            " Maple Primary School ",
 		"language":        "sv",
@@ -121,8 +121,8 @@ func TestOrganizationUpdate(t *testing.T) {
 	if want := (app.PasswordPolicy{MinLength: 12, RequireLetter: true, RequireDigit: true, RequireSymbol: true}); got.PasswordPolicy != want {
 		t.Errorf("password_policy = %+v, want %+v", got.PasswordPolicy, want)
 	}
-	if !got.UpdatedAt.Equal(e.clock.Now()) || !got.CreatedAt.Equal(org.CreatedAt) {
-		t.Errorf("created_at %v updated_at %v, want %v and %v", got.CreatedAt, got.UpdatedAt, org.CreatedAt, e.clock.Now())
+	if !got.UpdatedAt.Equal(e.Clock.Now()) || !got.CreatedAt.Equal(org.CreatedAt) {
+		t.Errorf("created_at %v updated_at %v, want %v and %v", got.CreatedAt, got.UpdatedAt, org.CreatedAt, e.Clock.Now())
 	}
 	// Stored: a fresh GET shows the same.
 	if again := call[orgOut](t, e, "GET", path, nil, cookie, http.StatusOK); again.Name != got.Name || again.PasswordPolicy != got.PasswordPolicy || again.PublicURL != got.PublicURL {

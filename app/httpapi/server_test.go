@@ -6,19 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
 	"rollcall/store"
 )
@@ -35,71 +34,12 @@ const (
 	lanAddr = "192.0.2.1:1234"
 )
 
-// cheapHash keeps argon2 fast in tests; the real parameters are tested in app/.
-var cheapHash = app.HashParams{Memory: 64, Time: 1, Threads: 1}
+// env is one Rollcall on a fresh bbolt file, served by one handler
+// (apptest.Env); the package's request helpers are its methods.
+type env struct{ *apptest.Env }
 
-// env is one Rollcall on a fresh bbolt file, served by one handler.
-type env struct {
-	db    *store.DB
-	app   *app.App
-	cfg   httpapi.Config
-	srv   *httpapi.Server
-	h     http.Handler
-	clock *clock
-}
-
-// clock is the injected time: it stands still until a test moves it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// newEnv opens a database in t.TempDir and serves it under Serve with
-// Handler(), as `rollcall serve` does. Options change the configuration.
-// After the test the file must pass bbolt's consistency check.
-func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("db.Check: %v", err)
-		}
-		if err := db.Close(); err != nil {
-			t.Errorf("db.Close: %v", err)
-		}
-	})
-	a := app.New(db)
-	a.Hash = cheapHash
-	clk := &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
-	a.Now = clk.Now
-	cfg := httpapi.Config{App: a, Mode: httpapi.Serve, Backup: db.WriteBackup, Log: discardLog()}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv := httpapi.New(cfg)
-	h := srv.Handler()
-	if cfg.Mode == httpapi.Desktop {
-		h = srv.API()
-	}
-	return &env{db: db, app: a, cfg: cfg, srv: srv, h: h, clock: clk}
-}
-
-func desktop(c *httpapi.Config) { c.Mode = httpapi.Desktop }
+// newEnv is apptest.New for this package's tests.
+func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env { return &env{apptest.New(t, opts...)} }
 
 // newRequest builds a request as a browser on the school network sends it:
 // Host localhost, from lanAddr. A string or []byte body is sent as it is,
@@ -139,7 +79,7 @@ func withCookie(req *http.Request, cookie string) *http.Request {
 // serve runs one request through the handler.
 func (e *env) serve(req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
+	e.Handler.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -288,14 +228,14 @@ func (e *env) fixture(t *testing.T) fixture {
 func (e *env) finishedJob(t *testing.T) string {
 	t.Helper()
 	done := make(chan struct{})
-	id := e.app.Jobs.Start("test", func(ctx context.Context, progress app.Progress) (any, error) {
+	id := e.App.Jobs.Start("test", func(ctx context.Context, progress app.Progress) (any, error) {
 		defer close(done)
 		progress(1, 1)
 		return nil, nil
 	})
 	<-done
 	for { // the job's state is set just after its function returns
-		if st, err := e.app.Jobs.Status(id); err != nil || st.State != app.JobRunning {
+		if st, err := e.App.Jobs.Status(id); err != nil || st.State != app.JobRunning {
 			return id
 		}
 		time.Sleep(time.Millisecond)
@@ -346,8 +286,6 @@ func routeBody(method, path string) any {
 	}
 	return nil
 }
-
-func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestAdminRoutesNeedSession(t *testing.T) {
 	t.Parallel()
@@ -570,7 +508,7 @@ func TestCrossOrigin(t *testing.T) {
 		t.Errorf("organization name = %q, want it unchanged", got.Name)
 	}
 	call[app.User](t, e, "GET", f.path("/api/organizations/{org}/users/{user}"), nil, f.cookie, http.StatusOK)
-	if n, _ := e.app.Store.CountAdmins(context.Background()); n != 1 {
+	if n, _ := e.App.Store.CountAdmins(context.Background()); n != 1 {
 		t.Errorf("admins = %d, want 1", n)
 	}
 }
@@ -819,7 +757,7 @@ func checkBackup(t *testing.T, data []byte, username string) {
 
 func TestDesktop(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, desktop)
+	e := newEnv(t, apptest.Desktop)
 
 	session := call[map[string]any](t, e, "GET", "/api/session", nil, "", http.StatusOK)
 	if got, want := session["local"], true; got != want {
@@ -863,7 +801,7 @@ func TestDesktop(t *testing.T) {
 	req.RemoteAddr = loopbackAddr
 	rec := e.serve(req)
 	checkError(t, rec.Code, decodeBody(t, rec), http.StatusForbidden, app.EFORBIDDEN, "")
-	if n, _ := e.app.Store.CountAdmins(context.Background()); n != 0 {
+	if n, _ := e.App.Store.CountAdmins(context.Background()); n != 0 {
 		t.Errorf("admins = %d, want 0", n)
 	}
 	// The headers are there in the window too.
@@ -881,7 +819,7 @@ func TestDesktop(t *testing.T) {
 func TestOverTCP(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ts := httptest.NewServer(e.h)
+	ts := httptest.NewServer(e.Handler)
 	t.Cleanup(ts.Close)
 	jar, err := cookiejar.New(nil)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 // noSecrets fails when a raw answer could carry a password or its hash.
@@ -71,20 +72,20 @@ func TestUserCreateGetUpdate(t *testing.T) {
 	if want := []string{"music", "reading"}; !slices.Equal(u.Labels, want) {
 		t.Errorf("labels = %v, want %v", u.Labels, want)
 	}
-	if !u.CreatedAt.Equal(e.clock.Now()) || !u.UpdatedAt.Equal(u.CreatedAt) {
-		t.Errorf("times = %v/%v, want %v", u.CreatedAt, u.UpdatedAt, e.clock.Now())
+	if !u.CreatedAt.Equal(e.Clock.Now()) || !u.UpdatedAt.Equal(u.CreatedAt) {
+		t.Errorf("times = %v/%v, want %v", u.CreatedAt, u.UpdatedAt, e.Clock.Now())
 	}
 	// The password was kept (as a hash), so the check on the answers above means something.
-	stored, err := e.app.Store.User(context.Background(), org.ID, u.ID)
+	stored, err := e.App.Store.User(context.Background(), org.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := app.VerifyPassword(stored.PasswordHash, password, cheapHash); !ok {
+	if ok, _ := app.VerifyPassword(stored.PasswordHash, password, apptest.CheapHash); !ok {
 		t.Errorf("stored hash %q does not verify the password", stored.PasswordHash)
 	}
 
 	// PATCH changes the given fields only.
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	rec = e.serve(withCookie(newRequest(t, "PATCH", users+"/"+u.ID, map[string]any{
 		"last_name": "Smith-Jones", "account_type": "Teacher", "groups": []string{}, "email": "", "password": "Another-pass-77", "language": "sv",
 	}), cookie))
@@ -99,18 +100,18 @@ func TestUserCreateGetUpdate(t *testing.T) {
 	if got.FirstName != "Ann" || got.Username != "ann.smith" || got.Phone != u.Phone || !slices.Equal(got.Labels, u.Labels) || got.Status != app.StatusActive {
 		t.Errorf("PATCH changed fields it did not name: %+v", got)
 	}
-	if !got.UpdatedAt.Equal(e.clock.Now()) || !got.CreatedAt.Equal(u.CreatedAt) {
-		t.Errorf("times = %v/%v, want %v/%v", got.CreatedAt, got.UpdatedAt, u.CreatedAt, e.clock.Now())
+	if !got.UpdatedAt.Equal(e.Clock.Now()) || !got.CreatedAt.Equal(u.CreatedAt) {
+		t.Errorf("times = %v/%v, want %v/%v", got.CreatedAt, got.UpdatedAt, u.CreatedAt, e.Clock.Now())
 	}
-	stored, _ = e.app.Store.User(context.Background(), org.ID, u.ID)
-	if ok, _ := app.VerifyPassword(stored.PasswordHash, "Another-pass-77", cheapHash); !ok {
+	stored, _ = e.App.Store.User(context.Background(), org.ID, u.ID)
+	if ok, _ := app.VerifyPassword(stored.PasswordHash, "Another-pass-77", apptest.CheapHash); !ok {
 		t.Error("PATCH password did not set the new password")
 	}
 	// The freed email is free for another person.
 	e.createUser(t, cookie, org.ID, map[string]any{"first_name": "Bo", "last_name": "Lind", "email": "ann.smith@school.example"})
 	// Without a password nobody can sign in yet, and that is allowed.
 	nopw := e.createUser(t, cookie, org.ID, map[string]any{"first_name": "Cy", "last_name": "Berg", "username": "cy"})
-	if s, _ := e.app.Store.User(context.Background(), org.ID, nopw.ID); s.HasPassword() {
+	if s, _ := e.App.Store.User(context.Background(), org.ID, nopw.ID); s.HasPassword() {
 		t.Error("a user created without a password has one")
 	}
 
@@ -396,10 +397,10 @@ func TestUserStatusAndDelete(t *testing.T) {
 	f := e.fixture(t)
 	path := f.path("/api/organizations/{org}/users/{user}")
 
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	u := call[app.User](t, e, "POST", path+"/deactivate", nil, f.cookie, http.StatusOK)
-	if u.Status != app.StatusDeactivated || !u.UpdatedAt.Equal(e.clock.Now()) {
-		t.Errorf("after deactivate = %q at %v, want %q at %v", u.Status, u.UpdatedAt, app.StatusDeactivated, e.clock.Now())
+	if u.Status != app.StatusDeactivated || !u.UpdatedAt.Equal(e.Clock.Now()) {
+		t.Errorf("after deactivate = %q at %v, want %q at %v", u.Status, u.UpdatedAt, app.StatusDeactivated, e.Clock.Now())
 	}
 	if got := call[app.User](t, e, "GET", path, nil, f.cookie, http.StatusOK).Status; got != app.StatusDeactivated {
 		t.Errorf("stored status = %q, want deactivated", got)
