@@ -151,6 +151,53 @@ func checkError(t *testing.T, status int, body map[string]any, wantStatus int, w
 	}
 }
 
+// scenario is one request and the answer it must get, after PocketBase's
+// tests.ApiScenario: a table of them reads as the API's contract.
+type scenario struct {
+	name        string // the subtest; method and url when empty
+	method, url string
+	body        any    // as newRequest sends it
+	as          string // the principal: a session cookie, "" for nobody
+	status      int
+	// code, when set, is the error code of the answer, which must have the
+	// error shape (checkError) with a details entry for field if not empty.
+	code, field string
+	message     []string // with code: fragments of the error message
+	contains    []string // fragments of the raw body
+}
+
+// run runs each scenario as a parallel subtest.
+func (e *env) run(t *testing.T, scenarios []scenario) {
+	t.Helper()
+	for _, s := range scenarios {
+		name := s.name
+		if name == "" {
+			name = s.method + " " + s.url
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rec := e.serve(withCookie(newRequest(t, s.method, s.url, s.body), s.as))
+			if s.code == "" && rec.Code != s.status {
+				t.Fatalf("%s %s = %d %s, want %d", s.method, s.url, rec.Code, rec.Body.String(), s.status)
+			}
+			if s.code != "" {
+				body := decodeBody(t, rec)
+				checkError(t, rec.Code, body, s.status, s.code, s.field)
+				for _, m := range s.message {
+					if msg, _ := body["message"].(string); !strings.Contains(msg, m) {
+						t.Errorf("message %q does not contain %q", msg, m)
+					}
+				}
+			}
+			for _, c := range s.contains {
+				if !strings.Contains(rec.Body.String(), c) {
+					t.Errorf("body %q does not contain %q", rec.Body.String(), c)
+				}
+			}
+		})
+	}
+}
+
 // setup creates the first admin through POST /api/setup from this computer
 // and returns the session cookie it answers with.
 func (e *env) setup(t *testing.T) string {
@@ -356,23 +403,13 @@ func TestUnknownRoute(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cookie := e.setup(t)
-	tests := []struct{ method, path, cookie string }{
-		{"GET", "/api/nope", cookie},
-		{"GET", "/api/nope", ""},
-		{"POST", "/api/organizations/x/y/z", cookie},
-		{"PUT", "/api/organizations", cookie},
-		{"GET", "/api/", cookie},
-	}
-	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, tt.path, nil, tt.cookie)
-			checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
-			if msg := body["message"].(string); !strings.Contains(msg, tt.path) {
-				t.Errorf("message %q does not name the path %q", msg, tt.path)
-			}
-		})
-	}
+	e.run(t, []scenario{ // the message names the path
+		{method: "GET", url: "/api/nope", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/nope"}},
+		{name: "GET /api/nope without a session", method: "GET", url: "/api/nope", status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/nope"}},
+		{method: "POST", url: "/api/organizations/x/y/z", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/organizations/x/y/z"}},
+		{method: "PUT", url: "/api/organizations", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/organizations"}},
+		{method: "GET", url: "/api/", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/"}},
+	})
 }
 
 func TestHost(t *testing.T) {
@@ -630,36 +667,31 @@ func TestBadJSON(t *testing.T) {
 	cookie := e.setup(t)
 	org := e.createOrg(t, cookie, map[string]any{"name": "Maple Primary"})
 	orgPath := "/api/organizations/" + org.ID
-	tests := []struct {
-		name, method, path, body, field string
-	}{
-		{"malformed", "POST", "/api/organizations", `{"name":`, ""},
-		{"not JSON", "POST", "/api/organizations", `name=Birch`, ""},
-		{"empty", "POST", "/api/organizations", ``, ""},
-		{"two values", "POST", "/api/organizations", `{"name":"Birch"}{"name":"Elm"}`, ""},
-		{"array", "POST", "/api/organizations", `[{"name":"Birch"}]`, ""},
-		{"unknown field", "POST", "/api/organizations", `{"name":"Birch","nickname":"B"}`, "nickname"},
-		{"misspelt field", "POST", orgPath + "/users", `{"first_name":"Bo","lastname":"Lind","username":"bo.lind"}`, "lastname"},
-		{"server field id", "POST", orgPath + "/users", `{"id":"x","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "id"},
-		{"server field status", "POST", orgPath + "/users", `{"status":"active","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "status"},
-		{"password hash", "POST", orgPath + "/users", `{"password_hash":"$argon2id$","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "password_hash"},
-		{"slug is fixed", "PATCH", orgPath, `{"slug":"other"}`, "slug"},
-		{"kind is fixed", "PATCH", orgPath, `{"kind":"enterprise"}`, "kind"},
-		{"nested unknown", "PATCH", orgPath, `{"password_policy":{"min_len":12}}`, "min_len"},
-		{"wrong type", "POST", "/api/organizations", `{"name":42}`, "name"},
-		{"wrong type in update", "PATCH", orgPath, `{"name":["a"]}`, "name"},
-		{"credentials", "POST", "/api/session", `{"user":"head.admin","password":"x"}`, "user"},
+	bad := func(name, method, url, body, field string) scenario {
+		s := scenario{name: name, method: method, url: url, body: body, as: cookie, status: http.StatusBadRequest, code: app.EINVALID, field: field}
+		if field != "" {
+			s.message = []string{field} // the message names the field
+		}
+		return s
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, tt.path, tt.body, cookie)
-			checkError(t, code, body, http.StatusBadRequest, app.EINVALID, tt.field)
-			if tt.field != "" && !strings.Contains(body["message"].(string), tt.field) {
-				t.Errorf("message %q does not name %q", body["message"], tt.field)
-			}
-		})
-	}
+	e.run(t, []scenario{
+		bad("malformed", "POST", "/api/organizations", `{"name":`, ""),
+		bad("not JSON", "POST", "/api/organizations", `name=Birch`, ""),
+		bad("empty", "POST", "/api/organizations", ``, ""),
+		bad("two values", "POST", "/api/organizations", `{"name":"Birch"}{"name":"Elm"}`, ""),
+		bad("array", "POST", "/api/organizations", `[{"name":"Birch"}]`, ""),
+		bad("unknown field", "POST", "/api/organizations", `{"name":"Birch","nickname":"B"}`, "nickname"),
+		bad("misspelt field", "POST", orgPath+"/users", `{"first_name":"Bo","lastname":"Lind","username":"bo.lind"}`, "lastname"),
+		bad("server field id", "POST", orgPath+"/users", `{"id":"x","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "id"),
+		bad("server field status", "POST", orgPath+"/users", `{"status":"active","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "status"),
+		bad("password hash", "POST", orgPath+"/users", `{"password_hash":"$argon2id$","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "password_hash"),
+		bad("slug is fixed", "PATCH", orgPath, `{"slug":"other"}`, "slug"),
+		bad("kind is fixed", "PATCH", orgPath, `{"kind":"enterprise"}`, "kind"),
+		bad("nested unknown", "PATCH", orgPath, `{"password_policy":{"min_len":12}}`, "min_len"),
+		bad("wrong type", "POST", "/api/organizations", `{"name":42}`, "name"),
+		bad("wrong type in update", "PATCH", orgPath, `{"name":["a"]}`, "name"),
+		bad("credentials", "POST", "/api/session", `{"user":"head.admin","password":"x"}`, "user"),
+	})
 	// Nothing was created or changed.
 	t.Cleanup(func() {
 		orgs := call[map[string][]orgOut](t, e, "GET", "/api/organizations", nil, cookie, http.StatusOK)
