@@ -163,7 +163,6 @@ type scenario struct {
 	// error shape (checkError) with a details entry for field if not empty.
 	code, field string
 	message     []string // with code: fragments of the error message
-	contains    []string // fragments of the raw body
 }
 
 // run runs each scenario as a parallel subtest.
@@ -177,21 +176,17 @@ func (e *env) run(t *testing.T, scenarios []scenario) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			rec := e.serve(withCookie(newRequest(t, s.method, s.url, s.body), s.as))
-			if s.code == "" && rec.Code != s.status {
-				t.Fatalf("%s %s = %d %s, want %d", s.method, s.url, rec.Code, rec.Body.String(), s.status)
-			}
-			if s.code != "" {
-				body := decodeBody(t, rec)
-				checkError(t, rec.Code, body, s.status, s.code, s.field)
-				for _, m := range s.message {
-					if msg, _ := body["message"].(string); !strings.Contains(msg, m) {
-						t.Errorf("message %q does not contain %q", msg, m)
-					}
+			if s.code == "" {
+				if rec.Code != s.status {
+					t.Fatalf("%s %s = %d %s, want %d", s.method, s.url, rec.Code, rec.Body.String(), s.status)
 				}
+				return
 			}
-			for _, c := range s.contains {
-				if !strings.Contains(rec.Body.String(), c) {
-					t.Errorf("body %q does not contain %q", rec.Body.String(), c)
+			body := decodeBody(t, rec)
+			checkError(t, rec.Code, body, s.status, s.code, s.field)
+			for _, m := range s.message {
+				if msg, _ := body["message"].(string); !strings.Contains(msg, m) {
+					t.Errorf("message %q does not contain %q", msg, m)
 				}
 			}
 		})
