@@ -6,32 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"rollcall/app"
-	"rollcall/store"
+	"rollcall/app/apptest"
 )
-
-func newApp(tb testing.TB) (*app.App, *store.DB) {
-	tb.Helper()
-	db, err := store.Open(filepath.Join(tb.TempDir(), "r.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			tb.Errorf("tx.Check: %v", err)
-		}
-		db.Close()
-	})
-	a := app.New(db)
-	a.Hash = app.HashParams{Memory: 64, Time: 1, Threads: 1}
-	return a, db
-}
 
 func mustOrg(tb testing.TB, a *app.App, o *app.Organization) *app.Organization {
 	tb.Helper()
@@ -106,7 +88,7 @@ func TestCreateAccounts(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("Collisions", func(t *testing.T) {
-		a, _ := newApp(t)
+		a := apptest.New(t).App
 		maple := mustOrg(t, a, &app.Organization{Name: "Maple"})
 		oak := mustOrg(t, a, &app.Organization{Name: "Oak"})
 		// Another organization already has lukasz.zolc: usernames are unique across the file.
@@ -135,7 +117,7 @@ func TestCreateAccounts(t *testing.T) {
 	})
 
 	t.Run("PreviewThenEdit", func(t *testing.T) {
-		a, _ := newApp(t)
+		a := apptest.New(t).App
 		o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 		if _, err := a.UpdateOrganization(ctx, o.Slug, app.OrganizationUpdate{LoginDomain: ptr("pupils.maple.example")}); err != nil {
 			t.Fatal(err)
@@ -180,7 +162,7 @@ func TestCreateAccounts(t *testing.T) {
 	})
 
 	t.Run("PasswordModes", func(t *testing.T) {
-		a, _ := newApp(t)
+		a := apptest.New(t).App
 		o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 		res, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("A One", "B Two"), PasswordMode: app.PasswordSame, Password: "same-pass-11"}, nil)
 		if err != nil {
@@ -208,7 +190,7 @@ func TestCreateAccounts(t *testing.T) {
 	// A failure at the 500th user — a username taken by someone else while
 	// the batch was hashing — leaves none of the 1,000 users.
 	t.Run("AllOrNothing", func(t *testing.T) {
-		a, _ := newApp(t)
+		a := apptest.New(t).App
 		o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 		var lines []string
 		for i := range 1000 {
@@ -234,7 +216,7 @@ func TestCreateAccounts(t *testing.T) {
 	})
 
 	t.Run("Cancel", func(t *testing.T) {
-		a, _ := newApp(t)
+		a := apptest.New(t).App
 		o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 		cctx, cancel := context.WithCancel(ctx)
 		var lines []string
@@ -258,7 +240,8 @@ func TestCreateAccounts(t *testing.T) {
 // Generated passwords never reach the database file.
 func TestPasswordsNotInFile(t *testing.T) {
 	ctx := context.Background()
-	a, db := newApp(t)
+	e := apptest.New(t)
+	a, db := e.App, e.DB
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	var lines []string
 	for i := range 50 {
@@ -313,7 +296,7 @@ func (noSessionDeleteStore) DeleteSessionsOf(ctx context.Context, subjectID stri
 // hash: afterwards the old session is refused, and the other users' stay.
 func TestResetEndsSessions(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	res, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Reset", "Ben Stay")}, nil)
 	if err != nil {
@@ -343,7 +326,7 @@ func TestResetEndsSessions(t *testing.T) {
 // its transaction (ECONFLICT), no user with a dangling group ID is created.
 func TestCreateAccountsGroupDeletedMeanwhile(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	g, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
 	if err != nil {
@@ -386,7 +369,7 @@ func (s countingStore) UsernamesTaken(ctx context.Context, keys []string) (map[s
 // give), and CreatePrepared creates without a second preview.
 func TestPrepareAccounts(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	pa, err := a.PrepareAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ada Lovelace", "x")})
 	var e *app.Error

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/roster"
 )
 
@@ -59,7 +60,7 @@ func benchCSV(n int) []byte {
 // checked against the store). Targets: < 0.5 s and < 200 MB peak heap.
 func BenchmarkImportPreview(b *testing.B) {
 	ctx := context.Background()
-	a, _ := newApp(b)
+	a := apptest.New(b).App
 	o := mustOrg(b, a, &app.Organization{Name: "Maple"})
 	for g := 1; g <= 9; g++ {
 		if _, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: fmt.Sprintf("%dB", g)}); err != nil {
@@ -103,7 +104,7 @@ func BenchmarkImportPreview(b *testing.B) {
 // run: hashing 1,000 passwords on all cores and nothing else. Target ≤ 1.10.
 func BenchmarkImportCommit(b *testing.B) {
 	ctx := context.Background()
-	a, _ := newApp(b)
+	a := apptest.New(b).App
 	a.Hash = app.DefaultHashParams
 	o := mustOrg(b, a, &app.Organization{Name: "Maple"})
 	passwords := make([]string, 1000)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 // row builds an import row from field=value pairs.
@@ -33,7 +34,7 @@ func importFile(rows ...app.ImportRow) *app.ImportFile {
 
 func TestPreviewImport(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	var clockMu sync.Mutex
 	clock := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	a.Now = func() time.Time {
@@ -246,7 +247,7 @@ func TestPreviewImport(t *testing.T) {
 
 func TestImportPasswordModes(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	f := importFile(row(2, "first_name=A", "last_name=One"), row(3, "first_name=B", "last_name=Two", "password=own-password-9"))
 	if _, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{PasswordMode: app.PasswordSame, Password: "short"}, nil); app.ErrorCode(err) != app.EINVALID {
@@ -271,7 +272,7 @@ func TestImportPasswordModes(t *testing.T) {
 
 func TestImportCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	var rows []app.ImportRow
 	for i := range 300 {
@@ -295,9 +296,9 @@ func TestImportCancel(t *testing.T) {
 
 func TestImportDrafts(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
-	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	a.Now = func() time.Time { return now }
+	e := apptest.New(t)
+	a, clk := e.App, e.Clock
+	clk.Set(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
 	maple := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	oak := mustOrg(t, a, &app.Organization{Name: "Oak"})
 	f := importFile(row(2, "first_name=A"))
@@ -315,18 +316,18 @@ func TestImportDrafts(t *testing.T) {
 		t.Errorf("another admin's draft = %v", err)
 	}
 	// Used drafts stay; unused ones expire.
-	now = now.Add(app.DraftTTL - time.Minute)
+	clk.Add(app.DraftTTL - time.Minute)
 	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", id); err != nil {
 		t.Fatalf("draft used within the TTL: %v", err)
 	}
-	now = now.Add(app.DraftTTL + time.Minute)
+	clk.Add(app.DraftTTL + time.Minute)
 	if _, err := a.ImportDraft(ctx, maple.Slug, "adm1", id); app.ErrorCode(err) != app.ENOTFOUND || !strings.Contains(err.Error(), "choose it again") {
 		t.Errorf("expired draft = %v", err)
 	}
 	// At most MaxDrafts are kept; the oldest goes first.
 	var ids []string
 	for range app.MaxDrafts + 1 {
-		now = now.Add(time.Second)
+		clk.Add(time.Second)
 		id, _ := a.SaveImportDraft(ctx, maple.Slug, "adm1", f)
 		ids = append(ids, id)
 	}
@@ -347,7 +348,7 @@ func TestImportDrafts(t *testing.T) {
 // candidates at once. 10× the rows must cost well under 100× the time.
 func TestSameNameUsernamesLinear(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	if _, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: "Ada", LastName: "Lovelace", Username: "ada.lovelace3"}}); err != nil {
 		t.Fatal(err)
@@ -418,7 +419,7 @@ func waitJob(t *testing.T, a *app.App, id string) app.JobStatus {
 // never accounts whose passwords nobody can see.
 func TestImportCancelRacingTheWrite(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	check := func(t *testing.T, id string, want int) {
 		st := waitJob(t, a, id)
@@ -489,7 +490,7 @@ func TestImportCancelRacingTheWrite(t *testing.T) {
 // commits exactly the plan the admin was shown.
 func TestPrepareThenCommitThePlan(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace"), row(3, "first_name=Grace", "last_name=Hopper"))
 	pi, err := a.PrepareImport(ctx, o.Slug, f, app.ImportOptions{})
@@ -529,7 +530,7 @@ func TestPrepareThenCommitThePlan(t *testing.T) {
 // Imports and batch accounts check password options with one rule.
 func TestPasswordOptionsOneRule(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace"))
 	b := app.AccountBatch{People: []app.NameLine{{Line: 1, FirstName: "Ada", LastName: "Lovelace"}}}
@@ -562,7 +563,7 @@ func TestPasswordOptionsOneRule(t *testing.T) {
 // problem naming the character (the results file shows passwords as given).
 func TestGivenPasswordFormulaStart(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	p, err := a.PreviewImport(ctx, o.Slug, importFile(
 		row(2, "first_name=Ada", "password=-minus-start-2026"),
@@ -591,7 +592,7 @@ func TestGivenPasswordFormulaStart(t *testing.T) {
 // the newest is always kept.
 func TestImportDraftBudgets(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	a.Now = func() time.Time { now = now.Add(time.Second); return now }
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
@@ -646,7 +647,7 @@ func TestImportDraftBudgets(t *testing.T) {
 
 // A job started for an admin is found only by that admin (or in process).
 func TestJobsBoundToAdmin(t *testing.T) {
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	id := a.Jobs.StartFor("adm1", "import", func(ctx context.Context, p app.Progress) (any, error) { return "secret", nil })
 	st := waitJob(t, a, id)
 	if st.State != app.JobDone {
@@ -670,7 +671,7 @@ func TestJobsBoundToAdmin(t *testing.T) {
 // inside its transaction: no user joins a group that does not exist.
 func TestImportGroupDeletedMeanwhile(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	g, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
 	if err != nil {
@@ -710,7 +711,7 @@ func (s importPlans) ImportsByHash(ctx context.Context, orgID, sha256 string) ([
 // draft. Each plans the file once.
 func TestUploadAndStartImport(t *testing.T) {
 	ctx := context.Background()
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
 	var n atomic.Int64
 	a.Store = importPlans{Store: a.Store, n: &n}

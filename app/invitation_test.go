@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/keyfile"
 	"rollcall/app/mail"
 	"rollcall/app/mail/mailtest"
@@ -28,24 +29,12 @@ import (
 )
 
 // clock is an injected clock the test moves by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const relayPassword = "Relay-Secret-Pa55word"
 
 type mailEnv struct {
 	a     *app.App
 	db    *store.DB
-	clock *clock
+	clock *apptest.Clock
 	srv   *mailtest.Server
 	org   *app.Organization
 	key   string
@@ -55,9 +44,9 @@ type mailEnv struct {
 // server (STARTTLS + AUTH) and an organization whose relay points at it.
 func newMailEnv(t testing.TB, opts mailtest.Options) *mailEnv {
 	t.Helper()
-	a, db := newApp(t)
-	c := &clock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
-	a.Now = c.Now
+	e := apptest.New(t)
+	a, db, c := e.App, e.DB, e.Clock
+	c.Set(time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC))
 	key := filepath.Join(t.TempDir(), "secret.key")
 	a.Secrets = keyfile.New(key)
 	a.Log = nil
@@ -808,7 +797,7 @@ func TestRelayPasswordStaysWithItsRelay(t *testing.T) {
 }
 
 func TestUserSignIn(t *testing.T) {
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	ctx := context.Background()
 	mustOrg(t, a, &app.Organization{Name: "Maple", Slug: "maple"})
 	u, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Email: "ada@maple.example"}, Password: "long enough 42"})
@@ -882,7 +871,7 @@ func TestUserSignIn(t *testing.T) {
 // The username and the email address are two names of one account: they
 // share one limit, also when the guesses come from many addresses at once.
 func TestUserSignInLimitPerAccount(t *testing.T) {
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	ctx := context.Background()
 	mustOrg(t, a, &app.Organization{Name: "Maple", Slug: "maple"})
 	if _, err := a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Email: "ada@maple.example"}, Password: "long enough 42"}); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestNormalizeCode(t *testing.T) {
@@ -83,16 +84,11 @@ func TestGenerateCode(t *testing.T) {
 	}
 }
 
-// clock is an injected time that tests move by hand.
-type signUpClock struct{ t time.Time }
-
-func (c *signUpClock) now() time.Time { return c.t }
-
-func newSignUpApp(t *testing.T) (*app.App, *app.Organization, *signUpClock) {
+func newSignUpApp(t *testing.T) (*app.App, *app.Organization, *apptest.Clock) {
 	t.Helper()
-	a, _ := newApp(t)
-	clk := &signUpClock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
-	a.Now = clk.now
+	e := apptest.New(t)
+	a, clk := e.App, e.Clock
+	clk.Set(time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC))
 	org := mustOrg(t, a, &app.Organization{Name: "Maple Primary"})
 	on := true
 	if _, err := a.UpdateOrganization(context.Background(), org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: on}}); err != nil {
@@ -167,15 +163,15 @@ func TestInviteCodeLifecycle(t *testing.T) {
 	})
 
 	t.Run("Expiry", func(t *testing.T) {
-		at := clk.t.Add(time.Hour)
+		at := clk.Now().Add(time.Hour)
 		if _, err := a.UpdateInviteCode(ctx, org.Slug, "3B", app.InviteCodeUpdate{ExpiresAt: &at}); err != nil {
 			t.Fatal(err)
 		}
-		clk.t = at.Add(-time.Second)
+		clk.Set(at.Add(-time.Second))
 		if _, err := a.SignUpWithCode(ctx, c.Code, pupil("Four"), "10.0.0.3"); err != nil {
 			t.Fatalf("at expiry−1s: %v", err)
 		}
-		clk.t = at.Add(time.Second)
+		clk.Set(at.Add(time.Second))
 		if _, err := a.SignUpWithCode(ctx, c.Code, pupil("Five"), "10.0.0.3"); app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(err.Error(), "expired") {
 			t.Fatalf("at expiry+1s: %v", err)
 		}
@@ -259,7 +255,7 @@ func FuzzNormalizeCode(f *testing.F) {
 // 30 × this.
 func BenchmarkSignUpWithCode(b *testing.B) {
 	ctx := context.Background()
-	a, _ := newApp(b)
+	a := apptest.New(b).App
 	a.Hash = app.DefaultHashParams
 	org := mustOrg(b, a, &app.Organization{Name: "Maple Primary"})
 	a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true}})

@@ -2,17 +2,17 @@ package app_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 // A cancel that arrives after the job finished (a click at 100%) never
 // drops its result: the passwords in it were written. Forget does.
 func TestJobCancelKeepsFinishedResult(t *testing.T) {
-	a, _ := newApp(t)
+	a := apptest.New(t).App
 	id := a.Jobs.Start("test", func(ctx context.Context, p app.Progress) (any, error) { return "passwords", nil })
 	if st := waitJob(t, a, id); st.State != app.JobDone {
 		t.Fatalf("state %s", st.State)
@@ -57,11 +57,9 @@ func TestJobCancelKeepsFinishedResult(t *testing.T) {
 // of its own, with no other job call coming in; the timer checks the
 // injected clock, and waits again when it is not yet time.
 func TestJobExpiresOnItsOwn(t *testing.T) {
-	a, _ := newApp(t)
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	a.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e := apptest.New(t)
+	a, advance := e.App, e.Clock.Add
+	e.Clock.Set(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC))
 	type timer struct {
 		d time.Duration
 		f func()

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestSignUpOrgCode(t *testing.T) {
@@ -191,7 +192,7 @@ func TestInviteLink(t *testing.T) {
 	a.CreateGroup(ctx, org.ID, &app.Group{Name: "Staff", Kind: app.GroupDepartment})
 	// Invite links work whether or not self-sign-up is on.
 	a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{}})
-	exp := clk.t.Add(24 * 3600e9)
+	exp := clk.Now().Add(24 * 3600e9)
 	nl, err := a.CreateInviteLink(ctx, org.Slug, app.InviteLinkCreate{Name: "Staff day", AccountType: "teacher", Groups: []string{"Staff"},
 		Password: "maple-staff", ExpiresAt: &exp, MaxUses: 3, AutoAccept: true})
 	if err != nil {
@@ -265,11 +266,11 @@ func TestInviteLink(t *testing.T) {
 
 	t.Run("Expiry", func(t *testing.T) {
 		nl3, _ := a.CreateInviteLink(ctx, org.Slug, app.InviteLinkCreate{ExpiresAt: &exp, AutoAccept: true})
-		clk.t = exp.Add(-1e9)
+		clk.Set(exp.Add(-1e9))
 		if _, err := a.LinkInfo(ctx, nl3.Token, "ip3"); err != nil {
 			t.Fatalf("at expiry−1s: %v", err)
 		}
-		clk.t = exp.Add(1e9)
+		clk.Set(exp.Add(1e9))
 		if _, err := a.SignUpWithLink(ctx, nl3.Token, pupil("Late"), "ip3"); app.ErrorCode(err) != app.EFORBIDDEN {
 			t.Fatalf("at expiry+1s: %v", err)
 		}
@@ -339,14 +340,14 @@ func TestCodeAttemptLimits(t *testing.T) {
 		if _, err := a.CodeInfo(ctx, good.Code, "10.9.9.10"); err != nil {
 			t.Fatalf("another device: %v", err)
 		}
-		clk.t = clk.t.Add(app.CodeFailureWindow)
+		clk.Add(app.CodeFailureWindow)
 		if _, err := a.CodeInfo(ctx, good.Code, "10.9.9.9"); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
 	})
 
 	t.Run("Global", func(t *testing.T) {
-		clk.t = clk.t.Add(app.CodeFailureWindow)
+		clk.Add(app.CodeFailureWindow)
 		for i := range app.CodeFailuresGlobal {
 			ip := fmt.Sprintf("10.1.%d.%d", i/200, i%200) // never the same device twice
 			if _, err := a.CodeInfo(ctx, wrong(1000+i), ip); app.ErrorCode(err) != app.ENOTFOUND {
@@ -362,7 +363,7 @@ func TestCodeAttemptLimits(t *testing.T) {
 	t.Run("SignUpsPerCodeMinute", func(t *testing.T) {
 		a, org, clk := newSignUpApp(t)
 		code, _ := a.InviteCodeOf(ctx, org.ID, "")
-		a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+		a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.Now)
 		for i := range 3 {
 			if _, err := a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("R%d", i)), "ip"); err != nil {
 				t.Fatal(err)
@@ -371,7 +372,7 @@ func TestCodeAttemptLimits(t *testing.T) {
 		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("R3"), "ip"); app.ErrorCode(err) != app.ETOOMANY {
 			t.Fatalf("4th sign-up in a minute: %v", err)
 		}
-		clk.t = clk.t.Add(60e9)
+		clk.Add(60e9)
 		if _, err := a.SignUpWithCode(ctx, code.Code, pupil("R3"), "ip"); err != nil {
 			t.Fatalf("a minute later: %v", err)
 		}
@@ -454,7 +455,8 @@ func TestJoinWithCodeAsUser(t *testing.T) {
 // The raw database file holds neither an invite link's token nor its password.
 func TestInviteLinkSecretsNotStored(t *testing.T) {
 	ctx := context.Background()
-	a, db := newApp(t)
+	e := apptest.New(t)
+	a, db := e.App, e.DB
 	org := mustOrg(t, a, &app.Organization{Name: "Maple Primary"})
 	nl, err := a.CreateInviteLink(ctx, org.ID, app.InviteLinkCreate{Name: "Staff", Password: "link-secret-77"})
 	if err != nil {
@@ -644,7 +646,7 @@ func TestJoinWithCodeApprovalAndLimit(t *testing.T) {
 	}
 	a.Store = real
 	a.UpdateInviteCode(ctx, org.ID, g.ID, app.InviteCodeUpdate{RequireApproval: &off})
-	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.Now)
 	for i := range 3 {
 		if _, err := a.JoinWithCode(ctx, ids[i+1], code.Code, "ip"); err != nil {
 			t.Fatal(err)
@@ -679,7 +681,7 @@ func TestSignUpLimitsBeforeHashing(t *testing.T) {
 	code, _ := a.InviteCodeOf(ctx, org.ID, "")
 	r := &countingRand{}
 	a.Rand = r
-	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.now)
+	a.SignUpLimits.PerCode = app.NewLimiter(3, 60e9, clk.Now)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	counts := map[string]int{}
@@ -699,8 +701,8 @@ func TestSignUpLimitsBeforeHashing(t *testing.T) {
 	}
 
 	t.Run("PerDevice", func(t *testing.T) {
-		a.SignUpLimits.PerCode = app.NewLimiter(10_000, 60e9, clk.now)
-		a.SignUpLimits.SignUps = app.NewLimiter(2, app.CodeFailureWindow, clk.now)
+		a.SignUpLimits.PerCode = app.NewLimiter(10_000, 60e9, clk.Now)
+		a.SignUpLimits.SignUps = app.NewLimiter(2, app.CodeFailureWindow, clk.Now)
 		for i := range 2 {
 			if _, err := a.SignUpWithCode(ctx, code.Code, pupil(fmt.Sprintf("D%d", i)), "10.6.0.1"); err != nil {
 				t.Fatal(err)

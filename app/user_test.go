@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestUserValidate(t *testing.T) {
@@ -121,7 +122,7 @@ var _ io.Reader = (*hookRand)(nil)
 func TestNoLostUpdates(t *testing.T) {
 	ctx := context.Background()
 	setup := func(t *testing.T) (*app.App, *hookRand, *app.User) {
-		a, _ := newApp(t)
+		a := apptest.New(t).App
 		h := &hookRand{}
 		a.Rand = h
 		mustOrg(t, a, &app.Organization{Name: "Maple", Slug: "maple"})

@@ -9,36 +9,9 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/store"
 )
-
-// MustOpenDB opens a database in a temp dir; on cleanup it checks the file
-// is consistent (bbolt's tx.Check) and closes it.
-func MustOpenDB(tb testing.TB) *store.DB {
-	tb.Helper()
-	db, err := store.Open(filepath.Join(tb.TempDir(), "rollcall.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			tb.Errorf("tx.Check: %v", err)
-		}
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return db
-}
-
-// MustApp returns an app over a fresh database with cheap hashing.
-func MustApp(tb testing.TB) (*app.App, *store.DB) {
-	tb.Helper()
-	db := MustOpenDB(tb)
-	a := app.New(db)
-	a.Hash = app.HashParams{Memory: 64, Time: 1, Threads: 1}
-	return a, db
-}
 
 func MustOrg(tb testing.TB, a *app.App, name string) *app.Organization {
 	tb.Helper()
@@ -51,7 +24,7 @@ func MustOrg(tb testing.TB, a *app.App, name string) *app.Organization {
 
 func TestOpen(t *testing.T) {
 	t.Run("FileMode", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := apptest.OpenDB(t)
 		fi, err := os.Stat(db.Path)
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +34,7 @@ func TestOpen(t *testing.T) {
 		}
 	})
 	t.Run("ErrAlreadyOpen", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := apptest.OpenDB(t)
 		start := time.Now()
 		_, err := store.Open(db.Path)
 		if err == nil {

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestGroups(t *testing.T) {
 	ctx := context.Background()
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
 	other := MustOrg(t, a, "Oak")
 	g3b, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestOrganizations(t *testing.T) {
 	ctx := context.Background()
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	maple := MustOrg(t, a, "Maple Primary")
 	if maple.Slug != "maple-primary" || maple.Kind != app.KindSchool || maple.PasswordPolicy != app.DefaultPasswordPolicy {
 		t.Fatalf("defaults: %+v", maple)

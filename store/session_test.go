@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestAdminSessions(t *testing.T) {
 	ctx := context.Background()
-	a, db := MustApp(t)
-	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	a.Now = func() time.Time { return now }
+	e := apptest.New(t)
+	a, db, clk := e.App, e.DB, e.Clock
+	clk.Set(time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC))
 
 	if needed, _ := a.SetupNeeded(ctx); !needed {
 		t.Fatal("setup not needed on an empty file")
@@ -42,11 +43,11 @@ func TestAdminSessions(t *testing.T) {
 	}
 
 	t.Run("Expiry", func(t *testing.T) {
-		now = now.Add(app.AdminSessionTTL - time.Second)
+		clk.Add(app.AdminSessionTTL - time.Second)
 		if _, err := a.AdminBySession(ctx, token); err != nil {
 			t.Fatalf("1 s before expiry: %v", err)
 		}
-		now = now.Add(2 * time.Second)
+		clk.Add(2 * time.Second)
 		if _, err := a.AdminBySession(ctx, token); app.ErrorCode(err) != app.EUNAUTHORIZED {
 			t.Fatalf("1 s after expiry: %v", err)
 		}
@@ -76,7 +77,8 @@ func TestAdminSessions(t *testing.T) {
 // A hash made with older, weaker parameters is rewritten at the next sign-in.
 func TestRehashOnSignIn(t *testing.T) {
 	ctx := context.Background()
-	a, db := MustApp(t)
+	e := apptest.New(t)
+	a, db := e.App, e.DB
 	adm, err := a.CreateAdmin(ctx, "root", "long enough 123", false)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +106,7 @@ func TestRehashOnSignIn(t *testing.T) {
 // that changes them: all or nothing.
 func TestChangeUsersEndSessions(t *testing.T) {
 	ctx := context.Background()
-	_, db := MustApp(t)
+	db := apptest.OpenDB(t)
 	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	o := &app.Organization{ID: "o1", Name: "Maple", Slug: "maple", CreatedAt: now}
 	if err := db.CreateOrganization(ctx, o); err != nil {

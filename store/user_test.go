@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestCreateUser(t *testing.T) {
 	ctx := context.Background()
 	t.Run("OK", func(t *testing.T) {
-		a, _ := MustApp(t)
+		a := apptest.New(t).App
 		o := MustOrg(t, a, "Maple")
 		u, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: " Ada ", LastName: "Lovelace", Username: "Ada.L", Email: "ada@maple.example"}, Password: "analytical1"})
 		if err != nil {
@@ -37,7 +38,7 @@ func TestCreateUser(t *testing.T) {
 	})
 
 	t.Run("ErrEmailTaken", func(t *testing.T) {
-		a, _ := MustApp(t)
+		a := apptest.New(t).App
 		o1, o2 := MustOrg(t, a, "Maple"), MustOrg(t, a, "Oak")
 		mustUser(t, a, o1.Slug, app.User{FirstName: "A", LastName: "B", Email: "x@maple.example"})
 		// Unique across the whole file, case-insensitively, after trimming.
@@ -51,7 +52,7 @@ func TestCreateUser(t *testing.T) {
 	})
 
 	t.Run("ErrUsernameTakenNFC", func(t *testing.T) {
-		a, _ := MustApp(t)
+		a := apptest.New(t).App
 		o := MustOrg(t, a, "Maple")
 		mustUser(t, a, o.Slug, app.User{FirstName: "A", LastName: "B", Username: "jos\u00e9"})
 		_, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: "C", LastName: "D", Username: "JOSE\u0301"}})
@@ -62,7 +63,7 @@ func TestCreateUser(t *testing.T) {
 
 	// 20 goroutines create the same email at once: exactly one wins.
 	t.Run("ConcurrentSameEmail", func(t *testing.T) {
-		a, _ := MustApp(t)
+		a := apptest.New(t).App
 		o := MustOrg(t, a, "Maple")
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -89,7 +90,8 @@ func TestCreateUser(t *testing.T) {
 
 	// A batch with a conflict in the middle writes nothing.
 	t.Run("BatchAllOrNothing", func(t *testing.T) {
-		a, db := MustApp(t)
+		e := apptest.New(t)
+		a, db := e.App, e.DB
 		o := MustOrg(t, a, "Maple")
 		mustUser(t, a, o.Slug, app.User{FirstName: "Taken", LastName: "X", Username: "taken"})
 		var batch []*app.User
@@ -116,7 +118,7 @@ func TestCreateUser(t *testing.T) {
 
 func TestUpdateUser(t *testing.T) {
 	ctx := context.Background()
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
 	u := mustUser(t, a, o.Slug, app.User{FirstName: "Ada", LastName: "Lovelace", Username: "ada", Email: "ada@maple.example"})
 	other := mustUser(t, a, o.Slug, app.User{FirstName: "Bo", LastName: "Bee", Username: "bo"})
@@ -154,7 +156,7 @@ func TestUpdateUser(t *testing.T) {
 
 func TestDeleteUser(t *testing.T) {
 	ctx := context.Background()
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
 	u := mustUser(t, a, o.Slug, app.User{FirstName: "Ada", LastName: "L", Username: "ada", Email: "ada@maple.example"})
 	if err := a.DeleteUser(ctx, o.Slug, u.ID); err != nil {
@@ -171,7 +173,7 @@ func TestDeleteUser(t *testing.T) {
 
 func TestFindUsers(t *testing.T) {
 	ctx := context.Background()
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
 	other := MustOrg(t, a, "Oak")
 	g, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
@@ -247,7 +249,7 @@ func db(a *app.App) app.Store { return a.Store }
 
 // Accents do not push a name to the end of the list.
 func TestFindUsersAccentOrder(t *testing.T) {
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
 	for i, last := range []string{"Zeta", "Émile", "Eve", "Öztürk", "Maple", "Oak"} {
 		mustUser(t, a, o.Slug, app.User{FirstName: "A", LastName: last, Username: fmt.Sprintf("u%d", i)})
@@ -267,7 +269,7 @@ func TestFindUsersAccentOrder(t *testing.T) {
 
 // Letters that do not decompose (Turkish ı, Polish ł) sort with their base letter.
 func TestFindUsersFoldedOrder(t *testing.T) {
-	a, _ := MustApp(t)
+	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
 	for i, last := range []string{"Kowalczyk", "Kılıç", "Łukaszewicz", "Kilpi", "Lund"} {
 		mustUser(t, a, o.Slug, app.User{FirstName: "A", LastName: last, Username: fmt.Sprintf("u%d", i)})

@@ -7,16 +7,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
 	"rollcall/app/slips"
-	"rollcall/store"
 )
 
 // BenchmarkAccounts1000 creates 1,000 accounts with slips end to end through
@@ -28,11 +27,7 @@ import (
 func BenchmarkAccounts1000(b *testing.B) {
 	const n = 1000
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := apptest.OpenDB(b)
 	a := app.New(db)
 	if _, err := a.CreateOrganization(ctx, &app.Organization{Name: "Big School", Slug: "big", PublicURL: "https://rollcall.big.example"}); err != nil {
 		b.Fatal(err)
@@ -40,7 +35,7 @@ func BenchmarkAccounts1000(b *testing.B) {
 	if _, err := a.CreateGroup(ctx, "big", &app.Group{Name: "Year 3"}); err != nil {
 		b.Fatal(err)
 	}
-	h := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Log: discardLog()}).API()
+	h := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Desktop, Log: apptest.DiscardLog()}).API()
 	first := []string{"Ada", "Łukasz", "Ольга", "Jürgen", "Aino", "Mehmet", "Sofia", "Liam", "Αθηνά", "Kenji"}
 	last := []string{"Lovelace", "Żółć", "Иванова", "Müller", "Virtanen", "Yılmaz", "Rossi", "Smith", "Παπαδοπούλου", "Sato"}
 

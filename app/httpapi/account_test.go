@@ -184,7 +184,7 @@ func TestAccountsCreate(t *testing.T) {
 	}
 
 	// Neither the first passwords nor the reset ones are in the file.
-	raw, err := os.ReadFile(e.db.Path)
+	raw, err := os.ReadFile(e.DB.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestAccountsErrors(t *testing.T) {
 func TestAccountsCancel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.app.Hash = app.HashParams{Memory: 8 * 1024, Time: 1, Threads: 1} // slow enough to cancel midway
+	e.App.Hash = app.HashParams{Memory: 8 * 1024, Time: 1, Threads: 1} // slow enough to cancel midway
 	cookie := e.setup(t)
 	e.createOrg(t, cookie, map[string]any{"name": "Oak", "slug": "oak"})
 	var lines []string
@@ -319,7 +319,7 @@ func TestAccountJobsBoundToAdmin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cookieA := e.setup(t)
-	if _, err := e.app.CreateAdmin(context.Background(), "second.admin", "second-admin-password-1", false); err != nil {
+	if _, err := e.App.CreateAdmin(context.Background(), "second.admin", "second-admin-password-1", false); err != nil {
 		t.Fatal(err)
 	}
 	rec := e.signIn(t, "second.admin", "second-admin-password-1", loopbackAddr)

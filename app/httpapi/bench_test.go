@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
-	"rollcall/store"
 )
 
 // BenchmarkUsers50k seeds 50,000 users in one organization and measures
@@ -21,11 +20,7 @@ import (
 func BenchmarkUsers50k(b *testing.B) {
 	const n, requests, target = 50_000, 300, 25 * time.Millisecond
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := apptest.OpenDB(b)
 	a := app.New(db)
 	org, err := a.CreateOrganization(ctx, &app.Organization{Name: "Big School"})
 	if err != nil {

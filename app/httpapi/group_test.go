@@ -50,8 +50,8 @@ func TestGroupCreateGetList(t *testing.T) {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if !class.CreatedAt.Equal(e.clock.Now()) || class.ID == "" {
-		t.Errorf("class = %+v, want an ID and created_at %v", class, e.clock.Now())
+	if !class.CreatedAt.Equal(e.Clock.Now()) || class.ID == "" {
+		t.Errorf("class = %+v, want an ID and created_at %v", class, e.Clock.Now())
 	}
 
 	// Members: two in 5A, one in 5A and Teachers, none in leavers.
@@ -100,13 +100,13 @@ func TestGroupUpdate(t *testing.T) {
 	u := e.createUser(t, cookie, org.ID, map[string]any{"first_name": "Ann", "last_name": "Smith", "username": "ann", "groups": []string{g.ID}})
 	base := "/api/organizations/maple/groups/"
 
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	renamed := call[app.Group](t, e, "PATCH", base+g.ID, map[string]any{"name": " 6A "}, cookie, http.StatusOK)
 	if renamed.Name != "6A" || renamed.ID != g.ID || renamed.Kind != g.Kind || renamed.DefaultAccountType != g.DefaultAccountType {
 		t.Errorf("renamed = %+v, want 6A with the rest unchanged", renamed)
 	}
-	if !renamed.UpdatedAt.Equal(e.clock.Now()) || !renamed.CreatedAt.Equal(g.CreatedAt) {
-		t.Errorf("times = %v/%v, want %v/%v", renamed.CreatedAt, renamed.UpdatedAt, g.CreatedAt, e.clock.Now())
+	if !renamed.UpdatedAt.Equal(e.Clock.Now()) || !renamed.CreatedAt.Equal(g.CreatedAt) {
+		t.Errorf("times = %v/%v, want %v/%v", renamed.CreatedAt, renamed.UpdatedAt, g.CreatedAt, e.Clock.Now())
 	}
 	// The new name finds it, the old one no longer does and is free again.
 	call[app.Group](t, e, "GET", base+"6a", nil, cookie, http.StatusOK)
@@ -245,28 +245,20 @@ func TestGroupConflict(t *testing.T) {
 	e.createGroup(t, cookie, org.ID, map[string]any{"name": "5A"})
 	e.createGroup(t, cookie, org.ID, map[string]any{"name": "Musiikki Ä"})
 	teachers := e.createGroup(t, cookie, org.ID, map[string]any{"name": "Teachers", "kind": "department"})
-	tests := []struct {
-		name, method, path string
-		body               map[string]any
-	}{
-		{"same name", "POST", "", map[string]any{"name": "5A"}},
-		{"other case", "POST", "", map[string]any{"name": "5a"}},
-		{"surrounding spaces", "POST", "", map[string]any{"name": "  5A\t"}},
-		{"other kind, same name", "POST", "", map[string]any{"name": "5A", "kind": "department"}},
-		{"decomposed accent", "POST", "", map[string]any{"name": "Musiikki A\u0308"}},
-		{"accent in other case", "POST", "", map[string]any{"name": "MUSIIKKI ä"}},
-		{"rename onto another", "PATCH", "/" + teachers.ID, map[string]any{"name": "5a"}},
+	const groups = "/api/organizations/maple/groups"
+	conflict := func(name, method, url string, body map[string]any) scenario {
+		return scenario{name: name, method: method, url: url, body: body, as: cookie,
+			status: http.StatusConflict, code: app.ECONFLICT, field: "name", message: []string{"group"}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, "/api/organizations/maple/groups"+tt.path, tt.body, cookie)
-			checkError(t, code, body, http.StatusConflict, app.ECONFLICT, "name")
-			if msg := body["message"].(string); !strings.Contains(msg, "group") {
-				t.Errorf("message %q does not say a group has the name", msg)
-			}
-		})
-	}
+	e.run(t, []scenario{
+		conflict("same name", "POST", groups, map[string]any{"name": "5A"}),
+		conflict("other case", "POST", groups, map[string]any{"name": "5a"}),
+		conflict("surrounding spaces", "POST", groups, map[string]any{"name": "  5A\t"}),
+		conflict("other kind, same name", "POST", groups, map[string]any{"name": "5A", "kind": "department"}),
+		conflict("decomposed accent", "POST", groups, map[string]any{"name": "Musiikki A\u0308"}),
+		conflict("accent in other case", "POST", groups, map[string]any{"name": "MUSIIKKI ä"}),
+		conflict("rename onto another", "PATCH", groups+"/"+teachers.ID, map[string]any{"name": "5a"}),
+	})
 	t.Cleanup(func() {
 		var names []string
 		for _, g := range e.listGroups(t, cookie, org.ID) {
@@ -286,28 +278,21 @@ func TestGroupNotFound(t *testing.T) {
 	a := e.fixture(t)
 	b := e.createOrg(t, a.cookie, map[string]any{"name": "Birch Secondary", "slug": "birch"})
 	bGroup := e.createGroup(t, a.cookie, b.ID, map[string]any{"name": "7C"})
-	tests := []struct {
-		name, method, path string
-		body               any
-	}{
-		{"unknown ID", "GET", "/api/organizations/maple/groups/0190e2a4-7c1b-7000-8000-000000000000", nil},
-		{"unknown name", "GET", "/api/organizations/maple/groups/nope", nil},
-		{"rename unknown", "PATCH", "/api/organizations/maple/groups/nope", map[string]any{"name": "X"}},
-		{"delete unknown", "DELETE", "/api/organizations/maple/groups/nope", nil},
-		{"A's group under B", "GET", "/api/organizations/birch/groups/" + a.group, nil},
-		{"A's group by name under B", "GET", "/api/organizations/birch/groups/5A", nil},
-		{"rename A's group under B", "PATCH", "/api/organizations/birch/groups/" + a.group, map[string]any{"name": "Pwned"}},
-		{"delete A's group under B", "DELETE", "/api/organizations/birch/groups/" + a.group, nil},
-		{"B's group under A", "GET", "/api/organizations/maple/groups/" + bGroup.ID, nil},
-		{"filter A's users by B's group", "GET", "/api/organizations/maple/users?group=" + bGroup.ID, nil},
+	notFound := func(name, method, url string, body any) scenario {
+		return scenario{name: name, method: method, url: url, body: body, as: a.cookie, status: http.StatusNotFound, code: app.ENOTFOUND}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, tt.path, tt.body, a.cookie)
-			checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
-		})
-	}
+	e.run(t, []scenario{
+		notFound("unknown ID", "GET", "/api/organizations/maple/groups/0190e2a4-7c1b-7000-8000-000000000000", nil),
+		notFound("unknown name", "GET", "/api/organizations/maple/groups/nope", nil),
+		notFound("rename unknown", "PATCH", "/api/organizations/maple/groups/nope", map[string]any{"name": "X"}),
+		notFound("delete unknown", "DELETE", "/api/organizations/maple/groups/nope", nil),
+		notFound("A's group under B", "GET", "/api/organizations/birch/groups/"+a.group, nil),
+		notFound("A's group by name under B", "GET", "/api/organizations/birch/groups/5A", nil),
+		notFound("rename A's group under B", "PATCH", "/api/organizations/birch/groups/"+a.group, map[string]any{"name": "Pwned"}),
+		notFound("delete A's group under B", "DELETE", "/api/organizations/birch/groups/"+a.group, nil),
+		notFound("B's group under A", "GET", "/api/organizations/maple/groups/"+bGroup.ID, nil),
+		notFound("filter A's users by B's group", "GET", "/api/organizations/maple/users?group="+bGroup.ID, nil),
+	})
 	t.Run("B's group given to a user of A", func(t *testing.T) {
 		t.Parallel()
 		code, body := e.do(t, "POST", "/api/organizations/maple/users", map[string]any{"first_name": "Bo", "last_name": "Lind", "username": "bo", "groups": []string{bGroup.ID}}, a.cookie)

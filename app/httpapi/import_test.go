@@ -115,11 +115,11 @@ func TestImportFlow(t *testing.T) {
 		t.Fatalf("results XLSX = %q", xrows)
 	}
 	// The password works.
-	u, err := e.app.Store.UserByLogin(t.Context(), "nora.nofirst")
+	u, err := e.App.Store.UserByLogin(t.Context(), "nora.nofirst")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := app.VerifyPassword(u.PasswordHash, rows[2][5], e.app.Hash); !ok {
+	if ok, _ := app.VerifyPassword(u.PasswordHash, rows[2][5], e.App.Hash); !ok {
 		t.Error("the password in the results file does not verify")
 	}
 

@@ -49,8 +49,8 @@ func TestInvitationFlowAPI(t *testing.T) {
 	defer relay.Close()
 	assets := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>Rollcall</title>")}}
 	e := newEnv(t, func(c *httpapi.Config) { c.Assets = assets })
-	e.app.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
-	e.app.Mailer = &mail.Mailer{RootCAs: relay.Pool, CommandTimeout: 5 * time.Second}
+	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
+	e.App.Mailer = &mail.Mailer{RootCAs: relay.Pool, CommandTimeout: 5 * time.Second}
 	admin := e.setup(t)
 	call[app.Organization](t, e, "POST", "/api/organizations", map[string]any{"name": "Maple Primary", "slug": "maple"}, admin, http.StatusCreated)
 
@@ -87,7 +87,7 @@ func TestInvitationFlowAPI(t *testing.T) {
 	if len(inv.Invited) != 3 || inv.Invited[0].InvitedBy != adminName {
 		t.Fatalf("invited %+v", inv)
 	}
-	if n, err := e.app.DeliverDue(context.Background()); err != nil || n != 3 {
+	if n, err := e.App.DeliverDue(context.Background()); err != nil || n != 3 {
 		t.Fatalf("delivered %d, %v", n, err)
 	}
 	out := call[struct {
@@ -183,7 +183,7 @@ func TestInvitationFlowAPI(t *testing.T) {
 		t.Fatalf("after sign-out: %d", rec.Code)
 	}
 	// The raw file holds neither the relay password nor the token.
-	raw, _ := os.ReadFile(e.db.Path)
+	raw, _ := os.ReadFile(e.DB.Path)
 	if bytes.Contains(raw, []byte("relay-pass-1")) || bytes.Contains(raw, []byte(token)) {
 		t.Fatal("a secret is in the database file")
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
 )
 
@@ -87,11 +88,11 @@ var testAssets = fstest.MapFS{
 // openLAN starts the sign-up listener on a free loopback port and returns its base URL.
 func openLAN(t *testing.T, e *env) string {
 	t.Helper()
-	st, err := e.srv.StartPublic("127.0.0.1:0")
+	st, err := e.Server.StartPublic("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.srv.StopPublic() })
+	t.Cleanup(func() { e.Server.StopPublic() })
 	if !st.Open || len(st.URLs) != 1 {
 		t.Fatalf("status %+v", st)
 	}
@@ -129,7 +130,7 @@ func TestPublicListener(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			opts := []func(*httpapi.Config){func(c *httpapi.Config) { c.Assets = testAssets }}
 			if mode == "desktop" {
-				opts = append(opts, desktop)
+				opts = append(opts, apptest.Desktop)
 			}
 			e := newEnv(t, opts...)
 			cookie := ""
@@ -177,7 +178,7 @@ func TestPublicListener(t *testing.T) {
 			if got := len(call[map[string][]any](t, e, "GET", "/api/organizations", nil, cookie, http.StatusOK)["organizations"]); got != 1 {
 				t.Fatalf("%d organizations after the admin routes were tried over the LAN", got)
 			}
-			if st := e.srv.PublicStatusNow(); !st.Open {
+			if st := e.Server.PublicStatusNow(); !st.Open {
 				t.Fatal("a request through the LAN listener closed it")
 			}
 
@@ -266,13 +267,13 @@ func TestPublicListenerHostAndClose(t *testing.T) {
 	}
 
 	// Turning it off closes it at once, keep-alive connections included.
-	if err := e.srv.StopPublic(); err != nil {
+	if err := e.Server.StopPublic(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := noRedirect.Get(base + "/healthz"); err == nil {
 		t.Fatal("the LAN listener still answers after it was closed")
 	}
-	if st := e.srv.PublicStatusNow(); st.Open || len(st.URLs) != 0 {
+	if st := e.Server.PublicStatusNow(); st.Open || len(st.URLs) != 0 {
 		t.Fatalf("status after close %+v", st)
 	}
 }
@@ -313,7 +314,7 @@ func TestLANRoutes(t *testing.T) {
 // In the desktop window the switch is the same admin route, mounted
 // in-process: it opens a real listener that serves the public pages.
 func TestLANRoutesDesktop(t *testing.T) {
-	e := newEnv(t, desktop, func(c *httpapi.Config) { c.Assets = testAssets; c.PublicAddr = "127.0.0.1:0" })
+	e := newEnv(t, apptest.Desktop, func(c *httpapi.Config) { c.Assets = testAssets; c.PublicAddr = "127.0.0.1:0" })
 	st := call[httpapi.PublicStatus](t, e, "POST", "/api/lan", nil, "", 200)
 	if !st.Open || len(st.URLs) != 1 {
 		t.Fatalf("opened %+v", st)
@@ -356,7 +357,7 @@ func TestEveryAdminRouteNeedsSession(t *testing.T) {
 // may have joined another network since); another IP or a name is refused.
 func TestPublicListenerHostIsLocalIP(t *testing.T) {
 	e := newEnv(t, func(c *httpapi.Config) { c.Assets = testAssets })
-	h := e.srv.PublicHandler()
+	h := e.Server.PublicHandler()
 	for _, c := range []struct {
 		local, host string
 		want        int
@@ -397,8 +398,8 @@ func (b *blockingStore) InviteLinkByToken(ctx context.Context, hash string) (*ap
 // StopTimeout) and returns only then, so the database can close after it.
 func TestStopPublicWaitsForRequests(t *testing.T) {
 	e := newEnv(t, func(c *httpapi.Config) { c.Assets = testAssets })
-	bs := &blockingStore{Store: e.app.Store, entered: make(chan struct{}), release: make(chan struct{})}
-	e.app.Store = bs
+	bs := &blockingStore{Store: e.App.Store, entered: make(chan struct{}), release: make(chan struct{})}
+	e.App.Store = bs
 	base := openLAN(t, e)
 	type answer struct {
 		status int
@@ -416,7 +417,7 @@ func TestStopPublicWaitsForRequests(t *testing.T) {
 	}()
 	<-bs.entered
 	stopped := make(chan error, 1)
-	go func() { stopped <- e.srv.StopPublic() }()
+	go func() { stopped <- e.Server.StopPublic() }()
 	// Release the request only once the listener has stopped accepting.
 	host := strings.TrimPrefix(base, "http://")
 	for {

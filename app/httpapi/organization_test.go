@@ -40,8 +40,8 @@ func TestOrganizationCreateGetList(t *testing.T) {
 	if got, want := maple.AccountTypes, []string{"student", "teacher", "admin"}; !slices.Equal(got, want) {
 		t.Errorf("account_types = %v, want %v", got, want)
 	}
-	if !maple.CreatedAt.Equal(e.clock.Now()) || !maple.UpdatedAt.Equal(maple.CreatedAt) {
-		t.Errorf("created_at %v updated_at %v, want both %v", maple.CreatedAt, maple.UpdatedAt, e.clock.Now())
+	if !maple.CreatedAt.Equal(e.Clock.Now()) || !maple.UpdatedAt.Equal(maple.CreatedAt) {
+		t.Errorf("created_at %v updated_at %v, want both %v", maple.CreatedAt, maple.UpdatedAt, e.Clock.Now())
 	}
 
 	acme := e.createOrg(t, cookie, map[string]any{"name": "acme Training", "slug": " ACME ", "kind": "Enterprise", "public_url": "https://learn.acme.example/"})
@@ -97,7 +97,7 @@ func TestOrganizationUpdate(t *testing.T) {
 	org := e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
 	path := "/api/organizations/" + org.ID
 
-	e.clock.Add(time.Hour)
+	e.Clock.Add(time.Hour)
 	got := call[orgOut](t, e, "PATCH", path, map[string]any{
 		"name":            " Maple Primary School ",
 		"language":        "sv",
@@ -121,8 +121,8 @@ func TestOrganizationUpdate(t *testing.T) {
 	if want := (app.PasswordPolicy{MinLength: 12, RequireLetter: true, RequireDigit: true, RequireSymbol: true}); got.PasswordPolicy != want {
 		t.Errorf("password_policy = %+v, want %+v", got.PasswordPolicy, want)
 	}
-	if !got.UpdatedAt.Equal(e.clock.Now()) || !got.CreatedAt.Equal(org.CreatedAt) {
-		t.Errorf("created_at %v updated_at %v, want %v and %v", got.CreatedAt, got.UpdatedAt, org.CreatedAt, e.clock.Now())
+	if !got.UpdatedAt.Equal(e.Clock.Now()) || !got.CreatedAt.Equal(org.CreatedAt) {
+		t.Errorf("created_at %v updated_at %v, want %v and %v", got.CreatedAt, got.UpdatedAt, org.CreatedAt, e.Clock.Now())
 	}
 	// Stored: a fresh GET shows the same.
 	if again := call[orgOut](t, e, "GET", path, nil, cookie, http.StatusOK); again.Name != got.Name || again.PasswordPolicy != got.PasswordPolicy || again.PublicURL != got.PublicURL {
@@ -249,27 +249,18 @@ func TestOrganizationConflict(t *testing.T) {
 	cookie := e.setup(t)
 	e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
 	e.createOrg(t, cookie, map[string]any{"name": "Birch Secondary"}) // slug birch-secondary
-	tests := []struct {
-		name string
-		body map[string]any
-	}{
-		{"same slug", map[string]any{"name": "Other", "slug": "maple"}},
-		{"slug in capitals", map[string]any{"name": "Other", "slug": "MAPLE"}},
-		{"slug with spaces", map[string]any{"name": "Other", "slug": "  maple "}},
-		{"derived slug", map[string]any{"name": "Maple"}},
-		{"same name again", map[string]any{"name": "Birch Secondary"}},
-		{"name deriving the same slug", map[string]any{"name": "Birch — Secondary!"}},
+	conflict := func(name string, body map[string]any) scenario {
+		return scenario{name: name, method: "POST", url: "/api/organizations", body: body, as: cookie,
+			status: http.StatusConflict, code: app.ECONFLICT, field: "slug", message: []string{"short name"}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, "POST", "/api/organizations", tt.body, cookie)
-			checkError(t, code, body, http.StatusConflict, app.ECONFLICT, "slug")
-			if msg := body["message"].(string); !strings.Contains(msg, "short name") {
-				t.Errorf("message %q does not name the short name (slug)", msg)
-			}
-		})
-	}
+	e.run(t, []scenario{
+		conflict("same slug", map[string]any{"name": "Other", "slug": "maple"}),
+		conflict("slug in capitals", map[string]any{"name": "Other", "slug": "MAPLE"}),
+		conflict("slug with spaces", map[string]any{"name": "Other", "slug": "  maple "}),
+		conflict("derived slug", map[string]any{"name": "Maple"}),
+		conflict("same name again", map[string]any{"name": "Birch Secondary"}),
+		conflict("name deriving the same slug", map[string]any{"name": "Birch — Secondary!"}),
+	})
 	t.Cleanup(func() {
 		list := call[map[string][]orgOut](t, e, "GET", "/api/organizations", nil, cookie, http.StatusOK)["organizations"]
 		if got, want := len(list), 2; got != want {
@@ -282,33 +273,26 @@ func TestOrganizationNotFound(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	f := e.fixture(t)
-	tests := []struct {
-		method, path string
-		body         any
-	}{
-		{"GET", "/api/organizations/nope", nil},
-		{"GET", "/api/organizations/0190e2a4-7c1b-7000-8000-000000000000", nil},
-		{"PATCH", "/api/organizations/nope", map[string]any{"name": "X"}},
-		{"GET", "/api/organizations/nope/groups", nil},
-		{"POST", "/api/organizations/nope/groups", map[string]any{"name": "5A"}},
-		{"GET", "/api/organizations/nope/groups/" + f.group, nil},
-		{"PATCH", "/api/organizations/nope/groups/" + f.group, map[string]any{"name": "6A"}},
-		{"DELETE", "/api/organizations/nope/groups/" + f.group, nil},
-		{"GET", "/api/organizations/nope/users", nil},
-		{"POST", "/api/organizations/nope/users", map[string]any{"first_name": "Bo", "last_name": "Lind", "username": "bo"}},
-		{"GET", "/api/organizations/nope/users/" + f.user, nil},
-		{"PATCH", "/api/organizations/nope/users/" + f.user, map[string]any{"first_name": "X"}},
-		{"DELETE", "/api/organizations/nope/users/" + f.user, nil},
-		{"POST", "/api/organizations/nope/users/" + f.user + "/deactivate", nil},
-		{"POST", "/api/organizations/nope/users/" + f.user + "/activate", nil},
+	notFound := func(method, url string, body any) scenario {
+		return scenario{method: method, url: url, body: body, as: f.cookie, status: http.StatusNotFound, code: app.ENOTFOUND}
 	}
-	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, tt.path, tt.body, f.cookie)
-			checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
-		})
-	}
+	e.run(t, []scenario{
+		notFound("GET", "/api/organizations/nope", nil),
+		notFound("GET", "/api/organizations/0190e2a4-7c1b-7000-8000-000000000000", nil),
+		notFound("PATCH", "/api/organizations/nope", map[string]any{"name": "X"}),
+		notFound("GET", "/api/organizations/nope/groups", nil),
+		notFound("POST", "/api/organizations/nope/groups", map[string]any{"name": "5A"}),
+		notFound("GET", "/api/organizations/nope/groups/"+f.group, nil),
+		notFound("PATCH", "/api/organizations/nope/groups/"+f.group, map[string]any{"name": "6A"}),
+		notFound("DELETE", "/api/organizations/nope/groups/"+f.group, nil),
+		notFound("GET", "/api/organizations/nope/users", nil),
+		notFound("POST", "/api/organizations/nope/users", map[string]any{"first_name": "Bo", "last_name": "Lind", "username": "bo"}),
+		notFound("GET", "/api/organizations/nope/users/"+f.user, nil),
+		notFound("PATCH", "/api/organizations/nope/users/"+f.user, map[string]any{"first_name": "X"}),
+		notFound("DELETE", "/api/organizations/nope/users/"+f.user, nil),
+		notFound("POST", "/api/organizations/nope/users/"+f.user+"/deactivate", nil),
+		notFound("POST", "/api/organizations/nope/users/"+f.user+"/activate", nil),
+	})
 	t.Cleanup(func() {
 		u := call[app.User](t, e, "GET", f.path("/api/organizations/{org}/users/{user}"), nil, f.cookie, http.StatusOK)
 		if u.FirstName != "Ann" || u.Status != app.StatusActive || len(u.Groups) != 1 {

@@ -12,10 +12,10 @@ import (
 func portalUser(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := e.app.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
+	if _, err := e.App.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Email: "ada@maple.example"}, Password: "a fine password 1"}); err != nil {
+	if _, err := e.App.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Email: "ada@maple.example"}, Password: "a fine password 1"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,12 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
 	"rollcall/store"
 )
@@ -36,71 +35,12 @@ const (
 	lanAddr = "192.0.2.1:1234"
 )
 
-// cheapHash keeps argon2 fast in tests; the real parameters are tested in app/.
-var cheapHash = app.HashParams{Memory: 64, Time: 1, Threads: 1}
+// env is one Rollcall on a fresh bbolt file, served by one handler
+// (apptest.Env); the package's request helpers are its methods.
+type env struct{ *apptest.Env }
 
-// env is one Rollcall on a fresh bbolt file, served by one handler.
-type env struct {
-	db    *store.DB
-	app   *app.App
-	cfg   httpapi.Config
-	srv   *httpapi.Server
-	h     http.Handler
-	clock *clock
-}
-
-// clock is the injected time: it stands still until a test moves it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// newEnv opens a database in t.TempDir and serves it under Serve with
-// Handler(), as `rollcall serve` does. Options change the configuration.
-// After the test the file must pass bbolt's consistency check.
-func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("db.Check: %v", err)
-		}
-		if err := db.Close(); err != nil {
-			t.Errorf("db.Close: %v", err)
-		}
-	})
-	a := app.New(db)
-	a.Hash = cheapHash
-	clk := &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
-	a.Now = clk.Now
-	cfg := httpapi.Config{App: a, Mode: httpapi.Serve, Backup: db.WriteBackup, Log: discardLog()}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv := httpapi.New(cfg)
-	h := srv.Handler()
-	if cfg.Mode == httpapi.Desktop {
-		h = srv.API()
-	}
-	return &env{db: db, app: a, cfg: cfg, srv: srv, h: h, clock: clk}
-}
-
-func desktop(c *httpapi.Config) { c.Mode = httpapi.Desktop }
+// newEnv is apptest.New for this package's tests.
+func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env { return &env{apptest.New(t, opts...)} }
 
 // newRequest builds a request as a browser on the school network sends it:
 // Host localhost, from lanAddr. A string or []byte body is sent as it is,
@@ -140,7 +80,7 @@ func withCookie(req *http.Request, cookie string) *http.Request {
 // serve runs one request through the handler.
 func (e *env) serve(req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
+	e.Handler.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -209,6 +149,48 @@ func checkError(t *testing.T, status int, body map[string]any, wantStatus int, w
 	}
 	if msg, _ := details[field].(string); msg == "" {
 		t.Errorf("details has no message for %q: %v", field, details)
+	}
+}
+
+// scenario is one request and the answer it must get, after PocketBase's
+// tests.ApiScenario: a table of them reads as the API's contract.
+type scenario struct {
+	name        string // the subtest; method and url when empty
+	method, url string
+	body        any    // as newRequest sends it
+	as          string // the principal: a session cookie, "" for nobody
+	status      int
+	// code, when set, is the error code of the answer, which must have the
+	// error shape (checkError) with a details entry for field if not empty.
+	code, field string
+	message     []string // with code: fragments of the error message
+}
+
+// run runs each scenario as a parallel subtest.
+func (e *env) run(t *testing.T, scenarios []scenario) {
+	t.Helper()
+	for _, s := range scenarios {
+		name := s.name
+		if name == "" {
+			name = s.method + " " + s.url
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rec := e.serve(withCookie(newRequest(t, s.method, s.url, s.body), s.as))
+			if s.code == "" {
+				if rec.Code != s.status {
+					t.Fatalf("%s %s = %d %s, want %d", s.method, s.url, rec.Code, rec.Body.String(), s.status)
+				}
+				return
+			}
+			body := decodeBody(t, rec)
+			checkError(t, rec.Code, body, s.status, s.code, s.field)
+			for _, m := range s.message {
+				if msg, _ := body["message"].(string); !strings.Contains(msg, m) {
+					t.Errorf("message %q does not contain %q", msg, m)
+				}
+			}
+		})
 	}
 }
 
@@ -289,14 +271,14 @@ func (e *env) fixture(t *testing.T) fixture {
 func (e *env) finishedJob(t *testing.T) string {
 	t.Helper()
 	done := make(chan struct{})
-	id := e.app.Jobs.Start("test", func(ctx context.Context, progress app.Progress) (any, error) {
+	id := e.App.Jobs.Start("test", func(ctx context.Context, progress app.Progress) (any, error) {
 		defer close(done)
 		progress(1, 1)
 		return nil, nil
 	})
 	<-done
 	for { // the job's state is set just after its function returns
-		if st, err := e.app.Jobs.Status(id); err != nil || st.State != app.JobRunning {
+		if st, err := e.App.Jobs.Status(id); err != nil || st.State != app.JobRunning {
 			return id
 		}
 		time.Sleep(time.Millisecond)
@@ -347,8 +329,6 @@ func routeBody(method, path string) any {
 	}
 	return nil
 }
-
-func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestAdminRoutesNeedSession(t *testing.T) {
 	t.Parallel()
@@ -419,23 +399,13 @@ func TestUnknownRoute(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cookie := e.setup(t)
-	tests := []struct{ method, path, cookie string }{
-		{"GET", "/api/nope", cookie},
-		{"GET", "/api/nope", ""},
-		{"POST", "/api/organizations/x/y/z", cookie},
-		{"PUT", "/api/organizations", cookie},
-		{"GET", "/api/", cookie},
-	}
-	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, tt.path, nil, tt.cookie)
-			checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
-			if msg := body["message"].(string); !strings.Contains(msg, tt.path) {
-				t.Errorf("message %q does not name the path %q", msg, tt.path)
-			}
-		})
-	}
+	e.run(t, []scenario{ // the message names the path
+		{method: "GET", url: "/api/nope", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/nope"}},
+		{name: "GET /api/nope without a session", method: "GET", url: "/api/nope", status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/nope"}},
+		{method: "POST", url: "/api/organizations/x/y/z", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/organizations/x/y/z"}},
+		{method: "PUT", url: "/api/organizations", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/organizations"}},
+		{method: "GET", url: "/api/", as: cookie, status: http.StatusNotFound, code: app.ENOTFOUND, message: []string{"/api/"}},
+	})
 }
 
 func TestHost(t *testing.T) {
@@ -571,7 +541,7 @@ func TestCrossOrigin(t *testing.T) {
 		t.Errorf("organization name = %q, want it unchanged", got.Name)
 	}
 	call[app.User](t, e, "GET", f.path("/api/organizations/{org}/users/{user}"), nil, f.cookie, http.StatusOK)
-	if n, _ := e.app.Store.CountAdmins(context.Background()); n != 1 {
+	if n, _ := e.App.Store.CountAdmins(context.Background()); n != 1 {
 		t.Errorf("admins = %d, want 1", n)
 	}
 }
@@ -693,36 +663,31 @@ func TestBadJSON(t *testing.T) {
 	cookie := e.setup(t)
 	org := e.createOrg(t, cookie, map[string]any{"name": "Maple Primary"})
 	orgPath := "/api/organizations/" + org.ID
-	tests := []struct {
-		name, method, path, body, field string
-	}{
-		{"malformed", "POST", "/api/organizations", `{"name":`, ""},
-		{"not JSON", "POST", "/api/organizations", `name=Birch`, ""},
-		{"empty", "POST", "/api/organizations", ``, ""},
-		{"two values", "POST", "/api/organizations", `{"name":"Birch"}{"name":"Elm"}`, ""},
-		{"array", "POST", "/api/organizations", `[{"name":"Birch"}]`, ""},
-		{"unknown field", "POST", "/api/organizations", `{"name":"Birch","nickname":"B"}`, "nickname"},
-		{"misspelt field", "POST", orgPath + "/users", `{"first_name":"Bo","lastname":"Lind","username":"bo.lind"}`, "lastname"},
-		{"server field id", "POST", orgPath + "/users", `{"id":"x","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "id"},
-		{"server field status", "POST", orgPath + "/users", `{"status":"active","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "status"},
-		{"password hash", "POST", orgPath + "/users", `{"password_hash":"$argon2id$","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "password_hash"},
-		{"slug is fixed", "PATCH", orgPath, `{"slug":"other"}`, "slug"},
-		{"kind is fixed", "PATCH", orgPath, `{"kind":"enterprise"}`, "kind"},
-		{"nested unknown", "PATCH", orgPath, `{"password_policy":{"min_len":12}}`, "min_len"},
-		{"wrong type", "POST", "/api/organizations", `{"name":42}`, "name"},
-		{"wrong type in update", "PATCH", orgPath, `{"name":["a"]}`, "name"},
-		{"credentials", "POST", "/api/session", `{"user":"head.admin","password":"x"}`, "user"},
+	bad := func(name, method, url, body, field string) scenario {
+		s := scenario{name: name, method: method, url: url, body: body, as: cookie, status: http.StatusBadRequest, code: app.EINVALID, field: field}
+		if field != "" {
+			s.message = []string{field} // the message names the field
+		}
+		return s
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, tt.path, tt.body, cookie)
-			checkError(t, code, body, http.StatusBadRequest, app.EINVALID, tt.field)
-			if tt.field != "" && !strings.Contains(body["message"].(string), tt.field) {
-				t.Errorf("message %q does not name %q", body["message"], tt.field)
-			}
-		})
-	}
+	e.run(t, []scenario{
+		bad("malformed", "POST", "/api/organizations", `{"name":`, ""),
+		bad("not JSON", "POST", "/api/organizations", `name=Birch`, ""),
+		bad("empty", "POST", "/api/organizations", ``, ""),
+		bad("two values", "POST", "/api/organizations", `{"name":"Birch"}{"name":"Elm"}`, ""),
+		bad("array", "POST", "/api/organizations", `[{"name":"Birch"}]`, ""),
+		bad("unknown field", "POST", "/api/organizations", `{"name":"Birch","nickname":"B"}`, "nickname"),
+		bad("misspelt field", "POST", orgPath+"/users", `{"first_name":"Bo","lastname":"Lind","username":"bo.lind"}`, "lastname"),
+		bad("server field id", "POST", orgPath+"/users", `{"id":"x","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "id"),
+		bad("server field status", "POST", orgPath+"/users", `{"status":"active","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "status"),
+		bad("password hash", "POST", orgPath+"/users", `{"password_hash":"$argon2id$","first_name":"Bo","last_name":"Lind","username":"bo.lind"}`, "password_hash"),
+		bad("slug is fixed", "PATCH", orgPath, `{"slug":"other"}`, "slug"),
+		bad("kind is fixed", "PATCH", orgPath, `{"kind":"enterprise"}`, "kind"),
+		bad("nested unknown", "PATCH", orgPath, `{"password_policy":{"min_len":12}}`, "min_len"),
+		bad("wrong type", "POST", "/api/organizations", `{"name":42}`, "name"),
+		bad("wrong type in update", "PATCH", orgPath, `{"name":["a"]}`, "name"),
+		bad("credentials", "POST", "/api/session", `{"user":"head.admin","password":"x"}`, "user"),
+	})
 	// Nothing was created or changed.
 	t.Cleanup(func() {
 		orgs := call[map[string][]orgOut](t, e, "GET", "/api/organizations", nil, cookie, http.StatusOK)
@@ -822,7 +787,7 @@ func checkBackup(t *testing.T, data []byte, username string) {
 
 func TestDesktop(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, desktop)
+	e := newEnv(t, apptest.Desktop)
 
 	session := call[map[string]any](t, e, "GET", "/api/session", nil, "", http.StatusOK)
 	if got, want := session["local"], true; got != want {
@@ -866,7 +831,7 @@ func TestDesktop(t *testing.T) {
 	req.RemoteAddr = loopbackAddr
 	rec := e.serve(req)
 	checkError(t, rec.Code, decodeBody(t, rec), http.StatusForbidden, app.EFORBIDDEN, "")
-	if n, _ := e.app.Store.CountAdmins(context.Background()); n != 0 {
+	if n, _ := e.App.Store.CountAdmins(context.Background()); n != 0 {
 		t.Errorf("admins = %d, want 0", n)
 	}
 	// The headers are there in the window too.
@@ -884,7 +849,7 @@ func TestDesktop(t *testing.T) {
 func TestOverTCP(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ts := httptest.NewServer(e.h)
+	ts := httptest.NewServer(e.Handler)
 	t.Cleanup(ts.Close)
 	jar, err := cookiejar.New(nil)
 	if err != nil {

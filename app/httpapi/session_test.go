@@ -68,7 +68,7 @@ func TestSetup(t *testing.T) {
 		code, body, _ := postSetup(loopbackAddr, tt.username, tt.password)
 		checkError(t, code, body, http.StatusBadRequest, app.EINVALID, tt.field)
 	}
-	if n, _ := e.app.Store.CountAdmins(context.Background()); n != 0 {
+	if n, _ := e.App.Store.CountAdmins(context.Background()); n != 0 {
 		t.Fatalf("admins after refused setups = %d, want 0", n)
 	}
 
@@ -108,7 +108,7 @@ func TestSetup(t *testing.T) {
 	if got, want := e.signIn(t, adminName, "another-password-77", lanAddr).Code, http.StatusUnauthorized; got != want {
 		t.Errorf("sign-in with the refused second password = %d, want %d", got, want)
 	}
-	if n, _ := e.app.Store.CountAdmins(context.Background()); n != 1 {
+	if n, _ := e.App.Store.CountAdmins(context.Background()); n != 1 {
 		t.Errorf("admins = %d, want 1", n)
 	}
 }
@@ -138,7 +138,7 @@ func TestSetupConcurrent(t *testing.T) {
 	if got, want := count[http.StatusConflict], n-1; got != want {
 		t.Errorf("409 setups = %d, want %d (codes %v)", got, want, codes)
 	}
-	if got, _ := e.app.Store.CountAdmins(context.Background()); got != 1 {
+	if got, _ := e.App.Store.CountAdmins(context.Background()); got != 1 {
 		t.Errorf("admins = %d, want 1", got)
 	}
 }
@@ -321,11 +321,11 @@ func TestSessionExpires(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cookie := e.setup(t)
-	e.clock.Add(app.AdminSessionTTL - time.Second)
+	e.Clock.Add(app.AdminSessionTTL - time.Second)
 	if got, want := statusOf(t, e, "GET", "/api/organizations", cookie), http.StatusOK; got != want {
 		t.Fatalf("a second before expiry = %d, want %d", got, want)
 	}
-	e.clock.Add(time.Second)
+	e.Clock.Add(time.Second)
 	code, body := e.do(t, "GET", "/api/organizations", nil, cookie)
 	checkError(t, code, body, http.StatusUnauthorized, app.EUNAUTHORIZED, "")
 	if got, want := statusOf(t, e, "GET", "/api/session", cookie), http.StatusUnauthorized; got != want {
@@ -366,13 +366,13 @@ func TestSignInLimit(t *testing.T) {
 		// Case and spaces do not make a new account key.
 		tooMany(t, e.signIn(t, " "+strings.ToUpper(adminName)+" ", adminPassword, "203.0.113.10:1000"))
 		// Held for FirstDelay, then one more failure holds it twice as long.
-		e.clock.Add(app.FirstDelay - time.Second)
+		e.Clock.Add(app.FirstDelay - time.Second)
 		tooMany(t, e.signIn(t, adminName, adminPassword, "203.0.113.9:1000"))
-		e.clock.Add(time.Second)
+		e.Clock.Add(time.Second)
 		fail(app.FreeFailures)
-		e.clock.Add(2*app.FirstDelay - time.Second)
+		e.Clock.Add(2*app.FirstDelay - time.Second)
 		tooMany(t, e.signIn(t, adminName, adminPassword, "203.0.113.9:1000"))
-		e.clock.Add(time.Second)
+		e.Clock.Add(time.Second)
 		if got, want := e.signIn(t, adminName, adminPassword, "203.0.113.9:1000").Code, http.StatusOK; got != want {
 			t.Fatalf("sign-in after the delay = %d, want %d", got, want)
 		}
@@ -412,7 +412,7 @@ func TestSignInLimit(t *testing.T) {
 		}
 		tooMany(t, e.signIn(t, adminName, adminPassword, attacker))
 
-		e.clock.Add(app.AddressWindow)
+		e.Clock.Add(app.AddressWindow)
 		if got, want := e.signIn(t, adminName, adminPassword, attacker).Code, http.StatusOK; got != want {
 			t.Errorf("sign-in from the address after the window = %d, want %d", got, want)
 		}
@@ -427,8 +427,8 @@ func TestSignInLimitConcurrent(t *testing.T) {
 	e.setup(t)
 	// A hash that takes a while to verify, as a real one does, so the
 	// requests overlap.
-	e.app.Hash = app.HashParams{Memory: 1024, Time: 40, Threads: 1}
-	if _, err := e.app.CreateAdmin(context.Background(), "slow.admin", "slow-admin-password-1", false); err != nil {
+	e.App.Hash = app.HashParams{Memory: 1024, Time: 40, Threads: 1}
+	if _, err := e.App.CreateAdmin(context.Background(), "slow.admin", "slow-admin-password-1", false); err != nil {
 		t.Fatal(err)
 	}
 	const n = 20

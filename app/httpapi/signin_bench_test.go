@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
 	"rollcall/store"
 )
@@ -42,7 +43,7 @@ func BenchmarkClassSignIn30(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Log: discardLog()}).Handler()
+	h := httpapi.New(httpapi.Config{App: a, Mode: httpapi.Serve, Log: apptest.DiscardLog()}).Handler()
 
 	// One hash, alone, several times: the unit.
 	var one time.Duration

@@ -20,7 +20,7 @@ func TestSignInSuccessKeepsAddressFailures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.setup(t)
-	if _, err := e.app.CreateAdmin(context.Background(), "own.admin", "own-admin-password-1", false); err != nil {
+	if _, err := e.App.CreateAdmin(context.Background(), "own.admin", "own-admin-password-1", false); err != nil {
 		t.Fatal(err)
 	}
 	attacker := "198.51.100.40:1000"
@@ -53,14 +53,14 @@ func TestClassSignsInAtOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.app.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
+	if _, err := e.App.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 30
 	// A hash that takes a while, as a real one does, so the requests overlap.
-	e.app.Hash = app.HashParams{Memory: 1024, Time: 20, Threads: 1}
+	e.App.Hash = app.HashParams{Memory: 1024, Time: 20, Threads: 1}
 	for i := range n {
-		if _, err := e.app.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Pupil", Username: fmt.Sprintf("pupil%02d", i)}, Password: "a fine password 1"}); err != nil {
+		if _, err := e.App.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Pupil", Username: fmt.Sprintf("pupil%02d", i)}, Password: "a fine password 1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,12 +95,12 @@ func TestNoLockoutByOthers(t *testing.T) {
 	e := newEnv(t)
 	adminCookie := e.setup(t)
 	ctx := context.Background()
-	if _, err := e.app.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
+	if _, err := e.App.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
 		t.Fatal(err)
 	}
 	pupils := map[string]string{}
 	for _, name := range []string{"pupil.one", "pupil.two"} {
-		u, err := e.app.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Pupil", Username: name}, Password: "a fine password 1"})
+		u, err := e.App.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Pupil", Username: name}, Password: "a fine password 1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,14 +133,14 @@ func TestNoLockoutByOthers(t *testing.T) {
 	}
 	tablet := rec.Result().Cookies()
 
-	e.clock.Add(time.Hour)
-	attackStart := e.clock.Now()
+	e.Clock.Add(time.Hour)
+	attackStart := e.Clock.Now()
 	for i := range 10 { // ten wrong passwords from ten addresses
 		addr := fmt.Sprintf("198.51.100.%d:1000", i)
 		admin(fmt.Sprintf("guess-%d", i), addr, nil)
 		pupil("pupil.one", fmt.Sprintf("guess-%d", i), addr, nil)
 		pupil("pupil.two", fmt.Sprintf("guess-%d", i), addr, nil)
-		e.clock.Add(time.Second)
+		e.Clock.Add(time.Second)
 	}
 	// A new browser is held back, even with the right password.
 	for _, rec := range []*httptest.ResponseRecorder{
@@ -162,7 +162,7 @@ func TestNoLockoutByOthers(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s is not among the held accounts %+v", name, holds)
 		}
-		if h.Failures < app.FreeFailures || !h.Since.Equal(attackStart) || !h.Until.After(e.clock.Now()) {
+		if h.Failures < app.FreeFailures || !h.Since.Equal(attackStart) || !h.Until.After(e.Clock.Now()) {
 			t.Errorf("hold of %s = %+v; want >= %d failures since %v, held until later than now", name, h, app.FreeFailures, attackStart)
 		}
 	}

@@ -53,7 +53,7 @@ func TestCodeRateLimitPerIP(t *testing.T) {
 	if status, _ := e.from(t, "192.0.2.11:5000", "GET", "/api/public/codes/"+code, nil); status != 200 {
 		t.Fatalf("another device = %d", status)
 	}
-	e.clock.Add(app.CodeFailureWindow)
+	e.Clock.Add(app.CodeFailureWindow)
 	if status, _ := e.from(t, "192.0.2.10:5000", "GET", "/api/public/codes/"+code, nil); status != 200 {
 		t.Fatalf("after 15 minutes = %d", status)
 	}

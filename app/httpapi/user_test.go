@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 // noSecrets fails when a raw answer could carry a password or its hash.
@@ -71,20 +72,20 @@ func TestUserCreateGetUpdate(t *testing.T) {
 	if want := []string{"music", "reading"}; !slices.Equal(u.Labels, want) {
 		t.Errorf("labels = %v, want %v", u.Labels, want)
 	}
-	if !u.CreatedAt.Equal(e.clock.Now()) || !u.UpdatedAt.Equal(u.CreatedAt) {
-		t.Errorf("times = %v/%v, want %v", u.CreatedAt, u.UpdatedAt, e.clock.Now())
+	if !u.CreatedAt.Equal(e.Clock.Now()) || !u.UpdatedAt.Equal(u.CreatedAt) {
+		t.Errorf("times = %v/%v, want %v", u.CreatedAt, u.UpdatedAt, e.Clock.Now())
 	}
 	// The password was kept (as a hash), so the check on the answers above means something.
-	stored, err := e.app.Store.User(context.Background(), org.ID, u.ID)
+	stored, err := e.App.Store.User(context.Background(), org.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := app.VerifyPassword(stored.PasswordHash, password, cheapHash); !ok {
+	if ok, _ := app.VerifyPassword(stored.PasswordHash, password, apptest.CheapHash); !ok {
 		t.Errorf("stored hash %q does not verify the password", stored.PasswordHash)
 	}
 
 	// PATCH changes the given fields only.
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	rec = e.serve(withCookie(newRequest(t, "PATCH", users+"/"+u.ID, map[string]any{
 		"last_name": "Smith-Jones", "account_type": "Teacher", "groups": []string{}, "email": "", "password": "Another-pass-77", "language": "sv",
 	}), cookie))
@@ -99,18 +100,18 @@ func TestUserCreateGetUpdate(t *testing.T) {
 	if got.FirstName != "Ann" || got.Username != "ann.smith" || got.Phone != u.Phone || !slices.Equal(got.Labels, u.Labels) || got.Status != app.StatusActive {
 		t.Errorf("PATCH changed fields it did not name: %+v", got)
 	}
-	if !got.UpdatedAt.Equal(e.clock.Now()) || !got.CreatedAt.Equal(u.CreatedAt) {
-		t.Errorf("times = %v/%v, want %v/%v", got.CreatedAt, got.UpdatedAt, u.CreatedAt, e.clock.Now())
+	if !got.UpdatedAt.Equal(e.Clock.Now()) || !got.CreatedAt.Equal(u.CreatedAt) {
+		t.Errorf("times = %v/%v, want %v/%v", got.CreatedAt, got.UpdatedAt, u.CreatedAt, e.Clock.Now())
 	}
-	stored, _ = e.app.Store.User(context.Background(), org.ID, u.ID)
-	if ok, _ := app.VerifyPassword(stored.PasswordHash, "Another-pass-77", cheapHash); !ok {
+	stored, _ = e.App.Store.User(context.Background(), org.ID, u.ID)
+	if ok, _ := app.VerifyPassword(stored.PasswordHash, "Another-pass-77", apptest.CheapHash); !ok {
 		t.Error("PATCH password did not set the new password")
 	}
 	// The freed email is free for another person.
 	e.createUser(t, cookie, org.ID, map[string]any{"first_name": "Bo", "last_name": "Lind", "email": "ann.smith@school.example"})
 	// Without a password nobody can sign in yet, and that is allowed.
 	nopw := e.createUser(t, cookie, org.ID, map[string]any{"first_name": "Cy", "last_name": "Berg", "username": "cy"})
-	if s, _ := e.app.Store.User(context.Background(), org.ID, nopw.ID); s.HasPassword() {
+	if s, _ := e.App.Store.User(context.Background(), org.ID, nopw.ID); s.HasPassword() {
 		t.Error("a user created without a password has one")
 	}
 
@@ -305,36 +306,25 @@ func TestUserConflict(t *testing.T) {
 	person := func(username, email string) map[string]any {
 		return map[string]any{"first_name": "New", "last_name": "Person", "username": username, "email": email}
 	}
-	tests := []struct {
-		name, method, path string
-		body               map[string]any
-		field              string
-	}{
-		{"same username", "POST", "maple/users", person("ann.smith", ""), "username"},
-		{"username in capitals", "POST", "maple/users", person("ANN.SMITH", ""), "username"},
-		{"username with spaces", "POST", "maple/users", person("  Ann.Smith\t", ""), "username"},
-		{"username decomposed", "POST", "maple/users", person("Jose\u0301", ""), "username"},
-		{"username decomposed lower case", "POST", "maple/users", person("jose\u0301", ""), "username"},
-		{"same email", "POST", "maple/users", person("", "ann@school.example"), "email"},
-		{"email in capitals with spaces", "POST", "maple/users", person("", "  ANN@School.Example "), "email"},
-		{"email decomposed", "POST", "maple/users", person("", "jose\u0301@school.example"), "email"},
-		{"email taken, username new", "POST", "maple/users", person("new.person", "Ann@school.example"), "email"},
-		{"username in another organization", "POST", "birch/users", person("ann.smith", ""), "username"},
-		{"email in another organization", "POST", "birch/users", person("", "ANN@school.example"), "email"},
-		{"rename onto a username", "PATCH", "maple/users/" + bo.ID, map[string]any{"username": "Ann.Smith"}, "username"},
-		{"change to a taken email", "PATCH", "maple/users/" + bo.ID, map[string]any{"email": "JOSE\u0301@school.example"}, "email"},
+	conflict := func(name, method, url string, body map[string]any, field string) scenario {
+		return scenario{name: name, method: method, url: url, body: body, as: cookie,
+			status: http.StatusConflict, code: app.ECONFLICT, field: field, message: []string{field}} // the message names the field
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, body := e.do(t, tt.method, "/api/organizations/"+tt.path, tt.body, cookie)
-			checkError(t, code, body, http.StatusConflict, app.ECONFLICT, tt.field)
-			word := map[string]string{"username": "username", "email": "email"}[tt.field]
-			if msg := body["message"].(string); !strings.Contains(msg, word) {
-				t.Errorf("message %q does not name the %s", msg, word)
-			}
-		})
-	}
+	e.run(t, []scenario{
+		conflict("same username", "POST", "/api/organizations/maple/users", person("ann.smith", ""), "username"),
+		conflict("username in capitals", "POST", "/api/organizations/maple/users", person("ANN.SMITH", ""), "username"),
+		conflict("username with spaces", "POST", "/api/organizations/maple/users", person("  Ann.Smith\t", ""), "username"),
+		conflict("username decomposed", "POST", "/api/organizations/maple/users", person("Jose\u0301", ""), "username"),
+		conflict("username decomposed lower case", "POST", "/api/organizations/maple/users", person("jose\u0301", ""), "username"),
+		conflict("same email", "POST", "/api/organizations/maple/users", person("", "ann@school.example"), "email"),
+		conflict("email in capitals with spaces", "POST", "/api/organizations/maple/users", person("", "  ANN@School.Example "), "email"),
+		conflict("email decomposed", "POST", "/api/organizations/maple/users", person("", "jose\u0301@school.example"), "email"),
+		conflict("email taken, username new", "POST", "/api/organizations/maple/users", person("new.person", "Ann@school.example"), "email"),
+		conflict("username in another organization", "POST", "/api/organizations/birch/users", person("ann.smith", ""), "username"),
+		conflict("email in another organization", "POST", "/api/organizations/birch/users", person("", "ANN@school.example"), "email"),
+		conflict("rename onto a username", "PATCH", "/api/organizations/maple/users/"+bo.ID, map[string]any{"username": "Ann.Smith"}, "username"),
+		conflict("change to a taken email", "PATCH", "/api/organizations/maple/users/"+bo.ID, map[string]any{"email": "JOSE\u0301@school.example"}, "email"),
+	})
 	t.Cleanup(func() {
 		for org, want := range map[string]int{"maple": 3, "birch": 0} {
 			if got := call[app.UserPage](t, e, "GET", "/api/organizations/"+org+"/users", nil, cookie, http.StatusOK).Total; got != want {
@@ -361,27 +351,24 @@ func TestUserNotFound(t *testing.T) {
 	a := e.fixture(t) // maple, with Ann
 	e.createOrg(t, a.cookie, map[string]any{"name": "Birch Secondary", "slug": "birch"})
 	unknown := "0190e2a4-7c1b-7000-8000-000000000000"
-	var tests []struct{ name, method, path string }
+	var tests []scenario
 	for _, r := range []struct{ method, suffix string }{
 		{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"POST", "/deactivate"}, {"POST", "/activate"},
 	} {
-		tests = append(tests,
-			struct{ name, method, path string }{"unknown " + r.method + r.suffix, r.method, "/api/organizations/maple/users/" + unknown + r.suffix},
-			struct{ name, method, path string }{"A's user under B " + r.method + r.suffix, r.method, "/api/organizations/birch/users/" + a.user + r.suffix},
-			struct{ name, method, path string }{"username instead of ID " + r.method + r.suffix, r.method, "/api/organizations/maple/users/ann.smith" + r.suffix},
-		)
+		var body any
+		if r.method == "PATCH" {
+			body = map[string]any{"first_name": "Pwned"}
+		}
+		for _, c := range []struct{ name, url string }{
+			{"unknown ", "/api/organizations/maple/users/" + unknown},
+			{"A's user under B ", "/api/organizations/birch/users/" + a.user},
+			{"username instead of ID ", "/api/organizations/maple/users/ann.smith"},
+		} {
+			tests = append(tests, scenario{name: c.name + r.method + r.suffix, method: r.method, url: c.url + r.suffix, body: body,
+				as: a.cookie, status: http.StatusNotFound, code: app.ENOTFOUND})
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var body any
-			if tt.method == "PATCH" {
-				body = map[string]any{"first_name": "Pwned"}
-			}
-			code, resp := e.do(t, tt.method, tt.path, body, a.cookie)
-			checkError(t, code, resp, http.StatusNotFound, app.ENOTFOUND, "")
-		})
-	}
+	e.run(t, tests)
 	t.Cleanup(func() {
 		u := call[app.User](t, e, "GET", a.path("/api/organizations/{org}/users/{user}"), nil, a.cookie, http.StatusOK)
 		if u.FirstName != "Ann" || u.Status != app.StatusActive {
@@ -396,10 +383,10 @@ func TestUserStatusAndDelete(t *testing.T) {
 	f := e.fixture(t)
 	path := f.path("/api/organizations/{org}/users/{user}")
 
-	e.clock.Add(time.Minute)
+	e.Clock.Add(time.Minute)
 	u := call[app.User](t, e, "POST", path+"/deactivate", nil, f.cookie, http.StatusOK)
-	if u.Status != app.StatusDeactivated || !u.UpdatedAt.Equal(e.clock.Now()) {
-		t.Errorf("after deactivate = %q at %v, want %q at %v", u.Status, u.UpdatedAt, app.StatusDeactivated, e.clock.Now())
+	if u.Status != app.StatusDeactivated || !u.UpdatedAt.Equal(e.Clock.Now()) {
+		t.Errorf("after deactivate = %q at %v, want %q at %v", u.Status, u.UpdatedAt, app.StatusDeactivated, e.Clock.Now())
 	}
 	if got := call[app.User](t, e, "GET", path, nil, f.cookie, http.StatusOK).Status; got != app.StatusDeactivated {
 		t.Errorf("stored status = %q, want deactivated", got)
