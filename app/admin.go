@@ -17,14 +17,14 @@ type Admin struct {
 // AdminPasswordPolicy is the rule for admin passwords: longer than a pupil's.
 var AdminPasswordPolicy = PasswordPolicy{MinLength: 12, RequireLetter: true, RequireDigit: true}
 
-// AdminStore keeps admins; usernames are unique case-insensitively.
+// AdminStore keeps admins; usernames are unique by LoginKey.
 type AdminStore interface {
 	// CreateAdmin stores an admin; ECONFLICT when the username is taken, or
 	// when onlyFirst is set and any admin exists already.
 	CreateAdmin(ctx context.Context, adm *Admin, onlyFirst bool) error
 	// Admin returns the admin with the ID; ENOTFOUND if none.
 	Admin(ctx context.Context, id string) (*Admin, error)
-	// AdminByUsername returns the admin with the Key username; ENOTFOUND if none.
+	// AdminByUsername returns the admin whose username has this LoginKey; ENOTFOUND if none.
 	AdminByUsername(ctx context.Context, username string) (*Admin, error)
 	// CountAdmins returns how many admins exist.
 	CountAdmins(ctx context.Context) (int, error)
@@ -35,7 +35,7 @@ type AdminStore interface {
 // CreateAdmin adds an admin. With first set it succeeds only while no admin
 // exists (the first-run setup page). Errors: EINVALID, ECONFLICT.
 func (a *App) CreateAdmin(ctx context.Context, username, password string, first bool) (*Admin, error) {
-	adm := &Admin{Username: Clean(username)}
+	adm := &Admin{Username: CleanUsername(username)}
 	v := validation{}
 	if msg := CheckUsername(adm.Username); msg != "" {
 		v.add("username", "%s", msg)

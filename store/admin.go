@@ -22,7 +22,7 @@ func (db *DB) CreateAdmin(ctx context.Context, adm *app.Admin, onlyFirst bool) e
 		if onlyFirst && tx.Bucket(adminsBucket).Stats().KeyN > 0 {
 			return app.Errorf(app.ECONFLICT, "Rollcall already has an admin; sign in instead.")
 		}
-		err := claim(tx.Bucket(adminNamesBucket), []byte(app.Key(adm.Username)), adm.ID, func() error {
+		err := claim(tx.Bucket(adminNamesBucket), []byte(app.LoginKey(adm.Username)), adm.ID, func() error {
 			return app.FieldError(app.ECONFLICT, "username", "There is already an admin called %q.", adm.Username)
 		})
 		if err != nil {
@@ -56,7 +56,7 @@ func (db *DB) Admin(ctx context.Context, id string) (*app.Admin, error) {
 func (db *DB) AdminByUsername(ctx context.Context, username string) (*app.Admin, error) {
 	var adm *app.Admin
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(adminNamesBucket).Get([]byte(username))
+		id := tx.Bucket(adminNamesBucket).Get([]byte(app.LoginKey(username)))
 		if id == nil {
 			return app.Errorf(app.ENOTFOUND, adminNotFound)
 		}
