@@ -40,7 +40,7 @@ func (a *App) CreateAdmin(ctx context.Context, username, password string, first 
 	if msg := CheckUsername(adm.Username); msg != "" {
 		v.add("username", "%s", msg)
 	}
-	if err := AdminPasswordPolicy.Check(password); err != nil {
+	if err := CheckAdminPassword(password, adm.Username); err != nil {
 		v.add("password", "%s", ErrorMessage(err))
 	}
 	if err := v.err("username", "password"); err != nil {

@@ -174,11 +174,11 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	// admin create works beside serve too, through the running server.
-	code, stdout, stderr = run(t, "second admin pw 1\n", "admin", "create", "--username", "second", "--db", db)
+	code, stdout, stderr = run(t, "maple office pw 1\n", "admin", "create", "--username", "second", "--db", db)
 	if code != 0 || !strings.Contains(stdout, "Admin second created") {
 		t.Fatalf("admin create while serving: exit %d %q %q", code, stdout, stderr)
 	}
-	code, _, stderr = run(t, "second admin pw 1\n", "admin", "create", "--username", "SECOND", "--db", db)
+	code, _, stderr = run(t, "maple office pw 1\n", "admin", "create", "--username", "SECOND", "--db", db)
 	if code != 1 || !strings.Contains(stderr, "already an admin called") {
 		t.Fatalf("duplicate admin while serving: exit %d %q", code, stderr)
 	}
