@@ -322,6 +322,13 @@ func (e *DeliveryError) Headline() string {
 		return "Could not secure the connection to the relay"
 	case StageAuth:
 		return "The relay refused the sign-in"
+	case StageSend:
+		if e.Code == 0 && !e.Permanent {
+			// No answer at all: the connection broke or timed out while
+			// the message was under way. Nobody refused it.
+			return "The connection to the relay was cut off while sending; the message will be tried again"
+		}
+		return "The relay refused the message"
 	default:
 		return "The relay refused the message"
 	}

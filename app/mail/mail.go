@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -243,6 +244,9 @@ func describe(err error) string {
 		return "no answer within the time limit (" + err.Error() + ")"
 	case errors.Is(err, syscallECONNREFUSED):
 		return "connection refused (" + err.Error() + ")"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscallECONNRESET) || errors.Is(err, syscallEPIPE):
+		return "the relay closed the connection without answering (" + err.Error() + ")"
 	}
 	return err.Error()
 }

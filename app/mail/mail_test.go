@@ -411,3 +411,22 @@ func TestHostNotFound(t *testing.T) {
 		t.Fatalf("err = %#v", err)
 	}
 }
+
+// Issue 10 #8d: a connection dropped in the middle of DATA is no refusal:
+// the admin reads that the connection was cut off, and the message is
+// tried again (a temporary failure).
+func TestConnectionDroppedInData(t *testing.T) {
+	s := startServer(t, mailtest.Options{DropInData: true})
+	err := send(t, &mail.Mailer{}, relay(s, app.SecurityNone), message(netmail.Address{Address: "anna@maple.example"}))
+	var de *app.DeliveryError
+	if !errors.As(err, &de) {
+		t.Fatalf("err = %v, want a DeliveryError", err)
+	}
+	if de.Permanent {
+		t.Errorf("a dropped connection is permanent: %v", err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "refused") || !strings.Contains(msg, "cut off") {
+		t.Errorf("message = %q, want it to say the connection was cut off, not that the relay refused", msg)
+	}
+}
