@@ -111,6 +111,8 @@ func (s *SMTPSettings) Validate() error {
 	}
 	if hasControl(s.CAFile) || len(s.CAFile) > 4096 {
 		v.add("ca_file", "The CA file path contains a control character.")
+	} else if s.CAFile != "" && s.Security == SecurityNone {
+		v.add("ca_file", "A CA file is used only to check a relay's certificate over TLS; with security none there is none to check. Clear the CA file, or choose starttls or tls.")
 	}
 	return v.err("host", "port", "security", "username", "from", "ca_file")
 }
