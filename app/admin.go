@@ -12,6 +12,8 @@ type Admin struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Disabled admins cannot sign in; they keep their name until deleted.
+	Disabled bool `json:"disabled"`
 }
 
 // AdminPasswordPolicy is the rule for admin passwords: longer than a pupil's.
@@ -30,6 +32,17 @@ type AdminStore interface {
 	CountAdmins(ctx context.Context) (int, error)
 	// UpdateAdmin replaces a stored admin.
 	UpdateAdmin(ctx context.Context, adm *Admin) error
+	// Admins returns every admin, oldest first.
+	Admins(ctx context.Context) ([]*Admin, error)
+	// ChangeAdmin reads the admin and the number of active (not disabled)
+	// admins, calls fn on the admin, and writes it, in one transaction;
+	// with endSessions every session of the admin ends in it too. fn's
+	// error is returned and nothing is written. ENOTFOUND if no such admin.
+	ChangeAdmin(ctx context.Context, id string, fn func(adm *Admin, active int) error, endSessions bool) (*Admin, error)
+	// DeleteAdmin removes the admin, their name and their sessions in one
+	// transaction, if check (given the admin and the number of active
+	// admins) returns nil. ENOTFOUND if no such admin.
+	DeleteAdmin(ctx context.Context, id string, check func(adm *Admin, active int) error) error
 }
 
 // CreateAdmin adds an admin. With first set it succeeds only while no admin
@@ -76,7 +89,11 @@ func (a *App) SignInAdmin(ctx context.Context, username, password, client string
 			if err != nil {
 				return nil, err
 			}
-			return &credentials{ID: adm.ID, Hash: adm.PasswordHash}, nil
+			c := &credentials{ID: adm.ID, Hash: adm.PasswordHash}
+			if adm.Disabled {
+				c.Refused = Errorf(EFORBIDDEN, "This admin account is disabled. Ask another admin to enable it.")
+			}
+			return c, nil
 		},
 		func(id, oldHash, newHash string) error {
 			adm, err := a.Store.Admin(ctx, id)
@@ -105,7 +122,7 @@ func (a *App) AdminBySession(ctx context.Context, token string) (*Admin, error) 
 		return nil, err
 	}
 	adm, err := a.Store.Admin(ctx, s.SubjectID)
-	if ErrorCode(err) == ENOTFOUND {
+	if ErrorCode(err) == ENOTFOUND || err == nil && adm.Disabled {
 		return nil, errSignedOut
 	}
 	return adm, err
