@@ -255,7 +255,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 	}
 	for i, sp := range specs {
 		u := &User{
-			OrgID: org.ID, FirstName: Clean(sp.FirstName), LastName: Clean(sp.LastName), Username: Clean(sp.Username),
+			OrgID: org.ID, FirstName: Clean(sp.FirstName), LastName: Clean(sp.LastName), Username: CleanUsername(sp.Username),
 			Email: Clean(sp.Email), Phone: Clean(sp.Phone), AccountType: Key(sp.AccountType), Groups: sp.Groups,
 			Language: Clean(sp.Language), JobTitle: Clean(sp.JobTitle), DeleteOn: Clean(sp.DeleteOn),
 			Status: StatusActive, CreatedVia: opt.Via, MustChangePassword: opt.MustChangePassword,
@@ -274,7 +274,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			pl.problem(f, "%s", m)
 		}
 		if u.Username != "" {
-			k := Key(u.Username)
+			k := LoginKey(u.Username)
 			if first, dup := usernameAt[k]; dup {
 				duplicate(i, first, "username", "username", u.Username)
 			} else {
@@ -288,7 +288,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			}
 		}
 		if u.Email != "" {
-			k := Key(u.Email)
+			k := LoginKey(u.Email)
 			if first, dup := emailAt[k]; dup {
 				duplicate(i, first, "email", "email address", u.Email)
 			} else {
@@ -330,7 +330,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 		}
 		if u.Email == "" && org.LoginDomain != "" && u.Username != "" {
 			u.Email = Key(u.Username) + "@" + org.LoginDomain
-			k := Key(u.Email)
+			k := LoginKey(u.Email)
 			if first, dup := emailAt[k]; dup && first != i {
 				pl.problem("username", "The login email %s is also the email on %s %d; change the username.", u.Email, opt.unit(), plans[first].Line)
 			} else if taken, err := a.Store.EmailTaken(ctx, k); err != nil {

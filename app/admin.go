@@ -12,35 +12,48 @@ type Admin struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Disabled admins cannot sign in; they keep their name until deleted.
+	Disabled bool `json:"disabled"`
 }
 
 // AdminPasswordPolicy is the rule for admin passwords: longer than a pupil's.
 var AdminPasswordPolicy = PasswordPolicy{MinLength: 12, RequireLetter: true, RequireDigit: true}
 
-// AdminStore keeps admins; usernames are unique case-insensitively.
+// AdminStore keeps admins; usernames are unique by LoginKey.
 type AdminStore interface {
 	// CreateAdmin stores an admin; ECONFLICT when the username is taken, or
 	// when onlyFirst is set and any admin exists already.
 	CreateAdmin(ctx context.Context, adm *Admin, onlyFirst bool) error
 	// Admin returns the admin with the ID; ENOTFOUND if none.
 	Admin(ctx context.Context, id string) (*Admin, error)
-	// AdminByUsername returns the admin with the Key username; ENOTFOUND if none.
+	// AdminByUsername returns the admin whose username has this LoginKey; ENOTFOUND if none.
 	AdminByUsername(ctx context.Context, username string) (*Admin, error)
 	// CountAdmins returns how many admins exist.
 	CountAdmins(ctx context.Context) (int, error)
 	// UpdateAdmin replaces a stored admin.
 	UpdateAdmin(ctx context.Context, adm *Admin) error
+	// Admins returns every admin, oldest first.
+	Admins(ctx context.Context) ([]*Admin, error)
+	// ChangeAdmin reads the admin and the number of active (not disabled)
+	// admins, calls fn on the admin, and writes it, in one transaction;
+	// with endSessions every session of the admin ends in it too. fn's
+	// error is returned and nothing is written. ENOTFOUND if no such admin.
+	ChangeAdmin(ctx context.Context, id string, fn func(adm *Admin, active int) error, endSessions bool) (*Admin, error)
+	// DeleteAdmin removes the admin, their name and their sessions in one
+	// transaction, if check (given the admin and the number of active
+	// admins) returns nil. ENOTFOUND if no such admin.
+	DeleteAdmin(ctx context.Context, id string, check func(adm *Admin, active int) error) error
 }
 
 // CreateAdmin adds an admin. With first set it succeeds only while no admin
 // exists (the first-run setup page). Errors: EINVALID, ECONFLICT.
 func (a *App) CreateAdmin(ctx context.Context, username, password string, first bool) (*Admin, error) {
-	adm := &Admin{Username: Clean(username)}
+	adm := &Admin{Username: CleanUsername(username)}
 	v := validation{}
 	if msg := CheckUsername(adm.Username); msg != "" {
 		v.add("username", "%s", msg)
 	}
-	if err := AdminPasswordPolicy.Check(password); err != nil {
+	if err := CheckAdminPassword(password, adm.Username); err != nil {
 		v.add("password", "%s", ErrorMessage(err))
 	}
 	if err := v.err("username", "password"); err != nil {
@@ -87,7 +100,11 @@ func (a *App) SignInAdminFrom(ctx context.Context, in SignIn) (*Admin, *SignedIn
 			if err != nil {
 				return nil, err
 			}
-			return &credentials{ID: adm.ID, Hash: adm.PasswordHash}, nil
+			c := &credentials{ID: adm.ID, Hash: adm.PasswordHash}
+			if adm.Disabled {
+				c.Refused = Errorf(EFORBIDDEN, "This admin account is disabled. Ask another admin to enable it.")
+			}
+			return c, nil
 		},
 		func(id, oldHash, newHash string) error {
 			adm, err := a.Store.Admin(ctx, id)
@@ -124,7 +141,7 @@ func (a *App) AdminSession(ctx context.Context, token string) (*Admin, *Session,
 		return nil, nil, err
 	}
 	adm, err := a.Store.Admin(ctx, s.SubjectID)
-	if ErrorCode(err) == ENOTFOUND {
+	if ErrorCode(err) == ENOTFOUND || err == nil && adm.Disabled {
 		return nil, nil, errSignedOut
 	}
 	return adm, s, err

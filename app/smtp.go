@@ -111,6 +111,8 @@ func (s *SMTPSettings) Validate() error {
 	}
 	if hasControl(s.CAFile) || len(s.CAFile) > 4096 {
 		v.add("ca_file", "The CA file path contains a control character.")
+	} else if s.CAFile != "" && s.Security == SecurityNone {
+		v.add("ca_file", "A CA file is used only to check a relay's certificate over TLS; with security none there is none to check. Clear the CA file, or choose starttls or tls.")
 	}
 	return v.err("host", "port", "security", "username", "from", "ca_file")
 }
@@ -322,6 +324,13 @@ func (e *DeliveryError) Headline() string {
 		return "Could not secure the connection to the relay"
 	case StageAuth:
 		return "The relay refused the sign-in"
+	case StageSend:
+		if e.Code == 0 && !e.Permanent {
+			// No answer at all: the connection broke or timed out while
+			// the message was under way. Nobody refused it.
+			return "The connection to the relay was cut off while sending; the message will be tried again"
+		}
+		return "The relay refused the message"
 	default:
 		return "The relay refused the message"
 	}

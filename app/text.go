@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
 )
@@ -35,6 +36,21 @@ func Clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 // Key is the form used for case-insensitive uniqueness (usernames, emails,
 // group names, slugs): cleaned and lower-cased.
 func Key(s string) string { return strings.ToLower(Clean(s)) }
+
+// CleanUsername trims a username and brings it to Unicode NFKC, the form in
+// which usernames are stored: full-width ｐｕｐｉｌ becomes pupil, the
+// ligature ﬁ becomes fi.
+func CleanUsername(s string) string { return norm.NFKC.String(strings.TrimSpace(s)) }
+
+// LoginKey is the form in which usernames and email addresses are unique and
+// looked up (UTS #39 and RFC 8265 compare identifiers this way): NFKC, full
+// case folding (Straße = STRASSE), NFKC again. It is idempotent, so a key can
+// be keyed again safely.
+func LoginKey(s string) string {
+	return norm.NFKC.String(loginFold.String(norm.NFKC.String(strings.TrimSpace(s))))
+}
+
+var loginFold = cases.Fold()
 
 // SortKey is the form lists are ordered by: lower case with accents
 // dropped, so École sorts beside Emil, Ålund beside Anders and Kılıç beside

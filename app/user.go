@@ -114,7 +114,8 @@ func (u *User) Validate(org *Organization) error {
 	return v.err("first_name", "last_name", "username", "email", "phone", "account_type", "language", "job_title", "status", "delete_on", "labels")
 }
 
-// CheckUsername returns what is wrong with a cleaned username, or "".
+// CheckUsername returns what is wrong with a cleaned username, or "": its
+// length, its characters, or letters from more than one alphabet.
 func CheckUsername(s string) string {
 	n := utf8.RuneCountInString(s)
 	switch {
@@ -123,7 +124,7 @@ func CheckUsername(s string) string {
 	case !usernameRe.MatchString(s):
 		return "A username may use letters, digits, dots, dashes and underscores, and starts and ends with a letter or digit."
 	}
-	return ""
+	return mixedScripts(s)
 }
 
 // UserCreate is what a person gives to create one user.
@@ -211,7 +212,7 @@ type UserStore interface {
 func normalizeUser(u *User) {
 	u.FirstName = Clean(u.FirstName)
 	u.LastName = Clean(u.LastName)
-	u.Username = Clean(u.Username)
+	u.Username = CleanUsername(u.Username)
 	u.Email = Clean(u.Email)
 	u.Phone = Clean(u.Phone)
 	u.AccountType = Key(u.AccountType)

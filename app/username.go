@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -158,14 +159,14 @@ type usernameTaker interface {
 type uniqueUsernames struct {
 	store usernameTaker
 	taken map[string]bool
-	from  map[string]int // Key(base) → the next suffix to try
+	from  map[string]int // LoginKey(base) → the next suffix to try
 }
 
 func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error) {
 	if u.from == nil {
 		u.from = map[string]int{}
 	}
-	bk := Key(base)
+	bk := LoginKey(base)
 	n := max(u.from[bk], 1)
 	size := 1
 	for {
@@ -178,7 +179,7 @@ func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error)
 			}
 			// A name with no Latin letters has the base "user", itself
 			// reserved: user2, user3, ...
-			if k := Key(candidate); !u.taken[k] && !reservedUsernames[candidate] {
+			if k := LoginKey(candidate); !u.taken[k] && !reservedUsernames[candidate] {
 				candidates, keys, suffixes = append(candidates, candidate), append(keys, k), append(suffixes, n)
 			}
 		}
@@ -195,4 +196,76 @@ func (u *uniqueUsernames) next(ctx context.Context, base string) (string, error)
 		}
 		size = min(2*size, 256)
 	}
+}
+
+// mixedScripts returns why a username mixing alphabets is refused, or "".
+// It is the single-script rule of Unicode TR39 (§5.1, "Highly Restrictive"),
+// built on the script tables of package unicode: every letter must come from
+// one script, ignoring Common and Inherited characters (digits, . _ -,
+// combining marks), except that Han, Hiragana and Katakana (Japanese),
+// Han and Bopomofo (Chinese) and Han and Hangul (Korean) go together, each
+// also with Latin. So аd.min with a Cyrillic а is refused, while ольга,
+// γιώργος, 山田.たろう and kim.민준 are not.
+//
+// Whole-script confusables (an all-Cyrillic name that reads like an existing
+// Latin one) would need TR39 skeletons; no well-kept Go library provides
+// them (golang.org/x/text has none; github.com/mtibben/confusables is one
+// unmaintained 2021 snapshot), so they are not detected.
+func mixedScripts(s string) string {
+	var found []string
+	seen := map[string]bool{}
+	for _, r := range s {
+		sc := scriptOf(r)
+		if sc == "" || sc == "Common" || sc == "Inherited" || seen[sc] {
+			continue
+		}
+		seen[sc] = true
+		found = append(found, sc)
+	}
+	if len(found) <= 1 {
+		return ""
+	}
+	for _, allowed := range [][]string{
+		{"Latin", "Han", "Hiragana", "Katakana"},
+		{"Latin", "Han", "Bopomofo"},
+		{"Latin", "Han", "Hangul"},
+	} {
+		if subset(found, allowed) {
+			return ""
+		}
+	}
+	return "A username may not mix alphabets (here " + strings.Join(found[:len(found)-1], ", ") + " and " +
+		found[len(found)-1] + "): letters that look alike would let one name pass for another. Use letters from one alphabet."
+}
+
+// scriptOf names the Unicode script of r ("" if none is listed).
+func scriptOf(r rune) string {
+	switch {
+	case r < 0x80:
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return "Latin"
+		}
+		return "Common"
+	case unicode.Is(unicode.Latin, r):
+		return "Latin"
+	case unicode.Is(unicode.Inherited, r):
+		return "Inherited"
+	case unicode.Is(unicode.Common, r):
+		return "Common"
+	}
+	for name, table := range unicode.Scripts {
+		if unicode.Is(table, r) {
+			return name
+		}
+	}
+	return ""
+}
+
+func subset(a, of []string) bool {
+	for _, x := range a {
+		if !slices.Contains(of, x) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sort"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,7 +23,7 @@ func (db *DB) CreateAdmin(ctx context.Context, adm *app.Admin, onlyFirst bool) e
 		if onlyFirst && tx.Bucket(adminsBucket).Stats().KeyN > 0 {
 			return app.Errorf(app.ECONFLICT, "Rollcall already has an admin; sign in instead.")
 		}
-		err := claim(tx.Bucket(adminNamesBucket), []byte(app.Key(adm.Username)), adm.ID, func() error {
+		err := claim(tx.Bucket(adminNamesBucket), []byte(app.LoginKey(adm.Username)), adm.ID, func() error {
 			return app.FieldError(app.ECONFLICT, "username", "There is already an admin called %q.", adm.Username)
 		})
 		if err != nil {
@@ -56,7 +57,7 @@ func (db *DB) Admin(ctx context.Context, id string) (*app.Admin, error) {
 func (db *DB) AdminByUsername(ctx context.Context, username string) (*app.Admin, error) {
 	var adm *app.Admin
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(adminNamesBucket).Get([]byte(username))
+		id := tx.Bucket(adminNamesBucket).Get([]byte(app.LoginKey(username)))
 		if id == nil {
 			return app.Errorf(app.ENOTFOUND, adminNotFound)
 		}
@@ -83,5 +84,86 @@ func (db *DB) UpdateAdmin(ctx context.Context, adm *app.Admin) error {
 			return err
 		}
 		return put(tx.Bucket(adminsBucket), []byte(adm.ID), adminRecord{adm, adm.PasswordHash})
+	})
+}
+
+// Admins implements app.AdminStore: every admin, oldest first.
+func (db *DB) Admins(ctx context.Context) ([]*app.Admin, error) {
+	var out []*app.Admin
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(adminsBucket).ForEach(func(k, _ []byte) error {
+			adm, err := getAdmin(tx, k)
+			if err == nil {
+				out = append(out, adm)
+			}
+			return err
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// activeAdmins counts the admins who are not disabled.
+func activeAdmins(tx *bolt.Tx) (int, error) {
+	n := 0
+	err := tx.Bucket(adminsBucket).ForEach(func(k, _ []byte) error {
+		adm, err := getAdmin(tx, k)
+		if err == nil && !adm.Disabled {
+			n++
+		}
+		return err
+	})
+	return n, err
+}
+
+// ChangeAdmin implements app.AdminStore.
+func (db *DB) ChangeAdmin(ctx context.Context, id string, fn func(adm *app.Admin, active int) error, endSessions bool) (*app.Admin, error) {
+	var out *app.Admin
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		adm, err := getAdmin(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		active, err := activeAdmins(tx)
+		if err != nil {
+			return err
+		}
+		if err := fn(adm, active); err != nil {
+			return err
+		}
+		adm.ID = id
+		if endSessions {
+			if err := deleteSessionsOf(tx, id); err != nil {
+				return err
+			}
+		}
+		out = adm
+		return put(tx.Bucket(adminsBucket), []byte(id), adminRecord{adm, adm.PasswordHash})
+	})
+	return out, err
+}
+
+// DeleteAdmin implements app.AdminStore: the admin, their name and their
+// sessions go in one transaction.
+func (db *DB) DeleteAdmin(ctx context.Context, id string, check func(adm *app.Admin, active int) error) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		adm, err := getAdmin(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		active, err := activeAdmins(tx)
+		if err != nil {
+			return err
+		}
+		if err := check(adm, active); err != nil {
+			return err
+		}
+		if err := release(tx.Bucket(adminNamesBucket), []byte(app.LoginKey(adm.Username)), id); err != nil {
+			return err
+		}
+		if err := deleteSessionsOf(tx, id); err != nil {
+			return err
+		}
+		return tx.Bucket(adminsBucket).Delete([]byte(id))
 	})
 }

@@ -26,10 +26,10 @@ var (
 	groupsBucket     = []byte("groups")      // orgID/groupID → group
 	groupNamesBucket = []byte("group_names") // orgID/key(name) → groupID
 	usersBucket      = []byte("users")       // userID → user
-	loginsBucket     = []byte("user_logins") // u:key(username) | e:key(email) → userID
+	loginsBucket     = []byte("user_logins") // u:LoginKey(username) | e:LoginKey(email) → userID
 	userIndexBucket  = []byte("user_index")  // orgID \0 sort key \0 userID → filter fields
 	adminsBucket     = []byte("admins")
-	adminNamesBucket = []byte("admin_names")
+	adminNamesBucket = []byte("admin_names") // LoginKey(username) → adminID
 	sessionsBucket   = []byte("sessions")
 	smtpBucket       = []byte("smtp_settings")     // orgID → relay settings (password sealed)
 	invitesBucket    = []byte("invitations")       // orgID/invitationID → invitation
@@ -60,7 +60,9 @@ var (
 // migrations[i] brings a file from schema version i+1 to i+2. A new file is
 // created at the latest version; an older one is migrated on open, in one
 // transaction.
-var migrations = []func(tx *bolt.Tx) error{}
+var migrations = []func(tx *bolt.Tx) error{
+	migrateLoginKeys, // 1 → 2: usernames and emails keyed by NFKC + case folding
+}
 
 // SchemaVersion is the version of the layout this code writes.
 func SchemaVersion() uint64 { return uint64(len(migrations) + 1) }

@@ -92,8 +92,12 @@ func eachIndexEntry(tx *bolt.Tx, orgID string, fn func(k []byte, e indexEntry) e
 	return nil
 }
 
-func usernameKey(u *app.User) []byte { return []byte("u:" + app.Key(u.Username)) }
-func emailKey(u *app.User) []byte    { return []byte("e:" + app.Key(u.Email)) }
+// Usernames and emails are indexed by app.LoginKey (NFKC + case folding),
+// so that look-alikes such as ｐｕｐｉｌ.ｏｎｅ and pupil.one, or Straße and
+// STRASSE, are one login. Every lookup below keys what it is given again
+// (LoginKey is idempotent), so no caller can look up by another form.
+func usernameKey(u *app.User) []byte { return []byte("u:" + app.LoginKey(u.Username)) }
+func emailKey(u *app.User) []byte    { return []byte("e:" + app.LoginKey(u.Email)) }
 
 // putUser writes u with its index entries, replacing old's (nil for a new user).
 func putUser(tx *bolt.Tx, old, u *app.User) error {
@@ -186,6 +190,7 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (*app.User, error) 
 	var u *app.User
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		logins := tx.Bucket(loginsBucket)
+		login := app.LoginKey(login)
 		id := logins.Get([]byte("u:" + login))
 		if id == nil {
 			id = logins.Get([]byte("e:" + login))
@@ -201,7 +206,7 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (*app.User, error) 
 
 // UsernameTaken implements app.UserStore.
 func (db *DB) UsernameTaken(ctx context.Context, key string) (bool, error) {
-	return db.loginTaken("u:" + key)
+	return db.loginTaken("u:" + app.LoginKey(key))
 }
 
 // UsernamesTaken implements app.UserStore: one read transaction for all keys.
@@ -210,7 +215,7 @@ func (db *DB) UsernamesTaken(ctx context.Context, keys []string) (map[string]boo
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(loginsBucket)
 		for _, k := range keys {
-			if b.Get([]byte("u:"+k)) != nil {
+			if b.Get([]byte("u:"+app.LoginKey(k))) != nil {
 				taken[k] = true
 			}
 		}
@@ -221,7 +226,7 @@ func (db *DB) UsernamesTaken(ctx context.Context, keys []string) (map[string]boo
 
 // EmailTaken implements app.UserStore.
 func (db *DB) EmailTaken(ctx context.Context, key string) (bool, error) {
-	return db.loginTaken("e:" + key)
+	return db.loginTaken("e:" + app.LoginKey(key))
 }
 
 func (db *DB) loginTaken(key string) (bool, error) {

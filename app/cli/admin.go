@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"rollcall/app"
 	"rollcall/store"
@@ -51,7 +52,7 @@ func (m *Main) runAdminCreate(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(m.Stdout, "Admin %s created; they can sign in to `rollcall serve` now.\n", app.Clean(*username))
+	fmt.Fprintf(m.Stdout, "Admin %s created; they can sign in to `rollcall serve` now.\n", app.CleanUsername(*username))
 	return nil
 }
 
@@ -81,4 +82,70 @@ func (m *Main) readPassword(username string) (string, error) {
 		return "", errors.New("give the password on standard input, e.g. `echo \"$PW\" | rollcall admin create --username NAME`")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// runAdminChange is `rollcall admin set-password|disable|enable|delete`:
+// one change to an existing admin, through the running serve when it holds
+// the file.
+func (m *Main) runAdminChange(ctx context.Context, sub string, args []string) error {
+	fs := m.flags("admin "+sub, "admin "+sub+" --username NAME [--db PATH]"+map[bool]string{true: "   (password on standard input)"}[sub == "set-password"])
+	username := fs.String("username", "", "the admin's username (required)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "username"); err != nil {
+		return err
+	}
+	var password string
+	if sub == "set-password" {
+		var err error
+		if password, err = m.readPassword(*username); err != nil {
+			return err
+		}
+	}
+	path, err := m.dbPath(*dbp)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(path)
+	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: ask it
+		method, route, body := http.MethodPost, "/api/admins/"+url.PathEscape(*username)+"/"+sub, []byte(nil)
+		switch sub {
+		case "set-password":
+			method, route = http.MethodPut, "/api/admins/"+url.PathEscape(*username)+"/password"
+			body, _ = json.Marshal(map[string]string{"password": password})
+		case "delete":
+			method, route = http.MethodDelete, "/api/admins/"+url.PathEscape(*username)
+		}
+		resp, err := callServer(ctx, path, method, route, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+	} else if err != nil {
+		return err
+	} else {
+		defer db.Close()
+		a := app.New(db)
+		switch sub {
+		case "set-password":
+			_, err = a.SetAdminPassword(ctx, "", *username, password)
+		case "disable", "enable":
+			_, err = a.SetAdminDisabled(ctx, *username, sub == "disable")
+		case "delete":
+			err = a.DeleteAdmin(ctx, *username)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	done := map[string]string{
+		"set-password": "has a new password; their sessions have ended",
+		"disable":      "is disabled and signed out",
+		"enable":       "is enabled; they can sign in again",
+		"delete":       "is deleted and signed out",
+	}[sub]
+	fmt.Fprintf(m.Stdout, "Admin %s %s.\n", app.CleanUsername(*username), done)
+	return nil
 }

@@ -59,6 +59,7 @@ Usage:
   rollcall                      open the desktop window (desktop builds only)
   rollcall serve [flags]        run the web server on this network
   rollcall admin create         create an admin who signs in under serve
+  rollcall admin set-password|disable|enable|delete  change an existing admin
   rollcall org create|set|list  manage organizations
   rollcall group create         create a class or department
   rollcall users list           list the users of an organization
@@ -120,6 +121,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runBackup(ctx, rest)
 	case cmd == "admin" && sub == "create":
 		return m.runAdminCreate(ctx, rest[1:])
+	case cmd == "admin" && (sub == "set-password" || sub == "disable" || sub == "enable" || sub == "delete"):
+		return m.runAdminChange(ctx, sub, rest[1:])
 	case cmd == "org" && sub == "create":
 		return m.runOrgCreate(ctx, rest[1:])
 	case cmd == "org" && sub == "set":

@@ -174,13 +174,23 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	// admin create works beside serve too, through the running server.
-	code, stdout, stderr = run(t, "second admin pw 1\n", "admin", "create", "--username", "second", "--db", db)
+	code, stdout, stderr = run(t, "maple office pw 1\n", "admin", "create", "--username", "second", "--db", db)
 	if code != 0 || !strings.Contains(stdout, "Admin second created") {
 		t.Fatalf("admin create while serving: exit %d %q %q", code, stdout, stderr)
 	}
-	code, _, stderr = run(t, "second admin pw 1\n", "admin", "create", "--username", "SECOND", "--db", db)
+	code, _, stderr = run(t, "maple office pw 1\n", "admin", "create", "--username", "SECOND", "--db", db)
 	if code != 1 || !strings.Contains(stderr, "already an admin called") {
 		t.Fatalf("duplicate admin while serving: exit %d %q", code, stderr)
+	}
+	// Changing an admin works beside serve too (issue 10 #8b).
+	if code, _, stderr = run(t, "birch garden pw 3\n", "admin", "create", "--username", "third", "--db", db); code != 0 {
+		t.Fatalf("admin create third: %q", stderr)
+	}
+	for _, sub := range []string{"disable", "enable", "delete"} {
+		code, stdout, stderr = run(t, "", "admin", sub, "--username", "second", "--db", db)
+		if code != 0 || !strings.Contains(stdout, "Admin second is") {
+			t.Fatalf("admin %s while serving: exit %d %q %q", sub, code, stdout, stderr)
+		}
 	}
 	// A local token that is wrong is refused.
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/backup", nil)

@@ -2,4 +2,8 @@ package mail
 
 import "syscall"
 
-const syscallECONNREFUSED = syscall.ECONNREFUSED
+const (
+	syscallECONNREFUSED = syscall.ECONNREFUSED
+	syscallECONNRESET   = syscall.ECONNRESET
+	syscallEPIPE        = syscall.EPIPE
+)

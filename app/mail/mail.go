@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -71,9 +72,13 @@ func (m *Mailer) tlsConfig(r *app.RelayConfig) (*tls.Config, error) {
 		cfg.RootCAs = m.RootCAs
 	}
 	if r.CAFile != "" {
+		// One message whatever went wrong (no such file, a directory, no
+		// permission, no certificate in it): the settings page must not
+		// become a way to learn which files exist on the server.
+		unreadable := fmt.Errorf("could not read the CA file %s as PEM certificates; check the path and that Rollcall may read it", r.CAFile)
 		pem, err := os.ReadFile(r.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("read the CA file: %w", err)
+			return nil, unreadable
 		}
 		pool := cfg.RootCAs
 		if pool == nil {
@@ -84,7 +89,7 @@ func (m *Mailer) tlsConfig(r *app.RelayConfig) (*tls.Config, error) {
 			pool = pool.Clone()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("the CA file %s holds no PEM certificate", r.CAFile)
+			return nil, unreadable
 		}
 		cfg.RootCAs = pool
 	}
@@ -97,9 +102,12 @@ func (m *Mailer) Dial(ctx context.Context, r *app.RelayConfig) (app.MailConn, er
 	if r.Security == app.SecurityNone && !app.IsLoopbackHost(r.Host) {
 		return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: "unencrypted mail is allowed only to a relay on this computer"}
 	}
-	tlsCfg, err := m.tlsConfig(r)
-	if err != nil {
-		return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: err.Error(), Err: err}
+	var tlsCfg *tls.Config
+	if r.Security != app.SecurityNone { // no TLS, so no CA file to read
+		var err error
+		if tlsCfg, err = m.tlsConfig(r); err != nil {
+			return nil, &app.DeliveryError{Stage: app.StageTLS, Reply: err.Error(), Err: err}
+		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialT)
 	defer cancel()
@@ -243,6 +251,9 @@ func describe(err error) string {
 		return "no answer within the time limit (" + err.Error() + ")"
 	case errors.Is(err, syscallECONNREFUSED):
 		return "connection refused (" + err.Error() + ")"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscallECONNRESET) || errors.Is(err, syscallEPIPE):
+		return "the relay closed the connection without answering (" + err.Error() + ")"
 	}
 	return err.Error()
 }

@@ -411,3 +411,59 @@ func TestHostNotFound(t *testing.T) {
 		t.Fatalf("err = %#v", err)
 	}
 }
+
+// Issue 10 #8d: a connection dropped in the middle of DATA is no refusal:
+// the admin reads that the connection was cut off, and the message is
+// tried again (a temporary failure).
+func TestConnectionDroppedInData(t *testing.T) {
+	s := startServer(t, mailtest.Options{DropInData: true})
+	err := send(t, &mail.Mailer{}, relay(s, app.SecurityNone), message(netmail.Address{Address: "anna@maple.example"}))
+	var de *app.DeliveryError
+	if !errors.As(err, &de) {
+		t.Fatalf("err = %v, want a DeliveryError", err)
+	}
+	if de.Permanent {
+		t.Errorf("a dropped connection is permanent: %v", err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "refused") || !strings.Contains(msg, "cut off") {
+		t.Errorf("message = %q, want it to say the connection was cut off, not that the relay refused", msg)
+	}
+}
+
+// Issue 10 #8c: the CA file's errors do not tell whether a file exists at
+// the path (the same words for a missing file, a directory and a file that
+// is no certificate), and a relay without TLS never reads it.
+func TestCAFileErrorsSayLittle(t *testing.T) {
+	s := startServer(t, mailtest.Options{TLS: mailtest.StartTLS})
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notPEM, []byte("just text"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, path := range []string{filepath.Join(dir, "missing.pem"), dir, notPEM} {
+		rc := relay(s, app.SecurityStartTLS)
+		rc.CAFile = path
+		err := send(t, &mail.Mailer{}, rc, message(netmail.Address{Address: "anna@maple.example"}))
+		if err == nil {
+			t.Fatalf("CA file %s: sent", path)
+		}
+		msg := strings.ReplaceAll(err.Error(), path, "PATH")
+		if !strings.Contains(msg, "could not read the CA file") {
+			t.Errorf("CA file %s: %q, want 'could not read the CA file'", path, msg)
+		}
+		msgs = append(msgs, msg)
+	}
+	if msgs[0] != msgs[1] || msgs[1] != msgs[2] {
+		t.Errorf("the messages tell the cases apart:\n%s", strings.Join(msgs, "\n"))
+	}
+
+	// security: none needs no CA file, so a bad one does not stop it.
+	plain := startServer(t, mailtest.Options{})
+	rc := relay(plain, app.SecurityNone)
+	rc.CAFile = filepath.Join(dir, "missing.pem")
+	if err := send(t, &mail.Mailer{}, rc, message(netmail.Address{Address: "anna@maple.example"})); err != nil {
+		t.Errorf("plain relay with a CA file set: %v", err)
+	}
+}

@@ -1,9 +1,11 @@
 package roster_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -403,17 +405,19 @@ func TestResults(t *testing.T) {
 			t.Errorf("%s password cell = %q; a password is written exactly as given", name, rows[3][5])
 		}
 	}
-	// CSV: no cell starts with a formula trigger.
-	for _, r := range rows {
-		for _, cell := range r {
-			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
-				t.Errorf("CSV: cell %q starts with a formula trigger", cell)
+	// Neither file has a cell that starts with a formula trigger: both
+	// escape it with a leading ' (security.md, Injection).
+	for name, rows := range map[string][][]string{"CSV": rows, "XLSX": xrows} {
+		for _, r := range rows {
+			for _, cell := range r {
+				if cell != "" && strings.ContainsRune("=+-@\t\r\n", rune(cell[0])) {
+					t.Errorf("%s: cell %q starts with a formula trigger", name, cell)
+				}
 			}
 		}
 	}
-	// XLSX: typed strings, unchanged.
-	if xrows[2][6] != "=HYPERLINK(\"http://evil.example\")" || xrows[2][7] != "@SUM(A1)" || xrows[3][7] != "+1" {
-		t.Errorf("XLSX cells changed: %q", xrows[2])
+	if xrows[2][6] != "'=HYPERLINK(\"http://evil.example\")" || xrows[2][7] != "'@SUM(A1)" || xrows[3][7] != "'+1" {
+		t.Errorf("XLSX cells not escaped as in the CSV: %q", xrows[2])
 	}
 	// No XLSX cell is a formula.
 	for r := 1; r <= 4; r++ {
@@ -470,6 +474,63 @@ func TestUnclosedQuote(t *testing.T) {
 		_, err := roster.Read(strings.NewReader(text), "x.csv", -1, roster.DefaultLimits)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: error = %v, want %q", text, err, want)
+		}
+	}
+}
+
+// Issue 10 #8e: a formula-looking value in the XLSX results is a text cell
+// escaped like the CSV's: read back it has no formula, the sheet's XML has
+// no <f> element, and the cell starts with '.
+func TestResultsXLSXNoFormula(t *testing.T) {
+	values := make([]string, len(app.ImportFields))
+	values[app.ColFirstName] = `=HYPERLINK("http://x","y")`
+	values[app.ColLastName] = "-2+3"
+	res := &app.ImportResult{Rows: []app.ImportResultRow{{Line: 2, Values: values, Status: app.RowSkipped, Reason: "=1+1"}}}
+	var x bytes.Buffer
+	if err := roster.WriteResultsXLSX(&x, res); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(x.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := wb.GetRows("Results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 1; r <= len(rows); r++ {
+		for c := 1; c <= len(rows[0]); c++ {
+			cell, _ := excelize.CoordinatesToCellName(c, r)
+			if f, _ := wb.GetCellFormula("Results", cell); f != "" {
+				t.Errorf("cell %s is a formula: %q", cell, f)
+			}
+			if typ, _ := wb.GetCellType("Results", cell); typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+				t.Errorf("cell %s has type %v, want a string cell", cell, typ)
+			}
+		}
+	}
+	if got := rows[1][6]; got != `'=HYPERLINK("http://x","y")` {
+		t.Errorf("first_name cell = %q, want it escaped with a leading '", got)
+	}
+	if rows[1][7] != "'-2+3" || rows[1][2] != "'=1+1" {
+		t.Errorf("cells = %q, want every trigger escaped", rows[1])
+	}
+	zr, err := zip.NewReader(bytes.NewReader(x.Bytes()), int64(x.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if bytes.Contains(data, []byte("<f>")) || bytes.Contains(data, []byte("<f ")) {
+			t.Errorf("%s holds a formula element", f.Name)
 		}
 	}
 }

@@ -164,9 +164,11 @@ func WriteResultsCSV(w io.Writer, res *app.ImportResult) error {
 }
 
 // WriteResultsXLSX writes the results file as an Excel workbook. Every cell
-// is a typed string (never a formula), written unchanged: a password must
-// read exactly as it was given. (Given passwords that start with a formula
-// character are refused when planning; names are shown as typed.)
+// is a string cell in the text format (never a formula), escaped like the
+// CSV's (sheet.SafeCell): a value starting with = + - @ TAB CR LF gets a
+// leading ', so that editing the cell in Excel cannot turn it into a
+// formula either. Passwords are never escaped in practice: generated ones
+// and given ones never start with such a character (refused when planning).
 func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -178,7 +180,11 @@ func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
 	if err != nil {
 		return err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, NumFmt: 49})
+	if err != nil {
+		return err
+	}
+	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
 	if err != nil {
 		return err
 	}
@@ -192,7 +198,7 @@ func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
 	for i, r := range rows {
 		cells := make([]any, len(r))
 		for j, v := range r {
-			c := excelize.Cell{Value: v} // a typed string, never a formula
+			c := excelize.Cell{Value: sheet.SafeCell(v), StyleID: text} // a string, never a formula
 			if i == 0 {
 				c.StyleID = bold
 			}

@@ -45,6 +45,10 @@ type Options struct {
 	Addr string
 	// Delay before each answer to DATA (to time the client's limits).
 	Delay time.Duration
+	// DropInData makes the server close the connection after reading the
+	// first bytes of a message, without answering DATA (a relay that
+	// restarts or a network that breaks mid-message).
+	DropInData bool
 }
 
 // Received is one message the server accepted.
@@ -97,7 +101,7 @@ func Start(opts Options) (*Server, error) {
 	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
 
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{s: s}, nil
+		return &session{s: s, conn: c}, nil
 	}))
 	s.srv.Domain = "localhost"
 	s.srv.ReadTimeout = 30 * time.Second
@@ -184,6 +188,7 @@ func (s *Server) WaitMessages(n int, timeout time.Duration) []Received {
 
 type session struct {
 	s    *Server
+	conn *smtp.Conn
 	from string
 	to   []string
 	user string
@@ -242,6 +247,11 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	if ss.s.opts.DropInData {
+		io.ReadFull(r, make([]byte, 64))
+		ss.conn.Conn().Close()
+		return io.ErrUnexpectedEOF
+	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err

@@ -298,3 +298,11 @@ export interface SignUpResult {
   groups: string[]
   login: string
 }
+
+/** An admin who signs in under `rollcall serve` (app.Admin). */
+export interface Admin {
+  id: string
+  username: string
+  created_at: string
+  disabled: boolean
+}

@@ -1,0 +1,77 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"rollcall/app"
+	"rollcall/store"
+)
+
+// testdata/schema1.db was written by Rollcall before usernames were keyed
+// by NFKC + case folding (schema 1): an admin Head.Admin; users pupil.one,
+// its full-width look-alike ｐｕｐｉｌ.ｏｎｅ (created later), ｐｕｐｉｌ.two
+// (email Two@Maple.Example) and Straße. Opening it migrates the login
+// indexes: every account still signs in, now under the folded keys.
+func TestMigrateLoginKeys(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile("testdata/schema1.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(db)
+	a.Hash = app.HashParams{Memory: 64, Time: 1, Threads: 1}
+
+	for login, want := range map[string]string{
+		"pupil.one":         "pupil.one",
+		"PUPIL.TWO":         "ｐｕｐｉｌ.two",
+		"ｐｕｐｉｌ.two":         "ｐｕｐｉｌ.two",
+		"two@maple.example": "ｐｕｐｉｌ.two",
+		"strasse":           "Straße",
+		"STRASSE":           "Straße",
+	} {
+		u, err := db.UserByLogin(ctx, app.LoginKey(login))
+		if err != nil || u.Username != want {
+			t.Errorf("UserByLogin(%q) = %v, %v; want %s", login, u, err, want)
+		}
+	}
+	// The look-alike created beside pupil.one no longer owns the name: the
+	// older account keeps it.
+	if u, _, err := a.SignInUser(ctx, "ｐｕｐｉｌ.ｏｎｅ", "maple-tree-1", "ip"); err != nil || u.Username != "pupil.one" {
+		t.Errorf("sign in as full-width pupil.one = %v, %v; want the original pupil.one", u, err)
+	}
+	if _, _, err := a.SignInAdmin(ctx, "HEAD.ADMIN", "correct horse 9", "ip"); err != nil {
+		t.Errorf("admin sign-in after migration: %v", err)
+	}
+	// A new look-alike is refused against the migrated index.
+	orgs, err := a.Organizations(ctx)
+	if err != nil || len(orgs) != 1 {
+		t.Fatalf("organizations = %v, %v", orgs, err)
+	}
+	_, err = a.CreateUser(ctx, orgs[0].Slug, app.UserCreate{User: app.User{FirstName: "A", LastName: "B", Username: "STRASSE"}})
+	if app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("CreateUser(STRASSE) = %v, want conflict with Straße", err)
+	}
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+	// Opening again is a no-op.
+	db.Close()
+	if db, err = store.Open(path); err != nil {
+		t.Fatal(err)
+	}
+}
