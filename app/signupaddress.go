@@ -4,8 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-
-	"rollcall/app/poster"
 )
 
 // Sign-up addresses: what QR codes, posters and the admin's pages show for
@@ -66,22 +64,51 @@ func (a *App) CodeAddress(org *Organization, c *InviteCode, extra []string, want
 		out.Problem = ErrorMessage(err)
 		return out
 	}
-	out.Base, out.URL, out.Address = b, b+"/join/"+c.Code, poster.ShortAddress(b+"/join")
+	out.Base, out.URL, out.Address = b, b+"/join/"+c.Code, ShortAddress(b+"/join")
 	return out
 }
 
 // LinkURL is the address of an invite link with token on base.
 func LinkURL(base, token string) string { return base + "/link/" + token }
 
+// Paper sizes of posters.
+const (
+	PaperA4     = "a4"
+	PaperLetter = "letter"
+)
+
+// Poster is what one sign-up poster shows; app/poster prints it.
+type Poster struct {
+	// Title is the group's (or organization's) name, printed largest.
+	Title string
+	// Subtitle is the organization's name above the title (may be empty).
+	Subtitle string
+	// URL is what the QR code opens: the base address + /join/CODE or /link/TOKEN.
+	URL string
+	// Address is the short address printed for typing, e.g. 192.168.1.20:8081/join.
+	Address string
+	// Code is the code to type as displayed (K7QM-3XRD), empty for a link.
+	Code string
+	// Paper is PaperA4 (default) or PaperLetter.
+	Paper string
+}
+
+// ShortAddress drops the scheme from a URL for printing: people type
+// 192.168.1.20:8081/join, the browser adds http://.
+func ShortAddress(u string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	return strings.TrimRight(s, "/")
+}
+
 // QRFile is what a QR code or poster is made of: the poster's content
 // (its URL is the QR code's) and the download's name without extension.
 type QRFile struct {
-	Poster poster.Poster
+	Poster Poster
 	Name   string
 }
 
 func checkPaper(paper string) error {
-	if paper != "" && paper != poster.A4 && paper != poster.Letter {
+	if paper != "" && paper != PaperA4 && paper != PaperLetter {
 		return FieldError(EINVALID, "paper", "The paper is a4 or letter.")
 	}
 	return nil
@@ -116,7 +143,7 @@ func (a *App) CodePoster(ctx context.Context, ref, group string, extra []string,
 		return nil, FieldError(EINVALID, "base", "%s", addr.Problem)
 	}
 	return &QRFile{
-		Poster: poster.Poster{Title: title, Subtitle: subtitle, URL: addr.URL, Address: addr.Address, Code: c.Display(), Paper: paper},
+		Poster: Poster{Title: title, Subtitle: subtitle, URL: addr.URL, Address: addr.Address, Code: c.Display(), Paper: paper},
 		Name:   "code-" + FileSlug(title) + "-" + c.Code,
 	}, nil
 }
@@ -146,7 +173,7 @@ func (a *App) LinkPoster(ctx context.Context, ref, id, token string, extra []str
 	}
 	url := LinkURL(b, token)
 	return &QRFile{
-		Poster: poster.Poster{Title: title, Subtitle: org.Name, URL: url, Address: poster.ShortAddress(url), Paper: paper},
+		Poster: Poster{Title: title, Subtitle: org.Name, URL: url, Address: ShortAddress(url), Paper: paper},
 		Name:   "link-" + FileSlug(title),
 	}, nil
 }

@@ -20,7 +20,7 @@ func (m *Main) runCode(ctx context.Context, sub string, args []string) error {
 	group := fs.String("group", "", "the group's name; without it, the organization's own code")
 	var paper, base, out *string
 	if sub == "poster" {
-		paper = fs.String("paper", poster.A4, "a4 or letter")
+		paper = fs.String("paper", app.PaperA4, "a4 or letter")
 		base = fs.String("base", "", "the address pupils reach Rollcall by (default: the organization's public address)")
 		out = fs.String("out", "", "the PDF file to write (required)")
 	}

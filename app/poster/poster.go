@@ -9,45 +9,17 @@ import (
 	"strings"
 	"time"
 
+	"rollcall/app"
 	"rollcall/app/pdftext"
 	"rollcall/app/qr"
 )
 
-// Paper sizes.
-const (
-	A4     = "a4"
-	Letter = "letter"
-)
-
-// Poster is what one poster shows.
-type Poster struct {
-	// Title is the group's (or organization's) name, printed largest.
-	Title string
-	// Subtitle is the organization's name above the title (may be empty).
-	Subtitle string
-	// URL is what the QR code opens: the base address + /join/CODE or /link/TOKEN.
-	URL string
-	// Address is the short address printed for typing, e.g. 192.168.1.20:8081/join.
-	Address string
-	// Code is the code to type as displayed (K7QM-3XRD), empty for a link.
-	Code string
-	// Paper is A4 (default) or Letter.
-	Paper string
-}
-
-// ShortAddress drops the scheme from a URL for printing: people type
-// 192.168.1.20:8081/join, the browser adds http://.
-func ShortAddress(u string) string {
-	s := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
-	return strings.TrimRight(s, "/")
-}
-
 // PDF renders the poster.
-func PDF(p Poster) ([]byte, error) {
+func PDF(p app.Poster) ([]byte, error) {
 	size := "A4"
-	if strings.EqualFold(p.Paper, Letter) {
+	if strings.EqualFold(p.Paper, app.PaperLetter) {
 		size = "Letter"
-	} else if p.Paper != "" && !strings.EqualFold(p.Paper, A4) {
+	} else if p.Paper != "" && !strings.EqualFold(p.Paper, app.PaperA4) {
 		return nil, fmt.Errorf("unknown paper %q (a4 or letter)", p.Paper)
 	}
 	d, err := pdftext.New(size, time.Time{})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"rollcall/app"
 	"rollcall/app/poster"
 )
 
@@ -38,11 +39,11 @@ func render(t *testing.T, pdf []byte) (code, text string, png string) {
 }
 
 func TestPosterPDF(t *testing.T) {
-	for _, paper := range []string{poster.A4, poster.Letter} {
+	for _, paper := range []string{app.PaperA4, app.PaperLetter} {
 		t.Run(paper, func(t *testing.T) {
 			url := "http://192.168.1.20:8081/join/K7QM3XRD"
-			pdf, err := poster.PDF(poster.Poster{Title: "Klasse 3B — Łódź", Subtitle: "Maple Primary", URL: url,
-				Address: poster.ShortAddress("http://192.168.1.20:8081/join"), Code: "K7QM-3XRD", Paper: paper})
+			pdf, err := poster.PDF(app.Poster{Title: "Klasse 3B — Łódź", Subtitle: "Maple Primary", URL: url,
+				Address: app.ShortAddress("http://192.168.1.20:8081/join"), Code: "K7QM-3XRD", Paper: paper})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,14 +62,14 @@ func TestPosterPDF(t *testing.T) {
 			}
 		})
 	}
-	if _, err := poster.PDF(poster.Poster{Title: "x", URL: "http://x", Paper: "a3"}); err == nil {
+	if _, err := poster.PDF(app.Poster{Title: "x", URL: "http://x", Paper: "a3"}); err == nil {
 		t.Fatal("unknown paper accepted")
 	}
 }
 
 func TestPosterLink(t *testing.T) {
 	url := "https://rollcall.maple.example/link/" + strings.Repeat("Ab9_", 11)
-	pdf, err := poster.PDF(poster.Poster{Title: "Staff sign-up", URL: url, Address: poster.ShortAddress(url)})
+	pdf, err := poster.PDF(app.Poster{Title: "Staff sign-up", URL: url, Address: app.ShortAddress(url)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestPosterLink(t *testing.T) {
 // placeholder: the poster draws text as the slips do.
 func TestPosterScripts(t *testing.T) {
 	url := "http://192.168.1.20:8081/join/K7QM3XRD"
-	pdf, err := poster.PDF(poster.Poster{Title: "三年二班", Subtitle: "מכבי 3B", URL: url, Address: "192.168.1.20:8081/join", Code: "K7QM-3XRD"})
+	pdf, err := poster.PDF(app.Poster{Title: "三年二班", Subtitle: "מכבי 3B", URL: url, Address: "192.168.1.20:8081/join", Code: "K7QM-3XRD"})
 	if err != nil {
 		t.Fatal(err)
 	}
