@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -53,16 +54,59 @@ func FormatCode(code string) string {
 	return code[:4] + "-" + code[4:]
 }
 
-// usable returns nil when the code may be used at now, else an error for
-// the person signing up. A code that is disabled, expired or used up says
-// so: the person holds the right code, there is nothing to hide.
-func (c *InviteCode) usable(now time.Time) error {
+// Why an invite code does not work; CodeWorks when it does.
+const (
+	CodeWorks        = ""
+	CodeSignUpClosed = "signup_closed" // the organization's sign-up is switched off
+	CodeDisabled     = "disabled"
+	CodeExpired      = "expired"
+	CodeUsedUp       = "used_up"
+)
+
+// State says whether the code of org works at now and, if not, why: the
+// one rule that sign-up, the classroom's choices, the admin's pages and the
+// command line all follow.
+func (c *InviteCode) State(org *Organization, now time.Time) string {
 	switch {
+	case !org.SignUp.Enabled:
+		return CodeSignUpClosed
 	case c.Disabled:
-		return Errorf(EFORBIDDEN, "The code %s is switched off. Ask your teacher or IT staff for a new one.", c.Display())
+		return CodeDisabled
 	case c.ExpiresAt != nil && !now.Before(*c.ExpiresAt):
-		return Errorf(EFORBIDDEN, "The code %s has expired. Ask your teacher or IT staff for a new one.", c.Display())
+		return CodeExpired
 	case c.MaxUses > 0 && c.Uses >= c.MaxUses:
+		return CodeUsedUp
+	}
+	return CodeWorks
+}
+
+// StateText is State in words for the admin: "works", or "does not work: …".
+func (c *InviteCode) StateText(org *Organization, now time.Time) string {
+	switch c.State(org, now) {
+	case CodeSignUpClosed:
+		return "does not work: sign-up is switched off for " + org.Name + " (Settings → Sign-up)"
+	case CodeDisabled:
+		return "does not work: it is switched off"
+	case CodeExpired:
+		return "does not work: it expired on " + c.ExpiresAt.Local().Format("2006-01-02 15:04")
+	case CodeUsedUp:
+		return fmt.Sprintf("does not work: it has been used %d of %d times allowed", c.Uses, c.MaxUses)
+	}
+	return "works"
+}
+
+// usable returns nil when the code of org may be used at now, else an error
+// for the person signing up. A code that is disabled, expired or used up
+// says so: the person holds the right code, there is nothing to hide.
+func (c *InviteCode) usable(org *Organization, now time.Time) error {
+	switch c.State(org, now) {
+	case CodeSignUpClosed:
+		return Errorf(EFORBIDDEN, "Sign-up is closed at %s just now. Ask your teacher or IT staff.", org.Name)
+	case CodeDisabled:
+		return Errorf(EFORBIDDEN, "The code %s is switched off. Ask your teacher or IT staff for a new one.", c.Display())
+	case CodeExpired:
+		return Errorf(EFORBIDDEN, "The code %s has expired. Ask your teacher or IT staff for a new one.", c.Display())
+	case CodeUsedUp:
 		return Errorf(EFORBIDDEN, "The code %s has been used as often as it may be. Ask your teacher or IT staff for a new one.", c.Display())
 	}
 	return nil

@@ -160,7 +160,8 @@ type JoinGroup struct {
 // with the organization's code: those the admin offers (Group.Offered)
 // whose own code works; a group's code that is switched off, expired or
 // used up takes it off the list.
-func (a *App) choosableGroups(ctx context.Context, orgID string) ([]JoinGroup, error) {
+func (a *App) choosableGroups(ctx context.Context, org *Organization) ([]JoinGroup, error) {
+	orgID := org.ID
 	groups, err := a.Store.Groups(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -177,7 +178,7 @@ func (a *App) choosableGroups(ctx context.Context, orgID string) ([]JoinGroup, e
 	out := []JoinGroup{}
 	for _, g := range groups {
 		c := byGroup[g.ID]
-		if !g.Offered() || c == nil || c.usable(now) != nil {
+		if !g.Offered() || c == nil || c.usable(org, now) != nil {
 			continue
 		}
 		out = append(out, JoinGroup{ID: g.ID, Name: g.Name, Kind: g.Kind, Approval: c.RequireApproval})
@@ -271,10 +272,7 @@ func (a *App) lookupCode(ctx context.Context, typed, client string) (*InviteCode
 	if err != nil {
 		return nil, nil, err
 	}
-	if !org.SignUp.Enabled {
-		return nil, nil, Errorf(EFORBIDDEN, "Sign-up is closed at %s just now. Ask your teacher or IT staff.", org.Name)
-	}
-	if err := c.usable(a.now()); err != nil {
+	if err := c.usable(org, a.now()); err != nil {
 		return nil, nil, err
 	}
 	return c, org, nil
@@ -362,7 +360,7 @@ func (a *App) CodeInfo(ctx context.Context, typed, client string) (*JoinInfo, er
 		return info, nil
 	}
 	if org.SignUp.ChooseGroup {
-		if info.Choices, err = a.choosableGroups(ctx, org.ID); err != nil {
+		if info.Choices, err = a.choosableGroups(ctx, org); err != nil {
 			return nil, err
 		}
 	} else if org.SignUp.DefaultGroup != "" {
@@ -543,7 +541,7 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		if f.Group == "" {
 			return nil, FieldError(EINVALID, "group", "Choose your class or department.")
 		}
-		choices, err := a.choosableGroups(ctx, org.ID)
+		choices, err := a.choosableGroups(ctx, org)
 		if err != nil {
 			return nil, err
 		}
@@ -580,7 +578,7 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 			if !sameOwner(cur, c) {
 				return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
 			}
-			return cur.usable(now)
+			return cur.usable(org, now)
 		}, u, nil)
 	})
 	if err != nil {
@@ -666,7 +664,7 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 		if cur.RequireApproval {
 			return errJoinNeedsApproval(cur)
 		}
-		return cur.usable(now)
+		return cur.usable(org, now)
 	}, u, func(u *User) error {
 		if u.OrgID != org.ID {
 			return Errorf(ECONFLICT, "Your account moved to another organization meanwhile.")

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/store"
 )
 
@@ -379,5 +381,55 @@ func TestCodeCommands(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "", "code", "show", "--db", db); code != 2 || !strings.Contains(stderr, "--org is required") {
 		t.Fatalf("usage: %d %q", code, stderr)
+	}
+}
+
+// `code show` follows the app's rule for a code that does not work: an
+// expired or used-up code says so and why (it used to say "works").
+func TestCodeShowSaysWhyNot(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "r.db")
+	if code, _, stderr := run(t, "", "org", "create", "--name", "Maple Primary", "--slug", "maple", "--db", db); code != 0 {
+		t.Fatal(stderr)
+	}
+	run(t, "", "group", "create", "--org", "maple", "--name", "3B", "--db", db)
+	run(t, "", "group", "create", "--org", "maple", "--name", "3C", "--db", db)
+	d, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(d)
+	a.Hash = apptest.CheapHash
+	org, err := a.UpdateOrganization(ctx, "maple", app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g3b, _ := a.Group(ctx, org.ID, "3B")
+	g3c, _ := a.Group(ctx, org.ID, "3C")
+	past := time.Now().Add(-time.Hour)
+	if _, err := d.ChangeInviteCode(ctx, org.ID, g3b.ID, func(c *app.InviteCode) error { c.ExpiresAt = &past; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	c, err := a.UpdateInviteCode(ctx, "maple", "3C", app.InviteCodeUpdate{MaxUses: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SignUpWithCode(ctx, c.Code, app.SignUpForm{FirstName: "Ada", Username: "ada.3c", Password: "correct horse 42", Group: g3c.ID}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	for group, want := range map[string]string{
+		"3B": "The code does not work: it expired on " + past.Local().Format("2006-01-02 15:04"),
+		"3C": "The code does not work: it has been used 1 of 1 times allowed",
+	} {
+		code, out, stderr := run(t, "", "code", "show", "--org", "maple", "--group", group, "--db", db)
+		if code != 0 || !strings.Contains(out, want) || strings.Contains(out, "works") {
+			t.Errorf("code show --group %s: %d %q %q; want %q", group, code, out, stderr, want)
+		}
+	}
+	if code, out, _ := run(t, "", "code", "show", "--org", "maple", "--db", db); code != 0 || !strings.Contains(out, "The code works") {
+		t.Errorf("the organization's own code: %d %q", code, out)
 	}
 }

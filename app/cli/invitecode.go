@@ -88,14 +88,7 @@ func (m *Main) runCode(ctx context.Context, sub string, args []string) error {
 			name = g.Name
 		}
 		fmt.Fprintf(m.Stdout, "%s: code %s\n", name, c.Display())
-		state := "works"
-		switch {
-		case !o.SignUp.Enabled:
-			state = "does not work: sign-up is switched off for " + o.Name + " (Settings → Sign-up)"
-		case c.Disabled:
-			state = "is switched off"
-		}
-		fmt.Fprintf(m.Stdout, "  The code %s; %d sign-up(s)", state, c.Uses)
+		fmt.Fprintf(m.Stdout, "  The code %s; %s", c.StateText(o, a.Now()), app.Plural(c.Uses, "sign-up"))
 		if c.MaxUses > 0 {
 			fmt.Fprintf(m.Stdout, " of %d allowed", c.MaxUses)
 		}
