@@ -419,19 +419,19 @@ func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User,
 		return nil, err
 	}
 	now := a.now()
-	u, err := a.Store.ChangeUser(ctx, org.ID, id, func(u *User) error {
+	set := func(u *User) error {
 		u.Status, u.UpdatedAt = status, now
 		return nil
-	})
+	}
+	if status == StatusActive {
+		return a.Store.ChangeUser(ctx, org.ID, id, set)
+	}
+	// The status and the end of every session in one transaction.
+	us, err := a.Store.ChangeUsersEndSessions(ctx, org.ID, []string{id}, set)
 	if err != nil {
 		return nil, err
 	}
-	if status == StatusDeactivated {
-		if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
-			return nil, err
-		}
-	}
-	return u, nil
+	return us[0], nil
 }
 
 // DeleteUser removes a user and everything stored about them. Errors: ENOTFOUND.

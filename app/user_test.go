@@ -186,3 +186,41 @@ func TestNoLostUpdates(t *testing.T) {
 		}
 	})
 }
+
+// Deactivating a user deletes their sessions from the store (in the same
+// transaction as the status), not only refuses them at the next request.
+func TestDeactivateEndsSessions(t *testing.T) {
+	ctx := context.Background()
+	e := apptest.New(t)
+	a := e.App
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	res, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Gone", "Ben Stay")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, acc := range res.Accounts {
+		_, tok, err := a.SignInUser(ctx, acc.User.Username, acc.Password, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[acc.User.ID] = tok
+	}
+	gone := res.Accounts[0].User
+	if _, err := a.SetUserStatus(ctx, o.Slug, gone.ID, app.StatusDeactivated); err != nil {
+		t.Fatal(err)
+	}
+	for id, tok := range tokens {
+		_, err := e.DB.Session(ctx, app.TokenHash(tok))
+		if id == gone.ID && app.ErrorCode(err) != app.ENOTFOUND {
+			t.Errorf("the deactivated user's session is still stored (err %v)", err)
+		}
+		if id != gone.ID && err != nil {
+			t.Errorf("another user's session went: %v", err)
+		}
+	}
+	// Reactivating does not bring a session back, and signs nobody out.
+	if u, err := a.SetUserStatus(ctx, o.Slug, gone.ID, app.StatusActive); err != nil || u.Status != app.StatusActive {
+		t.Fatalf("reactivate: %v %v", u, err)
+	}
+}
