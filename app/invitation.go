@@ -194,21 +194,6 @@ func ParseAddresses(text string) ([]Address, []BadAddress) {
 	return out, bad
 }
 
-// splitName turns "Ada Lovelace" or "Lovelace, Ada" into first and last.
-func splitName(name string) (first, last string) {
-	if l, f, ok := strings.Cut(name, ","); ok {
-		return Clean(f), Clean(l)
-	}
-	fields := strings.Fields(name)
-	switch len(fields) {
-	case 0:
-		return "", ""
-	case 1:
-		return fields[0], ""
-	}
-	return strings.Join(fields[:len(fields)-1], " "), fields[len(fields)-1]
-}
-
 // nameFromAddress guesses a name from the local part: ada.lovelace@… → Ada Lovelace.
 func nameFromAddress(addr string) (first, last string) {
 	local, _, _ := strings.Cut(addr, "@")
@@ -350,7 +335,7 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 			u := &User{ID: a.newID(), OrgID: org.ID, Email: ad.Address, AccountType: req.AccountType, Groups: groups,
 				Language: req.Language, Labels: labels, DeleteOn: req.DeleteOn, CreatedVia: ViaInvitation,
 				CreatedAt: now, UpdatedAt: now}
-			u.FirstName, u.LastName = splitName(ad.Name)
+			u.FirstName, u.LastName = SplitName(ad.Name)
 			if req.Mode == ModeInvite {
 				u.Status = StatusInvited
 			} else {

@@ -215,7 +215,7 @@ func renderInvitation(org *Organization, inv *Invitation, link string) (text, ht
 }
 
 func firstWord(name string) string {
-	first, _ := splitName(name)
+	first, _ := SplitName(name)
 	return first
 }
 

@@ -56,21 +56,34 @@ func ParseNames(text string) []NameLine {
 			l.Username = col(cols, 2)
 			l.Password = strings.TrimSpace(col(cols, 3))
 		case strings.Contains(raw, ","):
-			last, first, _ := strings.Cut(raw, ",")
-			l.Form, l.FirstName, l.LastName = FormLastFirst, Clean(first), Clean(last)
+			l.Form = FormLastFirst
+			l.FirstName, l.LastName = SplitName(raw)
+		case len(strings.Fields(raw)) == 1:
+			l.Form, l.Username, l.FirstName = FormUsername, Clean(raw), Clean(raw)
 		default:
-			fields := strings.Fields(raw)
-			if len(fields) == 1 {
-				l.Form, l.Username, l.FirstName = FormUsername, Clean(fields[0]), Clean(fields[0])
-			} else {
-				l.Form = FormFirstLast
-				l.FirstName = Clean(strings.Join(fields[:len(fields)-1], " "))
-				l.LastName = Clean(fields[len(fields)-1])
-			}
+			l.Form = FormFirstLast
+			l.FirstName, l.LastName = SplitName(raw)
 		}
 		out = append(out, l)
 	}
 	return out
+}
+
+// SplitName splits a full name: "Lovelace, Ada" (last, first) or "Ada
+// Lovelace" (the last word is the last name). The one reading of a name in
+// one cell, for pasted lines, import files and invitation addresses.
+func SplitName(s string) (first, last string) {
+	if l, f, ok := strings.Cut(s, ","); ok {
+		return Clean(f), Clean(l)
+	}
+	fields := strings.Fields(s)
+	switch len(fields) {
+	case 0:
+		return "", ""
+	case 1:
+		return Clean(fields[0]), ""
+	}
+	return Clean(strings.Join(fields[:len(fields)-1], " ")), Clean(fields[len(fields)-1])
 }
 
 func col(cols []string, i int) string {

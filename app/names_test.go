@@ -42,3 +42,21 @@ func FuzzParseNames(f *testing.F) {
 		}
 	})
 }
+
+// One reading of a name in one cell, wherever it comes from.
+func TestSplitName(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"Ada Lovelace":              {"Ada", "Lovelace"},
+		"Lovelace, Ada":             {"Ada", "Lovelace"},
+		"  Lovelace ,  Ada  ":       {"Ada", "Lovelace"},
+		"Ada King Lovelace":         {"Ada King", "Lovelace"},
+		"van Rossum, Guido":         {"Guido", "van Rossum"},
+		"Ada":                       {"Ada", ""},
+		"":                          {"", ""},
+		"Jose\u0301 Gonza\u0301lez": {"José", "González"}, // stored NFC
+	} {
+		if f, l := app.SplitName(in); f != want[0] || l != want[1] {
+			t.Errorf("SplitName(%q) = %q, %q; want %q, %q", in, f, l, want[0], want[1])
+		}
+	}
+}

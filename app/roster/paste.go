@@ -53,7 +53,7 @@ func ParsePaste(text string, lim Limits) (*app.ImportFile, error) {
 			name, rest = parts[1]+" "+parts[0], parts[2:]
 			values[app.ColFirstName], values[app.ColLastName] = parts[1], parts[0]
 		} else {
-			values[app.ColFirstName], values[app.ColLastName] = SplitName(name)
+			values[app.ColFirstName], values[app.ColLastName] = app.SplitName(name)
 		}
 		if len(rest) > 0 {
 			values[app.ColEmail] = rest[0]

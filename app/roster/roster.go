@@ -222,28 +222,12 @@ func (m *mapping) row(cells []string) (values []string, ok bool) {
 			ok = true
 		}
 		if m.index[i] == -2 {
-			values[app.ColFirstName], values[app.ColLastName] = SplitName(c)
+			values[app.ColFirstName], values[app.ColLastName] = app.SplitName(c)
 			continue
 		}
 		values[m.index[i]] = c
 	}
 	return values, ok
-}
-
-// SplitName splits a full name: "Lovelace, Ada" (last, first) or "Ada
-// King Lovelace" (the last word is the last name).
-func SplitName(s string) (first, last string) {
-	if l, f, ok := strings.Cut(s, ","); ok {
-		return strings.TrimSpace(f), strings.TrimSpace(l)
-	}
-	fields := strings.Fields(s)
-	switch len(fields) {
-	case 0:
-		return "", ""
-	case 1:
-		return fields[0], ""
-	}
-	return strings.Join(fields[:len(fields)-1], " "), fields[len(fields)-1]
 }
 
 func invalid(format string, args ...any) error { return app.Errorf(app.EINVALID, format, args...) }
