@@ -430,6 +430,19 @@ func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, pr
 	return a.CreatePrepared(ctx, pa, progress)
 }
 
+// StartAccounts prepares the batch (PrepareAccounts: what the creation
+// would refuse is refused now) and creates it in a job of owner, whose
+// status it returns. Errors: those of PrepareAccounts.
+func (a *App) StartAccounts(ctx context.Context, ref, owner string, b AccountBatch) (JobStatus, error) {
+	pa, err := a.PrepareAccounts(ctx, ref, b)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	return a.Jobs.StartStatus(owner, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress Progress) (any, error) {
+		return a.CreatePrepared(ctx, pa, progress)
+	}), nil
+}
+
 // CreatePrepared creates a prepared batch (see CreateAccounts). A username
 // or group taken or deleted since the preview is ECONFLICT from the store's
 // transaction.
@@ -519,6 +532,23 @@ type ResetRequest struct {
 	PasswordStyle string   `json:"password_style"`
 }
 
+// StartResetPasswords checks the request's organization and resets the
+// passwords in a job of owner (ResetPasswords), whose status it returns.
+// Errors: ENOTFOUND, EINVALID (nobody chosen).
+func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req ResetRequest) (JobStatus, error) {
+	if len(req.UserIDs) == 0 && len(req.Usernames) == 0 && req.Group == "" {
+		return JobStatus{}, errNobodyToReset
+	}
+	if _, err := a.Organization(ctx, ref); err != nil {
+		return JobStatus{}, err
+	}
+	return a.Jobs.StartStatus(owner, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
+		return a.ResetPasswords(ctx, ref, req, progress)
+	}), nil
+}
+
+var errNobodyToReset = Errorf(EINVALID, "Choose the users or the group whose passwords to reset.")
+
 // ResetPasswords gives each named account a new generated password (hashed
 // on all cores, written in one transaction) and ends its sessions; the new
 // passwords come back once, for new slips. Errors: ENOTFOUND, EINVALID.
@@ -575,7 +605,7 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 		}
 	}
 	if len(users) == 0 {
-		return nil, Errorf(EINVALID, "Choose the users or the group whose passwords to reset.")
+		return nil, errNobodyToReset
 	}
 	sort.SliceStable(users, func(i, j int) bool {
 		return SortKey(users[i].LastName+"\x01"+users[i].FirstName) < SortKey(users[j].LastName+"\x01"+users[j].FirstName)

@@ -112,6 +112,48 @@ func (c *InviteCode) usable(org *Organization, now time.Time) error {
 	return nil
 }
 
+// InviteCodeView is a code as the admin's pages and the command line show
+// it, with what the classroom display polls for: uses, pending approvals,
+// and whether the code works (State) and why not (StateText).
+type InviteCodeView struct {
+	*InviteCode
+	CodeAddress
+	Display string `json:"display"`
+	// Name is the group's name, or the organization's for its code.
+	Name          string `json:"name"`
+	Organization  string `json:"organization"`
+	SignUpEnabled bool   `json:"signup_enabled"`
+	State         string `json:"state"`
+	StateText     string `json:"state_text"`
+	// Pending counts sign-ups waiting for approval: through this code, and in all.
+	Pending      int `json:"pending"`
+	PendingTotal int `json:"pending_total"`
+}
+
+// ViewInviteCode is c as shown to an admin; extra and base pick its
+// address as for CodeAddress. Errors: ENOTFOUND.
+func (a *App) ViewInviteCode(ctx context.Context, c *InviteCode, extra []string, base string) (*InviteCodeView, error) {
+	org, err := a.Store.Organization(ctx, c.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	v := &InviteCodeView{InviteCode: c, CodeAddress: a.CodeAddress(org, c, extra, base), Display: c.Display(),
+		Name: org.Name, Organization: org.Name, SignUpEnabled: org.SignUp.Enabled,
+		State: c.State(org, now), StateText: c.StateText(org, now)}
+	if c.GroupID != "" {
+		g, err := a.Group(ctx, org.ID, c.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		v.Name = g.Name
+	}
+	if v.PendingTotal, v.Pending, err = a.PendingCount(ctx, org.ID, c.Code); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // NormalizeCode turns what a person typed into the stored form: spaces and
 // dashes dropped, upper case. It refuses anything that is not 8 characters
 // of the alphabet; the look-alike letters I, L, O and U never occur in a

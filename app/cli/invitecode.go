@@ -75,20 +75,12 @@ func (m *Main) runCode(ctx context.Context, sub string, args []string) error {
 		if err != nil {
 			return err
 		}
-		o, err := a.Organization(ctx, c.OrgID)
+		v, err := a.ViewInviteCode(ctx, c, nil, "")
 		if err != nil {
 			return err
 		}
-		name := o.Name
-		if c.GroupID != "" {
-			g, err := a.Group(ctx, o.ID, c.GroupID)
-			if err != nil {
-				return err
-			}
-			name = g.Name
-		}
-		fmt.Fprintf(m.Stdout, "%s: code %s\n", name, c.Display())
-		fmt.Fprintf(m.Stdout, "  The code %s; %s", c.StateText(o, a.Now()), app.Plural(c.Uses, "sign-up"))
+		fmt.Fprintf(m.Stdout, "%s: code %s\n", v.Name, v.Display)
+		fmt.Fprintf(m.Stdout, "  The code %s; %s", v.StateText, app.Plural(c.Uses, "sign-up"))
 		if c.MaxUses > 0 {
 			fmt.Fprintf(m.Stdout, " of %d allowed", c.MaxUses)
 		}
@@ -96,10 +88,10 @@ func (m *Main) runCode(ctx context.Context, sub string, args []string) error {
 			fmt.Fprint(m.Stdout, "; new people wait for approval")
 		}
 		fmt.Fprintln(m.Stdout, ".")
-		if addr := a.CodeAddress(o, c, nil, ""); addr.URL != "" {
-			fmt.Fprintf(m.Stdout, "  Sign-up address: %s\n", addr.URL)
+		if v.URL != "" {
+			fmt.Fprintf(m.Stdout, "  Sign-up address: %s\n", v.URL)
 		} else {
-			fmt.Fprintf(m.Stdout, "  No public address is set, so there is no link or QR code yet: `rollcall org set --org %s --public-url URL`,\n  or open sign-up on this network (`rollcall serve --public-addr 0.0.0.0:8081`).\n", o.Slug)
+			fmt.Fprintf(m.Stdout, "  No public address is set, so there is no link or QR code yet: `rollcall org set --org %s --public-url URL`,\n  or open sign-up on this network (`rollcall serve --public-addr 0.0.0.0:8081`).\n", *org)
 		}
 		return nil
 	})

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"strconv"
 
@@ -101,14 +100,8 @@ func (s *Server) createAccounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	pa, err := s.app.PrepareAccounts(r.Context(), r.PathValue("org"), in.batch())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.startAccountJob(w, r, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress app.Progress) (any, error) {
-		return s.app.CreatePrepared(ctx, pa, progress)
-	})
+	st, err := s.app.StartAccounts(r.Context(), r.PathValue("org"), ownerOf(r), in.batch())
+	s.writeJob(w, r, st, err)
 }
 
 func (s *Server) resetPasswords(w http.ResponseWriter, r *http.Request) {
@@ -117,24 +110,18 @@ func (s *Server) resetPasswords(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	org := r.PathValue("org")
-	if len(req.UserIDs) == 0 && len(req.Usernames) == 0 && req.Group == "" {
-		s.error(w, r, app.Errorf(app.EINVALID, "Choose the users or the group whose passwords to reset."))
-		return
-	}
-	if _, err := s.app.Organization(r.Context(), org); err != nil {
+	st, err := s.app.StartResetPasswords(r.Context(), r.PathValue("org"), ownerOf(r), req)
+	s.writeJob(w, r, st, err)
+}
+
+// writeJob answers 202 with a started job's status. The job is bound to
+// the requesting admin: its passwords are for no other admin's eyes.
+func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, st app.JobStatus, err error) {
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.startAccountJob(w, r, "reset-passwords", 0, func(ctx context.Context, progress app.Progress) (any, error) {
-		return s.app.ResetPasswords(ctx, org, req, progress)
-	})
-}
-
-// startAccountJob answers 202 with the new job's status. The job is bound
-// to the requesting admin: its passwords are for no other admin's eyes.
-func (s *Server) startAccountJob(w http.ResponseWriter, r *http.Request, kind string, total int, fn func(context.Context, app.Progress) (any, error)) {
-	writeJSON(w, http.StatusAccepted, s.app.Jobs.StartStatus(ownerOf(r), kind, total, fn))
+	writeJSON(w, http.StatusAccepted, st)
 }
 
 // accountFile serves a finished account job's slips (?paper=a4|letter

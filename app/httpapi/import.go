@@ -138,11 +138,7 @@ func (s *Server) commitImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.app.StartImport(r.Context(), r.PathValue("org"), ownerOf(r), r.PathValue("draft"), in)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, st)
+	s.writeJob(w, r, st, err)
 }
 
 // importResult returns the finished import job's result.

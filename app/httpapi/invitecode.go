@@ -31,42 +31,8 @@ func (s *Server) inviteCodeRoutes(m *http.ServeMux) {
 	m.Handle("GET /api/organizations/{org}/groups/{group}/invite-code/poster.pdf", s.admin(s.inviteCodeFile("pdf")))
 }
 
-// codeJSON is a code as the admin pages show it, with what the classroom
-// display polls for: uses and pending approvals.
-type codeJSON struct {
-	*app.InviteCode
-	app.CodeAddress
-	Display string `json:"display"`
-	// Name is the group's name, or the organization's for its code.
-	Name          string `json:"name"`
-	SignUpEnabled bool   `json:"signup_enabled"`
-	// Pending counts sign-ups waiting for approval: through this code, and in all.
-	Pending      int `json:"pending"`
-	PendingTotal int `json:"pending_total"`
-}
-
-func (s *Server) codeJSON(r *http.Request, c *app.InviteCode, base string) (*codeJSON, error) {
-	ctx := r.Context()
-	org, err := s.app.Organization(ctx, c.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	out := &codeJSON{InviteCode: c, CodeAddress: s.app.CodeAddress(org, c, s.lanURLs(), base), Display: c.Display(), Name: org.Name, SignUpEnabled: org.SignUp.Enabled}
-	if c.GroupID != "" {
-		g, err := s.app.Group(ctx, org.ID, c.GroupID)
-		if err != nil {
-			return nil, err
-		}
-		out.Name = g.Name
-	}
-	if out.PendingTotal, out.Pending, err = s.app.PendingCount(ctx, org.ID, c.Code); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 func (s *Server) writeCode(w http.ResponseWriter, r *http.Request, c *app.InviteCode) {
-	out, err := s.codeJSON(r, c, r.URL.Query().Get("base"))
+	out, err := s.app.ViewInviteCode(r.Context(), c, s.lanURLs(), r.URL.Query().Get("base"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -80,9 +46,9 @@ func (s *Server) listInviteCodes(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := []*codeJSON{}
+	out := []*app.InviteCodeView{}
 	for _, c := range codes {
-		j, err := s.codeJSON(r, c, "")
+		j, err := s.app.ViewInviteCode(r.Context(), c, s.lanURLs(), "")
 		if err != nil {
 			s.error(w, r, err)
 			return
