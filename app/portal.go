@@ -86,12 +86,27 @@ type MyAccount struct {
 	MinLength    int      `json:"min_length"`
 }
 
+// SignInToPortal signs a user in (SignInUserFrom) and returns their own
+// account for the portal's first page. Errors as SignInUserFrom.
+func (a *App) SignInToPortal(ctx context.Context, in SignIn) (*MyAccount, *SignedIn, error) {
+	u, out, err := a.SignInUserFrom(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := a.myAccount(ctx, u)
+	return acc, out, err
+}
+
 // Account returns the signed-in user's own account. Errors: EUNAUTHORIZED.
 func (a *App) Account(ctx context.Context, token string) (*MyAccount, error) {
 	u, err := a.UserBySession(ctx, token)
 	if err != nil {
 		return nil, err
 	}
+	return a.myAccount(ctx, u)
+}
+
+func (a *App) myAccount(ctx context.Context, u *User) (*MyAccount, error) {
 	org, err := a.Store.Organization(ctx, u.OrgID)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,9 @@ type SignIn struct {
 	Client string
 	// Device is the browser's known-device token (a cookie), or "".
 	Device string
+	// Previous is the session token the browser still had, or "": it ends
+	// before the new one starts, so a sign-in always renews the session ID.
+	Previous string
 }
 
 // SignedIn is what a successful sign-in hands back to the transport.
@@ -56,6 +59,9 @@ type SignedIn struct {
 // (SessionAdmin or SessionUser).
 func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 	find func(login string) (*credentials, error), rehash func(id, oldHash, newHash string) error) (string, *SignedIn, error) {
+	if err := a.SignOut(ctx, in.Previous); err != nil {
+		return "", nil, err
+	}
 	g := a.SignIns
 	ipKey := "ip:" + in.Client
 	ip, err := g.begin(ctx, ipKey)

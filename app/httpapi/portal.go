@@ -45,22 +45,14 @@ func (s *Server) userSignIn(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := s.app.SignOut(r.Context(), userToken(r)); err != nil { // the ID is renewed at sign-in
-		s.error(w, r, err)
-		return
-	}
-	_, in, err := s.app.SignInUserFrom(r.Context(), app.SignIn{Login: c.Login, Password: c.Password, Client: clientAddr(r), Device: deviceToken(r)})
+	acc, in, err := s.app.SignInToPortal(r.Context(), app.SignIn{Login: c.Login, Password: c.Password,
+		Client: clientAddr(r), Device: deviceToken(r), Previous: userToken(r)})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	setUserCookie(w, r, in.Token, app.UserSessionTTL)
 	setDeviceCookie(w, r, in.Device)
-	acc, err := s.app.Account(r.Context(), in.Token)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
 	writeJSON(w, http.StatusOK, acc)
 }
 

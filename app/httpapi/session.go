@@ -91,11 +91,8 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 // signInAdmin ends any old session of this browser (the ID is renewed at
 // sign-in), signs the admin in and sets the session cookie.
 func (s *Server) signInAdmin(w http.ResponseWriter, r *http.Request, c credentials, status int) {
-	if err := s.app.SignOut(r.Context(), sessionToken(r)); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	adm, in, err := s.app.SignInAdminFrom(r.Context(), app.SignIn{Login: c.Username, Password: c.Password, Client: clientAddr(r), Device: deviceToken(r)})
+	adm, in, err := s.app.SignInAdminFrom(r.Context(), app.SignIn{Login: c.Username, Password: c.Password,
+		Client: clientAddr(r), Device: deviceToken(r), Previous: sessionToken(r)})
 	if err != nil {
 		s.error(w, r, err)
 		return
