@@ -32,25 +32,12 @@ func (m *Main) runAdminCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := m.dbPath(*dbp)
-	if err != nil {
+	body, _ := json.Marshal(map[string]string{"username": *username, "password": password})
+	if err := m.localOrServe(ctx, *dbp, func(a *app.App) error {
+		_, err := a.CreateAdmin(ctx, *username, password, false)
 		return err
-	}
-	db, err := store.Open(path)
-	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: ask it
-		body, _ := json.Marshal(map[string]string{"username": *username, "password": password})
-		resp, err := callServer(ctx, path, http.MethodPost, "/api/admins", bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-	} else if err != nil {
+	}, http.MethodPost, "/api/admins", body); err != nil {
 		return err
-	} else {
-		defer db.Close()
-		if _, err := app.New(db).CreateAdmin(ctx, *username, password, false); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(m.Stdout, "Admin %s created; they can sign in to `rollcall serve` now.\n", app.CleanUsername(*username))
 	return nil
@@ -104,30 +91,16 @@ func (m *Main) runAdminChange(ctx context.Context, sub string, args []string) er
 			return err
 		}
 	}
-	path, err := m.dbPath(*dbp)
-	if err != nil {
-		return err
+	method, route, body := http.MethodPost, "/api/admins/"+url.PathEscape(*username)+"/"+sub, []byte(nil)
+	switch sub {
+	case "set-password":
+		method, route = http.MethodPut, "/api/admins/"+url.PathEscape(*username)+"/password"
+		body, _ = json.Marshal(map[string]string{"password": password})
+	case "delete":
+		method, route = http.MethodDelete, "/api/admins/"+url.PathEscape(*username)
 	}
-	db, err := store.Open(path)
-	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: ask it
-		method, route, body := http.MethodPost, "/api/admins/"+url.PathEscape(*username)+"/"+sub, []byte(nil)
-		switch sub {
-		case "set-password":
-			method, route = http.MethodPut, "/api/admins/"+url.PathEscape(*username)+"/password"
-			body, _ = json.Marshal(map[string]string{"password": password})
-		case "delete":
-			method, route = http.MethodDelete, "/api/admins/"+url.PathEscape(*username)
-		}
-		resp, err := callServer(ctx, path, method, route, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-	} else if err != nil {
-		return err
-	} else {
-		defer db.Close()
-		a := app.New(db)
+	if err := m.localOrServe(ctx, *dbp, func(a *app.App) error {
+		var err error
 		switch sub {
 		case "set-password":
 			_, err = a.SetAdminPassword(ctx, "", *username, password)
@@ -136,9 +109,9 @@ func (m *Main) runAdminChange(ctx context.Context, sub string, args []string) er
 		case "delete":
 			err = a.DeleteAdmin(ctx, *username)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	}, method, route, body); err != nil {
+		return err
 	}
 	done := map[string]string{
 		"set-password": "has a new password; their sessions have ended",
@@ -148,4 +121,25 @@ func (m *Main) runAdminChange(ctx context.Context, sub string, args []string) er
 	}[sub]
 	fmt.Fprintf(m.Stdout, "Admin %s %s.\n", app.CleanUsername(*username), done)
 	return nil
+}
+
+// localOrServe runs local over the database, or, when `serve` holds the
+// file, sends the same change to it as method route with the JSON body.
+func (m *Main) localOrServe(ctx context.Context, dbFlagValue string, local func(a *app.App) error, method, route string, body []byte) error {
+	path, err := m.dbPath(dbFlagValue)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(path)
+	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: ask it
+		resp, err := callServer(ctx, path, method, route, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	} else if err != nil {
+		return err
+	}
+	defer db.Close()
+	return local(app.New(db))
 }
