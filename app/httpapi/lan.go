@@ -56,7 +56,7 @@ func (s *Server) PublicHandler() http.Handler {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s on the sign-up address.", r.Method, r.URL.Path))
 	})
 	mux.HandleFunc("/", s.publicPage)
-	return s.secureHeaders(s.checkLANHost(s.crossOrigin().Handler(mux)))
+	return s.recoverPanics(s.secureHeaders(s.checkLANHost(s.crossOrigin().Handler(mux))))
 }
 
 // publicPage serves the frontend's files and, for a public page, its
