@@ -59,6 +59,11 @@ type Config struct {
 	// PublicAddr is where "Open sign-up on this network" listens
 	// (DefaultPublicAddr when empty).
 	PublicAddr string
+	// Timeouts bound slow clients (DefaultTimeouts for zero fields).
+	Timeouts Timeouts
+	// MaxConnsPerAddr caps the connections one address holds open on the
+	// LAN listener (DefaultMaxConnsPerAddr when 0).
+	MaxConnsPerAddr int
 }
 
 // Server is the HTTP API and, under Serve, the static frontend.
@@ -135,7 +140,7 @@ func (s *Server) routes() {
 
 // API returns the /api/ and /healthz handler alone, as the desktop window
 // mounts it. Under Desktop no sign-in is asked for.
-func (s *Server) API() http.Handler { return s.recoverPanics(s.secureHeaders(s.api)) }
+func (s *Server) API() http.Handler { return s.recoverPanics(s.secureHeaders(s.routeDeadlines(s.api))) }
 
 // Handler returns the whole site for `serve`: Host allow-list, cross-origin
 // protection, security headers, the API and the frontend.
@@ -148,7 +153,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	// secureHeaders is outermost so that the answers of the host check and
 	// of the cross-origin protection carry the headers too (no-store, nosniff).
-	return s.recoverPanics(s.secureHeaders(s.checkHost(s.crossOrigin().Handler(mux))))
+	return s.recoverPanics(s.secureHeaders(s.checkHost(s.crossOrigin().Handler(s.routeDeadlines(mux)))))
 }
 
 // recoverPanics answers a request whose handler panicked with a 500 error
