@@ -76,26 +76,84 @@ const OpenTimeout = 1500 * time.Millisecond
 
 // DB is an open Rollcall database.
 type DB struct {
-	bolt *bolt.DB
+	bolt boltDB
 	Path string
 }
 
+// openKey in the meta bucket is set while the file is open and removed by a
+// clean Close: finding it on open means the last Rollcall to use the file
+// stopped without closing it (a crash, a power cut, a killed process), so
+// the file is checked before use.
+var openKey = []byte("open")
+
 // Open opens or creates the database at path (mode 0600), creates its
 // buckets and migrates it. A file held by another Rollcall fails after
-// OpenTimeout with an error that says so.
+// OpenTimeout with an error that says so. A file that exists but is empty,
+// damaged or not a Rollcall database is refused with a *DamagedError that
+// names it, and is never turned into a new database; one that was not
+// closed cleanly passes bbolt's consistency check first.
 func Open(path string) (*DB, error) {
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+	exists, err := inspect(path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := openBolt(path, &bolt.Options{Timeout: OpenTimeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s is %w by another Rollcall (a desktop window or `rollcall serve`); close it first, or choose another file with --db", path, ErrAlreadyOpen)
+	} else if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
+		return nil, &DamagedError{Path: path, Problem: err.Error()}
 	} else if err != nil {
+		var damaged *DamagedError
+		if errors.As(err, &damaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{bolt: b, Path: path}
-	if err := b.Update(db.init); err != nil {
+	db := &DB{bolt: boltDB{DB: b, path: path}, Path: path}
+	if err := db.admit(exists); err != nil {
 		b.Close()
+		return nil, err
+	}
+	if err := db.bolt.Update(db.init); err != nil {
+		b.Close()
+		var damaged *DamagedError
+		if errors.As(err, &damaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("prepare database %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// admit refuses a file that existed before Open but is not Rollcall's (a
+// bbolt file without the meta bucket and its schema version), and checks a
+// file that was not closed cleanly.
+func (db *DB) admit(existed bool) error {
+	var unclean, foreign bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if meta == nil || meta.Get(schemaKey) == nil {
+			// A file bbolt created whose first transaction never committed
+			// has no bucket at all: it is ours to set up.
+			empty := true
+			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			foreign = existed && !empty
+			return nil
+		}
+		unclean = meta.Get(openKey) != nil
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case foreign:
+		return &DamagedError{Path: db.Path, Kind: Foreign, Problem: "it is a bbolt database, but without Rollcall's schema"}
+	case unclean:
+		if problem := db.bolt.check(); problem != nil {
+			return &DamagedError{Path: db.Path, Problem: fmt.Sprintf("it was not closed cleanly, and its check finds: %v", problem)}
+		}
+	}
+	return nil
 }
 
 func (db *DB) init(tx *bolt.Tx) error {
@@ -108,6 +166,9 @@ func (db *DB) init(tx *bolt.Tx) error {
 		return err
 	}
 	meta := tx.Bucket(metaBucket)
+	if err := meta.Put(openKey, []byte{1}); err != nil {
+		return err
+	}
 	v := meta.Get(schemaKey)
 	if v == nil { // a new file
 		return putUint(meta, schemaKey, SchemaVersion())
@@ -130,20 +191,35 @@ func putUint(b *bolt.Bucket, key []byte, n uint64) error {
 	return b.Put(key, v)
 }
 
-// Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close marks the file as closed cleanly and closes it.
+func (db *DB) Close() error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(metaBucket).Delete(openKey) })
+	if cerr := db.bolt.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
-// Check runs bbolt's consistency check and returns the first problem found.
+// Check runs bbolt's consistency check and returns the first problem found,
+// as a *DamagedError that names the file.
 func (db *DB) Check() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		var first error
-		for err := range tx.Check() { // drain, so the checker goroutine ends
-			if first == nil {
-				first = err
-			}
+	if problem := db.bolt.check(); problem != nil {
+		return &DamagedError{Path: db.Path, Problem: problem.Error()}
+	}
+	return nil
+}
+
+// CheckAll runs bbolt's full consistency check and returns every problem it
+// finds (none for a sound file) and the number of pages in use.
+func (db *DB) CheckAll() (problems []error, pages int, err error) {
+	err = db.bolt.DB.View(func(tx *bolt.Tx) error {
+		pages = int(tx.Size() / int64(db.bolt.Info().PageSize))
+		for p := range tx.Check() {
+			problems = append(problems, p)
 		}
-		return first
+		return nil
 	})
+	return problems, pages, err
 }
 
 // WriteBackup writes a consistent copy of the whole file to w while the
@@ -218,10 +294,13 @@ func join(parts ...string) []byte {
 // Verify opens the file at path read-only and runs the consistency check:
 // a backup that passes opens as a database.
 func Verify(path string) error {
-	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: OpenTimeout})
+	if _, err := inspect(path); err != nil {
+		return err
+	}
+	b, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: OpenTimeout})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	return (&DB{bolt: b, Path: path}).Check()
+	return (&DB{bolt: boltDB{DB: b, path: path}, Path: path}).Check()
 }

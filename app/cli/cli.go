@@ -69,6 +69,7 @@ Usage:
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall backup OUT           write a consistent copy of the database
+  rollcall check                check the database file for damage
   rollcall version              print the version
 
 Every command takes --help. The database is --db, else $ROLLCALL_DB, else
@@ -91,6 +92,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 			fmt.Fprintf(m.Stderr, "rollcall: %s\n", ue.msg)
 		}
 		return 2
+	case errors.As(err, new(*store.DamagedError)):
+		fmt.Fprintf(m.Stderr, "rollcall: %v\n", err) // names the file and the way out
+		return 1
 	default:
 		fmt.Fprintf(m.Stderr, "rollcall: %s\n", app.ErrorMessage(err))
 		if app.ErrorCode(err) == app.EINTERNAL {
@@ -119,6 +123,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runServe(ctx, rest)
 	case cmd == "backup":
 		return m.runBackup(ctx, rest)
+	case cmd == "check":
+		return m.runCheck(ctx, rest)
 	case cmd == "admin" && sub == "create":
 		return m.runAdminCreate(ctx, rest[1:])
 	case cmd == "admin" && (sub == "set-password" || sub == "disable" || sub == "enable" || sub == "delete"):

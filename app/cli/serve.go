@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"rollcall/app/httpapi"
 	"strings"
@@ -32,6 +30,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	publicAddr := fs.String("public-addr", "", "also serve only the public sign-up pages here, e.g. 0.0.0.0:8081 for pupils' tablets on the school network (off by default)")
 	dbp := dbFlag(fs)
 	allow := fs.String("allow-host", "", "comma-separated host names the server is reached by, besides localhost and the organizations' public addresses")
+	readTimeout := fs.Duration("read-timeout", httpapi.DefaultTimeouts.Read, "how long a client may take to send a request with its body; a slower one is cut off")
+	longTimeout := fs.Duration("upload-timeout", httpapi.DefaultTimeouts.Long, "how long an upload (an import file) or a download (a backup, slips) may take")
+	maxConns := fs.Int("max-conns-per-addr", httpapi.DefaultMaxConnsPerAddr, "connections one address may hold open on the sign-up listener (--public-addr); a class behind one router shares an address")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sys.Close()
-	db, a, log := sys.db, sys.app, sys.log
+	db, a := sys.db, sys.app
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -56,7 +57,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			hosts = append(hosts, h)
 		}
 	}
-	srv := sys.serveAPI(httpapi.Config{Mode: httpapi.Serve, AllowedHosts: hosts, LocalToken: token, PublicAddr: *publicAddr})
+	srv := sys.serveAPI(httpapi.Config{Mode: httpapi.Serve, AllowedHosts: hosts, LocalToken: token, PublicAddr: *publicAddr,
+		Timeouts: httpapi.Timeouts{Read: *readTimeout, Long: *longTimeout}, MaxConnsPerAddr: *maxConns})
 	if *publicAddr != "" {
 		st, err := srv.StartPublic(*publicAddr)
 		if err != nil {
@@ -73,8 +75,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	defer os.Remove(serveInfoPath(db.Path))
 
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := srv.HTTPServer(srv.Handler())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	url := "http://" + displayAddr(ln.Addr())

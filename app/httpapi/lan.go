@@ -56,7 +56,7 @@ func (s *Server) PublicHandler() http.Handler {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s on the sign-up address.", r.Method, r.URL.Path))
 	})
 	mux.HandleFunc("/", s.publicPage)
-	return s.secureHeaders(s.checkLANHost(s.crossOrigin().Handler(mux)))
+	return s.recoverPanics(s.secureHeaders(s.checkLANHost(s.crossOrigin().Handler(s.routeDeadlines(mux)))))
 }
 
 // publicPage serves the frontend's files and, for a public page, its
@@ -93,10 +93,11 @@ func (s *Server) StartPublic(addr string) (PublicStatus, error) {
 	if err != nil {
 		return PublicStatus{}, app.Errorf(app.ECONFLICT, "Sign-up could not be opened on %s: %v. Another program may use that port.", addr, err)
 	}
-	hs := &http.Server{Handler: s.PublicHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	hs := s.HTTPServer(s.PublicHandler())
 	s.lan.hs, s.lan.addr = hs, ln.Addr().(*net.TCPAddr)
+	limited := limitConns(ln, s.cfg.MaxConnsPerAddr, s.log)
 	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("sign-up listener stopped", "addr", addr, "err", err)
 		}
 	}()

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"path"
 	"reflect"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,11 @@ type Config struct {
 	// PublicAddr is where "Open sign-up on this network" listens
 	// (DefaultPublicAddr when empty).
 	PublicAddr string
+	// Timeouts bound slow clients (DefaultTimeouts for zero fields).
+	Timeouts Timeouts
+	// MaxConnsPerAddr caps the connections one address holds open on the
+	// LAN listener (DefaultMaxConnsPerAddr when 0).
+	MaxConnsPerAddr int
 }
 
 // Server is the HTTP API and, under Serve, the static frontend.
@@ -137,7 +143,7 @@ func (s *Server) routes() {
 
 // API returns the /api/ and /healthz handler alone, as the desktop window
 // mounts it. Under Desktop no sign-in is asked for.
-func (s *Server) API() http.Handler { return s.secureHeaders(s.api) }
+func (s *Server) API() http.Handler { return s.recoverPanics(s.secureHeaders(s.routeDeadlines(s.api))) }
 
 // Handler returns the whole site for `serve`: Host allow-list, cross-origin
 // protection, security headers, the API and the frontend.
@@ -150,8 +156,45 @@ func (s *Server) Handler() http.Handler {
 	}
 	// secureHeaders is outermost so that the answers of the host check and
 	// of the cross-origin protection carry the headers too (no-store, nosniff).
-	return s.secureHeaders(s.checkHost(s.crossOrigin().Handler(mux)))
+	return s.recoverPanics(s.secureHeaders(s.checkHost(s.crossOrigin().Handler(s.routeDeadlines(mux)))))
 }
+
+// recoverPanics answers a request whose handler panicked with a 500 error
+// (and logs the panic) instead of letting net/http drop the connection,
+// which a browser shows as a network failure with no reason. A panic after
+// the answer has begun can only end the connection, as before.
+func (s *Server) recoverPanics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &startedWriter{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler || sw.started {
+				panic(p)
+			}
+			s.log.Error("request panicked", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			s.error(w, r, app.Errorf(app.EINTERNAL, "Something went wrong inside Rollcall. The details were written to its log."))
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// startedWriter notes whether the answer's header was sent.
+type startedWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *startedWriter) WriteHeader(code int) { w.started = true; w.ResponseWriter.WriteHeader(code) }
+func (w *startedWriter) Write(b []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flush).
+func (w *startedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
