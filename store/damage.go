@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -117,19 +118,28 @@ func inspect(path string) (exists bool, err error) {
 // when it reads a damaged page, and that panic becomes a DamagedError that
 // names the file, so that a command says what is wrong instead of printing a
 // stack trace, and a server answers instead of dropping the connection.
+//
+// Every transaction holds a read lock on the file; swap (compaction,
+// restore) holds the write lock, so it waits for the transactions under way
+// and the next ones run on the new file.
 type boltDB struct {
 	*bolt.DB
 	path string
+	mu   *sync.RWMutex
 }
 
 // View runs fn in a read transaction (bolt.DB.View) behind the guard.
-func (b boltDB) View(fn func(*bolt.Tx) error) (err error) {
+func (b *boltDB) View(fn func(*bolt.Tx) error) (err error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	defer b.guard(&err)
 	return b.DB.View(fn)
 }
 
 // Update runs fn in a write transaction (bolt.DB.Update) behind the guard.
-func (b boltDB) Update(fn func(*bolt.Tx) error) (err error) {
+func (b *boltDB) Update(fn func(*bolt.Tx) error) (err error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	defer b.guard(&err)
 	return b.DB.Update(fn)
 }
@@ -137,7 +147,7 @@ func (b boltDB) Update(fn func(*bolt.Tx) error) (err error) {
 // guard turns a panic into a DamagedError when the file is damaged (bbolt
 // rolled the transaction back before the panic reached here). A panic over
 // a sound file is a bug in Rollcall, not damage, and goes on unchanged.
-func (b boltDB) guard(err *error) {
+func (b *boltDB) guard(err *error) {
 	r := recover()
 	if r == nil {
 		return
@@ -151,7 +161,7 @@ func (b boltDB) guard(err *error) {
 
 // check runs bbolt's full consistency check and returns the first problem,
 // nil for a sound file. tx.Check recovers from its own panics.
-func (b boltDB) check() error {
+func (b *boltDB) check() error {
 	tx, err := b.DB.Begin(false)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -76,7 +77,7 @@ const OpenTimeout = 1500 * time.Millisecond
 
 // DB is an open Rollcall database.
 type DB struct {
-	bolt boltDB
+	bolt *boltDB
 	Path string
 }
 
@@ -109,7 +110,7 @@ func Open(path string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{bolt: boltDB{DB: b, path: path}, Path: path}
+	db := &DB{bolt: &boltDB{DB: b, path: path, mu: new(sync.RWMutex)}, Path: path}
 	if err := db.admit(exists); err != nil {
 		b.Close()
 		return nil, err
@@ -302,5 +303,5 @@ func Verify(path string) error {
 		return err
 	}
 	defer b.Close()
-	return (&DB{bolt: boltDB{DB: b, path: path}, Path: path}).Check()
+	return (&DB{bolt: &boltDB{DB: b, path: path, mu: new(sync.RWMutex)}, Path: path}).Check()
 }

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// compactTxSize bounds one transaction of Compact's copy.
+const compactTxSize = 16 << 20
+
+// swap replaces the open file by a new one while the database stays in use:
+// it waits for the transactions under way and holds the next ones back;
+// prepare writes the new file at tmp (a path beside the database) and may
+// read the current one through cur; the new file is checked, renamed over
+// the database and opened, and its buckets and schema brought up to date.
+// Until the rename the database is untouched; if the renamed file cannot be
+// opened, the old one is put back.
+func (db *DB) swap(prepare func(cur *bolt.DB, tmp string) error) error {
+	b := db.bolt
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	tmp := db.Path + ".swap"
+	os.Remove(tmp)
+	defer os.Remove(tmp)
+	if err := prepare(b.DB, tmp); err != nil {
+		return err
+	}
+	if err := Verify(tmp); err != nil {
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	old := db.Path + ".before-swap"
+	opts := bolt.Options{Timeout: OpenTimeout}
+	// The old file is closed cleanly: it is kept as old until the new one is open.
+	if err := b.DB.Update(func(tx *bolt.Tx) error { return tx.Bucket(metaBucket).Delete(openKey) }); err != nil {
+		return err
+	}
+	if err := b.DB.Close(); err != nil {
+		return err
+	}
+	reopen := func(path string) error {
+		nb, err := openBolt(path, &opts)
+		if err != nil {
+			return err
+		}
+		if err := nb.Update(db.init); err != nil {
+			nb.Close()
+			return err
+		}
+		b.DB = nb
+		return nil
+	}
+	if err := os.Rename(db.Path, old); err != nil {
+		return errors.Join(err, reopen(db.Path))
+	}
+	if err := os.Rename(tmp, db.Path); err != nil {
+		return errors.Join(err, os.Rename(old, db.Path), reopen(db.Path))
+	}
+	if err := reopen(db.Path); err != nil {
+		os.Remove(db.Path)
+		return errors.Join(fmt.Errorf("open the new file: %w", err), os.Rename(old, db.Path), reopen(db.Path))
+	}
+	syncDir(db.Path)
+	return os.Remove(old)
+}
+
+// Compact rewrites the database into a new file holding only live pages and
+// swaps it in, so that the bytes of deleted records are gone from the file
+// (bbolt keeps freed pages, with their old contents, for reuse).
+func (db *DB) Compact() error {
+	return db.swap(func(cur *bolt.DB, tmp string) error {
+		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: OpenTimeout})
+		if err != nil {
+			return err
+		}
+		err = bolt.Compact(dst, cur, compactTxSize)
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+// Restore replaces the database by a copy of the backup at from, while the
+// database stays in use. The backup is checked first (it opens, bbolt's
+// check is clean, it is a Rollcall file of a schema this code knows);
+// nothing changes when it is refused.
+func (db *DB) Restore(from string) error {
+	if err := Verify(from); err != nil {
+		return err
+	}
+	if err := checkSchema(from); err != nil {
+		return err
+	}
+	return db.swap(func(_ *bolt.DB, tmp string) error {
+		return copyFile(from, tmp)
+	})
+}
+
+// checkSchema refuses a file that is not Rollcall's or was written by a
+// newer Rollcall.
+func checkSchema(path string) error {
+	b, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: OpenTimeout})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return b.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if meta == nil || meta.Get(schemaKey) == nil {
+			return &DamagedError{Path: path, Kind: Foreign, Problem: "it is a bbolt database, but without Rollcall's schema"}
+		}
+		if v := binary.BigEndian.Uint64(meta.Get(schemaKey)); v > SchemaVersion() {
+			return fmt.Errorf("%s was written by a newer Rollcall (schema %d; this one knows %d)", path, v, SchemaVersion())
+		}
+		return nil
+	})
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// syncDir makes a rename in path's folder durable, where the system allows.
+func syncDir(path string) {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
