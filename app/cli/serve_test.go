@@ -36,6 +36,7 @@ func serveWith(t *testing.T, db string, extra ...string) (string, *syncBuffer) {
 	case addr := <-addrc:
 		return addr, out
 	case code := <-done:
+		done <- code // for the cleanup
 		t.Fatalf("serve %q exited %d before listening: %s", extra, code, out.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")
