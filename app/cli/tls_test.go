@@ -13,6 +13,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"rollcall/app/tlsca"
 )
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -134,5 +137,33 @@ func TestServeTLSFlags(t *testing.T) {
 	code, _, stderr := run(t, "", "serve", "--addr", "127.0.0.1:0", "--db", db, "--tls-cert", "missing.pem", "--tls-key", "missing.key")
 	if code != 1 || !strings.Contains(stderr, "missing.pem") {
 		t.Errorf("missing certificate: exit %d %q", code, stderr)
+	}
+}
+
+// TestServeTLSCert: serve speaks HTTPS with a certificate it is given (here
+// one made by another authority, as a school's would be).
+func TestServeTLSCert(t *testing.T) {
+	ca, err := tlsca.Load(filepath.Join(t.TempDir(), "school-ca"), []string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, out := serveWith(t, filepath.Join(t.TempDir(), "r.db"),
+		"--tls-cert", filepath.Join(ca.Dir, "server.crt"), "--tls-key", filepath.Join(ca.Dir, "server.key"))
+	if strings.Contains(out.String(), "local certificate authority") {
+		t.Errorf("a local CA was made beside the school's certificate: %q", out.String())
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca.RootPEM)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	resp, err := c.Get("https://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz over HTTPS = %s", resp.Status)
+	}
+	if resp, err := c.Get("https://" + addr + "/ca.crt"); err != nil || resp.StatusCode != 404 {
+		t.Fatalf("/ca.crt without a local CA: %v %v", resp.Status, err)
 	}
 }
