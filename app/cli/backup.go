@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,14 +61,18 @@ func callServer(ctx context.Context, dbPath, method, path string, body io.Reader
 	if tcp, err := net.ResolveTCPAddr("tcp", info.Addr); err == nil && tcp.IP.IsUnspecified() {
 		host = fmt.Sprintf("127.0.0.1:%d", tcp.Port)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+path, body)
+	scheme, client := "http", http.DefaultClient
+	if len(info.Cert) > 0 { // HTTPS: trust exactly the certificate serve noted
+		scheme, client = "https", pinnedClient(info.Cert)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, scheme+"://"+host+path, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Host = "localhost"
 	req.Header.Set("Authorization", "Bearer "+info.Token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ask the running `rollcall serve` (pid %d): %w", info.PID, err)
 	}
@@ -95,4 +102,18 @@ func backupFromServer(ctx context.Context, dbPath, out string) (int64, error) {
 		}
 		return n, err
 	})
+}
+
+// pinnedClient trusts only the server certificate cert (DER): serve is
+// asked at 127.0.0.1, a name its certificate need not carry.
+func pinnedClient(cert []byte) *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true, // replaced by the exact comparison below
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || !bytes.Equal(raw[0], cert) {
+				return errors.New("the server's certificate is not the one `rollcall serve` noted")
+			}
+			return nil
+		},
+	}}}
 }

@@ -20,9 +20,10 @@ func serveWith(t *testing.T, db string, extra ...string) (string, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
+	config := t.TempDir()
 	addrc, done := make(chan string, 1), make(chan int, 1)
 	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: out, Getenv: func(string) string { return "" },
-		UserConfigDir: func() (string, error) { return t.TempDir(), nil },
+		UserConfigDir: func() (string, error) { return config, nil },
 		Listening:     func(addr string) { addrc <- addr }}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, extra...)
 	go func() { done <- m.Run(ctx, args) }()
@@ -36,6 +37,7 @@ func serveWith(t *testing.T, db string, extra ...string) (string, *syncBuffer) {
 	case addr := <-addrc:
 		return addr, out
 	case code := <-done:
+		done <- code // for the cleanup
 		t.Fatalf("serve %q exited %d before listening: %s", extra, code, out.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")

@@ -52,6 +52,7 @@ func (s *Server) PublicHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/public/", s.api)
 	mux.Handle("GET /healthz", s.api)
+	mux.HandleFunc("GET "+RootCAPath, s.serveRootCA)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s on the sign-up address.", r.Method, r.URL.Path))
 	})
@@ -96,8 +97,13 @@ func (s *Server) StartPublic(addr string) (PublicStatus, error) {
 	hs := s.HTTPServer(s.PublicHandler())
 	s.lan.hs, s.lan.addr = hs, ln.Addr().(*net.TCPAddr)
 	limited := limitConns(ln, s.cfg.MaxConnsPerAddr, s.log)
+	serve := hs.Serve
+	if s.cfg.TLS != nil {
+		hs.TLSConfig = s.cfg.TLS.Clone()
+		serve = func(ln net.Listener) error { return hs.ServeTLS(ln, "", "") }
+	}
 	go func() {
-		if err := hs.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("sign-up listener stopped", "addr", addr, "err", err)
 		}
 	}()
@@ -146,13 +152,17 @@ func (s *Server) publicStatusLocked() PublicStatus {
 	if s.lan.hs == nil {
 		return PublicStatus{URLs: []string{}}
 	}
-	return PublicStatus{Open: true, Addr: s.lan.addr.String(), URLs: lanURLs(s.lan.addr)}
+	scheme := "http"
+	if s.cfg.TLS != nil {
+		scheme = "https"
+	}
+	return PublicStatus{Open: true, Addr: s.lan.addr.String(), URLs: lanURLs(scheme, s.lan.addr)}
 }
 
 // lanURLs returns a URL for each IP a listener is reached by:
 // its own IP, or for an all-interfaces listener every non-loopback IPv4
 // address (private ones first), then IPv6 ones that are not link-local.
-func lanURLs(tcp *net.TCPAddr) []string {
+func lanURLs(scheme string, tcp *net.TCPAddr) []string {
 	port := strconv.Itoa(tcp.Port)
 	var ips []net.IP
 	if !tcp.IP.IsUnspecified() {
@@ -181,7 +191,7 @@ func lanURLs(tcp *net.TCPAddr) []string {
 	}
 	urls := []string{}
 	for _, ip := range ips {
-		urls = append(urls, "http://"+net.JoinHostPort(ip.String(), port))
+		urls = append(urls, scheme+"://"+net.JoinHostPort(ip.String(), port))
 	}
 	return urls
 }

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -61,6 +62,14 @@ type Config struct {
 	PublicAddr string
 	// Timeouts bound slow clients (DefaultTimeouts for zero fields).
 	Timeouts Timeouts
+	// RootCA is the local certificate authority's root (PEM), offered at
+	// RootCAPath for devices to install; nil without one.
+	RootCA []byte
+	// TLS, when set, makes the LAN listener serve HTTPS with it, as serve does.
+	TLS *tls.Config
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 	// MaxConnsPerAddr caps the connections one address holds open on the
 	// LAN listener (DefaultMaxConnsPerAddr when 0).
 	MaxConnsPerAddr int
@@ -93,8 +102,8 @@ func (s *Server) routes() {
 		io.WriteString(w, "ok")
 	})
 	// Public: setup, sign-in.
-	m.HandleFunc("GET /api/setup", s.getSetup)
-	m.HandleFunc("POST /api/setup", s.postSetup)
+	m.HandleFunc("GET /api/setup", notViaProxy(s.getSetup))
+	m.HandleFunc("POST /api/setup", notViaProxy(s.postSetup))
 	m.HandleFunc("GET /api/session", s.getSession)
 	m.HandleFunc("POST /api/session", s.postSession)
 	m.HandleFunc("DELETE /api/session", s.deleteSession)
@@ -151,12 +160,13 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.api)
 	mux.Handle("/healthz", s.api)
+	mux.HandleFunc("GET "+RootCAPath, s.serveRootCA)
 	if s.cfg.Assets != nil {
 		mux.Handle("/", spa(s.cfg.Assets))
 	}
 	// secureHeaders is outermost so that the answers of the host check and
 	// of the cross-origin protection carry the headers too (no-store, nosniff).
-	return s.recoverPanics(s.secureHeaders(s.checkHost(s.crossOrigin().Handler(s.routeDeadlines(mux)))))
+	return s.recoverPanics(s.fromProxy(s.secureHeaders(s.checkHost(s.crossOrigin().Handler(s.routeDeadlines(mux))))))
 }
 
 // recoverPanics answers a request whose handler panicked with a 500 error
@@ -411,8 +421,8 @@ func spa(assets fs.FS) http.Handler {
 	})
 }
 
-// peerAddr is the peer's IP. Proxy headers are not trusted: Rollcall is
-// reached directly on a school network.
+// peerAddr is the client's IP: the connection's peer, or, behind a trusted
+// proxy (Config.TrustedProxies), the client the proxy names (fromProxy).
 func peerAddr(r *http.Request) netip.Addr {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
