@@ -10,3 +10,14 @@ export const createOrganization = (body: { name: string; kind: string; slug: str
 
 /** updateOrganization changes the fields given (settings, password policy, sign-up). */
 export const updateOrganization = (org: string, body: Record<string, unknown>) => api.patch<Organization>(orgPath(org), body)
+
+/** rootCertificateOffered: under `serve --tls-local` the server offers the
+ * root of its own certificate authority at /ca.crt (a file, not the API). */
+export async function rootCertificateOffered(): Promise<boolean> {
+  try {
+    const r = await fetch('/ca.crt', { method: 'HEAD' })
+    return r.ok && (r.headers.get('Content-Type') ?? '').includes('x509')
+  } catch {
+    return false
+  }
+}
