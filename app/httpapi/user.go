@@ -112,3 +112,23 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type userIDs struct {
+	IDs []string `json:"ids"`
+}
+
+// requirePasswordChange asks the users for a new password at their next
+// sign-in and answers how many were changed.
+func (s *Server) requirePasswordChange(w http.ResponseWriter, r *http.Request) {
+	var in userIDs
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := s.app.RequirePasswordChange(r.Context(), r.PathValue("org"), in.IDs)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"changed": n})
+}
