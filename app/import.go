@@ -243,6 +243,21 @@ func splitList(s string) []string {
 	return out
 }
 
+// importBools are the yes and no of a spreadsheet's column, as Google's and
+// Microsoft's exports and people in the supported languages write them.
+var importBools = map[string]bool{
+	"true": true, "yes": true, "y": true, "1": true, "x": true, "on": true,
+	"ja": true, "wahr": true, "oui": true, "vrai": true, "kyllä": true, "kylla": true, "si": true, "sí": true,
+	"false": false, "no": false, "n": false, "0": false, "off": false,
+	"nein": false, "falsch": false, "non": false, "faux": false, "ei": false, "nej": false,
+}
+
+// parseImportBool reads a yes/no cell (TRUE/FALSE, yes/no, 1/0, ...).
+func parseImportBool(s string) (bool, bool) {
+	v, ok := importBools[Key(s)]
+	return v, ok
+}
+
 // parseImportDate reads a deletion date: YYYY-MM-DD (also with / or .) or
 // DD.MM.YYYY as German and Finnish spreadsheets write it.
 func parseImportDate(s string) (string, bool) {
@@ -331,6 +346,13 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 			Labels: splitList(v(ColLabels)), Groups: []string{}}
 		if sp.Language == "" {
 			sp.Language = org.Language
+		}
+		if c := v(ColChangePassword); c != "" {
+			if must, ok := parseImportBool(c); ok {
+				sp.MustChangePassword = &must
+			} else {
+				add(pre, i, "change_password", "%q is not yes or no; write TRUE to ask for a new password at the first sign-in, FALSE not to, or leave it empty to follow the import's setting.", c)
+			}
 		}
 		if sp.FirstName != "" && sp.LastName == "" {
 			add(warn, i, "last_name", "No last name: the account has the first name only.")
