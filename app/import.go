@@ -36,7 +36,8 @@ type ImportStore interface {
 	// one transaction: all of them or none. Unless imp.Again, an earlier
 	// import of the same file (SHA-256) in the organization is ECONFLICT;
 	// a username, email or group name taken meanwhile is ECONFLICT too.
-	CreateImport(ctx context.Context, imp *Import, groups []*Group, users []*User) error
+	// Each new group is written with its invite code, as GroupStore.CreateGroup does.
+	CreateImport(ctx context.Context, imp *Import, groups []NewGroup, users []*User) error
 	// ImportsByHash returns the organization's imports of the file with the SHA-256, oldest first.
 	ImportsByHash(ctx context.Context, orgID, sha256 string) ([]*Import, error)
 	// Imports returns the organization's imports, newest first.
@@ -376,8 +377,8 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 						add(pre, i, "groups", "The group name %q is too long: at most %d characters.", name, MaxNameLength)
 						continue
 					}
-					g = &Group{ID: a.newID(), OrgID: org.ID, Name: name, Kind: GroupClass, DefaultAccountType: org.AccountTypes()[0]}
-					if err := g.Validate(org); err != nil {
+					var err error
+					if g, err = a.newGroup(org, &Group{Name: name}); err != nil {
 						add(pre, i, "groups", "%s", ErrorMessage(err))
 						continue
 					}
@@ -598,7 +599,8 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := a.Store.CreateImport(ctx, imp, groups, users); err != nil {
+	err = a.writeNewGroups(groups, func(ng []NewGroup) error { return a.Store.CreateImport(ctx, imp, ng, users) })
+	if err != nil {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)

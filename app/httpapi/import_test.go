@@ -321,3 +321,47 @@ func TestImportChangePasswordColumn(t *testing.T) {
 		}
 	}
 }
+
+// A group an import creates ("create the missing groups") is made as one
+// made in the UI is: with its invite code, written in the import's
+// transaction (the list of codes, which only reads, shows it at once), and a
+// pupil signs up with that code into the group once sign-up is on.
+func TestImportCreatedGroupHasInviteCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t)
+	_, body := e.upload(t, f.cookie, "maple", "class.csv", []byte("First Name,Last Name,Class\r\nAda,Lovelace,4C\r\n"), http.StatusCreated)
+	var up uploadOut
+	mustJSON(t, body, &up)
+	req := map[string]any{"options": map[string]any{"create_groups": true}}
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/maple/imports/"+up.Draft+"/commit", req, f.cookie, http.StatusAccepted)
+	if st = e.waitJob(t, f.cookie, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	g, err := e.App.Store.GroupByName(t.Context(), f.org, "4C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.App.Store.InviteCodeOf(t.Context(), f.org, g.ID)
+	if err != nil {
+		t.Fatalf("the imported group has no invite code: %v", err)
+	}
+	if !stored.CreatedAt.Equal(g.CreatedAt) || stored.Disabled || stored.RequireApproval || stored.MaxUses != 0 {
+		t.Errorf("code %+v; want the default settings, made with the group at %v", stored, g.CreatedAt)
+	}
+	codes := call[map[string][]app.InviteCodeView](t, e, "GET", "/api/organizations/maple/invite-codes", nil, f.cookie, http.StatusOK)["codes"]
+	var code string
+	for _, c := range codes {
+		if c.GroupID == g.ID {
+			code = c.Code
+		}
+	}
+	if code == "" || code != stored.Code {
+		t.Fatalf("the list of codes has %q for 4C, stored %q: %+v", code, stored.Code, codes)
+	}
+	call[map[string]any](t, e, "PATCH", "/api/organizations/maple", map[string]any{"signup": map[string]any{"enabled": true}}, f.cookie, http.StatusOK)
+	res := call[app.SignUpResult](t, e, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Bo", "username": "bo4c", "password": "tablet-pass-42"}, "", http.StatusCreated)
+	if res.Status != app.StatusActive || len(res.Groups) != 1 || res.Groups[0] != "4C" {
+		t.Fatalf("sign-up with the imported group's code = %+v", res)
+	}
+}
