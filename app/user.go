@@ -282,7 +282,8 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 			return nil, err
 		}
 	} else {
-		u.PasswordHash = ""
+		// Without a password there is nothing to change: they choose one first.
+		u.PasswordHash, u.MustChangePassword = "", false
 	}
 	u.ID = a.newID()
 	u.CreatedAt = a.now()
