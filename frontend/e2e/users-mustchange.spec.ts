@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test'
 // signed in, she sees only the "choose a new password" screen, cannot reach
 // her account page nor any portal API (403 password_change_required, asked
 // from the page itself), takes the suggested words, and signs in again with
-// them. Runs after the other specs on the same server (the admin may
+// them. Runs after rollcall.spec.ts on the same server (the admin may
 // already exist) or alone.
 
 const admin = { username: 'it.admin', password: 'correct horse 42' }
