@@ -162,6 +162,9 @@ type AccountSpec struct {
 	Password    string // given; empty → by the password mode
 	Groups      []string
 	Labels      []string
+	// MustChangePassword, when set, overrides the batch's option for this
+	// account (an import's "change password" column).
+	MustChangePassword *bool
 }
 
 // accountPlan is a spec checked and completed: the user it will become
@@ -259,6 +262,9 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			Email: Clean(sp.Email), Phone: Clean(sp.Phone), AccountType: Key(sp.AccountType), Groups: sp.Groups,
 			Language: Clean(sp.Language), JobTitle: Clean(sp.JobTitle), DeleteOn: Clean(sp.DeleteOn),
 			Status: StatusActive, CreatedVia: opt.Via, MustChangePassword: opt.MustChangePassword,
+		}
+		if sp.MustChangePassword != nil {
+			u.MustChangePassword = *sp.MustChangePassword
 		}
 		if u.CreatedVia == "" {
 			u.CreatedVia = ViaManual

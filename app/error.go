@@ -14,7 +14,10 @@ const (
 	EUNAUTHORIZED = "unauthorized"      // nobody is signed in, or the credentials are wrong
 	EFORBIDDEN    = "forbidden"         // signed in, but not allowed to do this
 	ETOOMANY      = "too_many_requests" // a rate limit was hit; try again later
-	EINTERNAL     = "internal"          // a bug or an outside failure; details are logged, not shown
+	// EPASSWORDCHANGE: signed in, but the account must choose a new password
+	// before it may do anything else (a kind of forbidden).
+	EPASSWORDCHANGE = "password_change_required"
+	EINTERNAL       = "internal" // a bug or an outside failure; details are logged, not shown
 )
 
 // Error is the one error shape of Rollcall. Message is written for the person

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -67,8 +68,10 @@ type GroupUpdate struct {
 
 // GroupStore keeps groups. Names are unique per organization, case-insensitively.
 type GroupStore interface {
-	// CreateGroup stores a new group; ECONFLICT when the name is taken in the organization.
-	CreateGroup(ctx context.Context, g *Group) error
+	// CreateGroup stores a new group and its invite code in one
+	// transaction; ECONFLICT when the name is taken in the organization, or
+	// (details field "invite_code") when the code is.
+	CreateGroup(ctx context.Context, g NewGroup) error
 	// Group returns a group of the organization; ENOTFOUND if none.
 	Group(ctx context.Context, orgID, id string) (*Group, error)
 	// GroupByName returns the group with the name (case-insensitively); ENOTFOUND if none.
@@ -81,14 +84,38 @@ type GroupStore interface {
 	DeleteGroup(ctx context.Context, orgID, id string) error
 }
 
-// CreateGroup creates a group in the organization ref (ID or slug). An empty
-// kind means a class; an empty default account type means the organization's first.
+// NewGroup is a group to create with the invite code it starts with: every
+// group has its code from the start, written in the same transaction.
+type NewGroup struct {
+	Group *Group
+	Code  *InviteCode
+}
+
+// CreateGroup creates a group in the organization ref (ID or slug), with
+// its invite code. An empty kind means a class; an empty default account
+// type means the organization's first.
 // Errors: ENOTFOUND (organization), EINVALID, ECONFLICT (name taken).
 func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
+	g, err := a.newGroup(org, in)
+	if err != nil {
+		return nil, err
+	}
+	err = a.writeNewGroups([]*Group{g}, func(ng []NewGroup) error { return a.Store.CreateGroup(ctx, ng[0]) })
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// newGroup is the one way a group comes to be — made by an admin
+// (CreateGroup) or missing from an import file — before it is written with
+// writeNewGroups: its fields cleaned and defaulted, checked, with an ID.
+// Errors: EINVALID.
+func (a *App) newGroup(org *Organization, in *Group) (*Group, error) {
 	g := &Group{
 		OrgID:              org.ID,
 		Name:               Clean(in.Name),
@@ -112,13 +139,29 @@ func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, e
 	g.ID = a.newID()
 	g.CreatedAt = a.now()
 	g.UpdatedAt = g.CreatedAt
-	if err := a.Store.CreateGroup(ctx, g); err != nil {
-		return nil, err
-	}
-	if _, err := a.ensureCode(ctx, org.ID, g.ID); err != nil { // every group has its invite code from the start
-		return nil, err
-	}
 	return g, nil
+}
+
+// writeNewGroups gives each new group a fresh invite code (with the
+// default settings, as of the group's creation) and calls write, which
+// stores the groups with their codes in one transaction. A code that is
+// taken (one in 2^40 per existing code) is drawn again.
+func (a *App) writeNewGroups(groups []*Group, write func([]NewGroup) error) error {
+	for try := 0; ; try++ {
+		ng := make([]NewGroup, len(groups))
+		for i, g := range groups {
+			code, err := GenerateCode(a.Rand)
+			if err != nil {
+				return err
+			}
+			ng[i] = NewGroup{Group: g, Code: &InviteCode{Code: code, OrgID: g.OrgID, GroupID: g.ID, CreatedAt: g.CreatedAt, UpdatedAt: g.CreatedAt}}
+		}
+		err := write(ng)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != ECONFLICT || e.Details["invite_code"] == "" || try == 4 {
+			return err
+		}
+	}
 }
 
 // Groups lists the groups of organization ref with member counts.

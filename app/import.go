@@ -36,7 +36,8 @@ type ImportStore interface {
 	// one transaction: all of them or none. Unless imp.Again, an earlier
 	// import of the same file (SHA-256) in the organization is ECONFLICT;
 	// a username, email or group name taken meanwhile is ECONFLICT too.
-	CreateImport(ctx context.Context, imp *Import, groups []*Group, users []*User) error
+	// Each new group is written with its invite code, as GroupStore.CreateGroup does.
+	CreateImport(ctx context.Context, imp *Import, groups []NewGroup, users []*User) error
 	// ImportsByHash returns the organization's imports of the file with the SHA-256, oldest first.
 	ImportsByHash(ctx context.Context, orgID, sha256 string) ([]*Import, error)
 	// Imports returns the organization's imports, newest first.
@@ -243,6 +244,21 @@ func splitList(s string) []string {
 	return out
 }
 
+// importBools are the yes and no of a spreadsheet's column, as Google's and
+// Microsoft's exports and people in the supported languages write them.
+var importBools = map[string]bool{
+	"true": true, "yes": true, "y": true, "1": true, "x": true, "on": true,
+	"ja": true, "wahr": true, "oui": true, "vrai": true, "kyllä": true, "kylla": true, "si": true, "sí": true,
+	"false": false, "no": false, "n": false, "0": false, "off": false,
+	"nein": false, "falsch": false, "non": false, "faux": false, "ei": false, "nej": false,
+}
+
+// parseImportBool reads a yes/no cell (TRUE/FALSE, yes/no, 1/0, ...).
+func parseImportBool(s string) (bool, bool) {
+	v, ok := importBools[Key(s)]
+	return v, ok
+}
+
 // parseImportDate reads a deletion date: YYYY-MM-DD (also with / or .) or
 // DD.MM.YYYY as German and Finnish spreadsheets write it.
 func parseImportDate(s string) (string, bool) {
@@ -332,6 +348,13 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		if sp.Language == "" {
 			sp.Language = org.Language
 		}
+		if c := v(ColChangePassword); c != "" {
+			if must, ok := parseImportBool(c); ok {
+				sp.MustChangePassword = &must
+			} else {
+				add(pre, i, "change_password", "%q is not yes or no; write TRUE to ask for a new password at the first sign-in, FALSE not to, or leave it empty to follow the import's setting.", c)
+			}
+		}
 		if sp.FirstName != "" && sp.LastName == "" {
 			add(warn, i, "last_name", "No last name: the account has the first name only.")
 		}
@@ -354,8 +377,8 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 						add(pre, i, "groups", "The group name %q is too long: at most %d characters.", name, MaxNameLength)
 						continue
 					}
-					g = &Group{ID: a.newID(), OrgID: org.ID, Name: name, Kind: GroupClass, DefaultAccountType: org.AccountTypes()[0]}
-					if err := g.Validate(org); err != nil {
+					var err error
+					if g, err = a.newGroup(org, &Group{Name: name}); err != nil {
 						add(pre, i, "groups", "%s", ErrorMessage(err))
 						continue
 					}
@@ -576,7 +599,8 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := a.Store.CreateImport(ctx, imp, groups, users); err != nil {
+	err = a.writeNewGroups(groups, func(ng []NewGroup) error { return a.Store.CreateImport(ctx, imp, ng, users) })
+	if err != nil {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)

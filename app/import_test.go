@@ -391,7 +391,7 @@ type lateCancelStore struct {
 	after func()
 }
 
-func (s lateCancelStore) CreateImport(ctx context.Context, imp *app.Import, g []*app.Group, u []*app.User) error {
+func (s lateCancelStore) CreateImport(ctx context.Context, imp *app.Import, g []app.NewGroup, u []*app.User) error {
 	err := s.Store.CreateImport(ctx, imp, g, u)
 	s.after()
 	return err

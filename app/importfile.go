@@ -4,7 +4,7 @@ package app
 // order. Every row of an ImportFile carries its values in this order.
 var ImportFields = []string{
 	"first_name", "last_name", "email", "username", "password", "account_type",
-	"groups", "language", "phone", "labels", "deletion_date", "job_title",
+	"groups", "language", "phone", "labels", "deletion_date", "job_title", "change_password",
 }
 
 // Indexes into ImportRow.Values.
@@ -21,6 +21,9 @@ const (
 	ColLabels
 	ColDeletionDate
 	ColJobTitle
+	// ColChangePassword: TRUE/FALSE (yes/no, 1/0), as Google's "Change
+	// Password at Next Sign-In"; empty follows the import's option.
+	ColChangePassword
 )
 
 // ImportFieldIndex returns the index of a field of ImportFields, or -1.

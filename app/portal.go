@@ -59,18 +59,34 @@ func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, 
 	return u, out, err
 }
 
-// UserBySession returns the active user whose portal session token this is.
-// Errors: EUNAUTHORIZED (signed out, expired, deactivated or gone).
+// UserBySession returns the active user whose portal session token this is:
+// the one gate of every portal action, so every way of signing in (the
+// portal's password, and any later one) inherits its rules. A user who
+// must change the password is refused everything else until it is changed
+// (ChooseNewPassword). Errors: EUNAUTHORIZED (signed out, expired,
+// deactivated or gone), EPASSWORDCHANGE.
 func (a *App) UserBySession(ctx context.Context, token string) (*User, error) {
+	u, _, err := a.userSession(ctx, token)
+	if err == nil && u.MustChangePassword {
+		return nil, errPasswordChangeRequired
+	}
+	return u, err
+}
+
+var errPasswordChangeRequired = Errorf(EPASSWORDCHANGE, "Choose a new password first.")
+
+// userSession returns the active user of a portal session and the session,
+// whether or not the user must change the password.
+func (a *App) userSession(ctx context.Context, token string) (*User, *Session, error) {
 	s, err := a.session(ctx, token, SessionUser)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := a.Store.User(ctx, "", s.SubjectID)
 	if ErrorCode(err) == ENOTFOUND || (err == nil && u.Status != StatusActive) {
-		return nil, errSignedOut
+		return nil, nil, errSignedOut
 	}
-	return u, err
+	return u, s, err
 }
 
 // MyAccount is what the portal's "my account" page shows.
@@ -84,6 +100,9 @@ type MyAccount struct {
 	Groups       []string `json:"groups"` // names
 	Policy       string   `json:"policy"`
 	MinLength    int      `json:"min_length"`
+	// MustChangePassword: the account must choose a new password before
+	// anything else (the portal shows only that screen; see PasswordChange).
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 // SignInToPortal signs a user in (SignInUserFrom) and returns their own
@@ -94,10 +113,114 @@ func (a *App) SignInToPortal(ctx context.Context, in SignIn) (*MyAccount, *Signe
 		return nil, nil, err
 	}
 	acc, err := a.myAccount(ctx, u)
+	if err == nil && u.MustChangePassword {
+		// Until the new password is chosen, the portal shows only that screen.
+		acc = &MyAccount{FirstName: acc.FirstName, Organization: acc.Organization, Groups: []string{},
+			Policy: acc.Policy, MinLength: acc.MinLength, MustChangePassword: true}
+	}
 	return acc, out, err
 }
 
-// Account returns the signed-in user's own account. Errors: EUNAUTHORIZED.
+// FreshSignIn is how long after signing in a user who must change the
+// password may choose the new one without typing the old one again: the
+// sign-in has just proven it (NIST 800-63B allows this), while a browser
+// left signed in for longer (a shared classroom tablet) must sign in again.
+const FreshSignIn = 15 * time.Minute
+
+var errSignInAgainToChange = Errorf(EUNAUTHORIZED, "Please sign in again, then choose your new password.")
+
+// PasswordChangeForm is the one screen a user who must change the password
+// sees: the organization's rule in words and a suggestion in the
+// organization's password style (for young pupils, a few easy words).
+type PasswordChangeForm struct {
+	FirstName    string `json:"first_name"`
+	Organization string `json:"organization"`
+	Policy       string `json:"policy"`
+	MinLength    int    `json:"min_length"`
+	// Suggestion is a new password generated for this screen only; it is not stored.
+	Suggestion string `json:"suggestion"`
+}
+
+// PasswordChange returns the screen for choosing the new password of the
+// signed-in user who must change it. Errors: EUNAUTHORIZED (signed out, or
+// signed in longer ago than FreshSignIn: sign in again), ECONFLICT (the
+// password need not be changed).
+func (a *App) PasswordChange(ctx context.Context, token string) (*PasswordChangeForm, error) {
+	u, org, err := a.mustChangeSession(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	suggestion, err := GeneratePassword(a.Rand, org.passwordStyle(), org.PasswordPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return &PasswordChangeForm{FirstName: u.FirstName, Organization: org.Name, Policy: org.PasswordPolicy.String(),
+		MinLength: org.PasswordPolicy.MinLength, Suggestion: suggestion}, nil
+}
+
+// mustChangeSession returns the user of a fresh portal session who must
+// change the password, and their organization.
+func (a *App) mustChangeSession(ctx context.Context, token string) (*User, *Organization, error) {
+	u, s, err := a.userSession(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !u.MustChangePassword {
+		return nil, nil, Errorf(ECONFLICT, "Your password does not need to be changed. Go to your account page.")
+	}
+	if a.now().Sub(s.CreatedAt) > FreshSignIn {
+		if err := a.SignOut(ctx, token); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, errSignInAgainToChange
+	}
+	org, err := a.Store.Organization(ctx, u.OrgID)
+	return u, org, err
+}
+
+// ChooseNewPassword sets the new password of the signed-in user who must
+// change it, without asking for the old one: the session is at most
+// FreshSignIn old, so the old password was just proven. The new password
+// must meet the policy and differ from the old one. The flag is cleared,
+// every session of the user ends, and a new one is returned for this
+// browser. Errors: EUNAUTHORIZED (as PasswordChange), ECONFLICT, EINVALID.
+func (a *App) ChooseNewPassword(ctx context.Context, token, next string) (string, error) {
+	u, org, err := a.mustChangeSession(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if err := org.PasswordPolicy.Check(next); err != nil {
+		return "", err
+	}
+	if same, _ := VerifyPassword(u.PasswordHash, next, a.Hash); same {
+		return "", FieldError(EINVALID, "password", "This is your old password. Choose a new one.")
+	}
+	hash, err := HashPassword(a.Rand, a.Hash, next)
+	if err != nil {
+		return "", err
+	}
+	now := a.now()
+	checked := u.PasswordHash
+	_, err = a.Store.ChangeUsersEndSessions(ctx, u.OrgID, []string{u.ID}, func(u *User) error {
+		switch {
+		case u.Status != StatusActive:
+			return errSignedOut // deactivated while the password was hashed
+		case u.PasswordHash != checked || !u.MustChangePassword:
+			return Errorf(ECONFLICT, "Your password was changed meanwhile. Sign in again with the new one.")
+		}
+		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, false, now
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return "", errSignedOut
+	} else if err != nil {
+		return "", err
+	}
+	return a.startSession(ctx, SessionUser, u.ID, UserSessionTTL)
+}
+
+// Account returns the signed-in user's own account. Errors: EUNAUTHORIZED,
+// EPASSWORDCHANGE.
 func (a *App) Account(ctx context.Context, token string) (*MyAccount, error) {
 	u, err := a.UserBySession(ctx, token)
 	if err != nil {
@@ -113,7 +236,8 @@ func (a *App) myAccount(ctx context.Context, u *User) (*MyAccount, error) {
 	}
 	acc := &MyAccount{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Email: u.Email,
 		AccountType: u.AccountType, Organization: org.Name, Groups: []string{},
-		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength}
+		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength,
+		MustChangePassword: u.MustChangePassword}
 	for _, id := range u.Groups {
 		if g, err := a.Store.Group(ctx, org.ID, id); err == nil {
 			acc.Groups = append(acc.Groups, g.Name)

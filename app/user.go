@@ -282,7 +282,8 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 			return nil, err
 		}
 	} else {
-		u.PasswordHash = ""
+		// Without a password there is nothing to change: they choose one first.
+		u.PasswordHash, u.MustChangePassword = "", false
 	}
 	u.ID = a.newID()
 	u.CreatedAt = a.now()
@@ -441,4 +442,53 @@ func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 		return err
 	}
 	return a.Store.DeleteUser(ctx, org.ID, id)
+}
+
+// MaxBulkUsers bounds how many users one bulk request may name.
+const MaxBulkUsers = 10000
+
+// RequirePasswordChange asks the users (IDs) of organization ref for a new
+// password at their next sign-in, all in one transaction: every ID is
+// checked, or nothing changes. Until they choose it, their sessions may do
+// nothing else (UserBySession). Users without a password (an invitation not
+// yet accepted) choose one anyway and are left alone, as are users already
+// asked. It returns how many users were changed. Errors: ENOTFOUND (the
+// organization or any user), EINVALID (no IDs, or too many).
+func (a *App) RequirePasswordChange(ctx context.Context, ref string, ids []string) (int, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return 0, err
+	}
+	ids = uniqueIDs(ids)
+	switch {
+	case len(ids) == 0:
+		return 0, FieldError(EINVALID, "ids", "Choose at least one user.")
+	case len(ids) > MaxBulkUsers:
+		return 0, FieldError(EINVALID, "ids", "At most %d users at once.", MaxBulkUsers)
+	}
+	now, changed := a.now(), 0
+	_, err = a.Store.ChangeUsers(ctx, org.ID, ids, func(u *User) error {
+		if u.HasPassword() && !u.MustChangePassword {
+			u.MustChangePassword, u.UpdatedAt = true, now
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return changed, nil
+}
+
+// uniqueIDs returns ids without empty and repeated ones, in their order.
+func uniqueIDs(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

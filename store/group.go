@@ -25,17 +25,38 @@ func groupNameTaken(tx *bolt.Tx, orgID, name string) func() error {
 	}
 }
 
-// CreateGroup implements app.GroupStore.
-func (db *DB) CreateGroup(ctx context.Context, g *app.Group) error {
+// CreateGroup implements app.GroupStore: the group and its invite code in
+// one transaction.
+func (db *DB) CreateGroup(ctx context.Context, ng app.NewGroup) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(orgsBucket).Get([]byte(g.OrgID)) == nil {
-			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(g.OrgID))
-		}
-		if err := claim(tx.Bucket(groupNamesBucket), join(g.OrgID, app.Key(g.Name)), g.ID, groupNameTaken(tx, g.OrgID, g.Name)); err != nil {
-			return err
-		}
-		return putGroup(tx, g)
+		return createGroup(tx, ng, groupNameTaken(tx, ng.Group.OrgID, ng.Group.Name))
 	})
+}
+
+// createGroup is the one way a group is written (CreateGroup, CreateImport):
+// its name claimed in the organization (nameTaken says why not), the group,
+// and its invite code. A code that is taken is ECONFLICT with the details
+// field "invite_code", so the app draws another.
+func createGroup(tx *bolt.Tx, ng app.NewGroup, nameTaken func() error) error {
+	g, c := ng.Group, ng.Code
+	if tx.Bucket(orgsBucket).Get([]byte(g.OrgID)) == nil {
+		return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(g.OrgID))
+	}
+	if c == nil || c.OrgID != g.OrgID || c.GroupID != g.ID {
+		return app.Errorf(app.EINVALID, "A new group needs its own invite code.")
+	}
+	if err := claim(tx.Bucket(groupNamesBucket), join(g.OrgID, app.Key(g.Name)), g.ID, nameTaken); err != nil {
+		return err
+	}
+	if err := putGroup(tx, g); err != nil {
+		return err
+	}
+	if err := putInviteCode(tx, c, ""); app.ErrorCode(err) == app.ECONFLICT {
+		return app.FieldError(app.ECONFLICT, "invite_code", "%s", app.ErrorMessage(err))
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 func putGroup(tx *bolt.Tx, g *app.Group) error {

@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	crand "crypto/rand"
+	"errors"
+	"strings"
 	"testing"
 
 	"rollcall/app"
@@ -93,4 +96,58 @@ func TestGroups(t *testing.T) {
 			t.Fatalf("unknown group = %v", err)
 		}
 	})
+}
+
+// takenCode is a random source whose first 5-byte read (GenerateCode's)
+// draws the code given; everything else is crypto/rand.
+type takenCode struct {
+	code string
+	used bool
+}
+
+func (r *takenCode) Read(p []byte) (int, error) {
+	if r.used || len(p) != 5 {
+		return crand.Read(p)
+	}
+	r.used = true
+	var n uint64
+	for _, c := range r.code {
+		n = n<<5 | uint64(strings.IndexRune(app.CodeAlphabet, c))
+	}
+	for i := 4; i >= 0; i-- {
+		p[i], n = byte(n), n>>8
+	}
+	return 5, nil
+}
+
+// A group is written with its invite code in one transaction: a code that
+// is taken writes nothing (ECONFLICT on invite_code), and CreateGroup draws
+// another.
+func TestGroupWrittenWithItsCode(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t).App
+	o := MustOrg(t, a, "Maple")
+	taken, err := a.Store.InviteCodeOf(ctx, o.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &app.Group{ID: "g-3b", OrgID: o.ID, Name: "3B", Kind: app.GroupClass, DefaultAccountType: app.TypeStudent}
+	err = a.Store.CreateGroup(ctx, app.NewGroup{Group: g, Code: &app.InviteCode{Code: taken.Code, OrgID: o.ID, GroupID: g.ID}})
+	var e *app.Error
+	if !errors.As(err, &e) || e.Code != app.ECONFLICT || e.Details["invite_code"] == "" {
+		t.Fatalf("a taken code = %v", err)
+	}
+	if _, err := a.Store.GroupByName(ctx, o.ID, "3B"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("the group was written without its code: %v", err)
+	}
+	rnd := &takenCode{code: taken.Code}
+	a.Rand = rnd
+	got, err := a.CreateGroup(ctx, o.Slug, &app.Group{Name: "3B"})
+	if err != nil || !rnd.used {
+		t.Fatalf("CreateGroup = %v (the taken code drawn: %v)", err, rnd.used)
+	}
+	c, err := a.Store.InviteCodeOf(ctx, o.ID, got.ID)
+	if err != nil || c.Code == taken.Code {
+		t.Fatalf("the group's code = %+v, %v", c, err)
+	}
 }

@@ -11,9 +11,10 @@ import (
 )
 
 // CreateImport implements app.ImportStore: the import record, its new
-// groups and all its users in one db.Update, so a crash at any moment
+// groups (each with its invite code, as CreateGroup writes them) and all its
+// users in one db.Update, so a crash at any moment
 // leaves the whole import or none of it.
-func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []*app.Group, users []*app.User) error {
+func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []app.NewGroup, users []*app.User) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(orgsBucket).Get([]byte(imp.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(imp.OrgID))
@@ -25,18 +26,15 @@ func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []*app.G
 				return app.Errorf(app.ECONFLICT, "This file was already imported; confirm to import it again.")
 			}
 		}
-		names := tx.Bucket(groupNamesBucket)
-		for _, g := range groups {
+		for _, ng := range groups {
+			g := ng.Group
 			if g.OrgID != imp.OrgID {
 				return app.Errorf(app.EINVALID, "A group of another organization cannot be created by this import.")
 			}
-			err := claim(names, join(g.OrgID, app.Key(g.Name)), g.ID, func() error {
+			err := createGroup(tx, ng, func() error {
 				return app.FieldError(app.ECONFLICT, "groups", "A group called %q was created meanwhile; check the preview again.", g.Name)
 			})
 			if err != nil {
-				return err
-			}
-			if err := putGroup(tx, g); err != nil {
 				return err
 			}
 		}

@@ -80,6 +80,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	allOrNothing := fs.Bool("all-or-nothing", false, "import nothing if any row has an error")
 	mode := fs.String("password-mode", app.PasswordRandom, "random (a generated password for each person) or same (one password for all, read from standard input); rows with a password keep theirs")
 	style := fs.String("password-style", "", "words or random (default: the organization's)")
+	mustChange := fs.Bool("must-change", false, "ask each new person for a new password at the first sign-in (a row's change_password column wins)")
 	again := fs.Bool("again", false, "import a file that was imported before")
 	result := fs.String("result", "", "write the results file (every row with its status; usernames and passwords of the created accounts) to OUT.csv or OUT.xlsx")
 	dbp := dbFlag(fs)
@@ -94,7 +95,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	if *result != "" && resultFormat != app.FormatCSV && resultFormat != app.FormatXLSX {
 		return usagef("--result must end in .csv or .xlsx")
 	}
-	opt := app.ImportOptions{CreateGroups: *createGroups, AllOrNothing: *allOrNothing, PasswordMode: *mode, PasswordStyle: *style, Again: *again}
+	opt := app.ImportOptions{CreateGroups: *createGroups, AllOrNothing: *allOrNothing, PasswordMode: *mode, PasswordStyle: *style, MustChangePassword: *mustChange, Again: *again}
 	// Read for a dry run too: the preview checks it against the policy,
 	// as the import will.
 	if *mode == app.PasswordSame {

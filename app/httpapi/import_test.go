@@ -254,3 +254,114 @@ func (r *repeat) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// The "change password" column (as Google's "Change Password at Next
+// Sign-In": TRUE/FALSE, yes/no, 1/0) decides per row whether the new
+// account must choose a new password at its first sign-in; an empty cell
+// follows the import's option; anything else is a row error. The portal
+// then asks exactly those people for a new password.
+func TestImportChangePasswordColumn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t)
+	importCSV := func(name, data string, options map[string]any) *app.ImportResult {
+		t.Helper()
+		_, body := e.upload(t, f.cookie, "maple", name, []byte(data), http.StatusCreated)
+		var up uploadOut
+		mustJSON(t, body, &up)
+		req := map[string]any{"options": options}
+		st := call[app.JobStatus](t, e, "POST", "/api/organizations/maple/imports/"+up.Draft+"/commit", req, f.cookie, http.StatusAccepted)
+		if st = e.waitJob(t, f.cookie, st.ID); st.State != app.JobDone {
+			t.Fatalf("job = %+v", st)
+		}
+		res := call[app.ImportResult](t, e, "GET", "/api/jobs/"+st.ID+"/import", nil, f.cookie, http.StatusOK)
+		return &res
+	}
+	mustChange := func(login string) bool {
+		t.Helper()
+		u, err := e.App.Store.UserByLogin(t.Context(), login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.MustChangePassword
+	}
+
+	csvData := "First Name,Last Name,Change Password at Next Sign-In,Password\r\n" +
+		"Ada,Lovelace,TRUE,first-pass-11\r\n" +
+		"Bo,Berg,no,first-pass-12\r\n" +
+		"Cy,Chan,,first-pass-13\r\n" +
+		"Di,Dunn,1,first-pass-14\r\n" +
+		"Ed,Eck,maybe,first-pass-15\r\n"
+	_, body := e.upload(t, f.cookie, "maple", "class.csv", []byte(csvData), http.StatusCreated)
+	var up uploadOut
+	mustJSON(t, body, &up)
+	if p := up.Preview; p.Errors != 1 || p.Rows[4].Problems["change_password"] == "" {
+		t.Fatalf("preview: %d errors, row 6 problems %v", p.Errors, p.Rows[4].Problems)
+	}
+	res := importCSV("class.csv", csvData, map[string]any{})
+	if res.Import.Created != 4 {
+		t.Fatalf("created %d", res.Import.Created)
+	}
+	for login, want := range map[string]bool{"ada.lovelace": true, "bo.berg": false, "cy.chan": false, "di.dunn": true} {
+		if got := mustChange(login); got != want {
+			t.Errorf("%s must change = %v, want %v (option off)", login, got, want)
+		}
+	}
+	// The whole-import option fills in the empty cells; a FALSE still wins.
+	res = importCSV("more.csv", "First Name,Last Name,Change at first sign-in\r\nFay,Fox,\r\nGus,Gray,FALSE\r\n", map[string]any{"must_change_password": true})
+	if res.Import.Created != 2 || !mustChange("fay.fox") || mustChange("gus.gray") {
+		t.Fatalf("option on: created %d, fay %v, gus %v", res.Import.Created, mustChange("fay.fox"), mustChange("gus.gray"))
+	}
+	// The portal asks Ada, and not Bo, for a new password.
+	for login, want := range map[string]bool{"ada.lovelace": true, "bo.berg": false} {
+		pw := map[string]string{"ada.lovelace": "first-pass-11", "bo.berg": "first-pass-12"}[login]
+		rec := e.serve(newRequest(t, "POST", "/api/public/signin", map[string]any{"login": login, "password": pw}))
+		if acc := decodeBody(t, rec); rec.Code != http.StatusOK || acc["must_change_password"] != want {
+			t.Errorf("%s signs in = %d %v, want must_change_password %v", login, rec.Code, acc, want)
+		}
+	}
+}
+
+// A group an import creates ("create the missing groups") is made as one
+// made in the UI is: with its invite code, written in the import's
+// transaction (the list of codes, which only reads, shows it at once), and a
+// pupil signs up with that code into the group once sign-up is on.
+func TestImportCreatedGroupHasInviteCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t)
+	_, body := e.upload(t, f.cookie, "maple", "class.csv", []byte("First Name,Last Name,Class\r\nAda,Lovelace,4C\r\n"), http.StatusCreated)
+	var up uploadOut
+	mustJSON(t, body, &up)
+	req := map[string]any{"options": map[string]any{"create_groups": true}}
+	st := call[app.JobStatus](t, e, "POST", "/api/organizations/maple/imports/"+up.Draft+"/commit", req, f.cookie, http.StatusAccepted)
+	if st = e.waitJob(t, f.cookie, st.ID); st.State != app.JobDone {
+		t.Fatalf("job = %+v", st)
+	}
+	g, err := e.App.Store.GroupByName(t.Context(), f.org, "4C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.App.Store.InviteCodeOf(t.Context(), f.org, g.ID)
+	if err != nil {
+		t.Fatalf("the imported group has no invite code: %v", err)
+	}
+	if !stored.CreatedAt.Equal(g.CreatedAt) || stored.Disabled || stored.RequireApproval || stored.MaxUses != 0 {
+		t.Errorf("code %+v; want the default settings, made with the group at %v", stored, g.CreatedAt)
+	}
+	codes := call[map[string][]app.InviteCodeView](t, e, "GET", "/api/organizations/maple/invite-codes", nil, f.cookie, http.StatusOK)["codes"]
+	var code string
+	for _, c := range codes {
+		if c.GroupID == g.ID {
+			code = c.Code
+		}
+	}
+	if code == "" || code != stored.Code {
+		t.Fatalf("the list of codes has %q for 4C, stored %q: %+v", code, stored.Code, codes)
+	}
+	call[map[string]any](t, e, "PATCH", "/api/organizations/maple", map[string]any{"signup": map[string]any{"enabled": true}}, f.cookie, http.StatusOK)
+	res := call[app.SignUpResult](t, e, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Bo", "username": "bo4c", "password": "tablet-pass-42"}, "", http.StatusCreated)
+	if res.Status != app.StatusActive || len(res.Groups) != 1 || res.Groups[0] != "4C" {
+		t.Fatalf("sign-up with the imported group's code = %+v", res)
+	}
+}

@@ -16,6 +16,8 @@ func (s *Server) portalRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/public/signout", s.userSignOut)
 	m.HandleFunc("GET /api/public/account", s.getAccount)
 	m.HandleFunc("POST /api/public/account/password", s.changePassword)
+	m.HandleFunc("GET /api/public/account/new-password", s.getPasswordChange)
+	m.HandleFunc("POST /api/public/account/new-password", s.chooseNewPassword)
 }
 
 func userToken(r *http.Request) string {
@@ -86,6 +88,36 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, err := s.app.ChangeMyPassword(r.Context(), userToken(r), in.CurrentPassword, in.NewPassword, clientAddr(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	setUserCookie(w, r, token, app.UserSessionTTL)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// getPasswordChange is the screen of a user who must choose a new password
+// (its suggestion is made for this answer only; /api/ is never cached).
+func (s *Server) getPasswordChange(w http.ResponseWriter, r *http.Request) {
+	form, err := s.app.PasswordChange(r.Context(), userToken(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, form)
+}
+
+type newPassword struct {
+	Password string `json:"password"`
+}
+
+func (s *Server) chooseNewPassword(w http.ResponseWriter, r *http.Request) {
+	var in newPassword
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	token, err := s.app.ChooseNewPassword(r.Context(), userToken(r), in.Password)
 	if err != nil {
 		s.error(w, r, err)
 		return

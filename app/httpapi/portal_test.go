@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"rollcall/app"
 )
@@ -115,5 +117,105 @@ func TestUserSessionRenewedAtSignIn(t *testing.T) {
 	planted := &http.Cookie{Name: "rollcall_user", Value: "planted-by-someone-else"}
 	if c := signIn(planted); c.Value == planted.Value {
 		t.Fatal("a planted session ID was kept")
+	}
+}
+
+// A user who must change the password signs in and may do nothing but
+// choose a new one: every other portal API answers 403
+// password_change_required. The new password needs no current password
+// right after signing in, must meet the policy and differ from the old one;
+// choosing it clears the flag and ends the user's other sessions. After
+// FreshSignIn the screen asks to sign in again.
+func TestMustChangePasswordFirst(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.App.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.App.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", MustChangePassword: true}, Password: "tiger-moon-47"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(password string, want int) (*http.Cookie, map[string]any) {
+		t.Helper()
+		rec := e.serve(newRequest(t, "POST", "/api/public/signin", map[string]any{"login": "ada", "password": password}))
+		if rec.Code != want {
+			t.Fatalf("sign-in with %q = %d %s, want %d", password, rec.Code, rec.Body, want)
+		}
+		return userCookieOf(rec), decodeBody(t, rec)
+	}
+	with := func(method, path string, body any, c *http.Cookie) (int, map[string]any) {
+		t.Helper()
+		req := newRequest(t, method, path, body)
+		req.AddCookie(c)
+		rec := e.serve(req)
+		return rec.Code, decodeBody(t, rec)
+	}
+
+	c, acc := signIn("tiger-moon-47", http.StatusOK)
+	if acc["must_change_password"] != true || acc["username"] != "" {
+		t.Fatalf("sign-in answer = %v; want must_change_password and nothing more of the account", acc)
+	}
+	other, _ := signIn("tiger-moon-47", http.StatusOK) // a second browser
+	for _, r := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/api/public/account", nil},
+		{"POST", "/api/public/account/password", map[string]any{"current_password": "tiger-moon-47", "new_password": "another password 2"}},
+		{"POST", "/api/public/account/invite-code", map[string]any{"code": "ABCD-EFGH"}},
+	} {
+		code, body := with(r.method, r.path, r.body, c)
+		checkError(t, code, body, http.StatusForbidden, app.EPASSWORDCHANGE, "")
+	}
+
+	code, form := with("GET", "/api/public/account/new-password", nil, c)
+	if code != http.StatusOK || form["first_name"] != "Ada" || form["policy"] == "" {
+		t.Fatalf("new-password screen = %d %v", code, form)
+	}
+	suggestion, _ := form["suggestion"].(string)
+	if err := app.DefaultPasswordPolicy.Check(suggestion); err != nil || strings.Count(suggestion, "-") < 2 {
+		t.Fatalf("suggestion %q: not words meeting the policy (%v)", suggestion, err)
+	}
+	code, body := with("POST", "/api/public/account/new-password", map[string]any{"password": "tiger-moon-47"}, c)
+	checkError(t, code, body, http.StatusBadRequest, app.EINVALID, "password")
+	code, body = with("POST", "/api/public/account/new-password", map[string]any{"password": "short"}, c)
+	checkError(t, code, body, http.StatusBadRequest, app.EINVALID, "")
+
+	req := newRequest(t, "POST", "/api/public/account/new-password", map[string]any{"password": suggestion})
+	req.AddCookie(c)
+	rec := e.serve(req)
+	renewed := userCookieOf(rec)
+	if rec.Code != http.StatusNoContent || renewed == nil || renewed.Value == c.Value {
+		t.Fatalf("choose the suggestion = %d %s, cookie %v", rec.Code, rec.Body, renewed)
+	}
+	if code, acc := with("GET", "/api/public/account", nil, renewed); code != http.StatusOK || acc["username"] != "ada" || acc["must_change_password"] != false {
+		t.Fatalf("account after the change = %d %v", code, acc)
+	}
+	for _, old := range []*http.Cookie{c, other} {
+		if code, _ := with("GET", "/api/public/account", nil, old); code != http.StatusUnauthorized {
+			t.Fatalf("a session from before the change = %d, want 401", code)
+		}
+	}
+	if got, err := e.App.User(ctx, "maple", u.ID); err != nil || got.MustChangePassword {
+		t.Fatalf("stored flag after the change = %v, %v", got.MustChangePassword, err)
+	}
+	code, body = with("POST", "/api/public/account/new-password", map[string]any{"password": "yet another 3"}, renewed)
+	checkError(t, code, body, http.StatusConflict, app.ECONFLICT, "")
+	signIn("tiger-moon-47", http.StatusUnauthorized)
+	if _, acc := signIn(suggestion, http.StatusOK); acc["must_change_password"] != false {
+		t.Fatalf("signed in with the new password: %v", acc)
+	}
+
+	// Asked again; a sign-in left open longer than FreshSignIn must be renewed.
+	if n, err := e.App.RequirePasswordChange(ctx, "maple", []string{u.ID}); err != nil || n != 1 {
+		t.Fatalf("RequirePasswordChange = %d, %v", n, err)
+	}
+	late, _ := signIn(suggestion, http.StatusOK)
+	e.Clock.Add(app.FreshSignIn + time.Second)
+	code, body = with("POST", "/api/public/account/new-password", map[string]any{"password": "yet another 3"}, late)
+	checkError(t, code, body, http.StatusUnauthorized, app.EUNAUTHORIZED, "")
+	if code, _ := with("GET", "/api/public/account/new-password", nil, late); code != http.StatusUnauthorized {
+		t.Fatalf("the stale session after the refusal = %d, want 401 (signed out)", code)
 	}
 }

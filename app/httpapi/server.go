@@ -124,6 +124,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/organizations/{org}/users", s.admin(s.listUsers))
 	m.Handle("POST /api/organizations/{org}/users", s.admin(s.createUser))
+	m.Handle("POST /api/organizations/{org}/users/require-password-change", s.admin(s.requirePasswordChange))
 	m.Handle("GET /api/organizations/{org}/users/{user}", s.admin(s.getUser))
 	m.Handle("PATCH /api/organizations/{org}/users/{user}", s.admin(s.updateUser))
 	m.Handle("DELETE /api/organizations/{org}/users/{user}", s.admin(s.deleteUser))
@@ -317,13 +318,14 @@ func (s *Server) localOrAdmin(h http.HandlerFunc) http.Handler {
 
 // errorStatus maps each domain error code to its one HTTP status.
 var errorStatus = map[string]int{
-	app.EINVALID:      http.StatusBadRequest,
-	app.ENOTFOUND:     http.StatusNotFound,
-	app.ECONFLICT:     http.StatusConflict,
-	app.EUNAUTHORIZED: http.StatusUnauthorized,
-	app.EFORBIDDEN:    http.StatusForbidden,
-	app.ETOOMANY:      http.StatusTooManyRequests,
-	app.EINTERNAL:     http.StatusInternalServerError,
+	app.EINVALID:        http.StatusBadRequest,
+	app.ENOTFOUND:       http.StatusNotFound,
+	app.ECONFLICT:       http.StatusConflict,
+	app.EUNAUTHORIZED:   http.StatusUnauthorized,
+	app.EFORBIDDEN:      http.StatusForbidden,
+	app.ETOOMANY:        http.StatusTooManyRequests,
+	app.EPASSWORDCHANGE: http.StatusForbidden,
+	app.EINTERNAL:       http.StatusInternalServerError,
 }
 
 // error writes err as {code, message, details}. Internal errors are logged

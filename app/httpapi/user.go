@@ -22,6 +22,8 @@ type userCreate struct {
 	JobTitle    string   `json:"job_title"`
 	DeleteOn    string   `json:"delete_on"`
 	Password    string   `json:"password"`
+	// MustChangePassword asks for a new password at the first sign-in (with a password only).
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +62,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		User: app.User{
 			FirstName: in.FirstName, LastName: in.LastName, Username: in.Username, Email: in.Email,
 			Phone: in.Phone, AccountType: in.AccountType, Groups: in.Groups, Language: in.Language,
-			Labels: in.Labels, JobTitle: in.JobTitle, DeleteOn: in.DeleteOn,
+			Labels: in.Labels, JobTitle: in.JobTitle, DeleteOn: in.DeleteOn, MustChangePassword: in.MustChangePassword,
 		},
 		Password: in.Password,
 	})
@@ -111,4 +113,24 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+type userIDs struct {
+	IDs []string `json:"ids"`
+}
+
+// requirePasswordChange asks the users for a new password at their next
+// sign-in and answers how many were changed.
+func (s *Server) requirePasswordChange(w http.ResponseWriter, r *http.Request) {
+	var in userIDs
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := s.app.RequirePasswordChange(r.Context(), r.PathValue("org"), in.IDs)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"changed": n})
 }

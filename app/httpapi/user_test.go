@@ -649,3 +649,55 @@ func TestUserPageOverflow(t *testing.T) {
 		}
 	}
 }
+
+// An admin asks several users for a new password at their next sign-in in
+// one request: one transaction (an unknown ID changes nothing), users
+// without a password and those already asked are not counted, and another
+// organization's users cannot be named. Only an admin may ask.
+func TestRequirePasswordChange(t *testing.T) {
+	e := newEnv(t)
+	cookie := e.setup(t)
+	org := e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
+	other := e.createOrg(t, cookie, map[string]any{"name": "Oak Primary", "slug": "oak"})
+	create := func(orgSlug, username, password string) string {
+		t.Helper()
+		body := map[string]any{"first_name": "Pupil", "username": username}
+		if password != "" {
+			body["password"] = password
+		}
+		return call[app.User](t, e, "POST", "/api/organizations/"+orgSlug+"/users", body, cookie, http.StatusCreated).ID
+	}
+	ada, bo, nopw := create("maple", "ada", "tiger-moon-47"), create("maple", "bo", "lion-star-22"), create("maple", "cy", "")
+	stranger := create(other.Slug, "dee", "frog-rain-31")
+	path := "/api/organizations/" + org.ID + "/users/require-password-change"
+	flagged := func(org, id string) bool {
+		t.Helper()
+		return call[app.User](t, e, "GET", "/api/organizations/"+org+"/users/"+id, nil, cookie, http.StatusOK).MustChangePassword
+	}
+
+	code, body := e.do(t, "POST", path, map[string]any{"ids": []string{ada, "no-such-user"}}, cookie)
+	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+	code, body = e.do(t, "POST", path, map[string]any{"ids": []string{ada, stranger}}, cookie)
+	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
+	if flagged("maple", ada) || flagged("oak", stranger) {
+		t.Fatal("a refused request changed a user")
+	}
+	code, body = e.do(t, "POST", path, map[string]any{"ids": []string{}}, cookie)
+	checkError(t, code, body, http.StatusBadRequest, app.EINVALID, "ids")
+	if code, _ := e.do(t, "POST", path, map[string]any{"ids": []string{ada}}, ""); code != http.StatusUnauthorized {
+		t.Fatalf("without an admin = %d, want 401", code)
+	}
+
+	got := call[map[string]int](t, e, "POST", path, map[string]any{"ids": []string{ada, bo, nopw, ada}}, cookie, http.StatusOK)
+	if got["changed"] != 2 || !flagged("maple", ada) || !flagged("maple", bo) || flagged("maple", nopw) {
+		t.Fatalf("changed = %v; ada %v bo %v cy %v", got, flagged("maple", ada), flagged("maple", bo), flagged("maple", nopw))
+	}
+	if got := call[map[string]int](t, e, "POST", path, map[string]any{"ids": []string{ada}}, cookie, http.StatusOK); got["changed"] != 0 {
+		t.Fatalf("asking again = %v, want 0 changed", got)
+	}
+	// The portal now asks ada for a new password.
+	rec := e.serve(newRequest(t, "POST", "/api/public/signin", map[string]any{"login": "ada", "password": "tiger-moon-47"}))
+	if acc := decodeBody(t, rec); rec.Code != http.StatusOK || acc["must_change_password"] != true {
+		t.Fatalf("ada signs in = %d %v", rec.Code, acc)
+	}
+}

@@ -102,6 +102,13 @@ func init() {
 			"loschdatum", "ablaufdatum", "poistopaiva"},
 		"job_title": {"jobtitle", "title", "position", "jobposition", "occupation", "stellung", "berufsbezeichnung",
 			"titre", "tehtavanimike", "nimike", "befattning"},
+		// Google Workspace's "Change Password at Next Sign-In", Entra's
+		// "Force change password next sign in".
+		"change_password": {"changepassword", "changepasswordatnextsignin", "changepasswordatnextlogin",
+			"changepasswordatfirstsignin", "changeatfirstsignin", "changepasswordatsignin", "mustchangepassword",
+			"forcechangepasswordnextsignin", "forcechangepassword", "forcepasswordchange", "passwordchangerequired",
+			"requirepasswordchange", "passwortandern", "kennwortandern", "changermotdepasse", "vaihdasalasana",
+			"bytlosenord"},
 		fullName: {"name", "fullname", "displayname", "studentname", "personname", "pupilname", "cn",
 			"vollstandigername", "nomcomplet", "nimi", "namn",
 			// "Lovelace, Ada" in one column, as German school systems export it

@@ -109,6 +109,8 @@ func TestAliases(t *testing.T) {
 		"Labels": "labels", "Tags": "labels",
 		"Deletion date": "deletion_date", "Delete on": "deletion_date", "Expiry date": "deletion_date",
 		"Job title": "job_title", "Title": "job_title",
+		"Change Password at Next Sign-In": "change_password", "Change at first sign-in": "change_password",
+		"Must change password": "change_password", "change_password": "change_password",
 		"Name": "full_name", "Display name": "full_name", "Full name": "full_name",
 		"Class / Group": "groups", "E-mail address [school]": "email", "Phone: mobile": "phone",
 		"Shoe size": "", "Favourite colour": "", "": "",
@@ -127,7 +129,7 @@ func TestAliases(t *testing.T) {
 	if strings.Join(f.Unknown, ",") != "Shoe size" {
 		t.Errorf("unknown = %v", f.Unknown)
 	}
-	want := []string{"Ada", "Lovelace", "ada.l@x.example", "ada@x.example", "", "", "Maths", "", "", "", "", "Teacher"}
+	want := []string{"Ada", "Lovelace", "ada.l@x.example", "ada@x.example", "", "", "Maths", "", "", "", "", "Teacher", ""}
 	if fmt.Sprint(f.Rows[0].Values) != fmt.Sprint(want) {
 		t.Errorf("values = %q\nwant %q", f.Rows[0].Values, want)
 	}
@@ -332,14 +334,14 @@ func TestTemplates(t *testing.T) {
 	if err := roster.WriteTemplateCSV(&c); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(c.Bytes(), []byte("\xef\xbb\xbffirst_name,last_name,email,username,password,account_type,groups,language,phone,labels,deletion_date,job_title\r\n")) {
+	if !bytes.HasPrefix(c.Bytes(), []byte("\xef\xbb\xbffirst_name,last_name,email,username,password,account_type,groups,language,phone,labels,deletion_date,job_title,change_password\r\n")) {
 		t.Fatalf("CSV template starts %q", c.String()[:80])
 	}
 	if !strings.Contains(c.String(), "# groups: Classes or departments") {
 		t.Error("the CSV template does not explain the columns")
 	}
 	f := mustRead(t, c.Bytes(), "template.csv")
-	if len(f.Rows) != 1 || value(f, 0, "first_name") != "Ada" || value(f, 0, "groups") != "3B;Choir" {
+	if len(f.Rows) != 1 || value(f, 0, "first_name") != "Ada" || value(f, 0, "groups") != "3B;Choir" || value(f, 0, "change_password") != "TRUE" {
 		t.Fatalf("template read back = %+v", f.Rows)
 	}
 	var x bytes.Buffer
@@ -347,7 +349,7 @@ func TestTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 	f = mustRead(t, x.Bytes(), "template.xlsx")
-	if len(f.Rows) != 1 || f.Sheet != "People" || value(f, 0, "last_name") != "Lovelace" || len(f.Columns) != 12 {
+	if len(f.Rows) != 1 || f.Sheet != "People" || value(f, 0, "last_name") != "Lovelace" || value(f, 0, "change_password") != "TRUE" || len(f.Columns) != 13 {
 		t.Fatalf("XLSX template read back = %+v", f)
 	}
 	wb, err := excelize.OpenReader(&x)

@@ -29,6 +29,7 @@ var Columns = []Column{
 	{"labels", "", "Optional labels (tags), several separated by ; or |."},
 	{"deletion_date", "", "Optional date after which the account is deleted, as YYYY-MM-DD, e.g. the end of the school year."},
 	{"job_title", "", "Optional, for staff, e.g. Class teacher."},
+	{"change_password", "TRUE", "Optional. TRUE (or yes, 1) asks the person to choose a new password at their first sign-in; FALSE (or no, 0) does not. Empty follows the import's setting."},
 }
 
 func init() {

@@ -6,6 +6,7 @@ describe('parsePublicPath', () => {
     expect(parsePublicPath('/signin', '?username=ada.l%C3%B6')).toEqual({ name: 'signin', username: 'ada.lö' })
     expect(parsePublicPath('/signin/', '')).toEqual({ name: 'signin', username: '' })
     expect(parsePublicPath('/account', '')).toEqual({ name: 'account' })
+    expect(parsePublicPath('/account/new-password', '')).toEqual({ name: 'new-password' })
     expect(parsePublicPath('/invite/abc_DEF-123', '')).toEqual({ name: 'invite', token: 'abc_DEF-123' })
     expect(parsePublicPath('/join', '')).toEqual({ name: 'join', code: '' })
     expect(parsePublicPath('/join/K7QM3XRD', '')).toEqual({ name: 'join', code: 'K7QM3XRD' })
@@ -13,7 +14,7 @@ describe('parsePublicPath', () => {
   })
 
   it('leaves everything else to the admin app', () => {
-    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b']) {
+    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b', '/account/x', '/account/new-password/x']) {
       expect(parsePublicPath(p, '')).toBeNull()
     }
   })

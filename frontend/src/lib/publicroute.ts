@@ -3,6 +3,7 @@
 // admins. Add a page by adding a case here and a branch in PublicApp.svelte.
 //   /signin?username=NAME   user sign-in portal (slips' QR codes land here)
 //   /account                the signed-in user's own page
+//   /account/new-password   choose a new password (the account must, before anything else)
 //   /invite/{token}         accept an email invitation
 //   /join, /join/{CODE}     sign up with an invite code ("Have an invite code?")
 //   /link/{token}           sign up with an invite link
@@ -10,6 +11,7 @@
 export type PublicRoute =
   | { name: 'signin'; username: string }
   | { name: 'account' }
+  | { name: 'new-password' }
   | { name: 'invite'; token: string }
   | { name: 'join'; code: string }
   | { name: 'link'; token: string }
@@ -20,6 +22,7 @@ export function parsePublicPath(pathname: string, search = ''): PublicRoute | nu
   const q = new URLSearchParams(search)
   if (parts.length === 1 && parts[0] === 'signin') return { name: 'signin', username: q.get('username') ?? '' }
   if (parts.length === 1 && parts[0] === 'account') return { name: 'account' }
+  if (parts.length === 2 && parts[0] === 'account' && parts[1] === 'new-password') return { name: 'new-password' }
   if (parts.length === 2 && parts[0] === 'invite' && parts[1]) return { name: 'invite', token: parts[1] }
   if (parts[0] === 'join' && parts.length <= 2) return { name: 'join', code: parts[1] ?? '' }
   if (parts.length === 2 && parts[0] === 'link' && parts[1]) return { name: 'link', token: parts[1] }
@@ -30,3 +33,9 @@ export function parsePublicPath(pathname: string, search = ''): PublicRoute | nu
 export function signinPath(username = ''): string {
   return username ? '/signin?username=' + encodeURIComponent(username) : '/signin'
 }
+
+/** newPasswordPath is the page where an account that must change its password chooses the new one. */
+export const newPasswordPath = '/account/new-password'
+
+/** passwordChangeRequired is the API's error code while the account must choose a new password first. */
+export const passwordChangeRequired = 'password_change_required'

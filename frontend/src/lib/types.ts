@@ -88,6 +88,8 @@ export interface User {
   created_via: string
   created_at: string
   updated_at: string
+  /** asked to choose a new password at the next sign-in */
+  must_change_password: boolean
 }
 
 export interface UserPage {
@@ -109,6 +111,18 @@ export interface MyAccount {
   groups: string[]
   policy: string
   min_length: number
+  /** the account must choose a new password before anything else */
+  must_change_password: boolean
+}
+
+/** The one screen of a user who must choose a new password. */
+export interface PasswordChangeForm {
+  first_name: string
+  organization: string
+  policy: string
+  min_length: number
+  /** a new password made for this screen only, in the organization's style */
+  suggestion: string
 }
 
 export interface SMTPSettings {

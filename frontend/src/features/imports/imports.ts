@@ -113,6 +113,7 @@ export const fieldLabels: Record<string, string> = {
   labels: 'Labels',
   deletion_date: 'Deletion date',
   job_title: 'Job title',
+  change_password: 'New password at first sign-in',
 }
 
 /** What a row's status means, in words. */

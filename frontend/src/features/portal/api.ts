@@ -1,9 +1,9 @@
 // The API calls of the user's own portal (app/portal.go, app/httpapi/portal.go):
 // sign-in, the account page, changing the password, and joining a group by code.
 import { api } from '../../lib/api'
-import type { MyAccount, SignUpResult } from '../../lib/types'
+import type { MyAccount, PasswordChangeForm, SignUpResult } from '../../lib/types'
 
-export const signIn = (login: string, password: string) => api.post('/api/public/signin', { login, password }, { quiet401: true })
+export const signIn = (login: string, password: string) => api.post<MyAccount>('/api/public/signin', { login, password }, { quiet401: true })
 
 export const signOut = () => api.post('/api/public/signout', {}, { quiet401: true })
 
@@ -13,3 +13,9 @@ export const changePassword = (current_password: string, new_password: string) =
 
 /** useInviteCode joins the group (or organization) of an invite code. */
 export const useInviteCode = (code: string) => api.post<SignUpResult>('/api/public/account/invite-code', { code }, { quiet401: true })
+
+/** getPasswordChange is the screen of an account that must choose a new password (with a suggestion). */
+export const getPasswordChange = () => api.get<PasswordChangeForm>('/api/public/account/new-password', { quiet401: true })
+
+/** chooseNewPassword sets it, right after signing in: the old one is not asked again. */
+export const chooseNewPassword = (password: string) => api.post('/api/public/account/new-password', { password }, { quiet401: true })

@@ -29,3 +29,6 @@ export const updateUser = (org: string, id: string, body: unknown) => api.patch<
 export const setUserActive = (org: string, id: string, active: boolean) => api.post<User>(orgPath(org, 'users', id, active ? 'activate' : 'deactivate'))
 
 export const deleteUser = (org: string, id: string) => api.del(orgPath(org, 'users', id))
+
+/** requirePasswordChange asks the users for a new password at their next sign-in, in one step; it answers how many were changed (users without a password, or already asked, are not). */
+export const requirePasswordChange = (org: string, ids: string[]) => api.post<{ changed: number }>(orgPath(org, 'users', 'require-password-change'), { ids })
