@@ -155,6 +155,8 @@ export interface InviteResult {
   invited: Invitation[]
   already_member: string[]
   invalid: { text: string; reason: string }[]
+  /** Addresses an unverified sign-up had claimed: it no longer has them. */
+  reclaimed: { text: string; reason: string }[]
 }
 
 export interface OutboxMessage {
@@ -190,6 +192,8 @@ export interface InvitationPage {
   last_name: string
   need_name: boolean
   need_password: boolean
+  /** A join of an account with a password: the account's current password moves it. */
+  need_current_password: boolean
   policy: string
   min_length: number
   expires_at: string
@@ -297,6 +301,14 @@ export interface SignUpResult {
   organization: string
   groups: string[]
   login: string
+  /** A mail with a link to confirm the address went out. */
+  verify_mail_sent: boolean
+}
+
+/** A confirmed address (app.VerifiedEmail). */
+export interface VerifiedEmail {
+  email: string
+  organization: string
 }
 
 /** An admin who signs in under `rollcall serve` (app.Admin). */
