@@ -269,6 +269,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 		if u.CreatedVia == "" {
 			u.CreatedVia = ViaManual
 		}
+		u.EmailVerified = u.Email != "" // an admin typed or imported it
 		if u.Groups == nil {
 			u.Groups = []string{}
 		}

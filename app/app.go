@@ -24,6 +24,7 @@ type Store interface {
 	SessionStore
 	SMTPStore
 	InvitationStore
+	EmailVerificationStore
 	OutboxStore
 	InviteCodeStore
 	InviteLinkStore

@@ -19,7 +19,11 @@ const (
 	// instructions and a link to set the password.
 	ModeCreate = "create"
 	// ModeJoin is chosen by Rollcall for an address whose account is in
-	// another organization: accepting moves the account here, keeping its password.
+	// another organization and VERIFIED (EmailVerified): accepting moves the
+	// account here, keeping its password, once that password is given on
+	// the accept page. An unverified address never gets a join: the admin's
+	// invitation makes a new account and takes the address from the
+	// account that claimed it.
 	ModeJoin = "join"
 )
 
@@ -85,9 +89,10 @@ func (inv *Invitation) state(now time.Time) string {
 // InvitationStore keeps invitations, indexed by token hash, together with the
 // users they create and the outbox messages that carry them.
 type InvitationStore interface {
-	// CreateInvitations stores new users, invitations and their outbox
-	// messages in one transaction: all or none.
-	CreateInvitations(ctx context.Context, users []*User, invs []*Invitation, msgs []*OutboxMessage) error
+	// CreateInvitations takes unverified addresses away from the accounts
+	// that claimed them (drops), then stores new users, invitations and
+	// their outbox messages, in one transaction: all or none.
+	CreateInvitations(ctx context.Context, drops []EmailDrop, users []*User, invs []*Invitation, msgs []*OutboxMessage) error
 	// Invitation returns an invitation of the organization; ENOTFOUND if none.
 	Invitation(ctx context.Context, orgID, id string) (*Invitation, error)
 	// Invitations returns the organization's invitations, newest first.
@@ -235,7 +240,25 @@ type InviteResult struct {
 	// AlreadyMember are addresses that already have an account here: not mailed.
 	AlreadyMember []string     `json:"already_member"`
 	Invalid       []BadAddress `json:"invalid"`
+	// Reclaimed are addresses an unverified sign-up had claimed: the
+	// invitation is for a new account, and that sign-up no longer has the
+	// address (it keeps its username).
+	Reclaimed []BadAddress `json:"reclaimed"`
 }
+
+// EmailDrop takes an unverified address away from an account: the store
+// clears Email on the account with UserID while it still has Email
+// unverified (ECONFLICT otherwise), gives it Username when it had none (so
+// that it can still be told apart and signed in to), and drops its pending
+// verification.
+type EmailDrop struct {
+	UserID   string
+	Email    string
+	Username string
+}
+
+// reclaimedNote is what the admin is told about a reclaimed address.
+const reclaimedNote = "An unverified sign-up used this address; it no longer does. The invitation is for a new account."
 
 // Invite invites every pasted address into organization ref. Each invitation,
 // its account (for invite and create) and its outbox message are written in
@@ -300,7 +323,7 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	if req.ExpiresDays > 0 {
 		ttl = time.Duration(req.ExpiresDays) * 24 * time.Hour
 	}
-	res := &InviteResult{Invited: []*Invitation{}, AlreadyMember: []string{}, Invalid: bad}
+	res := &InviteResult{Invited: []*Invitation{}, AlreadyMember: []string{}, Invalid: bad, Reclaimed: []BadAddress{}}
 	if res.Invalid == nil {
 		res.Invalid = []BadAddress{}
 	}
@@ -308,6 +331,8 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	var users []*User
 	var invs []*Invitation
 	var msgs []*OutboxMessage
+	var drops []EmailDrop
+	var unique *uniqueUsernames
 	for _, ad := range addrs {
 		inv := &Invitation{
 			ID: a.newID(), OrgID: org.ID, Email: ad.Address, Name: ad.Name, Mode: req.Mode,
@@ -317,7 +342,27 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 		if len(labels) > 0 {
 			inv.Label = labels[0]
 		}
+		var reclaim *EmailDrop
 		existing, err := a.Store.UserByLogin(ctx, Key(ad.Address))
+		if err == nil && (!existing.EmailVerified || LoginKey(existing.Email) != LoginKey(ad.Address)) {
+			// The admin's entry is authoritative over an unproven claim:
+			// a new account, and the claim is dropped with it.
+			drop := EmailDrop{UserID: existing.ID, Email: existing.Email}
+			if existing.Username == "" {
+				if unique == nil {
+					unique = &uniqueUsernames{store: a.Store, taken: map[string]bool{}}
+				}
+				owner, err := a.Store.Organization(ctx, existing.OrgID)
+				if err != nil {
+					return nil, err
+				}
+				if drop.Username, err = unique.next(ctx, UsernameBase(owner.UsernamePattern, existing.FirstName, existing.LastName)); err != nil {
+					return nil, err
+				}
+			}
+			reclaim = &drop
+			existing, err = nil, Errorf(ENOTFOUND, "%s", reclaimedNote)
+		}
 		switch {
 		case err == nil && existing.OrgID == org.ID:
 			res.AlreadyMember = append(res.AlreadyMember, ad.Address)
@@ -332,7 +377,7 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 				inv.Name = strings.TrimSpace(existing.FirstName + " " + existing.LastName)
 			}
 		case ErrorCode(err) == ENOTFOUND:
-			u := &User{ID: a.newID(), OrgID: org.ID, Email: ad.Address, AccountType: req.AccountType, Groups: groups,
+			u := &User{ID: a.newID(), OrgID: org.ID, Email: ad.Address, EmailVerified: true, AccountType: req.AccountType, Groups: groups,
 				Language: req.Language, Labels: labels, DeleteOn: req.DeleteOn, CreatedVia: ViaInvitation,
 				CreatedAt: now, UpdatedAt: now}
 			u.FirstName, u.LastName = SplitName(ad.Name)
@@ -350,6 +395,10 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 			}
 			inv.UserID = u.ID
 			users = append(users, u)
+			if reclaim != nil {
+				drops = append(drops, *reclaim)
+				res.Reclaimed = append(res.Reclaimed, BadAddress{Text: ad.Address, Reason: reclaimedNote})
+			}
 		default:
 			return nil, err
 		}
@@ -361,7 +410,7 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 		msgs = append(msgs, msg)
 	}
 	if len(invs) > 0 {
-		if err := a.Store.CreateInvitations(ctx, users, invs, msgs); err != nil {
+		if err := a.Store.CreateInvitations(ctx, drops, users, invs, msgs); err != nil {
 			return nil, err
 		}
 		a.outbox().wakeUp()
@@ -514,6 +563,33 @@ func (a *App) ResendExpired(ctx context.Context, ref string) (int, error) {
 	return n, nil
 }
 
+// errJoinPassword answers a wrong current password on the accept page.
+var errJoinPassword = FieldError(EUNAUTHORIZED, "current_password", "That is not the password of your account. Enter the password you sign in with now.")
+
+// checkJoinPassword checks the account's own password before a join moves
+// it. Wrong passwords count against the sign-in limits of the account and
+// of the client address (signinlimit.go), so the accept page is no way
+// round them; a right one forgives the account's failures, as a sign-in.
+// Errors: EUNAUTHORIZED (wrong), ETOOMANY (held).
+func (a *App) checkJoinPassword(ctx context.Context, u *User, password, client string) error {
+	ip, err := a.SignIns.begin(ctx, "ip:"+client)
+	if err != nil {
+		return err
+	}
+	defer ip.end(ctx)
+	acct, err := a.SignIns.begin(ctx, "account:"+u.ID)
+	if err != nil {
+		return err
+	}
+	defer acct.end(ctx)
+	if ok, _ := VerifyPassword(u.PasswordHash, password, a.Hash); !ok || password == "" {
+		ip.failed, acct.failed = true, true
+		return errJoinPassword
+	}
+	a.SignIns.forgive(ctx, "account:"+u.ID)
+	return nil
+}
+
 // errJoinDeactivated refuses to move an account its organization deactivated.
 var errJoinDeactivated = &Error{Code: EFORBIDDEN, Message: "This address has an account in another organization that deactivated it, so it cannot join here. That organization has to reactivate it first."}
 
@@ -532,10 +608,13 @@ type InvitationPage struct {
 	NeedName bool `json:"need_name"`
 	// NeedPassword is true when a password must be chosen (not for a join
 	// of an account that has one).
-	NeedPassword bool      `json:"need_password"`
-	Policy       string    `json:"policy"`
-	MinLength    int       `json:"min_length"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	NeedPassword bool `json:"need_password"`
+	// NeedCurrentPassword is true for a join of an account that has a
+	// password: the account moves only once its own password is given.
+	NeedCurrentPassword bool      `json:"need_current_password"`
+	Policy              string    `json:"policy"`
+	MinLength           int       `json:"min_length"`
+	ExpiresAt           time.Time `json:"expires_at"`
 }
 
 // pendingInvitation looks a link up: the pending invitation, its account and
@@ -554,6 +633,9 @@ func (a *App) pendingInvitation(ctx context.Context, token string) (*Invitation,
 	if inv.state(a.now()) != InvitationPending {
 		return nil, nil, nil, errBadLink
 	}
+	if inv.Mode == ModeJoin && !joinable(inv, u) {
+		return nil, nil, nil, errBadLink
+	}
 	if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
 		return nil, nil, nil, errJoinDeactivated
 	}
@@ -568,6 +650,20 @@ func (a *App) pendingInvitation(ctx context.Context, token string) (*Invitation,
 // except for a join of an account that has one.
 func needPassword(inv *Invitation, u *User) bool { return inv.Mode != ModeJoin || !u.HasPassword() }
 
+// needCurrentPassword reports whether accepting inv must prove the
+// account's own password: a join of an account that has one.
+func needCurrentPassword(inv *Invitation, u *User) bool {
+	return inv.Mode == ModeJoin && u.HasPassword()
+}
+
+// joinable reports whether a join invitation may still move its account:
+// the account still has the invited address, verified. A join link made
+// before an address was known to be unverified (or after it changed) does
+// not work.
+func joinable(inv *Invitation, u *User) bool {
+	return u.EmailVerified && u.Email != "" && LoginKey(u.Email) == LoginKey(inv.Email)
+}
+
 // InvitationByToken returns what the accept page needs. Errors: ENOTFOUND
 // (the same for every kind of bad link), EFORBIDDEN.
 func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationPage, error) {
@@ -577,7 +673,7 @@ func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationP
 	}
 	return &InvitationPage{
 		Organization: org.Name, Mode: inv.Mode, Email: inv.Email, FirstName: u.FirstName, LastName: u.LastName,
-		NeedName: u.FirstName == "", NeedPassword: needPassword(inv, u),
+		NeedName: u.FirstName == "", NeedPassword: needPassword(inv, u), NeedCurrentPassword: needCurrentPassword(inv, u),
 		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: inv.ExpiresAt,
 	}, nil
 }
@@ -588,6 +684,11 @@ type AcceptRequest struct {
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
 	Password  string `json:"password"`
+	// CurrentPassword is the account's own password, for a join.
+	CurrentPassword string `json:"current_password"`
+	// Client is the client's address, for the limits on wrong current
+	// passwords; set by the transport, not the form.
+	Client string `json:"-"`
 }
 
 // Accepted is what the person learns after accepting: what to sign in with.
@@ -609,7 +710,17 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 	if err != nil {
 		return nil, err
 	}
-	needName, needPass := cur.FirstName == "", needPassword(inv, cur)
+	needName, needPass, needCurrent := cur.FirstName == "", needPassword(inv, cur), needCurrentPassword(inv, cur)
+	if !needPass {
+		req.Password = "" // a join keeps the account's password
+	}
+	checked := ""
+	if needCurrent {
+		if err := a.checkJoinPassword(ctx, cur, req.CurrentPassword, req.Client); err != nil {
+			return nil, err
+		}
+		checked = cur.PasswordHash
+	}
 	first, last := Clean(req.FirstName), Clean(req.LastName)
 	v := validation{}
 	if needName {
@@ -638,11 +749,21 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 		if inv.state(now) != InvitationPending {
 			return errBadLink
 		}
+		if inv.Mode == ModeJoin && !joinable(inv, u) {
+			return errBadLink
+		}
 		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
 			return errJoinDeactivated
 		}
 		if hash == "" && needPassword(inv, u) { // the password went meanwhile
 			return FieldError(EINVALID, "password", "Choose a password.")
+		}
+		if needCurrentPassword(inv, u) && u.PasswordHash != checked {
+			// The password was set or changed after it was checked.
+			return FieldError(EUNAUTHORIZED, "current_password", "The password of your account changed meanwhile. Enter the one it has now.")
+		}
+		if LoginKey(u.Email) == LoginKey(inv.Email) {
+			u.EmailVerified = true // the link arrived at the address
 		}
 		if u.FirstName == "" {
 			u.FirstName, u.LastName = first, last

@@ -260,10 +260,10 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	}
 	// Mo moves from Oak with his password.
 	info, err = env.a.InvitationByToken(ctx, tokens["mo@oak.example"])
-	if err != nil || info.Mode != app.ModeJoin || info.NeedPassword {
+	if err != nil || info.Mode != app.ModeJoin || info.NeedPassword || !info.NeedCurrentPassword {
 		t.Fatalf("join page: %+v %v", info, err)
 	}
-	if acc, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["mo@oak.example"]}); err != nil || acc.User.OrgID != env.org.ID || acc.User.ID != moving.ID {
+	if acc, err = env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tokens["mo@oak.example"], CurrentPassword: "Original-pass-1"}); err != nil || acc.User.OrgID != env.org.ID || acc.User.ID != moving.ID {
 		t.Fatalf("join: %+v %v", acc, err)
 	}
 	if _, _, err := env.a.SignInUser(ctx, "mo@oak.example", "Original-pass-1", "192.0.2.1"); err != nil {

@@ -21,7 +21,7 @@ const (
 	MessageCancelled = "cancelled"
 )
 
-// Kinds of outbox message.
+// Kinds of outbox message (and KindVerifyEmail, emailverify.go).
 const KindInvitation = "invitation"
 
 // OutboxMessage is a mail waiting for (or done with) the relay. It is written
@@ -34,8 +34,10 @@ type OutboxMessage struct {
 	OrgID        string `json:"org_id"`
 	Kind         string `json:"kind"`
 	InvitationID string `json:"invitation_id,omitempty"`
-	To           string `json:"to"`
-	ToName       string `json:"to_name,omitempty"`
+	// UserID is the account whose address a verification mail confirms.
+	UserID string `json:"user_id,omitempty"`
+	To     string `json:"to"`
+	ToName string `json:"to_name,omitempty"`
 	// SealedToken is the link's token sealed with the key file.
 	SealedToken []byte     `json:"sealed_token,omitempty"`
 	Status      string     `json:"status"`
@@ -380,7 +382,11 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 // account was deleted); reason is set when
 // it cannot be built.
 func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (msg *Message, skip bool, reason string) {
-	if m.Kind != KindInvitation {
+	switch m.Kind {
+	case KindInvitation:
+	case KindVerifyEmail:
+		return a.renderVerification(ctx, org, m)
+	default:
 		return nil, false, fmt.Sprintf("Unknown kind of message %q.", m.Kind)
 	}
 	inv, err := a.Store.Invitation(ctx, org.ID, m.InvitationID)

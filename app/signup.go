@@ -134,6 +134,10 @@ type SignUpResult struct {
 	Groups       []string `json:"groups"`
 	// Login is the name to sign in with: the username, else the email.
 	Login string `json:"login"`
+	// VerifyMailSent is true when a mail went to the address given, whose
+	// link confirms it: until then the address is unverified (it receives
+	// no invitation to move the account and no password reset).
+	VerifyMailSent bool `json:"verify_mail_sent"`
 }
 
 // RedeemStore redeems codes and links and decides pending sign-ups: the
@@ -143,12 +147,14 @@ type SignUpResult struct {
 type RedeemStore interface {
 	// UseInviteCode loads the code, calls check on it (its error aborts),
 	// counts one use and stores u. With change nil, u is a new user and is
-	// created; otherwise the stored user with u's ID is read again in the
-	// transaction, change runs on that fresh copy (as ChangeUser), it is
-	// written, and *u becomes the result.
-	UseInviteCode(ctx context.Context, code string, check func(*InviteCode) error, u *User, change func(*User) error) error
-	// UseInviteLink loads the link, calls check, counts one use and creates u.
-	UseInviteLink(ctx context.Context, orgID, id string, check func(*InviteLink) error, u *User) error
+	// created, with vm (the verification of its address and the mail that
+	// carries it) when not nil; otherwise the stored user with u's ID is
+	// read again in the transaction, change runs on that fresh copy (as
+	// ChangeUser), it is written, and *u becomes the result.
+	UseInviteCode(ctx context.Context, code string, check func(*InviteCode) error, u *User, change func(*User) error, vm *VerificationMail) error
+	// UseInviteLink loads the link, calls check, counts one use and creates
+	// u, with vm as UseInviteCode.
+	UseInviteLink(ctx context.Context, orgID, id string, check func(*InviteLink) error, u *User, vm *VerificationMail) error
 	// ApproveSignUps makes the pending users with the IDs active; others are skipped.
 	ApproveSignUps(ctx context.Context, orgID string, ids []string, at time.Time) (int, error)
 	// RejectSignUps deletes the pending users with the IDs; others are skipped.
@@ -303,6 +309,7 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		Language: f.Language, AccountType: accountType, Groups: groups, Status: status, CreatedVia: via,
 	}
 	normalizeUser(u)
+	u.EmailVerified = false // typed by the person: theirs only once a mail's link proves it
 	if u.Language == "" {
 		u.Language = org.Language
 	}
@@ -477,6 +484,11 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 	if err := a.hashSignUpUser(u, f.Password, client, "code:"+c.Code); err != nil {
 		return nil, err
 	}
+	vm, err := a.verificationMail(ctx, org, u)
+	if err != nil {
+		a.SignUpLimits.PerIP.Refund(client)
+		return nil, err
+	}
 	now := a.now()
 	err = a.createSignUp(client, func() error {
 		return a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
@@ -484,12 +496,23 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 				return Errorf(ENOTFOUND, "There is no code %s. Check it and try again.", c.Display())
 			}
 			return cur.usable(org, now)
-		}, u, nil)
+		}, u, nil, vm)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return a.signUpResult(ctx, org, u), nil
+	return a.signedUp(ctx, org, u, vm), nil
+}
+
+// signedUp is the result of a sign-up; a verification mail queued with it
+// wakes the outbox.
+func (a *App) signedUp(ctx context.Context, org *Organization, u *User, vm *VerificationMail) *SignUpResult {
+	r := a.signUpResult(ctx, org, u)
+	if vm != nil {
+		r.VerifyMailSent = true
+		a.outbox().wakeUp()
+	}
+	return r
 }
 
 func sameOwner(a, b *InviteCode) bool { return a.OrgID == b.OrgID && a.GroupID == b.GroupID }
@@ -518,6 +541,11 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 	if err := a.hashSignUpUser(u, f.Password, client, "link:"+l.ID); err != nil {
 		return nil, err
 	}
+	vm, err := a.verificationMail(ctx, org, u)
+	if err != nil {
+		a.SignUpLimits.PerIP.Refund(client)
+		return nil, err
+	}
 	now := a.now()
 	hash := l.TokenHash
 	err = a.createSignUp(client, func() error {
@@ -526,12 +554,12 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 				return Errorf(ENOTFOUND, "This invite link does not work. Check that you have the whole address.")
 			}
 			return cur.usable(now)
-		}, u)
+		}, u, vm)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return a.signUpResult(ctx, org, u), nil
+	return a.signedUp(ctx, org, u, vm), nil
 }
 
 // JoinWithCode lets a signed-in user use an invite code of their own
@@ -582,7 +610,7 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 		}
 		u.UpdatedAt = now
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}

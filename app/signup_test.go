@@ -484,12 +484,12 @@ type hookStore struct {
 	hook func()
 }
 
-func (h *hookStore) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error) error {
+func (h *hookStore) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error, vm *app.VerificationMail) error {
 	if f := h.hook; f != nil {
 		h.hook = nil
 		f()
 	}
-	return h.Store.UseInviteCode(ctx, code, check, u, change)
+	return h.Store.UseInviteCode(ctx, code, check, u, change, vm)
 }
 
 // A deactivation that lands while a user joins a group with a code is not

@@ -35,15 +35,23 @@ type User struct {
 	LastName  string `json:"last_name"`
 	// Username and Email are each unique across the whole file, case-insensitively,
 	// so a person signs in with either without naming an organization.
-	Username    string   `json:"username"`
-	Email       string   `json:"email"`
-	Phone       string   `json:"phone"`
-	AccountType string   `json:"account_type"`
-	Groups      []string `json:"groups"` // group IDs
-	Language    string   `json:"language"`
-	Labels      []string `json:"labels"`
-	JobTitle    string   `json:"job_title"`
-	Status      string   `json:"status"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	// EmailVerified is true when the person proved they receive mail at
+	// Email (they accepted an invitation link or a verification link) or an
+	// admin entered it (created or edited the user, an import, manual
+	// creation, an invitation). An unverified address never receives a
+	// join link or a password reset and never merges accounts; an admin
+	// who invites it takes it away from the account that claimed it
+	// (see Invite).
+	EmailVerified bool     `json:"email_verified"`
+	Phone         string   `json:"phone"`
+	AccountType   string   `json:"account_type"`
+	Groups        []string `json:"groups"` // group IDs
+	Language      string   `json:"language"`
+	Labels        []string `json:"labels"`
+	JobTitle      string   `json:"job_title"`
+	Status        string   `json:"status"`
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the user is purged.
 	DeleteOn   string `json:"delete_on,omitempty"`
 	CreatedVia string `json:"created_via"`
@@ -263,6 +271,7 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	}
 	u.Status = StatusActive
 	u.CreatedVia = ViaAdmin
+	u.EmailVerified = u.Email != "" // an admin entered it
 	v := validation{}
 	u.Labels = cleanLabels(v, "labels", u.Labels)
 	if err := v.err(); err != nil {
@@ -382,6 +391,7 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 				*dst = *src
 			}
 		}
+		oldEmail := u.Email
 		set(&u.FirstName, upd.FirstName)
 		set(&u.LastName, upd.LastName)
 		set(&u.Username, upd.Username)
@@ -392,6 +402,12 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 		set(&u.JobTitle, upd.JobTitle)
 		set(&u.DeleteOn, upd.DeleteOn)
 		normalizeUser(u)
+		if LoginKey(u.Email) != LoginKey(oldEmail) {
+			// An address an admin types is theirs to vouch for; an
+			// unchanged one keeps its state (saving a form does not verify
+			// a sign-up's claim).
+			u.EmailVerified = u.Email != ""
+		}
 		if upd.Labels != nil {
 			u.Labels = labels
 		}

@@ -47,13 +47,17 @@ var (
 
 	signInFailuresBucket = []byte("signin_failures") // "ip:addr" | "account:ID" | ... → failure count
 
+	emailVerifyBucket = []byte("email_verifications")       // userID → pending verification of its address
+	emailVerifyTokens = []byte("email_verification_tokens") // SHA-256 of token → userID
+
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket,
 		invitesBucket, inviteTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
-		importsBucket, importHashBucket, signInFailuresBucket}
+		importsBucket, importHashBucket, signInFailuresBucket,
+		emailVerifyBucket, emailVerifyTokens}
 
 	schemaKey = []byte("schema_version")
 )
@@ -62,7 +66,8 @@ var (
 // created at the latest version; an older one is migrated on open, in one
 // transaction.
 var migrations = []func(tx *bolt.Tx) error{
-	migrateLoginKeys, // 1 → 2: usernames and emails keyed by NFKC + case folding
+	migrateLoginKeys,     // 1 → 2: usernames and emails keyed by NFKC + case folding
+	migrateEmailVerified, // 2 → 3: email_verified on users, false for self sign-ups
 }
 
 // SchemaVersion is the version of the layout this code writes.

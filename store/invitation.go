@@ -52,10 +52,15 @@ func putInvitation(tx *bolt.Tx, old, inv *app.Invitation) error {
 	return put(tx.Bucket(invitesBucket), key, invitationRecord{inv, inv.TokenHash})
 }
 
-// CreateInvitations implements app.InvitationStore: users, invitations and
-// outbox messages in one transaction.
-func (db *DB) CreateInvitations(ctx context.Context, users []*app.User, invs []*app.Invitation, msgs []*app.OutboxMessage) error {
+// CreateInvitations implements app.InvitationStore: dropped claims, users,
+// invitations and outbox messages in one transaction.
+func (db *DB) CreateInvitations(ctx context.Context, drops []app.EmailDrop, users []*app.User, invs []*app.Invitation, msgs []*app.OutboxMessage) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, d := range drops {
+			if err := dropEmail(tx, d); err != nil {
+				return err
+			}
+		}
 		orgs := tx.Bucket(orgsBucket)
 		for _, u := range users {
 			if orgs.Get([]byte(u.OrgID)) == nil {

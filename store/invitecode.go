@@ -207,7 +207,7 @@ func deleteInviteCodeOf(tx *bolt.Tx, orgID, groupID string) error {
 
 // UseInviteCode implements app.RedeemStore: check, count and store the user
 // in one transaction.
-func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error) error {
+func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error, vm *app.VerificationMail) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		var c app.InviteCode
 		if err := get(tx.Bucket(inviteCodesBucket), []byte(code), &c, codeNotFound); err != nil {
@@ -224,7 +224,10 @@ func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.In
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
 		}
 		if change == nil {
-			return putUser(tx, nil, u)
+			if err := putUser(tx, nil, u); err != nil {
+				return err
+			}
+			return putVerificationMail(tx, vm)
 		}
 		old, err := getUser(tx, u.OrgID, u.ID)
 		if err != nil {

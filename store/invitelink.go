@@ -144,7 +144,7 @@ func (db *DB) DeleteInviteLink(ctx context.Context, orgID, id string) error {
 }
 
 // UseInviteLink implements app.RedeemStore.
-func (db *DB) UseInviteLink(ctx context.Context, orgID, id string, check func(*app.InviteLink) error, u *app.User) error {
+func (db *DB) UseInviteLink(ctx context.Context, orgID, id string, check func(*app.InviteLink) error, u *app.User, vm *app.VerificationMail) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		l, err := getLink(tx, join(orgID, id))
 		if err != nil {
@@ -161,6 +161,9 @@ func (db *DB) UseInviteLink(ctx context.Context, orgID, id string, check func(*a
 		if u.OrgID != orgID || tx.Bucket(orgsBucket).Get([]byte(orgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(orgID))
 		}
-		return putUser(tx, nil, u)
+		if err := putUser(tx, nil, u); err != nil {
+			return err
+		}
+		return putVerificationMail(tx, vm)
 	})
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -81,4 +83,53 @@ func migrateLoginKeys(tx *bolt.Tx) error {
 		return err
 	}
 	return rebuild(adminNamesBucket, names)
+}
+
+// migrateEmailVerified (schema 2 → 3) gives every user email_verified
+// (app.User.EmailVerified): true for an address an admin entered (created
+// or edited by an admin, imported, made in a batch, invited), false for an
+// address typed by the person at self sign-up (an invite code or link),
+// which nothing ever proved they receive mail at. A sign-up whose address
+// an admin later changed counts as self-typed too: schema 2 did not record
+// who set an address, and an unverified address only costs its owner a
+// confirmation (or an admin's invitation), while a wrongly verified one
+// can hand an account to whoever typed it.
+func migrateEmailVerified(tx *bolt.Tx) error {
+	b := tx.Bucket(usersBucket)
+	type change struct{ key, value []byte }
+	var changes []change
+	err := b.ForEach(func(k, v []byte) error {
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("user %s: %w", k, err)
+		}
+		var email, via string
+		if raw, ok := rec["email"]; ok {
+			if err := json.Unmarshal(raw, &email); err != nil {
+				return fmt.Errorf("user %s: %w", k, err)
+			}
+		}
+		if raw, ok := rec["created_via"]; ok {
+			if err := json.Unmarshal(raw, &via); err != nil {
+				return fmt.Errorf("user %s: %w", k, err)
+			}
+		}
+		verified := email != "" && via != app.ViaInviteCode && via != app.ViaSignUp
+		rec["email_verified"] = json.RawMessage(strconv.FormatBool(verified))
+		out, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, change{append([]byte(nil), k...), out})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := b.Put(c.key, c.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/store"
 )
 
@@ -73,5 +74,71 @@ func TestMigrateLoginKeys(t *testing.T) {
 	db.Close()
 	if db, err = store.Open(path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testdata/schema2-users.db was written by Rollcall at schema 2 (before
+// email_verified) in organization Oak: Ada (admin-made, email), no.mail
+// (admin-made, no email), ima.ported (import) and man.ual (manual creation),
+// Ivy (invited by email, not yet accepted), squatter1 (signed up with the
+// invite code as teacher@victim.example) and lin@home.example (signed up
+// with an invite link). Opening it marks the addresses an admin entered
+// verified and the self-typed ones not; every account still signs in.
+func TestMigrateEmailVerified(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile("testdata/schema2-users.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+		apptest.Check(t, path)
+	})
+	if store.SchemaVersion() != 3 {
+		t.Fatalf("schema %d, want 3", store.SchemaVersion())
+	}
+	for login, want := range map[string]bool{
+		"ada@oak.example":        true,
+		"ima@oak.example":        true,
+		"man@oak.example":        true,
+		"ivy@oak.example":        true,
+		"no.mail":                false, // no address at all
+		"teacher@victim.example": false,
+		"lin@home.example":       false,
+	} {
+		u, err := db.UserByLogin(ctx, app.LoginKey(login))
+		if err != nil {
+			t.Fatalf("%s: %v", login, err)
+		}
+		if u.EmailVerified != want {
+			t.Errorf("%s (created via %s): email_verified %v, want %v", login, u.CreatedVia, u.EmailVerified, want)
+		}
+	}
+	a := app.New(db)
+	a.Hash = apptest.CheapHash
+	for login, pass := range map[string]string{"ada@oak.example": "Admin-made-pass-1", "squatter1": "Squatter-pass-1", "lin@home.example": "Linker-pass-12"} {
+		if _, _, err := a.SignInUser(ctx, login, pass, "192.0.2.9"); err != nil {
+			t.Errorf("%s cannot sign in after the migration: %v", login, err)
+		}
+	}
+	// Reopened, it is not migrated again.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = store.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := db.UserByLogin(ctx, "squatter1"); u == nil || u.EmailVerified {
+		t.Errorf("after reopening: %+v", u)
 	}
 }

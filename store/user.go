@@ -311,8 +311,8 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 	})
 }
 
-// deleteUser removes u, its index entries, its sessions, and its
-// invitations with their outbox messages.
+// deleteUser removes u, its index entries, its sessions, its invitations
+// with their outbox messages, and its pending email verification.
 func deleteUser(tx *bolt.Tx, u *app.User) error {
 	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
 		return err
@@ -328,6 +328,12 @@ func deleteUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 	if err := deleteInvitationsOf(tx, u.ID); err != nil {
+		return err
+	}
+	if err := dropVerification(tx, u.ID); err != nil {
+		return err
+	}
+	if err := deleteMessagesTo(tx, u.ID); err != nil {
 		return err
 	}
 	return tx.Bucket(usersBucket).Delete([]byte(u.ID))

@@ -16,6 +16,8 @@ func (s *Server) invitationRoutes(m *http.ServeMux) {
 	// URL the API sees, so no access or error log can hold it.
 	m.HandleFunc("POST /api/public/invitation", s.lookupInvitation)
 	m.HandleFunc("POST /api/public/invitation/accept", s.acceptInvitation)
+	// Public: the link of a sign-up's verification mail, token in the body.
+	m.HandleFunc("POST /api/public/verify-email", s.verifyEmail)
 }
 
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +106,24 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	in.Client = clientAddr(r)
 	res, err := s.app.AcceptInvitation(r.Context(), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// verifyEmail confirms a sign-up's address with its mail's token; every bad
+// link gets the same 404 answer.
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	var in tokenJSON
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	res, err := s.app.VerifyEmail(r.Context(), in.Token)
 	if err != nil {
 		s.error(w, r, err)
 		return

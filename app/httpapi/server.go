@@ -229,7 +229,7 @@ func (s *Server) secureHeaders(h http.Handler) http.Handler {
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
 		// Token pages (an invitation link) are never cached; Referrer-Policy above keeps the token from leaking.
-		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/verify/") {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)
@@ -413,7 +413,7 @@ func spa(assets fs.FS) http.Handler {
 				r.URL.Path = "/"
 			}
 		}
-		if strings.HasPrefix(p, "link/") || strings.HasPrefix(p, "invite/") {
+		if strings.HasPrefix(p, "link/") || strings.HasPrefix(p, "invite/") || strings.HasPrefix(p, "verify/") {
 			w.Header().Set("Cache-Control", "no-store") // a token is in the address
 		}
 		if strings.HasPrefix(p, "assets/") {

@@ -22,7 +22,9 @@ describe('bytesToBase64', () => {
   it('encodes large data in chunks', () => {
     const big = new Uint8Array(200_000).map((_, i) => i % 251)
     const back = Uint8Array.from(atob(bytesToBase64(big)), (c) => c.charCodeAt(0))
-    expect(back).toEqual(big)
+    // Compared by hand: a deep toEqual over 200,000 elements takes seconds on a busy machine.
+    expect(back.length).toBe(big.length)
+    expect(back.findIndex((b, i) => b !== big[i])).toBe(-1)
   })
 })
 

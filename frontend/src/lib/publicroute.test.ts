@@ -11,10 +11,11 @@ describe('parsePublicPath', () => {
     expect(parsePublicPath('/join', '')).toEqual({ name: 'join', code: '' })
     expect(parsePublicPath('/join/K7QM3XRD', '')).toEqual({ name: 'join', code: 'K7QM3XRD' })
     expect(parsePublicPath('/link/abc_DEF-123', '')).toEqual({ name: 'link', token: 'abc_DEF-123' })
+    expect(parsePublicPath('/verify/abc_DEF-123', '')).toEqual({ name: 'verify', token: 'abc_DEF-123' })
   })
 
   it('leaves everything else to the admin app', () => {
-    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b', '/account/x', '/account/new-password/x']) {
+    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b', '/account/x', '/account/new-password/x', '/verify', '/verify/a/b']) {
       expect(parsePublicPath(p, '')).toBeNull()
     }
   })

@@ -7,6 +7,7 @@
 //   /invite/{token}         accept an email invitation
 //   /join, /join/{CODE}     sign up with an invite code ("Have an invite code?")
 //   /link/{token}           sign up with an invite link
+//   /verify/{token}         confirm the email address given at sign-up
 
 export type PublicRoute =
   | { name: 'signin'; username: string }
@@ -15,6 +16,7 @@ export type PublicRoute =
   | { name: 'invite'; token: string }
   | { name: 'join'; code: string }
   | { name: 'link'; token: string }
+  | { name: 'verify'; token: string }
 
 /** parsePublicPath returns the public page for a path, or null for the admin app. */
 export function parsePublicPath(pathname: string, search = ''): PublicRoute | null {
@@ -26,6 +28,7 @@ export function parsePublicPath(pathname: string, search = ''): PublicRoute | nu
   if (parts.length === 2 && parts[0] === 'invite' && parts[1]) return { name: 'invite', token: parts[1] }
   if (parts[0] === 'join' && parts.length <= 2) return { name: 'join', code: parts[1] ?? '' }
   if (parts.length === 2 && parts[0] === 'link' && parts[1]) return { name: 'link', token: parts[1] }
+  if (parts.length === 2 && parts[0] === 'verify' && parts[1]) return { name: 'verify', token: parts[1] }
   return null
 }
 

@@ -169,6 +169,8 @@ export interface InviteResult {
   invited: Invitation[]
   already_member: string[]
   invalid: { text: string; reason: string }[]
+  /** Addresses an unverified sign-up had claimed: it no longer has them. */
+  reclaimed: { text: string; reason: string }[]
 }
 
 export interface OutboxMessage {
@@ -204,6 +206,8 @@ export interface InvitationPage {
   last_name: string
   need_name: boolean
   need_password: boolean
+  /** A join of an account with a password: the account's current password moves it. */
+  need_current_password: boolean
   policy: string
   min_length: number
   expires_at: string
@@ -311,6 +315,14 @@ export interface SignUpResult {
   organization: string
   groups: string[]
   login: string
+  /** A mail with a link to confirm the address went out. */
+  verify_mail_sent: boolean
+}
+
+/** A confirmed address (app.VerifiedEmail). */
+export interface VerifiedEmail {
+  email: string
+  organization: string
 }
 
 /** An admin who signs in under `rollcall serve` (app.Admin). */

@@ -15,5 +15,5 @@ export const resendExpired = (org: string) => api.post<{ count: number }>(orgPat
 
 export const getInvitationPage = (token: string) => api.post<InvitationPage>('/api/public/invitation', { token }, { quiet401: true })
 
-export const acceptInvitation = (body: { token: string; first_name: string; last_name: string; password: string }) =>
+export const acceptInvitation = (body: { token: string; first_name: string; last_name: string; password: string; current_password: string }) =>
   api.post<{ login: string }>('/api/public/invitation/accept', body, { quiet401: true })

@@ -2,7 +2,7 @@
 // the approval queue, the limit on wrong codes, the sign-up listener on this
 // network, and the public sign-up page (by code or by link).
 import { api, orgPath } from '../../lib/api'
-import type { JoinInfo, PendingSignUp, PublicStatus, SignUpPause, SignUpResult } from '../../lib/types'
+import type { JoinInfo, PendingSignUp, PublicStatus, SignUpPause, SignUpResult, VerifiedEmail } from '../../lib/types'
 
 export async function listSignUps(org: string): Promise<PendingSignUp[]> {
   return (await api.get<{ signups: PendingSignUp[] }>(orgPath(org, 'signups'))).signups
@@ -39,3 +39,6 @@ export function signUp(via: JoinVia, body: Record<string, unknown>): Promise<Sig
   if ('code' in via) return api.post<SignUpResult>('/api/public/codes/' + encodeURIComponent(via.code) + '/signup', body, { quiet401: true })
   return api.post<SignUpResult>('/api/public/links/signup', { ...body, token: via.token }, { quiet401: true })
 }
+
+/** verifyEmail confirms a sign-up's address with the token of its mail (public). */
+export const verifyEmail = (token: string) => api.post<VerifiedEmail>('/api/public/verify-email', { token }, { quiet401: true })
