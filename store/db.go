@@ -63,6 +63,7 @@ var (
 // transaction.
 var migrations = []func(tx *bolt.Tx) error{
 	migrateLoginKeys, // 1 → 2: usernames and emails keyed by NFKC + case folding
+	migrateUserIndex, // 2 → 3: labels in the user index (search and filter by label)
 }
 
 // SchemaVersion is the version of the layout this code writes.
