@@ -649,3 +649,60 @@ func TestUserPageOverflow(t *testing.T) {
 		}
 	}
 }
+
+// One route applies a bulk action: to users ticked or to all that match a
+// filter; the answer says what changed and why others were skipped. The
+// labels route lists the labels, and the list filters by one.
+func TestBulkUsersRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
+	e.createGroup(t, cookie, "maple", map[string]any{"name": "3A"})
+	b := e.createGroup(t, cookie, "maple", map[string]any{"name": "3B"})
+	users := "/api/organizations/maple/users"
+	var ids []string
+	for i, n := range []string{"ann", "ben", "cat"} {
+		labels := []string{"Choir"}
+		if i == 2 {
+			labels = nil
+		}
+		u := call[app.User](t, e, "POST", users, map[string]any{"first_name": n, "username": n, "groups": []string{"3A"}, "labels": labels}, cookie, http.StatusCreated)
+		ids = append(ids, u.ID)
+	}
+	labels := call[map[string][]string](t, e, "GET", "/api/organizations/maple/labels", nil, cookie, http.StatusOK)
+	if !slices.Equal(labels["labels"], []string{"Choir"}) {
+		t.Errorf("labels = %v", labels)
+	}
+	if p := call[app.UserPage](t, e, "GET", users+"?label=choir", nil, cookie, http.StatusOK); p.Total != 2 {
+		t.Errorf("filter by label: %d users, want 2", p.Total)
+	}
+
+	res := call[app.BulkResult](t, e, "POST", users+"/bulk", map[string]any{
+		"selection": map[string]any{"filter": map[string]any{"group": "3A", "q": "choir"}},
+		"action":    "move_to_group", "group": b.ID, "from_group": "3A", "expect": 2,
+	}, cookie, http.StatusOK)
+	if res.Changed != 2 || res.Message != "2 people moved to 3B." {
+		t.Errorf("move = %+v", res)
+	}
+	if p := call[app.UserPage](t, e, "GET", users+"?group=3B", nil, cookie, http.StatusOK); p.Total != 2 {
+		t.Errorf("in 3B: %d, want 2", p.Total)
+	}
+	res = call[app.BulkResult](t, e, "POST", users+"/bulk", map[string]any{
+		"selection": map[string]any{"ids": ids}, "action": "deactivate",
+	}, cookie, http.StatusOK)
+	if res.Changed != 3 {
+		t.Errorf("deactivate = %+v", res)
+	}
+	code, body := e.do(t, "POST", users+"/bulk", map[string]any{"selection": map[string]any{"filter": map[string]any{}}, "action": "delete", "expect": 2}, cookie)
+	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(body["message"]), "3 people now, not 2") {
+		t.Errorf("delete with a stale count = %d %v, want 409", code, body)
+	}
+	code, body = e.do(t, "POST", users+"/bulk", map[string]any{"selection": map[string]any{"ids": ids}, "action": "add_to_group"}, cookie)
+	if code != http.StatusBadRequest || body["details"].(map[string]any)["group"] == nil {
+		t.Errorf("no group = %d %v, want 400 naming group", code, body)
+	}
+	if code, _ := e.do(t, "POST", users+"/bulk", map[string]any{"selection": map[string]any{"ids": ids}, "action": "delete"}, ""); code != http.StatusUnauthorized {
+		t.Errorf("signed out = %d, want 401", code)
+	}
+}
