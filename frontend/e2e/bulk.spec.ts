@@ -87,6 +87,7 @@ test('ticked pupils move to another group; all who match get a label', async ({ 
   const dlg = page.getByRole('dialog', { name: 'Change 3 people' })
   await expect(dlg).toContainText('They leave 3A and join the group you choose; their other groups stay.')
   await dlg.getByLabel('Group', { exact: true }).selectOption({ label: '3B' })
+  await shot('move-dialog-1024')
   await dlg.getByRole('button', { name: 'Move 3 people' }).click()
   await expect(page.getByRole('status').filter({ hasText: '3 people moved to 3B.' })).toBeVisible()
   await expect(dlg).toBeHidden()
@@ -143,6 +144,7 @@ test('a class of 28 waiting for approval is approved at once; Reject asks first'
   await page.getByRole('button', { name: 'Reject Kid01 Birch' }).click()
   let confirm = page.getByRole('dialog', { name: 'Reject Kid01 Birch?' })
   await expect(confirm).toContainText('Kid01 Birch will not get an account')
+  await page.screenshot({ path: `${test.info().project.testDir}/artifacts/bulk-reject-confirm.png` })
   await confirm.getByRole('button', { name: 'Cancel' }).click()
   await expect(confirm).toBeHidden()
   await expect(rows).toHaveCount(31)
@@ -155,6 +157,7 @@ test('a class of 28 waiting for approval is approved at once; Reject asks first'
   // Two ticked: approved together.
   await page.getByLabel('Select Kid02 Birch').check()
   await page.getByLabel('Select Kid03 Birch').check()
+  await page.screenshot({ path: `${test.info().project.testDir}/artifacts/bulk-approvals-ticked.png` })
   await page.getByRole('button', { name: 'Approve selected (2)' }).click()
   await expect(page.getByRole('status').filter({ hasText: '2 people approved.' })).toBeVisible()
   await expect(rows).toHaveCount(28)
