@@ -160,13 +160,16 @@ type UserUpdate struct {
 
 // UserFilter selects users of one organization; zero fields select all.
 type UserFilter struct {
-	// Query matches a part of the first or last name, username or email, case-insensitively.
-	Query       string
-	Group       string // group ID
-	AccountType string
-	Status      string
-	Page        int // from 1
-	PerPage     int
+	// Query matches a part of the first or last name, username, email or a
+	// label, case-insensitively; every word must match.
+	Query       string `json:"q,omitempty"`
+	Group       string `json:"group,omitempty"` // group ID (or name, for the app's use cases)
+	AccountType string `json:"type,omitempty"`
+	Status      string `json:"status,omitempty"`
+	// Label selects the users with this label, case-insensitively.
+	Label   string `json:"label,omitempty"`
+	Page    int    `json:"-"` // from 1
+	PerPage int    `json:"-"`
 }
 
 // Paging limits.
@@ -214,7 +217,37 @@ type UserStore interface {
 	DeleteUser(ctx context.Context, orgID, id string) error
 	// FindUsers returns one page of the users that match f, and their total count.
 	FindUsers(ctx context.Context, orgID string, f UserFilter) (*UserPage, error)
+	// UserLabels returns the labels the organization's users carry, each
+	// once (case-insensitively), in alphabetical order.
+	UserLabels(ctx context.Context, orgID string) ([]string, error)
+	// ChangeSelectedUsers resolves sel (IDs of the organization, or every
+	// user matching sel.Filter, whose paging is ignored), calls check with
+	// the number of users found, and then fn on a fresh copy of each, all in
+	// one transaction. fn changes u in place and says what becomes of it;
+	// users written must still have all their groups (ECONFLICT otherwise).
+	// Any error from check or fn, or from writing, leaves everything as it
+	// was. It returns how many of the IDs named no user of the organization.
+	ChangeSelectedUsers(ctx context.Context, orgID string, sel UserSelection, check func(selected int) error,
+		fn func(u *User) (UserVerdict, error)) (missing int, err error)
 }
+
+// UserSelection names users of one organization: by ID, or every user that
+// matches Filter ("select all that match", across pages).
+type UserSelection struct {
+	IDs    []string    `json:"ids,omitempty"`
+	Filter *UserFilter `json:"filter,omitempty"`
+}
+
+// UserVerdict is what a change of selected users does to one of them.
+type UserVerdict int
+
+// Verdicts of ChangeSelectedUsers.
+const (
+	UserSkip             UserVerdict = iota // leave the user as stored
+	UserWrite                               // write the changed user
+	UserWriteEndSessions                    // write it and end its sessions
+	UserDelete                              // delete it, its sessions and its invitations
+)
 
 // normalizeUser cleans every field of u in place.
 func normalizeUser(u *User) {
@@ -319,24 +352,8 @@ func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, e
 	if err != nil {
 		return nil, err
 	}
-	f.Query = Key(f.Query)
-	if utf8.RuneCountInString(f.Query) > MaxNameLength*2 {
-		return nil, FieldError(EINVALID, "q", "The search text is too long.")
-	}
-	if f.Group != "" {
-		g, err := a.group(ctx, org, f.Group)
-		if err != nil {
-			return nil, err
-		}
-		f.Group = g.ID
-	}
-	if f.AccountType != "" && !org.HasAccountType(f.AccountType) {
-		return nil, FieldError(EINVALID, "type", "Unknown account type %q; choose one of %s.", f.AccountType, strings.Join(org.AccountTypes(), ", "))
-	}
-	switch f.Status {
-	case "", StatusInvited, StatusPending, StatusActive, StatusDeactivated:
-	default:
-		return nil, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
+	if f, err = a.userFilter(ctx, org, f); err != nil {
+		return nil, err
 	}
 	// A page past the end is empty, however large: bound it so that
 	// (page-1)*per_page cannot overflow.
@@ -348,6 +365,45 @@ func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, e
 		f.PerPage = MaxPerPage
 	}
 	return a.Store.FindUsers(ctx, org.ID, f)
+}
+
+// userFilter checks and normalizes a filter of org's users: the search
+// text keyed, the group resolved (ID or name) to its ID.
+func (a *App) userFilter(ctx context.Context, org *Organization, f UserFilter) (UserFilter, error) {
+	f.Query = Key(f.Query)
+	if utf8.RuneCountInString(f.Query) > MaxNameLength*2 {
+		return f, FieldError(EINVALID, "q", "The search text is too long.")
+	}
+	f.Label = Key(f.Label)
+	if utf8.RuneCountInString(f.Label) > MaxLabelLength {
+		return f, FieldError(EINVALID, "label", "The label is too long: at most %d characters.", MaxLabelLength)
+	}
+	if f.Group != "" {
+		g, err := a.group(ctx, org, f.Group)
+		if err != nil {
+			return f, err
+		}
+		f.Group = g.ID
+	}
+	if f.AccountType != "" && !org.HasAccountType(f.AccountType) {
+		return f, FieldError(EINVALID, "type", "Unknown account type %q; choose one of %s.", f.AccountType, strings.Join(org.AccountTypes(), ", "))
+	}
+	switch f.Status {
+	case "", StatusInvited, StatusPending, StatusActive, StatusDeactivated:
+	default:
+		return f, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
+	}
+	return f, nil
+}
+
+// UserLabels lists the labels the users of organization ref carry, for the
+// filter by label. Errors: ENOTFOUND.
+func (a *App) UserLabels(ctx context.Context, ref string) ([]string, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return a.Store.UserLabels(ctx, org.ID)
 }
 
 // UpdateUser changes a user's fields. The new password is hashed first; the
@@ -462,49 +518,3 @@ func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 
 // MaxBulkUsers bounds how many users one bulk request may name.
 const MaxBulkUsers = 10000
-
-// RequirePasswordChange asks the users (IDs) of organization ref for a new
-// password at their next sign-in, all in one transaction: every ID is
-// checked, or nothing changes. Until they choose it, their sessions may do
-// nothing else (UserBySession). Users without a password (an invitation not
-// yet accepted) choose one anyway and are left alone, as are users already
-// asked. It returns how many users were changed. Errors: ENOTFOUND (the
-// organization or any user), EINVALID (no IDs, or too many).
-func (a *App) RequirePasswordChange(ctx context.Context, ref string, ids []string) (int, error) {
-	org, err := a.Organization(ctx, ref)
-	if err != nil {
-		return 0, err
-	}
-	ids = uniqueIDs(ids)
-	switch {
-	case len(ids) == 0:
-		return 0, FieldError(EINVALID, "ids", "Choose at least one user.")
-	case len(ids) > MaxBulkUsers:
-		return 0, FieldError(EINVALID, "ids", "At most %d users at once.", MaxBulkUsers)
-	}
-	now, changed := a.now(), 0
-	_, err = a.Store.ChangeUsers(ctx, org.ID, ids, func(u *User) error {
-		if u.HasPassword() && !u.MustChangePassword {
-			u.MustChangePassword, u.UpdatedAt = true, now
-			changed++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return changed, nil
-}
-
-// uniqueIDs returns ids without empty and repeated ones, in their order.
-func uniqueIDs(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if id = strings.TrimSpace(id); id != "" && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}

@@ -133,3 +133,23 @@ func migrateEmailVerified(tx *bolt.Tx) error {
 	}
 	return nil
 }
+
+// migrateUserIndex (schema 3 → 4) rebuilds the user index from the user
+// records, so that every entry carries the labels: in its search text and
+// in the labels field the filter by label reads.
+func migrateUserIndex(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(userIndexBucket); err != nil {
+		return err
+	}
+	index, err := tx.CreateBucket(userIndexBucket)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(usersBucket).ForEach(func(k, v []byte) error {
+		u := &app.User{}
+		if err := json.Unmarshal(v, u); err != nil {
+			return err
+		}
+		return index.Put(indexKey(u), indexValue(u))
+	})
+}

@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"time"
+
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"rollcall/app"
 	"rollcall/app/apptest"
@@ -104,8 +108,8 @@ func TestMigrateEmailVerified(t *testing.T) {
 		}
 		apptest.Check(t, path)
 	})
-	if store.SchemaVersion() != 3 {
-		t.Fatalf("schema %d, want 3", store.SchemaVersion())
+	if store.SchemaVersion() < 3 {
+		t.Fatalf("schema %d; email_verified came with schema 3", store.SchemaVersion())
 	}
 	for login, want := range map[string]bool{
 		"ada@oak.example":        true,
@@ -140,5 +144,60 @@ func TestMigrateEmailVerified(t *testing.T) {
 	}
 	if u, _ := db.UserByLogin(ctx, "squatter1"); u == nil || u.EmailVerified {
 		t.Errorf("after reopening: %+v", u)
+	}
+}
+
+// A file of schema 2 has user index entries without labels; opening it
+// rebuilds them, so search and the filter by label find the labelled.
+func TestMigrateUserIndexLabels(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "schema2.db")
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(db)
+	o := MustOrg(t, a, "Maple")
+	u, err := a.CreateUser(ctx, o.Slug, app.UserCreate{User: app.User{FirstName: "Ada", LastName: "Lovelace", Username: "ada", Labels: []string{"Trip 2026"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Write the entry as schema 2 did: four fields, no labels in the search text.
+	raw, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(tx *bolt.Tx) error {
+		idx := tx.Bucket([]byte("user_index"))
+		k, _ := idx.Cursor().First()
+		if err := idx.Put(append([]byte(nil), k...), []byte("active\x1fstudent\x1f\x1fada lovelace ada ")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 2})
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []app.UserFilter{{Query: "trip"}, {Label: "trip 2026"}} {
+		f.Page, f.PerPage = 1, 10
+		p, err := db.FindUsers(ctx, o.ID, f)
+		if err != nil || p.Total != 1 || p.Users[0].ID != u.ID {
+			t.Errorf("FindUsers(%+v) after migration = %+v, %v", f, p, err)
+		}
+	}
+	if l, err := db.UserLabels(ctx, o.ID); err != nil || len(l) != 1 || l[0] != "Trip 2026" {
+		t.Errorf("UserLabels = %q, %v", l, err)
 	}
 }

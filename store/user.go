@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,18 +26,27 @@ const userNotFound = "There is no such user in this organization."
 // one compact range instead of decoding every record.
 //
 //	key:   orgID \0 SortKey(last) \x01 SortKey(first) \0 userID
-//	value: status \x1f account type \x1f groupID,groupID \x1f search text
+//	value: status \x1f account type \x1f groupID,groupID \x1f search text \x1f label \x1e label
+//
+// The search text holds the names, username, email and labels, keyed
+// (app.Key); the labels field keeps each label as written, for the list of
+// an organization's labels and the filter by label.
 type indexEntry struct{ key, value []byte }
 
-const fieldSep = '\x1f'
+const (
+	fieldSep = '\x1f'
+	labelSep = '\x1e' // labels cannot hold control characters (app.cleanLabels)
+)
 
 func indexKey(u *app.User) []byte {
 	return []byte(u.OrgID + "\x00" + app.SortKey(u.LastName) + "\x01" + app.SortKey(u.FirstName) + "\x00" + u.ID)
 }
 
 func indexValue(u *app.User) []byte {
-	search := app.Key(strings.Join([]string{u.FirstName, u.LastName, u.Username, u.Email}, " "))
-	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") + string(fieldSep) + search)
+	words := append([]string{u.FirstName, u.LastName, u.Username, u.Email}, u.Labels...)
+	search := app.Key(strings.Join(words, " "))
+	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") +
+		string(fieldSep) + search + string(fieldSep) + strings.Join(u.Labels, string(labelSep)))
 }
 
 func (e indexEntry) field(i int) []byte {
@@ -64,6 +74,25 @@ func (e indexEntry) groups() []string {
 		return nil
 	}
 	return strings.Split(string(g), ",")
+}
+
+// labels returns the user's labels as written.
+func (e indexEntry) labels() []string {
+	l := e.field(4)
+	if len(l) == 0 {
+		return nil
+	}
+	return strings.Split(string(l), string(labelSep))
+}
+
+// hasLabel reports whether the user has the label key (app.Key).
+func (e indexEntry) hasLabel(key string) bool {
+	for _, l := range e.labels() {
+		if app.Key(l) == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (e indexEntry) hasGroup(id string) bool {
@@ -314,6 +343,18 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 // deleteUser removes u, its index entries, its sessions, its invitations
 // with their outbox messages, and its pending email verification.
 func deleteUser(tx *bolt.Tx, u *app.User) error {
+	if err := deleteUserRecord(tx, u); err != nil {
+		return err
+	}
+	if err := deleteSessionsOf(tx, u.ID); err != nil {
+		return err
+	}
+	return deleteInvitationsOf(tx, map[string]bool{u.ID: true})
+}
+
+// deleteUserRecord removes u and its index entries; its sessions and
+// invitations are the caller's to remove (once for many users).
+func deleteUserRecord(tx *bolt.Tx, u *app.User) error {
 	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
 		return err
 	}
@@ -322,12 +363,6 @@ func deleteUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 	if err := release(logins, emailKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := deleteSessionsOf(tx, u.ID); err != nil {
-		return err
-	}
-	if err := deleteInvitationsOf(tx, u.ID); err != nil {
 		return err
 	}
 	if err := dropVerification(tx, u.ID); err != nil {
@@ -339,11 +374,12 @@ func deleteUser(tx *bolt.Tx, u *app.User) error {
 	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
 }
 
-// deleteInvitationsOf removes every invitation of the user (from any
+// deleteInvitationsOf removes every invitation of the users (from any
 // organization: join invitations point at an account elsewhere), their
 // token index entries and their outbox messages, so nothing is mailed to a
-// deleted person and nothing of theirs stays in the file.
-func deleteInvitationsOf(tx *bolt.Tx, userID string) error {
+// deleted person and nothing of theirs stays in the file. One pass over the
+// invitations and one over the outbox serve any number of users.
+func deleteInvitationsOf(tx *bolt.Tx, users map[string]bool) error {
 	invites, tokens := tx.Bucket(invitesBucket), tx.Bucket(inviteTokens)
 	gone := map[string]bool{}
 	var keys [][]byte
@@ -353,7 +389,7 @@ func deleteInvitationsOf(tx *bolt.Tx, userID string) error {
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return err
 		}
-		if rec.UserID != userID {
+		if !users[rec.UserID] {
 			return nil
 		}
 		keys = append(keys, append([]byte(nil), k...))
@@ -397,33 +433,45 @@ func deleteInvitationsOf(tx *bolt.Tx, userID string) error {
 	return nil
 }
 
-// FindUsers implements app.UserStore: one pass over the organization's
-// index range counts every match and keeps the IDs of the requested page;
-// only those records are decoded.
-func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*app.UserPage, error) {
+// userMatcher returns whether an index entry matches the filter f.
+func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 	words := strings.Fields(f.Query)
 	query := make([][]byte, len(words))
 	for i, w := range words {
 		query[i] = []byte(w)
 	}
 	status, typ := []byte(f.Status), []byte(f.AccountType)
+	return func(e indexEntry) bool {
+		if len(status) > 0 && !bytes.Equal(e.field(0), status) ||
+			len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
+			f.Group != "" && !e.hasGroup(f.Group) ||
+			f.Label != "" && !e.hasLabel(f.Label) {
+			return false
+		}
+		if len(query) > 0 {
+			text := e.field(3)
+			for _, w := range query {
+				if !bytes.Contains(text, w) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+}
+
+// FindUsers implements app.UserStore: one pass over the organization's
+// index range counts every match and keeps the IDs of the requested page;
+// only those records are decoded.
+func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*app.UserPage, error) {
+	match := userMatcher(f)
 	first := (f.Page - 1) * f.PerPage
 	page := &app.UserPage{Users: []*app.User{}, Page: f.Page, PerPage: f.PerPage}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var ids []string
 		err := eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
-			if len(status) > 0 && !bytes.Equal(e.field(0), status) ||
-				len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
-				f.Group != "" && !e.hasGroup(f.Group) {
+			if !match(e) {
 				return nil
-			}
-			if len(query) > 0 {
-				text := e.field(3)
-				for _, w := range query {
-					if !bytes.Contains(text, w) {
-						return nil
-					}
-				}
 			}
 			if page.Total >= first && len(ids) < f.PerPage {
 				ids = append(ids, e.userID())
@@ -444,6 +492,117 @@ func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*a
 		return nil
 	})
 	return page, err
+}
+
+// UserLabels implements app.UserStore: one pass over the organization's
+// index range; labels that differ only in case are one, in the form first met.
+func (db *DB) UserLabels(ctx context.Context, orgID string) ([]string, error) {
+	seen := map[string]bool{}
+	out := []string{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
+			for _, l := range e.labels() {
+				if k := app.Key(l); !seen[k] {
+					seen[k] = true
+					out = append(out, l)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(app.SortKey(a), app.SortKey(b)) })
+	return out, nil
+}
+
+// ChangeSelectedUsers implements app.UserStore: the selection is resolved,
+// checked, and every selected user changed, written, deleted and their
+// sessions ended, all in one transaction.
+func (db *DB) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.UserSelection, check func(selected int) error,
+	fn func(u *app.User) (app.UserVerdict, error)) (missing int, err error) {
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		missing = 0
+		ids := sel.IDs
+		if sel.Filter != nil {
+			match := userMatcher(*sel.Filter)
+			ids = nil
+			err := eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
+				if match(e) {
+					ids = append(ids, e.userID())
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		var users []*app.User
+		seen := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			u, err := getUser(tx, orgID, id)
+			if app.ErrorCode(err) == app.ENOTFOUND {
+				missing++
+				continue
+			} else if err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		if check != nil {
+			if err := check(len(users)); err != nil {
+				return err
+			}
+		}
+		var written []*app.User
+		endSessions := map[string]bool{}
+		deleted := map[string]bool{}
+		for _, old := range users {
+			u := *old
+			u.Groups = append([]string(nil), old.Groups...)
+			u.Labels = append([]string(nil), old.Labels...)
+			verdict, err := fn(&u)
+			if err != nil {
+				return err
+			}
+			u.ID, u.OrgID = old.ID, old.OrgID
+			switch verdict {
+			case app.UserSkip:
+				continue
+			case app.UserDelete:
+				if err := deleteUserRecord(tx, old); err != nil {
+					return err
+				}
+				deleted[old.ID] = true
+				endSessions[old.ID] = true
+				continue
+			case app.UserWriteEndSessions:
+				endSessions[old.ID] = true
+			}
+			if err := putUser(tx, old, &u); err != nil {
+				return err
+			}
+			written = append(written, &u)
+		}
+		if err := groupsExist(tx, written); err != nil {
+			return err
+		}
+		if len(endSessions) > 0 {
+			if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return endSessions[s.SubjectID] }); err != nil {
+				return err
+			}
+		}
+		if len(deleted) > 0 {
+			return deleteInvitationsOf(tx, deleted)
+		}
+		return nil
+	})
+	return missing, err
 }
 
 // groupsExist checks inside tx that every group the users join still

@@ -208,8 +208,8 @@ func TestMustChangePasswordFirst(t *testing.T) {
 	}
 
 	// Asked again; a sign-in left open longer than FreshSignIn must be renewed.
-	if n, err := e.App.RequirePasswordChange(ctx, "maple", []string{u.ID}); err != nil || n != 1 {
-		t.Fatalf("RequirePasswordChange = %d, %v", n, err)
+	if res, err := e.App.BulkUsers(ctx, "maple", app.BulkRequest{Selection: app.UserSelection{IDs: []string{u.ID}}, Action: app.BulkRequirePassword}); err != nil || res.Changed != 1 {
+		t.Fatalf("require a password change = %+v, %v", res, err)
 	}
 	late, _ := signIn(suggestion, http.StatusOK)
 	e.Clock.Add(app.FreshSignIn + time.Second)

@@ -124,12 +124,13 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/organizations/{org}/users", s.admin(s.listUsers))
 	m.Handle("POST /api/organizations/{org}/users", s.admin(s.createUser))
-	m.Handle("POST /api/organizations/{org}/users/require-password-change", s.admin(s.requirePasswordChange))
 	m.Handle("GET /api/organizations/{org}/users/{user}", s.admin(s.getUser))
 	m.Handle("PATCH /api/organizations/{org}/users/{user}", s.admin(s.updateUser))
 	m.Handle("DELETE /api/organizations/{org}/users/{user}", s.admin(s.deleteUser))
 	m.Handle("POST /api/organizations/{org}/users/{user}/deactivate", s.admin(s.setUserStatus(app.StatusDeactivated)))
 	m.Handle("POST /api/organizations/{org}/users/{user}/activate", s.admin(s.setUserStatus(app.StatusActive)))
+	m.Handle("POST /api/organizations/{org}/users/bulk", s.admin(s.bulkUsers))
+	m.Handle("GET /api/organizations/{org}/labels", s.admin(s.listLabels))
 
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))

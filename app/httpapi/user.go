@@ -28,7 +28,7 @@ type userCreate struct {
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := app.UserFilter{Query: q.Get("q"), Group: q.Get("group"), AccountType: q.Get("type"), Status: q.Get("status")}
+	f := app.UserFilter{Query: q.Get("q"), Group: q.Get("group"), AccountType: q.Get("type"), Status: q.Get("status"), Label: q.Get("label")}
 	// A slice, not a map: with both wrong, the answer names page every time.
 	for _, p := range []struct {
 		name string
@@ -115,22 +115,27 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type userIDs struct {
-	IDs []string `json:"ids"`
-}
-
-// requirePasswordChange asks the users for a new password at their next
-// sign-in and answers how many were changed.
-func (s *Server) requirePasswordChange(w http.ResponseWriter, r *http.Request) {
-	var in userIDs
+// bulkUsers applies one action to many users: those ticked, or all that
+// match a filter (app.BulkRequest).
+func (s *Server) bulkUsers(w http.ResponseWriter, r *http.Request) {
+	var in app.BulkRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	n, err := s.app.RequirePasswordChange(r.Context(), r.PathValue("org"), in.IDs)
+	res, err := s.app.BulkUsers(r.Context(), r.PathValue("org"), in)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"changed": n})
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {
+	labels, err := s.app.UserLabels(r.Context(), r.PathValue("org"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string][]string{"labels": labels})
 }

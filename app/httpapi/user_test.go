@@ -651,9 +651,9 @@ func TestUserPageOverflow(t *testing.T) {
 }
 
 // An admin asks several users for a new password at their next sign-in in
-// one request: one transaction (an unknown ID changes nothing), users
-// without a password and those already asked are not counted, and another
-// organization's users cannot be named. Only an admin may ask.
+// one request (the bulk route): users without a password and those already
+// asked are not counted, another organization's users cannot be named, and
+// only an admin may ask. The portal then asks for a new password.
 func TestRequirePasswordChange(t *testing.T) {
 	e := newEnv(t)
 	cookie := e.setup(t)
@@ -669,35 +669,88 @@ func TestRequirePasswordChange(t *testing.T) {
 	}
 	ada, bo, nopw := create("maple", "ada", "tiger-moon-47"), create("maple", "bo", "lion-star-22"), create("maple", "cy", "")
 	stranger := create(other.Slug, "dee", "frog-rain-31")
-	path := "/api/organizations/" + org.ID + "/users/require-password-change"
+	path := "/api/organizations/" + org.ID + "/users/bulk"
+	ask := func(ids ...string) map[string]any {
+		return map[string]any{"selection": map[string]any{"ids": ids}, "action": app.BulkRequirePassword}
+	}
 	flagged := func(org, id string) bool {
 		t.Helper()
 		return call[app.User](t, e, "GET", "/api/organizations/"+org+"/users/"+id, nil, cookie, http.StatusOK).MustChangePassword
 	}
 
-	code, body := e.do(t, "POST", path, map[string]any{"ids": []string{ada, "no-such-user"}}, cookie)
-	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
-	code, body = e.do(t, "POST", path, map[string]any{"ids": []string{ada, stranger}}, cookie)
-	checkError(t, code, body, http.StatusNotFound, app.ENOTFOUND, "")
-	if flagged("maple", ada) || flagged("oak", stranger) {
-		t.Fatal("a refused request changed a user")
+	if got := call[app.BulkResult](t, e, "POST", path, ask(stranger), cookie, http.StatusOK); got.Changed != 0 || flagged("oak", stranger) {
+		t.Fatalf("another organization's user: %+v, flagged %v", got, flagged("oak", stranger))
 	}
-	code, body = e.do(t, "POST", path, map[string]any{"ids": []string{}}, cookie)
-	checkError(t, code, body, http.StatusBadRequest, app.EINVALID, "ids")
-	if code, _ := e.do(t, "POST", path, map[string]any{"ids": []string{ada}}, ""); code != http.StatusUnauthorized {
+	if code, _ := e.do(t, "POST", path, ask(ada), ""); code != http.StatusUnauthorized {
 		t.Fatalf("without an admin = %d, want 401", code)
 	}
-
-	got := call[map[string]int](t, e, "POST", path, map[string]any{"ids": []string{ada, bo, nopw, ada}}, cookie, http.StatusOK)
-	if got["changed"] != 2 || !flagged("maple", ada) || !flagged("maple", bo) || flagged("maple", nopw) {
-		t.Fatalf("changed = %v; ada %v bo %v cy %v", got, flagged("maple", ada), flagged("maple", bo), flagged("maple", nopw))
+	got := call[app.BulkResult](t, e, "POST", path, ask(ada, bo, nopw, ada), cookie, http.StatusOK)
+	if got.Changed != 2 || !flagged("maple", ada) || !flagged("maple", bo) || flagged("maple", nopw) {
+		t.Fatalf("changed = %+v; ada %v bo %v cy %v", got, flagged("maple", ada), flagged("maple", bo), flagged("maple", nopw))
 	}
-	if got := call[map[string]int](t, e, "POST", path, map[string]any{"ids": []string{ada}}, cookie, http.StatusOK); got["changed"] != 0 {
-		t.Fatalf("asking again = %v, want 0 changed", got)
+	if got := call[app.BulkResult](t, e, "POST", path, ask(ada), cookie, http.StatusOK); got.Changed != 0 {
+		t.Fatalf("asking again = %+v, want 0 changed", got)
 	}
 	// The portal now asks ada for a new password.
 	rec := e.serve(newRequest(t, "POST", "/api/public/signin", map[string]any{"login": "ada", "password": "tiger-moon-47"}))
 	if acc := decodeBody(t, rec); rec.Code != http.StatusOK || acc["must_change_password"] != true {
 		t.Fatalf("ada signs in = %d %v", rec.Code, acc)
+	}
+}
+
+// One route applies a bulk action: to users ticked or to all that match a
+// filter; the answer says what changed and why others were skipped. The
+// labels route lists the labels, and the list filters by one.
+func TestBulkUsersRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
+	e.createGroup(t, cookie, "maple", map[string]any{"name": "3A"})
+	b := e.createGroup(t, cookie, "maple", map[string]any{"name": "3B"})
+	users := "/api/organizations/maple/users"
+	var ids []string
+	for i, n := range []string{"ann", "ben", "cat"} {
+		labels := []string{"Choir"}
+		if i == 2 {
+			labels = nil
+		}
+		u := call[app.User](t, e, "POST", users, map[string]any{"first_name": n, "username": n, "groups": []string{"3A"}, "labels": labels}, cookie, http.StatusCreated)
+		ids = append(ids, u.ID)
+	}
+	labels := call[map[string][]string](t, e, "GET", "/api/organizations/maple/labels", nil, cookie, http.StatusOK)
+	if !slices.Equal(labels["labels"], []string{"Choir"}) {
+		t.Errorf("labels = %v", labels)
+	}
+	if p := call[app.UserPage](t, e, "GET", users+"?label=choir", nil, cookie, http.StatusOK); p.Total != 2 {
+		t.Errorf("filter by label: %d users, want 2", p.Total)
+	}
+
+	res := call[app.BulkResult](t, e, "POST", users+"/bulk", map[string]any{
+		"selection": map[string]any{"filter": map[string]any{"group": "3A", "q": "choir"}},
+		"action":    "move_to_group", "group": b.ID, "from_group": "3A", "expect": 2,
+	}, cookie, http.StatusOK)
+	if res.Changed != 2 || res.Message != "2 people moved to 3B." {
+		t.Errorf("move = %+v", res)
+	}
+	if p := call[app.UserPage](t, e, "GET", users+"?group=3B", nil, cookie, http.StatusOK); p.Total != 2 {
+		t.Errorf("in 3B: %d, want 2", p.Total)
+	}
+	res = call[app.BulkResult](t, e, "POST", users+"/bulk", map[string]any{
+		"selection": map[string]any{"ids": ids}, "action": "deactivate",
+	}, cookie, http.StatusOK)
+	if res.Changed != 3 {
+		t.Errorf("deactivate = %+v", res)
+	}
+	code, body := e.do(t, "POST", users+"/bulk", map[string]any{"selection": map[string]any{"filter": map[string]any{}}, "action": "delete", "expect": 2}, cookie)
+	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(body["message"]), "3 people now, not 2") {
+		t.Errorf("delete with a stale count = %d %v, want 409", code, body)
+	}
+	code, body = e.do(t, "POST", users+"/bulk", map[string]any{"selection": map[string]any{"ids": ids}, "action": "add_to_group"}, cookie)
+	if code != http.StatusBadRequest || body["details"].(map[string]any)["group"] == nil {
+		t.Errorf("no group = %d %v, want 400 naming group", code, body)
+	}
+	if code, _ := e.do(t, "POST", users+"/bulk", map[string]any{"selection": map[string]any{"ids": ids}, "action": "delete"}, ""); code != http.StatusUnauthorized {
+		t.Errorf("signed out = %d, want 401", code)
 	}
 }

@@ -24,10 +24,10 @@ describe('parseHash', () => {
   })
 
   it('reads the user filter from the query', () => {
-    expect(parseHash('#/o/maple/users?q=anna%20b&group=g1&type=teacher&status=active&page=3')).toEqual({
+    expect(parseHash('#/o/maple/users?q=anna%20b&group=g1&type=teacher&status=active&label=Trip%202026&page=3')).toEqual({
       name: 'users',
       org: 'maple',
-      filter: { q: 'anna b', group: 'g1', type: 'teacher', status: 'active', page: 3 },
+      filter: { q: 'anna b', group: 'g1', type: 'teacher', status: 'active', label: 'Trip 2026', page: 3 },
     })
     expect(parseHash('#/o/maple/users?page=0')).toMatchObject({ filter: emptyFilter })
     expect(parseHash('#/o/maple/users?page=x')).toMatchObject({ filter: emptyFilter })
@@ -46,7 +46,7 @@ describe('routeHash', () => {
     const routes: Route[] = [
       { name: 'home' },
       { name: 'users', org: 'maple', filter: emptyFilter },
-      { name: 'users', org: 'maple', filter: { q: 'ä & b?#', group: 'g 1', type: 'student', status: 'deactivated', page: 2 } },
+      { name: 'users', org: 'maple', filter: { q: 'ä & b?#', group: 'g 1', type: 'student', status: 'deactivated', label: 'a, b & c', page: 2 } },
       { name: 'groups', org: 'maple' },
       { name: 'settings', org: 'a b' },
     ]

@@ -92,6 +92,16 @@ export interface User {
   must_change_password: boolean
 }
 
+/** What a bulk action on users did (app.BulkResult). */
+export interface BulkResult {
+  action: string
+  selected: number
+  changed: number
+  skipped: { reason: string; count: number; message: string }[]
+  /** "26 people deactivated; they can no longer sign in. 2 were already deactivated." */
+  message: string
+}
+
 export interface UserPage {
   users: User[]
   total: number

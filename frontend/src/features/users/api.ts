@@ -1,6 +1,6 @@
 // The API calls of users (app/user.go, app/httpapi/user.go).
 import { api, orgPath } from '../../lib/api'
-import type { User, UserPage } from '../../lib/types'
+import type { BulkResult, User, UserPage } from '../../lib/types'
 
 export interface UserQuery {
   page: number
@@ -9,6 +9,7 @@ export interface UserQuery {
   group?: string
   type?: string
   status?: string
+  label?: string
 }
 
 /** listUsers returns one page of the organization's users, filtered. */
@@ -18,6 +19,7 @@ export function listUsers(org: string, f: UserQuery): Promise<UserPage> {
   if (f.group) p.set('group', f.group)
   if (f.type) p.set('type', f.type)
   if (f.status) p.set('status', f.status)
+  if (f.label) p.set('label', f.label)
   return api.get<UserPage>(orgPath(org, 'users') + '?' + p.toString())
 }
 
@@ -30,5 +32,52 @@ export const setUserActive = (org: string, id: string, active: boolean) => api.p
 
 export const deleteUser = (org: string, id: string) => api.del(orgPath(org, 'users', id))
 
-/** requirePasswordChange asks the users for a new password at their next sign-in, in one step; it answers how many were changed (users without a password, or already asked, are not). */
-export const requirePasswordChange = (org: string, ids: string[]) => api.post<{ changed: number }>(orgPath(org, 'users', 'require-password-change'), { ids })
+/** The filter of "all that match", as the bulk route takes it. */
+export interface BulkFilter {
+  q?: string
+  group?: string
+  type?: string
+  status?: string
+  label?: string
+}
+
+/** BulkChoice is what the bulk dialog asks for: the action and what it needs. */
+export interface BulkChoice {
+  action: BulkAction
+  group?: string
+  from_group?: string
+  label?: string
+  delete_on?: string
+}
+
+/** BulkRequest is one action on the ticked users, or on all that match a filter (app.BulkRequest). */
+export interface BulkRequest {
+  selection: { ids: string[] } | { filter: BulkFilter }
+  action: BulkAction
+  group?: string
+  from_group?: string
+  label?: string
+  delete_on?: string
+  /** the number of people shown; the server changes nobody if the selection now holds another */
+  expect?: number
+}
+
+export type BulkAction =
+  | 'deactivate'
+  | 'reactivate'
+  | 'delete'
+  | 'add_to_group'
+  | 'remove_from_group'
+  | 'move_to_group'
+  | 'add_label'
+  | 'set_delete_on'
+  | 'clear_delete_on'
+  | 'require_password_change'
+  | 'resend_invitation'
+
+export const bulkUsers = (org: string, req: BulkRequest) => api.post<BulkResult>(orgPath(org, 'users', 'bulk'), req)
+
+/** listLabels returns the labels the organization's users carry, for the filter. */
+export async function listLabels(org: string): Promise<string[]> {
+  return (await api.get<{ labels: string[] }>(orgPath(org, 'labels'))).labels
+}

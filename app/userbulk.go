@@ -1,0 +1,453 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Bulk actions on users.
+const (
+	BulkDeactivate       = "deactivate"
+	BulkReactivate       = "reactivate"
+	BulkDelete           = "delete"
+	BulkAddToGroup       = "add_to_group"
+	BulkRemoveFromGroup  = "remove_from_group"
+	BulkMoveToGroup      = "move_to_group"
+	BulkAddLabel         = "add_label"
+	BulkSetDeleteOn      = "set_delete_on"
+	BulkClearDeleteOn    = "clear_delete_on"
+	BulkRequirePassword  = "require_password_change"
+	BulkResendInvitation = "resend_invitation"
+)
+
+// MaxBulkIDs bounds a selection by ID; "all that match" has no bound.
+const MaxBulkIDs = 10_000
+
+// BulkRequest asks for one action on many users of an organization.
+type BulkRequest struct {
+	Selection UserSelection `json:"selection"`
+	Action    string        `json:"action"`
+	// Group (ID or name) is the group to add to, remove from or move to.
+	Group string `json:"group,omitempty"`
+	// FromGroup (ID or name), for a move, is the one group the users leave;
+	// empty means they leave all their groups.
+	FromGroup string `json:"from_group,omitempty"`
+	// Label is the label to add.
+	Label string `json:"label,omitempty"`
+	// DeleteOn (YYYY-MM-DD) is the deletion date to set.
+	DeleteOn string `json:"delete_on,omitempty"`
+	// Expect, when above 0, is the number of people the admin was shown:
+	// if the selection now holds another number (someone signed up or was
+	// changed meanwhile), nothing is done (ECONFLICT).
+	Expect int `json:"expect,omitempty"`
+}
+
+// BulkSkip is a reason some selected users were left as they were.
+type BulkSkip struct {
+	Reason  string `json:"reason"`
+	Count   int    `json:"count"`
+	Message string `json:"message"` // "2 were already deactivated."
+}
+
+// BulkResult says what a bulk action did.
+type BulkResult struct {
+	Action   string     `json:"action"`
+	Selected int        `json:"selected"`
+	Changed  int        `json:"changed"`
+	Skipped  []BulkSkip `json:"skipped"`
+	// Message says it in a sentence: "26 people deactivated. 2 were
+	// already deactivated."
+	Message string `json:"message"`
+}
+
+// Reasons for skipping a user.
+const (
+	skipGone           = "gone"
+	skipAlready        = "already"
+	skipNotDeactivated = "not_deactivated"
+	skipPending        = "pending"
+	skipInvited        = "invited"
+	skipNotInGroup     = "not_in_group"
+	skipTooManyLabels  = "too_many_labels"
+	skipNoPassword     = "no_password"
+	skipNoInvitation   = "no_invitation"
+)
+
+// BulkUsers applies one action to the selected users of organization ref
+// and says how many changed and why others were skipped. The selection is
+// resolved and every change written in one store transaction (deactivating
+// and deleting end the users' sessions in it too), so a failure changes
+// nobody. Resending invitations is the exception: each goes through
+// ResendInvitation, which writes the invitation and its mail together.
+// Errors: ENOTFOUND (organization or group), EINVALID, ECONFLICT (the
+// selection no longer holds Expect people; a group was deleted meanwhile).
+func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*BulkResult, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	sel := req.Selection
+	switch {
+	case sel.Filter != nil && len(sel.IDs) > 0:
+		return nil, FieldError(EINVALID, "selection", "Choose people either by ticking them or by “all that match”, not both.")
+	case sel.Filter != nil:
+		f, err := a.userFilter(ctx, org, *sel.Filter)
+		if err != nil {
+			return nil, err
+		}
+		sel.Filter = &f
+	case len(sel.IDs) == 0:
+		return nil, FieldError(EINVALID, "selection", "Choose at least one person.")
+	case len(sel.IDs) > MaxBulkIDs:
+		return nil, FieldError(EINVALID, "selection", "At most %d people can be ticked at once; use “select all that match” for more.", MaxBulkIDs)
+	}
+
+	var group, from *Group
+	switch req.Action {
+	case BulkAddToGroup, BulkRemoveFromGroup, BulkMoveToGroup:
+		if Clean(req.Group) == "" {
+			return nil, FieldError(EINVALID, "group", "Choose a group.")
+		}
+		if group, err = a.group(ctx, org, Clean(req.Group)); err != nil {
+			return nil, FieldError(EINVALID, "group", "%s", ErrorMessage(err))
+		}
+		if req.Action == BulkMoveToGroup && Clean(req.FromGroup) != "" {
+			if from, err = a.group(ctx, org, Clean(req.FromGroup)); err != nil {
+				return nil, FieldError(EINVALID, "from_group", "%s", ErrorMessage(err))
+			}
+		}
+	}
+	label := ""
+	if req.Action == BulkAddLabel {
+		v := validation{}
+		labels := cleanLabels(v, "label", []string{req.Label})
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+		if len(labels) == 0 {
+			return nil, FieldError(EINVALID, "label", "Type the label to add.")
+		}
+		label = labels[0]
+	}
+	now := a.now()
+	deleteOn := Clean(req.DeleteOn)
+	if req.Action == BulkSetDeleteOn {
+		if deleteOn == "" {
+			return nil, FieldError(EINVALID, "delete_on", "Choose the deletion date.")
+		}
+		v := validation{}
+		checkDate(v, "delete_on", deleteOn)
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+		if deleteOn < now.Format(time.DateOnly) {
+			return nil, FieldError(EINVALID, "delete_on", "%s is in the past; choose today or a later date.", deleteOn)
+		}
+	}
+
+	skips := map[string]int{}
+	changed := 0
+	// decide says what becomes of one user; it only assigns.
+	var decide func(u *User) UserVerdict
+	write := func(ok bool, reason string, verdict UserVerdict) UserVerdict {
+		if !ok {
+			skips[reason]++
+			return UserSkip
+		}
+		changed++
+		return verdict
+	}
+	switch req.Action {
+	case BulkDeactivate:
+		decide = func(u *User) UserVerdict {
+			switch u.Status {
+			case StatusDeactivated:
+				return write(false, skipAlready, 0)
+			case StatusPending:
+				return write(false, skipPending, 0)
+			case StatusInvited:
+				return write(false, skipInvited, 0)
+			}
+			u.Status, u.UpdatedAt = StatusDeactivated, now
+			return write(true, "", UserWriteEndSessions)
+		}
+	case BulkReactivate:
+		decide = func(u *User) UserVerdict {
+			switch u.Status {
+			case StatusActive:
+				return write(false, skipAlready, 0)
+			case StatusPending:
+				return write(false, skipPending, 0)
+			case StatusInvited:
+				return write(false, skipInvited, 0)
+			}
+			u.Status, u.UpdatedAt = StatusActive, now
+			return write(true, "", UserWrite)
+		}
+	case BulkDelete:
+		decide = func(u *User) UserVerdict { return write(true, "", UserDelete) }
+	case BulkAddToGroup:
+		decide = func(u *User) UserVerdict {
+			if slices.Contains(u.Groups, group.ID) {
+				return write(false, skipAlready, 0)
+			}
+			u.Groups, u.UpdatedAt = append(u.Groups, group.ID), now
+			return write(true, "", UserWrite)
+		}
+	case BulkRemoveFromGroup:
+		decide = func(u *User) UserVerdict {
+			if !slices.Contains(u.Groups, group.ID) {
+				return write(false, skipNotInGroup, 0)
+			}
+			u.Groups, u.UpdatedAt = slices.DeleteFunc(u.Groups, func(g string) bool { return g == group.ID }), now
+			return write(true, "", UserWrite)
+		}
+	case BulkMoveToGroup:
+		decide = func(u *User) UserVerdict {
+			var groups []string
+			if from != nil {
+				groups = slices.DeleteFunc(slices.Clone(u.Groups), func(g string) bool { return g == from.ID })
+			}
+			if !slices.Contains(groups, group.ID) {
+				groups = append(groups, group.ID)
+			}
+			if slices.Equal(groups, u.Groups) {
+				return write(false, skipAlready, 0)
+			}
+			u.Groups, u.UpdatedAt = groups, now
+			return write(true, "", UserWrite)
+		}
+	case BulkAddLabel:
+		decide = func(u *User) UserVerdict {
+			if slices.ContainsFunc(u.Labels, func(l string) bool { return Key(l) == Key(label) }) {
+				return write(false, skipAlready, 0)
+			}
+			if len(u.Labels) >= MaxLabels {
+				return write(false, skipTooManyLabels, 0)
+			}
+			u.Labels, u.UpdatedAt = append(u.Labels, label), now
+			return write(true, "", UserWrite)
+		}
+	case BulkSetDeleteOn:
+		decide = func(u *User) UserVerdict {
+			if u.DeleteOn == deleteOn {
+				return write(false, skipAlready, 0)
+			}
+			u.DeleteOn, u.UpdatedAt = deleteOn, now
+			return write(true, "", UserWrite)
+		}
+	case BulkClearDeleteOn:
+		decide = func(u *User) UserVerdict {
+			if u.DeleteOn == "" {
+				return write(false, skipAlready, 0)
+			}
+			u.DeleteOn, u.UpdatedAt = "", now
+			return write(true, "", UserWrite)
+		}
+	case BulkRequirePassword:
+		decide = func(u *User) UserVerdict {
+			if !u.HasPassword() {
+				return write(false, skipNoPassword, 0)
+			}
+			if u.MustChangePassword {
+				return write(false, skipAlready, 0)
+			}
+			u.MustChangePassword, u.UpdatedAt = true, now
+			return write(true, "", UserWrite)
+		}
+	case BulkResendInvitation:
+		return a.bulkResend(ctx, org, sel, req)
+	default:
+		return nil, FieldError(EINVALID, "action", "Unknown action %q.", req.Action)
+	}
+
+	selected := 0
+	check := func(n int) error {
+		selected = n
+		return checkExpect(req.Expect, n)
+	}
+	missing, err := a.Store.ChangeSelectedUsers(ctx, org.ID, sel, check, func(u *User) (UserVerdict, error) {
+		return decide(u), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	skips[skipGone] += missing
+	name := label
+	if group != nil {
+		name = group.Name
+	}
+	return bulkResult(req.Action, selected+missing, changed, skips, name), nil
+}
+
+// checkExpect refuses a selection that no longer holds the number of
+// people the admin was shown.
+func checkExpect(expect, n int) error {
+	if expect > 0 && n != expect {
+		return Errorf(ECONFLICT, "The list changed meanwhile: %s now, not %d. Nothing was changed; look at the list again.", people(n), expect)
+	}
+	return nil
+}
+
+// bulkResend resends the invitation of every selected invited user, each
+// through ResendInvitation.
+func (a *App) bulkResend(ctx context.Context, org *Organization, sel UserSelection, req BulkRequest) (*BulkResult, error) {
+	if org.PublicURL == "" {
+		return nil, FieldError(EINVALID, "public_url", "%s has no public address, and the link is built from it. Set it in Settings first.", org.Name)
+	}
+	var users []*User
+	missing := 0
+	if sel.Filter != nil {
+		f := *sel.Filter
+		f.Page, f.PerPage = 1, int(^uint(0)>>1)
+		page, err := a.Store.FindUsers(ctx, org.ID, f)
+		if err != nil {
+			return nil, err
+		}
+		users = page.Users
+	} else {
+		seen := map[string]bool{}
+		for _, id := range sel.IDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			u, err := a.Store.User(ctx, org.ID, id)
+			if ErrorCode(err) == ENOTFOUND {
+				missing++
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			users = append(users, u)
+		}
+	}
+	if err := checkExpect(req.Expect, len(users)); err != nil {
+		return nil, err
+	}
+	invs, err := a.Store.Invitations(ctx, org.ID) // newest first
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*Invitation{}
+	for _, inv := range invs {
+		if latest[inv.UserID] == nil {
+			latest[inv.UserID] = inv
+		}
+	}
+	skips := map[string]int{skipGone: missing}
+	changed := 0
+	for _, u := range users {
+		inv := latest[u.ID]
+		switch {
+		case u.Status != StatusInvited:
+			skips[skipNotInvited(u)]++
+			continue
+		case inv == nil || inv.Status == InvitationAccepted || inv.Status == InvitationCancelled:
+			skips[skipNoInvitation]++
+			continue
+		}
+		if _, err := a.ResendInvitation(ctx, org.ID, inv.ID); ErrorCode(err) == ECONFLICT {
+			skips[skipNoInvitation]++ // accepted or cancelled meanwhile
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("%d invitations were sent again before this failed: %w", changed, err)
+		}
+		changed++
+	}
+	return bulkResult(req.Action, len(users)+missing, changed, skips, ""), nil
+}
+
+func skipNotInvited(u *User) string {
+	if u.Status == StatusPending {
+		return skipPending
+	}
+	return skipAlready // they have an account already
+}
+
+// people writes "1 person" or "28 people".
+func people(n int) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return fmt.Sprintf("%d people", n)
+}
+
+// were writes "1 was" or "2 were".
+func were(n int) string {
+	if n == 1 {
+		return "1 was"
+	}
+	return fmt.Sprintf("%d were", n)
+}
+
+// bulkResult words the outcome; name is the group's name or the label.
+func bulkResult(action string, selected, changed int, skips map[string]int, name string) *BulkResult {
+	gname := name
+	done := map[string]string{
+		BulkDeactivate:       "%s deactivated; they can no longer sign in.",
+		BulkReactivate:       "%s reactivated; they can sign in again.",
+		BulkDelete:           "%s deleted.",
+		BulkAddToGroup:       "%s added to " + gname + ".",
+		BulkRemoveFromGroup:  "%s taken out of " + gname + ".",
+		BulkMoveToGroup:      "%s moved to " + gname + ".",
+		BulkAddLabel:         "Label “" + name + "” added to %s.",
+		BulkSetDeleteOn:      "Deletion date set for %s.",
+		BulkClearDeleteOn:    "Deletion date cleared for %s.",
+		BulkRequirePassword:  "%s must choose a new password at their next sign-in.",
+		BulkResendInvitation: "Invitations sent again to %s.",
+	}[action]
+	already := map[string]string{
+		BulkDeactivate:       "already deactivated",
+		BulkReactivate:       "already active",
+		BulkAddToGroup:       "already in " + gname,
+		BulkMoveToGroup:      "already in " + gname,
+		BulkAddLabel:         "already labelled “" + name + "”",
+		BulkSetDeleteOn:      "already to be deleted on that date",
+		BulkClearDeleteOn:    "without a deletion date",
+		BulkRequirePassword:  "already asked to change their password",
+		BulkResendInvitation: "not invited: they have an account already",
+	}[action]
+	reasons := []struct{ key, text string }{
+		{skipAlready, already},
+		{skipPending, "waiting for approval: approve or reject them under Approvals"},
+		{skipInvited, "invited and have not accepted yet: cancel or resend the invitation under Invitations"},
+		{skipNotInGroup, "not in " + gname},
+		{skipTooManyLabels, fmt.Sprintf("at the limit of %d labels", MaxLabels)},
+		{skipNoPassword, "without a password yet (they choose one when they first sign in)"},
+		{skipNoInvitation, "without an invitation that can be sent again (accepted or cancelled)"},
+		{skipGone, "deleted meanwhile"},
+	}
+	r := &BulkResult{Action: action, Selected: selected, Changed: changed, Skipped: []BulkSkip{}}
+	msg := []string{}
+	skipped := 0
+	for _, n := range skips {
+		skipped += n
+	}
+	if changed > 0 || skipped == 0 {
+		msg = append(msg, upperFirst(fmt.Sprintf(done, people(changed))))
+	} else {
+		msg = append(msg, "Nobody was changed.")
+	}
+	for _, rs := range reasons {
+		if n := skips[rs.key]; n > 0 {
+			s := BulkSkip{Reason: rs.key, Count: n, Message: fmt.Sprintf("%s %s.", were(n), rs.text)}
+			r.Skipped = append(r.Skipped, s)
+			msg = append(msg, s.Message)
+		}
+	}
+	r.Message = strings.Join(msg, " ")
+	return r
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(s[:n]) + s[n:]
+}
