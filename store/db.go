@@ -53,7 +53,7 @@ var (
 		invitesBucket, inviteTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
-		importsBucket, importHashBucket, signInFailuresBucket}
+		importsBucket, importHashBucket, signInFailuresBucket, auditBucket}
 
 	schemaKey = []byte("schema_version")
 )

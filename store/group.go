@@ -27,7 +27,7 @@ func groupNameTaken(tx *bolt.Tx, orgID, name string) func() error {
 
 // CreateGroup implements app.GroupStore.
 func (db *DB) CreateGroup(ctx context.Context, g *app.Group) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(orgsBucket).Get([]byte(g.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(g.OrgID))
 		}
@@ -105,7 +105,7 @@ func (db *DB) Groups(ctx context.Context, orgID string) ([]*app.Group, error) {
 
 // UpdateGroup implements app.GroupStore.
 func (db *DB) UpdateGroup(ctx context.Context, g *app.Group) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		var old app.Group
 		if err := get(tx.Bucket(groupsBucket), join(g.OrgID, g.ID), &old, groupNotFound(g.ID)); err != nil {
 			return err
@@ -124,7 +124,7 @@ func (db *DB) UpdateGroup(ctx context.Context, g *app.Group) error {
 // DeleteGroup implements app.GroupStore: the group goes, and every member
 // loses it in the same transaction.
 func (db *DB) DeleteGroup(ctx context.Context, orgID, id string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		var g app.Group
 		if err := get(tx.Bucket(groupsBucket), join(orgID, id), &g, groupNotFound(id)); err != nil {
 			return err

@@ -109,6 +109,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runDesktop(ctx)
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd != "serve" {
+		// Changes made by a command are the command line's in the audit
+		// log; under serve each request names its own actor.
+		ctx = app.WithActor(ctx, app.CLIActor)
+	}
 	sub := ""
 	if len(rest) > 0 {
 		sub = rest[0]
