@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -211,6 +212,15 @@ func (a *App) audit(ctx context.Context, orgID, action string, target AuditTarge
 	return context.WithValue(ctx, auditKey{}, b)
 }
 
+// adminTarget names the admin adm as an audit target.
+func adminTarget(adm *Admin) AuditTarget {
+	return AuditTarget{Kind: "admin", ID: adm.ID, Name: adm.Username}
+}
+
+// flushAudit writes the entries in ctx that no store write has taken, for a
+// change that may not have written to the database (nothing was held).
+func (a *App) flushAudit(ctx context.Context) error { return a.Store.AppendAudit(ctx) }
+
 // AuditStore keeps the audit log.
 type AuditStore interface {
 	// AppendAudit writes the entries pending in ctx in a transaction of
@@ -395,4 +405,90 @@ func (a *App) Backup(ctx context.Context, write func() (int64, error)) (int64, e
 	}
 	ctx = a.audit(ctx, "", "database.backup", AuditTarget{Kind: "database", Name: "database"}, fmt.Sprintf("%d bytes", n))
 	return n, a.Store.AppendAudit(ctx)
+}
+
+// accountName is the display name of an admin's or a person's account, ""
+// when it is gone.
+func (a *App) accountName(ctx context.Context, id string) string {
+	if adm, err := a.Store.Admin(ctx, id); err == nil {
+		return adm.Username
+	}
+	if u, err := a.Store.User(ctx, "", id); err == nil {
+		return auditName(u)
+	}
+	return ""
+}
+
+// changedFields names the fields an update sets (its non-nil pointer
+// fields, by JSON name), never their values: "changed name, password".
+func changedFields(upd any) string {
+	v := reflect.ValueOf(upd)
+	var names []string
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer && !f.IsNil() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			names = append(names, strings.ReplaceAll(name, "_", " "))
+		}
+	}
+	if len(names) == 0 {
+		return "nothing"
+	}
+	return strings.Join(names, ", ")
+}
+
+func groupTarget(g *Group) AuditTarget { return AuditTarget{Kind: "group", ID: g.ID, Name: g.Name} }
+
+func orgTarget(o *Organization) AuditTarget {
+	return AuditTarget{Kind: "organization", ID: o.ID, Name: o.Name}
+}
+
+// codeTarget names the invite code of the organization or of group g (never
+// the code itself).
+func codeTarget(org *Organization, g *Group) AuditTarget {
+	if g != nil {
+		return AuditTarget{Kind: "invite code", ID: g.ID, Name: g.Name}
+	}
+	return AuditTarget{Kind: "invite code", ID: org.ID, Name: org.Name}
+}
+
+func linkTarget(l *InviteLink) AuditTarget {
+	name := l.Name
+	if name == "" {
+		name = "invite link"
+	}
+	return AuditTarget{Kind: "invite link", ID: l.ID, Name: name}
+}
+
+// auditLink attaches action on the invite link id to ctx. Errors: ENOTFOUND.
+func (a *App) auditLink(ctx context.Context, org *Organization, id, action, detail string) (context.Context, error) {
+	l, err := a.Store.InviteLink(ctx, org.ID, id)
+	if err != nil {
+		return ctx, err
+	}
+	return a.audit(ctx, org.ID, action, linkTarget(l), detail), nil
+}
+
+// auditInvitation attaches action on invitation id to ctx; the invited
+// person is the target. Errors: ENOTFOUND.
+func (a *App) auditInvitation(ctx context.Context, org *Organization, id, action, detail string) (context.Context, error) {
+	inv, err := a.Store.Invitation(ctx, org.ID, id)
+	if err != nil {
+		return ctx, err
+	}
+	name := inv.Name
+	if name == "" {
+		name = inv.Email
+	}
+	return a.audit(ctx, org.ID, action, AuditTarget{Kind: "person", ID: inv.UserID, Name: name}, detail), nil
+}
+
+// Record runs change, made outside the database by a transport (the sign-up
+// listener opened or closed), and once it has succeeded writes one audit
+// entry for it in a transaction of its own.
+func (a *App) Record(ctx context.Context, action string, target AuditTarget, detail string, change func() error) error {
+	if err := change(); err != nil {
+		return err
+	}
+	return a.flushAudit(a.audit(ctx, "", action, target, detail))
 }

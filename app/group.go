@@ -112,6 +112,7 @@ func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, e
 	g.ID = a.newID()
 	g.CreatedAt = a.now()
 	g.UpdatedAt = g.CreatedAt
+	ctx = a.audit(ctx, org.ID, "group.create", groupTarget(g), g.Kind)
 	if err := a.Store.CreateGroup(ctx, g); err != nil {
 		return nil, err
 	}
@@ -161,6 +162,7 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 	if err != nil {
 		return nil, err
 	}
+	ctx = a.audit(ctx, org.ID, "group.update", groupTarget(g), "changed "+changedFields(upd))
 	if upd.Name != nil {
 		g.Name = Clean(*upd.Name)
 	}
@@ -198,5 +200,6 @@ func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
 	if err != nil {
 		return err
 	}
+	ctx = a.audit(ctx, org.ID, "group.delete", groupTarget(g), "")
 	return a.Store.DeleteGroup(ctx, org.ID, g.ID)
 }

@@ -232,6 +232,7 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	org.ID = a.newID()
 	org.CreatedAt = a.now()
 	org.UpdatedAt = org.CreatedAt
+	ctx = a.audit(ctx, org.ID, "organization.create", orgTarget(org), org.Kind)
 	if err := a.Store.CreateOrganization(ctx, org); err != nil {
 		return nil, err
 	}
@@ -308,6 +309,7 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		return nil, err
 	}
 	o.UpdatedAt = a.now()
+	ctx = a.audit(ctx, o.ID, "organization.update", orgTarget(o), "changed "+changedFields(upd))
 	if err := a.Store.UpdateOrganization(ctx, o); err != nil {
 		return nil, err
 	}

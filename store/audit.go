@@ -77,6 +77,9 @@ func timeKey(t time.Time) []byte {
 
 // AppendAudit implements app.AuditStore.
 func (db *DB) AppendAudit(ctx context.Context) error {
+	if len(app.PendingAudit(ctx)) == 0 {
+		return nil
+	}
 	return db.update(ctx, func(*bolt.Tx) error { return nil })
 }
 
