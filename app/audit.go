@@ -94,7 +94,7 @@ func (e *AuditEntry) Forget(id string) bool {
 		names = append(names, e.Actor.Name)
 		e.Actor.Name = DeletedPerson
 	}
-	if e.Target.ID == id && e.Target.Name != "" {
+	if (e.Target.ID == id || len(e.People) == 1 && e.People[0] == id && e.Target.Kind == "person") && e.Target.Name != "" {
 		names = append(names, e.Target.Name)
 		e.Target.Name = DeletedPerson
 	}

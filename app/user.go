@@ -461,6 +461,8 @@ func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 	if err != nil {
 		return err
 	}
-	ctx = a.audit(ctx, org.ID, "user.delete", personTarget(u), "")
+	// Deleting forgets the person's name in the audit log (their entries
+	// keep action and time), this entry included.
+	ctx = a.audit(ctx, org.ID, "user.delete", AuditTarget{Kind: "person", ID: u.ID, Name: DeletedPerson}, "")
 	return a.Store.DeleteUser(ctx, org.ID, id)
 }

@@ -19,13 +19,35 @@ import (
 // chronological and a new entry goes at its end.
 var auditBucket = []byte("audit")
 
+// auditIDsBucket indexes the audit log by the IDs it names (actor, target,
+// people touched): ID \0 entry key → "", so that forgetting a person reads
+// only their entries.
+var auditIDsBucket = []byte("audit_ids")
+
+// entryIDs are the IDs an entry names, each once.
+func entryIDs(e *app.AuditEntry) []string {
+	var ids []string
+	seen := map[string]bool{"": true}
+	for _, id := range append([]string{e.Actor.ID, e.Target.ID}, e.People...) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func idKey(id string, key []byte) []byte {
+	return append(append([]byte(id), 0), key...)
+}
+
 // update runs fn in a write transaction and, once fn has succeeded, writes
 // in the same transaction the audit entries the use case attached to ctx
 // (app.PendingAudit): a change and its audit entry are both present or both
 // absent. Every write of the store goes through it.
 func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	pending := app.PendingAudit(ctx)
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -42,7 +64,7 @@ func appendAudit(tx *bolt.Tx, entries []app.AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	b := tx.Bucket(auditBucket)
+	b, idx := tx.Bucket(auditBucket), tx.Bucket(auditIDsBucket)
 	for _, e := range entries {
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -54,6 +76,11 @@ func appendAudit(tx *bolt.Tx, entries []app.AuditEntry) error {
 		e.ID = ""
 		if err := put(b, key, e); err != nil {
 			return err
+		}
+		for _, id := range entryIDs(&e) {
+			if err := idx.Put(idKey(id, key), nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -145,9 +172,9 @@ func (db *DB) PruneAudit(ctx context.Context, before time.Time, keep func(e *app
 	n := 0
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		n = 0
-		b := tx.Bucket(auditBucket)
+		b, idx := tx.Bucket(auditBucket), tx.Bucket(auditIDsBucket)
 		end := timeKey(before)
-		var doomed [][]byte
+		var doomed []app.AuditEntry
 		c := b.Cursor()
 		for k, v := c.First(); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
 			e, err := decodeAudit(k, v)
@@ -155,12 +182,18 @@ func (db *DB) PruneAudit(ctx context.Context, before time.Time, keep func(e *app
 				return err
 			}
 			if keep == nil || !keep(&e) {
-				doomed = append(doomed, append([]byte(nil), k...))
+				doomed = append(doomed, e)
 			}
 		}
-		for _, k := range doomed {
+		for _, e := range doomed {
+			k, _ := hex.DecodeString(e.ID)
 			if err := b.Delete(k); err != nil {
 				return err
+			}
+			for _, id := range entryIDs(&e) {
+				if err := idx.Delete(idKey(id, k)); err != nil {
+					return err
+				}
 			}
 		}
 		n = len(doomed)
@@ -188,13 +221,20 @@ func forgetInAudit(tx *bolt.Tx, personID string) error {
 	b := tx.Bucket(auditBucket)
 	type change struct{ k, v []byte }
 	var changes []change
-	err := b.ForEach(func(k, v []byte) error {
+	prefix := idKey(personID, nil)
+	c := tx.Bucket(auditIDsBucket).Cursor()
+	for ik, _ := c.Seek(prefix); ik != nil && bytes.HasPrefix(ik, prefix); ik, _ = c.Next() {
+		k := ik[len(prefix):]
+		v := b.Get(k)
+		if v == nil {
+			continue
+		}
 		e, err := decodeAudit(k, v)
 		if err != nil {
 			return err
 		}
 		if !e.Forget(personID) {
-			return nil
+			continue
 		}
 		e.ID = ""
 		data, err := json.Marshal(e)
@@ -202,10 +242,6 @@ func forgetInAudit(tx *bolt.Tx, personID string) error {
 			return err
 		}
 		changes = append(changes, change{append([]byte(nil), k...), data})
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	for _, c := range changes {
 		if err := b.Put(c.k, c.v); err != nil {

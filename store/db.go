@@ -53,7 +53,7 @@ var (
 		invitesBucket, inviteTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
-		importsBucket, importHashBucket, signInFailuresBucket, auditBucket}
+		importsBucket, importHashBucket, signInFailuresBucket, auditBucket, auditIDsBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -312,7 +312,8 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 }
 
 // deleteUser removes u, its index entries, its sessions, and its
-// invitations with their outbox messages.
+// invitations with their outbox messages; the audit log keeps what was done
+// to and by u, without u's name (forgetInAudit).
 func deleteUser(tx *bolt.Tx, u *app.User) error {
 	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
 		return err
@@ -328,6 +329,9 @@ func deleteUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 	if err := deleteInvitationsOf(tx, u.ID); err != nil {
+		return err
+	}
+	if err := forgetInAudit(tx, u.ID); err != nil {
 		return err
 	}
 	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
