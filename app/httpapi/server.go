@@ -135,6 +135,7 @@ func (s *Server) routes() {
 	s.signUpRoutes(m)
 	s.lanRoutes(m)
 	s.importRoutes(m)
+	s.auditRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
