@@ -300,6 +300,11 @@ func (a *App) AuditLog(ctx context.Context, org string, f AuditFilter) (*AuditPa
 		}
 		f.OrgID = o.ID
 	}
+	if f.Person != "" { // a username or email names the person too
+		if u, err := a.Store.UserByLogin(ctx, Key(f.Person)); err == nil {
+			f.Person = u.ID
+		}
+	}
 	switch {
 	case f.Limit == 0:
 		f.Limit = 100
@@ -491,4 +496,25 @@ func (a *App) Record(ctx context.Context, action string, target AuditTarget, det
 		return err
 	}
 	return a.flushAudit(a.audit(ctx, "", action, target, detail))
+}
+
+// differentFields names the fields (by JSON name) whose values differ
+// between two values of one struct type, never the values themselves; times
+// of creation and change are left out.
+func differentFields(old, cur any) string {
+	a, b := reflect.ValueOf(old), reflect.ValueOf(cur)
+	var names []string
+	for i := 0; i < a.NumField(); i++ {
+		name, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" || name == "created_at" || name == "updated_at" {
+			continue
+		}
+		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			names = append(names, strings.ReplaceAll(name, "_", " "))
+		}
+	}
+	if len(names) == 0 {
+		return "nothing"
+	}
+	return strings.Join(names, ", ")
 }

@@ -162,7 +162,7 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 	if err != nil {
 		return nil, err
 	}
-	ctx = a.audit(ctx, org.ID, "group.update", groupTarget(g), "changed "+changedFields(upd))
+	before := *g
 	if upd.Name != nil {
 		g.Name = Clean(*upd.Name)
 	}
@@ -183,6 +183,7 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 		return nil, err
 	}
 	g.UpdatedAt = a.now()
+	ctx = a.audit(ctx, org.ID, "group.update", AuditTarget{Kind: "group", ID: g.ID, Name: before.Name}, "changed "+differentFields(before, *g))
 	if err := a.Store.UpdateGroup(ctx, g); err != nil {
 		return nil, err
 	}

@@ -265,6 +265,7 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	if err != nil {
 		return nil, err
 	}
+	before := *o
 	if upd.Name != nil {
 		o.Name = Clean(*upd.Name)
 	}
@@ -309,7 +310,7 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		return nil, err
 	}
 	o.UpdatedAt = a.now()
-	ctx = a.audit(ctx, o.ID, "organization.update", orgTarget(o), "changed "+changedFields(upd))
+	ctx = a.audit(ctx, o.ID, "organization.update", orgTarget(o), "changed "+differentFields(before, *o))
 	if err := a.Store.UpdateOrganization(ctx, o); err != nil {
 		return nil, err
 	}
