@@ -200,7 +200,6 @@ export const auditActions: Record<string, string> = {
   'lan.close': 'Network sign-up closed',
   'database.backup': 'Backup taken',
   'database.restore': 'Backup restored',
-  'audit.prune': 'Old entries removed',
 }
 
 /** auditActionLabel is the action's name for people; unknown codes as they are. */
