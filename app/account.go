@@ -445,8 +445,9 @@ func (a *App) StartAccounts(ctx context.Context, ref, owner string, b AccountBat
 	if err != nil {
 		return JobStatus{}, err
 	}
+	actor := ActorFrom(ctx)
 	return a.Jobs.StartStatus(owner, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress Progress) (any, error) {
-		return a.CreatePrepared(ctx, pa, progress)
+		return a.CreatePrepared(WithActor(ctx, actor), pa, progress)
 	}), nil
 }
 
@@ -466,7 +467,12 @@ func (a *App) CreatePrepared(ctx context.Context, pa *PreparedAccounts, progress
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := a.Store.CreateUsers(ctx, users); err != nil {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	actx := a.audit(ctx, pa.org.ID, "accounts.create", orgTarget(pa.org), fmt.Sprintf("%d accounts created with generated passwords", len(users)), ids...)
+	if err := a.Store.CreateUsers(actx, users); err != nil {
 		return nil, err
 	}
 	return a.accountResult(context.WithoutCancel(ctx), pa.org, users, passwords)
@@ -549,8 +555,9 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 	if _, err := a.Organization(ctx, ref); err != nil {
 		return JobStatus{}, err
 	}
+	actor := ActorFrom(ctx)
 	return a.Jobs.StartStatus(owner, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
-		return a.ResetPasswords(ctx, ref, req, progress)
+		return a.ResetPasswords(WithActor(ctx, actor), ref, req, progress)
 	}), nil
 }
 
@@ -640,7 +647,12 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 	// passwords were hashed (a deactivation, a new name) is kept.
 	// Their sessions end in the same transaction: no window in which the
 	// new password is set and an old sign-in still works.
-	if users, err = a.Store.ChangeUsersEndSessions(ctx, org.ID, ids, func(u *User) error {
+	target := orgTarget(org)
+	if len(users) == 1 {
+		target = personTarget(users[0])
+	}
+	actx := a.audit(ctx, org.ID, "accounts.reset_passwords", target, fmt.Sprintf("%d passwords reset; sessions ended", len(users)), ids...)
+	if users, err = a.Store.ChangeUsersEndSessions(actx, org.ID, ids, func(u *User) error {
 		u.PasswordHash, u.UpdatedAt = byID[u.ID], now
 		return nil
 	}); err != nil {

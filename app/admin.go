@@ -48,6 +48,11 @@ type AdminStore interface {
 // CreateAdmin adds an admin. With first set it succeeds only while no admin
 // exists (the first-run setup page). Errors: EINVALID, ECONFLICT.
 func (a *App) CreateAdmin(ctx context.Context, username, password string, first bool) (*Admin, error) {
+	return a.createAdmin(ctx, username, password, first, true)
+}
+
+// createAdmin is CreateAdmin, recorded in the audit log when audited is set.
+func (a *App) createAdmin(ctx context.Context, username, password string, first, audited bool) (*Admin, error) {
 	adm := &Admin{Username: CleanUsername(username)}
 	v := validation{}
 	if msg := CheckUsername(adm.Username); msg != "" {
@@ -65,6 +70,14 @@ func (a *App) CreateAdmin(ctx context.Context, username, password string, first 
 	}
 	adm.ID = a.newID()
 	adm.CreatedAt = a.now()
+	if audited {
+		action := "admin.create"
+		if first {
+			// The first admin (`rollcall admin create` on a new file) acts for themself.
+			action = "admin.setup"
+		}
+		ctx = a.audit(ctx, "", action, adminTarget(adm), "")
+	}
 	if err := a.Store.CreateAdmin(ctx, adm, first); err != nil {
 		return nil, err
 	}
@@ -94,6 +107,22 @@ func (a *App) SignInAdmin(ctx context.Context, username, password, client string
 // this success forgave, so the admin is told. Errors: EUNAUTHORIZED (wrong
 // name or password; the same answer for both), ETOOMANY (too many failures).
 func (a *App) SignInAdminFrom(ctx context.Context, in SignIn) (*Admin, *SignedIn, error) {
+	return a.signInAdminFrom(ctx, in, "admin.sign_in", "admin signed in")
+}
+
+// SetUpFirstAdmin creates the first admin (CreateAdmin with first set) and
+// signs them in: one audit entry, "admin.setup". Errors as CreateAdmin and
+// SignInAdminFrom.
+func (a *App) SetUpFirstAdmin(ctx context.Context, in SignIn) (*Admin, *SignedIn, error) {
+	adm, err := a.createAdmin(ctx, in.Login, in.Password, true, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.signInAdminFrom(ctx, in, "admin.setup", "first admin set up and signed in; id "+adm.ID)
+}
+
+// signInAdminFrom is SignInAdminFrom with the audit entry's action and detail.
+func (a *App) signInAdminFrom(ctx context.Context, in SignIn, action, detail string) (*Admin, *SignedIn, error) {
 	id, out, err := a.signIn(ctx, in, SessionAdmin, Errorf(EUNAUTHORIZED, "The username or password is wrong."),
 		func(login string) (*credentials, error) {
 			adm, err := a.Store.AdminByUsername(ctx, login)
@@ -121,6 +150,7 @@ func (a *App) SignInAdminFrom(ctx context.Context, in SignIn) (*Admin, *SignedIn
 	if err != nil {
 		return nil, nil, err
 	}
+	ctx = a.audit(WithActor(ctx, AdminActor(adm)), "", action, adminTarget(adm), detail)
 	out.Token, err = a.startSessionNoting(ctx, SessionAdmin, adm.ID, AdminSessionTTL, out)
 	return adm, out, err
 }
@@ -192,6 +222,7 @@ func (a *App) SetAdminPassword(ctx context.Context, actorID, ref, password strin
 	if err != nil {
 		return nil, err
 	}
+	ctx = a.audit(ctx, "", "admin.password", adminTarget(adm), "password changed")
 	return a.Store.ChangeAdmin(ctx, id, func(adm *Admin, _ int) error {
 		adm.PasswordHash = hash
 		return nil
@@ -206,6 +237,11 @@ func (a *App) SetAdminDisabled(ctx context.Context, ref string, disabled bool) (
 	if err != nil {
 		return nil, err
 	}
+	action := "admin.enable"
+	if disabled {
+		action = "admin.disable"
+	}
+	ctx = a.audit(ctx, "", action, AuditTarget{Kind: "admin", ID: id, Name: ref}, "")
 	return a.Store.ChangeAdmin(ctx, id, func(adm *Admin, active int) error {
 		if disabled && !adm.Disabled && active <= 1 {
 			return errLastAdmin
@@ -222,6 +258,7 @@ func (a *App) DeleteAdmin(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
+	ctx = a.audit(ctx, "", "admin.delete", AuditTarget{Kind: "admin", ID: id, Name: ref}, "")
 	return a.Store.DeleteAdmin(ctx, id, func(adm *Admin, active int) error {
 		if !adm.Disabled && active <= 1 {
 			return errLastAdmin

@@ -31,6 +31,7 @@ type Store interface {
 	RedeemStore
 	ImportStore
 	SignInFailureStore
+	AuditStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -86,6 +87,7 @@ func (a *App) ApproveSignUps(ctx context.Context, ref string, ids []string, all 
 	if err != nil {
 		return 0, err
 	}
+	ctx = a.audit(ctx, org.ID, "signup.approve", orgTarget(org), fmt.Sprintf("%d sign-ups chosen", len(ids)), ids...)
 	return a.Store.ApproveSignUps(ctx, org.ID, ids, a.now())
 }
 
@@ -96,6 +98,7 @@ func (a *App) RejectSignUps(ctx context.Context, ref string, ids []string, all b
 	if err != nil {
 		return 0, err
 	}
+	ctx = a.audit(ctx, org.ID, "signup.reject", orgTarget(org), fmt.Sprintf("%d sign-ups chosen", len(ids)), ids...)
 	return a.Store.RejectSignUps(ctx, org.ID, ids)
 }
 

@@ -97,11 +97,16 @@ func (a *App) VerifyEmail(ctx context.Context, token string) (*VerifiedEmail, er
 		return nil, errBadVerifyLink
 	}
 	now := a.now()
+	// The person is known only inside the transaction, from the token.
+	ctx = a.audit(ctx, "", "person.email.verify", AuditTarget{Kind: "user"}, "confirmed their email address by the link")
 	u, err := a.Store.VerifyEmail(ctx, TokenHash(token), func(v *EmailVerification, u *User) error {
 		if !now.Before(v.ExpiresAt) || u.Email == "" || LoginKey(u.Email) != LoginKey(v.Email) {
 			return errBadVerifyLink
 		}
 		u.EmailVerified, u.UpdatedAt = true, now
+		amendAudit(ctx, func(e *AuditEntry) {
+			e.OrgID, e.Actor, e.Target, e.People = u.OrgID, PersonActor(u), personTarget(u), []string{u.ID}
+		})
 		return nil
 	})
 	if ErrorCode(err) == ENOTFOUND {

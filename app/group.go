@@ -104,6 +104,7 @@ func (a *App) CreateGroup(ctx context.Context, ref string, in *Group) (*Group, e
 	if err != nil {
 		return nil, err
 	}
+	ctx = a.audit(ctx, org.ID, "group.create", groupTarget(g), g.Kind)
 	err = a.writeNewGroups([]*Group{g}, func(ng []NewGroup) error { return a.Store.CreateGroup(ctx, ng[0]) })
 	if err != nil {
 		return nil, err
@@ -204,6 +205,7 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 	if err != nil {
 		return nil, err
 	}
+	before := *g
 	if upd.Name != nil {
 		g.Name = Clean(*upd.Name)
 	}
@@ -224,6 +226,7 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 		return nil, err
 	}
 	g.UpdatedAt = a.now()
+	ctx = a.audit(ctx, org.ID, "group.update", AuditTarget{Kind: "group", ID: g.ID, Name: before.Name}, "changed "+differentFields(before, *g))
 	if err := a.Store.UpdateGroup(ctx, g); err != nil {
 		return nil, err
 	}
@@ -241,5 +244,6 @@ func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
 	if err != nil {
 		return err
 	}
+	ctx = a.audit(ctx, org.ID, "group.delete", groupTarget(g), "")
 	return a.Store.DeleteGroup(ctx, org.ID, g.ID)
 }

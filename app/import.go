@@ -599,7 +599,13 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	err = a.writeNewGroups(groups, func(ng []NewGroup) error { return a.Store.CreateImport(ctx, imp, ng, users) })
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	actx := a.audit(ctx, org.ID, "import.commit", AuditTarget{Kind: "import", ID: imp.ID, Name: f.Name},
+		fmt.Sprintf("%d rows: %d accounts created, %d skipped, %d groups created", imp.Rows, imp.Created, imp.Skipped, len(groups)), ids...)
+	err = a.writeNewGroups(groups, func(ng []NewGroup) error { return a.Store.CreateImport(actx, imp, ng, users) })
 	if err != nil {
 		return nil, err
 	}
@@ -656,7 +662,10 @@ func (a *App) UploadImport(ctx context.Context, ref, owner string, read func() (
 	if err != nil {
 		return nil, err
 	}
-	return &ImportUpload{Draft: a.saveDraft(org, owner, f), Preview: ip.preview}, nil
+	up := &ImportUpload{Draft: a.saveDraft(org, owner, f), Preview: ip.preview}
+	ctx = a.audit(ctx, org.ID, "import.upload", AuditTarget{Kind: "import file", ID: up.Draft, Name: f.Name},
+		fmt.Sprintf("%d rows read, kept for preview; nothing created yet", len(ip.preview.Rows)))
+	return up, a.flushAudit(ctx)
 }
 
 // draftImport is the admin owner's kept file in organization ref with the
@@ -707,8 +716,9 @@ func (a *App) StartImport(ctx context.Context, ref, owner, id string, req Import
 		return JobStatus{}, err
 	}
 	total := pi.Preview.Create + pi.Preview.Warnings
+	actor := ActorFrom(ctx)
 	return a.Jobs.StartStatus(owner, "import", total, func(ctx context.Context, progress Progress) (any, error) {
-		res, err := a.CommitPrepared(ctx, pi, progress)
+		res, err := a.CommitPrepared(WithActor(ctx, actor), pi, progress)
 		if err == nil {
 			a.DropImportDraft(id)
 		}

@@ -409,11 +409,20 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 		invs = append(invs, inv)
 		msgs = append(msgs, msg)
 	}
+	people := make([]string, 0, len(invs))
+	for _, inv := range invs {
+		people = append(people, inv.UserID)
+	}
+	ctx = a.audit(ctx, org.ID, "invitation.send", orgTarget(org),
+		fmt.Sprintf("%d invitations queued (%s, %s); %d already members, %d not addresses", len(invs), req.Mode, req.AccountType, len(res.AlreadyMember), len(res.Invalid)), people...)
 	if len(invs) > 0 {
 		if err := a.Store.CreateInvitations(ctx, drops, users, invs, msgs); err != nil {
 			return nil, err
 		}
 		a.outbox().wakeUp()
+	}
+	if err := a.flushAudit(ctx); err != nil {
+		return nil, err
 	}
 	for _, inv := range invs {
 		inv.State = inv.state(now)
@@ -485,6 +494,9 @@ func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation
 		return nil, err
 	}
 	now := a.now()
+	if ctx, err = a.auditInvitation(ctx, org, id, "invitation.cancel", "link stopped"); err != nil {
+		return nil, err
+	}
 	inv, err := a.Store.ChangeInvitation(ctx, org.ID, id, func(inv *Invitation) (*OutboxMessage, error) {
 		switch inv.Status {
 		case InvitationAccepted:
@@ -512,6 +524,14 @@ func (a *App) ResendInvitation(ctx context.Context, ref, id string) (*Invitation
 	if err != nil {
 		return nil, err
 	}
+	if ctx, err = a.auditInvitation(ctx, org, id, "invitation.resend", "new link sent; the old one stopped"); err != nil {
+		return nil, err
+	}
+	return a.resendInvitation(ctx, org, id)
+}
+
+// resendInvitation is ResendInvitation without its own audit entry.
+func (a *App) resendInvitation(ctx context.Context, org *Organization, id string) (*Invitation, error) {
 	if org.PublicURL == "" {
 		return nil, FieldError(EINVALID, "public_url", "%s has no public address, and the link is built from it. Set it in Settings first.", org.Name)
 	}
@@ -546,21 +566,28 @@ func (a *App) resend(inv *Invitation, now time.Time) (*OutboxMessage, error) {
 // ResendExpired sends new links for every expired invitation of the
 // organization and returns how many. Errors: ENOTFOUND, EINVALID.
 func (a *App) ResendExpired(ctx context.Context, ref string) (int, error) {
+	org, err := a.Organization(ctx, ref)
+	if err != nil {
+		return 0, err
+	}
 	invs, err := a.Invitations(ctx, ref, InvitationFilter{State: InvitationExpired})
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	var people []string
 	for _, inv := range invs {
-		if _, err := a.ResendInvitation(ctx, ref, inv.ID); err != nil {
+		if _, err := a.resendInvitation(ctx, org, inv.ID); err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				continue // accepted or cancelled meanwhile
 			}
 			return n, err
 		}
 		n++
+		people = append(people, inv.UserID)
 	}
-	return n, nil
+	// One entry for the whole run, after it.
+	return n, a.flushAudit(a.audit(ctx, org.ID, "invitation.resend_expired", orgTarget(org), fmt.Sprintf("%d expired invitations sent again", n), people...))
 }
 
 // errJoinPassword answers a wrong current password on the accept page.
@@ -745,7 +772,8 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 		}
 	}
 	now := a.now()
-	_, u, err := a.Store.AcceptInvitation(ctx, TokenHash(req.Token), func(inv *Invitation, u *User) error {
+	actx := a.audit(WithActor(ctx, PersonActor(cur)), inv.OrgID, "invitation.accept", personTarget(cur), "invitation accepted ("+inv.Mode+")")
+	_, u, err := a.Store.AcceptInvitation(actx, TokenHash(req.Token), func(inv *Invitation, u *User) error {
 		if inv.state(now) != InvitationPending {
 			return errBadLink
 		}

@@ -312,6 +312,7 @@ func (a *App) RegenerateInviteCode(ctx context.Context, ref, group string) (*Inv
 	if err != nil {
 		return nil, err
 	}
+	ctx = a.audit(ctx, org.ID, "invite_code.regenerate", codeTarget(org, g), "new code; the old one stopped working")
 	for try := 0; ; try++ { // a collision is one in 2^40 per existing code
 		code, err := GenerateCode(a.Rand)
 		if err != nil {
@@ -348,6 +349,7 @@ func (a *App) UpdateInviteCode(ctx context.Context, ref, group string, upd Invit
 	if _, err := a.ensureCode(ctx, org.ID, groupIDOf(g)); err != nil { // a file from before codes were made with their owner
 		return nil, err
 	}
+	ctx = a.audit(ctx, org.ID, "invite_code.update", codeTarget(org, g), "changed "+changedFields(upd))
 	return a.Store.ChangeInviteCode(ctx, org.ID, groupIDOf(g), func(c *InviteCode) error {
 		if upd.Disabled != nil {
 			c.Disabled = *upd.Disabled

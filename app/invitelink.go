@@ -139,6 +139,7 @@ func (a *App) CreateInviteLink(ctx context.Context, ref string, in InviteLinkCre
 	l.ID = a.newID()
 	l.CreatedAt = a.now()
 	l.UpdatedAt = l.CreatedAt
+	ctx = a.audit(ctx, org.ID, "invite_link.create", linkTarget(l), "account type "+l.AccountType)
 	if err := a.Store.CreateInviteLink(ctx, l); err != nil {
 		return nil, err
 	}
@@ -171,6 +172,9 @@ func (a *App) RevokeInviteLink(ctx context.Context, ref, id string) (*InviteLink
 		return nil, err
 	}
 	now := a.now()
+	if ctx, err = a.auditLink(ctx, org, id, "invite_link.revoke", "withdrawn"); err != nil {
+		return nil, err
+	}
 	return a.Store.ChangeInviteLink(ctx, org.ID, id, func(l *InviteLink) error {
 		if l.RevokedAt == nil {
 			l.RevokedAt, l.UpdatedAt = &now, now
@@ -192,6 +196,9 @@ func (a *App) RenewInviteLink(ctx context.Context, ref, id string) (*NewInviteLi
 		return nil, err
 	}
 	now := a.now()
+	if ctx, err = a.auditLink(ctx, org, id, "invite_link.renew", "new address; the old one stopped working"); err != nil {
+		return nil, err
+	}
 	l, err := a.Store.ChangeInviteLink(ctx, org.ID, id, func(l *InviteLink) error {
 		l.TokenHash, l.UpdatedAt = TokenHash(token), now
 		return nil
@@ -206,6 +213,9 @@ func (a *App) RenewInviteLink(ctx context.Context, ref, id string) (*NewInviteLi
 func (a *App) DeleteInviteLink(ctx context.Context, ref, id string) error {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
+		return err
+	}
+	if ctx, err = a.auditLink(ctx, org, id, "invite_link.delete", ""); err != nil {
 		return err
 	}
 	return a.Store.DeleteInviteLink(ctx, org.ID, id)

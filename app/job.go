@@ -241,3 +241,30 @@ func (j *Jobs) ForgetFor(owner, id string) error {
 	j.mu.Unlock()
 	return nil
 }
+
+// CancelJob asks the admin owner's running job id to stop (Jobs.CancelFor)
+// and returns its status; the request is recorded in the audit log.
+// Errors: ENOTFOUND.
+func (a *App) CancelJob(ctx context.Context, owner, id string) (JobStatus, error) {
+	if err := a.Jobs.CancelFor(owner, id); err != nil {
+		return JobStatus{}, err
+	}
+	st, err := a.Jobs.StatusFor(owner, id)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	return st, a.flushAudit(a.audit(ctx, "", "job.cancel", AuditTarget{Kind: "job", ID: id, Name: st.Kind}, "now "+st.State))
+}
+
+// ForgetJob drops the admin owner's finished job id and its result
+// (Jobs.ForgetFor), recorded in the audit log. Errors: ENOTFOUND, ECONFLICT.
+func (a *App) ForgetJob(ctx context.Context, owner, id string) error {
+	st, err := a.Jobs.StatusFor(owner, id)
+	if err != nil {
+		return err
+	}
+	if err := a.Jobs.ForgetFor(owner, id); err != nil {
+		return err
+	}
+	return a.flushAudit(a.audit(ctx, "", "job.forget", AuditTarget{Kind: "job", ID: id, Name: st.Kind}, "result dropped"))
+}

@@ -48,9 +48,12 @@ type Organization struct {
 	// PasswordStyle is the default style of generated passwords: words or random.
 	PasswordStyle string `json:"password_style"`
 	// SignUp is self-sign-up with invite codes (app/signup.go).
-	SignUp    SignUpSettings `json:"signup"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	SignUp SignUpSettings `json:"signup"`
+	// AuditRetentionDays is how long audit entries are kept (PruneAudit);
+	// 0 means DefaultAuditRetentionDays.
+	AuditRetentionDays int       `json:"audit_retention_days"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -106,7 +109,10 @@ func (o *Organization) Validate() error {
 		v.add("password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
 	}
 	o.SignUp.validate(v, o)
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup")
+	if o.AuditRetentionDays < 0 || o.AuditRetentionDays > MaxAuditRetentionDays {
+		v.add("audit_retention_days", "Keep the audit log between 1 and %d days (730 days is two years).", MaxAuditRetentionDays)
+	}
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -175,6 +181,8 @@ type OrganizationUpdate struct {
 	UsernamePattern *string         `json:"username_pattern"`
 	PasswordStyle   *string         `json:"password_style"`
 	SignUp          *SignUpSettings `json:"signup"`
+	// AuditRetentionDays: 0 sets the default (730 days).
+	AuditRetentionDays *int `json:"audit_retention_days"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -213,6 +221,7 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 		org.Language = "en"
 	}
 	org.UsernamePattern, org.PasswordStyle = DefaultUsernamePattern, StyleWords
+	org.AuditRetentionDays = DefaultAuditRetentionDays
 	org.PasswordPolicy = o.PasswordPolicy
 	if org.PasswordPolicy == (PasswordPolicy{}) {
 		org.PasswordPolicy = DefaultPasswordPolicy
@@ -223,6 +232,7 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	org.ID = a.newID()
 	org.CreatedAt = a.now()
 	org.UpdatedAt = org.CreatedAt
+	ctx = a.audit(ctx, org.ID, "organization.create", orgTarget(org), org.Kind)
 	if err := a.Store.CreateOrganization(ctx, org); err != nil {
 		return nil, err
 	}
@@ -255,6 +265,7 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	if err != nil {
 		return nil, err
 	}
+	before := *o
 	if upd.Name != nil {
 		o.Name = Clean(*upd.Name)
 	}
@@ -290,10 +301,16 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		}
 		o.SignUp = su
 	}
+	if upd.AuditRetentionDays != nil {
+		if o.AuditRetentionDays = *upd.AuditRetentionDays; o.AuditRetentionDays == 0 {
+			o.AuditRetentionDays = DefaultAuditRetentionDays
+		}
+	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	o.UpdatedAt = a.now()
+	ctx = a.audit(ctx, o.ID, "organization.update", orgTarget(o), "changed "+differentFields(before, *o))
 	if err := a.Store.UpdateOrganization(ctx, o); err != nil {
 		return nil, err
 	}

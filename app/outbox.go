@@ -213,6 +213,11 @@ func (a *App) RetryOutbox(ctx context.Context, ref, id string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	detail := "every waiting message"
+	if id != "" {
+		detail = "message " + id
+	}
+	ctx = a.audit(ctx, org.ID, "outbox.retry", orgTarget(org), detail)
 	n, err := a.Store.RetryMessages(ctx, org.ID, id, a.now())
 	if err != nil {
 		return 0, err

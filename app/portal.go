@@ -55,6 +55,7 @@ func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, 
 	} else if err != nil {
 		return nil, nil, err
 	}
+	ctx = a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.sign_in", personTarget(u), "signed in")
 	out.Token, err = a.startSessionNoting(ctx, SessionUser, u.ID, UserSessionTTL, out)
 	return u, out, err
 }
@@ -201,6 +202,7 @@ func (a *App) ChooseNewPassword(ctx context.Context, token, next string) (string
 	}
 	now := a.now()
 	checked := u.PasswordHash
+	ctx = a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.password", personTarget(u), "chose a new password at the first sign-in")
 	_, err = a.Store.ChangeUsersEndSessions(ctx, u.OrgID, []string{u.ID}, func(u *User) error {
 		switch {
 		case u.Status != StatusActive:
@@ -286,7 +288,8 @@ func (a *App) ChangeMyPassword(ctx context.Context, token, current, next, client
 	}
 	now := a.now()
 	checked := u.PasswordHash
-	u, err = a.Store.ChangeUser(ctx, u.OrgID, u.ID, func(u *User) error {
+	actx := a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.password", personTarget(u), "changed their own password")
+	u, err = a.Store.ChangeUser(actx, u.OrgID, u.ID, func(u *User) error {
 		switch {
 		case u.Status != StatusActive:
 			return errSignedOut // deactivated while the password was hashed

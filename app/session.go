@@ -99,5 +99,17 @@ func (a *App) SignOut(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
+	if s, err := a.Store.Session(ctx, TokenHash(token)); err == nil && a.now().Before(s.ExpiresAt) {
+		switch s.Kind {
+		case SessionAdmin:
+			if adm, err := a.Store.Admin(ctx, s.SubjectID); err == nil {
+				ctx = a.audit(WithActor(ctx, AdminActor(adm)), "", "admin.sign_out", adminTarget(adm), "admin signed out")
+			}
+		case SessionUser:
+			if u, err := a.Store.User(ctx, "", s.SubjectID); err == nil {
+				ctx = a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.sign_out", personTarget(u), "signed out")
+			}
+		}
+	}
 	return a.Store.DeleteSession(ctx, TokenHash(token))
 }

@@ -59,8 +59,10 @@ type SignedIn struct {
 // (SessionAdmin or SessionUser).
 func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 	find func(login string) (*credentials, error), rehash func(id, oldHash, newHash string) error) (string, *SignedIn, error) {
-	if err := a.SignOut(ctx, in.Previous); err != nil {
-		return "", nil, err
+	if in.Previous != "" { // the session this sign-in renews ends, unrecorded
+		if err := a.Store.DeleteSession(ctx, TokenHash(in.Previous)); err != nil {
+			return "", nil, err
+		}
 	}
 	g := a.SignIns
 	ipKey := "ip:" + in.Client
@@ -237,6 +239,7 @@ func (a *App) UnlockSignIn(ctx context.Context, accountID string) error {
 	if err := a.SignIns.loadOnce(ctx); err != nil {
 		return err
 	}
+	ctx = a.audit(ctx, "", "signin.unlock", AuditTarget{Kind: "account", ID: accountID, Name: a.accountName(ctx, accountID)}, "failed sign-ins forgotten")
 	a.SignIns.forgive(ctx, "account:"+accountID)
-	return nil
+	return a.flushAudit(ctx)
 }

@@ -490,6 +490,7 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		return nil, err
 	}
 	now := a.now()
+	ctx = a.audit(WithActor(ctx, SignUpActor), org.ID, "signup.code", personTarget(u), "signed up with an invite code; "+u.Status)
 	err = a.createSignUp(client, func() error {
 		return a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
 			if !sameOwner(cur, c) {
@@ -548,6 +549,7 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 	}
 	now := a.now()
 	hash := l.TokenHash
+	ctx = a.audit(WithActor(ctx, SignUpActor), org.ID, "signup.link", personTarget(u), "signed up with invite link "+linkTarget(l).Name+"; "+u.Status)
 	err = a.createSignUp(client, func() error {
 		return a.Store.UseInviteLink(ctx, org.ID, l.ID, func(cur *InviteLink) error {
 			if cur.TokenHash != hash {
@@ -580,8 +582,13 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 	if u.OrgID != org.ID {
 		return nil, Errorf(ECONFLICT, "The code %s belongs to %s; your account is in another organization. Sign up with the code as a new person instead.", c.Display(), org.Name)
 	}
+	target := AuditTarget{Kind: "group", ID: c.GroupID}
+	if g, err := a.Store.Group(ctx, org.ID, c.GroupID); err == nil {
+		target = groupTarget(g)
+	}
+	ctx = a.audit(WithActor(ctx, PersonActor(u)), org.ID, "person.join_group", target, "joined with the group's invite code", u.ID)
 	if c.GroupID == "" || slices.Contains(u.Groups, c.GroupID) {
-		return a.signUpResult(ctx, org, u), nil // already in
+		return a.signUpResult(ctx, org, u), a.flushAudit(ctx) // already in
 	}
 	if c.RequireApproval {
 		return nil, errJoinNeedsApproval(c)

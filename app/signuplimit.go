@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Limits on sign-up. A code is not tied to an account, so failed attempts
 // are counted per client address and over the whole server.
@@ -87,9 +90,10 @@ func (a *App) SignUpPauseStatus() SignUpPause {
 
 // ResumeSignUp clears the server-wide count of wrong codes, so that sign-up
 // works again at once (per-device limits stay).
-func (a *App) ResumeSignUp() SignUpPause {
+func (a *App) ResumeSignUp(ctx context.Context) (SignUpPause, error) {
 	a.SignUpLimits.Global.Reset("all")
-	return a.SignUpPauseStatus()
+	err := a.flushAudit(a.audit(ctx, "", "signup.resume", AuditTarget{Kind: "sign-up", Name: "sign-up with codes"}, "server-wide pause lifted"))
+	return a.SignUpPauseStatus(), err
 }
 
 func (a *App) refundAttempt(client string) {

@@ -214,6 +214,7 @@ func (a *App) SetSMTP(ctx context.Context, ref string, upd SMTPUpdate) (*SMTPVie
 		}
 	}
 	s.UpdatedAt = a.now()
+	ctx = a.audit(ctx, org.ID, "smtp.update", orgTarget(org), "mail relay: changed "+changedFields(upd))
 	if err := a.Store.PutSMTPSettings(ctx, s); err != nil {
 		return nil, err
 	}
@@ -393,12 +394,14 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) (*SMTPTestResult, er
 		conn.Close() // a rude goodbye after the answer changes nothing
 	}
 	if err != nil {
+		res := &SMTPTestResult{Headline: "The test message could not be sent.", Message: err.Error()}
 		var de *DeliveryError
 		if errors.As(err, &de) {
-			return &SMTPTestResult{Headline: de.Headline() + ".", Message: de.Reply}, nil
+			res = &SMTPTestResult{Headline: de.Headline() + ".", Message: de.Reply}
 		}
-		return &SMTPTestResult{Headline: "The test message could not be sent.", Message: err.Error()}, nil
+		return res, a.flushAudit(a.audit(ctx, org.ID, "smtp.test", orgTarget(org), "test message refused"))
 	}
 	a.outbox().relayUp(org.ID)
-	return &SMTPTestResult{OK: true, Headline: "The relay accepted the test message for " + to + ".", Message: "Check that it arrives; if not, look in the relay's logs or the spam folder."}, nil
+	res := &SMTPTestResult{OK: true, Headline: "The relay accepted the test message for " + to + ".", Message: "Check that it arrives; if not, look in the relay's logs or the spam folder."}
+	return res, a.flushAudit(a.audit(ctx, org.ID, "smtp.test", orgTarget(org), "test message accepted"))
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -330,6 +331,7 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	u.ID = a.newID()
 	u.CreatedAt = a.now()
 	u.UpdatedAt = u.CreatedAt
+	ctx = a.audit(ctx, org.ID, "user.create", personTarget(&u), "account type "+u.AccountType)
 	if err := a.Store.CreateUsers(ctx, []*User{&u}); err != nil {
 		return nil, err
 	}
@@ -414,7 +416,8 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.User(ctx, org.ID, id); err != nil {
+	old, err := a.Store.User(ctx, org.ID, id)
+	if err != nil {
 		return nil, err
 	}
 	v := validation{}
@@ -441,6 +444,11 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 		}
 	}
 	now := a.now()
+	action, detail := "user.update", "changed "+changedFields(upd)
+	if upd.AccountType != nil && Key(*upd.AccountType) != old.AccountType {
+		action, detail = "user.role", fmt.Sprintf("account type %s → %s; %s", old.AccountType, Key(*upd.AccountType), detail)
+	}
+	ctx = a.audit(ctx, org.ID, action, personTarget(old), detail)
 	return a.Store.ChangeUser(ctx, org.ID, id, func(u *User) error {
 		set := func(dst *string, src *string) {
 			if src != nil {
@@ -496,6 +504,15 @@ func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User,
 		u.Status, u.UpdatedAt = status, now
 		return nil
 	}
+	u, err := a.Store.User(ctx, org.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	action := "user.activate"
+	if status == StatusDeactivated {
+		action = "user.deactivate"
+	}
+	ctx = a.audit(ctx, org.ID, action, personTarget(u), "")
 	if status == StatusActive {
 		return a.Store.ChangeUser(ctx, org.ID, id, set)
 	}
@@ -513,6 +530,13 @@ func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 	if err != nil {
 		return err
 	}
+	u, err := a.Store.User(ctx, org.ID, id)
+	if err != nil {
+		return err
+	}
+	// Deleting forgets the person's name in the audit log (their entries
+	// keep action and time), this entry included.
+	ctx = a.audit(ctx, org.ID, "user.delete", AuditTarget{Kind: "person", ID: u.ID, Name: DeletedPerson}, "")
 	return a.Store.DeleteUser(ctx, org.ID, id)
 }
 

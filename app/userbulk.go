@@ -268,10 +268,19 @@ func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*Bulk
 	selected := 0
 	check := func(n int) error {
 		selected = n
+		amendAudit(ctx, func(e *AuditEntry) { e.Detail = fmt.Sprintf("%s: %s selected", e.Detail, people(n)) })
 		return checkExpect(req.Expect, n)
 	}
+	// One entry for the whole action; the people it changed are named.
+	ctx = a.audit(ctx, org.ID, "user.bulk."+req.Action, AuditTarget{Kind: "users", Name: org.Name}, req.Action)
+	var changedIDs []string
 	missing, err := a.Store.ChangeSelectedUsers(ctx, org.ID, sel, check, func(u *User) (UserVerdict, error) {
-		return decide(u), nil
+		v := decide(u)
+		if v != UserSkip {
+			changedIDs = append(changedIDs, u.ID)
+			amendAudit(ctx, func(e *AuditEntry) { e.People = changedIDs })
+		}
+		return v, nil
 	})
 	if err != nil {
 		return nil, err

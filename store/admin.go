@@ -19,7 +19,7 @@ const adminNotFound = "There is no such admin."
 
 // CreateAdmin implements app.AdminStore.
 func (db *DB) CreateAdmin(ctx context.Context, adm *app.Admin, onlyFirst bool) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		if onlyFirst && tx.Bucket(adminsBucket).Stats().KeyN > 0 {
 			return app.Errorf(app.ECONFLICT, "Rollcall already has an admin; sign in instead.")
 		}
@@ -79,7 +79,7 @@ func (db *DB) CountAdmins(ctx context.Context) (int, error) {
 
 // UpdateAdmin implements app.AdminStore.
 func (db *DB) UpdateAdmin(ctx context.Context, adm *app.Admin) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		if _, err := getAdmin(tx, []byte(adm.ID)); err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func activeAdmins(tx *bolt.Tx) (int, error) {
 // ChangeAdmin implements app.AdminStore.
 func (db *DB) ChangeAdmin(ctx context.Context, id string, fn func(adm *app.Admin, active int) error, endSessions bool) (*app.Admin, error) {
 	var out *app.Admin
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		adm, err := getAdmin(tx, []byte(id))
 		if err != nil {
 			return err
@@ -146,7 +146,7 @@ func (db *DB) ChangeAdmin(ctx context.Context, id string, fn func(adm *app.Admin
 // DeleteAdmin implements app.AdminStore: the admin, their name and their
 // sessions go in one transaction.
 func (db *DB) DeleteAdmin(ctx context.Context, id string, check func(adm *app.Admin, active int) error) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		adm, err := getAdmin(tx, []byte(id))
 		if err != nil {
 			return err

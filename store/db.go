@@ -57,7 +57,7 @@ var (
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, signInFailuresBucket,
-		emailVerifyBucket, emailVerifyTokens}
+		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -122,7 +122,7 @@ func (db *DB) EmailVerification(ctx context.Context, userID string) (*app.EmailV
 // and use up the token in one transaction.
 func (db *DB) VerifyEmail(ctx context.Context, hash string, fn func(v *app.EmailVerification, u *app.User) error) (*app.User, error) {
 	var out *app.User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		id := tx.Bucket(emailVerifyTokens).Get([]byte(hash))
 		if id == nil {
 			return app.Errorf(app.ENOTFOUND, verificationNotFound)

@@ -28,7 +28,7 @@ func groupNameTaken(tx *bolt.Tx, orgID, name string) func() error {
 // CreateGroup implements app.GroupStore: the group and its invite code in
 // one transaction.
 func (db *DB) CreateGroup(ctx context.Context, ng app.NewGroup) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		return createGroup(tx, ng, groupNameTaken(tx, ng.Group.OrgID, ng.Group.Name))
 	})
 }
@@ -126,7 +126,7 @@ func (db *DB) Groups(ctx context.Context, orgID string) ([]*app.Group, error) {
 
 // UpdateGroup implements app.GroupStore.
 func (db *DB) UpdateGroup(ctx context.Context, g *app.Group) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		var old app.Group
 		if err := get(tx.Bucket(groupsBucket), join(g.OrgID, g.ID), &old, groupNotFound(g.ID)); err != nil {
 			return err
@@ -145,7 +145,7 @@ func (db *DB) UpdateGroup(ctx context.Context, g *app.Group) error {
 // DeleteGroup implements app.GroupStore: the group goes, and every member
 // loses it in the same transaction.
 func (db *DB) DeleteGroup(ctx context.Context, orgID, id string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		var g app.Group
 		if err := get(tx.Bucket(groupsBucket), join(orgID, id), &g, groupNotFound(id)); err != nil {
 			return err

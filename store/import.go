@@ -15,7 +15,7 @@ import (
 // users in one db.Update, so a crash at any moment
 // leaves the whole import or none of it.
 func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []app.NewGroup, users []*app.User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(orgsBucket).Get([]byte(imp.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(imp.OrgID))
 		}

@@ -55,7 +55,7 @@ func putInvitation(tx *bolt.Tx, old, inv *app.Invitation) error {
 // CreateInvitations implements app.InvitationStore: dropped claims, users,
 // invitations and outbox messages in one transaction.
 func (db *DB) CreateInvitations(ctx context.Context, drops []app.EmailDrop, users []*app.User, invs []*app.Invitation, msgs []*app.OutboxMessage) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		for _, d := range drops {
 			if err := dropEmail(tx, d); err != nil {
 				return err
@@ -119,7 +119,7 @@ func (db *DB) Invitations(ctx context.Context, orgID string) ([]*app.Invitation,
 // ChangeInvitation implements app.InvitationStore.
 func (db *DB) ChangeInvitation(ctx context.Context, orgID, id string, fn func(inv *app.Invitation) (*app.OutboxMessage, error)) (*app.Invitation, error) {
 	var inv *app.Invitation
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		old, err := getInvitation(tx, orgID, id)
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ func (db *DB) InvitationByToken(ctx context.Context, hash string) (*app.Invitati
 func (db *DB) AcceptInvitation(ctx context.Context, hash string, fn func(inv *app.Invitation, u *app.User) error) (*app.Invitation, *app.User, error) {
 	var inv *app.Invitation
 	var u *app.User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		old, oldUser, err := invitationByToken(tx, hash)
 		if err != nil {
 			return err

@@ -95,7 +95,7 @@ func codeOf(tx *bolt.Tx, orgID, groupID string) (*app.InviteCode, error) {
 // its use count stay as stored, whatever fn does.
 func (db *DB) ChangeInviteCode(ctx context.Context, orgID, groupID string, fn func(c *app.InviteCode) error) (*app.InviteCode, error) {
 	var out *app.InviteCode
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		cur, err := codeOf(tx, orgID, groupID)
 		if err != nil {
 			return err
@@ -120,7 +120,7 @@ func (db *DB) ChangeInviteCode(ctx context.Context, orgID, groupID string, fn fu
 // current code, one is created. ECONFLICT when code belongs to another owner.
 func (db *DB) RegenerateInviteCode(ctx context.Context, orgID, groupID, code string, now time.Time) (*app.InviteCode, error) {
 	var out *app.InviteCode
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		if err := ownerExists(tx, orgID, groupID); err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (db *DB) RegenerateInviteCode(ctx context.Context, orgID, groupID, code str
 // transaction, so two first calls at once give the same code.
 func (db *DB) EnsureInviteCode(ctx context.Context, c *app.InviteCode) (*app.InviteCode, error) {
 	var out *app.InviteCode
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		if err := ownerExists(tx, c.OrgID, c.GroupID); err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func deleteInviteCodeOf(tx *bolt.Tx, orgID, groupID string) error {
 // UseInviteCode implements app.RedeemStore: check, count and store the user
 // in one transaction.
 func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.InviteCode) error, u *app.User, change func(*app.User) error, vm *app.VerificationMail) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		var c app.InviteCode
 		if err := get(tx.Bucket(inviteCodesBucket), []byte(code), &c, codeNotFound); err != nil {
 			return err

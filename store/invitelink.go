@@ -49,7 +49,7 @@ func putLink(tx *bolt.Tx, old, l *app.InviteLink) error {
 
 // CreateInviteLink implements app.InviteLinkStore.
 func (db *DB) CreateInviteLink(ctx context.Context, l *app.InviteLink) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(orgsBucket).Get([]byte(l.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(l.OrgID))
 		}
@@ -109,7 +109,7 @@ func (db *DB) InviteLinks(ctx context.Context, orgID string) ([]*app.InviteLink,
 // stored at that moment; its use count is kept as stored.
 func (db *DB) ChangeInviteLink(ctx context.Context, orgID, id string, fn func(l *app.InviteLink) error) (*app.InviteLink, error) {
 	var out *app.InviteLink
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		old, err := getLink(tx, join(orgID, id))
 		if err != nil {
 			return err
@@ -131,7 +131,7 @@ func (db *DB) ChangeInviteLink(ctx context.Context, orgID, id string, fn func(l 
 
 // DeleteInviteLink implements app.InviteLinkStore.
 func (db *DB) DeleteInviteLink(ctx context.Context, orgID, id string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		old, err := getLink(tx, join(orgID, id))
 		if err != nil {
 			return err
@@ -145,7 +145,7 @@ func (db *DB) DeleteInviteLink(ctx context.Context, orgID, id string) error {
 
 // UseInviteLink implements app.RedeemStore.
 func (db *DB) UseInviteLink(ctx context.Context, orgID, id string, check func(*app.InviteLink) error, u *app.User, vm *app.VerificationMail) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		l, err := getLink(tx, join(orgID, id))
 		if err != nil {
 			return err

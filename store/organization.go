@@ -13,7 +13,7 @@ func orgNotFound(id string) string { return "There is no organization " + id + "
 
 // CreateOrganization implements app.OrganizationStore.
 func (db *DB) CreateOrganization(ctx context.Context, o *app.Organization) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		err := claim(tx.Bucket(orgSlugsBucket), []byte(app.Key(o.Slug)), o.ID, func() error {
 			return app.FieldError(app.ECONFLICT, "slug", "The short name %q is taken by another organization; choose another.", o.Slug)
 		})
@@ -71,7 +71,7 @@ func (db *DB) Organizations(ctx context.Context) ([]*app.Organization, error) {
 
 // UpdateOrganization implements app.OrganizationStore. The slug never changes.
 func (db *DB) UpdateOrganization(ctx context.Context, o *app.Organization) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(orgsBucket)
 		if b.Get([]byte(o.ID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(o.ID))

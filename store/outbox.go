@@ -40,7 +40,7 @@ func putMessage(tx *bolt.Tx, m *app.OutboxMessage) error {
 // ClaimDueMessages implements app.OutboxStore.
 func (db *DB) ClaimDueMessages(ctx context.Context, now time.Time, n int) ([]*app.OutboxMessage, error) {
 	var out []*app.OutboxMessage
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(outboxQueue).Cursor()
 		var due []*app.OutboxMessage
 		for k, _ := c.First(); k != nil && len(due) < n; k, _ = c.Next() {
@@ -69,7 +69,7 @@ func (db *DB) ClaimDueMessages(ctx context.Context, now time.Time, n int) ([]*ap
 // stored message is still "sending", so a cancel, a resend or a deletion
 // made during the send is not undone by the worker's copy.
 func (db *DB) UpdateMessage(ctx context.Context, m *app.OutboxMessage) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		stored, err := getMessage(tx, m.ID)
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return nil // deleted with its user
@@ -128,7 +128,7 @@ func (db *DB) OutboxMessages(ctx context.Context, orgID string) ([]*app.OutboxMe
 // RequeueSending implements app.OutboxStore.
 func (db *DB) RequeueSending(ctx context.Context) (int, error) {
 	n := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		var ms []*app.OutboxMessage
 		err := tx.Bucket(outboxQueue).ForEach(func(k, _ []byte) error {
 			m, err := getMessage(tx, string(k))
@@ -173,7 +173,7 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 // RetryMessages implements app.OutboxStore.
 func (db *DB) RetryMessages(ctx context.Context, orgID, id string, now time.Time) (int, error) {
 	n := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		var ms []*app.OutboxMessage
 		if id != "" {
 			m, err := getMessage(tx, id)

@@ -12,7 +12,7 @@ import (
 // CreateSession implements app.SessionStore. Sessions that expired before
 // this one began are swept out in the same transaction.
 func (db *DB) CreateSession(ctx context.Context, s *app.Session) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		err := deleteSessionsWhere(tx, func(old *app.Session) bool { return !old.ExpiresAt.After(s.CreatedAt) })
 		if err != nil {
 			return err
@@ -35,14 +35,14 @@ func (db *DB) Session(ctx context.Context, hash string) (*app.Session, error) {
 
 // DeleteSession implements app.SessionStore.
 func (db *DB) DeleteSession(ctx context.Context, hash string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(sessionsBucket).Delete([]byte(hash))
 	})
 }
 
 // DeleteSessionsOf implements app.SessionStore.
 func (db *DB) DeleteSessionsOf(ctx context.Context, subjectID string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return deleteSessionsOf(tx, subjectID) })
+	return db.update(ctx, func(tx *bolt.Tx) error { return deleteSessionsOf(tx, subjectID) })
 }
 
 func deleteSessionsOf(tx *bolt.Tx, subjectID string) error {

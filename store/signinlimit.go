@@ -14,7 +14,7 @@ import (
 // that expired by now, in the same transaction, and returns the rest.
 func (db *DB) SignInFailures(ctx context.Context, now time.Time) ([]app.SignInFailures, error) {
 	var out []app.SignInFailures
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		out = out[:0]
 		b := tx.Bucket(signInFailuresBucket)
 		var expired [][]byte
@@ -42,7 +42,7 @@ func (db *DB) SignInFailures(ctx context.Context, now time.Time) ([]app.SignInFa
 
 // PutSignInFailures implements app.SignInFailureStore.
 func (db *DB) PutSignInFailures(ctx context.Context, r app.SignInFailures) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(signInFailuresBucket)
 		if r.Count <= 0 {
 			return b.Delete([]byte(r.Key))

@@ -22,7 +22,7 @@ func (db *DB) SMTPSettings(ctx context.Context, orgID string) (*app.SMTPSettings
 
 // PutSMTPSettings implements app.SMTPStore.
 func (db *DB) PutSMTPSettings(ctx context.Context, s *app.SMTPSettings) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(orgsBucket).Get([]byte(s.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(s.OrgID))
 		}

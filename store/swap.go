@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -92,17 +93,23 @@ func (db *DB) Compact() error {
 // Restore replaces the database by a copy of the backup at from, while the
 // database stays in use. The backup is checked first (it opens, bbolt's
 // check is clean, it is a Rollcall file of a schema this code knows);
-// nothing changes when it is refused.
-func (db *DB) Restore(from string) error {
+// nothing changes when it is refused. The audit entry ctx carries
+// (app.App.RestoreContext) is written into the restored file at once: the
+// backup's own log, then the restore.
+func (db *DB) Restore(ctx context.Context, from string) error {
 	if err := Verify(from); err != nil {
 		return err
 	}
 	if err := checkSchema(from); err != nil {
 		return err
 	}
-	return db.swap(func(_ *bolt.DB, tmp string) error {
+	err := db.swap(func(_ *bolt.DB, tmp string) error {
 		return copyFile(from, tmp)
 	})
+	if err != nil {
+		return err
+	}
+	return db.AppendAudit(ctx)
 }
 
 // checkSchema refuses a file that is not Rollcall's or was written by a

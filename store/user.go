@@ -185,7 +185,7 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 // also checks that every group they join still exists (ECONFLICT if one
 // was deleted while their passwords were hashed).
 func (db *DB) CreateUsers(ctx context.Context, users []*app.User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		orgs := tx.Bucket(orgsBucket)
 		for _, u := range users {
 			if orgs.Get([]byte(u.OrgID)) == nil {
@@ -270,18 +270,18 @@ func (db *DB) loginTaken(key string) (bool, error) {
 // ChangeUsers implements app.UserStore: every user is read, changed by fn
 // and written in one transaction, so nothing written meanwhile is lost.
 func (db *DB) ChangeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
-	return db.changeUsers(orgID, ids, fn, false)
+	return db.changeUsers(ctx, orgID, ids, fn, false)
 }
 
 // ChangeUsersEndSessions implements app.UserStore: ChangeUsers that also
 // deletes every session of those users in the same transaction.
 func (db *DB) ChangeUsersEndSessions(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
-	return db.changeUsers(orgID, ids, fn, true)
+	return db.changeUsers(ctx, orgID, ids, fn, true)
 }
 
-func (db *DB) changeUsers(orgID string, ids []string, fn func(u *app.User) error, endSessions bool) ([]*app.User, error) {
+func (db *DB) changeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error, endSessions bool) ([]*app.User, error) {
 	var out []*app.User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		if endSessions {
 			doomed := make(map[string]bool, len(ids))
 			for _, id := range ids {
@@ -331,7 +331,7 @@ func (db *DB) ChangeUser(ctx context.Context, orgID, id string, fn func(u *app.U
 
 // DeleteUser implements app.UserStore.
 func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
 		u, err := getUser(tx, orgID, id)
 		if err != nil {
 			return err
@@ -341,7 +341,8 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 }
 
 // deleteUser removes u, its index entries, its sessions, its invitations
-// with their outbox messages, and its pending email verification.
+// with their outbox messages, and its pending email verification; the audit
+// log keeps what was done to and by u, without u's name (forgetInAudit).
 func deleteUser(tx *bolt.Tx, u *app.User) error {
 	if err := deleteUserRecord(tx, u); err != nil {
 		return err
@@ -369,6 +370,9 @@ func deleteUserRecord(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 	if err := deleteMessagesTo(tx, u.ID); err != nil {
+		return err
+	}
+	if err := forgetInAudit(tx, u.ID); err != nil {
 		return err
 	}
 	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
@@ -522,7 +526,7 @@ func (db *DB) UserLabels(ctx context.Context, orgID string) ([]string, error) {
 // sessions ended, all in one transaction.
 func (db *DB) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.UserSelection, check func(selected int) error,
 	fn func(u *app.User) (app.UserVerdict, error)) (missing int, err error) {
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(ctx, func(tx *bolt.Tx) error {
 		missing = 0
 		ids := sel.IDs
 		if sel.Filter != nil {

@@ -31,7 +31,9 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	db, err := store.Open(path)
 	switch {
 	case err == nil:
-		n, err = writeFileAtomic(out, func(w io.Writer) (int64, error) { return db.WriteBackup(w, nil) })
+		n, err = m.newApp(db).Backup(ctx, func() (int64, error) {
+			return writeFileAtomic(out, func(w io.Writer) (int64, error) { return db.WriteBackup(w, nil) })
+		})
 		db.Close()
 	case errors.Is(err, store.ErrAlreadyOpen):
 		n, err = backupFromServer(ctx, path, out)

@@ -60,7 +60,9 @@ func damageUserPages(t *testing.T, path string) {
 	const page = 4096
 	hit := 0
 	for off := 2 * page; off+page <= len(raw); off += page {
-		if bytes.Contains(bytes.ToLower(raw[off:off+page]), []byte(userMark)) {
+		// The audit log names users too; its pages stay sound, so that
+		// signing in (which writes an entry) still works.
+		if p := raw[off : off+page]; bytes.Contains(bytes.ToLower(p), []byte(userMark)) && !bytes.Contains(p, []byte(`"actor":`)) {
 			copy(raw[off:off+page], bytes.Repeat([]byte{0xFF}, page))
 			hit++
 		}

@@ -70,6 +70,7 @@ Usage:
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall backup OUT           write a consistent copy of the database
   rollcall check                check the database file for damage
+  rollcall audit [--org SLUG] [--since DATE] [--action A] [--csv]  who changed what, newest first
   rollcall version              print the version
 
 Every command takes --help. The database is --db, else $ROLLCALL_DB, else
@@ -109,6 +110,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runDesktop(ctx)
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd != "serve" {
+		// Changes made by a command are the command line's in the audit
+		// log; under serve each request names its own actor.
+		ctx = app.WithActor(ctx, app.CLIActor)
+	}
 	sub := ""
 	if len(rest) > 0 {
 		sub = rest[0]
@@ -125,6 +131,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runBackup(ctx, rest)
 	case cmd == "check":
 		return m.runCheck(ctx, rest)
+	case cmd == "audit":
+		return m.runAudit(ctx, rest)
 	case cmd == "admin" && sub == "create":
 		return m.runAdminCreate(ctx, rest[1:])
 	case cmd == "admin" && (sub == "set-password" || sub == "disable" || sub == "enable" || sub == "delete"):

@@ -24,6 +24,9 @@ import (
 
 var inviteLink = regexp.MustCompile(`https://rollcall\.maple\.example/invite/([A-Za-z0-9_-]+)`)
 
+// verifyLink finds the link of a sign-up's confirmation mail.
+var verifyLink = regexp.MustCompile(`https://rollcall\.maple\.example/verify/([A-Za-z0-9_-]+)`)
+
 func mailText(t *testing.T, r mailtest.Received) string {
 	t.Helper()
 	mr, err := gomail.CreateReader(bytes.NewReader(r.Data))

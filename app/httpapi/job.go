@@ -26,12 +26,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 // has already finished keeps its result: the answer then says done (the
 // passwords were written and can still be downloaded), failed or cancelled.
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
-	owner, id := ownerOf(r), r.PathValue("job")
-	if err := s.app.Jobs.CancelFor(owner, id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	st, err := s.app.Jobs.StatusFor(owner, id)
+	st, err := s.app.CancelJob(r.Context(), ownerOf(r), r.PathValue("job"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -42,7 +37,7 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 // deleteJob forgets a finished job and its result (which may hold generated
 // passwords); a running job is refused (409): cancel it first.
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) {
-	if err := s.app.Jobs.ForgetFor(ownerOf(r), r.PathValue("job")); err != nil {
+	if err := s.app.ForgetJob(r.Context(), ownerOf(r), r.PathValue("job")); err != nil {
 		s.error(w, r, err)
 		return
 	}

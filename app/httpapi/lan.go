@@ -240,8 +240,15 @@ func (s *Server) lanRoutes(m *http.ServeMux) {
 	}))
 	m.Handle("POST /api/lan", s.admin(s.openLAN))
 	m.Handle("DELETE /api/lan", s.admin(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.StopPublic(); err != nil {
-			s.log.Warn("close sign-up listener", "err", err)
+		err := s.app.Record(r.Context(), "lan.close", app.AuditTarget{Kind: "listener", Name: "sign-up on this network"}, "closed", func() error {
+			if err := s.StopPublic(); err != nil {
+				s.log.Warn("close sign-up listener", "err", err)
+			}
+			return nil
+		})
+		if err != nil {
+			s.error(w, r, err)
+			return
 		}
 		writeJSON(w, http.StatusOK, s.PublicStatusNow())
 	}))
@@ -260,7 +267,9 @@ func (s *Server) openLAN(w http.ResponseWriter, r *http.Request) {
 	if in.Addr == "" {
 		in.Addr = s.cfg.PublicAddr
 	}
-	st, err := s.StartPublic(in.Addr)
+	var st PublicStatus
+	err := s.app.Record(r.Context(), "lan.open", app.AuditTarget{Kind: "listener", Name: "sign-up on this network"}, "listening on "+in.Addr,
+		func() (err error) { st, err = s.StartPublic(in.Addr); return err })
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -146,6 +146,7 @@ func (s *Server) routes() {
 	s.signUpRoutes(m)
 	s.lanRoutes(m)
 	s.importRoutes(m)
+	s.auditRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -298,7 +299,10 @@ func (s *Server) admin(h http.HandlerFunc) http.Handler {
 				s.error(w, r, err)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), adminKey, adm))
+			ctx := context.WithValue(r.Context(), adminKey, adm)
+			r = r.WithContext(app.WithActor(ctx, app.AdminActor(adm)))
+		} else {
+			r = r.WithContext(app.WithActor(r.Context(), app.DesktopActor))
 		}
 		h(w, r)
 	})
@@ -310,7 +314,7 @@ func (s *Server) localOrAdmin(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if ok && s.cfg.LocalToken != "" && subtle.ConstantTimeCompare([]byte(bearer), []byte(s.cfg.LocalToken)) == 1 {
-			h(w, r)
+			h(w, r.WithContext(app.WithActor(r.Context(), app.CLIActor)))
 			return
 		}
 		adm.ServeHTTP(w, r)

@@ -91,8 +91,17 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) {
 // signInAdmin ends any old session of this browser (the ID is renewed at
 // sign-in), signs the admin in and sets the session cookie.
 func (s *Server) signInAdmin(w http.ResponseWriter, r *http.Request, c credentials, status int) {
-	adm, in, err := s.app.SignInAdminFrom(r.Context(), app.SignIn{Login: c.Username, Password: c.Password,
-		Client: clientAddr(r), Device: deviceToken(r), Previous: sessionToken(r)})
+	adm, in, err := s.app.SignInAdminFrom(r.Context(), s.signIn(r, c))
+	s.signedIn(w, r, adm, in, err, status)
+}
+
+// signIn is the sign-in the request asks for with the credentials c.
+func (s *Server) signIn(r *http.Request, c credentials) app.SignIn {
+	return app.SignIn{Login: c.Username, Password: c.Password, Client: clientAddr(r), Device: deviceToken(r), Previous: sessionToken(r)}
+}
+
+// signedIn answers a sign-in: the session and device cookies, the admin.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, adm *app.Admin, in *app.SignedIn, err error, status int) {
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -149,11 +158,8 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.EFORBIDDEN, "The first admin can only be set up on the computer Rollcall runs on (open http://localhost there), or with `rollcall admin create` there."))
 		return
 	}
-	if _, err := s.app.CreateAdmin(r.Context(), c.Username, c.Password, true); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.signInAdmin(w, r, c, http.StatusCreated)
+	adm, in, err := s.app.SetUpFirstAdmin(r.Context(), s.signIn(r, c))
+	s.signedIn(w, r, adm, in, err, http.StatusCreated)
 }
 
 // createAdmin adds an admin: for a signed-in admin, or for `rollcall admin

@@ -19,7 +19,12 @@ func (s *Server) signUpRoutes(m *http.ServeMux) {
 		writeJSON(w, http.StatusOK, s.app.SignUpPauseStatus())
 	}))
 	m.Handle("DELETE /api/signup-pause", s.admin(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.app.ResumeSignUp())
+		st, err := s.app.ResumeSignUp(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
 	}))
 	m.Handle("GET /api/organizations/{org}/signups", s.admin(s.listSignUps))
 	m.Handle("GET /api/organizations/{org}/signups/count", s.admin(s.countSignUps))

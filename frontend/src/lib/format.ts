@@ -144,3 +144,82 @@ export function fromLocalInput(v: string): string | null {
   const d = new Date(v)
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
+
+/** auditActions names each action of the audit log for people, by its code. */
+export const auditActions: Record<string, string> = {
+  'admin.setup': 'First admin set up',
+  'admin.sign_in': 'Admin signed in',
+  'admin.sign_out': 'Admin signed out',
+  'admin.create': 'Admin added',
+  'admin.password': 'Admin password changed',
+  'admin.disable': 'Admin switched off',
+  'admin.enable': 'Admin switched on',
+  'admin.delete': 'Admin removed',
+  'organization.create': 'Organization created',
+  'organization.update': 'Settings changed',
+  'smtp.update': 'Mail relay changed',
+  'smtp.test': 'Test mail sent',
+  'group.create': 'Group created',
+  'group.update': 'Group changed',
+  'group.delete': 'Group deleted',
+  'user.create': 'User added',
+  'user.update': 'User changed',
+  'user.role': 'Account type changed',
+  'user.activate': 'User switched on',
+  'user.deactivate': 'User switched off',
+  'user.delete': 'User deleted',
+  'accounts.create': 'Accounts created',
+  'accounts.reset_passwords': 'Passwords reset',
+  'import.upload': 'File read for import',
+  'import.commit': 'Import done',
+  'invitation.send': 'Invitations sent',
+  'invitation.resend': 'Invitation sent again',
+  'invitation.resend_expired': 'Expired invitations sent again',
+  'invitation.cancel': 'Invitation cancelled',
+  'invitation.accept': 'Invitation accepted',
+  'invite_code.update': 'Invite code changed',
+  'invite_code.regenerate': 'New invite code',
+  'invite_link.create': 'Invite link created',
+  'invite_link.renew': 'Invite link renewed',
+  'invite_link.revoke': 'Invite link withdrawn',
+  'invite_link.delete': 'Invite link removed',
+  'signup.code': 'Signed up with a code',
+  'signup.link': 'Signed up with a link',
+  'signup.approve': 'Sign-ups approved',
+  'signup.reject': 'Sign-ups rejected',
+  'signup.resume': 'Sign-up pause lifted',
+  'signin.unlock': 'Sign-in unlocked',
+  'person.sign_in': 'Signed in',
+  'person.sign_out': 'Signed out',
+  'person.password': 'Changed own password',
+  'person.join_group': 'Joined a group',
+  'outbox.retry': 'Mail retried',
+  'job.cancel': 'Job cancelled',
+  'job.forget': 'Job result dropped',
+  'lan.open': 'Network sign-up opened',
+  'lan.close': 'Network sign-up closed',
+  'database.backup': 'Backup taken',
+  'database.restore': 'Backup restored',
+}
+
+/** auditActionLabel is the action's name for people; unknown codes as they are. */
+export function auditActionLabel(action: string): string {
+  return auditActions[action] ?? action
+}
+
+/** auditActors names the kinds of actor, by their code. */
+export const auditActors: Record<string, string> = {
+  admin: 'Admin',
+  teacher: 'Teacher',
+  person: 'The person',
+  'sign-up': 'Sign-up',
+  system: 'Scheduler',
+  cli: 'Command line',
+}
+
+/** auditActorLabel names who acted: the kind, and the name when there is one. */
+export function auditActorLabel(actor: { kind: string; name?: string }): string {
+  const kind = auditActors[actor.kind] ?? actor.kind
+  if (!actor.name || actor.kind === 'sign-up' || actor.kind === 'cli' || actor.kind === 'system') return kind
+  return `${kind}: ${actor.name}`
+}

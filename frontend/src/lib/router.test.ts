@@ -15,6 +15,7 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple/settings/')).toEqual({ name: 'settings', org: 'maple' })
     expect(parseHash('#/o/maple/links')).toEqual({ name: 'links', org: 'maple' })
     expect(parseHash('#/o/maple/approvals')).toEqual({ name: 'approvals', org: 'maple' })
+    expect(parseHash('#/o/maple/audit')).toEqual({ name: 'audit', org: 'maple' })
     expect(parseHash('#/o/maple/display/3%20B')).toEqual({ name: 'display', org: 'maple', group: '3 B' })
     expect(routeHash({ name: 'display', org: 'maple', group: '3 B' })).toBe('#/o/maple/display/3%20B')
     expect(parseHash('#/o/maple/invitations')).toEqual({ name: 'invitations', org: 'maple' })

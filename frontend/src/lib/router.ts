@@ -8,6 +8,7 @@
 //   #/o/{org}/outbox                    mails waiting for the relay
 //   #/o/{org}/links                     invite links
 //   #/o/{org}/approvals                 the approval queue
+//   #/o/{org}/audit                     the audit log: who changed what
 //   #/o/{org}/display/{group}           the classroom display of a group's code ('-' for the organization's)
 
 export interface UserFilter {
@@ -19,7 +20,7 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox' | 'links' | 'approvals'
+export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox' | 'links' | 'approvals' | 'audit'
 
 export type Route =
   | { name: 'home' }
@@ -31,6 +32,7 @@ export type Route =
   | { name: 'outbox'; org: string }
   | { name: 'links'; org: string }
   | { name: 'approvals'; org: string }
+  | { name: 'audit'; org: string }
   | { name: 'display'; org: string; group: string }
   | { name: 'notfound'; path: string }
 
@@ -81,6 +83,8 @@ export function parseHash(hash: string): Route {
         return { name: 'links', org }
       case 'approvals':
         return { name: 'approvals', org }
+      case 'audit':
+        return { name: 'audit', org }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -112,6 +116,7 @@ export function routeHash(route: Route): string {
     case 'outbox':
     case 'links':
     case 'approvals':
+    case 'audit':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
     case 'add': {
       const p = new URLSearchParams()

@@ -47,6 +47,8 @@ export interface Organization {
   public_url: string
   password_policy: PasswordPolicy
   signup: SignUpSettings
+  // audit_retention_days: how long the audit log keeps entries (0: the default, 730).
+  audit_retention_days: number
   created_at: string
   updated_at: string
   account_types: string[]
@@ -341,4 +343,16 @@ export interface Admin {
   username: string
   created_at: string
   disabled: boolean
+}
+
+// One line of the audit log (app/audit.go AuditEntry).
+export interface AuditEntry {
+  id: string
+  time: string
+  org_id?: string
+  actor: { kind: string; id?: string; name?: string }
+  action: string
+  target: { kind?: string; id?: string; name?: string }
+  people?: string[]
+  detail?: string
 }
