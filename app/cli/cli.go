@@ -260,6 +260,7 @@ func (m *Main) newApp(db *store.DB) *app.App {
 		a.Secrets = keyfile.New(p)
 	}
 	a.Mailer = &mail.Mailer{}
+	a.Backups = app.BackupSettings{Dir: db.Path + ".backups", Keep: app.DefaultBackupKeep}
 	if m.appHook != nil {
 		m.appHook(a)
 	}

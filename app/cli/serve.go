@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"rollcall/app"
 	"rollcall/app/httpapi"
 	"strings"
 	"time"
@@ -33,10 +34,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	readTimeout := fs.Duration("read-timeout", httpapi.DefaultTimeouts.Read, "how long a client may take to send a request with its body; a slower one is cut off")
 	longTimeout := fs.Duration("upload-timeout", httpapi.DefaultTimeouts.Long, "how long an upload (an import file) or a download (a backup, slips) may take")
 	maxConns := fs.Int("max-conns-per-addr", httpapi.DefaultMaxConnsPerAddr, "connections one address may hold open on the sign-up listener (--public-addr); a class behind one router shares an address")
+	backupDir := fs.String("backup-dir", "", "folder of the daily backups and of those taken before a restore or a year-end rollover (default: the database's path + .backups)")
+	backupKeep := fs.Int("backup-keep", app.DefaultBackupKeep, "how many backups the backup folder keeps; older ones are removed")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	sys, err := m.start(ctx, *dbp)
+	if *backupKeep < 1 {
+		return usagef("--backup-keep must be at least 1")
+	}
+	sys, err := m.start(ctx, *dbp, app.BackupSettings{Dir: *backupDir, Keep: *backupKeep})
 	if err != nil {
 		return err
 	}

@@ -124,6 +124,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.adminRoutes(m)
+	s.backupRoutes(m)
 	s.jobRoutes(m)
 	s.accountRoutes(m)
 	s.smtpRoutes(m)
