@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.adminRoutes(m)
 	s.backupRoutes(m)
+	s.rolloverRoutes(m)
 	s.jobRoutes(m)
 	s.accountRoutes(m)
 	s.smtpRoutes(m)
