@@ -69,6 +69,8 @@ Usage:
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall backup OUT           write a consistent copy of the database
+  rollcall restore BACKUP       put a backup in place of the database (the current state is backed up first)
+  rollcall rollover --org SLUG  year-end rollover: every class to its next class (--dry-run to preview)
   rollcall check                check the database file for damage
   rollcall version              print the version
 
@@ -123,6 +125,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runServe(ctx, rest)
 	case cmd == "backup":
 		return m.runBackup(ctx, rest)
+	case cmd == "restore":
+		return m.runRestore(ctx, rest)
+	case cmd == "rollover":
+		return m.runRollover(ctx, rest)
 	case cmd == "check":
 		return m.runCheck(ctx, rest)
 	case cmd == "admin" && sub == "create":
