@@ -273,7 +273,7 @@ func (a *App) Rollover(ctx context.Context, ref string, plan RolloverPlan) (*Rol
 	now := a.now()
 	fn := func(u *User) error {
 		leaves := false
-		var groups []string
+		groups := []string{} // never null in JSON
 		in := map[string]bool{}
 		for _, g := range u.Groups {
 			if r.leaving[g] {
