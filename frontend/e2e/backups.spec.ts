@@ -189,5 +189,7 @@ test('the year-end rollover moves every class up, leavers get a deletion date, a
   await page.getByRole('dialog', { name: 'Rollover undone' }).getByRole('button', { name: 'Continue' }).click()
   // The backup was taken after this sign-in: the session is in it, no new sign-in.
   await expect(page.getByRole('heading', { name: 'Groups' })).toBeVisible()
+  // The page shows the restored classes, not what it had loaded before.
+  await expect(page.getByRole('row', { name: /^1A\b/ })).toContainText('3 members')
   expect(await users(page.request)).toBe(before)
 })
