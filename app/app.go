@@ -67,6 +67,11 @@ type App struct {
 	// Drafts keeps uploaded import files between preview and commit.
 	Drafts *ImportDrafts
 
+	// Backups say where the backup folder is and how many backups it keeps
+	// (backup.go); the store must be a BackupStore for them to work.
+	Backups  BackupSettings
+	backupMu sync.Mutex
+
 	obOnce sync.Once
 	ob     *outboxState
 }

@@ -853,3 +853,11 @@ func (d *ImportDrafts) sweep() {
 		}
 	}
 }
+
+// clear forgets every kept file (after a restore: they belong to the
+// database that was replaced).
+func (d *ImportDrafts) clear() {
+	d.mu.Lock()
+	d.drafts = nil
+	d.mu.Unlock()
+}

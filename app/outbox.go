@@ -464,6 +464,15 @@ func (a *App) log() *slog.Logger {
 	return slog.Default()
 }
 
+// timer is a.Timer, else a real time.Timer.
+func (a *App) timer(d time.Duration) (<-chan time.Time, func()) {
+	if a.Timer != nil {
+		return a.Timer(d)
+	}
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}
+
 // OutboxPoll is the longest the worker sleeps without being woken.
 const OutboxPoll = time.Minute
 
@@ -485,13 +494,7 @@ func (a *App) RunOutbox(ctx context.Context) {
 		a.log().Info("outbox: messages interrupted by a stop are queued again", "count", n)
 	}
 	ob := a.outbox()
-	after := a.Timer
-	if after == nil {
-		after = func(d time.Duration) (<-chan time.Time, func()) {
-			t := time.NewTimer(d)
-			return t.C, func() { t.Stop() }
-		}
-	}
+	after := a.timer
 	var errWait time.Duration
 	for ctx.Err() == nil {
 		wait := OutboxPoll

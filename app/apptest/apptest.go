@@ -127,6 +127,7 @@ func New(tb testing.TB, opts ...func(*httpapi.Config)) *Env {
 	a.Hash = CheapHash
 	clk := NewClock(Start)
 	a.Now = clk.Now
+	a.Backups = app.BackupSettings{Dir: db.Path + ".backups", Keep: app.DefaultBackupKeep}
 	cfg := httpapi.Config{App: a, Mode: httpapi.Serve, Backup: db.WriteBackup, Log: DiscardLog()}
 	for _, o := range opts {
 		o(&cfg)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"rollcall/app"
 	"rollcall/store"
 )
@@ -118,4 +119,27 @@ func pinnedClient(cert []byte) *http.Client {
 			return nil
 		},
 	}}}
+}
+
+// runRestore puts a backup in place of the database: it is checked first,
+// and the current state is backed up beside the database before.
+func (m *Main) runRestore(ctx context.Context, args []string) error {
+	fs := m.flags("restore", "restore [--db PATH] BACKUP\n\nRun it while `serve` is stopped, or use Settings → Backups in the browser.")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return m.withApp(*dbp, func(a *app.App) error {
+		res, err := a.RestoreUpload(ctx, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Restored %s. The state before was backed up to %s.\n", fs.Arg(0), filepath.Join(a.Backups.Dir, res.Before.Name))
+		return nil
+	})
 }

@@ -69,6 +69,8 @@ Usage:
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall backup OUT           write a consistent copy of the database
+  rollcall restore BACKUP       put a backup in place of the database (the current state is backed up first)
+  rollcall rollover --org SLUG  year-end rollover: every class to its next class (--dry-run to preview)
   rollcall check                check the database file for damage
   rollcall audit [--org SLUG] [--since DATE] [--action A] [--csv]  who changed what, newest first
   rollcall version              print the version
@@ -129,6 +131,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runServe(ctx, rest)
 	case cmd == "backup":
 		return m.runBackup(ctx, rest)
+	case cmd == "restore":
+		return m.runRestore(ctx, rest)
+	case cmd == "rollover":
+		return m.runRollover(ctx, rest)
 	case cmd == "check":
 		return m.runCheck(ctx, rest)
 	case cmd == "audit":
@@ -268,6 +274,7 @@ func (m *Main) newApp(db *store.DB) *app.App {
 		a.Secrets = keyfile.New(p)
 	}
 	a.Mailer = &mail.Mailer{}
+	a.Backups = app.BackupSettings{Dir: db.Path + ".backups", Keep: app.DefaultBackupKeep}
 	if m.appHook != nil {
 		m.appHook(a)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"rollcall/app"
 	"rollcall/app/desktop"
 	"rollcall/app/httpapi"
 	"rollcall/frontend"
@@ -15,7 +16,7 @@ import (
 // start-up, so that a run without a display (binding generation) touches nothing.
 func (m *Main) runDesktop(ctx context.Context) error {
 	return desktop.Run(frontend.Assets(), m.Icon, func() (http.Handler, func() error, error) {
-		sys, err := m.start(ctx, "")
+		sys, err := m.start(ctx, "", app.BackupSettings{})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"rollcall/app"
 	"rollcall/app/httpapi"
 	"rollcall/app/tlsca"
 	"strings"
@@ -52,8 +53,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.BoolVar(&sf.tlsLocal, "tls-local", false, "serve HTTPS with a certificate from Rollcall's own local certificate authority, whose root the school's devices install (download it at /ca.crt)")
 	fs.StringVar(&sf.redirectHTTP, "redirect-http", "", "with HTTPS: answer plain HTTP on this address (e.g. 0.0.0.0:80) with a redirect to HTTPS, and serve /ca.crt there")
 	fs.StringVar(&sf.trustedProxy, "trusted-proxy", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (ignored from anyone else)")
+	backupDir := fs.String("backup-dir", "", "folder of the daily backups and of those taken before a restore or a year-end rollover (default: the database's path + .backups)")
+	backupKeep := fs.Int("backup-keep", app.DefaultBackupKeep, "how many backups the backup folder keeps; older ones are removed")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *backupKeep < 1 {
+		return usagef("--backup-keep must be at least 1")
 	}
 	if (sf.tlsCert == "") != (sf.tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -69,7 +75,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--trusted-proxy: %v", err)
 	}
-	sys, err := m.start(ctx, *dbp)
+	sys, err := m.start(ctx, *dbp, app.BackupSettings{Dir: *backupDir, Keep: *backupKeep})
 	if err != nil {
 		return err
 	}

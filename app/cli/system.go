@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"rollcall/app"
 	"rollcall/app/httpapi"
@@ -11,7 +12,8 @@ import (
 )
 
 // system is Rollcall running: the App over the open database, the workers
-// that act on it in the background (the outbox that sends invitation mail),
+// that act on it in the background (the outbox that sends invitation mail,
+// the daily backup),
 // and the one HTTP API over them. `serve` and the desktop window build it
 // here and nowhere else, and stop it in the same order.
 type system struct {
@@ -25,17 +27,27 @@ type system struct {
 
 // start opens the database and starts the background workers. The workers
 // run until Close, not until ctx ends, so a server that is shutting down can
-// still finish the requests under way.
-func (m *Main) start(ctx context.Context, dbFlagValue string) (*system, error) {
+// still finish the requests under way. backups overrides the backup folder
+// (default <db>.backups) and how many are kept where set.
+func (m *Main) start(ctx context.Context, dbFlagValue string, backups app.BackupSettings) (*system, error) {
 	db, err := m.openDB(dbFlagValue)
 	if err != nil {
 		return nil, err
 	}
 	s := &system{db: db, app: m.newApp(db), log: m.logger(), done: make(chan struct{})}
 	s.app.Log = s.log
+	if backups.Dir != "" {
+		s.app.Backups.Dir = backups.Dir
+	}
+	if backups.Keep != 0 {
+		s.app.Backups.Keep = backups.Keep
+	}
 	workers, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	go func() { s.app.RunOutbox(workers); close(s.done) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.app.RunOutbox(workers) })
+	wg.Go(func() { s.app.RunBackups(workers) })
+	go func() { wg.Wait(); close(s.done) }()
 	return s, nil
 }
 

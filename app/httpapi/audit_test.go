@@ -355,6 +355,34 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 			}
 			return auditCall{path: orgPath("/groups/" + g.ID), as: w.admin, status: 204, entries: 1}
 		}},
+		{"POST /api/organizations/{org}/rollover/preview", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/rollover/preview"), body: map[string]any{"moves": []any{}}, as: w.admin, status: 200}
+		}},
+		{"POST /api/organizations/{org}/rollover", func(t *testing.T) auditCall {
+			plan, err := e.App.SuggestRollover(ctx, "maple")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return auditCall{path: orgPath("/rollover"), body: plan, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/backups", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/backups", as: w.admin, status: 201, entries: 1}
+		}},
+		{"POST /api/backups/{name}/restore", func(t *testing.T) auditCall {
+			// A backup of now (one taken before a restore writes no entry of its own).
+			b, err := e.App.BackUp(ctx, app.BackupBeforeRestore)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return auditCall{path: "/api/backups/" + b.Name + "/restore", as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/backups/restore", func(t *testing.T) auditCall {
+			var b bytes.Buffer
+			if _, err := e.DB.WriteBackup(&b, nil); err != nil {
+				t.Fatal(err)
+			}
+			return auditCall{path: "/api/backups/restore", body: b.Bytes(), ctype: "application/octet-stream", as: w.admin, status: 200, entries: 1}
+		}},
 		{"DELETE /api/session", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/session", as: w.admin, status: 204, entries: 1}
 		}},

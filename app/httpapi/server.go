@@ -135,6 +135,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.adminRoutes(m)
+	s.backupRoutes(m)
+	s.rolloverRoutes(m)
 	s.jobRoutes(m)
 	s.accountRoutes(m)
 	s.smtpRoutes(m)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase } from './format'
+import { formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase, formatSize } from './format'
 
 describe('formatRange', () => {
   it('writes the first page of many', () => {
@@ -87,5 +87,15 @@ describe('times', () => {
     expect(toLocalInput(iso)).toBe('2026-01-05T08:30')
     expect(fromLocalInput(toLocalInput(iso))).toBe(iso)
     expect(fromLocalInput('')).toBeNull()
+  })
+})
+
+describe('formatSize', () => {
+  it('shows bytes, KB, MB and GB', () => {
+    expect(formatSize(512)).toBe('512 bytes')
+    expect(formatSize(143_360)).toBe('140 KB')
+    expect(formatSize(3.2 * 1024 * 1024)).toBe('3.2 MB')
+    expect(formatSize(250 * 1024 * 1024)).toBe('250 MB')
+    expect(formatSize(5 * 1024 ** 3)).toBe('5.0 GB')
   })
 })

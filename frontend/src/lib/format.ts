@@ -223,3 +223,12 @@ export function auditActorLabel(actor: { kind: string; name?: string }): string 
   if (!actor.name || actor.kind === 'sign-up' || actor.kind === 'cli' || actor.kind === 'system') return kind
   return `${kind}: ${actor.name}`
 }
+
+/** formatSize shows a file size: "512 bytes", "48 KB", "3.2 MB". */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
+  const mb = bytes / (1024 * 1024)
+  if (mb < 1024) return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`
+  return `${(mb / 1024).toFixed(1)} GB`
+}
