@@ -30,6 +30,7 @@ type Store interface {
 	RedeemStore
 	ImportStore
 	SignInFailureStore
+	LifecycleStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -64,6 +65,11 @@ type App struct {
 
 	// Drafts keeps uploaded import files between preview and commit.
 	Drafts *ImportDrafts
+
+	// Zone is where deletion dates are read; nil means the computer's own
+	// time zone (scheduler.go).
+	Zone   *time.Location
+	tickMu sync.Mutex // one scheduler pass at a time
 
 	obOnce sync.Once
 	ob     *outboxState

@@ -187,7 +187,8 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 	return g, nil
 }
 
-// DeleteGroup deletes a group; its members stay in the organization.
+// DeleteGroup deletes a group; its members stay in the organization
+// (deleting a class never deletes the children in it).
 // Errors: ENOTFOUND.
 func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
 	org, err := a.Organization(ctx, ref)
@@ -198,5 +199,6 @@ func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
 	if err != nil {
 		return err
 	}
-	return a.Store.DeleteGroup(ctx, org.ID, g.ID)
+	// The same purge as a deletion date's: the members stay, without the group.
+	return a.Store.PurgeGroup(ctx, org.ID, g.ID)
 }

@@ -48,9 +48,13 @@ type Organization struct {
 	// PasswordStyle is the default style of generated passwords: words or random.
 	PasswordStyle string `json:"password_style"`
 	// SignUp is self-sign-up with invite codes (app/signup.go).
-	SignUp    SignUpSettings `json:"signup"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	SignUp SignUpSettings `json:"signup"`
+	// PurgeGraceDays is how long a person or group past its deletion date
+	// stays deactivated before it is erased for good (lifecycle.go); nil in
+	// files written before the setting existed, read as DefaultPurgeGraceDays.
+	PurgeGraceDays *int      `json:"purge_grace_days"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -106,7 +110,10 @@ func (o *Organization) Validate() error {
 		v.add("password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
 	}
 	o.SignUp.validate(v, o)
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup")
+	if g := o.PurgeGraceDays; g != nil && (*g < 0 || *g > MaxPurgeGraceDays) {
+		v.add("purge_grace_days", "The grace period is 0 to %d days.", MaxPurgeGraceDays)
+	}
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "purge_grace_days")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -175,6 +182,7 @@ type OrganizationUpdate struct {
 	UsernamePattern *string         `json:"username_pattern"`
 	PasswordStyle   *string         `json:"password_style"`
 	SignUp          *SignUpSettings `json:"signup"`
+	PurgeGraceDays  *int            `json:"purge_grace_days"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -213,6 +221,11 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 		org.Language = "en"
 	}
 	org.UsernamePattern, org.PasswordStyle = DefaultUsernamePattern, StyleWords
+	org.PurgeGraceDays = o.PurgeGraceDays
+	if org.PurgeGraceDays == nil {
+		grace := DefaultPurgeGraceDays
+		org.PurgeGraceDays = &grace
+	}
 	org.PasswordPolicy = o.PasswordPolicy
 	if org.PasswordPolicy == (PasswordPolicy{}) {
 		org.PasswordPolicy = DefaultPasswordPolicy
@@ -234,7 +247,11 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 
 // Organizations lists every organization by name.
 func (a *App) Organizations(ctx context.Context) ([]*Organization, error) {
-	return a.Store.Organizations(ctx)
+	orgs, err := a.Store.Organizations(ctx)
+	for _, o := range orgs {
+		o.fillDefaults()
+	}
+	return orgs, err
 }
 
 // Organization finds an organization by its ID or its slug. Errors: ENOTFOUND.
@@ -245,6 +262,9 @@ func (a *App) Organization(ctx context.Context, ref string) (*Organization, erro
 	}
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(ENOTFOUND, "There is no organization %q.", ref)
+	}
+	if o != nil {
+		o.fillDefaults()
 	}
 	return o, err
 }
@@ -289,6 +309,10 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 			su.DefaultGroup = g.ID
 		}
 		o.SignUp = su
+	}
+	if upd.PurgeGraceDays != nil {
+		grace := *upd.PurgeGraceDays
+		o.PurgeGraceDays = &grace
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

@@ -157,8 +157,13 @@ type UserFilter struct {
 	Group       string // group ID
 	AccountType string
 	Status      string
-	Page        int // from 1
-	PerPage     int
+	// DueWithin, when above 0, selects the users whose deletion date is
+	// at most that many days away, or past (lifecycle.go).
+	DueWithin int
+	// DeleteBy is DueWithin as a date (YYYY-MM-DD), filled by Users for the store.
+	DeleteBy string
+	Page     int // from 1
+	PerPage  int
 }
 
 // Paging limits.
@@ -328,6 +333,10 @@ func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, e
 	default:
 		return nil, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
 	}
+	f.DeleteBy = ""
+	if f.DueWithin > 0 {
+		f.DeleteBy = addDays(a.today(a.Now()), min(f.DueWithin, MaxPurgeGraceDays))
+	}
 	// A page past the end is empty, however large: bound it so that
 	// (page-1)*per_page cannot overflow.
 	f.Page = min(max(f.Page, 1), math.MaxInt/MaxPerPage)
@@ -434,11 +443,17 @@ func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User,
 	return us[0], nil
 }
 
-// DeleteUser removes a user and everything stored about them. Errors: ENOTFOUND.
+// DeleteUser erases a user and everything stored about them: the same
+// purge as a deletion date's (lifecycle.go); the file is compacted at the
+// scheduler's next pass or when Rollcall stops. Errors: ENOTFOUND.
 func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return err
 	}
-	return a.Store.DeleteUser(ctx, org.ID, id)
+	gone, err := a.purgeUsers(ctx, org.ID, []string{id})
+	if err == nil && len(gone) == 0 {
+		return Errorf(ENOTFOUND, "There is no such user in this organization.")
+	}
+	return err
 }

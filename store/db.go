@@ -62,7 +62,8 @@ var (
 // created at the latest version; an older one is migrated on open, in one
 // transaction.
 var migrations = []func(tx *bolt.Tx) error{
-	migrateLoginKeys, // 1 → 2: usernames and emails keyed by NFKC + case folding
+	migrateLoginKeys,     // 1 → 2: usernames and emails keyed by NFKC + case folding
+	migrateIndexDeleteOn, // 2 → 3: the user index keeps the deletion date
 }
 
 // SchemaVersion is the version of the layout this code writes.

@@ -25,7 +25,7 @@ const userNotFound = "There is no such user in this organization."
 // one compact range instead of decoding every record.
 //
 //	key:   orgID \0 SortKey(last) \x01 SortKey(first) \0 userID
-//	value: status \x1f account type \x1f groupID,groupID \x1f search text
+//	value: status \x1f account type \x1f groupID,groupID \x1f search text \x1f deletion date
 type indexEntry struct{ key, value []byte }
 
 const fieldSep = '\x1f'
@@ -36,7 +36,7 @@ func indexKey(u *app.User) []byte {
 
 func indexValue(u *app.User) []byte {
 	search := app.Key(strings.Join([]string{u.FirstName, u.LastName, u.Username, u.Email}, " "))
-	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") + string(fieldSep) + search)
+	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") + string(fieldSep) + search + string(fieldSep) + u.DeleteOn)
 }
 
 func (e indexEntry) field(i int) []byte {
@@ -311,27 +311,9 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 	})
 }
 
-// deleteUser removes u, its index entries, its sessions, and its
-// invitations with their outbox messages.
-func deleteUser(tx *bolt.Tx, u *app.User) error {
-	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
-		return err
-	}
-	logins := tx.Bucket(loginsBucket)
-	if err := release(logins, usernameKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := release(logins, emailKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := deleteSessionsOf(tx, u.ID); err != nil {
-		return err
-	}
-	if err := deleteInvitationsOf(tx, u.ID); err != nil {
-		return err
-	}
-	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
-}
+// deleteUser erases u and everything stored about them (purgeUser, in
+// lifecycle.go), and marks the file as due for compaction.
+func deleteUser(tx *bolt.Tx, u *app.User) error { return purgeUser(tx, u) }
 
 // deleteInvitationsOf removes every invitation of the user (from any
 // organization: join invitations point at an account elsewhere), their
@@ -365,30 +347,7 @@ func deleteInvitationsOf(tx *bolt.Tx, userID string) error {
 			return err
 		}
 	}
-	outbox, queue := tx.Bucket(outboxBucket), tx.Bucket(outboxQueue)
-	var msgs [][]byte
-	err = outbox.ForEach(func(k, v []byte) error {
-		var m app.OutboxMessage
-		if err := json.Unmarshal(v, &m); err != nil {
-			return err
-		}
-		if m.InvitationID != "" && gone[m.InvitationID] {
-			msgs = append(msgs, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range msgs {
-		if err := outbox.Delete(k); err != nil {
-			return err
-		}
-		if err := queue.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteMessagesWhere(tx, func(m *app.OutboxMessage) bool { return m.InvitationID != "" && gone[m.InvitationID] })
 }
 
 // FindUsers implements app.UserStore: one pass over the organization's
@@ -400,7 +359,7 @@ func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*a
 	for i, w := range words {
 		query[i] = []byte(w)
 	}
-	status, typ := []byte(f.Status), []byte(f.AccountType)
+	status, typ, deleteBy := []byte(f.Status), []byte(f.AccountType), []byte(f.DeleteBy)
 	first := (f.Page - 1) * f.PerPage
 	page := &app.UserPage{Users: []*app.User{}, Page: f.Page, PerPage: f.PerPage}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -410,6 +369,11 @@ func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*a
 				len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
 				f.Group != "" && !e.hasGroup(f.Group) {
 				return nil
+			}
+			if len(deleteBy) > 0 {
+				if d := e.field(4); len(d) == 0 || bytes.Compare(d, deleteBy) > 0 {
+					return nil
+				}
 			}
 			if len(query) > 0 {
 				text := e.field(3)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"rollcall/app"
 	"rollcall/app/httpapi"
@@ -11,7 +12,8 @@ import (
 )
 
 // system is Rollcall running: the App over the open database, the workers
-// that act on it in the background (the outbox that sends invitation mail),
+// that act on it in the background (the outbox that sends invitation mail,
+// the scheduler that acts on deletion dates: app/scheduler.go),
 // and the one HTTP API over them. `serve` and the desktop window build it
 // here and nowhere else, and stop it in the same order.
 type system struct {
@@ -35,7 +37,12 @@ func (m *Main) start(ctx context.Context, dbFlagValue string) (*system, error) {
 	s.app.Log = s.log
 	workers, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	go func() { s.app.RunOutbox(workers); close(s.done) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.app.RunOutbox(workers) })
+	// A pass at once (catching up on the days Rollcall was not running),
+	// then every few minutes and after local midnight.
+	wg.Go(func() { s.app.RunScheduler(workers) })
+	go func() { wg.Wait(); close(s.done) }()
 	return s, nil
 }
 
@@ -49,7 +56,8 @@ func (s *system) serveAPI(cfg httpapi.Config) *httpapi.Server {
 
 // Close stops the system in order: the LAN sign-up listener first (it lets
 // sign-ups under way finish, up to httpapi.StopTimeout), then the workers,
-// then the database file.
+// then a compaction if a purge left freed pages with personal data, then
+// the database file.
 func (s *system) Close() error {
 	if s.api != nil {
 		if err := s.api.StopPublic(); err != nil {
@@ -58,5 +66,8 @@ func (s *system) Close() error {
 	}
 	s.stop()
 	<-s.done
+	if _, err := s.app.CompactIfDue(context.Background()); err != nil {
+		s.log.Error("compact the database after a purge", "err", err)
+	}
 	return s.db.Close()
 }
