@@ -126,6 +126,7 @@ func (s *Server) routes() {
 	s.adminRoutes(m)
 	s.jobRoutes(m)
 	s.accountRoutes(m)
+	s.lifecycleRoutes(m)
 	s.smtpRoutes(m)
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)
