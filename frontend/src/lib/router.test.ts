@@ -27,7 +27,7 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple/users?q=anna%20b&group=g1&type=teacher&status=active&page=3')).toEqual({
       name: 'users',
       org: 'maple',
-      filter: { q: 'anna b', group: 'g1', type: 'teacher', status: 'active', page: 3 },
+      filter: { q: 'anna b', group: 'g1', type: 'teacher', status: 'active', due: '', page: 3 },
     })
     expect(parseHash('#/o/maple/users?page=0')).toMatchObject({ filter: emptyFilter })
     expect(parseHash('#/o/maple/users?page=x')).toMatchObject({ filter: emptyFilter })
@@ -46,7 +46,7 @@ describe('routeHash', () => {
     const routes: Route[] = [
       { name: 'home' },
       { name: 'users', org: 'maple', filter: emptyFilter },
-      { name: 'users', org: 'maple', filter: { q: 'ä & b?#', group: 'g 1', type: 'student', status: 'deactivated', page: 2 } },
+      { name: 'users', org: 'maple', filter: { q: 'ä & b?#', group: 'g 1', type: 'student', status: 'deactivated', due: '30', page: 2 } },
       { name: 'groups', org: 'maple' },
       { name: 'settings', org: 'a b' },
     ]

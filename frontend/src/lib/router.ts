@@ -1,6 +1,6 @@
 // Hash routes, so that a reload (or a bookmark) keeps the place:
 //   #/                                  the first organization, or the empty state
-//   #/o/{org}/users?q=&group=&type=&status=&page=
+//   #/o/{org}/users?q=&group=&type=&status=&due=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
 //   #/o/{org}/add?tab=invite&group=ID   "Add users", with a tab per way of adding
@@ -15,6 +15,8 @@ export interface UserFilter {
   group: string
   type: string
   status: string
+  /** '30': only people whose deletion date is within 30 days, or past */
+  due: string
   page: number
 }
 
@@ -33,7 +35,7 @@ export type Route =
   | { name: 'display'; org: string; group: string }
   | { name: 'notfound'; path: string }
 
-export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', page: 1 }
+export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', due: '', page: 1 }
 
 function decode(s: string): string {
   try {
@@ -93,6 +95,7 @@ function parseFilter(query: string): UserFilter {
     group: p.get('group') ?? '',
     type: p.get('type') ?? '',
     status: p.get('status') ?? '',
+    due: p.get('due') ?? '',
     page: Number.isFinite(page) && page >= 1 ? page : 1,
   }
 }
@@ -127,6 +130,7 @@ export function routeHash(route: Route): string {
       if (f.group) p.set('group', f.group)
       if (f.type) p.set('type', f.type)
       if (f.status) p.set('status', f.status)
+      if (f.due) p.set('due', f.due)
       if (f.page > 1) p.set('page', String(f.page))
       const qs = p.toString()
       return `#/o/${encodeURIComponent(route.org)}/users` + (qs ? '?' + qs : '')

@@ -1,6 +1,7 @@
 // The API calls of users (app/user.go, app/httpapi/user.go).
-import { api, orgPath } from '../../lib/api'
-import type { User, UserPage } from '../../lib/types'
+import { api, getFile, orgPath } from '../../lib/api'
+import { downloadFile, type DownloadResult } from '../../lib/download'
+import type { DeletionSummary, User, UserPage } from '../../lib/types'
 
 export interface UserQuery {
   page: number
@@ -9,6 +10,8 @@ export interface UserQuery {
   group?: string
   type?: string
   status?: string
+  /** days: only people whose deletion date is at most this far away, or past */
+  due?: string
 }
 
 /** listUsers returns one page of the organization's users, filtered. */
@@ -18,6 +21,7 @@ export function listUsers(org: string, f: UserQuery): Promise<UserPage> {
   if (f.group) p.set('group', f.group)
   if (f.type) p.set('type', f.type)
   if (f.status) p.set('status', f.status)
+  if (f.due) p.set('due', f.due)
   return api.get<UserPage>(orgPath(org, 'users') + '?' + p.toString())
 }
 
@@ -29,3 +33,15 @@ export const updateUser = (org: string, id: string, body: unknown) => api.patch<
 export const setUserActive = (org: string, id: string, active: boolean) => api.post<User>(orgPath(org, 'users', id, active ? 'activate' : 'deactivate'))
 
 export const deleteUser = (org: string, id: string) => api.del(orgPath(org, 'users', id))
+
+/** deletionSummary: who is due for deletion soon, and the next erasure (lifecycle.go). */
+export const deletionSummary = (org: string) => api.get<DeletionSummary>(orgPath(org, 'deletions'))
+
+/** exportUser saves everything about one person: JSON for machines, a one-page PDF for parents. */
+export async function exportUser(org: string, id: string, format: 'json' | 'pdf'): Promise<DownloadResult> {
+  const { blob, name } = await getFile(orgPath(org, 'users', id, 'export') + '?format=' + format, 'person.' + format)
+  return downloadFile(name, blob)
+}
+
+/** eraseUser erases one person now; confirm is their username as typed. */
+export const eraseUser = (org: string, id: string, confirm: string) => api.post<void>(orgPath(org, 'users', id, 'erase'), { confirm })
