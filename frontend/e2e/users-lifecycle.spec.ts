@@ -4,7 +4,8 @@ import { expect, test, type Page } from '@playwright/test'
 // Deletion dates, per-person export and "Erase now": the banner counts who
 // will be erased and when, Review filters the list to them, the dialog
 // downloads everything about a person, and erasing needs their username
-// typed. Runs on its own organization, alone or after the other specs.
+// typed. Runs on its own organization, alone or after rollcall.spec.ts
+// (which needs the fresh server first) on the same server.
 
 const admin = { username: 'it.admin', password: 'correct horse 42' }
 
