@@ -32,6 +32,7 @@ type Store interface {
 	ImportStore
 	SignInFailureStore
 	AuditStore
+	LifecycleStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -71,6 +72,10 @@ type App struct {
 	// (backup.go); the store must be a BackupStore for them to work.
 	Backups  BackupSettings
 	backupMu sync.Mutex
+	// Zone is where deletion dates are read; nil means the computer's own
+	// time zone (scheduler.go).
+	Zone   *time.Location
+	tickMu sync.Mutex // one scheduler pass at a time
 
 	obOnce sync.Once
 	ob     *outboxState

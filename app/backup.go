@@ -145,6 +145,10 @@ func (a *App) ListBackups(ctx context.Context) (*BackupList, error) {
 // a temporary file, synced, then renamed), checks it, and prunes the folder
 // to the newest Keep.
 func (a *App) BackUp(ctx context.Context, kind string) (*Backup, error) {
+	// Purged people's bytes leave the file before it is copied.
+	if _, err := a.CompactIfDue(ctx); err != nil {
+		return nil, err
+	}
 	a.backupMu.Lock()
 	defer a.backupMu.Unlock()
 	b, err := a.backUp(kind)
@@ -177,25 +181,6 @@ func (a *App) BackupIfDue(ctx context.Context) (*Backup, error) {
 		}
 	}
 	return a.BackUp(ctx, BackupDaily)
-}
-
-// RunBackups takes the daily backup when due, checking every hour, until
-// ctx ends. serve and the desktop window run it (app/cli/system.go).
-func (a *App) RunBackups(ctx context.Context) {
-	for {
-		if b, err := a.BackupIfDue(WithActor(ctx, SystemActor)); err != nil {
-			a.log().Error("automatic backup failed", "err", err)
-		} else if b != nil {
-			a.log().Info("automatic backup written", "file", filepath.Join(a.Backups.Dir, b.Name), "bytes", b.Size)
-		}
-		fired, stop := a.timer(time.Hour)
-		select {
-		case <-ctx.Done():
-			stop()
-			return
-		case <-fired:
-		}
-	}
 }
 
 // backUp writes one backup; the caller holds backupMu.
@@ -329,6 +314,9 @@ func (a *App) restore(ctx context.Context, path, keep string) (*Restored, error)
 	}
 	if err := bs.VerifyBackup(path); err != nil {
 		return nil, Errorf(EINVALID, "This file cannot be restored: it is not a Rollcall backup, or it is damaged or incomplete. Nothing was changed. (%s)", backupProblem(err, path))
+	}
+	if _, err := a.CompactIfDue(ctx); err != nil {
+		return nil, err
 	}
 	a.backupMu.Lock()
 	defer a.backupMu.Unlock()

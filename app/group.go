@@ -233,7 +233,8 @@ func (a *App) UpdateGroup(ctx context.Context, ref, group string, upd GroupUpdat
 	return g, nil
 }
 
-// DeleteGroup deletes a group; its members stay in the organization.
+// DeleteGroup deletes a group; its members stay in the organization
+// (deleting a class never deletes the children in it).
 // Errors: ENOTFOUND.
 func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
 	org, err := a.Organization(ctx, ref)
@@ -245,5 +246,6 @@ func (a *App) DeleteGroup(ctx context.Context, ref, group string) error {
 		return err
 	}
 	ctx = a.audit(ctx, org.ID, "group.delete", groupTarget(g), "")
-	return a.Store.DeleteGroup(ctx, org.ID, g.ID)
+	// The same purge as a deletion date's: the members stay, without the group.
+	return a.Store.PurgeGroup(ctx, org.ID, g.ID)
 }

@@ -28,6 +28,9 @@ type Import struct {
 	GroupsCreated []string `json:"groups_created"`
 	// Again is set when the person confirmed importing a file imported before.
 	Again bool `json:"again,omitempty"`
+	// DeleteOn is when the record is removed: the latest deletion date of
+	// the people it created, when every one of them has one (lifecycle.go).
+	DeleteOn string `json:"delete_on,omitempty"`
 }
 
 // ImportStore keeps imports.
@@ -593,6 +596,7 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	for _, u := range users {
 		u.ImportID = imp.ID
 	}
+	imp.DeleteOn = importDeleteOn(users)
 	imp.CreatedAt = a.now()
 	// Cancelled before the write: nothing is created. Once written, a late
 	// cancel is ignored so the passwords reach the admin.

@@ -51,9 +51,13 @@ type Organization struct {
 	SignUp SignUpSettings `json:"signup"`
 	// AuditRetentionDays is how long audit entries are kept (PruneAudit);
 	// 0 means DefaultAuditRetentionDays.
-	AuditRetentionDays int       `json:"audit_retention_days"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	AuditRetentionDays int `json:"audit_retention_days"`
+	// PurgeGraceDays is how long a person or group past its deletion date
+	// stays deactivated before it is erased for good (lifecycle.go); nil in
+	// files written before the setting existed, read as DefaultPurgeGraceDays.
+	PurgeGraceDays *int      `json:"purge_grace_days"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -112,7 +116,10 @@ func (o *Organization) Validate() error {
 	if o.AuditRetentionDays < 0 || o.AuditRetentionDays > MaxAuditRetentionDays {
 		v.add("audit_retention_days", "Keep the audit log between 1 and %d days (730 days is two years).", MaxAuditRetentionDays)
 	}
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days")
+	if g := o.PurgeGraceDays; g != nil && (*g < 0 || *g > MaxPurgeGraceDays) {
+		v.add("purge_grace_days", "The grace period is 0 to %d days.", MaxPurgeGraceDays)
+	}
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -183,6 +190,7 @@ type OrganizationUpdate struct {
 	SignUp          *SignUpSettings `json:"signup"`
 	// AuditRetentionDays: 0 sets the default (730 days).
 	AuditRetentionDays *int `json:"audit_retention_days"`
+	PurgeGraceDays     *int `json:"purge_grace_days"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -222,6 +230,11 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	}
 	org.UsernamePattern, org.PasswordStyle = DefaultUsernamePattern, StyleWords
 	org.AuditRetentionDays = DefaultAuditRetentionDays
+	org.PurgeGraceDays = o.PurgeGraceDays
+	if org.PurgeGraceDays == nil {
+		grace := DefaultPurgeGraceDays
+		org.PurgeGraceDays = &grace
+	}
 	org.PasswordPolicy = o.PasswordPolicy
 	if org.PasswordPolicy == (PasswordPolicy{}) {
 		org.PasswordPolicy = DefaultPasswordPolicy
@@ -244,7 +257,11 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 
 // Organizations lists every organization by name.
 func (a *App) Organizations(ctx context.Context) ([]*Organization, error) {
-	return a.Store.Organizations(ctx)
+	orgs, err := a.Store.Organizations(ctx)
+	for _, o := range orgs {
+		o.fillDefaults()
+	}
+	return orgs, err
 }
 
 // Organization finds an organization by its ID or its slug. Errors: ENOTFOUND.
@@ -255,6 +272,9 @@ func (a *App) Organization(ctx context.Context, ref string) (*Organization, erro
 	}
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(ENOTFOUND, "There is no organization %q.", ref)
+	}
+	if o != nil {
+		o.fillDefaults()
 	}
 	return o, err
 }
@@ -305,6 +325,10 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		if o.AuditRetentionDays = *upd.AuditRetentionDays; o.AuditRetentionDays == 0 {
 			o.AuditRetentionDays = DefaultAuditRetentionDays
 		}
+	}
+	if upd.PurgeGraceDays != nil {
+		grace := *upd.PurgeGraceDays
+		o.PurgeGraceDays = &grace
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

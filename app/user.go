@@ -171,6 +171,11 @@ type UserFilter struct {
 	Label   string `json:"label,omitempty"`
 	Page    int    `json:"-"` // from 1
 	PerPage int    `json:"-"`
+	// DueWithin, when above 0, selects the users whose deletion date is
+	// at most that many days away, or past (lifecycle.go).
+	DueWithin int `json:"due_within,omitempty"`
+	// DeleteBy is DueWithin as a date (YYYY-MM-DD), filled by Users for the store.
+	DeleteBy string `json:"-"`
 }
 
 // Paging limits.
@@ -395,6 +400,10 @@ func (a *App) userFilter(ctx context.Context, org *Organization, f UserFilter) (
 	default:
 		return f, FieldError(EINVALID, "status", "Unknown status %q.", f.Status)
 	}
+	f.DeleteBy = ""
+	if f.DueWithin > 0 {
+		f.DeleteBy = addDays(a.today(a.Now()), min(f.DueWithin, MaxPurgeGraceDays))
+	}
 	return f, nil
 }
 
@@ -524,20 +533,22 @@ func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User,
 	return us[0], nil
 }
 
-// DeleteUser removes a user and everything stored about them. Errors: ENOTFOUND.
+// DeleteUser erases a user and everything stored about them: the same
+// purge as a deletion date's (lifecycle.go); the file is compacted at the
+// scheduler's next pass or when Rollcall stops. Errors: ENOTFOUND.
 func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return err
 	}
-	u, err := a.Store.User(ctx, org.ID, id)
-	if err != nil {
-		return err
-	}
 	// Deleting forgets the person's name in the audit log (their entries
 	// keep action and time), this entry included.
-	ctx = a.audit(ctx, org.ID, "user.delete", AuditTarget{Kind: "person", ID: u.ID, Name: DeletedPerson}, "")
-	return a.Store.DeleteUser(ctx, org.ID, id)
+	ctx = a.audit(ctx, org.ID, "user.delete", AuditTarget{Kind: "person", ID: id, Name: DeletedPerson}, "")
+	gone, err := a.purgeUsers(ctx, org.ID, []string{id})
+	if err == nil && len(gone) == 0 {
+		return Errorf(ENOTFOUND, "There is no such user in this organization.")
+	}
+	return err
 }
 
 // MaxBulkUsers bounds how many users one bulk request may name.

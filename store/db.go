@@ -68,7 +68,7 @@ var (
 var migrations = []func(tx *bolt.Tx) error{
 	migrateLoginKeys,     // 1 → 2: usernames and emails keyed by NFKC + case folding
 	migrateEmailVerified, // 2 → 3: email_verified on users, false for self sign-ups
-	migrateUserIndex,     // 3 → 4: labels in the user index (search and filter by label)
+	migrateUserIndex,     // 3 → 4: labels and the deletion date in the user index
 }
 
 // SchemaVersion is the version of the layout this code writes.

@@ -145,45 +145,49 @@ func (db *DB) UpdateGroup(ctx context.Context, g *app.Group) error {
 // DeleteGroup implements app.GroupStore: the group goes, and every member
 // loses it in the same transaction.
 func (db *DB) DeleteGroup(ctx context.Context, orgID, id string) error {
-	return db.update(ctx, func(tx *bolt.Tx) error {
-		var g app.Group
-		if err := get(tx.Bucket(groupsBucket), join(orgID, id), &g, groupNotFound(id)); err != nil {
-			return err
-		}
-		var members []string
-		err := eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
-			for _, gid := range e.groups() {
-				if gid == id {
-					members = append(members, e.userID())
-				}
+	return db.update(ctx, func(tx *bolt.Tx) error { return deleteGroup(tx, orgID, id) })
+}
+
+// deleteGroup removes the group, its name, its invite code and every
+// member's membership inside tx; the members stay.
+func deleteGroup(tx *bolt.Tx, orgID, id string) error {
+	var g app.Group
+	if err := get(tx.Bucket(groupsBucket), join(orgID, id), &g, groupNotFound(id)); err != nil {
+		return err
+	}
+	var members []string
+	err := eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
+		for _, gid := range e.groups() {
+			if gid == id {
+				members = append(members, e.userID())
 			}
-			return nil
-		})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, uid := range members {
+		u, err := getUser(tx, orgID, uid)
 		if err != nil {
 			return err
 		}
-		for _, uid := range members {
-			u, err := getUser(tx, orgID, uid)
-			if err != nil {
-				return err
-			}
-			kept := u.Groups[:0]
-			for _, gid := range u.Groups {
-				if gid != id {
-					kept = append(kept, gid)
-				}
-			}
-			u.Groups = kept
-			if err := putUser(tx, u, u); err != nil {
-				return err
+		kept := u.Groups[:0]
+		for _, gid := range u.Groups {
+			if gid != id {
+				kept = append(kept, gid)
 			}
 		}
-		if err := release(tx.Bucket(groupNamesBucket), join(orgID, app.Key(g.Name)), id); err != nil {
+		u.Groups = kept
+		if err := putUser(tx, u, u); err != nil {
 			return err
 		}
-		if err := deleteInviteCodeOf(tx, orgID, id); err != nil {
-			return err
-		}
-		return tx.Bucket(groupsBucket).Delete(join(orgID, id))
-	})
+	}
+	if err := release(tx.Bucket(groupNamesBucket), join(orgID, app.Key(g.Name)), id); err != nil {
+		return err
+	}
+	if err := deleteInviteCodeOf(tx, orgID, id); err != nil {
+		return err
+	}
+	return tx.Bucket(groupsBucket).Delete(join(orgID, id))
 }

@@ -30,7 +30,7 @@ const userNotFound = "There is no such user in this organization."
 //
 // The search text holds the names, username, email and labels, keyed
 // (app.Key); the labels field keeps each label as written, for the list of
-// an organization's labels and the filter by label.
+// an organization's labels and the filter by label. \x1f deletion date
 type indexEntry struct{ key, value []byte }
 
 const (
@@ -46,7 +46,7 @@ func indexValue(u *app.User) []byte {
 	words := append([]string{u.FirstName, u.LastName, u.Username, u.Email}, u.Labels...)
 	search := app.Key(strings.Join(words, " "))
 	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") +
-		string(fieldSep) + search + string(fieldSep) + strings.Join(u.Labels, string(labelSep)))
+		string(fieldSep) + search + string(fieldSep) + strings.Join(u.Labels, string(labelSep)) + string(fieldSep) + u.DeleteOn)
 }
 
 func (e indexEntry) field(i int) []byte {
@@ -86,6 +86,9 @@ func (e indexEntry) labels() []string {
 }
 
 // hasLabel reports whether the user has the label key (app.Key).
+// deleteOn is the user's deletion date (YYYY-MM-DD), empty when none.
+func (e indexEntry) deleteOn() []byte { return e.field(5) }
+
 func (e indexEntry) hasLabel(key string) bool {
 	for _, l := range e.labels() {
 		if app.Key(l) == key {
@@ -340,43 +343,9 @@ func (db *DB) DeleteUser(ctx context.Context, orgID, id string) error {
 	})
 }
 
-// deleteUser removes u, its index entries, its sessions, its invitations
-// with their outbox messages, and its pending email verification; the audit
-// log keeps what was done to and by u, without u's name (forgetInAudit).
-func deleteUser(tx *bolt.Tx, u *app.User) error {
-	if err := deleteUserRecord(tx, u); err != nil {
-		return err
-	}
-	if err := deleteSessionsOf(tx, u.ID); err != nil {
-		return err
-	}
-	return deleteInvitationsOf(tx, map[string]bool{u.ID: true})
-}
-
-// deleteUserRecord removes u and its index entries; its sessions and
-// invitations are the caller's to remove (once for many users).
-func deleteUserRecord(tx *bolt.Tx, u *app.User) error {
-	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
-		return err
-	}
-	logins := tx.Bucket(loginsBucket)
-	if err := release(logins, usernameKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := release(logins, emailKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := dropVerification(tx, u.ID); err != nil {
-		return err
-	}
-	if err := deleteMessagesTo(tx, u.ID); err != nil {
-		return err
-	}
-	if err := forgetInAudit(tx, u.ID); err != nil {
-		return err
-	}
-	return tx.Bucket(usersBucket).Delete([]byte(u.ID))
-}
+// deleteUser erases u and everything stored about them (purgeUser, in
+// lifecycle.go), and marks the file as due for compaction.
+func deleteUser(tx *bolt.Tx, u *app.User) error { return purgeUser(tx, u) }
 
 // deleteInvitationsOf removes every invitation of the users (from any
 // organization: join invitations point at an account elsewhere), their
@@ -411,30 +380,7 @@ func deleteInvitationsOf(tx *bolt.Tx, users map[string]bool) error {
 			return err
 		}
 	}
-	outbox, queue := tx.Bucket(outboxBucket), tx.Bucket(outboxQueue)
-	var msgs [][]byte
-	err = outbox.ForEach(func(k, v []byte) error {
-		var m app.OutboxMessage
-		if err := json.Unmarshal(v, &m); err != nil {
-			return err
-		}
-		if m.InvitationID != "" && gone[m.InvitationID] {
-			msgs = append(msgs, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range msgs {
-		if err := outbox.Delete(k); err != nil {
-			return err
-		}
-		if err := queue.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteMessagesWhere(tx, func(m *app.OutboxMessage) bool { return m.InvitationID != "" && gone[m.InvitationID] })
 }
 
 // userMatcher returns whether an index entry matches the filter f.
@@ -444,13 +390,18 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 	for i, w := range words {
 		query[i] = []byte(w)
 	}
-	status, typ := []byte(f.Status), []byte(f.AccountType)
+	status, typ, deleteBy := []byte(f.Status), []byte(f.AccountType), []byte(f.DeleteBy)
 	return func(e indexEntry) bool {
 		if len(status) > 0 && !bytes.Equal(e.field(0), status) ||
 			len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
 			f.Group != "" && !e.hasGroup(f.Group) ||
 			f.Label != "" && !e.hasLabel(f.Label) {
 			return false
+		}
+		if len(deleteBy) > 0 {
+			if d := e.deleteOn(); len(d) == 0 || bytes.Compare(d, deleteBy) > 0 {
+				return false
+			}
 		}
 		if len(query) > 0 {
 			text := e.field(3)
@@ -565,7 +516,6 @@ func (db *DB) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.Use
 		}
 		var written []*app.User
 		endSessions := map[string]bool{}
-		deleted := map[string]bool{}
 		for _, old := range users {
 			u := *old
 			u.Groups = append([]string(nil), old.Groups...)
@@ -579,11 +529,9 @@ func (db *DB) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.Use
 			case app.UserSkip:
 				continue
 			case app.UserDelete:
-				if err := deleteUserRecord(tx, old); err != nil {
+				if err := purgeUser(tx, old); err != nil {
 					return err
 				}
-				deleted[old.ID] = true
-				endSessions[old.ID] = true
 				continue
 			case app.UserWriteEndSessions:
 				endSessions[old.ID] = true
@@ -600,9 +548,6 @@ func (db *DB) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.Use
 			if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return endSessions[s.SubjectID] }); err != nil {
 				return err
 			}
-		}
-		if len(deleted) > 0 {
-			return deleteInvitationsOf(tx, deleted)
 		}
 		return nil
 	})

@@ -65,6 +65,8 @@ Usage:
   rollcall users list           list the users of an organization
   rollcall users create         accounts for pupils without email, with printable slips
   rollcall users reset-passwords  new passwords and slips for users or a group
+  rollcall users export         everything about one person, as JSON or a one-page PDF
+  rollcall users erase          erase one person and everything about them, now
   rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
@@ -157,6 +159,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersCreate(ctx, rest[1:])
 	case cmd == "users" && sub == "reset-passwords":
 		return m.runUsersResetPasswords(ctx, rest[1:])
+	case cmd == "users" && sub == "export":
+		return m.runUsersExport(ctx, rest[1:])
+	case cmd == "users" && sub == "erase":
+		return m.runUsersErase(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
 	case cmd == "import" && sub == "template":

@@ -13,7 +13,7 @@ import (
 
 // system is Rollcall running: the App over the open database, the workers
 // that act on it in the background (the outbox that sends invitation mail,
-// the daily backup),
+// the scheduler that acts on deletion dates: app/scheduler.go),
 // and the one HTTP API over them. `serve` and the desktop window build it
 // here and nowhere else, and stop it in the same order.
 type system struct {
@@ -46,7 +46,9 @@ func (m *Main) start(ctx context.Context, dbFlagValue string, backups app.Backup
 	s.stop = stop
 	var wg sync.WaitGroup
 	wg.Go(func() { s.app.RunOutbox(workers) })
-	wg.Go(func() { s.app.RunBackups(workers) })
+	// A pass at once (catching up on the days Rollcall was not running),
+	// then every few minutes and after local midnight.
+	wg.Go(func() { s.app.RunScheduler(workers) })
 	go func() { wg.Wait(); close(s.done) }()
 	return s, nil
 }
@@ -61,7 +63,8 @@ func (s *system) serveAPI(cfg httpapi.Config) *httpapi.Server {
 
 // Close stops the system in order: the LAN sign-up listener first (it lets
 // sign-ups under way finish, up to httpapi.StopTimeout), then the workers,
-// then the database file.
+// then a compaction if a purge left freed pages with personal data, then
+// the database file.
 func (s *system) Close() error {
 	if s.api != nil {
 		if err := s.api.StopPublic(); err != nil {
@@ -70,5 +73,8 @@ func (s *system) Close() error {
 	}
 	s.stop()
 	<-s.done
+	if _, err := s.app.CompactIfDue(context.Background()); err != nil {
+		s.log.Error("compact the database after a purge", "err", err)
+	}
 	return s.db.Close()
 }

@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"rollcall/app"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"rollcall/app"
+	"rollcall/app/personpdf"
 )
 
 func (m *Main) runUsersList(ctx context.Context, args []string) error {
@@ -60,5 +65,98 @@ func (m *Main) runUsersList(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(tw, "(%d users)\n", len(users))
 		return tw.Flush()
+	})
+}
+
+// findUser finds a user of the organization by ID, username or email.
+func findUser(ctx context.Context, a *app.App, org, name string) (*app.User, error) {
+	if u, err := a.User(ctx, org, name); err == nil {
+		return u, nil
+	}
+	p, err := a.Users(ctx, org, app.UserFilter{Query: name, PerPage: app.MaxPerPage})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range p.Users {
+		if app.LoginKey(u.Username) == app.LoginKey(name) || u.Email != "" && app.LoginKey(u.Email) == app.LoginKey(name) {
+			return u, nil
+		}
+	}
+	return nil, app.Errorf(app.ENOTFOUND, "There is no user %q in %s.", name, org)
+}
+
+func (m *Main) runUsersExport(ctx context.Context, args []string) error {
+	fs := m.flags("users export", "users export --org SLUG --user NAME --out FILE.json|FILE.pdf [--db PATH]")
+	org := fs.String("org", "", "the organization's slug (required)")
+	user := fs.String("user", "", "the person's username, email or ID (required)")
+	out := fs.String("out", "", "the file to write: .json for machines, .pdf to print for parents (required)")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "org", "user", "out"); err != nil {
+		return err
+	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if ext != ".json" && ext != ".pdf" {
+		return usagef("--out must end in .json or .pdf")
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		u, err := findUser(ctx, a, *org, *user)
+		if err != nil {
+			return err
+		}
+		x, err := a.ExportUser(ctx, *org, u.ID)
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if ext == ".pdf" {
+			err = personpdf.Write(&b, x)
+		} else {
+			enc := json.NewEncoder(&b)
+			enc.SetIndent("", "  ")
+			err = enc.Encode(x)
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, b.Bytes(), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Wrote everything about %s %s to %s\n", u.FirstName, u.LastName, *out)
+		return nil
+	})
+}
+
+func (m *Main) runUsersErase(ctx context.Context, args []string) error {
+	fs := m.flags("users erase", "users erase --org SLUG --user NAME --yes [--db PATH]")
+	org := fs.String("org", "", "the organization's slug (required)")
+	user := fs.String("user", "", "the person's username, email or ID (required)")
+	yes := fs.Bool("yes", false, "confirm: erase this person and everything about them now; this cannot be undone")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "org", "user"); err != nil {
+		return err
+	}
+	if !*yes {
+		return usagef("erasing cannot be undone: add --yes to confirm")
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		u, err := findUser(ctx, a, *org, *user)
+		if err != nil {
+			return err
+		}
+		login := u.Username
+		if login == "" {
+			login = u.Email
+		}
+		if err := a.EraseUser(ctx, *org, u.ID, login); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Erased %s %s (%s) and everything about them; the database file was compacted.\n", u.FirstName, u.LastName, login)
+		return nil
 	})
 }

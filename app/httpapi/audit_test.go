@@ -345,6 +345,10 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"DELETE /api/jobs/{job}", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/jobs/" + w.jobID, as: w.admin, status: 204, entries: 1}
 		}},
+		{"POST /api/organizations/{org}/users/{user}/erase", func(t *testing.T) auditCall {
+			u := w.mustUser(t, "Eve", "Erased", "eve.erased")
+			return auditCall{path: orgPath("/users/" + u.ID + "/erase"), body: map[string]any{"confirm": "eve.erased"}, as: w.admin, status: 204, entries: 1}
+		}},
 		{"DELETE /api/organizations/{org}/users/{user}", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/" + w.user2), as: w.admin, status: 204, entries: 1}
 		}},

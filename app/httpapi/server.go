@@ -139,6 +139,7 @@ func (s *Server) routes() {
 	s.rolloverRoutes(m)
 	s.jobRoutes(m)
 	s.accountRoutes(m)
+	s.lifecycleRoutes(m)
 	s.smtpRoutes(m)
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)

@@ -303,6 +303,8 @@ var adminRoutes = []struct{ method, path string }{
 	{"PATCH", "/api/organizations/{org}/users/{user}"},
 	{"POST", "/api/organizations/{org}/users/{user}/deactivate"},
 	{"POST", "/api/organizations/{org}/users/{user}/activate"},
+	{"GET", "/api/organizations/{org}/deletions"},
+	{"GET", "/api/organizations/{org}/users/{user}/export"},
 	{"DELETE", "/api/organizations/{org}/users/{user}"},
 	{"GET", "/api/backup"},
 	{"GET", "/api/jobs/{job}"},

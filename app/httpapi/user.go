@@ -33,7 +33,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	for _, p := range []struct {
 		name string
 		dst  *int
-	}{{"page", &f.Page}, {"per_page", &f.PerPage}} {
+	}{{"page", &f.Page}, {"per_page", &f.PerPage}, {"due", &f.DueWithin}} {
 		name, dst := p.name, p.dst
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)

@@ -28,7 +28,7 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple/users?q=anna%20b&group=g1&type=teacher&status=active&label=Trip%202026&page=3')).toEqual({
       name: 'users',
       org: 'maple',
-      filter: { q: 'anna b', group: 'g1', type: 'teacher', status: 'active', label: 'Trip 2026', page: 3 },
+      filter: { q: 'anna b', group: 'g1', type: 'teacher', status: 'active', label: 'Trip 2026', due: '', page: 3 },
     })
     expect(parseHash('#/o/maple/users?page=0')).toMatchObject({ filter: emptyFilter })
     expect(parseHash('#/o/maple/users?page=x')).toMatchObject({ filter: emptyFilter })
@@ -47,7 +47,7 @@ describe('routeHash', () => {
     const routes: Route[] = [
       { name: 'home' },
       { name: 'users', org: 'maple', filter: emptyFilter },
-      { name: 'users', org: 'maple', filter: { q: 'ä & b?#', group: 'g 1', type: 'student', status: 'deactivated', label: 'a, b & c', page: 2 } },
+      { name: 'users', org: 'maple', filter: { q: 'ä & b?#', group: 'g 1', type: 'student', status: 'deactivated', label: 'a, b & c', due: '30', page: 2 } },
       { name: 'groups', org: 'maple' },
       { name: 'settings', org: 'a b' },
     ]

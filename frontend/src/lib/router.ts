@@ -1,6 +1,6 @@
 // Hash routes, so that a reload (or a bookmark) keeps the place:
 //   #/                                  the first organization, or the empty state
-//   #/o/{org}/users?q=&group=&type=&status=&label=&page=
+//   #/o/{org}/users?q=&group=&type=&status=&label=&due=&page=
 //   #/o/{org}/groups
 //   #/o/{org}/settings
 //   #/o/{org}/add?tab=invite&group=ID   "Add users", with a tab per way of adding
@@ -17,6 +17,8 @@ export interface UserFilter {
   type: string
   status: string
   label: string
+  /** '30': only people whose deletion date is within 30 days, or past */
+  due: string
   page: number
 }
 
@@ -36,7 +38,7 @@ export type Route =
   | { name: 'display'; org: string; group: string }
   | { name: 'notfound'; path: string }
 
-export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', label: '', page: 1 }
+export const emptyFilter: UserFilter = { q: '', group: '', type: '', status: '', label: '', due: '', page: 1 }
 
 function decode(s: string): string {
   try {
@@ -99,6 +101,7 @@ function parseFilter(query: string): UserFilter {
     type: p.get('type') ?? '',
     status: p.get('status') ?? '',
     label: p.get('label') ?? '',
+    due: p.get('due') ?? '',
     page: Number.isFinite(page) && page >= 1 ? page : 1,
   }
 }
@@ -135,6 +138,7 @@ export function routeHash(route: Route): string {
       if (f.type) p.set('type', f.type)
       if (f.status) p.set('status', f.status)
       if (f.label) p.set('label', f.label)
+      if (f.due) p.set('due', f.due)
       if (f.page > 1) p.set('page', String(f.page))
       const qs = p.toString()
       return `#/o/${encodeURIComponent(route.org)}/users` + (qs ? '?' + qs : '')

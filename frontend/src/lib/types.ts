@@ -49,6 +49,8 @@ export interface Organization {
   signup: SignUpSettings
   // audit_retention_days: how long the audit log keeps entries (0: the default, 730).
   audit_retention_days: number
+  /** days between a deletion date and the erasure for good (0 to 3650) */
+  purge_grace_days: number
   created_at: string
   updated_at: string
   account_types: string[]
@@ -67,6 +69,17 @@ export interface Group {
   created_at: string
   updated_at: string
   members: number
+}
+
+/** What the users page shows of coming deletions (app/lifecycle.go). */
+export interface DeletionSummary {
+  today: string
+  grace_days: number
+  /** people whose deletion date is within 30 days, or past */
+  due_soon: number
+  /** the next date people will be erased on, within 30 days */
+  next_purge?: string
+  next_purge_count: number
 }
 
 export type UserStatus = 'invited' | 'pending' | 'active' | 'deactivated'

@@ -1,6 +1,7 @@
 // The API calls of users (app/user.go, app/httpapi/user.go).
-import { api, orgPath } from '../../lib/api'
-import type { BulkResult, User, UserPage } from '../../lib/types'
+import { api, getFile, orgPath } from '../../lib/api'
+import { downloadFile, type DownloadResult } from '../../lib/download'
+import type { BulkResult, DeletionSummary, User, UserPage } from '../../lib/types'
 
 export interface UserQuery {
   page: number
@@ -10,6 +11,8 @@ export interface UserQuery {
   type?: string
   status?: string
   label?: string
+  /** days: only people whose deletion date is at most this far away, or past */
+  due?: string
 }
 
 /** listUsers returns one page of the organization's users, filtered. */
@@ -20,6 +23,7 @@ export function listUsers(org: string, f: UserQuery): Promise<UserPage> {
   if (f.type) p.set('type', f.type)
   if (f.status) p.set('status', f.status)
   if (f.label) p.set('label', f.label)
+  if (f.due) p.set('due', f.due)
   return api.get<UserPage>(orgPath(org, 'users') + '?' + p.toString())
 }
 
@@ -39,6 +43,7 @@ export interface BulkFilter {
   type?: string
   status?: string
   label?: string
+  due_within?: number
 }
 
 /** BulkChoice is what the bulk dialog asks for: the action and what it needs. */
@@ -81,3 +86,15 @@ export const bulkUsers = (org: string, req: BulkRequest) => api.post<BulkResult>
 export async function listLabels(org: string): Promise<string[]> {
   return (await api.get<{ labels: string[] }>(orgPath(org, 'labels'))).labels
 }
+
+/** deletionSummary: who is due for deletion soon, and the next erasure (lifecycle.go). */
+export const deletionSummary = (org: string) => api.get<DeletionSummary>(orgPath(org, 'deletions'))
+
+/** exportUser saves everything about one person: JSON for machines, a one-page PDF for parents. */
+export async function exportUser(org: string, id: string, format: 'json' | 'pdf'): Promise<DownloadResult> {
+  const { blob, name } = await getFile(orgPath(org, 'users', id, 'export') + '?format=' + format, 'person.' + format)
+  return downloadFile(name, blob)
+}
+
+/** eraseUser erases one person now; confirm is their username as typed. */
+export const eraseUser = (org: string, id: string, confirm: string) => api.post<void>(orgPath(org, 'users', id, 'erase'), { confirm })
