@@ -309,4 +309,3 @@ func (db *DB) compact(force bool) (bool, error) {
 		return nil
 	})
 }
-
