@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +263,26 @@ func TestPurgeLeavesNoTraceInTheFile(t *testing.T) {
 	}
 	if !bytes.Contains(data, []byte("kept.person")) {
 		t.Error("the person who stays is gone from the file")
+	}
+	// The pass took its daily backup after the compaction: the backup holds
+	// the person who stays and none of the purged.
+	backups, err := filepath.Glob(filepath.Join(env.a.Backups.Dir, "*-daily.db"))
+	if err != nil || len(backups) == 0 {
+		t.Fatalf("no daily backup in %s after the pass (%v)", env.a.Backups.Dir, err)
+	}
+	for _, b := range backups {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(data, []byte("kept.person")) {
+			t.Errorf("%s lacks the person who stays: the check below proves nothing", b)
+		}
+		for _, n := range names {
+			if bytes.Contains(bytes.ToLower(data), []byte(strings.ToLower(n))) {
+				t.Errorf("the automatic backup %s holds %q", filepath.Base(b), n)
+			}
+		}
 	}
 	if again, err := env.a.CompactIfDue(ctx); err != nil || again {
 		t.Errorf("CompactIfDue after the pass compacted: %v, %v; want nothing due", again, err)
