@@ -130,17 +130,17 @@ type boltDB struct {
 
 // View runs fn in a read transaction (bolt.DB.View) behind the guard.
 func (b *boltDB) View(fn func(*bolt.Tx) error) (err error) {
+	defer b.guard(&err) // after the read lock is released: the check needs the file to itself
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	defer b.guard(&err)
 	return b.DB.View(fn)
 }
 
 // Update runs fn in a write transaction (bolt.DB.Update) behind the guard.
 func (b *boltDB) Update(fn func(*bolt.Tx) error) (err error) {
+	defer b.guard(&err) // after the read lock is released: the check needs the file to itself
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	defer b.guard(&err)
 	return b.DB.Update(fn)
 }
 
@@ -152,11 +152,19 @@ func (b *boltDB) guard(err *error) {
 	if r == nil {
 		return
 	}
-	if problem := b.check(); problem != nil {
+	if problem := b.checkAlone(); problem != nil {
 		*err = &DamagedError{Path: b.path, Problem: fmt.Sprintf("%v (reading it failed with: %v)", problem, r)}
 		return
 	}
 	panic(fmt.Sprintf("%v\n%s", r, debug.Stack()))
+}
+
+// checkAlone is check with no transaction running beside it: bbolt's check
+// reads the live free list, which a committing write changes (a data race).
+func (b *boltDB) checkAlone() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.check()
 }
 
 // check runs bbolt's full consistency check and returns the first problem,

@@ -210,7 +210,7 @@ func (db *DB) Close() error {
 // Check runs bbolt's consistency check and returns the first problem found,
 // as a *DamagedError that names the file.
 func (db *DB) Check() error {
-	if problem := db.bolt.check(); problem != nil {
+	if problem := db.bolt.checkAlone(); problem != nil {
 		return &DamagedError{Path: db.Path, Problem: problem.Error()}
 	}
 	return nil
@@ -219,6 +219,8 @@ func (db *DB) Check() error {
 // CheckAll runs bbolt's full consistency check and returns every problem it
 // finds (none for a sound file) and the number of pages in use.
 func (db *DB) CheckAll() (problems []error, pages int, err error) {
+	db.bolt.mu.Lock() // no write beside the check (see checkAlone)
+	defer db.bolt.mu.Unlock()
 	err = db.bolt.DB.View(func(tx *bolt.Tx) error {
 		pages = int(tx.Size() / int64(db.bolt.Info().PageSize))
 		for p := range tx.Check() {
