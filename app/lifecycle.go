@@ -284,7 +284,7 @@ func signInKeysOf(u *User) []string {
 	keys := []string{"account:" + u.ID, "password:" + u.ID}
 	for _, login := range []string{u.Username, u.Email} {
 		if login != "" {
-			keys = append(keys, "login:"+Key(login), "login:"+LoginKey(login))
+			keys = append(keys, loginKey(Key(login)), loginKey(LoginKey(login)))
 		}
 	}
 	return keys

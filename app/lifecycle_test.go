@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 	"rollcall/app/mail/mailtest"
 )
 
@@ -332,5 +333,21 @@ func TestDeletionSummary(t *testing.T) {
 	p, err := env.a.Users(ctx, "maple", app.UserFilter{DueWithin: app.DeletionDueDays})
 	if err != nil || p.Total != 3 {
 		t.Fatalf("deletion-due filter: %v, %v; want 3", p, err)
+	}
+}
+
+// A password typed into the username box names no account: its failures are
+// counted under a hash, so the text is not in the file or its backups.
+func TestUnknownLoginIsNotStored(t *testing.T) {
+	e := apptest.New(t)
+	if _, _, err := e.App.SignInUser(context.Background(), "Tiger-Moon-4711", "Tiger-Moon-4711", "192.0.2.9"); err == nil {
+		t.Fatal("an unknown login signed in")
+	}
+	var b bytes.Buffer
+	if _, err := e.DB.WriteBackup(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(bytes.ToLower(b.Bytes()), []byte("tiger-moon-4711")) {
+		t.Error("the login typed is in the database file")
 	}
 }

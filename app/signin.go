@@ -80,7 +80,7 @@ func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 			return "", nil, err
 		}
 	}
-	acctKey, device := "login:"+login, ""
+	acctKey, device := loginKey(login), ""
 	if c != nil {
 		acctKey = "account:" + c.ID
 		if device, err = a.knownDevice(ctx, in.Device, kind, c.ID); err != nil {
@@ -129,6 +129,11 @@ func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 	}
 	return c.ID, out, nil
 }
+
+// loginKey counts the failures of a login that names no account. It is a
+// hash, never the text: a pupil who types the password into the username
+// box must not find it stored in the file or its backups.
+func loginKey(login string) string { return "login:" + TokenHash(login) }
 
 // KnownDeviceTTL is how long a browser stays known after a successful
 // sign-in on it.

@@ -47,7 +47,7 @@ func HoldDelay(n int) time.Duration {
 
 // SignInFailures is the count of failed sign-ins under one key: "ip:" and
 // a client address, "account:" and an account ID, "device:" and a known
-// device's hash, "login:" and an unknown login, "password-ip:" and
+// device's hash, "login:" and the SHA-256 of an unknown login, "password-ip:" and
 // "password:" for the current password asked on a password change.
 type SignInFailures struct {
 	Key   string    `json:"key"`

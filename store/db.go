@@ -100,6 +100,9 @@ var openKey = []byte("open")
 // names it, and is never turned into a new database; one that was not
 // closed cleanly passes bbolt's consistency check first.
 func Open(path string) (*DB, error) {
+	if err := finishSwap(path); err != nil {
+		return nil, err
+	}
 	exists, err := inspect(path)
 	if err != nil {
 		return nil, err
@@ -179,6 +182,9 @@ func (db *DB) init(tx *bolt.Tx) error {
 	v := meta.Get(schemaKey)
 	if v == nil { // a new file
 		return putUint(meta, schemaKey, SchemaVersion())
+	}
+	if len(v) != 8 {
+		return &DamagedError{Path: db.Path, Kind: Foreign, Problem: "its schema version is not one Rollcall writes"}
 	}
 	version := binary.BigEndian.Uint64(v)
 	if version > SchemaVersion() {

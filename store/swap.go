@@ -73,6 +73,27 @@ func (db *DB) swap(prepare func(cur *bolt.DB, tmp string) error) error {
 	return os.Remove(old)
 }
 
+// finishSwap settles a swap that a crash interrupted, before the file is
+// opened: between its two renames the database is only at the old name,
+// and it is put back; after them the old file is left over (it may hold
+// the bytes of purged people) and is removed, as is a half-written new one.
+func finishSwap(path string) error {
+	old := path + ".before-swap"
+	if _, err := os.Stat(old); err == nil {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if err := os.Rename(old, path); err != nil {
+				return fmt.Errorf("put back %s, left by an interrupted compaction or restore: %w", path, err)
+			}
+		} else if err := os.Remove(old); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(path + ".swap"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // Compact rewrites the database into a new file holding only live pages and
 // swaps it in, so that the bytes of deleted records are gone from the file
 // (bbolt keeps freed pages, with their old contents, for reuse).
@@ -125,7 +146,11 @@ func checkSchema(path string) error {
 		if meta == nil || meta.Get(schemaKey) == nil {
 			return &DamagedError{Path: path, Kind: Foreign, Problem: "it is a bbolt database, but without Rollcall's schema"}
 		}
-		if v := binary.BigEndian.Uint64(meta.Get(schemaKey)); v > SchemaVersion() {
+		raw := meta.Get(schemaKey)
+		if len(raw) != 8 {
+			return &DamagedError{Path: path, Kind: Foreign, Problem: "its schema version is not one Rollcall writes"}
+		}
+		if v := binary.BigEndian.Uint64(raw); v > SchemaVersion() {
 			return fmt.Errorf("%s was written by a newer Rollcall (schema %d; this one knows %d)", path, v, SchemaVersion())
 		}
 		return nil

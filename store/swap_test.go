@@ -11,6 +11,9 @@ import (
 
 	"rollcall/app"
 	"rollcall/app/apptest"
+	"rollcall/store"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // After a user is deleted, their name is still in the file's freed pages;
@@ -130,5 +133,62 @@ func TestRestore(t *testing.T) {
 	orgs, err := e.App.Organizations(ctx)
 	if err != nil || len(orgs) != 1 || orgs[0].Name != "Maple Primary" {
 		t.Fatalf("after restore: %v, %v; want Maple Primary alone", orgs, err)
+	}
+}
+
+// A crash between the two renames of a swap leaves the database only under
+// its old name: the next Open puts it back instead of making a new, empty
+// database. A crash after them leaves an old file that the next Open removes.
+func TestOpenFinishesAnInterruptedSwap(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustOrg(t, app.New(db), "Maple Primary")
+	db.Close()
+
+	// Between the renames: only the old name, and a new file half written.
+	if err := os.Rename(path, path+".before-swap"); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path+".swap", []byte("half a file"), 0o600)
+	db, err = store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orgs, err := app.New(db).Organizations(ctx); err != nil || len(orgs) != 1 {
+		t.Fatalf("after the interrupted swap: %d organizations, %v; want Maple back", len(orgs), err)
+	}
+	db.Close()
+
+	// After the renames: the old file is left beside the database.
+	os.WriteFile(path+".before-swap", []byte("old bytes of a purged person"), 0o600)
+	db, err = store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if leftovers, _ := filepath.Glob(path + ".*"); len(leftovers) > 0 {
+		t.Errorf("left beside the database: %v", leftovers)
+	}
+}
+
+// A file whose schema version is not eight bytes is refused, not a panic.
+func TestRestoreRefusesAShortSchemaVersion(t *testing.T) {
+	e := apptest.New(t)
+	bad := filepath.Join(t.TempDir(), "bad.db")
+	b, err := bolt.Open(bad, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(tx *bolt.Tx) error {
+		m, _ := tx.CreateBucketIfNotExists([]byte("meta"))
+		return m.Put([]byte("schema_version"), []byte{1})
+	})
+	b.Close()
+	if err := e.DB.Restore(context.Background(), bad); err == nil {
+		t.Fatal("a file with a one-byte schema version was restored")
 	}
 }

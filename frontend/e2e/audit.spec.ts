@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { stop } from './stop'
 
 // The audit log in the browser: an admin's changes appear on the Audit page,
 // the action filter narrows it, and the CSV download holds what the page
@@ -37,7 +38,7 @@ test.beforeAll(async () => {
 })
 
 test.afterAll(async () => {
-  serve?.kill('SIGTERM')
+  await stop(serve)
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

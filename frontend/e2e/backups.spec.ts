@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stop } from './stop'
 
 // Backups and the year-end rollover, through the browser while `rollcall
 // serve` runs: a school with classes 1A–6B (three pupils each), prepared
@@ -50,8 +51,8 @@ test.beforeAll(async () => {
   throw new Error('rollcall serve did not start')
 })
 
-test.afterAll(() => {
-  server?.kill('SIGTERM')
+test.afterAll(async () => {
+  await stop(server)
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stop } from './stop'
 
 // Bulk actions, as IT staff cleaning up after a class change live them:
 // three pupils of 3A ticked and moved to 3B; all who match 3A (more than a
@@ -47,8 +48,8 @@ test.beforeAll(async () => {
   throw new Error('rollcall serve did not start')
 })
 
-test.afterAll(() => {
-  server?.kill('SIGTERM')
+test.afterAll(async () => {
+  await stop(server)
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

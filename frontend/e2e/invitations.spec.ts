@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { stop } from './stop'
 
 // Email invitations end to end: the test starts its own mail server (a real
 // go-smtp server, build/bin/smtpsink) and its own `rollcall serve` on a fresh
@@ -65,7 +66,7 @@ test.beforeAll(async () => {
 })
 
 test.afterAll(async () => {
-  serve?.kill('SIGTERM')
+  await stop(serve)
   sink?.proc.stdin?.end()
   sink?.proc.kill('SIGTERM')
   if (dir) rmSync(dir, { recursive: true, force: true })

@@ -5,6 +5,7 @@ import { get as httpGet } from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stop } from './stop'
 
 // Classroom sign-up, as a teacher and pupils live it: a class, its code on
 // the projector, a pupil's tablet scanning the QR code (read back from the
@@ -43,8 +44,8 @@ test.beforeAll(async () => {
   throw new Error('rollcall serve did not start: ' + serverLog)
 })
 
-test.afterAll(() => {
-  server?.kill('SIGTERM')
+test.afterAll(async () => {
+  await stop(server)
 })
 
 /** readQR decodes the QR code in a screenshot of the element, as a tablet camera would. */

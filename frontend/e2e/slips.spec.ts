@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stop } from './stop'
 
 // A teacher pastes a class of 30 (six scripts and a Chinese name), fixes
 // one username in the preview, creates the accounts and prints the slips.
@@ -53,8 +54,8 @@ test.beforeAll(async () => {
   throw new Error('rollcall serve did not start')
 })
 
-test.afterAll(() => {
-  server?.kill('SIGTERM')
+test.afterAll(async () => {
+  await stop(server)
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

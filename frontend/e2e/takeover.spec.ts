@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { stop } from './stop'
 
 // Issue 10, defect 1 in the browser: a join moves an account only with its
 // current password, typed on the accept page; a sign-up with an address is
@@ -58,7 +59,7 @@ test.beforeAll(async () => {
 })
 
 test.afterAll(async () => {
-  serve?.kill('SIGTERM')
+  await stop(serve)
   sinkProc?.stdin?.end()
   sinkProc?.kill('SIGTERM')
   if (dir) rmSync(dir, { recursive: true, force: true })
