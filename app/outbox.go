@@ -60,6 +60,8 @@ type OutboxStore interface {
 	UpdateMessage(ctx context.Context, m *OutboxMessage) error
 	// OutboxMessages returns the organization's messages, newest first.
 	OutboxMessages(ctx context.Context, orgID string) ([]*OutboxMessage, error)
+	// QueueMessage adds a message that belongs to no invitation (a notice).
+	QueueMessage(ctx context.Context, m *OutboxMessage) error
 	// RequeueSending puts messages left "sending" by a stopped process back in the queue.
 	RequeueSending(ctx context.Context) (int, error)
 	// NextDue returns the earliest next attempt of a queued message; zero if none.
@@ -391,6 +393,8 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	case KindInvitation:
 	case KindVerifyEmail:
 		return a.renderVerification(ctx, org, m)
+	case KindSignInHeld:
+		return a.renderHeldNotice(ctx, org, m)
 	default:
 		return nil, false, fmt.Sprintf("Unknown kind of message %q.", m.Kind)
 	}

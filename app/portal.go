@@ -32,7 +32,11 @@ func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, 
 			if err != nil {
 				return nil, err
 			}
-			return &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}, nil
+			c := &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}
+			if u.EmailVerified && u.Email != "" {
+				c.Held = func() { a.queueHeldNotice(context.WithoutCancel(ctx), u) }
+			}
+			return c, nil
 		},
 		func(id, oldHash, newHash string) error {
 			_, err := a.Store.ChangeUser(ctx, "", id, func(u *User) error {

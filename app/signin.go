@@ -17,6 +17,9 @@ type credentials struct {
 	// right password, so it reveals nothing to a guesser, and spares a pupil
 	// whose account is switched off from retyping a correct password.
 	Refused error
+	// Held, when set, is told when failures from elsewhere first hold the
+	// account back (a mail to its owner).
+	Held func()
 }
 
 // SignIn is one sign-in request: what was typed and where it came from.
@@ -95,6 +98,9 @@ func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 	acct, err := g.begin(ctx, countKey)
 	if err != nil {
 		return "", nil, err
+	}
+	if c != nil && countKey == acctKey {
+		acct.onHeld = c.Held
 	}
 	defer acct.end(ctx)
 

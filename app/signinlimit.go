@@ -171,6 +171,9 @@ type attempt struct {
 	key    string
 	failed bool
 	done   bool
+	// onHeld, when set, is called once the failure recorded by end is the
+	// one that first holds the key (the FreeFailures-th).
+	onHeld func()
 }
 
 // begin waits until an attempt under key may run and counts it in flight.
@@ -241,11 +244,15 @@ func (at *attempt) end(ctx context.Context) {
 			r.Expires = now.Add(max(FailureMemory, HoldDelay(r.Count)))
 		}
 	}
+	held := at.failed && !isAddressKey(at.key) && g.recs[at.key] != nil && g.recs[at.key].Count == FreeFailures
 	close(g.changed)
 	g.changed = make(chan struct{})
 	g.mu.Unlock()
 	if at.failed {
 		g.save(ctx, at.key)
+	}
+	if held && at.onHeld != nil {
+		at.onHeld()
 	}
 }
 

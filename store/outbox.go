@@ -220,3 +220,8 @@ func (db *DB) RetryMessages(ctx context.Context, orgID, id string, now time.Time
 	})
 	return n, err
 }
+
+// QueueMessage implements app.OutboxStore.
+func (db *DB) QueueMessage(ctx context.Context, m *app.OutboxMessage) error {
+	return db.update(ctx, func(tx *bolt.Tx) error { return putMessage(tx, m) })
+}
