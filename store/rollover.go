@@ -13,7 +13,7 @@ import (
 // rollover is wholly done or not at all.
 func (db *DB) RollOver(ctx context.Context, orgID string, groups []*app.Group, ids []string, fn func(u *app.User) error, endSessions []string) ([]*app.User, error) {
 	var out []*app.User
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) (err error) {
 		if tx.Bucket(orgsBucket).Get([]byte(orgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(orgID))
 		}
@@ -25,32 +25,12 @@ func (db *DB) RollOver(ctx context.Context, orgID string, groups []*app.Group, i
 				return err
 			}
 		}
-		doomed := make(map[string]bool, len(endSessions))
-		for _, id := range endSessions {
-			doomed[id] = true
-		}
-		if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] }); err != nil {
+		if err := endSessionsOf(tx, endSessions); err != nil {
 			return err
 		}
-		out = make([]*app.User, 0, len(ids))
-		for _, id := range ids {
-			old, err := getUser(tx, orgID, id)
-			if err != nil {
-				return err
-			}
-			u := *old
-			u.Groups = append([]string(nil), old.Groups...)
-			u.Labels = append([]string(nil), old.Labels...)
-			if err := fn(&u); err != nil {
-				return err
-			}
-			u.ID, u.OrgID = old.ID, old.OrgID
-			if err := putUser(tx, old, &u); err != nil {
-				return err
-			}
-			out = append(out, &u)
-		}
-		return nil
+		// fn moves users between classes, never to another organization.
+		out, err = changeUsersTx(tx, orgID, ids, fn)
+		return err
 	})
 	if err != nil {
 		return nil, err

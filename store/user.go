@@ -284,41 +284,53 @@ func (db *DB) ChangeUsersEndSessions(ctx context.Context, orgID string, ids []st
 
 func (db *DB) changeUsers(ctx context.Context, orgID string, ids []string, fn func(u *app.User) error, endSessions bool) ([]*app.User, error) {
 	var out []*app.User
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) (err error) {
 		if endSessions {
-			doomed := make(map[string]bool, len(ids))
-			for _, id := range ids {
-				doomed[id] = true
-			}
-			if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] }); err != nil {
+			if err := endSessionsOf(tx, ids); err != nil {
 				return err
 			}
 		}
-		out = make([]*app.User, 0, len(ids))
-		for _, id := range ids {
-			old, err := getUser(tx, orgID, id)
-			if err != nil {
-				return err
-			}
-			u := *old
-			u.Groups = append([]string(nil), old.Groups...)
-			u.Labels = append([]string(nil), old.Labels...)
-			if err := fn(&u); err != nil {
-				return err
-			}
-			u.ID = old.ID
-			if u.OrgID != old.OrgID && tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
-				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
-			}
-			if err := putUser(tx, old, &u); err != nil {
-				return err
-			}
-			out = append(out, &u)
-		}
-		return nil
+		out, err = changeUsersTx(tx, orgID, ids, fn)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// endSessionsOf deletes every session of the users ids inside tx.
+func endSessionsOf(tx *bolt.Tx, ids []string) error {
+	doomed := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		doomed[id] = true
+	}
+	return deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] })
+}
+
+// changeUsersTx reads every user of ids inside tx, lets fn change a copy
+// and writes it with its index entries.
+func changeUsersTx(tx *bolt.Tx, orgID string, ids []string, fn func(u *app.User) error) ([]*app.User, error) {
+	out := make([]*app.User, 0, len(ids))
+	for _, id := range ids {
+		old, err := getUser(tx, orgID, id)
+		if err != nil {
+			return nil, err
+		}
+		u := *old
+		u.Groups = append([]string(nil), old.Groups...)
+		u.Labels = append([]string(nil), old.Labels...)
+		if err := fn(&u); err != nil {
+			return nil, err
+		}
+		u.ID = old.ID
+		if u.OrgID != old.OrgID && tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
+			return nil, app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+		}
+		if err := putUser(tx, old, &u); err != nil {
+			return nil, err
+		}
+		out = append(out, &u)
 	}
 	return out, nil
 }
