@@ -57,6 +57,8 @@ test('deletion banner, review filter, export and erase now', async ({ page }) =>
 
   await page.goto(`/#/o/${slug}/users`)
   await page.reload() // the organization list was read before this organization existed
+  await page.getByLabel('Organization', { exact: true }).selectOption(slug) // as a person would, should a redirect have landed after the goto
+  await expect(page).toHaveURL(new RegExp(`#/o/${slug}/users`))
   const banner = page.getByTestId('deletion-banner')
   await expect(banner).toContainText('1 person will be erased on')
   await page.screenshot({ path: '/tmp/life-banner.png' })
