@@ -196,3 +196,26 @@ func (a *App) renderVerification(ctx context.Context, org *Organization, m *Outb
 		Headers: map[string]string{"Auto-Submitted": "auto-generated", "Content-Language": lang},
 	}, false, ""
 }
+
+// EmailClaimYields says whether holder, the account that has an address,
+// gives it up to writer, an account being written with the same address.
+// Only an unproven claim yields: to an address an admin typed or an
+// invitation proved (writer.EmailVerified), which is authoritative; and to
+// anyone once the claim has lapsed, EmailVerificationTTL after the
+// verification link was sent (or, with no link pending, after the holder
+// last changed). The time of the write is writer.UpdatedAt. A holder
+// without a username keeps the address: it would lose its only login.
+// pending is the holder's pending verification, or nil.
+func EmailClaimYields(holder *User, pending *EmailVerification, writer *User) bool {
+	if holder.EmailVerified || holder.Username == "" {
+		return false
+	}
+	if writer.EmailVerified {
+		return true
+	}
+	expires := holder.UpdatedAt.Add(EmailVerificationTTL)
+	if pending != nil && LoginKey(pending.Email) == LoginKey(holder.Email) {
+		expires = pending.ExpiresAt
+	}
+	return !writer.UpdatedAt.Before(expires)
+}

@@ -328,3 +328,102 @@ func TestSignUpVerificationMail(t *testing.T) {
 		t.Fatal("verified by an expired link")
 	}
 }
+
+// An unproven claim on an address does not block it for ever (issue 11,
+// review finding 7): an admin's entry (create, update, import) takes the
+// address from it at once, and the owner's own sign-up takes it once the
+// claim has lapsed (EmailVerificationTTL after its link was sent). The
+// squatter keeps its account and username, without the address.
+func TestUnprovenEmailClaimYields(t *testing.T) {
+	ctx := context.Background()
+	claim := func(t *testing.T, env *mailEnv, username, addr string) *app.User {
+		t.Helper()
+		if _, err := env.a.UpdateOrganization(ctx, "oak", app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true}}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := env.a.InviteCodeOf(ctx, "oak", "")
+		res, err := env.a.SignUpWithCode(ctx, c.Code, app.SignUpForm{FirstName: "Sam", Username: username, Email: addr, Password: "Squatter-pass-1"}, "10.9.9.9")
+		if err != nil || !res.VerifyMailSent {
+			t.Fatalf("sign-up: %+v %v", res, err)
+		}
+		u, _ := env.a.Store.UserByLogin(ctx, username)
+		return u
+	}
+	stillHasIt := func(t *testing.T, env *mailEnv, squatter *app.User, want bool) {
+		t.Helper()
+		u, err := env.a.Store.User(ctx, "", squatter.ID)
+		if err != nil || u.Username != squatter.Username || (u.Email != "") != want {
+			t.Fatalf("the squatter afterwards: %+v %v (want the address kept: %v)", u, err, want)
+		}
+		if _, err := env.a.Store.EmailVerification(ctx, squatter.ID); (err == nil) != want {
+			t.Fatalf("its pending verification: %v (want kept: %v)", err, want)
+		}
+	}
+
+	t.Run("admin create", func(t *testing.T) {
+		env := newMailEnv(t, mailtest.Options{})
+		oakWithRelay(t, env)
+		sq := claim(t, env, "squatter1", "head@maple.example")
+		u, err := env.a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Hedda", Email: "head@maple.example"}, Password: "long enough 42"})
+		if err != nil || !u.EmailVerified {
+			t.Fatalf("create: %+v %v", u, err)
+		}
+		stillHasIt(t, env, sq, false)
+	})
+	t.Run("admin update", func(t *testing.T) {
+		env := newMailEnv(t, mailtest.Options{})
+		oakWithRelay(t, env)
+		sq := claim(t, env, "squatter1", "head@maple.example")
+		u, err := env.a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Hedda", Username: "hedda"}, Password: "long enough 42"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.a.UpdateUser(ctx, "maple", u.ID, app.UserUpdate{Email: ptr("Head@Maple.example")}); err != nil {
+			t.Fatal(err)
+		}
+		stillHasIt(t, env, sq, false)
+	})
+	t.Run("import", func(t *testing.T) {
+		env := newMailEnv(t, mailtest.Options{})
+		oakWithRelay(t, env)
+		sq := claim(t, env, "squatter1", "head@maple.example")
+		row := make([]string, len(app.ImportFields))
+		row[app.ColFirstName], row[app.ColEmail] = "Hedda", "head@maple.example"
+		f := &app.ImportFile{Name: "staff.csv", Format: app.FormatCSV, Columns: []string{"first_name", "email"}, Rows: []app.ImportRow{{Line: 2, Values: row}}}
+		p, err := env.a.PreviewImport(ctx, "maple", f, app.ImportOptions{})
+		if err != nil || p.Errors != 0 || p.Create+p.Warnings != 1 || p.Rows[0].Problems["email"] != "" {
+			t.Fatalf("preview: %+v %v", p, err)
+		}
+		stillHasIt(t, env, sq, true) // a preview changes nothing
+	})
+	t.Run("own sign-up after the claim lapsed", func(t *testing.T) {
+		env := newMailEnv(t, mailtest.Options{})
+		oakWithRelay(t, env)
+		sq := claim(t, env, "squatter1", "head@maple.example")
+		if _, err := env.a.UpdateOrganization(ctx, "maple", app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true}}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := env.a.InviteCodeOf(ctx, "maple", "")
+		own := app.SignUpForm{FirstName: "Hedda", Username: "hedda", Email: "head@maple.example", Password: "Hedda-pass-12345"}
+		// Within the week the claim holds: the address is taken.
+		env.clock.Add(app.EmailVerificationTTL - time.Minute)
+		if _, err := env.a.SignUpWithCode(ctx, c.Code, own, "10.8.8.8"); app.ErrorCode(err) != app.ECONFLICT {
+			t.Fatalf("sign-up while the claim holds: %v", err)
+		}
+		stillHasIt(t, env, sq, true)
+		env.clock.Add(time.Minute)
+		if _, err := env.a.SignUpWithCode(ctx, c.Code, own, "10.8.8.8"); err != nil {
+			t.Fatalf("sign-up after the claim lapsed: %v", err)
+		}
+		stillHasIt(t, env, sq, false)
+		// A verified address never yields.
+		hedda, _ := env.a.Store.UserByLogin(ctx, "hedda")
+		if _, err := env.a.UpdateUser(ctx, "maple", hedda.ID, app.UserUpdate{Email: ptr("hedda@maple.example")}); err != nil {
+			t.Fatal(err)
+		}
+		env.clock.Add(30 * 24 * time.Hour)
+		if _, err := env.a.CreateUser(ctx, "oak", app.UserCreate{User: app.User{FirstName: "X", Email: "hedda@maple.example"}, Password: "long enough 42"}); app.ErrorCode(err) != app.ECONFLICT {
+			t.Fatalf("a verified address was taken: %v", err)
+		}
+	})
+}

@@ -487,7 +487,8 @@ func (a *App) Invitations(ctx context.Context, ref string, f InvitationFilter) (
 
 // CancelInvitation stops an invitation: its link stops working at once, an
 // unsent mail is not sent, and an invited account that was never completed
-// is removed. Errors: ENOTFOUND, ECONFLICT (already accepted).
+// is purged with the invitation and its mails, as a deletion is (its audit
+// entries keep no name). Errors: ENOTFOUND, ECONFLICT (already accepted).
 func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
@@ -507,6 +508,11 @@ func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation
 		inv.Status, inv.TokenHash = InvitationCancelled, ""
 		if inv.Delivery == MessageQueued || inv.Delivery == MessageSending {
 			inv.Delivery = MessageCancelled
+		}
+		if inv.Mode == ModeInvite {
+			amendAudit(ctx, func(e *AuditEntry) {
+				e.Target.Name, e.Detail = DeletedPerson, "link stopped; the invited account was removed"
+			})
 		}
 		return nil, nil
 	})

@@ -592,7 +592,8 @@ func TestCancelAndResendInvalidate(t *testing.T) {
 	if p, _ := env.a.Users(ctx, "maple", app.UserFilter{}); p.Total != 1 {
 		t.Fatalf("the cancelled account is still there: %d users", p.Total)
 	}
-	if _, err := env.a.ResendInvitation(ctx, "maple", idA); app.ErrorCode(err) != app.ECONFLICT {
+	// The invited account went with its invitation: nothing to resend.
+	if _, err := env.a.ResendInvitation(ctx, "maple", idA); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("resend of a cancelled invitation: %v", err)
 	}
 
@@ -1073,10 +1074,17 @@ func TestCancelAndResendWhileSending(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := storedMessage(t, env, inv.MessageID)
-			if m.Status != app.MessageCancelled || len(m.SealedToken) != 0 {
-				t.Fatalf("the old message after the worker's write-back: status %s, token kept %v", m.Status, len(m.SealedToken) > 0)
+			got, _ := env.a.Invitations(ctx, "maple", app.InvitationFilter{State: app.InvitationCancelled})
+			if !tc.resend {
+				// The invited account was purged with its invitation and
+				// mail; the worker's write-back does not bring them back.
+				if m != nil || len(got) != 0 {
+					t.Fatalf("after the worker's write-back: message %+v, invitations %d", m, len(got))
+				}
+			} else if m == nil || m.Status != app.MessageCancelled || len(m.SealedToken) != 0 || m.To != "" {
+				t.Fatalf("the old message after the worker's write-back: %+v", m)
 			}
-			got, _ := env.a.Invitations(ctx, "maple", app.InvitationFilter{})
+			got, _ = env.a.Invitations(ctx, "maple", app.InvitationFilter{})
 			if tc.resend {
 				// The new message may have gone in the same run (it was due at once).
 				if len(got) != 1 || got[0].MessageID == inv.MessageID || got[0].Delivery == app.MessageCancelled {
@@ -1397,5 +1405,52 @@ func TestAcceptLooksUpOnceAndResendNeedsKey(t *testing.T) {
 	}
 	if _, err := env.a.Invite(ctx, "maple", app.InviteRequest{Addresses: "c@maple.example"}); err == nil || !strings.Contains(err.Error(), "key file") {
 		t.Fatalf("invite without a key file: %v", err)
+	}
+}
+
+// Cancelling an invitation that made a new account purges that account as a
+// deletion does: no name or address stays in the invitation, its mail or
+// the audit log (issue 11, review finding 3).
+func TestCancelledInvitationLeavesNoAddress(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	res := env.invite(t, app.InviteRequest{Addresses: "Zoe Quillfeather <zoe.quillfeather@maple.example>"})
+	inv := res.Invited[0]
+	if _, err := env.a.CancelInvitation(ctx, "maple", inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if hits := bucketsHolding(t, env.db, "zoe.quillfeather", "Quillfeather", inv.ID); len(hits) > 0 {
+		t.Fatalf("left in the file after the cancel: %v", hits)
+	}
+	page, err := env.a.AuditLog(ctx, "maple", app.AuditFilter{Action: "invitation.cancel"})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Target.Name != app.DeletedPerson {
+		t.Fatalf("audit of the cancel: %+v %v", page, err)
+	}
+	if n := env.deliver(t); n != 0 {
+		t.Fatalf("%d mails after the cancel", n)
+	}
+}
+
+// A verification mail that is cancelled before it goes (the address was
+// changed) keeps no address: a person whose claim moved on leaves nothing
+// behind in any organization's outbox (issue 11, review finding 4).
+func TestCancelledVerificationMailKeepsNoAddress(t *testing.T) {
+	env := newMailEnv(t, mailtest.Options{})
+	ctx := context.Background()
+	oakWithRelay(t, env)
+	if _, err := env.a.UpdateOrganization(ctx, "oak", app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := env.a.InviteCodeOf(ctx, "oak", "")
+	res, err := env.a.SignUpWithCode(ctx, c.Code, app.SignUpForm{FirstName: "Val", Username: "val.id", Email: "Val.Oldaddress@Home.example", Password: "Val-pass-123456"}, "10.4.4.4")
+	if err != nil || !res.VerifyMailSent {
+		t.Fatalf("sign-up: %+v %v", res, err)
+	}
+	u, _ := env.a.Store.UserByLogin(ctx, "val.id")
+	if _, err := env.a.UpdateUser(ctx, "oak", u.ID, app.UserUpdate{Email: ptr("val@new.example")}); err != nil {
+		t.Fatal(err)
+	}
+	if hits := bucketsHolding(t, env.db, "Oldaddress", "oldaddress"); len(hits) > 0 {
+		t.Fatalf("the old address is left in %v", hits)
 	}
 }

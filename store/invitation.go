@@ -142,7 +142,10 @@ func (db *DB) ChangeInvitation(ctx context.Context, orgID, id string, fn func(in
 			}
 		}
 		if inv.Status == app.InvitationCancelled && old.Status != app.InvitationCancelled && inv.Mode == app.ModeInvite {
-			if err := deleteInvitedUser(tx, inv.OrgID, inv.UserID); err != nil {
+			// The account the invitation made never got past "invited": it
+			// is purged with its invitations and mails, as a deletion is.
+			gone, err := purgeInvitedUser(tx, inv.OrgID, inv.UserID)
+			if err != nil || gone {
 				return err
 			}
 		}
@@ -166,32 +169,27 @@ func cancelMessage(tx *bolt.Tx, id string) error {
 	if m.Status == app.MessageQueued || m.Status == app.MessageSending {
 		m.Status = app.MessageCancelled
 	}
+	if m.Status == app.MessageCancelled {
+		// Never sent and never will be: the address has no use left.
+		m.To, m.ToName = "", ""
+	}
 	m.SealedToken = nil
 	return putMessage(tx, m)
 }
 
-// deleteInvitedUser removes an account that never got past "invited".
-func deleteInvitedUser(tx *bolt.Tx, orgID, id string) error {
+// purgeInvitedUser purges an account that never got past "invited", and
+// says whether it did.
+func purgeInvitedUser(tx *bolt.Tx, orgID, id string) (bool, error) {
 	u, err := getUser(tx, orgID, id)
 	if app.ErrorCode(err) == app.ENOTFOUND {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	if u.Status != app.StatusInvited {
-		return nil
+		return false, nil
 	}
-	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
-		return err
-	}
-	logins := tx.Bucket(loginsBucket)
-	if err := release(logins, usernameKey(u), id); err != nil {
-		return err
-	}
-	if err := release(logins, emailKey(u), id); err != nil {
-		return err
-	}
-	return tx.Bucket(usersBucket).Delete([]byte(id))
+	return true, purgeUser(tx, u)
 }
 
 func invitationByToken(tx *bolt.Tx, hash string) (*app.Invitation, *app.User, error) {

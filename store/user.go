@@ -158,6 +158,9 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 		}
 	}
 	if u.Email != "" {
+		if err := takeLapsedEmail(tx, u); err != nil {
+			return err
+		}
 		err := claim(logins, emailKey(u), u.ID, func() error {
 			return app.FieldError(app.ECONFLICT, "email", "The email address %q already belongs to an account.", u.Email)
 		})
@@ -167,6 +170,13 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 	}
 	if err := index.Put(indexKey(u), indexValue(u)); err != nil {
 		return err
+	}
+	if old != nil && app.LoginKey(old.Email) != app.LoginKey(u.Email) {
+		// A pending confirmation is of the old address: its link stops
+		// working and its mail, if not sent yet, is not sent.
+		if err := dropVerification(tx, u.ID); err != nil {
+			return err
+		}
 	}
 	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash})
 }
@@ -256,9 +266,49 @@ func (db *DB) UsernamesTaken(ctx context.Context, keys []string) (map[string]boo
 	return taken, err
 }
 
-// EmailTaken implements app.UserStore.
+// EmailTaken implements app.UserStore: an address is taken unless no one
+// has it or its holder gives it up to an admin's entry
+// (app.EmailClaimYields).
 func (db *DB) EmailTaken(ctx context.Context, key string) (bool, error) {
-	return db.loginTaken("e:" + app.LoginKey(key))
+	var taken bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		holder, err := emailHolder(tx, []byte("e:"+app.LoginKey(key)), "")
+		if holder != nil {
+			taken = !app.EmailClaimYields(holder, nil, &app.User{EmailVerified: true})
+		}
+		return err
+	})
+	return taken, err
+}
+
+// emailHolder returns the account other than id that has the email login
+// key, or nil.
+func emailHolder(tx *bolt.Tx, key []byte, id string) (*app.User, error) {
+	holder := tx.Bucket(loginsBucket).Get(key)
+	if holder == nil || string(holder) == id {
+		return nil, nil
+	}
+	return getUser(tx, "", string(holder))
+}
+
+// takeLapsedEmail takes u's address away from another account whose claim
+// on it yields to u's (app.EmailClaimYields), with its pending
+// verification; otherwise it leaves the address to the claim check.
+func takeLapsedEmail(tx *bolt.Tx, u *app.User) error {
+	holder, err := emailHolder(tx, emailKey(u), u.ID)
+	if holder == nil || err != nil {
+		return err
+	}
+	pending, err := getVerification(tx, holder.ID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		pending = nil
+	} else if err != nil {
+		return err
+	}
+	if !app.EmailClaimYields(holder, pending, u) {
+		return nil
+	}
+	return dropEmail(tx, app.EmailDrop{UserID: holder.ID, Email: holder.Email})
 }
 
 func (db *DB) loginTaken(key string) (bool, error) {
