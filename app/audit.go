@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -533,10 +532,4 @@ func differentFields(old, cur any) string {
 		return "nothing"
 	}
 	return strings.Join(names, ", ")
-}
-
-// RestoreContext returns ctx carrying the audit entry of restoring the
-// backup file name; the store's Restore writes it into the restored file.
-func (a *App) RestoreContext(ctx context.Context, name string) context.Context {
-	return a.audit(ctx, "", "database.restore", AuditTarget{Kind: "database", Name: "database"}, "restored from "+filepath.Base(name))
 }

@@ -23,9 +23,11 @@ type BackupStore interface {
 	// VerifyBackup checks that the file at path opens, passes the consistency
 	// check and is a Rollcall file of a schema this code knows.
 	VerifyBackup(path string) error
-	// Restore swaps the checked file at path in for the database and writes
-	// the audit entry ctx carries into the restored file.
-	Restore(ctx context.Context, path string) error
+	// Restore swaps the checked file at path in for the database. People
+	// erased before the restore are erased again in the restored file (an
+	// older backup still holds them) before it is swapped in; it says how
+	// many were.
+	Restore(ctx context.Context, path string) (reErased int, err error)
 }
 
 // Kinds of backup, part of the file name.
@@ -328,8 +330,17 @@ func (a *App) restore(ctx context.Context, path, keep string) (*Restored, error)
 	if from == "" {
 		from = "an uploaded file"
 	}
-	if err := bs.Restore(a.RestoreContext(ctx, from), path); err != nil {
+	n, err := bs.Restore(ctx, path)
+	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
+	}
+	// The entry goes into the restored file, after the backup's own log.
+	detail := "restored from " + filepath.Base(from)
+	if n > 0 {
+		detail += fmt.Sprintf("; %s erased since the backup erased again", people(n))
+	}
+	if err := a.flushAudit(a.audit(ctx, "", "database.restore", AuditTarget{Kind: "database", Name: "database"}, detail)); err != nil {
+		return nil, err
 	}
 	a.Drafts.clear()
 	if err := a.pruneBackups(keep); err != nil {

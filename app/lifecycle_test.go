@@ -351,3 +351,76 @@ func TestUnknownLoginIsNotStored(t *testing.T) {
 		t.Error("the login typed is in the database file")
 	}
 }
+
+// Restoring a backup taken before someone was erased does not bring them
+// back (issue 11, review finding 2): the restored file is purged of
+// everyone erased since, then compacted, so the live file holds none of
+// their bytes; people who were not erased come back as the backup had
+// them; a later restore still knows. The restore's audit entry says so.
+func TestRestoreDoesNotBringBackTheErased(t *testing.T) {
+	env := lifeEnv(t)
+	ctx := app.WithActor(context.Background(), app.CLIActor)
+	erased := env.user(t, app.User{FirstName: "Philippa", LastName: "Thistlewood", Username: "pip.thw", Email: "philippa.thistlewood@maple.example"}, "Correct-Horse-42")
+	bulk := env.user(t, app.User{FirstName: "Cornelius", LastName: "Bramblecote", Username: "corn.bcote"}, "")
+	kept := env.user(t, app.User{FirstName: "Kept", LastName: "Person", Username: "kept.person"}, "")
+	old, err := env.a.BackUp(ctx, app.BackupManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the backup: one erased from the dialog, one deleted in bulk,
+	// one renamed (that change is undone by the restore, as it should be).
+	if err := env.a.EraseUser(ctx, "maple", erased.ID, "pip.thw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.a.BulkUsers(ctx, "maple", app.BulkRequest{Action: "delete", Selection: app.UserSelection{IDs: []string{bulk.ID}}, Expect: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.a.UpdateUser(ctx, "maple", kept.ID, app.UserUpdate{LastName: ptr("Renamed")}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := env.a.RestoreBackup(ctx, old.Name); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Philippa", "Thistlewood", "pip.thw", "philippa.thistlewood@maple.example", "Cornelius", "Bramblecote", "corn.bcote"}
+	raw := func() string {
+		data, err := os.ReadFile(env.db.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ToLower(string(data))
+	}
+	for _, n := range names {
+		if strings.Contains(raw(), strings.ToLower(n)) {
+			t.Errorf("after the restore the file holds %q", n)
+		}
+	}
+	for _, id := range []string{erased.ID, bulk.ID} {
+		if s := env.status(t, id); s != "gone" {
+			t.Errorf("%s is %s after the restore, want gone", id, s)
+		}
+	}
+	if u, err := env.a.Store.User(ctx, "", kept.ID); err != nil || u.LastName != "Person" {
+		t.Fatalf("the person who stays after the restore: %+v %v", u, err)
+	}
+	if _, _, err := env.a.SignInUser(ctx, "pip.thw", "Correct-Horse-42", "192.0.2.9"); err == nil {
+		t.Fatal("the erased person signs in after the restore")
+	}
+	es, _, err := env.db.AuditEntries(ctx, app.AuditFilter{Limit: 1})
+	if err != nil || len(es) != 1 || es[0].Action != "database.restore" || es[0].Actor.Kind != app.ActorCLI ||
+		!strings.Contains(es[0].Detail, "2 people erased since the backup erased again") {
+		t.Fatalf("the last audit entry after the restore: %+v, %v", es, err)
+	}
+
+	// The backup taken before the restore holds them no more either (it
+	// was taken after the erasure); restoring the old file once more still
+	// knows whom to erase.
+	if _, err := env.a.RestoreBackup(ctx, old.Name); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.Contains(raw(), strings.ToLower(n)) {
+			t.Errorf("after the second restore the file holds %q", n)
+		}
+	}
+}

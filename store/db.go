@@ -50,6 +50,10 @@ var (
 	emailVerifyBucket = []byte("email_verifications")       // userID → pending verification of its address
 	emailVerifyTokens = []byte("email_verification_tokens") // SHA-256 of token → userID
 
+	// erasedBucket remembers who was purged (IDs only, never a name), so
+	// that a restored older backup does not bring them back.
+	erasedBucket = []byte("erased_people") // userID → ""
+
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket,
@@ -57,7 +61,7 @@ var (
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, signInFailuresBucket,
-		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket}
+		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket, erasedBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -134,7 +134,61 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 	if err := tx.Bucket(usersBucket).Delete([]byte(u.ID)); err != nil {
 		return err
 	}
+	if err := tx.Bucket(erasedBucket).Put([]byte(u.ID), nil); err != nil {
+		return err
+	}
 	return markCompactDue(tx)
+}
+
+// erasedActions are the audit actions whose people were purged: they name
+// the people erased before the erased bucket remembered them.
+var erasedActions = map[string]bool{"user.delete": true, "user.erase": true, "user.purge": true, "user.bulk.delete": true}
+
+// erasedPeople returns the IDs of everyone purged from the file: those the
+// erased bucket remembers and those its audit log names as erased.
+func erasedPeople(tx *bolt.Tx) (map[string]bool, error) {
+	ids := map[string]bool{}
+	if err := tx.Bucket(erasedBucket).ForEach(func(k, _ []byte) error {
+		ids[string(k)] = true
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	err := tx.Bucket(auditBucket).ForEach(func(k, v []byte) error {
+		e, err := decodeAudit(k, v)
+		if err != nil || !erasedActions[e.Action] {
+			return err
+		}
+		for _, id := range append([]string{e.Target.ID}, e.People...) {
+			if id != "" {
+				ids[id] = true
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// eraseAgain purges, in a restored file, the people erased before the
+// restore, and remembers them all there; it says how many it purged. The
+// file is compacted next, so the mark that a compaction is due is cleared.
+func eraseAgain(tx *bolt.Tx, erased map[string]bool) (int, error) {
+	n := 0
+	for id := range erased {
+		u, err := getUser(tx, "", id)
+		if err == nil {
+			if err := purgeUser(tx, u); err != nil {
+				return n, err
+			}
+			n++
+		} else if app.ErrorCode(err) != app.ENOTFOUND {
+			return n, err
+		}
+		if err := tx.Bucket(erasedBucket).Put([]byte(id), nil); err != nil {
+			return n, err
+		}
+	}
+	return n, tx.Bucket(metaBucket).Delete(compactDueKey)
 }
 
 // deleteMessagesWhere removes the outbox messages doom picks, with their

@@ -114,23 +114,56 @@ func (db *DB) Compact() error {
 // Restore replaces the database by a copy of the backup at from, while the
 // database stays in use. The backup is checked first (it opens, bbolt's
 // check is clean, it is a Rollcall file of a schema this code knows);
-// nothing changes when it is refused. The audit entry ctx carries
-// (app.App.RestoreContext) is written into the restored file at once: the
-// backup's own log, then the restore.
-func (db *DB) Restore(ctx context.Context, from string) error {
+// nothing changes when it is refused. The copy is brought to the current
+// schema, everyone erased in the current file is erased in it again (and
+// remembered there), and it is compacted, so no erased person's bytes come
+// back with an older backup. It returns how many were erased again.
+func (db *DB) Restore(ctx context.Context, from string) (int, error) {
 	if err := Verify(from); err != nil {
-		return err
+		return 0, err
 	}
 	if err := checkSchema(from); err != nil {
-		return err
+		return 0, err
 	}
-	err := db.swap(func(_ *bolt.DB, tmp string) error {
-		return copyFile(from, tmp)
+	var n int
+	err := db.swap(func(cur *bolt.DB, tmp string) error {
+		var erased map[string]bool
+		if err := cur.View(func(tx *bolt.Tx) (err error) {
+			erased, err = erasedPeople(tx)
+			return err
+		}); err != nil {
+			return err
+		}
+		staged := tmp + ".in"
+		defer os.Remove(staged)
+		if err := copyFile(from, staged); err != nil {
+			return err
+		}
+		nb, err := openBolt(staged, &bolt.Options{Timeout: OpenTimeout})
+		if err != nil {
+			return err
+		}
+		defer nb.Close()
+		if err := nb.Update(db.init); err != nil {
+			return err
+		}
+		if err := nb.Update(func(tx *bolt.Tx) (err error) {
+			n, err = eraseAgain(tx, erased)
+			return err
+		}); err != nil {
+			return err
+		}
+		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: OpenTimeout})
+		if err != nil {
+			return err
+		}
+		err = bolt.Compact(dst, nb, compactTxSize)
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		return err
 	})
-	if err != nil {
-		return err
-	}
-	return db.AppendAudit(ctx)
+	return n, err
 }
 
 // checkSchema refuses a file that is not Rollcall's or was written by a
