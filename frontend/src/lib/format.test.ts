@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase, formatSize } from './format'
+import { auditActions, formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase, formatSize } from './format'
 
 describe('formatRange', () => {
   it('writes the first page of many', () => {
@@ -97,5 +97,30 @@ describe('formatSize', () => {
     expect(formatSize(3.2 * 1024 * 1024)).toBe('3.2 MB')
     expect(formatSize(250 * 1024 * 1024)).toBe('250 MB')
     expect(formatSize(5 * 1024 ** 3)).toBe('5.0 GB')
+  })
+})
+
+describe('auditActions', () => {
+  it('names every action the Go code writes', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const dirs = ['../app', '../app/httpapi']
+    let src = ''
+    for (const d of dirs) {
+      for (const f of readdirSync(d)) {
+        if (f.endsWith('.go') && !f.endsWith('_test.go')) src += readFileSync(join(d, f), 'utf8') + '\n'
+      }
+    }
+    const actions = new Set<string>()
+    for (const m of src.matchAll(/(?:audit(?:Invitation)?\((?:[^,"\n]+, |"", ){2,3}|action = |Record\(ctx, )"([a-z_]+(?:\.[a-z_]+)*)"/g)) actions.add(m[1])
+    for (const m of src.matchAll(/\tBulk[A-Za-z]+ += "([a-z_]+)"/g)) actions.add('user.bulk.' + m[1])
+    // Any literal shaped like an action of the known kinds (host names and file names aside).
+    const kinds = 'admin|organization|smtp|group|user|accounts|import|invitation|invite_code|invite_link|signup|signin|person|outbox|job|lan|database'
+    for (const m of src.matchAll(new RegExp(`"((?:${kinds})\\.[a-z_]+(?:\\.[a-z_]+)?)"`, 'g'))) {
+      if (!/\.(example|pdf)$/.test(m[1])) actions.add(m[1])
+    }
+    expect(actions.size).toBeGreaterThan(40)
+    const missing = [...actions].filter((a) => !(a in auditActions))
+    expect(missing).toEqual([])
   })
 })
