@@ -167,7 +167,7 @@ func TestExportRoundTrip(t *testing.T) {
 
 	tests := []struct {
 		format   string
-		reimport bool                                  // import the export and compare
+		reimport bool                                   // import the export and compare
 		check    func(t *testing.T, data []byte, n int) // the published layout, for the others
 	}{
 		{format: app.ExportCSV, reimport: true},
