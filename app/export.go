@@ -67,6 +67,8 @@ type Roster struct {
 	// Passwords reports that People carry their one-time passwords.
 	Passwords bool
 	At        time.Time
+
+	order map[string]int // group ID → index in Groups, for GroupsOf
 }
 
 // RosterPerson is one person of a roster.
@@ -78,11 +80,22 @@ type RosterPerson struct {
 
 // GroupsOf returns the groups u is in, in the roster's (name) order.
 func (x *Roster) GroupsOf(u *User) []*Group {
-	var out []*Group
-	for _, g := range x.Groups {
-		if slices.Contains(u.Groups, g.ID) {
-			out = append(out, g)
+	if len(x.order) != len(x.Groups) {
+		x.order = make(map[string]int, len(x.Groups))
+		for i, g := range x.Groups {
+			x.order[g.ID] = i
 		}
+	}
+	var idx []int
+	for _, id := range u.Groups {
+		if i, ok := x.order[id]; ok && !slices.Contains(idx, i) {
+			idx = append(idx, i)
+		}
+	}
+	slices.Sort(idx)
+	out := make([]*Group, len(idx))
+	for k, i := range idx {
+		out[k] = x.Groups[i]
 	}
 	return out
 }

@@ -137,26 +137,20 @@ func OneRosterTables(x *app.Roster) map[string][][]string {
 			"givenName": u.FirstName, "familyName": familyName(u), "email": u.Email,
 			"phone": platformPhone(u.Phone), "password": p.Password})
 	}
+	// Enrollments class by class, each class's people in the roster's order.
+	members := map[string][]*app.User{}
+	for _, p := range x.People {
+		for _, g := range x.GroupsOf(p.User) {
+			members[g.ID] = append(members[g.ID], p.User)
+		}
+	}
 	for _, g := range classes {
-		for _, p := range x.People {
-			u := p.User
-			if !containsID(u.Groups, g.ID) {
-				continue
-			}
+		for _, u := range members[g.ID] {
 			add("enrollments.csv", map[string]string{"sourcedId": derivedID("enrollment", g.ID, u.ID), "classSourcedId": g.ID,
 				"schoolSourcedId": org.ID, "userSourcedId": u.ID, "role": OneRosterRole(u.AccountType)})
 		}
 	}
 	return t
-}
-
-func containsID(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // oneRosterManifest is manifest.csv: the versions, each file of the 1.1

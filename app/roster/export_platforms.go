@@ -8,9 +8,14 @@ import (
 )
 
 // The upload files of Google Workspace, Microsoft Entra ID and Moodle, with
-// the headers their own templates have (sources in testdata/README.md):
-// their importers match header texts exactly, so they are written as the
-// template has them, in its order.
+// the headers their own templates have: their importers match header texts
+// exactly, so they are written as the template has them, in its order.
+// Sources: Google Workspace Admin Help "Add or update multiple users from a
+// CSV file" (support.google.com/a/answer/40057) and its blank template;
+// Microsoft Learn "Bulk create users in Microsoft Entra ID"
+// (learn.microsoft.com/entra/identity/users/users-bulk-add), whose example
+// file is the version line and this header; Moodle Docs "Upload users" and
+// admin/tool/uploaduser (standard field names, cohort1..N).
 
 // GoogleHeader is the header of Google Workspace's "Bulk update users"
 // template (Admin console → Directory → Users → Bulk update users →
