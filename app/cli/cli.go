@@ -70,6 +70,8 @@ Usage:
   rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
+  rollcall export --org SLUG --format F OUT  the people of an organization or group for another system
+                                (csv, xlsx, oneroster, google, entra, moodle)
   rollcall backup OUT           write a consistent copy of the database
   rollcall restore BACKUP       put a backup in place of the database (the current state is backed up first)
   rollcall rollover --org SLUG  year-end rollover: every class to its next class (--dry-run to preview)
@@ -165,6 +167,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersErase(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
+	case cmd == "export":
+		return m.runExport(ctx, rest)
 	case cmd == "import" && sub == "template":
 		return m.runImportTemplate(rest[1:])
 	case cmd == "import":

@@ -131,6 +131,9 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"POST /api/organizations/{org}/users/bulk", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/bulk"), body: map[string]any{"selection": map[string]any{"ids": []string{w.user2}}, "action": app.BulkAddLabel, "label": "Trip"}, as: w.admin, status: 200, entries: 1}
 		}},
+		{"POST /api/organizations/{org}/users/export", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/users/export"), body: map[string]any{"format": "oneroster", "group": w.group}, as: w.admin, status: 200, entries: 1}
+		}},
 		{"POST /api/organizations/{org}/users/{user}/deactivate", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/" + w.user2 + "/deactivate"), as: w.admin, status: 200, entries: 1}
 		}},

@@ -57,7 +57,7 @@ func (s *Server) HTTPServer(h http.Handler) *http.Server {
 
 // longRoutes are the requests that carry or fetch a large body: uploads of an
 // import file and downloads of a backup or of generated files.
-var longRoutes = regexp.MustCompile(`^(POST /api/organizations/[^/]+/imports|GET /api/backup|POST /api/backups(/.*)?|GET /api/jobs/[^/]+/[a-z-]+|GET /api/organizations/[^/]+/.*(poster|slips|export).*)$`)
+var longRoutes = regexp.MustCompile(`^(POST /api/organizations/[^/]+/(imports|users/export)|GET /api/backup|POST /api/backups(/.*)?|GET /api/jobs/[^/]+/[a-z-]+|GET /api/organizations/[^/]+/.*(poster|slips|export).*)$`)
 
 // routeDeadlines gives the long routes their longer read and write deadlines.
 func (s *Server) routeDeadlines(h http.Handler) http.Handler {

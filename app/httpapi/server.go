@@ -149,6 +149,7 @@ func (s *Server) routes() {
 	s.signUpRoutes(m)
 	s.lanRoutes(m)
 	s.importRoutes(m)
+	s.exportRoutes(m)
 	s.auditRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

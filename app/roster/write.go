@@ -171,9 +171,16 @@ func WriteResultsCSV(w io.Writer, res *app.ImportResult) error {
 // formula either. Passwords are never escaped in practice: generated ones
 // and given ones never start with such a character (refused when planning).
 func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
+	return writeTextSheet(w, "Results", resultRows(res), map[int]float64{1: 9, 2: 9, 3: 50})
+}
+
+// writeTextSheet writes rows as a workbook of one sheet called name: every
+// cell a string cell in the text format (never a formula) escaped by
+// sheet.SafeCell, the first row bold and frozen. widths sets the width of
+// columns by number (from 1); the others are 18 wide.
+func writeTextSheet(w io.Writer, name string, rows [][]string, widths map[int]float64) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	const name = "Results"
 	if err := f.SetSheetName("Sheet1", name); err != nil {
 		return err
 	}
@@ -189,10 +196,17 @@ func WriteResultsXLSX(w io.Writer, res *app.ImportResult) error {
 	if err != nil {
 		return err
 	}
-	rows := resultRows(res)
-	sw.SetColWidth(1, 2, 9)
-	sw.SetColWidth(3, 3, 50)
-	sw.SetColWidth(4, len(rows[0]), 18)
+	cols := 0
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	for c := 1; c <= cols; c++ {
+		wd, ok := widths[c]
+		if !ok {
+			wd = 18
+		}
+		sw.SetColWidth(c, c, wd)
+	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
