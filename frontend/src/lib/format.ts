@@ -169,6 +169,7 @@ export const auditActions: Record<string, string> = {
   'user.deactivate': 'User switched off',
   'user.delete': 'User deleted',
   'user.erase': 'Person erased on request',
+  'user.export': 'People exported',
   'user.purge': 'People erased after their deletion date',
   'user.bulk.deactivate': 'Users switched off (bulk)',
   'user.bulk.reactivate': 'Users switched on (bulk)',
