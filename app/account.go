@@ -75,7 +75,7 @@ type AccountResult struct {
 // email, and every problem. Nothing is written.
 // Errors: ENOTFOUND (organization), EINVALID (batch settings, not rows).
 func (a *App) PreviewAccounts(ctx context.Context, ref string, b AccountBatch) (*AccountPreview, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,9 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 	groups, err := a.groupIDs(ctx, org, b.Groups)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !ScopeOf(ctx).hasGroups(groups) { // a group admin creates into their groups
+		return nil, nil, errNoGroup
 	}
 
 	p := &AccountPreview{AccountType: b.AccountType, PasswordMode: b.PasswordMode, PasswordStyle: b.PasswordStyle}
@@ -413,7 +416,7 @@ type PreparedAccounts struct {
 // a second preview. On EINVALID for problem lines the prepared batch is
 // returned too, for its preview. Errors: ENOTFOUND, EINVALID.
 func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (*PreparedAccounts, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -552,10 +555,10 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 	if len(req.UserIDs) == 0 && len(req.Usernames) == 0 && req.Group == "" {
 		return JobStatus{}, errNobodyToReset
 	}
-	if _, err := a.Organization(ctx, ref); err != nil {
+	if _, _, err := a.scopedOrg(ctx, ref); err != nil {
 		return JobStatus{}, err
 	}
-	actor := ActorFrom(ctx)
+	actor := ActorFrom(ctx) // with its scope: ResetPasswords checks each person
 	return a.Jobs.StartStatus(owner, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
 		return a.ResetPasswords(WithActor(ctx, actor), ref, req, progress)
 	}), nil
@@ -567,7 +570,7 @@ var errNobodyToReset = Errorf(EINVALID, "Choose the users or the group whose pas
 // on all cores, written in one transaction) and ends its sessions; the new
 // passwords come back once, for new slips. Errors: ENOTFOUND, EINVALID.
 func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, progress Progress) (*AccountResult, error) {
-	org, err := a.Organization(ctx, ref)
+	org, scope, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -620,6 +623,11 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 	}
 	if len(users) == 0 {
 		return nil, errNobodyToReset
+	}
+	for _, u := range users { // a group admin resets their groups' members
+		if !scope.hasUser(u) {
+			return nil, errNotYourUser
+		}
 	}
 	sort.SliceStable(users, func(i, j int) bool {
 		return SortKey(users[i].LastName+"\x01"+users[i].FirstName) < SortKey(users[j].LastName+"\x01"+users[j].FirstName)

@@ -14,6 +14,11 @@ type Admin struct {
 	CreatedAt    time.Time `json:"created_at"`
 	// Disabled admins cannot sign in; they keep their name until deleted.
 	Disabled bool `json:"disabled"`
+	// Name is a person's name when the admin is a person of an
+	// organization with an admin role (Scope set); never stored here.
+	Name string `json:"name,omitempty"`
+	// Scope is what such a person may reach; nil for a server admin.
+	Scope *Scope `json:"scope,omitempty"`
 }
 
 // AdminPasswordPolicy is the rule for admin passwords: longer than a pupil's.
@@ -48,6 +53,9 @@ type AdminStore interface {
 // CreateAdmin adds an admin. With first set it succeeds only while no admin
 // exists (the first-run setup page). Errors: EINVALID, ECONFLICT.
 func (a *App) CreateAdmin(ctx context.Context, username, password string, first bool) (*Admin, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	return a.createAdmin(ctx, username, password, first, true)
 }
 
@@ -122,11 +130,17 @@ func (a *App) SetUpFirstAdmin(ctx context.Context, in SignIn) (*Admin, *SignedIn
 }
 
 // signInAdminFrom is SignInAdminFrom with the audit entry's action and detail.
+// An admin account signs in first; a login that names none may be a person
+// with an admin role in their organization (access.go), who signs in with
+// their own password to a staff session.
 func (a *App) signInAdminFrom(ctx context.Context, in SignIn, action, detail string) (*Admin, *SignedIn, error) {
+	person := false
 	id, out, err := a.signIn(ctx, in, SessionAdmin, Errorf(EUNAUTHORIZED, "The username or password is wrong."),
 		func(login string) (*credentials, error) {
 			adm, err := a.Store.AdminByUsername(ctx, login)
-			if err != nil {
+			if ErrorCode(err) == ENOTFOUND {
+				return a.staffCredentials(ctx, login, &person)
+			} else if err != nil {
 				return nil, err
 			}
 			c := &credentials{ID: adm.ID, Hash: adm.PasswordHash}
@@ -136,6 +150,9 @@ func (a *App) signInAdminFrom(ctx context.Context, in SignIn, action, detail str
 			return c, nil
 		},
 		func(id, oldHash, newHash string) error {
+			if person {
+				return a.rehashUser(ctx, id, oldHash, newHash)
+			}
 			adm, err := a.Store.Admin(ctx, id)
 			if err != nil || adm.PasswordHash != oldHash {
 				return err
@@ -146,13 +163,64 @@ func (a *App) signInAdminFrom(ctx context.Context, in SignIn, action, detail str
 	if err != nil {
 		return nil, nil, err
 	}
-	adm, err := a.Store.Admin(ctx, id)
+	kind, ttl := SessionAdmin, AdminSessionTTL
+	var adm *Admin
+	if person {
+		kind = SessionStaff
+		adm, err = a.staffAdmin(ctx, id)
+	} else {
+		adm, err = a.Store.Admin(ctx, id)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx = a.audit(WithActor(ctx, AdminActor(adm)), "", action, adminTarget(adm), detail)
-	out.Token, err = a.startSessionNoting(ctx, SessionAdmin, adm.ID, AdminSessionTTL, out)
+	ctx = a.audit(WithActor(ctx, AdminActor(adm)), adm.orgID(), action, adminTarget(adm), detail)
+	out.Token, err = a.startSessionNoting(ctx, kind, adm.ID, ttl, out)
 	return adm, out, err
+}
+
+// staffCredentials are the credentials of a person with an admin role
+// signing in to the admin UI; a person without one is not found (the same
+// answer as a wrong name).
+func (a *App) staffCredentials(ctx context.Context, login string, person *bool) (*credentials, error) {
+	u, err := a.Store.UserByLogin(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	if !u.HasAdminRole() {
+		return nil, Errorf(ENOTFOUND, "no admin role")
+	}
+	*person = true
+	c := &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}
+	if c.Refused == nil && u.MustChangePassword {
+		c.Refused = Errorf(EFORBIDDEN, "Choose a new password first: sign in at the sign-in page for people (/signin), then come back here.")
+	}
+	return c, nil
+}
+
+// staffAdmin is the admin a person with an admin role is while signed in:
+// their name and the scope their roles give. Errors: errSignedOut when the
+// person is gone, not active or has no admin role any more.
+func (a *App) staffAdmin(ctx context.Context, id string) (*Admin, error) {
+	u, err := a.Store.User(ctx, "", id)
+	if ErrorCode(err) == ENOTFOUND || err == nil && (u.Status != StatusActive || !u.HasAdminRole()) {
+		return nil, errSignedOut
+	} else if err != nil {
+		return nil, err
+	}
+	login := u.Username
+	if login == "" {
+		login = u.Email
+	}
+	return &Admin{ID: u.ID, Username: login, Name: auditName(u), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}, nil
+}
+
+// orgID is the organization a person-admin belongs to; "" for a server admin.
+func (adm *Admin) orgID() string {
+	if adm.Scope == nil {
+		return ""
+	}
+	return adm.Scope.OrgID
 }
 
 // AdminBySession returns the admin whose session token this is.
@@ -163,12 +231,19 @@ func (a *App) AdminBySession(ctx context.Context, token string) (*Admin, error) 
 }
 
 // AdminSession returns the admin whose session token this is and the
-// session (which carries the failed sign-ins to tell them of).
-// Errors: EUNAUTHORIZED (no such session, expired, or the admin is gone).
+// session (which carries the failed sign-ins to tell them of): an admin
+// account, or a person with an admin role (their scope read afresh, so a
+// role taken away or an account switched off ends what they may do at
+// once). Errors: EUNAUTHORIZED (no such session, expired, or the admin is
+// gone).
 func (a *App) AdminSession(ctx context.Context, token string) (*Admin, *Session, error) {
-	s, err := a.session(ctx, token, SessionAdmin)
+	s, err := a.session(ctx, token, SessionAdmin, SessionStaff)
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.Kind == SessionStaff {
+		adm, err := a.staffAdmin(ctx, s.SubjectID)
+		return adm, s, err
 	}
 	adm, err := a.Store.Admin(ctx, s.SubjectID)
 	if ErrorCode(err) == ENOTFOUND || err == nil && adm.Disabled {
@@ -182,6 +257,9 @@ var errLastAdmin = Errorf(ECONFLICT, "This is the last active admin: Rollcall ne
 
 // Admins lists every admin (any signed-in admin may see them), oldest first.
 func (a *App) Admins(ctx context.Context) ([]*Admin, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	list, err := a.Store.Admins(ctx)
 	if list == nil {
 		list = []*Admin{}
@@ -207,6 +285,9 @@ func (a *App) adminID(ctx context.Context, ref string) (string, error) {
 // admin changing their own password stays signed in here).
 // Errors: ENOTFOUND, EINVALID.
 func (a *App) SetAdminPassword(ctx context.Context, actorID, ref, password string) (*Admin, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	id, err := a.adminID(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -233,6 +314,9 @@ func (a *App) SetAdminPassword(ctx context.Context, actorID, ref, password strin
 // their sessions in the same transaction, and is refused for the last
 // active admin. Errors: ENOTFOUND, ECONFLICT.
 func (a *App) SetAdminDisabled(ctx context.Context, ref string, disabled bool) (*Admin, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	id, err := a.adminID(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -254,6 +338,9 @@ func (a *App) SetAdminDisabled(ctx context.Context, ref string, disabled bool) (
 // DeleteAdmin removes the admin ref and all their sessions in one
 // transaction; the last active admin is refused. Errors: ENOTFOUND, ECONFLICT.
 func (a *App) DeleteAdmin(ctx context.Context, ref string) error {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return err
+	}
 	id, err := a.adminID(ctx, ref)
 	if err != nil {
 		return err

@@ -17,11 +17,11 @@ type PendingSignUp struct {
 
 // PendingSignUps lists the approval queue of organization ref, oldest first.
 func (a *App) PendingSignUps(ctx context.Context, ref string) ([]PendingSignUp, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	page, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000})
+	page, err := a.Store.FindUsers(ctx, org.ID, pendingFilter(s))
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +64,11 @@ func (a *App) PendingSignUps(ctx context.Context, ref string) ([]PendingSignUp, 
 // PendingCount is the number of sign-ups waiting in organization ref, and of
 // those that came through code (when code is not "").
 func (a *App) PendingCount(ctx context.Context, ref, code string) (total, fromCode int, err error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return 0, 0, err
 	}
-	page, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000})
+	page, err := a.Store.FindUsers(ctx, org.ID, pendingFilter(s))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -103,7 +103,7 @@ func (a *App) RejectSignUps(ctx context.Context, ref string, ids []string, all b
 }
 
 func (a *App) pendingIDs(ctx context.Context, ref string, ids []string, all bool) (*Organization, []string, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,9 +111,17 @@ func (a *App) pendingIDs(ctx context.Context, ref string, ids []string, all bool
 		if len(ids) == 0 {
 			return nil, nil, FieldError(EINVALID, "ids", "Choose at least one sign-up.")
 		}
+		if !s.whole() { // a group admin decides on their groups' sign-ups
+			for _, id := range ids {
+				u, err := a.Store.User(ctx, org.ID, id)
+				if err == nil && !s.hasUser(u) {
+					return nil, nil, errNotYourUser
+				}
+			}
+		}
 		return org, ids, nil
 	}
-	page, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000})
+	page, err := a.Store.FindUsers(ctx, org.ID, pendingFilter(s))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,4 +130,14 @@ func (a *App) pendingIDs(ctx context.Context, ref string, ids []string, all bool
 		ids = append(ids, u.ID)
 	}
 	return org, ids, nil
+}
+
+// pendingFilter selects the sign-ups waiting for approval that the scope
+// reaches: all, or those into a group admin's groups.
+func pendingFilter(s *Scope) UserFilter {
+	f := UserFilter{Status: StatusPending, Page: 1, PerPage: 10_000}
+	if !s.whole() {
+		f.InGroups = append([]string{}, s.Groups...)
+	}
+	return f
 }

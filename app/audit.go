@@ -11,13 +11,14 @@ import (
 
 // Who acts: the kinds of Actor.
 const (
-	ActorAdmin   = "admin"   // a signed-in admin, or the person at the desktop window
-	ActorTeacher = "teacher" // a teacher acting on a class
-	ActorPerson  = "person"  // the person themself (their own account)
-	ActorSignUp  = "sign-up" // someone signing up with a code or link
-	ActorSystem  = "system"  // the scheduler (retention, deletion dates, backups)
-	ActorCLI     = "cli"     // the command line on the machine that holds the file
-	ActorUnknown = "unknown" // a change made without an actor: a bug to fix
+	ActorAdmin    = "admin"     // a signed-in admin, or the person at the desktop window
+	ActorOrgAdmin = "org-admin" // a person who administers their organization
+	ActorTeacher  = "teacher"   // a person acting on the groups they administer
+	ActorPerson   = "person"    // the person themself (their own account)
+	ActorSignUp   = "sign-up"   // someone signing up with a code or link
+	ActorSystem   = "system"    // the scheduler (retention, deletion dates, backups)
+	ActorCLI      = "cli"       // the command line on the machine that holds the file
+	ActorUnknown  = "unknown"   // a change made without an actor: a bug to fix
 )
 
 // DefaultAuditRetentionDays is how long audit entries are kept when an
@@ -37,6 +38,8 @@ type Actor struct {
 	Kind string `json:"kind"`
 	ID   string `json:"id,omitempty"`
 	Name string `json:"name,omitempty"`
+	// scope limits an organization or group admin (access.go); never stored.
+	scope *Scope
 }
 
 // AuditTarget is what a change was made to: an entity's kind, ID and a
@@ -120,7 +123,14 @@ var (
 
 // AdminActor is the signed-in admin adm.
 func AdminActor(adm *Admin) Actor {
-	return Actor{Kind: ActorAdmin, ID: adm.ID, Name: adm.Username}
+	switch {
+	case adm.Scope == nil:
+		return Actor{Kind: ActorAdmin, ID: adm.ID, Name: adm.Username}
+	case adm.Scope.OrgAdmin:
+		return Actor{Kind: ActorOrgAdmin, ID: adm.ID, Name: adm.Name, scope: adm.Scope}
+	default:
+		return Actor{Kind: ActorTeacher, ID: adm.ID, Name: adm.Name, scope: adm.Scope}
+	}
 }
 
 // PersonActor is the person u acting on their own account.
@@ -229,6 +239,9 @@ func (a *App) audit(ctx context.Context, orgID, action string, target AuditTarge
 
 // adminTarget names the admin adm as an audit target.
 func adminTarget(adm *Admin) AuditTarget {
+	if adm.Scope != nil { // a person with an admin role
+		return AuditTarget{Kind: "person", ID: adm.ID, Name: adm.Name}
+	}
 	return AuditTarget{Kind: "admin", ID: adm.ID, Name: adm.Username}
 }
 
@@ -314,6 +327,8 @@ func (a *App) AuditLog(ctx context.Context, org string, f AuditFilter) (*AuditPa
 			return nil, err
 		}
 		f.OrgID = o.ID
+	} else if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err // the whole installation's log
 	}
 	if f.Person != "" { // a username or email names the person too
 		if u, err := a.Store.UserByLogin(ctx, Key(f.Person)); err == nil {
@@ -419,6 +434,9 @@ func (o *Organization) auditRetentionDays() int {
 // (the store's consistent hot backup) and, once it has succeeded, one audit
 // entry says who took it and its size.
 func (a *App) Backup(ctx context.Context, write func() (int64, error)) (int64, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return 0, err
+	}
 	n, err := write()
 	if err != nil {
 		return n, err
@@ -496,6 +514,9 @@ func (a *App) auditInvitation(ctx context.Context, org *Organization, id, action
 	if err != nil {
 		return ctx, err
 	}
+	if !ScopeOf(ctx).hasGroups(inv.Groups) {
+		return ctx, errNotYourGrp
+	}
 	name := inv.Name
 	if name == "" {
 		name = inv.Email
@@ -506,7 +527,11 @@ func (a *App) auditInvitation(ctx context.Context, org *Organization, id, action
 // Record runs change, made outside the database by a transport (the sign-up
 // listener opened or closed), and once it has succeeded writes one audit
 // entry for it in a transaction of its own.
+// Such changes are to the whole installation: only a server admin makes them.
 func (a *App) Record(ctx context.Context, action string, target AuditTarget, detail string, change func() error) error {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return err
+	}
 	if err := change(); err != nil {
 		return err
 	}

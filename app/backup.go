@@ -112,6 +112,9 @@ func (a *App) backupsOn() error {
 
 // ListBackups lists the backup folder, newest first.
 func (a *App) ListBackups(ctx context.Context) (*BackupList, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.backupsOn(); err != nil {
 		return nil, err
 	}
@@ -147,6 +150,11 @@ func (a *App) ListBackups(ctx context.Context) (*BackupList, error) {
 // a temporary file, synced, then renamed), checks it, and prunes the folder
 // to the newest Keep.
 func (a *App) BackUp(ctx context.Context, kind string) (*Backup, error) {
+	if kind == BackupManual { // the others are part of a use case allowed its actor
+		if err := RequireServerAdmin(ctx); err != nil {
+			return nil, err
+		}
+	}
 	// Purged people's bytes leave the file before it is copied.
 	if _, err := a.CompactIfDue(ctx); err != nil {
 		return nil, err
@@ -264,6 +272,9 @@ type Restored struct {
 // RestoreBackup replaces the database by the backup name of the backup
 // folder (see restore). Errors: ENOTFOUND, EINVALID.
 func (a *App) RestoreBackup(ctx context.Context, name string) (*Restored, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.backupsOn(); err != nil {
 		return nil, err
 	}
@@ -284,6 +295,9 @@ const MaxRestoreBytes = 4 << 30
 // written beside the backups first, then restored (see restore).
 // Errors: EINVALID (not a Rollcall backup, damaged, cut short).
 func (a *App) RestoreUpload(ctx context.Context, r io.Reader) (*Restored, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.backupsOn(); err != nil {
 		return nil, err
 	}

@@ -152,11 +152,12 @@ func (org *Organization) exportOptions(o ExportOptions) (ExportOptions, error) {
 
 // mayExport is the authorization of exports: they disclose personal data
 // (and credentials files passwords), so only an admin (signed in, or the
-// person at the desktop window) and the command line on the machine that
-// holds the file may export. A teacher, a person or a sign-up may not.
+// person at the desktop window; an organization or group admin within
+// their scope, access.go) and the command line on the machine that holds
+// the file may export. A person or a sign-up may not.
 func mayExport(ctx context.Context) error {
 	switch ActorFrom(ctx).Kind {
-	case ActorAdmin, ActorCLI:
+	case ActorAdmin, ActorOrgAdmin, ActorTeacher, ActorCLI:
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "Only an admin can export people.")

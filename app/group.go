@@ -166,22 +166,27 @@ func (a *App) writeNewGroups(groups []*Group, write func([]NewGroup) error) erro
 }
 
 // Groups lists the groups of organization ref with member counts.
+// A group admin sees their own groups.
 func (a *App) Groups(ctx context.Context, ref string) ([]*Group, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return a.Store.Groups(ctx, org.ID)
+	groups, err := a.Store.Groups(ctx, org.ID)
+	out := groups[:0]
+	for _, g := range groups {
+		if s.hasGroup(g.ID) {
+			out = append(out, g)
+		}
+	}
+	return out, err
 }
 
 // Group finds a group of organization ref by its ID or, failing that, its name.
-// Errors: ENOTFOUND.
+// Errors: ENOTFOUND, EFORBIDDEN (not one of a group admin's).
 func (a *App) Group(ctx context.Context, ref, group string) (*Group, error) {
-	org, err := a.Organization(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	return a.group(ctx, org, group)
+	_, g, err := a.scopedGroup(ctx, ref, group)
+	return g, err
 }
 
 func (a *App) group(ctx context.Context, org *Organization, group string) (*Group, error) {

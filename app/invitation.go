@@ -265,9 +265,12 @@ const reclaimedNote = "An unverified sign-up used this address; it no longer doe
 // one transaction; the outbox worker sends the mails.
 // Errors: ENOTFOUND, EINVALID (no public address, no relay, bad fields).
 func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*InviteResult, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	if !s.whole() && Clean(req.DeleteOn) != "" {
+		return nil, errNoDeleteOn
 	}
 	if org.PublicURL == "" {
 		return nil, FieldError(EINVALID, "public_url", "%s has no public address yet, and every invitation link is built from it. Set it in Settings (e.g. https://rollcall.maple.example) and try again; nothing was sent.", org.Name)
@@ -318,6 +321,9 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	groups, err := a.groupIDs(ctx, org, req.Groups)
 	if err != nil {
 		return nil, err
+	}
+	if !s.hasGroups(groups) { // a group admin invites into their groups
+		return nil, errNoGroup
 	}
 	ttl := DefaultInvitationTTL
 	if req.ExpiresDays > 0 {
@@ -461,7 +467,7 @@ type InvitationFilter struct {
 // ones are left out unless asked for: the person is in Users now.
 // Errors: ENOTFOUND, EINVALID (state).
 func (a *App) Invitations(ctx context.Context, ref string, f InvitationFilter) ([]*Invitation, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -478,6 +484,9 @@ func (a *App) Invitations(ctx context.Context, ref string, f InvitationFilter) (
 	out := []*Invitation{}
 	for _, inv := range all {
 		inv.State = inv.state(now)
+		if !s.hasGroups(inv.Groups) { // a group admin's invitations are into their groups
+			continue
+		}
 		if (f.State == "" && inv.State != InvitationAccepted) || inv.State == f.State {
 			out = append(out, inv)
 		}
@@ -490,7 +499,7 @@ func (a *App) Invitations(ctx context.Context, ref string, f InvitationFilter) (
 // is purged with the invitation and its mails, as a deletion is (its audit
 // entries keep no name). Errors: ENOTFOUND, ECONFLICT (already accepted).
 func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedOrg(ctx, ref) // auditInvitation checks the invitation's groups
 	if err != nil {
 		return nil, err
 	}
@@ -526,7 +535,7 @@ func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation
 // ResendInvitation sends a new link with a new expiry; the old link stops
 // working at once. Errors: ENOTFOUND, ECONFLICT (accepted or cancelled).
 func (a *App) ResendInvitation(ctx context.Context, ref, id string) (*Invitation, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedOrg(ctx, ref) // auditInvitation checks the invitation's groups
 	if err != nil {
 		return nil, err
 	}

@@ -241,15 +241,13 @@ type InviteCodeStore interface {
 }
 
 // codeOwner resolves organization ref and, when group is not "", its group.
+// A group admin reaches their groups' codes only, not the organization's.
 func (a *App) codeOwner(ctx context.Context, ref, group string) (*Organization, *Group, error) {
-	org, err := a.Organization(ctx, ref)
-	if err != nil {
-		return nil, nil, err
-	}
 	if group == "" {
-		return org, nil, nil
+		org, err := a.Organization(ctx, ref)
+		return org, nil, err
 	}
-	g, err := a.group(ctx, org, group)
+	org, g, err := a.scopedGroup(ctx, ref, group)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -297,11 +295,18 @@ func (a *App) ensureCode(ctx context.Context, orgID, groupID string) (*InviteCod
 // InviteCodes lists the codes of organization ref: its own and one for
 // every group. It only reads.
 func (a *App) InviteCodes(ctx context.Context, ref string) ([]*InviteCode, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return a.Store.InviteCodes(ctx, org.ID)
+	codes, err := a.Store.InviteCodes(ctx, org.ID)
+	out := codes[:0]
+	for _, c := range codes {
+		if c.GroupID == "" && s.whole() || c.GroupID != "" && s.hasGroup(c.GroupID) {
+			out = append(out, c)
+		}
+	}
+	return out, err
 }
 
 // RegenerateInviteCode replaces the code of the organization or group with a

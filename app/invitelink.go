@@ -89,7 +89,7 @@ var linkPasswordPolicy = PasswordPolicy{MinLength: 6}
 // CreateInviteLink makes a new link in organization ref and returns it with
 // its token. Errors: ENOTFOUND, EINVALID.
 func (a *App) CreateInviteLink(ctx context.Context, ref string, in InviteLinkCreate) (*NewInviteLink, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +125,9 @@ func (a *App) CreateInviteLink(ctx context.Context, ref string, in InviteLinkCre
 	if l.Groups, err = a.groupIDs(ctx, org, in.Groups); err != nil {
 		return nil, err
 	}
+	if !ScopeOf(ctx).hasGroups(l.Groups) { // a group admin's links sign up into their groups
+		return nil, errNoGroup
+	}
 	if in.Password != "" {
 		if l.PasswordHash, err = HashPassword(a.Rand, a.Hash, in.Password); err != nil {
 			return nil, err
@@ -146,28 +149,51 @@ func (a *App) CreateInviteLink(ctx context.Context, ref string, in InviteLinkCre
 	return &NewInviteLink{Link: l, Token: token}, nil
 }
 
-// InviteLinks lists the links of organization ref, newest first.
+// InviteLinks lists the links of organization ref, newest first: for a
+// group admin, the links into their groups.
 func (a *App) InviteLinks(ctx context.Context, ref string) ([]*InviteLink, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return a.Store.InviteLinks(ctx, org.ID)
+	links, err := a.Store.InviteLinks(ctx, org.ID)
+	out := links[:0]
+	for _, l := range links {
+		if s.hasGroups(l.Groups) {
+			out = append(out, l)
+		}
+	}
+	return out, err
 }
 
-// InviteLink returns one link of organization ref. Errors: ENOTFOUND.
+// InviteLink returns one link of organization ref. Errors: ENOTFOUND,
+// EFORBIDDEN (not into a group admin's groups).
 func (a *App) InviteLink(ctx context.Context, ref, id string) (*InviteLink, error) {
-	org, err := a.Organization(ctx, ref)
+	_, l, err := a.scopedLink(ctx, ref, id)
+	return l, err
+}
+
+// scopedLink is link id of organization ref, if the actor's scope reaches
+// every group it signs people up into.
+func (a *App) scopedLink(ctx context.Context, ref, id string) (*Organization, *InviteLink, error) {
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a.Store.InviteLink(ctx, org.ID, id)
+	l, err := a.Store.InviteLink(ctx, org.ID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.hasGroups(l.Groups) {
+		return nil, nil, errNotYourGrp
+	}
+	return org, l, nil
 }
 
 // RevokeInviteLink withdraws a link: its address stops working at once; it
 // stays in the list with its use count. Errors: ENOTFOUND.
 func (a *App) RevokeInviteLink(ctx context.Context, ref, id string) (*InviteLink, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedLink(ctx, ref, id)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +213,7 @@ func (a *App) RevokeInviteLink(ctx context.Context, ref, id string) (*InviteLink
 // working. Use it when the address was lost or leaked. A withdrawn link
 // stays withdrawn. Errors: ENOTFOUND.
 func (a *App) RenewInviteLink(ctx context.Context, ref, id string) (*NewInviteLink, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedLink(ctx, ref, id)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +237,7 @@ func (a *App) RenewInviteLink(ctx context.Context, ref, id string) (*NewInviteLi
 
 // DeleteInviteLink removes a link from the list. Errors: ENOTFOUND.
 func (a *App) DeleteInviteLink(ctx context.Context, ref, id string) error {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedLink(ctx, ref, id)
 	if err != nil {
 		return err
 	}

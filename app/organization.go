@@ -211,6 +211,9 @@ type OrganizationStore interface {
 // the name; an empty kind means a school; the language defaults to English.
 // Errors: EINVALID, ECONFLICT (slug taken).
 func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organization, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	org := &Organization{
 		Name:        Clean(o.Name),
 		Slug:        Key(o.Slug),
@@ -255,27 +258,53 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	return org, nil
 }
 
-// Organizations lists every organization by name.
+// Organizations lists the organizations the actor may reach by name: every
+// one for a server admin, their own for an organization or group admin.
 func (a *App) Organizations(ctx context.Context) ([]*Organization, error) {
 	orgs, err := a.Store.Organizations(ctx)
+	s := ScopeOf(ctx)
+	out := orgs[:0]
 	for _, o := range orgs {
-		o.fillDefaults()
+		if s.allows(o.ID) {
+			o.fillDefaults()
+			out = append(out, o)
+		}
 	}
-	return orgs, err
+	return out, err
 }
 
 // Organization finds an organization by its ID or its slug. Errors: ENOTFOUND.
 func (a *App) Organization(ctx context.Context, ref string) (*Organization, error) {
+	o, err := a.findOrganization(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOrg(ctx, o, ref); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// findOrganization finds organization ref by ID or slug, whoever asks.
+func (a *App) findOrganization(ctx context.Context, ref string) (*Organization, error) {
 	o, err := a.Store.Organization(ctx, ref)
 	if ErrorCode(err) == ENOTFOUND {
 		o, err = a.Store.OrganizationBySlug(ctx, Key(ref))
 	}
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "There is no organization %q.", ref)
+		return nil, orgNotFound(ref)
 	}
 	if o != nil {
 		o.fillDefaults()
 	}
+	return o, err
+}
+
+// ViewOrganization is an organization's settings for any of its admins:
+// group admins see them too (account types, password rules, the sign-up
+// settings their groups follow). Errors: ENOTFOUND.
+func (a *App) ViewOrganization(ctx context.Context, ref string) (*Organization, error) {
+	o, _, err := a.scopedOrg(ctx, ref)
 	return o, err
 }
 

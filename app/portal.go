@@ -38,15 +38,7 @@ func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, 
 			}
 			return c, nil
 		},
-		func(id, oldHash, newHash string) error {
-			_, err := a.Store.ChangeUser(ctx, "", id, func(u *User) error {
-				if u.PasswordHash == oldHash { // not changed meanwhile
-					u.PasswordHash = newHash
-				}
-				return nil
-			})
-			return err
-		})
+		func(id, oldHash, newHash string) error { return a.rehashUser(ctx, id, oldHash, newHash) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -62,6 +54,18 @@ func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, 
 	ctx = a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.sign_in", personTarget(u), "signed in")
 	out.Token, err = a.startSessionNoting(ctx, SessionUser, u.ID, UserSessionTTL, out)
 	return u, out, err
+}
+
+// rehashUser stores a person's password hash made with today's parameters
+// at a successful sign-in, unless the password changed meanwhile.
+func (a *App) rehashUser(ctx context.Context, id, oldHash, newHash string) error {
+	_, err := a.Store.ChangeUser(ctx, "", id, func(u *User) error {
+		if u.PasswordHash == oldHash {
+			u.PasswordHash = newHash
+		}
+		return nil
+	})
+	return err
 }
 
 // UserBySession returns the active user whose portal session token this is:

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -13,6 +14,8 @@ import (
 const (
 	SessionAdmin = "admin"
 	SessionUser  = "user"
+	// SessionStaff is a person with an admin role signed in to the admin UI.
+	SessionStaff = "staff"
 )
 
 // AdminSessionTTL is how long an admin stays signed in.
@@ -83,12 +86,13 @@ func (a *App) startSessionNoting(ctx context.Context, kind, subject string, ttl 
 	return token, nil
 }
 
-func (a *App) session(ctx context.Context, token, kind string) (*Session, error) {
+// session is the live session of token, of one of the kinds.
+func (a *App) session(ctx context.Context, token string, kinds ...string) (*Session, error) {
 	if token == "" {
 		return nil, Errorf(EUNAUTHORIZED, "Sign in first.")
 	}
 	s, err := a.Store.Session(ctx, TokenHash(token))
-	if ErrorCode(err) == ENOTFOUND || (err == nil && (s.Kind != kind || !a.now().Before(s.ExpiresAt))) {
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (!slices.Contains(kinds, s.Kind) || !a.now().Before(s.ExpiresAt))) {
 		return nil, errSignedOut
 	}
 	return s, err

@@ -215,6 +215,9 @@ type SignInHold struct {
 // SignInHolds lists the accounts held back by failed sign-ins now, longest
 // held first. Browsers the owner signed in on before are not held.
 func (a *App) SignInHolds(ctx context.Context) ([]SignInHold, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
 	recs, err := a.SignIns.held(ctx)
 	if err != nil {
 		return nil, err
@@ -247,6 +250,9 @@ func (a *App) SignInHolds(ctx context.Context) ([]SignInHold, error) {
 // client addresses' counts stay. Unlocking an account that is not held is
 // not an error.
 func (a *App) UnlockSignIn(ctx context.Context, accountID string) error {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return err
+	}
 	if err := a.SignIns.loadOnce(ctx); err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func (a *App) CodePoster(ctx context.Context, ref, group string, extra []string,
 	if err != nil {
 		return nil, err
 	}
-	org, err := a.Organization(ctx, c.OrgID)
+	org, err := a.findOrganization(ctx, c.OrgID) // InviteCodeOf checked the actor
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (a *App) LinkPoster(ctx context.Context, ref, id, token string, extra []str
 	if err != nil {
 		return nil, err
 	}
-	org, err := a.Organization(ctx, l.OrgID)
+	org, err := a.findOrganization(ctx, l.OrgID) // CheckInviteLinkToken checked the actor
 	if err != nil {
 		return nil, err
 	}

@@ -91,6 +91,9 @@ func (a *App) SignUpPauseStatus() SignUpPause {
 // ResumeSignUp clears the server-wide count of wrong codes, so that sign-up
 // works again at once (per-device limits stay).
 func (a *App) ResumeSignUp(ctx context.Context) (SignUpPause, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return SignUpPause{}, err
+	}
 	a.SignUpLimits.Global.Reset("all")
 	err := a.flushAudit(a.audit(ctx, "", "signup.resume", AuditTarget{Kind: "sign-up", Name: "sign-up with codes"}, "server-wide pause lifted"))
 	return a.SignUpPauseStatus(), err

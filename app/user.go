@@ -66,6 +66,11 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// MustChangePassword asks for a new password at the next sign-in.
 	MustChangePassword bool `json:"must_change_password"`
+	// AdminRole is RoleOrgAdmin for an admin of the whole organization;
+	// AdminGroups are the IDs of the groups the person administers
+	// (access.go). Either lets them sign in to the admin UI.
+	AdminRole   string   `json:"admin_role,omitempty"`
+	AdminGroups []string `json:"admin_groups,omitempty"`
 	// PasswordHash is an argon2id hash; never sent to a client.
 	PasswordHash string `json:"-"`
 }
@@ -176,6 +181,9 @@ type UserFilter struct {
 	DueWithin int `json:"due_within,omitempty"`
 	// DeleteBy is DueWithin as a date (YYYY-MM-DD), filled by Users for the store.
 	DeleteBy string `json:"-"`
+	// InGroups, when not nil, selects members of any of these group IDs:
+	// filled by Users for a group admin (their groups).
+	InGroups []string `json:"-"`
 }
 
 // Paging limits.
@@ -295,12 +303,16 @@ func (a *App) groupIDs(ctx context.Context, org *Organization, refs []string) ([
 // the organization's. Groups may be named by ID or name.
 // Errors: ENOTFOUND (organization), EINVALID, ECONFLICT (username or email taken).
 func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
 	u := in.User
 	u.OrgID = org.ID
+	u.AdminRole, u.AdminGroups = "", nil // roles are given by SetUserRoles
+	if !s.whole() && u.DeleteOn != "" {
+		return nil, errNoDeleteOn
+	}
 	normalizeUser(&u)
 	if u.AccountType == "" {
 		u.AccountType = org.AccountTypes()[0]
@@ -321,6 +333,9 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	}
 	if u.Groups, err = a.groupIDs(ctx, org, u.Groups); err != nil {
 		return nil, err
+	}
+	if !s.hasGroups(u.Groups) {
+		return nil, errNoGroup
 	}
 	if in.Password != "" {
 		if err := org.PasswordPolicy.Check(in.Password); err != nil {
@@ -345,22 +360,25 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 
 // User returns a user of organization ref. Errors: ENOTFOUND.
 func (a *App) User(ctx context.Context, ref, id string) (*User, error) {
-	org, err := a.Organization(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	return a.Store.User(ctx, org.ID, id)
+	_, _, u, err := a.scopedUser(ctx, ref, id)
+	return u, err
 }
 
 // Users returns one page of the users of organization ref matching f.
 // Errors: ENOTFOUND (organization or group), EINVALID (filter).
 func (a *App) Users(ctx context.Context, ref string, f UserFilter) (*UserPage, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
 	if f, err = a.userFilter(ctx, org, f); err != nil {
 		return nil, err
+	}
+	if !s.whole() { // a group admin sees the members of their groups
+		if f.Group != "" && !s.hasGroup(f.Group) {
+			return nil, errNotYourGrp
+		}
+		f.InGroups = append([]string{}, s.Groups...)
 	}
 	// A page past the end is empty, however large: bound it so that
 	// (page-1)*per_page cannot overflow.
@@ -410,7 +428,7 @@ func (a *App) userFilter(ctx context.Context, org *Organization, f UserFilter) (
 // UserLabels lists the labels the users of organization ref carry, for the
 // filter by label. Errors: ENOTFOUND.
 func (a *App) UserLabels(ctx context.Context, ref string) ([]string, error) {
-	org, err := a.Organization(ctx, ref)
+	org, _, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -421,13 +439,17 @@ func (a *App) UserLabels(ctx context.Context, ref string) ([]string, error) {
 // change is then applied to the stored user as it is at that moment.
 // Errors: ENOTFOUND, EINVALID, ECONFLICT.
 func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*User, error) {
-	org, err := a.Organization(ctx, ref)
+	org, s, old, err := a.scopedUser(ctx, ref, id)
 	if err != nil {
 		return nil, err
 	}
-	old, err := a.Store.User(ctx, org.ID, id)
-	if err != nil {
-		return nil, err
+	if !s.whole() {
+		switch {
+		case upd.DeleteOn != nil && Clean(*upd.DeleteOn) != old.DeleteOn:
+			return nil, errNoDeleteOn
+		case upd.AccountType != nil && Key(*upd.AccountType) != old.AccountType:
+			return nil, FieldError(EFORBIDDEN, "account_type", "Only an admin of the whole organization changes account types.")
+		}
 	}
 	v := validation{}
 	var labels []string
@@ -441,6 +463,12 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 	if upd.Groups != nil {
 		if groups, err = a.groupIDs(ctx, org, *upd.Groups); err != nil {
 			return nil, err
+		}
+		// A group admin moves people between their own groups only.
+		for _, g := range symmetricDifference(old.Groups, groups) {
+			if !s.hasGroup(g) {
+				return nil, FieldError(EFORBIDDEN, "groups", "%s", errNotYourGrp.Message)
+			}
 		}
 	}
 	hash := ""
@@ -504,7 +532,7 @@ func (a *App) SetUserStatus(ctx context.Context, ref, id, status string) (*User,
 	if status != StatusActive && status != StatusDeactivated {
 		return nil, FieldError(EINVALID, "status", "A user can only be set to %q or %q.", StatusActive, StatusDeactivated)
 	}
-	org, err := a.Organization(ctx, ref)
+	org, _, _, err := a.scopedUser(ctx, ref, id)
 	if err != nil {
 		return nil, err
 	}

@@ -460,6 +460,9 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 			f.Label != "" && !e.hasLabel(f.Label) {
 			return false
 		}
+		if f.InGroups != nil && !slices.ContainsFunc(f.InGroups, e.hasGroup) {
+			return false
+		}
 		if len(deleteBy) > 0 {
 			if d := e.deleteOn(); len(d) == 0 || bytes.Compare(d, deleteBy) > 0 {
 				return false

@@ -128,6 +128,9 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 			w.secret("grace-pass-9182")
 			return auditCall{path: orgPath("/users/" + u.ID), body: map[string]any{"account_type": "teacher", "password": "grace-pass-9182"}, as: w.admin, status: 200, entries: 1}
 		}},
+		{"PUT /api/organizations/{org}/users/{user}/roles", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/users/" + w.user2 + "/roles"), body: map[string]any{"org_admin": true}, as: w.admin, status: 200, entries: 1}
+		}},
 		{"POST /api/organizations/{org}/users/bulk", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/bulk"), body: map[string]any{"selection": map[string]any{"ids": []string{w.user2}}, "action": app.BulkAddLabel, "label": "Trip"}, as: w.admin, status: 200, entries: 1}
 		}},

@@ -53,7 +53,7 @@ func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
-	o, err := s.app.Organization(r.Context(), r.PathValue("org"))
+	o, err := s.app.ViewOrganization(r.Context(), r.PathValue("org"))
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -130,6 +130,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/organizations/{org}/users/{user}/deactivate", s.admin(s.setUserStatus(app.StatusDeactivated)))
 	m.Handle("POST /api/organizations/{org}/users/{user}/activate", s.admin(s.setUserStatus(app.StatusActive)))
 	m.Handle("POST /api/organizations/{org}/users/bulk", s.admin(s.bulkUsers))
+	m.Handle("PUT /api/organizations/{org}/users/{user}/roles", s.admin(s.putUserRoles))
 	m.Handle("GET /api/organizations/{org}/labels", s.admin(s.listLabels))
 
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))

@@ -47,6 +47,10 @@ func setDeviceCookie(w http.ResponseWriter, r *http.Request, token string) {
 
 type sessionJSON struct {
 	Username string `json:"username"`
+	// Name and Scope say, for a person with an admin role, who they are
+	// and what they may reach (app.Scope); a server admin has no scope.
+	Name  string     `json:"name,omitempty"`
+	Scope *app.Scope `json:"scope,omitempty"`
 	// Local is true in the desktop window, where nobody signs in.
 	Local bool `json:"local"`
 	// FailedSignIns counts the failed sign-ins from other places that were
@@ -66,7 +70,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username, FailedSignIns: sess.FailedSignIns, FailedSince: sess.FailedSince})
+	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username, Name: adm.Name, Scope: adm.Scope, FailedSignIns: sess.FailedSignIns, FailedSince: sess.FailedSince})
 }
 
 type credentials struct {
@@ -108,7 +112,7 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, adm *app.Admin
 	}
 	setSessionCookie(w, r, in.Token, app.AdminSessionTTL)
 	setDeviceCookie(w, r, in.Device)
-	out := sessionJSON{Username: adm.Username, FailedSignIns: in.Failed}
+	out := sessionJSON{Username: adm.Username, Name: adm.Name, Scope: adm.Scope, FailedSignIns: in.Failed}
 	if in.Failed > 0 {
 		since := in.FailedSince.UTC()
 		out.FailedSince = &since

@@ -139,3 +139,18 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string][]string{"labels": labels})
 }
+
+// putUserRoles sets a person's admin roles (app.RolesUpdate).
+func (s *Server) putUserRoles(w http.ResponseWriter, r *http.Request) {
+	var upd app.RolesUpdate
+	if err := decode(w, r, &upd); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.app.SetUserRoles(r.Context(), r.PathValue("org"), r.PathValue("user"), upd)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}

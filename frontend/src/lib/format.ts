@@ -170,6 +170,7 @@ export const auditActions: Record<string, string> = {
   'user.delete': 'User deleted',
   'user.erase': 'Person erased on request',
   'user.export': 'People exported',
+  'user.roles': 'Admin roles changed',
   'user.purge': 'People erased after their deletion date',
   'user.bulk.deactivate': 'Users switched off (bulk)',
   'user.bulk.reactivate': 'Users switched on (bulk)',
@@ -226,7 +227,8 @@ export function auditActionLabel(action: string): string {
 /** auditActors names the kinds of actor, by their code. */
 export const auditActors: Record<string, string> = {
   admin: 'Admin',
-  teacher: 'Teacher',
+  'org-admin': 'Organization admin',
+  teacher: 'Group admin',
   person: 'The person',
   'sign-up': 'Sign-up',
   system: 'Scheduler',
