@@ -199,6 +199,10 @@ func PendingAudit(ctx context.Context) []AuditEntry {
 // amendAudit changes the last entry pending under ctx: a use case fills in,
 // inside its store transaction, what it learns only there (the person a
 // token names). The store reads the entries after that.
+// AmendAudit is amendAudit for a store that learns inside its transaction
+// what the entry must say (an invited account purged with its invitation).
+func AmendAudit(ctx context.Context, fn func(e *AuditEntry)) { amendAudit(ctx, fn) }
+
 func amendAudit(ctx context.Context, fn func(e *AuditEntry)) {
 	b, _ := ctx.Value(auditKey{}).(*AuditBatch)
 	if b == nil {

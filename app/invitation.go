@@ -518,11 +518,6 @@ func (a *App) CancelInvitation(ctx context.Context, ref, id string) (*Invitation
 		if inv.Delivery == MessageQueued || inv.Delivery == MessageSending {
 			inv.Delivery = MessageCancelled
 		}
-		if inv.Mode == ModeInvite {
-			amendAudit(ctx, func(e *AuditEntry) {
-				e.Target.Name, e.Detail = DeletedPerson, "link stopped; the invited account was removed"
-			})
-		}
 		return nil, nil
 	})
 	if err != nil {

@@ -569,6 +569,9 @@ func (a *App) DeleteUser(ctx context.Context, ref, id string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := a.Store.User(ctx, org.ID, id); err != nil {
+		return err // no entry for a deletion that deletes nobody
+	}
 	// Deleting forgets the person's name in the audit log (their entries
 	// keep action and time), this entry included.
 	ctx = a.audit(ctx, org.ID, "user.delete", AuditTarget{Kind: "person", ID: id, Name: DeletedPerson}, "")

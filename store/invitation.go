@@ -146,6 +146,11 @@ func (db *DB) ChangeInvitation(ctx context.Context, orgID, id string, fn func(in
 			// is purged with its invitations and mails, as a deletion is.
 			gone, err := purgeInvitedUser(tx, inv.OrgID, inv.UserID)
 			if err != nil || gone {
+				if gone {
+					app.AmendAudit(ctx, func(e *app.AuditEntry) {
+						e.Target.Name, e.Detail = app.DeletedPerson, "link stopped; the invited account was removed"
+					})
+				}
 				return err
 			}
 		}

@@ -145,7 +145,9 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 var erasedActions = map[string]bool{"user.delete": true, "user.erase": true, "user.purge": true, "user.bulk.delete": true}
 
 // erasedPeople returns the IDs of everyone purged from the file: those the
-// erased bucket remembers and those its audit log names as erased.
+// erased bucket remembers and those its audit log names as erased, less
+// anyone who is a user of the file (an entry may name someone a deletion
+// did not reach).
 func erasedPeople(tx *bolt.Tx) (map[string]bool, error) {
 	ids := map[string]bool{}
 	if err := tx.Bucket(erasedBucket).ForEach(func(k, _ []byte) error {
@@ -166,7 +168,42 @@ func erasedPeople(tx *bolt.Tx) (map[string]bool, error) {
 		}
 		return nil
 	})
+	users := tx.Bucket(usersBucket)
+	for id := range ids {
+		if users.Get([]byte(id)) != nil {
+			delete(ids, id)
+		}
+	}
 	return ids, err
+}
+
+// keysOf is the set of b's keys.
+func keysOf(b *bolt.Bucket) (map[string]bool, error) {
+	keys := map[string]bool{}
+	err := b.ForEach(func(k, _ []byte) error {
+		keys[string(k)] = true
+		return nil
+	})
+	return keys, err
+}
+
+// keepOnly deletes b's keys that are not in keep.
+func keepOnly(b *bolt.Bucket, keep map[string]bool) error {
+	var doomed [][]byte
+	if err := b.ForEach(func(k, _ []byte) error {
+		if !keep[string(k)] {
+			doomed = append(doomed, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eraseAgain purges, in a restored file, the people erased before the

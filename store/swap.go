@@ -88,8 +88,10 @@ func finishSwap(path string) error {
 			return err
 		}
 	}
-	if err := os.Remove(path + ".swap"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	for _, tmp := range []string{path + ".swap", path + ".swap.in"} { // .in: a restore's staged copy
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
@@ -117,7 +119,9 @@ func (db *DB) Compact() error {
 // nothing changes when it is refused. The copy is brought to the current
 // schema, everyone erased in the current file is erased in it again (and
 // remembered there), and it is compacted, so no erased person's bytes come
-// back with an older backup. It returns how many were erased again.
+// back with an older backup. Of its sessions only those still live now are
+// kept: a sign-out since the backup stays a sign-out. It returns how many
+// people were erased again.
 func (db *DB) Restore(ctx context.Context, from string) (int, error) {
 	if err := Verify(from); err != nil {
 		return 0, err
@@ -127,9 +131,12 @@ func (db *DB) Restore(ctx context.Context, from string) (int, error) {
 	}
 	var n int
 	err := db.swap(func(cur *bolt.DB, tmp string) error {
-		var erased map[string]bool
+		var erased, sessions map[string]bool
 		if err := cur.View(func(tx *bolt.Tx) (err error) {
-			erased, err = erasedPeople(tx)
+			if erased, err = erasedPeople(tx); err != nil {
+				return err
+			}
+			sessions, err = keysOf(tx.Bucket(sessionsBucket))
 			return err
 		}); err != nil {
 			return err
@@ -148,8 +155,10 @@ func (db *DB) Restore(ctx context.Context, from string) (int, error) {
 			return err
 		}
 		if err := nb.Update(func(tx *bolt.Tx) (err error) {
-			n, err = eraseAgain(tx, erased)
-			return err
+			if n, err = eraseAgain(tx, erased); err != nil {
+				return err
+			}
+			return keepOnly(tx.Bucket(sessionsBucket), sessions)
 		}); err != nil {
 			return err
 		}
