@@ -18,7 +18,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-
 	"rollcall/app"
 )
 

@@ -169,12 +169,12 @@ func TestEmbeddedNewlines(t *testing.T) {
 
 func TestEmptyAndHeaderOnly(t *testing.T) {
 	tests := map[string]struct{ data, want string }{
-		"empty":           {"", "empty"},
-		"BOM only":        {"\ufeff", "empty"},
-		"blank lines":     {"\n\n  \n", "empty"},
-		"header only":     {"first_name,last_name,email\r\n", "no people"},
-		"header, blanks":  {"\ufefffirst_name;last_name\n;\n\n", "no people"},
-		"bad quotes":      {"first_name,last_name\n\"Ada,Lovelace\nx\"y,z\"w", ""},
+		"empty":          {"", "empty"},
+		"BOM only":       {"\ufeff", "empty"},
+		"blank lines":    {"\n\n  \n", "empty"},
+		"header only":    {"first_name,last_name,email\r\n", "no people"},
+		"header, blanks": {"\ufefffirst_name;last_name\n;\n\n", "no people"},
+		"bad quotes":     {"first_name,last_name\n\"Ada,Lovelace\nx\"y,z\"w", ""},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
