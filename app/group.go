@@ -127,6 +127,7 @@ func (a *App) newGroup(org *Organization, in *Group) (*Group, error) {
 		DefaultAccountType: Key(in.DefaultAccountType),
 		DeleteOn:           Clean(in.DeleteOn),
 		SignUpChoice:       in.SignUpChoice,
+		Note:               Clean(in.Note),
 	}
 	if g.Kind == "" {
 		g.Kind = GroupClass

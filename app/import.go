@@ -254,6 +254,9 @@ var accountTypeAliases = map[string]string{
 	"administrator": TypeAdmin, "admins": TypeAdmin, "it": TypeAdmin,
 	"member": TypeLearner, "employee": TypeLearner, "learners": TypeLearner, "user": TypeLearner,
 	"creators": TypeCreator, "author": TypeCreator, "editor": TypeCreator,
+	// Moodle's course roles, Canvas' and OneRoster's staff roles
+	"editingteacher": TypeTeacher, "noneditingteacher": TypeTeacher, "ta": TypeTeacher, "aide": TypeTeacher,
+	"proctor": TypeTeacher, "designer": TypeTeacher, "manager": TypeTeacher, "coursecreator": TypeTeacher,
 }
 
 func importAccountType(org *Organization, v string) string {

@@ -181,7 +181,7 @@ func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 		text = rest
 	}
 	f := &app.ImportFile{Format: app.FormatCSV, Encoding: enc, Delimiter: delimiterName(delim)}
-	if err := readRecords(text, delim, &table{f: f, lim: lim}); err != nil {
+	if err := readRecords(text, delim, lim, &table{f: f, lim: lim}); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -203,9 +203,8 @@ func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 // A record with more than MaxColumns cells or a cell with more than MaxCell
 // characters is refused as soon as it is seen, so memory stays bounded by
 // the record being read.
-func readRecords(text string, delim rune, t *table) error {
+func readRecords(text string, delim rune, lim Limits, t sink) error {
 	d := byte(delim)
-	lim := t.lim
 	var buf []byte
 	var ends []int
 	row := 0
@@ -291,6 +290,12 @@ func readRecords(text string, delim rune, t *table) error {
 		}
 	}
 	return t.done()
+}
+
+// sink takes the records readRecords reads.
+type sink interface {
+	add(row int, cells []string) error
+	done() error
 }
 
 func delimiterName(r rune) string {

@@ -83,6 +83,11 @@ func Read(r io.Reader, name string, size int64, lim Limits) (*app.ImportFile, er
 		return nil, invalid("%s is an old Excel 97–2003 file (.xls). Save it as an Excel workbook (.xlsx) or CSV and try again.", name)
 	case ext == ".ods" || ext == ".numbers":
 		return nil, invalid("Rollcall reads CSV and Excel (.xlsx) files. Save %s as .xlsx or CSV and try again.", name)
+	case ext == ".zip" || ext != ".xlsx" && ext != ".xlsm" && bytes.HasPrefix(data, []byte("PK\x03\x04")) && isBundle(data):
+		f, err = readZipBundle(data, name, lim)
+		if err == nil {
+			return f, nil
+		}
 	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		f, err = ReadXLSX(data, lim)
 	default:
