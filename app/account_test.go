@@ -45,7 +45,16 @@ func TestTransliterate(t *testing.T) {
 		{"Ευάγγελος", "Αγκιστρώτης", "evangelos.agkistrotis"},
 		{"Σπύρος", "Φαλαγξ", "spyros.falanx"},
 		{"Ταΰγετος", "", "taygetos"},
-		{"李", "小龍", "user"},
+		// Scripts without a table of Rollcall's: unidecode's spelling (issue 12).
+		{"李", "小龍", "li.xiaolong"},
+		{"王小明", "", "wangxiaoming"},
+		{"민준", "", "minjun"},
+		{"محمد", "", "mhmd"},
+		{"שרה", "", "shrh"},
+		{"สมชาย", "", "smchaay"},
+		{"さくら", "", "sakura"},
+		// Nothing spellable at all: the reserved base "user".
+		{"☺", "", "user"},
 		{"Admin", "", "useradmin"},
 		{"A", "", "usera"},
 		{strings.Repeat("x", 40), "y", strings.Repeat("x", 30)},
