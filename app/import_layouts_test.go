@@ -258,3 +258,131 @@ func TestImportLayouts(t *testing.T) {
 		})
 	}
 }
+
+// A headerless list (Last;First;Class) is not refused: the preview asks
+// what each column holds; the import with the mapping creates the people,
+// and the mapping is remembered for the next file with the same columns.
+func TestImportHeaderlessMapping(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t).App
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	f := readFixture(t, "headerless.csv", false)
+	if !f.NeedsMapping || f.FirstRowHeader || len(f.Rows) != 3 {
+		t.Fatalf("read: needs mapping %v, header %v, %d rows", f.NeedsMapping, f.FirstRowHeader, len(f.Rows))
+	}
+	p, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Mapping == nil || !p.Mapping.Required || len(p.Rows) != 0 || len(p.Mapping.Columns) != 3 ||
+		p.Mapping.Columns[0].First != "Lovelace" || p.Mapping.Columns[1].Samples[0] != "Grace" {
+		t.Fatalf("mapping step = %+v, %d rows", p.Mapping, len(p.Rows))
+	}
+	if _, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{}, nil); app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), "each column") {
+		t.Fatalf("commit without a mapping = %v", err)
+	}
+	if _, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{Mapping: &app.ColumnMapping{Columns: []string{"last_name", "", "groups"}}}); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("a mapping without a first name = %v", err)
+	}
+	m := &app.ColumnMapping{Columns: []string{"last_name", "first_name", "groups"}}
+	opt := app.ImportOptions{Mapping: m, CreateGroups: true}
+	p, err = a.PreviewImport(ctx, o.Slug, f, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Mapping == nil || p.Mapping.Required || p.Create+p.Warnings != 3 || p.Rows[0].Line != 1 || p.Rows[0].Username != "ada.lovelace" {
+		t.Fatalf("mapped preview = %+v, %d to create", p.Mapping, p.Create+p.Warnings)
+	}
+	res, err := a.CommitImport(ctx, o.Slug, f, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Import.Created != 3 || strings.Join(res.Import.GroupsCreated, ",") != "3B,4A" {
+		t.Fatalf("import = %+v", res.Import)
+	}
+	// The next file with three columns and no header: the mapping is back.
+	next, err := roster.Read(strings.NewReader("Hopper;Grace;4A\nCurie;Marie;3B\n"), "next.csv", -1, roster.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = a.PreviewImport(ctx, o.Slug, next, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Mapping == nil || !p.Mapping.Remembered || p.Mapping.Required || p.Rows[1].Values[app.ColFirstName] != "Marie" {
+		t.Fatalf("remembered mapping = %+v", p.Mapping)
+	}
+	// Another organization has its own mappings.
+	other := mustOrg(t, a, &app.Organization{Name: "Oak"})
+	if p, err = a.PreviewImport(ctx, other.Slug, next, app.ImportOptions{}); err != nil || !p.Mapping.Required {
+		t.Fatalf("other organization: %+v, %v", p.Mapping, err)
+	}
+}
+
+// The results file is written in the upload's delimiter and encoding, with
+// a BOM, and echoes every cell of each row as uploaded; it says which
+// passwords were made because the file's broke the rules.
+func TestImportResultsAsUploaded(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t).App
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	// UTF-16 LE, tab-separated (Excel's "Unicode text"), with a column Rollcall does not read.
+	text := "First name\tLast name\tPassword\tShoe size\r\nZoë\tÅberg\tshort\t38\r\nAda\tLovelace\tEngine-Notes-1843\t37\r\n"
+	data := []byte{0xff, 0xfe}
+	for _, r := range text {
+		data = append(data, byte(r), byte(r>>8))
+	}
+	f, err := roster.Read(bytes.NewReader(data), "class.txt", int64(len(data)), roster.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{ReplaceBadPasswords: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := roster.WriteResultsCSV(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	out := b.Bytes()
+	if !bytes.HasPrefix(out, []byte{0xff, 0xfe}) {
+		t.Fatalf("results start %x, want a UTF-16 LE BOM", out[:4])
+	}
+	back, _, err := roster.Decode(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(back, "\ufeff"), "\r\n"), "\r\n")
+	if got, want := lines[0], "row\tstatus\treason\tusername\tlogin_email\tpassword\tFirst name\tLast name\tPassword\tShoe size\tpassword_note"; got != want {
+		t.Fatalf("header = %q\nwant %q", got, want)
+	}
+	zoe := strings.Split(lines[1], "\t")
+	if zoe[1] != "created" || zoe[6] != "Zoë" || zoe[8] != "short" || zoe[9] != "38" || zoe[10] != app.PasswordReplacedNote || zoe[5] == "short" || len(zoe[5]) < 10 {
+		t.Errorf("replaced row = %q", zoe)
+	}
+	ada := strings.Split(lines[2], "\t")
+	if ada[5] != "Engine-Notes-1843" || ada[10] != "" {
+		t.Errorf("given password row = %q", ada)
+	}
+}
+
+// Quotes as Excel reads them: a quote inside a cell that does not start
+// with one is a character; a cell that starts with a quote never closed is
+// refused, naming its row.
+func TestImportQuotes(t *testing.T) {
+	f := readFixture(t, "bare-quotes.csv", false)
+	if got := f.Rows[0].Values[app.ColLabels]; got != `=HYPERLINK("x")` {
+		t.Errorf("formula cell = %q", got)
+	}
+	if got := f.Rows[1].Values[app.ColLabels]; got != `say "hi"` {
+		t.Errorf("bare quotes = %q", got)
+	}
+	data, err := os.ReadFile(filepath.Join(layoutDir, "unclosed-quote.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = roster.Read(bytes.NewReader(data), "unclosed-quote.csv", int64(len(data)), roster.DefaultLimits)
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(err.Error(), "Row 3: a quote is not closed") {
+		t.Errorf("unclosed quote = %v", err)
+	}
+}
