@@ -332,14 +332,17 @@ func (a *App) PreviewImport(ctx context.Context, ref string, f *ImportFile, opt 
 	if err != nil {
 		return nil, err
 	}
-	p, err := a.planImport(ctx, org, f, &opt)
+	p, err := a.planImport(ctx, org, f, &opt, nil)
 	if err != nil {
 		return nil, err
 	}
 	return p.preview, nil
 }
 
-func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, opt *ImportOptions) (*importPlan, error) {
+// planImport plans f with the options, after its column mapping (if it
+// needs one) and then the cells fixed in place (edits, which name rows and
+// fields of the mapped file).
+func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, opt *ImportOptions, edits []ImportEdit) (*importPlan, error) {
 	if f == nil || len(f.Rows) == 0 {
 		return nil, FieldError(EINVALID, "file", "The file has no people in it.")
 	}
@@ -352,6 +355,11 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 	f, step, mappingKey, err := a.resolveMapping(ctx, org, f, opt)
 	if err != nil {
 		return nil, err
+	}
+	if step == nil || !step.Required {
+		if f, err = f.Edit(edits); err != nil {
+			return nil, err
+		}
 	}
 	if step != nil && step.Required {
 		p := &ImportPreview{File: f.Info(), Fields: ImportFields, Rows: []ImportRowPreview{}, Mapping: step,
@@ -633,11 +641,11 @@ func (a *App) PrepareImport(ctx context.Context, ref string, f *ImportFile, opt 
 	if err != nil {
 		return nil, err
 	}
-	return a.prepareImport(ctx, org, f, opt)
+	return a.prepareImport(ctx, org, f, opt, nil)
 }
 
-func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions) (*PreparedImport, error) {
-	ip, err := a.planImport(ctx, org, f, &opt)
+func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions, edits []ImportEdit) (*PreparedImport, error) {
+	ip, err := a.planImport(ctx, org, f, &opt, edits)
 	if err != nil {
 		return nil, err
 	}
@@ -796,7 +804,7 @@ func (a *App) UploadImport(ctx context.Context, ref, owner string, read func() (
 	if err != nil {
 		return nil, err
 	}
-	ip, err := a.planImport(ctx, org, f, &ImportOptions{})
+	ip, err := a.planImport(ctx, org, f, &ImportOptions{}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -806,17 +814,15 @@ func (a *App) UploadImport(ctx context.Context, ref, owner string, read func() (
 	return up, a.flushAudit(ctx)
 }
 
-// draftImport is the admin owner's kept file in organization ref with the
-// request's edits applied. Errors: ENOTFOUND (organization, draft), EINVALID (edits).
-func (a *App) draftImport(ctx context.Context, ref, owner, id string, edits []ImportEdit) (*Organization, *ImportFile, error) {
+// draftImport is the admin owner's kept file in organization ref, as read
+// (the request's mapping and edits are applied when it is planned).
+// Errors: ENOTFOUND (organization, draft).
+func (a *App) draftImport(ctx context.Context, ref, owner, id string) (*Organization, *ImportFile, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
 	f, err := a.draftFile(org, owner, id)
-	if err == nil {
-		f, err = f.Edit(edits)
-	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -827,11 +833,11 @@ func (a *App) draftImport(ctx context.Context, ref, owner, id string, edits []Im
 // options and cells fixed in place. Nothing is written.
 // Errors: ENOTFOUND (organization, draft), EINVALID (edits, options).
 func (a *App) PreviewDraft(ctx context.Context, ref, owner, id string, req ImportRequest) (*ImportPreview, error) {
-	org, f, err := a.draftImport(ctx, ref, owner, id, req.Edits)
+	org, f, err := a.draftImport(ctx, ref, owner, id)
 	if err != nil {
 		return nil, err
 	}
-	ip, err := a.planImport(ctx, org, f, &req.Options)
+	ip, err := a.planImport(ctx, org, f, &req.Options, req.Edits)
 	if err != nil {
 		return nil, err
 	}
@@ -845,11 +851,11 @@ func (a *App) PreviewDraft(ctx context.Context, ref, owner, id string, req Impor
 // the hashing reports, its total is the number of rows to create.
 // Errors: those of PrepareImport, ENOTFOUND (draft), EINVALID (edits).
 func (a *App) StartImport(ctx context.Context, ref, owner, id string, req ImportRequest) (JobStatus, error) {
-	org, f, err := a.draftImport(ctx, ref, owner, id, req.Edits)
+	org, f, err := a.draftImport(ctx, ref, owner, id)
 	if err != nil {
 		return JobStatus{}, err
 	}
-	pi, err := a.prepareImport(ctx, org, f, req.Options)
+	pi, err := a.prepareImport(ctx, org, f, req.Options, req.Edits)
 	if err != nil {
 		return JobStatus{}, err
 	}
