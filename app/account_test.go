@@ -45,7 +45,16 @@ func TestTransliterate(t *testing.T) {
 		{"Ευάγγελος", "Αγκιστρώτης", "evangelos.agkistrotis"},
 		{"Σπύρος", "Φαλαγξ", "spyros.falanx"},
 		{"Ταΰγετος", "", "taygetos"},
-		{"李", "小龍", "user"},
+		// Scripts without a table of Rollcall's: unidecode's spelling (issue 12).
+		{"李", "小龍", "li.xiaolong"},
+		{"王小明", "", "wangxiaoming"},
+		{"민준", "", "minjun"},
+		{"محمد", "", "mhmd"},
+		{"שרה", "", "shrh"},
+		{"สมชาย", "", "smchaay"},
+		{"さくら", "", "sakura"},
+		// Nothing spellable at all: the reserved base "user".
+		{"☺", "", "user"},
 		{"Admin", "", "useradmin"},
 		{"A", "", "usera"},
 		{strings.Repeat("x", 40), "y", strings.Repeat("x", 30)},
@@ -106,12 +115,13 @@ func TestCreateAccounts(t *testing.T) {
 		if want := "lukasz.zolc2 lukasz.zolc3 lukasz.zolc4 lukasz.zolc5 lukasz.zolc6"; strings.Join(got, " ") != want {
 			t.Fatalf("usernames = %v, want %s", got, want)
 		}
-		// Names with no letters to transliterate never get a reserved username.
-		res, err = a.CreateAccounts(ctx, maple.Slug, app.AccountBatch{People: names("李 小龍", "김 민준")}, nil)
+		// Chinese and Korean names are spelled by unidecode (issue 12); names
+		// with nothing to spell never get a reserved username.
+		res, err = a.CreateAccounts(ctx, maple.Slug, app.AccountBatch{People: names("李 小龍", "김 민준", "☺ ☺", "★ ★")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := res.Accounts[0].User.Username+" "+res.Accounts[1].User.Username, "user2 user3"; got != want {
+		if got, want := res.Accounts[0].User.Username+" "+res.Accounts[1].User.Username+" "+res.Accounts[2].User.Username+" "+res.Accounts[3].User.Username, "li.xiaolong gim.minjun user2 user3"; got != want {
 			t.Fatalf("usernames = %s, want %s", got, want)
 		}
 	})

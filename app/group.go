@@ -21,6 +21,9 @@ type Group struct {
 	Kind string `json:"kind"`
 	// DefaultAccountType is given to people who join through the group.
 	DefaultAccountType string `json:"default_account_type"`
+	// Note is a line about the group, e.g. the school and terms of a class
+	// imported from OneRoster.
+	Note string `json:"note,omitempty"`
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the group is purged.
 	DeleteOn string `json:"delete_on,omitempty"`
 	// SignUpChoice offers the group in the list people choose from when they
@@ -124,6 +127,7 @@ func (a *App) newGroup(org *Organization, in *Group) (*Group, error) {
 		DefaultAccountType: Key(in.DefaultAccountType),
 		DeleteOn:           Clean(in.DeleteOn),
 		SignUpChoice:       in.SignUpChoice,
+		Note:               Clean(in.Note),
 	}
 	if g.Kind == "" {
 		g.Kind = GroupClass

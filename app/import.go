@@ -41,6 +41,11 @@ type ImportStore interface {
 	// a username, email or group name taken meanwhile is ECONFLICT too.
 	// Each new group is written with its invite code, as GroupStore.CreateGroup does.
 	CreateImport(ctx context.Context, imp *Import, groups []NewGroup, users []*User) error
+	// ImportMapping returns the column mapping the organization chose for
+	// files with the header set key (ImportFile.MappingKey), or nil.
+	ImportMapping(ctx context.Context, orgID, key string) (*ColumnMapping, error)
+	// SaveImportMapping remembers a column mapping for the header set key.
+	SaveImportMapping(ctx context.Context, orgID, key string, m *ColumnMapping) error
 	// ImportsByHash returns the organization's imports of the file with the SHA-256, oldest first.
 	ImportsByHash(ctx context.Context, orgID, sha256 string) ([]*Import, error)
 	// Imports returns the organization's imports, newest first.
@@ -62,6 +67,17 @@ type ImportOptions struct {
 	MustChangePassword bool `json:"must_change_password"`
 	// Again confirms importing a file that was imported before.
 	Again bool `json:"again"`
+	// AccountType is given to every row whose account type cell is empty
+	// (empty: the organization's first type).
+	AccountType string `json:"account_type"`
+	// ReplaceBadPasswords generates a password for each row whose given
+	// password breaks the organization's rules, instead of refusing the
+	// row; such rows are warnings, and the results file says the password is new.
+	ReplaceBadPasswords bool `json:"replace_bad_passwords"`
+	// Mapping says what each column holds, for a file whose header was not
+	// recognised (ImportFile.NeedsMapping); nil uses the mapping chosen
+	// before for the same header set, if any.
+	Mapping *ColumnMapping `json:"mapping,omitempty"`
 }
 
 // Row statuses of a preview.
@@ -69,6 +85,9 @@ const (
 	RowCreate  = "create"  // will be created
 	RowWarning = "warning" // will be created; something is worth a look
 	RowError   = "error"   // will not be created
+	// RowSkip will not be created, and is no error: a parent in a OneRoster
+	// file, a person the file marks as deleted or inactive.
+	RowSkip = "skip"
 )
 
 // Row statuses of a result.
@@ -89,11 +108,19 @@ type ImportRowPreview struct {
 	UsernameGenerated bool              `json:"username_generated"`
 	LoginEmail        string            `json:"login_email"`
 	PasswordGenerated bool              `json:"password_generated"`
+	// PasswordReplaced: the file's password broke the rules and a new one
+	// is generated (ImportOptions.ReplaceBadPasswords).
+	PasswordReplaced bool `json:"password_replaced,omitempty"`
+	// Skip says why a RowSkip row is not created.
+	Skip string `json:"skip,omitempty"`
 }
 
 // Reason is a row's problems (or warnings) in one sentence or a few, in the
 // order of the file's columns.
 func (r *ImportRowPreview) Reason() string {
+	if r.Status == RowSkip {
+		return r.Skip
+	}
 	m := r.Problems
 	if len(m) == 0 {
 		m = r.Warnings
@@ -136,11 +163,16 @@ type ImportPreview struct {
 	// Fields names the values of each row (ImportFields).
 	Fields []string           `json:"fields"`
 	Rows   []ImportRowPreview `json:"rows"`
-	// Create, Warnings and Errors count the rows: to be created as they are,
-	// to be created with a warning, not to be created.
+	// Create, Warnings, Errors and Skipped count the rows: to be created as
+	// they are, to be created with a warning, not to be created because of
+	// an error, and left out as the file asks (RowSkip).
 	Create   int `json:"create"`
 	Warnings int `json:"warnings"`
 	Errors   int `json:"errors"`
+	Skipped  int `json:"skipped"`
+	// Mapping is the column-mapping step, for a file whose header was not
+	// recognised; while Mapping.Required, Rows is empty.
+	Mapping *MappingStep `json:"mapping,omitempty"`
 	// MissingGroups are groups the file names that do not exist: created
 	// with the option create_groups, else the rows naming them are errors.
 	MissingGroups []string `json:"missing_groups"`
@@ -157,6 +189,7 @@ type ImportFileInfo struct {
 	Name      string   `json:"name"`
 	SHA256    string   `json:"sha256"`
 	Format    string   `json:"format"`
+	Layout    string   `json:"layout,omitempty"`
 	Encoding  string   `json:"encoding,omitempty"`
 	Delimiter string   `json:"delimiter,omitempty"`
 	Sheet     string   `json:"sheet,omitempty"`
@@ -167,7 +200,7 @@ type ImportFileInfo struct {
 
 // Info returns f without its rows.
 func (f *ImportFile) Info() ImportFileInfo {
-	return ImportFileInfo{Name: f.Name, SHA256: f.SHA256, Format: f.Format, Encoding: f.Encoding,
+	return ImportFileInfo{Name: f.Name, SHA256: f.SHA256, Format: f.Format, Layout: f.Layout, Encoding: f.Encoding,
 		Delimiter: f.Delimiter, Sheet: f.Sheet, Columns: f.Columns, Unknown: f.Unknown, Rows: len(f.Rows)}
 }
 
@@ -221,6 +254,9 @@ var accountTypeAliases = map[string]string{
 	"administrator": TypeAdmin, "admins": TypeAdmin, "it": TypeAdmin,
 	"member": TypeLearner, "employee": TypeLearner, "learners": TypeLearner, "user": TypeLearner,
 	"creators": TypeCreator, "author": TypeCreator, "editor": TypeCreator,
+	// Moodle's course roles, Canvas' and OneRoster's staff roles
+	"editingteacher": TypeTeacher, "noneditingteacher": TypeTeacher, "ta": TypeTeacher, "aide": TypeTeacher,
+	"proctor": TypeTeacher, "designer": TypeTeacher, "manager": TypeTeacher, "coursecreator": TypeTeacher,
 }
 
 func importAccountType(org *Organization, v string) string {
@@ -276,6 +312,10 @@ func parseImportDate(s string) (string, bool) {
 // importPlan is a preview with what a commit needs.
 type importPlan struct {
 	org       *Organization
+	file      *ImportFile // the file as planned: with its column mapping applied
+	skip      []string    // per row: why it is left out (RowSkip), or ""
+	replaced  []bool      // per row: the file's password broke the rules; one is generated
+	mapping   string      // ImportFile.MappingKey of a mapped file, remembered at the commit
 	preview   *ImportPreview
 	plans     []accountPlan
 	newGroups map[string]*Group // key(name) → group to create
@@ -292,19 +332,44 @@ func (a *App) PreviewImport(ctx context.Context, ref string, f *ImportFile, opt 
 	if err != nil {
 		return nil, err
 	}
-	p, err := a.planImport(ctx, org, f, &opt)
+	p, err := a.planImport(ctx, org, f, &opt, nil)
 	if err != nil {
 		return nil, err
 	}
 	return p.preview, nil
 }
 
-func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, opt *ImportOptions) (*importPlan, error) {
+// planImport plans f with the options, after its column mapping (if it
+// needs one) and then the cells fixed in place (edits, which name rows and
+// fields of the mapped file).
+func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, opt *ImportOptions, edits []ImportEdit) (*importPlan, error) {
 	if f == nil || len(f.Rows) == 0 {
 		return nil, FieldError(EINVALID, "file", "The file has no people in it.")
 	}
 	if err := org.passwordOptions(&opt.PasswordMode, &opt.PasswordStyle, &opt.Password, PasswordRandom, PasswordSame); err != nil {
 		return nil, err
+	}
+	if opt.AccountType = Key(opt.AccountType); opt.AccountType != "" && !org.HasAccountType(opt.AccountType) {
+		return nil, FieldError(EINVALID, "account_type", "There is no account type %q here; the types are %s.", opt.AccountType, strings.Join(org.AccountTypes(), ", "))
+	}
+	f, step, mappingKey, err := a.resolveMapping(ctx, org, f, opt)
+	if err != nil {
+		return nil, err
+	}
+	if step == nil || !step.Required {
+		if f, err = f.Edit(edits); err != nil {
+			return nil, err
+		}
+	}
+	if step != nil && step.Required {
+		p := &ImportPreview{File: f.Info(), Fields: ImportFields, Rows: []ImportRowPreview{}, Mapping: step,
+			MissingGroups: []string{}, Previous: []*Import{}, AccountTypes: org.AccountTypes(), Options: *opt,
+			PasswordRules: org.PasswordPolicy.String()}
+		p.Options.Password = ""
+		return &importPlan{org: org, file: f, preview: p}, nil
+	}
+	if len(f.Rows) == 0 {
+		return nil, FieldError(EINVALID, "file", "The file has no people in it, only the row naming the columns.")
 	}
 	groups, err := a.Store.Groups(ctx, org.ID)
 	if err != nil {
@@ -315,10 +380,11 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		byName[Key(g.Name)] = g
 		byName[g.ID] = g
 	}
-	ip := &importPlan{org: org, newGroups: map[string]*Group{}, again: opt.Again, opt: planOptions{
-		Via: ViaImport, MustChangePassword: opt.MustChangePassword, PasswordMode: opt.PasswordMode,
-		PasswordStyle: opt.PasswordStyle, Password: opt.Password, Unit: "row",
-	}}
+	ip := &importPlan{org: org, file: f, mapping: mappingKey, newGroups: map[string]*Group{}, again: opt.Again,
+		skip: make([]string, len(f.Rows)), replaced: make([]bool, len(f.Rows)), opt: planOptions{
+			Via: ViaImport, MustChangePassword: opt.MustChangePassword, PasswordMode: opt.PasswordMode,
+			PasswordStyle: opt.PasswordStyle, Password: opt.Password, Unit: "row",
+		}}
 	today := a.now().Format(time.DateOnly)
 	specs := make([]AccountSpec, len(f.Rows))
 	pre := make([]map[string]string, len(f.Rows))  // problems found before the core
@@ -344,10 +410,36 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 				add(pre, i, field, "The %s contains a control character (a line break or tab inside the cell?); remove it.", strings.ReplaceAll(field, "_", " "))
 			}
 		}
+		ip.skip[i] = row.Skip
+		if why, known := statusReason(v(ColStatus)); !known {
+			add(pre, i, "status", "%q is not a status Rollcall knows: write active (or leave it empty) to create the person, or deleted, inactive or suspended to leave them out.", v(ColStatus))
+		} else if why != "" && ip.skip[i] == "" {
+			ip.skip[i] = why
+		}
+		if t := Key(v(ColAccountType)); parentRoles[t] && !org.HasAccountType(t) && ip.skip[i] == "" {
+			ip.skip[i] = fmt.Sprintf("A %s, not a pupil or member of staff: Rollcall creates no accounts for parents and guardians, so the row is left out.", t)
+		}
+		accountType := v(ColAccountType)
+		if accountType == "" {
+			accountType = opt.AccountType
+		}
 		sp := AccountSpec{Line: row.Line, FirstName: v(ColFirstName), LastName: v(ColLastName), Username: v(ColUsername),
-			Email: v(ColEmail), Phone: v(ColPhone), AccountType: importAccountType(org, v(ColAccountType)),
+			Email: v(ColEmail), Phone: v(ColPhone), AccountType: importAccountType(org, accountType),
 			Language: v(ColLanguage), JobTitle: v(ColJobTitle), Password: strings.TrimSpace(valueAt(row.Values, ColPassword)),
 			Labels: splitList(v(ColLabels)), Groups: []string{}}
+		if sp.Password != "" && opt.ReplaceBadPasswords && (formulaStart(sp.Password) != "" || org.PasswordPolicy.Check(sp.Password) != nil) {
+			sp.Password, ip.replaced[i] = "", true
+			add(warn, i, "password", "The password in the file breaks the rules (%s): a new one is generated, and the results file marks it as new.", org.PasswordPolicy)
+		}
+		if row.FullName != "" && len(strings.Fields(row.FullName)) >= 3 && !strings.Contains(row.FullName, ",") {
+			if f, l := SplitName(row.FullName); f == sp.FirstName && l == sp.LastName {
+				add(warn, i, "last_name", "Check where the last name starts: %q was read as first name %q and last name %q. Fix the name cells if that is wrong.", row.FullName, f, l)
+			}
+		}
+		if ip.skip[i] != "" {
+			specs[i] = sp
+			continue // left out: its groups are neither checked nor created
+		}
 		if sp.Language == "" {
 			sp.Language = org.Language
 		}
@@ -381,7 +473,7 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 						continue
 					}
 					var err error
-					if g, err = a.newGroup(org, &Group{Name: name}); err != nil {
+					if g, err = a.newGroup(org, &Group{Name: name, Note: f.GroupNotes[name]}); err != nil {
 						add(pre, i, "groups", "%s", ErrorMessage(err))
 						continue
 					}
@@ -401,9 +493,22 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		}
 		specs[i] = sp
 	}
-	plans, err := a.planAccounts(ctx, org, specs, ip.opt)
+	// Rows left out are not planned: their usernames and addresses neither
+	// clash with the others nor count as taken.
+	var kept []AccountSpec
+	var at []int
+	for i, sp := range specs {
+		if ip.skip[i] == "" {
+			kept, at = append(kept, sp), append(at, i)
+		}
+	}
+	keptPlans, err := a.planAccounts(ctx, org, kept, ip.opt)
 	if err != nil {
 		return nil, err
+	}
+	plans := make([]accountPlan, len(specs))
+	for k, i := range at {
+		plans[i] = keptPlans[k]
 	}
 	ip.plans = plans
 	sort.Slice(missing, func(i, j int) bool { return Key(missing[i]) < Key(missing[j]) })
@@ -414,10 +519,21 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 	if opt.PasswordMode == PasswordRandom {
 		p.PasswordBits = PasswordBits(opt.PasswordStyle, org.PasswordPolicy)
 	}
+	p.Mapping = step
 	for i, pl := range plans {
+		if ip.skip[i] != "" {
+			p.Rows[i] = ImportRowPreview{Line: f.Rows[i].Line, Values: f.Rows[i].Values, Status: RowSkip, Skip: ip.skip[i], Problems: pre[i]}
+			if len(pre[i]) > 0 {
+				p.Rows[i].Status = RowError
+				p.Errors++
+			} else {
+				p.Skipped++
+			}
+			continue
+		}
 		r := ImportRowPreview{Line: f.Rows[i].Line, Values: f.Rows[i].Values, Username: pl.User.Username,
 			UsernameGenerated: pl.UsernameGenerated, LoginEmail: pl.User.Email, PasswordGenerated: pl.Password == "" && opt.PasswordMode == PasswordRandom,
-			Problems: pre[i], Warnings: warn[i]}
+			PasswordReplaced: ip.replaced[i], Problems: pre[i], Warnings: warn[i]}
 		for f, m := range pl.Problems {
 			if r.Problems == nil {
 				r.Problems = map[string]string{}
@@ -470,7 +586,9 @@ func importField(f string) string {
 // with what became of it, and the created accounts with their passwords
 // (in memory only, for the results file and slips).
 type ImportResult struct {
-	Import *Import           `json:"import"`
+	Import *Import `json:"import"`
+	// Header is the file's header row as uploaded (nil without one).
+	Header []string          `json:"-"`
 	Rows   []ImportResultRow `json:"rows"`
 	Fields []string          `json:"fields"`
 	File   ImportFileInfo    `json:"file"`
@@ -489,7 +607,17 @@ type ImportResultRow struct {
 	LoginEmail string   `json:"login_email"`
 	// Password is the created account's password, given or generated; never sent as JSON.
 	Password string `json:"-"`
+	// PasswordNote says a password is new: PasswordGeneratedNote or PasswordReplacedNote.
+	PasswordNote string `json:"password_note,omitempty"`
+	// Cells are the row as uploaded, every column.
+	Cells []string `json:"-"`
 }
+
+// What the results file says of a password Rollcall made.
+const (
+	PasswordGeneratedNote = "generated"
+	PasswordReplacedNote  = "generated: the file's password broke the rules"
+)
 
 // PreparedImport is an import planned and checked by PrepareImport, ready
 // for CommitPrepared. Preview is what the admin was shown.
@@ -513,21 +641,24 @@ func (a *App) PrepareImport(ctx context.Context, ref string, f *ImportFile, opt 
 	if err != nil {
 		return nil, err
 	}
-	return a.prepareImport(ctx, org, f, opt)
+	return a.prepareImport(ctx, org, f, opt, nil)
 }
 
-func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions) (*PreparedImport, error) {
-	ip, err := a.planImport(ctx, org, f, &opt)
+func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions, edits []ImportEdit) (*PreparedImport, error) {
+	ip, err := a.planImport(ctx, org, f, &opt, edits)
 	if err != nil {
 		return nil, err
 	}
-	pi := &PreparedImport{Preview: ip.preview, org: org, file: f, plan: ip}
+	pi := &PreparedImport{Preview: ip.preview, org: org, file: ip.file, plan: ip}
 	return pi, pi.check()
 }
 
 // check is what the commit refuses of a planned import.
 func (pi *PreparedImport) check() error {
 	p := pi.Preview
+	if p.Mapping != nil && p.Mapping.Required {
+		return FieldError(EINVALID, "mapping", "Say what each column of the file holds first (at least the first name, or the whole name).")
+	}
 	if p.Options.AllOrNothing && p.Errors > 0 {
 		return Errorf(EINVALID, "%d of %d rows have errors, and \"all or nothing\" was chosen: nothing was imported. Fix the rows or untick \"all or nothing\".", p.Errors, len(p.Rows))
 	}
@@ -566,7 +697,7 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	var rowOf []int // plan index → row index
 	used := map[string]bool{}
 	for i, r := range p.Rows {
-		if r.Status == RowError {
+		if r.Status == RowError || r.Status == RowSkip {
 			continue
 		}
 		plans = append(plans, ip.plans[i])
@@ -618,14 +749,25 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	if err != nil {
 		return nil, err
 	}
+	if ip.mapping != "" && f.mapping != nil {
+		// Remembered for the next file with the same header set; the import
+		// is written whether or not this small write succeeds.
+		_ = a.Store.SaveImportMapping(ctx, org.ID, ip.mapping, f.mapping)
+	}
 	res := &ImportResult{Import: imp, Org: org, Accounts: accounts, Fields: ImportFields, File: f.Info(),
-		Rows: make([]ImportResultRow, len(p.Rows))}
+		Header: f.Header, Rows: make([]ImportResultRow, len(p.Rows))}
 	for i, r := range p.Rows {
-		res.Rows[i] = ImportResultRow{Line: r.Line, Values: r.Values, Status: RowSkipped, Reason: r.Reason(), Username: valueAt(r.Values, ColUsername)}
+		res.Rows[i] = ImportResultRow{Line: r.Line, Values: r.Values, Cells: f.Rows[i].Cells, Status: RowSkipped, Reason: r.Reason(), Username: valueAt(r.Values, ColUsername)}
 	}
 	for k, i := range rowOf {
 		row := &res.Rows[i]
 		row.Status, row.Username, row.LoginEmail, row.Password = RowCreated, users[k].Username, users[k].Email, passwords[k]
+		switch {
+		case ip.replaced[i]:
+			row.PasswordNote = PasswordReplacedNote
+		case ip.plans[i].Password == "" && ip.opt.PasswordMode == PasswordRandom:
+			row.PasswordNote = PasswordGeneratedNote
+		}
 		if p.Rows[i].Status == RowCreate {
 			row.Reason = ""
 		}
@@ -662,7 +804,7 @@ func (a *App) UploadImport(ctx context.Context, ref, owner string, read func() (
 	if err != nil {
 		return nil, err
 	}
-	ip, err := a.planImport(ctx, org, f, &ImportOptions{})
+	ip, err := a.planImport(ctx, org, f, &ImportOptions{}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -672,17 +814,15 @@ func (a *App) UploadImport(ctx context.Context, ref, owner string, read func() (
 	return up, a.flushAudit(ctx)
 }
 
-// draftImport is the admin owner's kept file in organization ref with the
-// request's edits applied. Errors: ENOTFOUND (organization, draft), EINVALID (edits).
-func (a *App) draftImport(ctx context.Context, ref, owner, id string, edits []ImportEdit) (*Organization, *ImportFile, error) {
+// draftImport is the admin owner's kept file in organization ref, as read
+// (the request's mapping and edits are applied when it is planned).
+// Errors: ENOTFOUND (organization, draft).
+func (a *App) draftImport(ctx context.Context, ref, owner, id string) (*Organization, *ImportFile, error) {
 	org, err := a.Organization(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
 	f, err := a.draftFile(org, owner, id)
-	if err == nil {
-		f, err = f.Edit(edits)
-	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -693,11 +833,11 @@ func (a *App) draftImport(ctx context.Context, ref, owner, id string, edits []Im
 // options and cells fixed in place. Nothing is written.
 // Errors: ENOTFOUND (organization, draft), EINVALID (edits, options).
 func (a *App) PreviewDraft(ctx context.Context, ref, owner, id string, req ImportRequest) (*ImportPreview, error) {
-	org, f, err := a.draftImport(ctx, ref, owner, id, req.Edits)
+	org, f, err := a.draftImport(ctx, ref, owner, id)
 	if err != nil {
 		return nil, err
 	}
-	ip, err := a.planImport(ctx, org, f, &req.Options)
+	ip, err := a.planImport(ctx, org, f, &req.Options, req.Edits)
 	if err != nil {
 		return nil, err
 	}
@@ -711,11 +851,11 @@ func (a *App) PreviewDraft(ctx context.Context, ref, owner, id string, req Impor
 // the hashing reports, its total is the number of rows to create.
 // Errors: those of PrepareImport, ENOTFOUND (draft), EINVALID (edits).
 func (a *App) StartImport(ctx context.Context, ref, owner, id string, req ImportRequest) (JobStatus, error) {
-	org, f, err := a.draftImport(ctx, ref, owner, id, req.Edits)
+	org, f, err := a.draftImport(ctx, ref, owner, id)
 	if err != nil {
 		return JobStatus{}, err
 	}
-	pi, err := a.prepareImport(ctx, org, f, req.Options)
+	pi, err := a.prepareImport(ctx, org, f, req.Options, req.Edits)
 	if err != nil {
 		return JobStatus{}, err
 	}
@@ -864,4 +1004,134 @@ func (d *ImportDrafts) clear() {
 	d.mu.Lock()
 	d.drafts = nil
 	d.mu.Unlock()
+}
+
+// ParseImportBool reads a yes/no cell (TRUE/FALSE, yes/no, 1/0, ...); ok
+// is false for anything else.
+func ParseImportBool(s string) (v, ok bool) { return parseImportBool(s) }
+
+// importStatuses are the words of an import file's status column (as the
+// readers bring Canvas', OneRoster's, Google's, Moodle's and Entra's
+// columns to them), with whether such a row is created, and why not.
+var importStatuses = map[string]string{
+	"": "", "active": "", "enabled": "", "true": "", "yes": "", "1": "", "aktiv": "", "new": "",
+	"deleted":     "The file marks this person as deleted",
+	"tobedeleted": "The file marks this person to be deleted (tobedeleted)",
+	"inactive":    "The file marks this person as inactive (not enabled)",
+	"disabled":    "The file marks this person as disabled",
+	"false":       "The file marks this person as not active",
+	"no":          "The file marks this person as not active",
+	"0":           "The file marks this person as not active",
+	"suspended":   "The file marks this person as suspended",
+	"blocked":     "The file blocks this person from signing in",
+	"nologin":     "The file says this person may not sign in (auth nologin)",
+	"archived":    "The file marks this person as archived",
+	"left":        "The file marks this person as having left",
+	"completed":   "The file marks this person as completed (no longer enrolled)",
+}
+
+// StatusCreates reports whether a status cell lets its row be created
+// (empty, active, enabled, ...). An unknown word does not.
+func StatusCreates(s string) bool {
+	why, ok := importStatuses[strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))]
+	return ok && why == ""
+}
+
+// statusReason is why a row with status s is not created ("" if it is),
+// and whether s is a known word at all.
+func statusReason(s string) (string, bool) {
+	why, ok := importStatuses[strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))]
+	if !ok {
+		return "", false
+	}
+	if why != "" {
+		why += fmt.Sprintf(" (status %q): not created. Change the status to active to create the account.", s)
+	}
+	return why, true
+}
+
+// parentRoles are the roles of people a roster names who get no account
+// (OneRoster's parent, guardian and relative), unless the organization
+// has such an account type.
+var parentRoles = map[string]bool{"parent": true, "guardian": true, "relative": true, "parents": true, "guardians": true}
+
+// MappingStep is the preview's column-mapping step, for a file whose
+// header Rollcall did not recognise (or that has none).
+type MappingStep struct {
+	// Required: no mapping is chosen yet, so no row is planned.
+	Required bool `json:"required"`
+	// Remembered: the mapping chosen before for this header set was applied.
+	Remembered bool `json:"remembered"`
+	// Header says the first row names the columns (as chosen, or guessed).
+	Header  bool            `json:"header"`
+	Columns []MappingColumn `json:"columns"`
+	// Chosen is the mapping applied, or a suggestion while Required.
+	Chosen []string `json:"chosen"`
+	// Fields are what a column can hold ("" leaves it out).
+	Fields []string `json:"fields"`
+}
+
+// MappingColumn is one column of a file in the mapping step: its first
+// row's cell and a few cells below.
+type MappingColumn struct {
+	First   string   `json:"first"`
+	Samples []string `json:"samples"`
+}
+
+// resolveMapping applies the column mapping to a file that needs one: the
+// one in opt, else the one remembered for its header set. Without either,
+// the step comes back Required with a suggestion. The key is the header
+// set's, for remembering the mapping at the commit ("" if none applies).
+func (a *App) resolveMapping(ctx context.Context, org *Organization, f *ImportFile, opt *ImportOptions) (*ImportFile, *MappingStep, string, error) {
+	if !f.NeedsMapping {
+		return f, nil, "", nil
+	}
+	step := &MappingStep{Header: f.FirstRowHeader, Fields: append([]string{"", FullNameField}, ImportFields...)}
+	width := f.width()
+	for c := range width {
+		col := MappingColumn{Samples: []string{}}
+		for k, r := range f.Rows {
+			v := ""
+			if c < len(r.Cells) {
+				v = r.Cells[c]
+			}
+			if k == 0 {
+				col.First = v
+			} else if k <= 3 {
+				col.Samples = append(col.Samples, v)
+			} else {
+				break
+			}
+		}
+		step.Columns = append(step.Columns, col)
+	}
+	m := opt.Mapping
+	if m == nil {
+		for _, header := range []bool{f.FirstRowHeader, !f.FirstRowHeader} {
+			got, err := a.Store.ImportMapping(ctx, org.ID, f.MappingKey(header))
+			if err != nil {
+				return nil, nil, "", err
+			}
+			if got != nil && got.Header == header && len(got.Columns) == width {
+				m, step.Remembered = got, true
+				break
+			}
+		}
+	}
+	if m == nil {
+		step.Required = true
+		step.Chosen = make([]string, width)
+		copy(step.Chosen, f.Suggested)
+		return f, step, "", nil
+	}
+	if len(m.Columns) > width {
+		return nil, nil, "", FieldError(EINVALID, "mapping", "The file has %d columns, but the mapping names %d.", width, len(m.Columns))
+	}
+	mf, err := f.Remap(*m)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	step.Header, step.Chosen = m.Header, m.Columns
+	opt.Mapping = m
+	return mf, step, f.MappingKey(m.Header), nil
 }

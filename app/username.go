@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/mozillazg/go-unidecode"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -50,7 +51,10 @@ var translit = map[rune]string{
 
 // Transliterate turns a name into lower-case ASCII letters and digits:
 // accents dropped, other scripts spelled out (Łukasz → lukasz, Ольга → olga,
-// Αθηνά → athina), everything else removed. Each letter is looked up in
+// Αθηνά → athina; letters of scripts without a table, such as Chinese,
+// Korean, Arabic, Hebrew or Thai, as unidecode spells them: 王小明 →
+// wangxiaoming, 민준 → minjun), everything else removed. A generated
+// username is therefore always ASCII. Each letter is looked up in
 // the table as written first (й → y, ї → yi, not и or і without their
 // marks); only letters the table lacks lose their accents.
 func Transliterate(name string) string {
@@ -88,8 +92,17 @@ func Transliterate(name string) string {
 			b.WriteRune(r)
 		case letters[i].set:
 			b.WriteString(letters[i].out)
-		default:
+		case translit[r] != "":
 			b.WriteString(translit[r])
+		case r >= 0x80 && (unicode.IsLetter(r) || unicode.IsNumber(r)):
+			// Scripts without a table of ours (Chinese, Korean, Arabic,
+			// Hebrew, Thai, ...): unidecode's spelling, ASCII letters and
+			// digits only.
+			for _, c := range strings.ToLower(unidecode.Unidecode(string(r))) {
+				if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+					b.WriteRune(c)
+				}
+			}
 		}
 	}
 	return b.String()

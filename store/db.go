@@ -39,6 +39,7 @@ var (
 	outboxQueue      = []byte("outbox_queue")      // messageID → "" while queued or sending
 	importsBucket    = []byte("imports")           // orgID/importID → import
 	importHashBucket = []byte("import_hashes")     // orgID/sha256/importID → ""
+	importMapsBucket = []byte("import_mappings")   // orgID/MappingKey → app.ColumnMapping
 
 	inviteCodesBucket      = []byte("invite_codes")       // normalized code → invite code
 	inviteCodeOwnersBucket = []byte("invite_code_owners") // orgID/groupID (empty for the organization) → code
@@ -60,7 +61,7 @@ var (
 		invitesBucket, inviteTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
-		importsBucket, importHashBucket, signInFailuresBucket,
+		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
 		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket, erasedBucket}
 
 	schemaKey = []byte("schema_version")

@@ -23,7 +23,8 @@ type exitStatus int
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // parseInterspersed parses flags that may come before and after the
-// positional arguments (`import --org x FILE --result OUT`).
+// positional arguments (`import --org x FILE --result OUT`); a negative
+// positional count -n asks for at least n.
 func parseInterspersed(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
 	var pos []string
 	for {
@@ -39,6 +40,13 @@ func parseInterspersed(fs *flag.FlagSet, args []string, positional int) ([]strin
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
+	}
+	if positional < 0 && len(pos) >= -positional {
+		return pos, nil
+	}
+	if positional < 0 {
+		fs.Usage()
+		return nil, usagef("%s takes at least %d argument(s), got %d", fs.Name(), -positional, len(pos))
 	}
 	if len(pos) != positional {
 		fs.Usage()
@@ -72,7 +80,7 @@ func (m *Main) runImportTemplate(args []string) error {
 
 // runImport: rollcall import --org SLUG [--dry-run] FILE [--result OUT].
 func (m *Main) runImport(ctx context.Context, args []string) error {
-	fs := m.flags("import", "import --org SLUG [--dry-run [--json]] [--create-groups] [--all-or-nothing] [--password-mode random|same] [--again] FILE.csv|FILE.xlsx [--result OUT.csv|OUT.xlsx]\n       rollcall import template --format csv|xlsx OUT\n\nExit status: 0 when every row was created, 3 when some rows were skipped, 1 on failure.")
+	fs := m.flags("import", "import --org SLUG [--dry-run [--json]] [--create-groups] [--all-or-nothing] [--password-mode random|same] [--again]\n       [--type ACCOUNT_TYPE] [--replace-bad-passwords] [--columns FIELD,FIELD,... [--header]]\n       FILE.csv|FILE.xlsx|BUNDLE.zip|users.csv classes.csv enrollments.csv ... [--result OUT.csv|OUT.xlsx]\n       rollcall import template --format csv|xlsx OUT\n\nExit status: 0 when every row was created, 3 when some rows were skipped, 1 on failure.")
 	org := fs.String("org", "", "the organization's slug (required)")
 	dryRun := fs.Bool("dry-run", false, "show what would be created and why rows would be skipped; write nothing")
 	asJSON := fs.Bool("json", false, "with --dry-run: print the preview as JSON")
@@ -82,9 +90,13 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	style := fs.String("password-style", "", "words or random (default: the organization's)")
 	mustChange := fs.Bool("must-change", false, "ask each new person for a new password at the first sign-in (a row's change_password column wins)")
 	again := fs.Bool("again", false, "import a file that was imported before")
+	accountType := fs.String("type", "", "the account type of every row whose account type cell is empty")
+	replaceBad := fs.Bool("replace-bad-passwords", false, "generate a password for each row whose password breaks the organization's rules (instead of skipping the row)")
+	columns := fs.String("columns", "", "for a file without a header Rollcall knows: what each column holds, in order (first_name, last_name, full_name, email, username, password, account_type, groups, ..., or - to leave a column out)")
+	header := fs.Bool("header", false, "with --columns: the file's first row names the columns")
 	result := fs.String("result", "", "write the results file (every row with its status; usernames and passwords of the created accounts) to OUT.csv or OUT.xlsx")
 	dbp := dbFlag(fs)
-	pos, err := parseInterspersed(fs, args, 1)
+	pos, err := parseInterspersed(fs, args, -1)
 	if err != nil {
 		return err
 	}
@@ -95,7 +107,17 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	if *result != "" && resultFormat != app.FormatCSV && resultFormat != app.FormatXLSX {
 		return usagef("--result must end in .csv or .xlsx")
 	}
-	opt := app.ImportOptions{CreateGroups: *createGroups, AllOrNothing: *allOrNothing, PasswordMode: *mode, PasswordStyle: *style, MustChangePassword: *mustChange, Again: *again}
+	opt := app.ImportOptions{CreateGroups: *createGroups, AllOrNothing: *allOrNothing, PasswordMode: *mode, PasswordStyle: *style,
+		MustChangePassword: *mustChange, Again: *again, AccountType: *accountType, ReplaceBadPasswords: *replaceBad}
+	if *columns != "" {
+		opt.Mapping = &app.ColumnMapping{Header: *header}
+		for _, c := range strings.Split(*columns, ",") {
+			if c = strings.TrimSpace(c); c == "-" {
+				c = ""
+			}
+			opt.Mapping.Columns = append(opt.Mapping.Columns, c)
+		}
+	}
 	// Read for a dry run too: the preview checks it against the policy,
 	// as the import will.
 	if *mode == app.PasswordSame {
@@ -103,7 +125,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	f, err := readImportFile(pos[0])
+	f, err := readImportFiles(pos)
 	if err != nil {
 		return err
 	}
@@ -174,6 +196,30 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	})
 }
 
+// readImportFiles reads one roster file, or the CSV files of a OneRoster bundle.
+func readImportFiles(paths []string) (*app.ImportFile, error) {
+	if len(paths) == 1 {
+		return readImportFile(paths[0])
+	}
+	var files []roster.File
+	var total int64
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if total += st.Size(); total > roster.DefaultLimits.MaxBytes {
+			return nil, app.Errorf(app.EINVALID, "The files are larger than %d MB together.", roster.DefaultLimits.MaxBytes>>20)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, roster.File{Name: filepath.Base(p), Data: data})
+	}
+	return roster.ReadFiles(files, roster.DefaultLimits)
+}
+
 func readImportFile(path string) (*app.ImportFile, error) {
 	in, err := os.Open(path)
 	if err != nil {
@@ -196,7 +242,17 @@ func (m *Main) printSummary(p *app.ImportPreview) {
 	if fi.Sheet != "" {
 		how += ", sheet " + fi.Sheet
 	}
-	fmt.Fprintf(m.Stdout, "%s (%s): %s — %d to create, %d with warnings, %d with errors.\n", fi.Name, how, app.Plural(len(p.Rows), "row"), p.Create, p.Warnings, p.Errors)
+	if fi.Layout != "" {
+		how += ", " + fi.Layout
+	}
+	if p.Mapping != nil && p.Mapping.Required {
+		fmt.Fprintf(m.Stdout, "%s (%s): Rollcall does not know its columns. Say what each holds with --columns (and --header if the first row names them); the first row reads:\n", fi.Name, how)
+		for i, c := range p.Mapping.Columns {
+			fmt.Fprintf(m.Stdout, "  column %d: %s\n", i+1, oneLine(c.First))
+		}
+		return
+	}
+	fmt.Fprintf(m.Stdout, "%s (%s): %s — %d to create, %d with warnings, %d with errors, %d left out.\n", fi.Name, how, app.Plural(len(p.Rows), "row"), p.Create, p.Warnings, p.Errors, p.Skipped)
 	if len(fi.Unknown) > 0 {
 		fmt.Fprintf(m.Stdout, "Columns left out (not known to Rollcall, not stored): %s.\n", strings.Join(fi.Unknown, ", "))
 	}
@@ -214,7 +270,7 @@ func (m *Main) printPreview(p *app.ImportPreview) {
 	m.printSummary(p)
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROW\tSTATUS\tFIRST NAME\tLAST NAME\tUSERNAME\tLOGIN EMAIL\tREASON")
-	status := map[string]string{app.RowCreate: "create", app.RowWarning: "warning", app.RowError: "ERROR"}
+	status := map[string]string{app.RowCreate: "create", app.RowWarning: "warning", app.RowError: "ERROR", app.RowSkip: "left out"}
 	for _, r := range p.Rows {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Line, status[r.Status], oneLine(r.Values[app.ColFirstName]), oneLine(r.Values[app.ColLastName]), oneLine(r.Username), oneLine(r.LoginEmail), oneLine(r.Reason()))
 	}

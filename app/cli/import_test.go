@@ -49,7 +49,9 @@ func TestCLIImport(t *testing.T) {
 		t.Fatalf("import = %d\n%s\n%s", code, out, errs)
 	}
 	data, _ := os.ReadFile(result)
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff")))).ReadAll()
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	cr.Comma = ';' // the upload's delimiter
+	rows, err := cr.ReadAll()
 	if err != nil || len(rows) != 4 || rows[1][1] != "created" || rows[1][3] != "ada.lovelace" || rows[1][5] == "" || rows[2][1] != "skipped" || rows[2][2] == "" {
 		t.Fatalf("results = %q %v", rows, err)
 	}
@@ -77,7 +79,7 @@ func TestCLIImport(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"import", file}, 2, "--org is required"},
-		{[]string{"import", "--org", "maple"}, 2, "takes 1 argument"},
+		{[]string{"import", "--org", "maple"}, 2, "takes at least 1 argument"},
 		{[]string{"import", "--org", "maple", file, "--result", "x.pdf"}, 2, ".csv or .xlsx"},
 		{[]string{"import", "--org", "maple", filepath.Join(dir, "missing.csv")}, 1, "no such file"},
 		{[]string{"import", "template", "--format", "pdf", filepath.Join(dir, "t.pdf")}, 2, "csv or xlsx"},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 
 	"rollcall/app"
@@ -60,7 +62,9 @@ func (s *Server) listImports(w http.ResponseWriter, r *http.Request) {
 }
 
 // uploadImport reads the request body as a roster file (the name in
-// ?name= tells CSV from XLSX; ?format=paste reads pasted lines), keeps it
+// ?name= tells CSV from XLSX and a OneRoster .zip; ?format=paste reads
+// pasted lines; a multipart/form-data body carries several files chosen at
+// once, a OneRoster bundle's CSV files), keeps it
 // as a draft and answers {draft, preview} with the default options.
 func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 	up, err := s.app.UploadImport(r.Context(), r.PathValue("org"), ownerOf(r), func() (*app.ImportFile, error) {
@@ -87,12 +91,43 @@ func readImportFile(w http.ResponseWriter, r *http.Request) (*app.ImportFile, er
 	}
 	var f *app.ImportFile
 	var err error
-	if q.Get("format") == app.FormatPaste {
+	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case q.Get("format") == app.FormatPaste:
 		var text []byte
 		if text, err = io.ReadAll(body); err == nil {
 			f, err = roster.ParsePaste(string(text), lim)
 		}
-	} else {
+	case mediaType == "multipart/form-data":
+		// Several files chosen at once: a OneRoster bundle's CSV files.
+		var files []roster.File
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			part, perr := mr.NextPart()
+			if perr == io.EOF {
+				break
+			} else if perr != nil {
+				err = uploadError(perr)
+				break
+			}
+			if part.FileName() == "" {
+				continue
+			}
+			if len(files) == 50 {
+				err = app.Errorf(app.EINVALID, "Choose at most 50 files at once.")
+				break
+			}
+			data, rerr := io.ReadAll(part)
+			if rerr != nil {
+				err = uploadError(rerr)
+				break
+			}
+			files = append(files, roster.File{Name: part.FileName(), Data: data})
+		}
+		if err == nil {
+			f, err = roster.ReadFiles(files, lim)
+		}
+	default:
 		f, err = roster.Read(body, name, r.ContentLength, lim)
 	}
 	var tooLarge *http.MaxBytesError
@@ -100,6 +135,16 @@ func readImportFile(w http.ResponseWriter, r *http.Request) (*app.ImportFile, er
 		err = app.Errorf(app.EINVALID, "The file is larger than %d MB. Split it into smaller files.", lim.MaxBytes>>20)
 	}
 	return f, err
+}
+
+// uploadError is a multipart body that cannot be read: too large (left
+// for readImportFile to word) or cut off.
+func uploadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return err
+	}
+	return app.Errorf(app.EINVALID, "The upload could not be read (%v); choose the files again.", err)
 }
 
 // ownerOf is the ID of the admin making the request ("" in the desktop

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -98,7 +99,13 @@ func TestImportFlow(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment; filename=rollcall-import-results-") {
 		t.Fatalf("results = %d %v", rec.Code, rec.Header())
 	}
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(rec.Body.Bytes(), []byte("\ufeff")))).ReadAll()
+	// in the upload's delimiter and encoding (semicolons, UTF-8 with BOM), every cell as uploaded
+	if !bytes.HasPrefix(rec.Body.Bytes(), []byte("\ufeffrow;status;reason;username;login_email;password;First Name;Surname;E-mail;Class;Shoe size;password_note\r\n")) {
+		t.Errorf("results CSV starts %.120q", rec.Body.String())
+	}
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(rec.Body.Bytes(), []byte("\ufeff"))))
+	cr.Comma = ';'
+	rows, err := cr.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,5 +370,37 @@ func TestImportCreatedGroupHasInviteCode(t *testing.T) {
 	res := call[app.SignUpResult](t, e, "POST", "/api/public/codes/"+code+"/signup", map[string]any{"first_name": "Bo", "username": "bo4c", "password": "tablet-pass-42"}, "", http.StatusCreated)
 	if res.Status != app.StatusActive || len(res.Groups) != 1 || res.Groups[0] != "4C" {
 		t.Fatalf("sign-up with the imported group's code = %+v", res)
+	}
+}
+
+// Several files chosen at once (multipart) are read as a OneRoster bundle:
+// the preview names the layout and the classes become groups.
+func TestImportUploadOneRosterFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := e.fixture(t)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for name, text := range map[string]string{
+		"users.csv": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n" +
+			"u1,,,true,o1,student,ada.l,,Ada,Lovelace,,,,,,,,\nu2,,,true,o1,parent,,,George,Byron,,,,,,,,\n",
+		"classes.csv":     "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\nc1,,,3B,,,3B,homeroom,,o1,,,,\n",
+		"enrollments.csv": "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\ne1,,,c1,o1,u1,student,,,\n",
+	} {
+		w, _ := mw.CreateFormFile("file", name)
+		io.WriteString(w, text)
+	}
+	mw.Close()
+	req := withCookie(newRequest(t, "POST", "/api/organizations/maple/imports", body.Bytes()), f.cookie)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := e.serve(req)
+	var up uploadOut
+	mustJSON(t, rec.Body.Bytes(), &up)
+	p := up.Preview
+	if rec.Code != http.StatusCreated || p.File.Layout != "OneRoster 1.1 CSV bundle" || p.File.Format != app.FormatOneRoster || len(p.Rows) != 2 {
+		t.Fatalf("upload = %d %s", rec.Code, rec.Body.String())
+	}
+	if p.Rows[0].Values[app.ColGroups] != "3B" || p.Rows[1].Status != app.RowSkip || p.Skipped != 1 {
+		t.Errorf("rows = %+v", p.Rows)
 	}
 }

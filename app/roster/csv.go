@@ -3,8 +3,6 @@ package roster
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -80,7 +78,7 @@ func Delimiter(text string) rune {
 		cells := splitHeader(header, d)
 		m, known := newMapping(cells)
 		sc := score{known: known, fields: len(cells)}
-		if known > 0 && (m.hasFirst || contains(m.columns, fullName)) {
+		if known > 0 && m.usable() {
 			sc.usable = 1
 		}
 		for _, c := range cells {
@@ -168,8 +166,7 @@ func decode1252(data []byte) string {
 // ReadCSV reads a CSV (or tab-separated text) roster. Quoted fields may hold
 // delimiters, quotes and line breaks. Each row's number is the row a
 // spreadsheet shows it on (a line break inside quotes does not start a new row).
-// Quotes are read strictly: one not closed is refused, naming its row, rather
-// than merging the rows after it into one value.
+// Quotes are read as Excel reads them (readRecords).
 func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, tooLarge(lim)
@@ -184,79 +181,121 @@ func ReadCSV(data []byte, lim Limits) (*app.ImportFile, error) {
 		text = rest
 	}
 	f := &app.ImportFile{Format: app.FormatCSV, Encoding: enc, Delimiter: delimiterName(delim)}
-	if err := readRecords(text, delim, &table{f: f, lim: lim}); err != nil {
+	if err := readRecords(text, delim, lim, &table{f: f, lim: lim}); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// checkShape refuses a record with more than MaxColumns fields, or a field
-// with more than MaxCell characters, before encoding/csv parses it (which
-// holds a whole record at once, and grows its buffers by copying: a 20 MB
-// line of commas cost 1.4 GB). Delimiters inside quotes do not count; the
-// quote characters themselves are not counted as characters.
-func checkShape(text string, delim rune, lim Limits) error {
-	row, fields, chars, start, inQuote := 1, 1, 0, 0, false
-	for i, r := range text {
-		switch {
-		case r == '"':
-			inQuote = !inQuote
-		case r == '\r':
-		case !inQuote && r == '\n':
-			row, fields, chars, start = row+1, 1, 0, i+1
-		case !inQuote && r == delim:
-			if fields++; fields > lim.MaxColumns {
-				return invalid("Row %d has more than %d columns; is this the right file?", row, lim.MaxColumns)
-			}
-			chars, start = 0, i+1
-		default:
-			if chars++; chars > lim.MaxCell {
-				return invalid("Row %d, column %d has more than %d characters (it starts %s); is this the right file?", row, fields, lim.MaxCell, quoteStart(strings.TrimLeft(text[start:], "\"")))
-			}
-		}
-	}
-	return nil
-}
-
-func readRecords(text string, delim rune, t *table) error {
-	if err := checkShape(text, delim, t.lim); err != nil {
-		return err
-	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	embedded := 0 // line breaks inside quoted fields so far
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			switch {
-			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrBareQuote):
-				return invalid("Row %d: a quote is not closed (a value has a \" that is not at its start). Put the value in quotes and double the quote inside (\"\"), or remove it.", pe.StartLine-embedded)
-			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote):
-				return invalid("Row %d: a quote is not closed. Check the quotes on that row: a value that starts with \" must end with one.", pe.StartLine-embedded)
-			case errors.As(err, &pe):
-				return invalid("Row %d cannot be read: %v. Check the quotes on that row.", pe.StartLine-embedded, pe.Err)
-			}
-			return err
-		}
-		line, _ := r.FieldPos(0)
-		row := line - embedded
+// readRecords reads CSV records as Excel and LibreOffice do, and passes
+// each to t with its spreadsheet row (a line break inside quotes does not
+// start a new row; a blank line is a row):
+//   - a cell that starts with a quote runs to the next quote not doubled
+//     (""), across delimiters and line breaks; what follows that quote up
+//     to the delimiter is kept as it is (Excel reads "ab"c as abc);
+//   - a quote anywhere else is an ordinary character: Robert "Bob" and
+//     =HYPERLINK("x") are read as written (encoding/csv refuses them, and
+//     with LazyQuotes reads a quote that is never closed to the end of the
+//     file without a word);
+//   - a cell that starts with a quote that is never closed is refused,
+//     naming its row, rather than merging every row after it into one value.
+//
+// A record with more than MaxColumns cells or a cell with more than MaxCell
+// characters is refused as soon as it is seen, so memory stays bounded by
+// the record being read.
+func readRecords(text string, delim rune, lim Limits, t sink) error {
+	d := byte(delim)
+	var buf []byte
+	var ends []int
+	row := 0
+	for i := 0; i < len(text); {
+		row++
 		if row > MaxExcelRow+1 {
 			return invalid("The file has more than %d rows.", MaxExcelRow)
 		}
-		for _, c := range rec {
-			embedded += strings.Count(c, "\n")
+		buf, ends = buf[:0], ends[:0]
+		for {
+			start := len(buf)
+			if i < len(text) && text[i] == '"' {
+				i++
+				closed := false
+				for i < len(text) {
+					c := text[i]
+					if c == '"' {
+						if i+1 < len(text) && text[i+1] == '"' {
+							buf = append(buf, '"')
+							i += 2
+							continue
+						}
+						i++
+						closed = true
+						break
+					}
+					if c == '\r' && i+1 < len(text) && text[i+1] == '\n' {
+						i++ // a line break inside quotes is read as \n, as encoding/csv does
+						continue
+					}
+					buf = append(buf, c)
+					i++
+					if len(buf)-start > 4*lim.MaxCell {
+						break // too long whatever follows; refused below
+					}
+				}
+				if !closed && len(buf)-start <= 4*lim.MaxCell {
+					return invalid("Row %d: a quote is not closed. A value that starts with \" must end with one; check the quotes on that row.", row)
+				}
+			}
+			j := i
+			for j < len(text) && text[j] != d && text[j] != '\n' && text[j] != '\r' {
+				if j-i > 4*lim.MaxCell {
+					return invalid("Row %d, column %d has more than %d characters (it starts %s); is this the right file?", row, len(ends)+1, lim.MaxCell, quoteStart(text[i:i+160]))
+				}
+				j++
+			}
+			buf = append(buf, text[i:j]...)
+			i = j
+			if n := len(buf) - start; n > lim.MaxCell && utf8.RuneCount(buf[start:]) > lim.MaxCell {
+				return invalid("Row %d, column %d has more than %d characters (it starts %s); is this the right file?", row, len(ends)+1, lim.MaxCell, quoteStart(string(buf[start:start+min(n, 160)])))
+			}
+			ends = append(ends, len(buf))
+			if len(ends) > lim.MaxColumns {
+				return invalid("Row %d has more than %d columns; is this the right file?", row, lim.MaxColumns)
+			}
+			if i >= len(text) {
+				break
+			}
+			if text[i] == d {
+				i++
+				continue
+			}
+			if text[i] == '\r' {
+				i++
+				if i < len(text) && text[i] == '\n' {
+					i++
+				}
+			} else {
+				i++
+			}
+			break
 		}
-		if err := t.add(row, rec); err != nil {
+		s := string(buf)
+		cells := make([]string, len(ends))
+		from := 0
+		for k, e := range ends {
+			cells[k] = s[from:e]
+			from = e
+		}
+		if err := t.add(row, cells); err != nil {
 			return err
 		}
 	}
 	return t.done()
+}
+
+// sink takes the records readRecords reads.
+type sink interface {
+	add(row int, cells []string) error
+	done() error
 }
 
 func delimiterName(r rune) string {

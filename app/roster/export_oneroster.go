@@ -93,7 +93,7 @@ func OneRosterTables(x *app.Roster) map[string][][]string {
 		cols := t[file][0]
 		r := make([]string, len(cols))
 		for k, v := range cells {
-			r[column(cols, k)] = v
+			r[columnIndex(cols, k)] = v
 		}
 		t[file] = append(t[file], r)
 	}

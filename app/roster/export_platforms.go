@@ -49,9 +49,9 @@ var EntraHeader = []string{
 // them ("Create password if needed").
 var MoodleFields = []string{"username", "password", "firstname", "lastname", "email", "auth", "idnumber", "phone1", "lang", "suspended"}
 
-// column returns the index of name in header; it panics for a name the
+// columnIndex returns the index of name in header; it panics for a name the
 // header lacks (a typo in this file).
-func column(header []string, name string) int {
+func columnIndex(header []string, name string) int {
 	for i, h := range header {
 		if h == name {
 			return i
@@ -132,26 +132,26 @@ func googleRows(x *app.Roster) [][]string {
 	for _, p := range x.People {
 		u := p.User
 		r := make([]string, len(h))
-		r[column(h, "First Name [Required]")] = u.FirstName
-		r[column(h, "Last Name [Required]")] = familyName(u)
+		r[columnIndex(h, "First Name [Required]")] = u.FirstName
+		r[columnIndex(h, "Last Name [Required]")] = familyName(u)
 		addr := signInAddress(x.Org, u)
-		r[column(h, "Email Address [Required]")] = addr
-		r[column(h, "Password [Required]")] = p.Password
+		r[columnIndex(h, "Email Address [Required]")] = addr
+		r[columnIndex(h, "Password [Required]")] = p.Password
 		ou := "/"
 		if g := mainGroup(x, u); g != nil {
 			ou = "/" + strings.ReplaceAll(g.Name, "/", "-")
 		}
-		r[column(h, "Org Unit Path [Required]")] = ou
+		r[columnIndex(h, "Org Unit Path [Required]")] = ou
 		if u.Email != "" && !strings.EqualFold(u.Email, addr) {
-			r[column(h, "Recovery Email")] = u.Email
+			r[columnIndex(h, "Recovery Email")] = u.Email
 		}
-		r[column(h, "Mobile Phone")] = platformPhone(u.Phone)
-		r[column(h, "Employee Type")] = u.AccountType
-		r[column(h, "Employee Title")] = u.JobTitle
-		r[column(h, "Change Password at Next Sign-In")] = strings.ToUpper(strconv.FormatBool(u.MustChangePassword))
-		r[column(h, "New Status [UPLOAD ONLY]")] = "Active"
+		r[columnIndex(h, "Mobile Phone")] = platformPhone(u.Phone)
+		r[columnIndex(h, "Employee Type")] = u.AccountType
+		r[columnIndex(h, "Employee Title")] = u.JobTitle
+		r[columnIndex(h, "Change Password at Next Sign-In")] = strings.ToUpper(strconv.FormatBool(u.MustChangePassword))
+		r[columnIndex(h, "New Status [UPLOAD ONLY]")] = "Active"
 		if !active(u) {
-			r[column(h, "New Status [UPLOAD ONLY]")] = "Suspended"
+			r[columnIndex(h, "New Status [UPLOAD ONLY]")] = "Suspended"
 		}
 		rows = append(rows, r)
 	}
@@ -170,20 +170,20 @@ func entraRows(x *app.Roster) [][]string {
 	for _, p := range x.People {
 		u := p.User
 		r := make([]string, len(h))
-		r[column(h, "Name [displayName] Required")] = displayName(u)
-		r[column(h, "User name [userPrincipalName] Required")] = signInAddress(x.Org, u)
-		r[column(h, "Initial password [passwordProfile] Required")] = p.Password
-		r[column(h, "Block sign in (Yes/No) [accountEnabled] Required")] = "No"
+		r[columnIndex(h, "Name [displayName] Required")] = displayName(u)
+		r[columnIndex(h, "User name [userPrincipalName] Required")] = signInAddress(x.Org, u)
+		r[columnIndex(h, "Initial password [passwordProfile] Required")] = p.Password
+		r[columnIndex(h, "Block sign in (Yes/No) [accountEnabled] Required")] = "No"
 		if !active(u) {
-			r[column(h, "Block sign in (Yes/No) [accountEnabled] Required")] = "Yes"
+			r[columnIndex(h, "Block sign in (Yes/No) [accountEnabled] Required")] = "Yes"
 		}
-		r[column(h, "First name [givenName]")] = u.FirstName
-		r[column(h, "Last name [surname]")] = u.LastName
-		r[column(h, "Job title [jobTitle]")] = u.JobTitle
+		r[columnIndex(h, "First name [givenName]")] = u.FirstName
+		r[columnIndex(h, "Last name [surname]")] = u.LastName
+		r[columnIndex(h, "Job title [jobTitle]")] = u.JobTitle
 		if g := mainGroup(x, u); g != nil {
-			r[column(h, "Department [department]")] = g.Name
+			r[columnIndex(h, "Department [department]")] = g.Name
 		}
-		r[column(h, "Mobile phone [mobile]")] = platformPhone(u.Phone)
+		r[columnIndex(h, "Mobile phone [mobile]")] = platformPhone(u.Phone)
 		rows = append(rows, r)
 	}
 	return rows
@@ -216,27 +216,27 @@ func moodleRows(x *app.Roster) [][]string {
 		if username == "" {
 			username = u.Email
 		}
-		r[column(h, "username")] = strings.ToLower(username)
+		r[columnIndex(h, "username")] = strings.ToLower(username)
 		if x.Passwords {
-			r[column(h, "password")] = p.Password
+			r[columnIndex(h, "password")] = p.Password
 		}
-		r[column(h, "firstname")] = u.FirstName
-		r[column(h, "lastname")] = familyName(u)
+		r[columnIndex(h, "firstname")] = u.FirstName
+		r[columnIndex(h, "lastname")] = familyName(u)
 		email := u.Email
 		if email == "" {
 			email = signInAddress(x.Org, u)
 		}
-		r[column(h, "email")] = email
-		r[column(h, "auth")] = "manual"
-		r[column(h, "idnumber")] = u.ID
-		r[column(h, "phone1")] = platformPhone(u.Phone)
-		r[column(h, "lang")] = strings.ReplaceAll(strings.ToLower(u.Language), "-", "_")
-		r[column(h, "suspended")] = "0"
+		r[columnIndex(h, "email")] = email
+		r[columnIndex(h, "auth")] = "manual"
+		r[columnIndex(h, "idnumber")] = u.ID
+		r[columnIndex(h, "phone1")] = platformPhone(u.Phone)
+		r[columnIndex(h, "lang")] = strings.ReplaceAll(strings.ToLower(u.Language), "-", "_")
+		r[columnIndex(h, "suspended")] = "0"
 		if !active(u) {
-			r[column(h, "suspended")] = "1"
+			r[columnIndex(h, "suspended")] = "1"
 		}
 		for i, g := range x.GroupsOf(u) {
-			r[column(h, "cohort"+strconv.Itoa(i+1))] = g.Name
+			r[columnIndex(h, "cohort"+strconv.Itoa(i+1))] = g.Name
 		}
 		rows = append(rows, r)
 	}

@@ -21,7 +21,7 @@ func ParsePaste(text string, lim Limits) (*app.ImportFile, error) {
 	}
 	text = strings.TrimPrefix(text, "\ufeff")
 	if first := firstLine(text); first != "" {
-		if m, known := newMapping(splitHeader(first, Delimiter(first))); known >= 2 && (m.hasFirst || contains(m.columns, fullName)) {
+		if m, known := newMapping(splitHeader(first, Delimiter(first))); known >= 2 && m.usable() {
 			f, err := ReadCSV([]byte(text), lim)
 			if err != nil {
 				return nil, err

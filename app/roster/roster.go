@@ -18,8 +18,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"rollcall/app"
 )
 
@@ -63,180 +61,6 @@ var DefaultLimits = Limits{
 // MaxExcelRow is the last row a worksheet can have.
 const MaxExcelRow = 1_048_576
 
-// fullName is a pseudo-field: a "Name" column split into first and last name.
-const fullName = "full_name"
-
-// aliases maps a normalized header (lower case, only letters and digits) to
-// a field of app.ImportFields. They cover the exports of common school and
-// directory systems (Entra/Azure AD, Google Workspace, Apple School Manager,
-// ThingLink, ilos) and the column names people type in English, German,
-// French, Finnish and Swedish.
-var aliases = map[string]string{}
-
-func init() {
-	for field, names := range map[string][]string{
-		"first_name": {"firstname", "first", "givenname", "given", "forename", "forenames", "preferredfirstname",
-			"studentfirstname", "vorname", "prenom", "etunimi", "fornamn", "nombre", "voornaam"},
-		"last_name": {"lastname", "last", "surname", "familyname", "family", "sn", "studentlastname",
-			"nachname", "nom", "nomdefamille", "sukunimi", "efternamn", "apellido", "apellidos", "achternaam"},
-		"email": {"email", "emailaddress", "mail", "emailid", "primaryemail", "primaryemailaddress", "useremail",
-			"emailadresse", "courriel", "sahkoposti", "epost", "epostadress", "correo", "login_email", "loginemail"},
-		"username": {"username", "user", "login", "loginname", "loginid", "userid", "userlogonname",
-			"userprincipalname", "upn", "samaccountname", "account", "accountname", "benutzername", "benutzer",
-			"kayttajatunnus", "tunnus", "anvandarnamn", "identifiant"},
-		"password": {"password", "pass", "pwd", "passwd", "initialpassword", "temporarypassword", "newpassword",
-			"passwort", "kennwort", "motdepasse", "salasana", "losenord"},
-		"account_type": {"accounttype", "type", "role", "roles", "usertype", "userrole", "accountrole", "profile",
-			"persontype", "rolle", "typ", "rooli", "roll"},
-		"groups": {"groups", "group", "class", "classes", "classname", "department", "departments", "homeroom",
-			"form", "section", "grade", "groupname", "memberof", "team", "teams", "klasse", "gruppe", "abteilung",
-			"classe", "groupe", "luokka", "ryhma", "klass", "grupp", "avdelning"},
-		"language": {"language", "lang", "locale", "preferredlanguage", "languagecode", "sprache", "langue",
-			"kieli", "sprak", "idioma"},
-		"phone": {"phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "telephonenumber",
-			"tel", "cell", "cellphone", "businessphones", "officephone", "telefon", "handy", "telephone",
-			"puhelin", "matkapuhelin"},
-		"labels": {"labels", "label", "tags", "tag"},
-		"deletion_date": {"deletiondate", "deleteon", "deleteafter", "deletedate", "expires", "expiry",
-			"expirydate", "expirationdate", "enddate", "leavingdate", "leavedate", "accountexpires",
-			"loschdatum", "ablaufdatum", "poistopaiva"},
-		"job_title": {"jobtitle", "title", "position", "jobposition", "occupation", "stellung", "berufsbezeichnung",
-			"titre", "tehtavanimike", "nimike", "befattning"},
-		// Google Workspace's "Change Password at Next Sign-In", Entra's
-		// "Force change password next sign in".
-		"change_password": {"changepassword", "changepasswordatnextsignin", "changepasswordatnextlogin",
-			"changepasswordatfirstsignin", "changeatfirstsignin", "changepasswordatsignin", "mustchangepassword",
-			"forcechangepasswordnextsignin", "forcechangepassword", "forcepasswordchange", "passwordchangerequired",
-			"requirepasswordchange", "passwortandern", "kennwortandern", "changermotdepasse", "vaihdasalasana",
-			"bytlosenord"},
-		fullName: {"name", "fullname", "displayname", "studentname", "personname", "pupilname", "cn",
-			"vollstandigername", "nomcomplet", "nimi", "namn",
-			// "Lovelace, Ada" in one column, as German school systems export it
-			"nachnamevorname", "lastnamefirstname", "surnamefirstname", "namevorname"},
-	} {
-		for _, n := range names {
-			aliases[normalizeHeader(n)] = field
-		}
-		aliases[normalizeHeader(field)] = field
-	}
-}
-
-// normalizeHeader lower-cases h, drops accents and keeps letters and digits:
-// "E-Mail Address" → "emailaddress", "Prénom" → "prenom".
-func normalizeHeader(h string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(h)) {
-		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') || r >= 0x80 && unicode.IsLetter(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// Field returns the field of app.ImportFields (or "full_name") a column
-// header means, or "" when Rollcall does not know it.
-func Field(header string) string {
-	h := normalizeHeader(header)
-	if f, ok := aliases[h]; ok {
-		return f
-	}
-	// "Email (login)", "Class / Group", "E-mail address [school]": what
-	// stands before a bracket, slash, bar or colon decides. "Class teacher"
-	// or "Name of parent" mean something else: unknown, reported and dropped.
-	// A qualifier naming someone else ("Phone (parent)") is not the person's.
-	if i := strings.IndexAny(header, "([/|:"); i > 0 && !aboutSomeoneElse(header) {
-		if f, ok := aliases[normalizeHeader(header[:i])]; ok {
-			return f
-		}
-	}
-	return ""
-}
-
-// otherPeople are words in a header that make a column someone else's data.
-var otherPeople = map[string]bool{}
-
-func init() {
-	for _, w := range []string{"parent", "parents", "guardian", "guardians", "mother", "father", "carer",
-		"emergency", "contact", "teacher", "tutor", "eltern", "vater", "mutter", "erziehungsberechtigte",
-		"erziehungsberechtigter", "lehrer", "lehrerin", "parents", "tuteur", "huoltaja", "vanhempi", "opettaja",
-		"vardnadshavare", "foralder", "foraldrar", "larare"} {
-		otherPeople[normalizeHeader(w)] = true
-	}
-}
-
-func aboutSomeoneElse(header string) bool {
-	for _, w := range strings.FieldsFunc(header, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if otherPeople[normalizeHeader(w)] {
-			return true
-		}
-	}
-	return false
-}
-
-// mapping turns a header row into the positions of known fields.
-type mapping struct {
-	index    []int // column → field index, -1 unknown, -2 full name
-	columns  []string
-	unknown  []string
-	hasFirst bool
-}
-
-func newMapping(header []string) (*mapping, int) {
-	m := &mapping{index: make([]int, len(header))}
-	seen := map[int]bool{}
-	known := 0
-	for i, h := range header {
-		m.index[i] = -1
-		f := Field(h)
-		switch {
-		case f == fullName && !seen[-2]:
-			m.index[i], seen[-2] = -2, true
-			m.columns = append(m.columns, fullName)
-			known++
-		case f != "" && f != fullName && !seen[app.ImportFieldIndex(f)]:
-			k := app.ImportFieldIndex(f)
-			m.index[i], seen[k] = k, true
-			m.columns = append(m.columns, f)
-			known++
-			if k == app.ColFirstName {
-				m.hasFirst = true
-			}
-		case strings.TrimSpace(h) != "":
-			m.unknown = append(m.unknown, strings.TrimSpace(h))
-		}
-	}
-	if m.hasFirst { // a Name column beside First name is only a display name
-		for i, k := range m.index {
-			if k == -2 {
-				m.index[i] = -1
-				m.unknown = append(m.unknown, strings.TrimSpace(header[i]))
-			}
-		}
-	}
-	return m, known
-}
-
-// row maps one record's cells to values aligned with app.ImportFields; ok is
-// false for a row with no value at all.
-func (m *mapping) row(cells []string) (values []string, ok bool) {
-	values = make([]string, len(app.ImportFields))
-	for i, c := range cells {
-		if i >= len(m.index) || m.index[i] == -1 {
-			continue
-		}
-		c = strings.TrimSpace(c)
-		if c != "" {
-			ok = true
-		}
-		if m.index[i] == -2 {
-			values[app.ColFirstName], values[app.ColLastName] = app.SplitName(c)
-			continue
-		}
-		values[m.index[i]] = c
-	}
-	return values, ok
-}
-
 func invalid(format string, args ...any) error { return app.Errorf(app.EINVALID, format, args...) }
 
 // Read reads a roster file whose kind is told by its name (.csv, .txt,
@@ -259,6 +83,11 @@ func Read(r io.Reader, name string, size int64, lim Limits) (*app.ImportFile, er
 		return nil, invalid("%s is an old Excel 97–2003 file (.xls). Save it as an Excel workbook (.xlsx) or CSV and try again.", name)
 	case ext == ".ods" || ext == ".numbers":
 		return nil, invalid("Rollcall reads CSV and Excel (.xlsx) files. Save %s as .xlsx or CSV and try again.", name)
+	case ext == ".zip" || ext != ".xlsx" && ext != ".xlsm" && bytes.HasPrefix(data, []byte("PK\x03\x04")) && isBundle(data):
+		f, err = readZipBundle(data, name, lim)
+		if err == nil {
+			return f, nil
+		}
 	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		f, err = ReadXLSX(data, lim)
 	default:
@@ -340,10 +169,13 @@ func tooLarge(lim Limits) error {
 }
 
 // table builds an ImportFile from records; the first record with a known
-// column is the header. line(i) is the spreadsheet row of record i.
+// column is the header. line(i) is the spreadsheet row of record i. A file
+// whose first row names no column Rollcall knows is kept as it is (every
+// row's cells) for the preview's column-mapping step.
 type table struct {
 	f       *app.ImportFile
 	m       *mapping
+	raw     bool // no header recognised: rows keep their cells only
 	lim     Limits
 	dataRow int
 	kept    int // bytes of the values kept so far
@@ -361,46 +193,72 @@ func (t *table) add(line int, cells []string) error {
 	if isComment(cells) {
 		return nil
 	}
-	if t.m == nil {
-		if allEmpty(cells) {
+	if t.m == nil && !t.raw {
+		if allEmpty(cells) || isVersionLine(cells) {
 			return nil
 		}
 		m, known := newMapping(cells)
-		if known == 0 || (!m.hasFirst && !contains(m.columns, fullName)) {
-			return invalid("Row %d should name the columns, with at least first_name (or First name, Given name, Name). Found: %s. Download the template to see the columns Rollcall reads.", line, quoteList(cells, 8))
+		if known == 0 || !m.usable() {
+			// No header Rollcall can read: the admin says what each column
+			// holds. A row with known column names is probably a header.
+			t.raw = true
+			t.f.NeedsMapping, t.f.FirstRowHeader = true, known > 0
+			t.f.Columns, t.f.Unknown = []string{}, []string{}
+			t.f.Suggested = make([]string, len(cells))
+			if known > 0 {
+				for i, c := range cells {
+					t.f.Suggested[i] = Field(c)
+				}
+			}
+		} else {
+			t.m = m
+			t.f.Columns, t.f.Unknown, t.f.Layout = m.columns, m.unknown, m.layout
+			t.f.Header = append([]string(nil), cells...)
+			if t.f.Unknown == nil {
+				t.f.Unknown = []string{}
+			}
+			return nil
 		}
-		t.m = m
-		t.f.Columns, t.f.Unknown = m.columns, m.unknown
-		if t.f.Unknown == nil {
-			t.f.Unknown = []string{}
-		}
-		return nil
 	}
-	values, ok := t.m.row(cells)
-	if !ok {
-		return nil
+	var row app.ImportRow
+	if t.raw {
+		if allEmpty(cells) {
+			return nil
+		}
+		row = app.ImportRow{Line: line, Cells: cells}
+	} else {
+		var ok bool
+		if row, ok = t.m.row(line, cells); !ok {
+			return nil
+		}
 	}
 	if t.dataRow++; t.dataRow > t.lim.MaxRows {
 		return invalid("The file has more than %d rows of people; split it into smaller files.", t.lim.MaxRows)
 	}
-	for _, v := range values {
-		t.kept += len(v)
+	for _, c := range cells {
+		t.kept += len(c) + 16
 	}
 	if t.kept > t.lim.MaxKept {
-		return invalid("The file holds more than %d MB of text in the columns Rollcall reads; split it into smaller files.", t.lim.MaxKept>>20)
+		return invalid("The file holds more than %d MB of text; split it into smaller files.", t.lim.MaxKept>>20)
 	}
-	t.f.Rows = append(t.f.Rows, app.ImportRow{Line: line, Values: values})
+	t.f.Rows = append(t.f.Rows, row)
 	return nil
 }
 
 func (t *table) done() error {
-	if t.m == nil {
+	if t.m == nil && !t.raw {
 		return invalid("The file is empty: it has no row naming the columns and no people.")
 	}
 	if len(t.f.Rows) == 0 {
 		return invalid("The file has a row of column names but no people below it.")
 	}
 	return nil
+}
+
+// isVersionLine reports the line Entra's bulk-create template starts with
+// ("version:v1.0", then empty cells), before its header.
+func isVersionLine(cells []string) bool {
+	return len(cells) > 0 && strings.HasPrefix(strings.ToLower(strings.TrimSpace(cells[0])), "version:") && allEmpty(cells[1:])
 }
 
 // isComment reports a row whose first non-empty cell starts with #: the

@@ -30,6 +30,7 @@ var Columns = []Column{
 	{"deletion_date", "", "Optional date after which the account is deleted, as YYYY-MM-DD, e.g. the end of the school year."},
 	{"job_title", "", "Optional, for staff, e.g. Class teacher."},
 	{"change_password", "TRUE", "Optional. TRUE (or yes, 1) asks the person to choose a new password at their first sign-in; FALSE (or no, 0) does not. Empty follows the import's setting."},
+	{"status", "", "Optional. Empty or active creates the person; deleted, inactive or suspended leaves the row out (it is listed, not created)."},
 }
 
 func init() {
@@ -124,44 +125,6 @@ func WriteTemplateXLSX(w io.Writer) error {
 	f.SetColWidth(help, "C", "C", 26)
 	f.SetActiveSheet(0)
 	return f.Write(w)
-}
-
-// ResultsHeader names the columns of the results file: the outcome, then
-// the row as it was in the file.
-func ResultsHeader() []string {
-	h := []string{"row", "status", "reason", "username", "login_email", "password"}
-	for i, f := range app.ImportFields {
-		if i != app.ColUsername && i != app.ColPassword {
-			h = append(h, f)
-		}
-	}
-	return h
-}
-
-// resultRows are the results file's rows, header first. Created rows carry
-// the username, login email and password; skipped rows the reason.
-func resultRows(res *app.ImportResult) [][]string {
-	rows := [][]string{ResultsHeader()}
-	for _, r := range res.Rows {
-		row := []string{strconv.Itoa(r.Line), r.Status, r.Reason, r.Username, r.LoginEmail, r.Password}
-		for i := range app.ImportFields {
-			if i != app.ColUsername && i != app.ColPassword {
-				v := ""
-				if i < len(r.Values) {
-					v = r.Values[i]
-				}
-				row = append(row, v)
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-// WriteResultsCSV writes the results file as CSV (UTF-8 with BOM, every
-// cell defused against formula injection).
-func WriteResultsCSV(w io.Writer, res *app.ImportResult) error {
-	return sheet.WriteCSV(w, resultRows(res))
 }
 
 // WriteResultsXLSX writes the results file as an Excel workbook. Every cell

@@ -43,8 +43,15 @@ func ReadXLSX(data []byte, lim Limits) (*app.ImportFile, error) {
 	}
 	defer wb.Close()
 	var firstErr error
+	var unmapped *app.ImportFile // the first sheet without a header Rollcall knows
 	for _, sheet := range wb.GetSheetList() {
 		f, err := readSheet(wb, sheet, lim)
+		if err == nil && f.NeedsMapping {
+			if unmapped == nil {
+				unmapped = f
+			}
+			continue
+		}
 		if err == nil {
 			return f, nil
 		}
@@ -59,6 +66,9 @@ func ReadXLSX(data []byte, lim Limits) (*app.ImportFile, error) {
 		default:
 			return nil, invalid("The workbook cannot be read (%s). Open it in Excel and save it again.", sheetError(err))
 		}
+	}
+	if unmapped != nil {
+		return unmapped, nil
 	}
 	if firstErr == nil {
 		return nil, invalid("The workbook has no worksheet.")
@@ -99,13 +109,16 @@ func readSheet(wb *excelize.File, sheet string, lim Limits) (*app.ImportFile, er
 	if err := rows.Error(); err != nil {
 		return nil, err
 	}
-	if t.m == nil {
+	if t.m == nil && !t.raw {
 		return nil, headerError{app.Errorf(app.EINVALID, "The worksheet %q is empty: it has no row naming the columns and no people.", sheet)}
 	}
 	if err := t.done(); err != nil {
 		return nil, err
 	}
 	for i := range f.Rows {
+		if f.NeedsMapping {
+			break
+		}
 		f.Rows[i].Values[app.ColDeletionDate] = excelDate(f.Rows[i].Values[app.ColDeletionDate])
 	}
 	return f, nil

@@ -103,7 +103,7 @@ export interface RequestOptions {
 }
 
 /** A request body: JSON (the usual case) or raw bytes/text with their type (a file upload). */
-export type Body = { json: unknown } | { raw: Blob | string; type: string } | undefined
+export type Body = { json: unknown } | { raw: Blob | string | FormData; type: string } | undefined
 
 // send is the one place that calls fetch: every failure, whatever the call,
 // becomes an ApiError here.
@@ -114,7 +114,8 @@ async function send(method: string, path: string, body: Body, opts: RequestOptio
     headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body.json)
   } else if (body) {
-    headers['Content-Type'] = body.type
+    // FormData sets its own multipart type, with the boundary
+    if (!(body.raw instanceof FormData)) headers['Content-Type'] = body.type
     init.body = body.raw
   }
   let res: Response
@@ -144,7 +145,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
 }
 
 /** upload sends raw bytes or text (a file, pasted lines) and returns the decoded JSON answer. */
-export async function upload<T>(path: string, raw: Blob | string, type: string, opts: RequestOptions = {}): Promise<T> {
+export async function upload<T>(path: string, raw: Blob | string | FormData, type: string, opts: RequestOptions = {}): Promise<T> {
   return decode<T>(await send('POST', path, { raw, type }, opts))
 }
 

@@ -29,6 +29,16 @@ export async function upload(org: string, body: Blob | string, name: string, pas
   return uploadRaw<Uploaded>(uploadPath(org, name, paste), body, paste ? 'text/plain; charset=utf-8' : 'application/octet-stream')
 }
 
+/** uploadFiles sends several files chosen at once (a OneRoster bundle's CSV files) as one upload. */
+export async function uploadFiles(org: string, files: File[]): Promise<Uploaded> {
+  if (files.reduce((n, f) => n + f.size, 0) > maxUploadBytes) {
+    throw new ApiError(400, 'invalid', `The files are larger than ${maxUploadMB} MB together.`)
+  }
+  const form = new FormData()
+  for (const f of files) form.append('file', f, f.name)
+  return uploadRaw<Uploaded>(orgPath(org, 'imports'), form, 'multipart/form-data')
+}
+
 export function preview(org: string, draft: string, options: ImportOptions, edits: ImportEdit[], signal?: AbortSignal): Promise<ImportPreview> {
   return api.post<ImportPreview>(orgPath(org, 'imports', draft, 'preview'), { options, edits }, { signal })
 }

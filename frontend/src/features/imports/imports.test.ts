@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { editKey, shownFields, toEdits, type ImportPreview } from './imports'
 
-const fields = ['first_name', 'last_name', 'email', 'username', 'password', 'account_type', 'groups', 'language', 'phone', 'labels', 'deletion_date', 'job_title']
+const fields = ['first_name', 'last_name', 'email', 'username', 'password', 'account_type', 'groups', 'language', 'phone', 'labels', 'deletion_date', 'job_title', 'change_password', 'status']
 
 function previewWith(columns: string[]): ImportPreview {
   return {
@@ -11,6 +11,7 @@ function previewWith(columns: string[]): ImportPreview {
     create: 0,
     warnings: 0,
     errors: 0,
+    skipped: 0,
     missing_groups: [],
     previous_imports: [],
     account_types: [],
@@ -23,6 +24,12 @@ describe('imports', () => {
   it('shows the columns the file has, in template order, never passwords', () => {
     expect(shownFields(previewWith(['groups', 'email', 'first_name', 'password']))).toEqual(['first_name', 'last_name', 'email', 'groups'])
     expect(shownFields(previewWith(['full_name', 'phone']))).toEqual(['first_name', 'last_name', 'phone'])
+  })
+
+  it('shows the status column when a row is left out', () => {
+    const p = previewWith(['first_name'])
+    p.rows = [{ line: 2, values: fields.map(() => ''), status: 'skip', username: '', username_generated: false, login_email: '', password_generated: false }]
+    expect(shownFields(p)).toEqual(['first_name', 'last_name', 'status'])
   })
 
   it('turns edited cells into the API list', () => {

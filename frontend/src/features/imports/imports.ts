@@ -2,7 +2,7 @@
 // app/import.go and app/httpapi/import.go) and the small pure helpers the
 // Import tab uses. The API calls are in api.ts.
 
-export type RowStatus = 'create' | 'warning' | 'error'
+export type RowStatus = 'create' | 'warning' | 'error' | 'skip'
 
 export interface ImportRowPreview {
   line: number
@@ -15,6 +15,8 @@ export interface ImportRowPreview {
   username_generated: boolean
   login_email: string
   password_generated: boolean
+  /** the file's password broke the rules: a new one is generated */
+  password_replaced?: boolean
   /** the row's problems (errors) or warnings in one sentence, in column order; absent when there are none */
   reason?: string
 }
@@ -34,7 +36,9 @@ export interface ImportRecord {
 export interface ImportFileInfo {
   name: string
   sha256: string
-  format: 'csv' | 'xlsx' | 'paste' | string
+  format: 'csv' | 'xlsx' | 'paste' | 'oneroster' | string
+  /** the layout recognised by its header, e.g. "Microsoft Entra bulk-create template" */
+  layout?: string
   encoding?: string
   delimiter?: string
   sheet?: string
@@ -51,6 +55,29 @@ export interface ImportOptions {
   password_style: string
   must_change_password: boolean
   again: boolean
+  /** the account type of rows whose account type is empty ('' = the organization's first) */
+  account_type: string
+  /** generate a password for rows whose password breaks the rules */
+  replace_bad_passwords: boolean
+  /** what each column holds, for a file whose header was not recognised */
+  mapping?: ColumnMapping
+}
+
+export interface ColumnMapping {
+  /** a field, 'full_name', or '' to leave the column out */
+  columns: string[]
+  /** the first row names the columns */
+  header: boolean
+}
+
+/** MappingStep asks what each column of a file holds (app.MappingStep). */
+export interface MappingStep {
+  required: boolean
+  remembered: boolean
+  header: boolean
+  columns: { first: string; samples: string[] }[]
+  chosen: string[]
+  fields: string[]
 }
 
 export interface ImportPreview {
@@ -60,6 +87,8 @@ export interface ImportPreview {
   create: number
   warnings: number
   errors: number
+  skipped: number
+  mapping?: MappingStep
   missing_groups: string[]
   previous_imports: ImportRecord[]
   account_types: string[]
@@ -97,6 +126,8 @@ export const defaultOptions = (): ImportOptions => ({
   password_style: '',
   must_change_password: false,
   again: false,
+  account_type: '',
+  replace_bad_passwords: false,
 })
 
 /** Column headings in plain words. */
@@ -114,6 +145,8 @@ export const fieldLabels: Record<string, string> = {
   deletion_date: 'Deletion date',
   job_title: 'Job title',
   change_password: 'New password at first sign-in',
+  status: 'Status',
+  full_name: 'Whole name (first and last)',
 }
 
 /** What a row's status means, in words. */
@@ -121,10 +154,11 @@ export const statusLabels: Record<RowStatus, string> = {
   create: 'Will be created',
   warning: 'Will be created — check',
   error: 'Will not be created',
+  skip: 'Left out',
 }
 
 /** Accepted file types for the file picker. */
-export const fileAccept = '.csv,.tsv,.txt,.xlsx,.xlsm,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+export const fileAccept = '.csv,.tsv,.txt,.xlsx,.xlsm,.zip,text/csv,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 /**
  * shownFields are the columns to show in the preview: the ones the file
@@ -133,6 +167,7 @@ export const fileAccept = '.csv,.tsv,.txt,.xlsx,.xlsm,text/csv,text/plain,applic
  */
 export function shownFields(p: ImportPreview): string[] {
   const has = new Set(p.file.columns.flatMap((c) => (c === 'full_name' ? ['first_name', 'last_name'] : [c])))
+  if (p.rows.some((r) => r.status === 'skip' || r.values[p.fields.indexOf('status')])) has.add('status')
   has.add('first_name')
   has.add('last_name')
   return p.fields.filter((f) => has.has(f) && f !== 'password')
@@ -150,3 +185,6 @@ export function toEdits(cells: Map<string, string>): ImportEdit[] {
   }
   return out.sort((a, b) => a.line - b.line || a.field.localeCompare(b.field))
 }
+
+/** mappingLabel names what a column may hold in the mapping step. */
+export const mappingLabel = (f: string) => (f === '' ? '— leave out —' : (fieldLabels[f] ?? f))
