@@ -555,10 +555,28 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 	if len(req.UserIDs) == 0 && len(req.Usernames) == 0 && req.Group == "" {
 		return JobStatus{}, errNobodyToReset
 	}
-	if _, _, err := a.scopedOrg(ctx, ref); err != nil {
+	org, s, err := a.scopedOrg(ctx, ref)
+	if err != nil {
 		return JobStatus{}, err
 	}
-	actor := ActorFrom(ctx) // with its scope: ResetPasswords checks each person
+	if !s.whole() { // refused at once, not in the job: a group admin resets their groups' members
+		if req.Group != "" {
+			if _, _, err := a.scopedGroup(ctx, ref, req.Group); err != nil {
+				return JobStatus{}, err
+			}
+		}
+		for _, id := range req.UserIDs {
+			if _, _, _, err := a.scopedUser(ctx, org.ID, id); err != nil {
+				return JobStatus{}, err
+			}
+		}
+		for _, name := range req.Usernames {
+			if u, err := a.Store.UserByLogin(ctx, Key(name)); err == nil && !s.hasUser(u) {
+				return JobStatus{}, errNotYourUser
+			}
+		}
+	}
+	actor := ActorFrom(ctx) // with its scope: ResetPasswords checks each person again
 	return a.Jobs.StartStatus(owner, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
 		return a.ResetPasswords(WithActor(ctx, actor), ref, req, progress)
 	}), nil

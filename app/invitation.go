@@ -272,6 +272,13 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	if !s.whole() && Clean(req.DeleteOn) != "" {
 		return nil, errNoDeleteOn
 	}
+	groups, err := a.groupIDs(ctx, org, req.Groups)
+	if err != nil {
+		return nil, err
+	}
+	if !s.hasGroups(groups) { // a group admin invites into their groups
+		return nil, errNoGroup
+	}
 	if org.PublicURL == "" {
 		return nil, FieldError(EINVALID, "public_url", "%s has no public address yet, and every invitation link is built from it. Set it in Settings (e.g. https://rollcall.maple.example) and try again; nothing was sent.", org.Name)
 	}
@@ -317,13 +324,6 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	}
 	if err := v.err("addresses", "mode", "account_type", "language", "delete_on", "label", "expires_days"); err != nil {
 		return nil, err
-	}
-	groups, err := a.groupIDs(ctx, org, req.Groups)
-	if err != nil {
-		return nil, err
-	}
-	if !s.hasGroups(groups) { // a group admin invites into their groups
-		return nil, errNoGroup
 	}
 	ttl := DefaultInvitationTTL
 	if req.ExpiresDays > 0 {

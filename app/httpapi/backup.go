@@ -13,7 +13,13 @@ func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {
 	name := fmt.Sprintf("rollcall-backup-%s.db", s.app.Now().Format("2006-01-02-1504")) // the app's clock, which tests set
 	attachment(w, name, "")
 	setLength := func(n int64) { w.Header().Set("Content-Length", strconv.FormatInt(n, 10)) }
-	_, err := s.app.Backup(r.Context(), func() (int64, error) { return s.cfg.Backup(w, setLength) })
+	started := false
+	_, err := s.app.Backup(r.Context(), func() (int64, error) { started = true; return s.cfg.Backup(w, setLength) })
+	if err != nil && !started { // refused before a byte was written
+		w.Header().Del("Content-Disposition")
+		s.error(w, r, err)
+		return
+	}
 	if err != nil {
 		// The headers are gone; with Content-Length set the client sees a
 		// copy shorter than announced and refuses it.

@@ -60,7 +60,7 @@ func (s *Server) listInviteLinks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeNewLink(w http.ResponseWriter, r *http.Request, status int, nl *app.NewInviteLink) {
-	org, err := s.app.Organization(r.Context(), nl.Link.OrgID)
+	org, err := s.app.ViewOrganization(r.Context(), nl.Link.OrgID)
 	if err != nil {
 		s.error(w, r, err)
 		return
