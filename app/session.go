@@ -81,7 +81,7 @@ func (a *App) startSessionNoting(ctx context.Context, kind, subject string, ttl 
 	}
 	now := a.now()
 	s := &Session{Hash: TokenHash(token), Kind: kind, SubjectID: subject, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if in != nil {
+	if in != nil && kind == SessionAdmin { // shown in the admin's session list; a pupil's is not kept
 		s.Client = in.client
 	}
 	if in != nil && in.Failed > 0 {

@@ -75,15 +75,21 @@ var (
 	errTwoStepAlways = Errorf(ECONFLICT, "Two-step sign-in is already on. Turn it off first to set up another app.")
 )
 
-// normalizeCode drops the spaces and dashes a person types in a code and
-// upper-cases it.
+// normalizeOTP drops the spaces and dashes a person types in a code,
+// upper-cases it, and reads the look-alike letters that recovery codes
+// never hold (Crockford's base32) as the digits they resemble.
 func normalizeOTP(code string) string {
 	var b strings.Builder
 	for _, r := range code {
-		switch {
-		case r == ' ' || r == '-' || r == '\t' || r == '\u2010' || r == '\u2011' || r == '\u2013':
-		case r >= 'a' && r <= 'z':
-			b.WriteRune(r - ('a' - 'A'))
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		switch r {
+		case ' ', '-', '\t', '\u2010', '\u2011', '\u2013':
+		case 'O':
+			b.WriteByte('0')
+		case 'I', 'L':
+			b.WriteByte('1')
 		default:
 			b.WriteRune(r)
 		}
