@@ -2,23 +2,40 @@ package app
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Admin is a person who runs Rollcall under `serve`: they sign in to the
 // admin pages. (In the desktop window the person at the laptop is the admin.)
 type Admin struct {
-	ID           string    `json:"id"`
-	Username     string    `json:"username"`
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	// Name is how the UI and mails name the admin ("Ms Virtanen"); when
+	// empty, the username stands in (DisplayName).
+	Name         string    `json:"name,omitempty"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 	// Disabled admins cannot sign in; they keep their name until deleted.
 	Disabled bool `json:"disabled"`
-	// Name is a person's name when the admin is a person of an
-	// organization with an admin role (Scope set); never stored here.
-	Name string `json:"name,omitempty"`
-	// Scope is what such a person may reach; nil for a server admin.
+	// Scope is what a person of an organization with an admin role may
+	// reach (access.go); nil for a server admin. Never stored here.
 	Scope *Scope `json:"scope,omitempty"`
+	// TwoStep: after the password the admin types a code from an
+	// authenticator app (totp.go).
+	TwoStep bool `json:"two_step"`
+	// TOTP holds the sealed secret and the hashed recovery codes; it never
+	// leaves the server.
+	TOTP AdminTOTP `json:"-"`
+}
+
+// DisplayName is the admin's name, or the username when none is set.
+func (adm *Admin) DisplayName() string {
+	if adm.Name != "" {
+		return adm.Name
+	}
+	return adm.Username
 }
 
 // AdminPasswordPolicy is the rule for admin passwords: longer than a pupil's.
@@ -143,7 +160,7 @@ func (a *App) signInAdminFrom(ctx context.Context, in SignIn, action, detail str
 			} else if err != nil {
 				return nil, err
 			}
-			c := &credentials{ID: adm.ID, Hash: adm.PasswordHash}
+			c := &credentials{ID: adm.ID, Hash: adm.PasswordHash, SecondFactor: adm.TwoStep /* totp.go */}
 			if adm.Disabled {
 				c.Refused = Errorf(EFORBIDDEN, "This admin account is disabled. Ask another admin to enable it.")
 			}
@@ -173,6 +190,11 @@ func (a *App) signInAdminFrom(ctx context.Context, in SignIn, action, detail str
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	// Two-step sign-in (totp.go): the password only starts a pending
+	// sign-in, which CompleteSignIn finishes with the code.
+	if adm.TwoStep {
+		return a.awaitSecondFactor(ctx, adm, out)
 	}
 	ctx = a.audit(WithActor(ctx, AdminActor(adm)), adm.orgID(), action, adminTarget(adm), detail)
 	out.Token, err = a.startSessionNoting(ctx, kind, adm.ID, ttl, out)
@@ -212,7 +234,7 @@ func (a *App) staffAdmin(ctx context.Context, id string) (*Admin, error) {
 	if login == "" {
 		login = u.Email
 	}
-	return &Admin{ID: u.ID, Username: login, Name: auditName(u), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}, nil
+	return &Admin{ID: u.ID, Username: login, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}, nil
 }
 
 // orgID is the organization a person-admin belongs to; "" for a server admin.
@@ -224,10 +246,19 @@ func (adm *Admin) orgID() string {
 }
 
 // AdminBySession returns the admin whose session token this is.
-// Errors: EUNAUTHORIZED (no such session, expired, or the admin is gone).
+// It is the gate of every admin action: while two-step sign-in is required
+// for all admins, one without it may do nothing but set it up (totp.go).
+// Errors: EUNAUTHORIZED (no such session, expired, or the admin is gone),
+// ETWOSTEPSETUP.
 func (a *App) AdminBySession(ctx context.Context, token string) (*Admin, error) {
 	adm, _, err := a.AdminSession(ctx, token)
-	return adm, err
+	if err == nil {
+		err = a.twoStepGate(ctx, adm)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return adm, nil
 }
 
 // AdminSession returns the admin whose session token this is and the
@@ -352,4 +383,41 @@ func (a *App) DeleteAdmin(ctx context.Context, ref string) error {
 		}
 		return nil
 	})
+}
+
+// MaxAdminNameLength bounds an admin's display name.
+const MaxAdminNameLength = 100
+
+// SetAdminName sets the display name of the admin ref (an ID or a
+// username): the name the UI's header and invitation mails use ("Ms
+// Virtanen invites you"). The admin themself or another admin may set it;
+// an empty name shows the username again. Errors: ENOTFOUND, EINVALID.
+func (a *App) SetAdminName(ctx context.Context, ref, name string) (*Admin, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
+	id, err := a.adminID(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	adm, err := a.Store.Admin(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	name = Clean(name)
+	switch {
+	case utf8.RuneCountInString(name) > MaxAdminNameLength:
+		return nil, FieldError(EINVALID, "name", "A name has at most %d characters.", MaxAdminNameLength)
+	case hasControl(name):
+		return nil, FieldError(EINVALID, "name", "A name cannot contain line breaks or control characters.")
+	}
+	detail := "display name set"
+	if name == "" {
+		detail = "display name removed"
+	}
+	ctx = a.audit(ctx, "", "admin.name", adminTarget(adm), detail)
+	return a.Store.ChangeAdmin(ctx, id, func(adm *Admin, _ int) error {
+		adm.Name = name
+		return nil
+	}, false)
 }

@@ -33,6 +33,7 @@ type Store interface {
 	SignInFailureStore
 	AuditStore
 	LifecycleStore
+	SecurityStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that

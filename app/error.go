@@ -17,7 +17,14 @@ const (
 	// EPASSWORDCHANGE: signed in, but the account must choose a new password
 	// before it may do anything else (a kind of forbidden).
 	EPASSWORDCHANGE = "password_change_required"
-	EINTERNAL       = "internal" // a bug or an outside failure; details are logged, not shown
+	// ESECONDFACTOR: the password was right; the sign-in ends only with a
+	// code from the admin's authenticator app (two-step sign-in, totp.go).
+	ESECONDFACTOR = "second_factor_required"
+	// ETWOSTEPSETUP: signed in, but two-step sign-in is required for every
+	// admin and this one must set it up before anything else (a kind of
+	// forbidden, like EPASSWORDCHANGE).
+	ETWOSTEPSETUP = "two_step_setup_required"
+	EINTERNAL     = "internal" // a bug or an outside failure; details are logged, not shown
 )
 
 // Error is the one error shape of Rollcall. Message is written for the person

@@ -34,6 +34,9 @@ type Session struct {
 	// account's owner is told of them.
 	FailedSignIns int        `json:"failed_sign_ins,omitempty"`
 	FailedSince   *time.Time `json:"failed_since,omitempty"`
+	// Client is the address the sign-in came from (an IPv4 address or an
+	// IPv6 /64), shown in the list of one's own sessions.
+	Client string `json:"client,omitempty"`
 }
 
 // SessionStore keeps sessions by token hash.
@@ -44,6 +47,11 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, hash string) error
 	// DeleteSessionsOf ends every session of the subject (an admin or user ID).
 	DeleteSessionsOf(ctx context.Context, subjectID string) error
+	// SessionsOf returns the subject's sessions of the kind, oldest first.
+	SessionsOf(ctx context.Context, subjectID, kind string) ([]*Session, error)
+	// DeleteOtherSessions ends the subject's sessions of the kind except
+	// the one with keepHash, and returns how many ended.
+	DeleteOtherSessions(ctx context.Context, subjectID, kind, keepHash string) (int, error)
 }
 
 var errSignedOut = Errorf(EUNAUTHORIZED, "You are signed out. Sign in again.")
@@ -76,6 +84,9 @@ func (a *App) startSessionNoting(ctx context.Context, kind, subject string, ttl 
 	}
 	now := a.now()
 	s := &Session{Hash: TokenHash(token), Kind: kind, SubjectID: subject, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if in != nil && kind == SessionAdmin { // shown in the admin's session list; a pupil's is not kept
+		s.Client = in.client
+	}
 	if in != nil && in.Failed > 0 {
 		since := in.FailedSince.UTC()
 		s.FailedSignIns, s.FailedSince = in.Failed, &since

@@ -20,6 +20,10 @@ type credentials struct {
 	// Held, when set, is told when failures from elsewhere first hold the
 	// account back (a mail to its owner).
 	Held func()
+	// SecondFactor: a right password does not finish the sign-in; a code
+	// must follow (two-step sign-in, totp.go). Until it does, nothing is
+	// forgiven and the browser does not become a known device.
+	SecondFactor bool
 }
 
 // SignIn is one sign-in request: what was typed and where it came from.
@@ -47,6 +51,12 @@ type SignedIn struct {
 	// is nothing to tell the owner.
 	Failed      int
 	FailedSince time.Time
+	// Pending is set instead of Token when the password was right and a
+	// second factor must follow (ESECONDFACTOR): the secret of the short
+	// pending sign-in that CompleteSignIn finishes.
+	Pending string
+	// client is the address the sign-in came from, kept with the session.
+	client string
 }
 
 // signIn is the one password check behind every sign-in (admins and portal
@@ -116,11 +126,6 @@ func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 	if c.Refused != nil {
 		return "", nil, c.Refused
 	}
-	out := &SignedIn{}
-	forgiven := g.forgive(ctx, acctKey, countKey)
-	if forgiven.Count >= FreeFailures || (device != "" && forgiven.Count > 0) {
-		out.Failed, out.FailedSince = forgiven.Count, forgiven.First
-	}
 	if weak {
 		h, err := HashPassword(a.Rand, a.Hash, in.Password)
 		if err != nil {
@@ -130,10 +135,24 @@ func (a *App) signIn(ctx context.Context, in SignIn, kind string, wrong error,
 			return "", nil, err
 		}
 	}
-	if out.Device, err = a.rememberDevice(ctx, in.Device, kind, c.ID); err != nil {
-		return "", nil, err
+	if c.SecondFactor {
+		return c.ID, &SignedIn{client: in.Client}, nil
 	}
-	return c.ID, out, nil
+	out, err := a.signInSucceeded(ctx, in, kind, c.ID, acctKey, countKey)
+	return c.ID, out, err
+}
+
+// signInSucceeded ends a sign-in that passed every check: the account's
+// (or device's) failures are forgiven and the browser becomes known.
+func (a *App) signInSucceeded(ctx context.Context, in SignIn, kind, id, acctKey, countKey string) (*SignedIn, error) {
+	out := &SignedIn{client: in.Client}
+	forgiven := a.SignIns.forgive(ctx, acctKey, countKey)
+	if forgiven.Count >= FreeFailures || (countKey != acctKey && forgiven.Count > 0) {
+		out.Failed, out.FailedSince = forgiven.Count, forgiven.First
+	}
+	var err error
+	out.Device, err = a.rememberDevice(ctx, in.Device, kind, id)
+	return out, err
 }
 
 // loginKey counts the failures of a login that names no account. It is a

@@ -13,6 +13,17 @@ import (
 type adminRecord struct {
 	*app.Admin
 	PasswordHash string `json:"password_hash"`
+	// TOTP is the two-step secret (sealed) and recovery code hashes.
+	TOTP *app.AdminTOTP `json:"totp,omitempty"`
+}
+
+// recordOf is what is stored for adm.
+func recordOf(adm *app.Admin) adminRecord {
+	rec := adminRecord{Admin: adm, PasswordHash: adm.PasswordHash}
+	if t := adm.TOTP; len(t.Secret) > 0 || len(t.Pending) > 0 || len(t.Recovery) > 0 || t.LastStep != 0 {
+		rec.TOTP = &t
+	}
+	return rec
 }
 
 const adminNotFound = "There is no such admin."
@@ -29,7 +40,7 @@ func (db *DB) CreateAdmin(ctx context.Context, adm *app.Admin, onlyFirst bool) e
 		if err != nil {
 			return err
 		}
-		return put(tx.Bucket(adminsBucket), []byte(adm.ID), adminRecord{adm, adm.PasswordHash})
+		return put(tx.Bucket(adminsBucket), []byte(adm.ID), recordOf(adm))
 	})
 }
 
@@ -40,6 +51,9 @@ func getAdmin(tx *bolt.Tx, id []byte) (*app.Admin, error) {
 		return nil, err
 	}
 	adm.PasswordHash = rec.PasswordHash
+	if rec.TOTP != nil {
+		adm.TOTP = *rec.TOTP
+	}
 	return adm, nil
 }
 
@@ -83,7 +97,7 @@ func (db *DB) UpdateAdmin(ctx context.Context, adm *app.Admin) error {
 		if _, err := getAdmin(tx, []byte(adm.ID)); err != nil {
 			return err
 		}
-		return put(tx.Bucket(adminsBucket), []byte(adm.ID), adminRecord{adm, adm.PasswordHash})
+		return put(tx.Bucket(adminsBucket), []byte(adm.ID), recordOf(adm))
 	})
 }
 
@@ -138,7 +152,7 @@ func (db *DB) ChangeAdmin(ctx context.Context, id string, fn func(adm *app.Admin
 			}
 		}
 		out = adm
-		return put(tx.Bucket(adminsBucket), []byte(id), adminRecord{adm, adm.PasswordHash})
+		return put(tx.Bucket(adminsBucket), []byte(id), recordOf(adm))
 	})
 	return out, err
 }

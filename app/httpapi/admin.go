@@ -8,6 +8,7 @@ import "net/http"
 func (s *Server) adminRoutes(m *http.ServeMux) {
 	m.Handle("GET /api/admins", s.admin(s.listAdmins))
 	m.Handle("PUT /api/admins/{admin}/password", s.localOrAdmin(s.setAdminPassword))
+	m.Handle("PUT /api/admins/{admin}/name", s.localOrAdmin(s.setAdminName))
 	m.Handle("POST /api/admins/{admin}/disable", s.localOrAdmin(s.setAdminDisabled(true)))
 	m.Handle("POST /api/admins/{admin}/enable", s.localOrAdmin(s.setAdminDisabled(false)))
 	m.Handle("DELETE /api/admins/{admin}", s.localOrAdmin(s.deleteAdmin))
@@ -59,4 +60,21 @@ func (s *Server) deleteAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// setAdminName sets an admin's display name (their own, or another's).
+func (s *Server) setAdminName(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	adm, err := s.app.SetAdminName(r.Context(), r.PathValue("admin"), body.Name)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, adm)
 }

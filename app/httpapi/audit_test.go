@@ -37,6 +37,8 @@ type auditCall struct {
 	entries int
 	// job: the answer is a job; the entry is counted once it has finished.
 	job bool
+	// pending is a pending two-step sign-in's cookie.
+	pending string
 }
 
 // auditWorld is what the walk's requests need: made through the app so
@@ -49,6 +51,9 @@ type auditWorld struct {
 	code, groupCode, otherAdmin, jobID    string
 	pending1, pending2                    string
 	invToken                              string
+	vice, viceSecret                      string   // an admin with two-step sign-in: session, TOTP secret
+	viceCodes                             []string // vice's recovery codes
+	codes                                 []string // TOTP codes typed: looked for in the entries' text
 	secrets                               []string // must never be in the audit log
 	relay                                 *mailtest.Server
 }
@@ -198,6 +203,77 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		}},
 		{"DELETE /api/admins/{admin}", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/admins/deputy", as: w.admin, status: 204, entries: 1}
+		}},
+		{"PUT /api/admins/{admin}/name", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/admins/" + adminName + "/name", body: map[string]any{"name": "Ms Virtanen"}, as: w.admin, status: 200, entries: 1}
+		}},
+		// Two-step sign-in, for vice.
+		{"POST /api/me/two-step/setup", func(t *testing.T) auditCall {
+			if _, err := e.App.CreateAdmin(app.WithActor(ctx, app.CLIActor), "vice", "acorn-secret-2028x", false); err != nil {
+				t.Fatal(err)
+			}
+			w.secret("acorn-secret-2028x")
+			_, tok, err := e.App.SignInAdmin(ctx, "vice", "acorn-secret-2028x", "192.0.2.30")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.vice = tok
+			return auditCall{path: "/api/me/two-step/setup", as: w.vice, status: 200, entries: 1}
+		}},
+		{"POST /api/me/two-step/confirm", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/me/two-step/confirm", body: map[string]any{"code": w.totp(t)}, as: w.vice, status: 200, entries: 1}
+		}},
+		{"POST /api/me/two-step/recovery-codes", func(t *testing.T) auditCall {
+			e.Clock.Add(app.TOTPPeriod)
+			return auditCall{path: "/api/me/two-step/recovery-codes", body: map[string]any{"code": w.totp(t)}, as: w.vice, status: 200, entries: 1}
+		}},
+		{"POST /api/session/second-factor", func(t *testing.T) auditCall {
+			_, out, err := e.App.SignInAdminFrom(ctx, app.SignIn{Login: "vice", Password: "acorn-secret-2028x", Client: "192.0.2.30"})
+			if app.ErrorCode(err) != app.ESECONDFACTOR {
+				t.Fatalf("vice's password step: %v", err)
+			}
+			w.secret(out.Pending)
+			return auditCall{path: "/api/session/second-factor", body: map[string]any{"code": w.viceCodes[0]}, pending: out.Pending, status: 200, entries: 1}
+		}},
+		{"POST /api/me/two-step/off", func(t *testing.T) auditCall {
+			e.Clock.Add(app.TOTPPeriod)
+			return auditCall{path: "/api/me/two-step/off", body: map[string]any{"code": w.totp(t)}, as: w.vice, status: 204, entries: 1}
+		}},
+		{"DELETE /api/admins/{admin}/two-step", func(t *testing.T) auditCall {
+			setup, err := e.App.StartTwoStep(ctx, w.adminID(t, "vice"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.viceSecret = setup.Secret
+			w.secret(setup.Secret)
+			e.Clock.Add(app.TOTPPeriod)
+			codes, err := e.App.ConfirmTwoStep(ctx, w.adminID(t, "vice"), w.totp(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.secret(codes...)
+			return auditCall{path: "/api/admins/vice/two-step", as: w.admin, status: 200, entries: 1}
+		}},
+		{"PUT /api/security", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/security", body: map[string]any{"require_two_step": false}, as: w.admin, status: 200, entries: 1}
+		}},
+		// An admin's own sessions.
+		{"DELETE /api/me/sessions/{session}", func(t *testing.T) auditCall {
+			if _, _, err := e.App.SignInAdmin(ctx, adminName, adminPassword, "192.0.2.31"); err != nil {
+				t.Fatal(err)
+			}
+			list, err := e.App.MySessions(ctx, w.admin)
+			if err != nil || len(list) < 2 {
+				t.Fatalf("sessions %v %v", list, err)
+			}
+			other := list[0].ID
+			if list[0].Current {
+				other = list[1].ID
+			}
+			return auditCall{path: "/api/me/sessions/" + other, as: w.admin, status: 204, entries: 1}
+		}},
+		{"POST /api/me/sessions/sign-out-others", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/me/sessions/sign-out-others", as: w.admin, status: 200, entries: 1}
 		}},
 		{"POST /api/organizations/{org}/accounts/parse", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/accounts/parse"), body: map[string]any{"text": "Lin Wei\nOla Nordmann"}, as: w.admin, status: 200}
@@ -478,6 +554,15 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 			t.Errorf("the audit log holds the secret %q", s)
 		}
 	}
+	// A 6-digit TOTP code could turn up by chance in the raw bytes (IDs,
+	// times), so the codes typed are looked for in the entries' words.
+	for _, en := range w.entries(t) {
+		for _, c := range w.codes {
+			if strings.Contains(en.Detail+" "+en.Target.Name+" "+en.Actor.Name, c) {
+				t.Errorf("audit entry %s holds the code %q: %q", en.Action, c, en.Detail)
+			}
+		}
+	}
 	t.Logf("%d routes walked, %d audit entries, %d secrets looked for in %d bytes", len(steps), len(w.entries(t)), len(w.secrets), len(raw))
 }
 
@@ -485,6 +570,9 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 func (w *auditWorld) send(t *testing.T, method string, c auditCall) *httptest.ResponseRecorder {
 	t.Helper()
 	req := withCookie(newRequest(t, method, c.path, c.body), c.as)
+	if c.pending != "" {
+		req.AddCookie(&http.Cookie{Name: "rollcall_signin", Value: c.pending})
+	}
 	if c.user != "" {
 		req.AddCookie(&http.Cookie{Name: "rollcall_user", Value: c.user})
 	}
@@ -526,7 +614,20 @@ func (w *auditWorld) learn(t *testing.T, route string, rec *httptest.ResponseRec
 		} `json:"invited"`
 	}
 	json.Unmarshal(rec.Body.Bytes(), &v)
+	var two struct {
+		Secret        string   `json:"secret"`
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	json.Unmarshal(rec.Body.Bytes(), &two)
+	w.secret(two.Secret)
+	w.secret(two.RecoveryCodes...)
 	switch route {
+	case "POST /api/me/two-step/setup":
+		w.viceSecret = two.Secret
+	case "POST /api/me/two-step/confirm", "POST /api/me/two-step/recovery-codes":
+		w.viceCodes = two.RecoveryCodes
+	case "POST /api/session/second-factor":
+		w.vice = sessionCookie(t, rec).Value
 	case "POST /api/setup":
 		w.admin = sessionCookie(t, rec).Value
 	case "POST /api/public/signin", "POST /api/public/account/password":
@@ -557,6 +658,25 @@ func (w *auditWorld) learn(t *testing.T, route string, rec *httptest.ResponseRec
 			w.secret(c.Code)
 		}
 	}
+}
+
+// totp is vice's authenticator code at the test's clock, remembered so
+// that the entries can be searched for it.
+func (w *auditWorld) totp(t *testing.T) string {
+	t.Helper()
+	c := totpCode(t, w.viceSecret, w.e.Clock.Now())
+	w.codes = append(w.codes, c)
+	return c
+}
+
+// adminID is the ID of the admin called username.
+func (w *auditWorld) adminID(t *testing.T, username string) string {
+	t.Helper()
+	adm, err := w.e.DB.AdminByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return adm.ID
 }
 
 // mustUser creates a user through the app (not a step of the walk).

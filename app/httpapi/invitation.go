@@ -33,7 +33,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
 // nobody in the desktop window (the mail then names the organization).
 func adminName(r *http.Request) string {
 	if adm := adminFrom(r.Context()); adm != nil {
-		return adm.Username
+		return adm.DisplayName() // "Ms Virtanen invites you", not a login name
 	}
 	return ""
 }

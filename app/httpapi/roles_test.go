@@ -48,6 +48,19 @@ var routeAccess = map[string]string{
 	"POST /api/organizations":            forServer,
 	"GET /api/organizations":             forAny, // narrowed to their own
 
+	"PUT /api/admins/{admin}/name":          forServer,
+	"DELETE /api/admins/{admin}/two-step":   forServer,
+	"GET /api/security":                     forServer,
+	"PUT /api/security":                     forServer,
+	"GET /api/me/two-step":                  forServer, // two-step sign-in is for admin accounts
+	"POST /api/me/two-step/setup":           forServer,
+	"POST /api/me/two-step/confirm":         forServer,
+	"POST /api/me/two-step/off":             forServer,
+	"POST /api/me/two-step/recovery-codes":  forServer,
+	"GET /api/me/sessions":                  forAny,
+	"DELETE /api/me/sessions/{session}":     forAny,
+	"POST /api/me/sessions/sign-out-others": forAny,
+
 	"DELETE /api/jobs/{job}":             forOwner,
 	"GET /api/jobs/{job}":                forOwner,
 	"GET /api/jobs/{job}/credentials":    forOwner,
@@ -203,7 +216,7 @@ func waitFor(t *testing.T, e *env, id string) {
 func (w *matrixWorld) request(r route, c string) (string, any) {
 	path := strings.NewReplacer("{org}", w.org, "{group}", w.group[c], "{user}", w.user[c], "{link}", w.link[c],
 		"{invitation}", w.invite[c], "{job}", w.job, "{draft}", "d1", "{message}", "m1", "{name}", "rollcall-2026-01-01-000000-manual.db",
-		"{admin}", "a1", "{account}", "x1").Replace(r.path)
+		"{admin}", "a1", "{account}", "x1", "{session}", "s1").Replace(r.path)
 	groups := []string{w.group[c]}
 	switch r.method + " " + r.path {
 	case "POST /api/organizations/{org}/users":
@@ -260,7 +273,8 @@ func refused(status int, body map[string]any) bool {
 // another organization's resources and another admin's jobs) or allowed
 // (anything else: 200, or 400/404/409 of the use case itself).
 func TestRoleMatrix(t *testing.T) {
-	signIn := map[string]bool{"GET /api/setup": true, "POST /api/setup": true, "GET /api/session": true, "POST /api/session": true, "DELETE /api/session": true}
+	signIn := map[string]bool{"GET /api/setup": true, "POST /api/setup": true, "GET /api/session": true, "POST /api/session": true, "DELETE /api/session": true,
+		"POST /api/session/second-factor": true}
 	var routes []route
 	for _, r := range allRoutes(t) {
 		if isPublic(r) || signIn[r.method+" "+r.path] || r.path == "/api/" {

@@ -136,6 +136,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/backup", s.localOrAdmin(s.getBackup))
 	m.Handle("POST /api/admins", s.localOrAdmin(s.createAdmin))
 	s.adminRoutes(m)
+	s.sessionRoutes(m)
+	s.twoStepRoutes(m)
 	s.backupRoutes(m)
 	s.rolloverRoutes(m)
 	s.jobRoutes(m)
@@ -335,6 +337,8 @@ var errorStatus = map[string]int{
 	app.EFORBIDDEN:      http.StatusForbidden,
 	app.ETOOMANY:        http.StatusTooManyRequests,
 	app.EPASSWORDCHANGE: http.StatusForbidden,
+	app.ESECONDFACTOR:   http.StatusUnauthorized,
+	app.ETWOSTEPSETUP:   http.StatusForbidden,
 	app.EINTERNAL:       http.StatusInternalServerError,
 }
 

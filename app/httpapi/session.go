@@ -46,11 +46,17 @@ func setDeviceCookie(w http.ResponseWriter, r *http.Request, token string) {
 }
 
 type sessionJSON struct {
+	// ID is the admin's ID (absent in the desktop window).
+	ID       string `json:"id,omitempty"`
 	Username string `json:"username"`
-	// Name and Scope say, for a person with an admin role, who they are
-	// and what they may reach (app.Scope); a server admin has no scope.
-	Name  string     `json:"name,omitempty"`
+	// Name is the admin's display name ("" when none is set).
+	Name string `json:"name,omitempty"`
+	// Scope says, for a person with an admin role, what they may reach
+	// (app.Scope); a server admin has none.
 	Scope *app.Scope `json:"scope,omitempty"`
+	// TwoStepSetup: two-step sign-in is required for every admin and this
+	// one must set it up before anything else (ETWOSTEPSETUP).
+	TwoStepSetup bool `json:"two_step_setup_required,omitempty"`
 	// Local is true in the desktop window, where nobody signs in.
 	Local bool `json:"local"`
 	// FailedSignIns counts the failed sign-ins from other places that were
@@ -70,7 +76,12 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionJSON{Username: adm.Username, Name: adm.Name, Scope: adm.Scope, FailedSignIns: sess.FailedSignIns, FailedSince: sess.FailedSince})
+	out := sessionJSON{ID: adm.ID, Username: adm.Username, Name: adm.Name, Scope: adm.Scope, FailedSignIns: sess.FailedSignIns, FailedSince: sess.FailedSince}
+	if out.TwoStepSetup, err = s.app.TwoStepSetupNeeded(r.Context(), adm); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type credentials struct {
@@ -106,16 +117,23 @@ func (s *Server) signIn(r *http.Request, c credentials) app.SignIn {
 
 // signedIn answers a sign-in: the session and device cookies, the admin.
 func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, adm *app.Admin, in *app.SignedIn, err error, status int) {
+	if app.ErrorCode(err) == app.ESECONDFACTOR && in != nil && in.Pending != "" {
+		setPendingCookie(w, r, in.Pending, app.PendingSignInTTL) // totp.go: the code comes next
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	setSessionCookie(w, r, in.Token, app.AdminSessionTTL)
 	setDeviceCookie(w, r, in.Device)
-	out := sessionJSON{Username: adm.Username, Name: adm.Name, Scope: adm.Scope, FailedSignIns: in.Failed}
+	out := sessionJSON{ID: adm.ID, Username: adm.Username, Name: adm.Name, Scope: adm.Scope, FailedSignIns: in.Failed}
 	if in.Failed > 0 {
 		since := in.FailedSince.UTC()
 		out.FailedSince = &since
+	}
+	if out.TwoStepSetup, err = s.app.TwoStepSetupNeeded(r.Context(), adm); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	writeJSON(w, status, out)
 }
@@ -199,4 +217,39 @@ func (s *Server) deleteSignInHold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sessionRoutes are an admin's own sessions: the list, signing one out,
+// and signing out everywhere else. They work during a forced two-step
+// setup too.
+func (s *Server) sessionRoutes(m *http.ServeMux) {
+	m.Handle("GET /api/me/sessions", s.adminSettingUp(s.listMySessions))
+	m.Handle("DELETE /api/me/sessions/{session}", s.adminSettingUp(s.endMySession))
+	m.Handle("POST /api/me/sessions/sign-out-others", s.adminSettingUp(s.endMyOtherSessions))
+}
+
+func (s *Server) listMySessions(w http.ResponseWriter, r *http.Request) {
+	list, err := s.app.MySessions(r.Context(), sessionToken(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": list})
+}
+
+func (s *Server) endMySession(w http.ResponseWriter, r *http.Request) {
+	if err := s.app.EndMySession(r.Context(), sessionToken(r), r.PathValue("session")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) endMyOtherSessions(w http.ResponseWriter, r *http.Request) {
+	n, err := s.app.EndMyOtherSessions(r.Context(), sessionToken(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"ended": n})
 }

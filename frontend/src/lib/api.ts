@@ -96,6 +96,16 @@ export function onUnauthorized(handler: ((e: ApiError) => void) | null): void {
   unauthorizedHandler = handler
 }
 
+let twoStepSetupHandler: (() => void) | null = null
+
+/** twoStepSetupRequired is the API's code while the admin must set up two-step sign-in before anything else. */
+export const twoStepSetupRequired = 'two_step_setup_required'
+
+/** onTwoStepSetup registers what happens when a call answers that two-step sign-in must be set up first. */
+export function onTwoStepSetup(handler: (() => void) | null): void {
+  twoStepSetupHandler = handler
+}
+
 export interface RequestOptions {
   /** do not treat 401 as "the session ended" (sign-in, setup, session check) */
   quiet401?: boolean
@@ -134,6 +144,7 @@ async function send(method: string, path: string, body: Body, opts: RequestOptio
     }
     const err = parseApiError(res.status, text)
     if (res.status === 401 && !opts.quiet401 && unauthorizedHandler) unauthorizedHandler(err)
+    if (res.status === 403 && err.code === twoStepSetupRequired && twoStepSetupHandler) twoStepSetupHandler()
     throw err
   }
   return res

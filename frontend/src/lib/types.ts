@@ -1,7 +1,13 @@
 // Shapes of the JSON the Rollcall API sends (see app/*.go and app/httpapi/*.go).
 
 export interface Session {
+  /** the admin's ID (absent in the desktop window) */
+  id?: string
   username: string
+  /** the admin's display name, when set */
+  name?: string
+  /** two-step sign-in is required and this admin must set it up before anything else */
+  two_step_setup_required?: boolean
   /** true in the desktop window, where nobody signs in */
   local: boolean
   /** failed sign-ins from other places forgiven when this session began */
@@ -354,8 +360,43 @@ export interface VerifiedEmail {
 export interface Admin {
   id: string
   username: string
+  /** display name ("Ms Virtanen"); absent when none is set */
+  name?: string
   created_at: string
   disabled: boolean
+  /** two-step sign-in (an authenticator app's code after the password) is on */
+  two_step: boolean
+}
+
+/** The signed-in admin's two-step sign-in (GET /api/me/two-step). */
+export interface TwoStepStatus {
+  enabled: boolean
+  recovery_codes_left: number
+  /** the server requires two-step sign-in for every admin */
+  required: boolean
+}
+
+/** A new authenticator secret (POST /api/me/two-step/setup): shown once. */
+export interface TwoStepSetup {
+  secret: string
+  /** the otpauth:// address */
+  url: string
+  /** the address as a QR code: a PNG data: URL */
+  qr: string
+}
+
+/** One of the signed-in admin's sessions (GET /api/me/sessions). */
+export interface AdminSession {
+  id: string
+  created_at: string
+  expires_at: string
+  client?: string
+  current: boolean
+}
+
+/** The server-wide sign-in rules (GET/PUT /api/security). */
+export interface SecuritySettings {
+  require_two_step: boolean
 }
 
 // One line of the audit log (app/audit.go AuditEntry).

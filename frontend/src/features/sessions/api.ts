@@ -2,7 +2,7 @@
 // who is signed in, the first-run setup, sign-in and sign-out. None of them
 // treats 401 as "the session ended": they are how a session starts.
 import { api } from '../../lib/api'
-import type { Session, SetupState, SignInHold } from '../../lib/types'
+import type { AdminSession, Session, SetupState, SignInHold } from '../../lib/types'
 
 export const getSession = () => api.get<Session>('/api/session', { quiet401: true })
 
@@ -20,3 +20,15 @@ export const signInHolds = () => api.get<SignInHold[]>('/api/signin-holds', { qu
 
 /** unlockSignIn forgives an account's failed sign-ins. */
 export const unlockSignIn = (accountID: string) => api.del(`/api/signin-holds/${encodeURIComponent(accountID)}`)
+
+/** secondFactor finishes a two-step sign-in with the code (the pending sign-in is an HttpOnly cookie). */
+export const secondFactor = (code: string) => api.post<Session>('/api/session/second-factor', { code }, { quiet401: true })
+
+/** mySessions lists the signed-in admin's own sessions, the current one marked. */
+export const mySessions = () => api.get<{ sessions: AdminSession[] }>('/api/me/sessions')
+
+/** endMySession signs one of one's own sessions out. */
+export const endMySession = (id: string) => api.del('/api/me/sessions/' + encodeURIComponent(id))
+
+/** endOtherSessions signs out everywhere but in this browser. */
+export const endOtherSessions = () => api.post<{ ended: number }>('/api/me/sessions/sign-out-others')
