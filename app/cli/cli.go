@@ -67,6 +67,7 @@ Usage:
   rollcall users reset-passwords  new passwords and slips for users or a group
   rollcall users export         everything about one person, as JSON or a one-page PDF
   rollcall users erase          erase one person and everything about them, now
+  rollcall users roles          make a person an admin of their organization or of groups
   rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
@@ -165,6 +166,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersExport(ctx, rest[1:])
 	case cmd == "users" && sub == "erase":
 		return m.runUsersErase(ctx, rest[1:])
+	case cmd == "users" && sub == "roles":
+		return m.runUsersRoles(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
 	case cmd == "export":

@@ -160,3 +160,42 @@ func (m *Main) runUsersErase(ctx context.Context, args []string) error {
 		return nil
 	})
 }
+
+func (m *Main) runUsersRoles(ctx context.Context, args []string) error {
+	fs := m.flags("users roles", "users roles --org SLUG --user NAME [--org-admin] [--group NAME]... [--db PATH]\n\n"+
+		"Sets what a person administers: their whole organization (--org-admin) and/or groups (--group,\n"+
+		"repeat for more). Without either, the person's admin roles are taken away. They sign in at the\n"+
+		"admin sign-in with their own username and password.")
+	org := fs.String("org", "", "the organization's slug (required)")
+	user := fs.String("user", "", "the person's username, email or ID (required)")
+	orgAdmin := fs.Bool("org-admin", false, "administrator of the whole organization")
+	var groups listFlag
+	fs.Var(&groups, "group", "administrator of this group (name or ID); repeat for more")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required(fs, "org", "user"); err != nil {
+		return err
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		u, err := findUser(ctx, a, *org, *user)
+		if err != nil {
+			return err
+		}
+		u, err = a.SetUserRoles(ctx, *org, u.ID, app.RolesUpdate{OrgAdmin: *orgAdmin, Groups: groups})
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.AdminRole == app.RoleOrgAdmin:
+			fmt.Fprintf(m.Stdout, "%s %s is an administrator of the whole organization", u.FirstName, u.LastName)
+		case len(u.AdminGroups) > 0:
+			fmt.Fprintf(m.Stdout, "%s %s is an administrator of %d group(s)", u.FirstName, u.LastName, len(u.AdminGroups))
+		default:
+			fmt.Fprintf(m.Stdout, "%s %s has no admin role", u.FirstName, u.LastName)
+		}
+		fmt.Fprintln(m.Stdout, ".")
+		return nil
+	})
+}

@@ -72,3 +72,60 @@ func TestUsersExportAndErase(t *testing.T) {
 		t.Fatalf("erase again: %d %q", code, errOut)
 	}
 }
+
+// users roles makes a person a group admin (they can then sign in at the
+// admin sign-in with their own password, scoped to the group), an
+// organization admin, or nothing; the change is in the audit log.
+func TestUsersRoles(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.db")
+	if code, _, errOut := run(t, "", "org", "create", "--name", "Maple Primary", "--slug", "maple", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := run(t, "", "group", "create", "--org", "maple", "--name", "2A", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	d, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = app.New(d).CreateUser(context.Background(), "maple", app.UserCreate{User: app.User{FirstName: "Tiina", LastName: "Virtanen", Username: "t.virtanen", AccountType: "teacher"}, Password: "Teacher-pass-1234"})
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		say  string
+		role string
+		n    int
+	}{
+		{[]string{"--group", "2A"}, "administrator of 1 group(s)", "", 1},
+		{[]string{"--org-admin"}, "administrator of the whole organization", app.RoleOrgAdmin, 0},
+		{nil, "has no admin role", "", 0},
+	} {
+		args := append([]string{"users", "roles", "--org", "maple", "--user", "t.virtanen", "--db", db}, tc.args...)
+		code, out, errOut := run(t, "", args...)
+		if code != 0 || !strings.Contains(out, tc.say) {
+			t.Fatalf("%v: %d %q %q", tc.args, code, out, errOut)
+		}
+		d, err := store.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := app.New(d)
+		u, err := d.UserByLogin(context.Background(), "t.virtanen")
+		if err != nil || u.AdminRole != tc.role || len(u.AdminGroups) != tc.n {
+			d.Close()
+			t.Fatalf("%v: the person afterwards: %+v %v", tc.args, u, err)
+		}
+		_, _, err = a.SignInAdmin(context.Background(), "t.virtanen", "Teacher-pass-1234", "192.0.2.3")
+		d.Close()
+		if (err == nil) != (tc.role != "" || tc.n > 0) {
+			t.Fatalf("%v: admin sign-in: %v", tc.args, err)
+		}
+	}
+	if code, _, errOut := run(t, "", "users", "roles", "--org", "maple", "--user", "t.virtanen", "--group", "9Z", "--db", db); code == 0 || !strings.Contains(errOut, "9Z") {
+		t.Fatalf("an unknown group: %d %q", code, errOut)
+	}
+}
