@@ -61,9 +61,9 @@ func TestGroupAdminLimits(t *testing.T) {
 		t.Errorf("2B's pupil: %v", err)
 	}
 	for name, upd := range map[string]app.UserUpdate{
-		"a deletion date":    {DeleteOn: ptr("2027-07-31")},
-		"an account type":    {AccountType: ptr("teacher")},
-		"a move to 2B":       {Groups: &[]string{"2B"}},
+		"a deletion date": {DeleteOn: ptr("2027-07-31")},
+		"an account type": {AccountType: ptr("teacher")},
+		"a move to 2B":    {Groups: &[]string{"2B"}},
 	} {
 		if _, err := a.UpdateUser(as, "maple", a2.ID, upd); code(err) != app.EFORBIDDEN {
 			t.Errorf("%s: %v, want EFORBIDDEN", name, err)
