@@ -99,6 +99,18 @@ func TestGroupAdminLimits(t *testing.T) {
 		t.Errorf("a new organization: %v", err)
 	}
 
+	// Their own sessions: listed, and "sign out everywhere else" works
+	// for a person's staff sessions as for an admin account's.
+	if _, _, err := a.SignInAdmin(ctx, "tiina", "Teacher-pass-1234", "192.0.2.6"); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := a.MySessions(ctx, token); err != nil || len(list) != 2 {
+		t.Fatalf("their sessions: %+v %v", list, err)
+	}
+	if n, err := a.EndMyOtherSessions(ctx, token); err != nil || n != 1 {
+		t.Fatalf("sign out everywhere else: %d %v", n, err)
+	}
+
 	// The role taken away: the session ends at once.
 	if _, err := a.SetUserRoles(ctx, "maple", teacher.ID, app.RolesUpdate{}); err != nil {
 		t.Fatal(err)

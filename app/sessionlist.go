@@ -40,7 +40,7 @@ func (a *App) MySessions(ctx context.Context, token string) ([]SessionView, erro
 	if err != nil {
 		return nil, err
 	}
-	list, err := a.Store.SessionsOf(ctx, adm.ID, SessionAdmin)
+	list, err := a.Store.SessionsOf(ctx, adm.ID, cur.Kind) // an admin's, or a person-admin's staff sessions
 	if err != nil {
 		return nil, err
 	}
@@ -58,17 +58,17 @@ func (a *App) MySessions(ctx context.Context, token string) ([]SessionView, erro
 // EndMySession signs out one of the admin's own sessions, named by its ID
 // (SessionView.ID); the current one too. Errors: EUNAUTHORIZED, ENOTFOUND.
 func (a *App) EndMySession(ctx context.Context, token, id string) error {
-	adm, _, err := a.mySession(ctx, token)
+	adm, cur, err := a.mySession(ctx, token)
 	if err != nil {
 		return err
 	}
-	list, err := a.Store.SessionsOf(ctx, adm.ID, SessionAdmin)
+	list, err := a.Store.SessionsOf(ctx, adm.ID, cur.Kind)
 	if err != nil {
 		return err
 	}
 	for _, s := range list {
 		if id != "" && strings.EqualFold(sessionID(s.Hash), id) {
-			ctx = a.audit(ctx, "", "admin.session_end", adminTarget(adm), "signed out a session from "+orUnknown(s.Client))
+			ctx = a.audit(ctx, adm.orgID(), "admin.session_end", adminTarget(adm), "signed out a session from "+orUnknown(s.Client))
 			return a.Store.DeleteSession(ctx, s.Hash)
 		}
 	}
@@ -86,8 +86,8 @@ func (a *App) EndMyOtherSessions(ctx context.Context, token string) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	ctx = a.audit(ctx, "", "admin.sessions_end", adminTarget(adm), fmt.Sprintf("signed out everywhere else (%d other sessions)", len(others)-1))
-	return a.Store.DeleteOtherSessions(ctx, adm.ID, SessionAdmin, cur.Hash)
+	ctx = a.audit(ctx, adm.orgID(), "admin.sessions_end", adminTarget(adm), fmt.Sprintf("signed out everywhere else (%d other sessions)", len(others)-1))
+	return a.Store.DeleteOtherSessions(ctx, adm.ID, cur.Kind, cur.Hash)
 }
 
 func orUnknown(s string) string {
