@@ -1,28 +1,54 @@
 import { expect, test, type Page } from '@playwright/test'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stop } from './stop'
 
 // Issue 12: a headerless class list (Last;First;Class) is not refused: the
 // preview asks what each column holds, the admin maps them, edits a name
 // cell, picks the account type for the whole file and imports; the next
-// file with the same columns is read with the mapping remembered. Runs on
-// the shared server after the other specs (the admin may already exist) or alone.
+// file with the same columns is read with the mapping remembered. This
+// story runs its own `rollcall serve` on a database prepared with the CLI,
+// on port 18421 ($MAPPING_E2E_PORT), so that it never shares the other
+// specs' organizations and usernames.
 
+const env = process.env
+const bin = env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
+const port = Number(env.MAPPING_E2E_PORT ?? 18421)
+const base = `http://127.0.0.1:${port}`
 const admin = { username: 'it.admin', password: 'correct horse 42' }
 
-async function signIn(page: Page) {
-  await page.goto('/')
-  const setup = page.getByRole('heading', { name: 'Create the first admin' })
-  const signin = page.getByRole('heading', { name: 'Sign in', exact: true })
-  await expect(setup.or(signin)).toBeVisible()
-  if (await setup.isVisible()) {
-    await page.getByLabel('Username').fill(admin.username)
-    await page.getByLabel('Password', { exact: true }).fill(admin.password)
-    await page.getByLabel('Password again').fill(admin.password)
-    await page.getByRole('button', { name: 'Create admin and sign in' }).click()
-  } else {
-    await page.getByLabel('Username').fill(admin.username)
-    await page.getByLabel('Password').fill(admin.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+let dir = ''
+let server: ReturnType<typeof spawn> | null = null
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rollcall-mapping-'))
+  const db = join(dir, 'mapping.db')
+  execFileSync(bin, ['org', 'create', '--name', 'Birch School', '--slug', 'birch', '--db', db])
+  execFileSync(bin, ['admin', 'create', '--username', admin.username, '--db', db], { input: admin.password + '\n' })
+  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], { stdio: 'ignore' })
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(base + '/healthz')).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
   }
+  throw new Error('rollcall serve did not start')
+})
+
+test.afterAll(async () => {
+  await stop(server)
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function signIn(page: Page) {
+  await page.goto(base + '/')
+  await page.getByLabel('Username').fill(admin.username)
+  await page.getByLabel('Password').fill(admin.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page.getByText(`Signed in as ${admin.username}`)).toBeVisible()
 }
 
@@ -32,12 +58,7 @@ test('a headerless list: map its columns, fix a name, import; the mapping is rem
   const pageErrors: string[] = []
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await signIn(page)
-  const org = await page.request.post('/api/organizations', { data: { name: 'Birch School', slug: 'birch' } })
-  expect(org.status()).toBe(201)
-
-  await page.goto('/#/o/birch/users')
-  await page.reload() // the organization was made through the API after the page loaded
-  await page.getByLabel('Organization', { exact: true }).selectOption('birch')
+  await page.goto(base + '/#/o/birch/users')
   await expect(page).toHaveURL(/#\/o\/birch\/users/)
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Add users' }).click()
   await page.getByRole('tab', { name: 'Import file' }).click()
@@ -80,7 +101,7 @@ test('a headerless list: map its columns, fix a name, import; the mapping is rem
     await page.getByRole('button', { name: 'Create 3 accounts' }).click()
     await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 30_000 })
     await expect(page.getByText('Groups created: 3B, 4A.')).toBeVisible()
-    const users = await (await page.request.get('/api/organizations/birch/users?per_page=50')).json()
+    const users = await (await page.request.get(base + '/api/organizations/birch/users?per_page=50')).json()
     const byName = new Map<string, { account_type: string; first_name: string; last_name: string }>(users.users.map((u: { username: string }) => [u.username, u]))
     expect(byName.get('maria.delacruz')?.last_name).toBe('de la Cruz')
     expect(byName.get('grace.hopper')?.account_type).toBe('teacher')
