@@ -154,6 +154,17 @@ func (f *ImportFile) width() int {
 	return n
 }
 
+// UnescapeCell takes off the apostrophe Rollcall's exports and results
+// files put before a cell that starts with = + - @ (sheet.SafeCell, against
+// formula injection), so that "'+49 30 1234" is read as "+49 30 1234". An
+// apostrophe before anything else is the cell's own (O'Brien, 'Bob').
+func UnescapeCell(c string) string {
+	if len(c) > 1 && c[0] == '\'' && strings.IndexByte("=+-@", c[1]) >= 0 {
+		return c[1:]
+	}
+	return c
+}
+
 // Remap applies a column mapping to a file that NeedsMapping and returns
 // the file as if its columns had been recognised. Errors: EINVALID (a
 // field that does not exist, no column for the first name).
@@ -207,7 +218,7 @@ func (f *ImportFile) Remap(m ColumnMapping) (*ImportFile, error) {
 			if i >= len(idx) || idx[i] == -1 {
 				continue
 			}
-			c = strings.TrimSpace(c)
+			c = UnescapeCell(strings.TrimSpace(c))
 			if c == "" {
 				continue
 			}

@@ -374,8 +374,10 @@ func newMapping(header []string) (*mapping, int) {
 		if f == "" {
 			f = field(h)
 		}
-		// one column per field, but any number of extra groups and status columns
-		repeatable := f == kindMoreGroups || strings.HasPrefix(f, "status")
+		// one column per field, but any number of extra groups and status
+		// columns, and of phone columns (Google's Work and Mobile Phone,
+		// Entra's Office and Mobile phone): the first filled one is read
+		repeatable := f == kindMoreGroups || strings.HasPrefix(f, "status") || f == "phone"
 		switch {
 		case f == "" || f == kindDrop || (seen[f] && !repeatable):
 			if strings.TrimSpace(h) != "" {
@@ -466,7 +468,7 @@ func (m *mapping) row(line int, cells []string) (row app.ImportRow, ok bool) {
 		if i >= len(m.cols) || m.cols[i].field == -1 {
 			continue
 		}
-		c = strings.TrimSpace(c)
+		c = app.UnescapeCell(strings.TrimSpace(c))
 		if c == "" {
 			continue
 		}
@@ -488,6 +490,10 @@ func (m *mapping) row(line int, cells []string) (row app.ImportRow, ok bool) {
 			}
 		case col.field == app.ColGroups:
 			values[app.ColGroups] = joinGroups(values[app.ColGroups], c)
+		case col.field == app.ColPhone:
+			if values[app.ColPhone] == "" {
+				values[app.ColPhone] = c
+			}
 		case col.field == app.ColStatus:
 			if w := statusWord(col.kind, c); w != "" && (values[app.ColStatus] == "" || app.StatusCreates(values[app.ColStatus])) {
 				values[app.ColStatus] = w

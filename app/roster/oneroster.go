@@ -121,10 +121,11 @@ func (t *csvTable) add(row int, cells []string) error {
 
 func (t *csvTable) done() error { return nil }
 
-// get is the cell of row r under the column named name ("" if none).
+// get is the cell of row r under the column named name ("" if none),
+// unescaped as the users' cells are (app.UnescapeCell).
 func (t *csvTable) get(r []string, name string) string {
 	if i, ok := t.col[strings.ToLower(name)]; ok && i < len(r) {
-		return strings.TrimSpace(r[i])
+		return app.UnescapeCell(strings.TrimSpace(r[i]))
 	}
 	return ""
 }
