@@ -59,8 +59,8 @@ type Organization struct {
 	// SSOOnly lists the account types whose people may not sign in with a
 	// password (they use a sign-in provider, sso.go), e.g. teachers.
 	SSOOnly   []string  `json:"sso_only,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
