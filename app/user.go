@@ -74,7 +74,7 @@ type User struct {
 	AdminGroups []string `json:"admin_groups,omitempty"`
 	// Identities are the sign-in providers' accounts linked to the person
 	// (sso.go): each signs them in.
-	Identities []Identity `json:"identities,omitempty"`
+	Identities []Identity `json:"identities"`
 	// PasswordHash is an argon2id hash; never sent to a client.
 	PasswordHash string `json:"-"`
 }
