@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -214,6 +213,9 @@ func (a *App) staffCredentials(ctx context.Context, login string, person *bool) 
 	}
 	*person = true
 	c := &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}
+	if c.Refused == nil {
+		c.Refused = a.passwordSignInRefusal(ctx, u)
+	}
 	if c.Refused == nil && u.MustChangePassword {
 		c.Refused = Errorf(EFORBIDDEN, "Choose a new password first: sign in at the sign-in page for people (/signin), then come back here.")
 	}
@@ -230,11 +232,7 @@ func (a *App) staffAdmin(ctx context.Context, id string) (*Admin, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	login := u.Username
-	if login == "" {
-		login = u.Email
-	}
-	return &Admin{ID: u.ID, Username: login, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}, nil
+	return staffAdminOf(u), nil
 }
 
 // orgID is the organization a person-admin belongs to; "" for a server admin.

@@ -34,6 +34,7 @@ type Store interface {
 	AuditStore
 	LifecycleStore
 	SecurityStore
+	SSOProviderStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that
@@ -77,6 +78,11 @@ type App struct {
 	// time zone (scheduler.go).
 	Zone   *time.Location
 	tickMu sync.Mutex // one scheduler pass at a time
+
+	// OIDC is the OpenID Connect relying party (app/oidc) behind single
+	// sign-on; nil leaves sign-in providers unusable (their settings stay).
+	OIDC OIDCClient
+	sso  ssoFlows
 
 	obOnce sync.Once
 	ob     *outboxState

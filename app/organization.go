@@ -55,9 +55,12 @@ type Organization struct {
 	// PurgeGraceDays is how long a person or group past its deletion date
 	// stays deactivated before it is erased for good (lifecycle.go); nil in
 	// files written before the setting existed, read as DefaultPurgeGraceDays.
-	PurgeGraceDays *int      `json:"purge_grace_days"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	PurgeGraceDays *int `json:"purge_grace_days"`
+	// SSOOnly lists the account types whose people may not sign in with a
+	// password (they use a sign-in provider, sso.go), e.g. teachers.
+	SSOOnly   []string  `json:"sso_only,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -119,7 +122,12 @@ func (o *Organization) Validate() error {
 	if g := o.PurgeGraceDays; g != nil && (*g < 0 || *g > MaxPurgeGraceDays) {
 		v.add("purge_grace_days", "The grace period is 0 to %d days.", MaxPurgeGraceDays)
 	}
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days")
+	for _, t := range o.SSOOnly {
+		if !o.HasAccountType(t) {
+			v.add("sso_only", "The account type %q does not exist here; choose among %s.", t, strings.Join(o.AccountTypes(), ", "))
+		}
+	}
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days", "sso_only")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -191,6 +199,8 @@ type OrganizationUpdate struct {
 	// AuditRetentionDays: 0 sets the default (730 days).
 	AuditRetentionDays *int `json:"audit_retention_days"`
 	PurgeGraceDays     *int `json:"purge_grace_days"`
+	// SSOOnly: the account types that may not sign in with a password.
+	SSOOnly *[]string `json:"sso_only"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -353,6 +363,14 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	if upd.AuditRetentionDays != nil {
 		if o.AuditRetentionDays = *upd.AuditRetentionDays; o.AuditRetentionDays == 0 {
 			o.AuditRetentionDays = DefaultAuditRetentionDays
+		}
+	}
+	if upd.SSOOnly != nil {
+		o.SSOOnly = nil
+		for _, t := range *upd.SSOOnly {
+			if t = Key(t); !slices.Contains(o.SSOOnly, t) {
+				o.SSOOnly = append(o.SSOOnly, t)
+			}
 		}
 	}
 	if upd.PurgeGraceDays != nil {

@@ -33,6 +33,9 @@ func (a *App) SignInUserFrom(ctx context.Context, in SignIn) (*User, *SignedIn, 
 				return nil, err
 			}
 			c := &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}
+			if c.Refused == nil {
+				c.Refused = a.passwordSignInRefusal(ctx, u)
+			}
 			if u.EmailVerified && u.Email != "" {
 				c.Held = func() { a.queueHeldNotice(context.WithoutCancel(ctx), u) }
 			}

@@ -37,6 +37,10 @@ type Session struct {
 	// Client is the address the sign-in came from (an IPv4 address or an
 	// IPv6 /64), shown in the list of one's own sessions.
 	Client string `json:"client,omitempty"`
+	// Provider is the sign-in provider (an SSOProvider ID) the session
+	// began with, or "" (a password): its end-session address is offered
+	// at sign-out.
+	Provider string `json:"provider,omitempty"`
 }
 
 // SessionStore keeps sessions by token hash.

@@ -26,6 +26,7 @@ const (
 	ViaInvitation = "invitation"
 	ViaInviteCode = "invite_code"
 	ViaSignUp     = "signup"
+	ViaSSO        = "sso"
 )
 
 // User is a person in an organization: a pupil, a teacher, an employee.
@@ -71,6 +72,9 @@ type User struct {
 	// (access.go). Either lets them sign in to the admin UI.
 	AdminRole   string   `json:"admin_role,omitempty"`
 	AdminGroups []string `json:"admin_groups,omitempty"`
+	// Identities are the sign-in providers' accounts linked to the person
+	// (sso.go): each signs them in.
+	Identities []Identity `json:"identities"`
 	// PasswordHash is an argon2id hash; never sent to a client.
 	PasswordHash string `json:"-"`
 }

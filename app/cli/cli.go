@@ -15,6 +15,7 @@ import (
 	"rollcall/app"
 	"rollcall/app/keyfile"
 	"rollcall/app/mail"
+	"rollcall/app/oidc"
 	"rollcall/store"
 	"runtime/debug"
 	"strings"
@@ -287,6 +288,7 @@ func (m *Main) newApp(db *store.DB) *app.App {
 		a.Secrets = keyfile.New(p)
 	}
 	a.Mailer = &mail.Mailer{}
+	a.OIDC = oidc.New()
 	a.Backups = app.BackupSettings{Dir: db.Path + ".backups", Keep: app.DefaultBackupKeep}
 	if m.appHook != nil {
 		m.appHook(a)

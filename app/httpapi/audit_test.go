@@ -56,12 +56,15 @@ type auditWorld struct {
 	codes                                 []string // TOTP codes typed: looked for in the entries' text
 	secrets                               []string // must never be in the audit log
 	relay                                 *mailtest.Server
+	provider                              string // a sign-in provider's ID
 }
 
 const (
 	relayPassword = "relay-secret-77"
 	userPassword  = "pupil-password-55"
 	linkPassword  = "linkpw-3141"
+	// ssoClientSecret is a sign-in provider's client secret: never in the log.
+	ssoClientSecret = "sso-client-secret-2718"
 )
 
 func (w *auditWorld) secret(s ...string) { w.secrets = append(w.secrets, s...) }
@@ -87,7 +90,7 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
 	e.App.Mailer = &mail.Mailer{RootCAs: relay.Pool, CommandTimeout: 5 * time.Second}
 	w := &auditWorld{e: e, relay: relay}
-	w.secret(adminPassword, relayPassword, userPassword, linkPassword)
+	w.secret(adminPassword, relayPassword, userPassword, linkPassword, ssoClientSecret)
 	ctx := context.Background()
 
 	// The walk, in an order one world can go through (deletes last). Each
@@ -116,6 +119,19 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		}},
 		{"POST /api/organizations/{org}/smtp/test", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/smtp/test"), body: map[string]any{"to": "it@maple.example"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/sso-providers", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/sso-providers"), body: map[string]any{"kind": "entra", "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+				"client_id": "rollcall-app", "client_secret": ssoClientSecret, "allowed_domains": []string{"maple.example"}}, as: w.admin, status: 201, entries: 1}
+		}},
+		{"PATCH /api/organizations/{org}/sso-providers/{provider}", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/sso-providers/" + w.provider), body: map[string]any{"name": "Maple Microsoft", "approval": true}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/sso-providers/{provider}/test", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/sso-providers/" + w.provider + "/test"), as: w.admin, status: 200, entries: 0}
+		}},
+		{"DELETE /api/organizations/{org}/sso-providers/{provider}", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/sso-providers/" + w.provider), as: w.admin, status: 204, entries: 1}
 		}},
 		{"POST /api/organizations/{org}/groups", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/groups"), body: map[string]any{"name": "5A"}, as: w.admin, status: 201, entries: 1}
@@ -632,6 +648,8 @@ func (w *auditWorld) learn(t *testing.T, route string, rec *httptest.ResponseRec
 		w.admin = sessionCookie(t, rec).Value
 	case "POST /api/public/signin", "POST /api/public/account/password":
 		w.user = userCookieOf(rec).Value
+	case "POST /api/organizations/{org}/sso-providers":
+		w.provider = v.ID
 	case "POST /api/organizations/{org}/groups":
 		w.group = v.ID
 		c, err := w.e.App.InviteCodeOf(ctx, "maple", "")

@@ -122,6 +122,11 @@ var routeAccess = map[string]string{
 	"POST /api/organizations/{org}/signups/approve":                       forGroup,
 	"POST /api/organizations/{org}/signups/reject":                        forGroup,
 	"GET /api/organizations/{org}/smtp":                                   forOrg,
+	"GET /api/organizations/{org}/sso-providers":                          forOrg,
+	"POST /api/organizations/{org}/sso-providers":                         forOrg,
+	"PATCH /api/organizations/{org}/sso-providers/{provider}":             forOrg,
+	"DELETE /api/organizations/{org}/sso-providers/{provider}":            forOrg,
+	"POST /api/organizations/{org}/sso-providers/{provider}/test":         forOrg,
 	"PUT /api/organizations/{org}/smtp":                                   forOrg,
 	"POST /api/organizations/{org}/smtp/test":                             forOrg,
 	"GET /api/organizations/{org}/users":                                  forList,
@@ -216,7 +221,7 @@ func waitFor(t *testing.T, e *env, id string) {
 func (w *matrixWorld) request(r route, c string) (string, any) {
 	path := strings.NewReplacer("{org}", w.org, "{group}", w.group[c], "{user}", w.user[c], "{link}", w.link[c],
 		"{invitation}", w.invite[c], "{job}", w.job, "{draft}", "d1", "{message}", "m1", "{name}", "rollcall-2026-01-01-000000-manual.db",
-		"{admin}", "a1", "{account}", "x1", "{session}", "s1").Replace(r.path)
+		"{admin}", "a1", "{account}", "x1", "{session}", "s1", "{provider}", "p1").Replace(r.path)
 	groups := []string{w.group[c]}
 	switch r.method + " " + r.path {
 	case "POST /api/organizations/{org}/users":

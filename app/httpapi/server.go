@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	s.accountRoutes(m)
 	s.lifecycleRoutes(m)
 	s.smtpRoutes(m)
+	s.ssoRoutes(m)
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)
 	s.portalRoutes(m)

@@ -1,0 +1,413 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rollcall/app"
+	"rollcall/app/apptest"
+	"rollcall/app/keyfile"
+	"rollcall/app/oidc"
+	"rollcall/app/ssotest"
+)
+
+const (
+	ssoClient   = "rollcall-test"
+	ssoSecret   = "client-secret-4242-zq"
+	ssoBase     = "http://127.0.0.1:18999"
+	ssoBinding  = "browser-binding-cookie-value-0123456789abcdef"
+	ssoPassword = "provider-password"
+)
+
+// ssoEnv is Rollcall with one organization (maple, group 2A, teachers
+// group Staff), a real OpenID provider on 127.0.0.1 and a sign-in
+// provider of maple pointing at it.
+type ssoEnv struct {
+	*apptest.Env
+	op       *ssotest.Provider
+	ctx      context.Context
+	provider *app.SSOProviderView
+	keyPath  string
+}
+
+func newSSOEnv(t *testing.T, in app.SSOProviderInput) *ssoEnv {
+	t.Helper()
+	env := apptest.New(t)
+	keyPath := filepath.Join(t.TempDir(), "secret.key")
+	env.App.Secrets = keyfile.New(keyPath)
+	env.App.OIDC = &oidc.Client{Now: time.Now}
+	op, err := ssotest.Start("127.0.0.1:0", ssoClient, ssoSecret, ssoBase+app.SSOCallbackPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { op.Close() })
+	ctx := app.WithActor(context.Background(), app.CLIActor)
+	if _, err := env.App.CreateOrganization(ctx, &app.Organization{Name: "Maple Primary", Slug: "maple"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"2A", "Staff"} {
+		if _, err := env.App.CreateGroup(ctx, "maple", &app.Group{Name: g}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	str := func(s string) *string { return &s }
+	if in.Kind == nil {
+		in.Kind = str(app.ProviderOIDC)
+	}
+	in.Name, in.Issuer, in.ClientID, in.ClientSecret = str("Test ID"), str(op.Issuer), str(ssoClient), str(ssoSecret)
+	if in.AllowedDomains == nil {
+		in.AllowedDomains = &[]string{"maple.example"}
+	}
+	if in.Group == nil {
+		in.Group = str("2A")
+	}
+	p, err := env.App.CreateSSOProvider(ctx, "maple", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.AddUser(ssotest.User{Subject: "sub-anna", Username: "anna", Password: ssoPassword, Email: "anna@maple.example",
+		EmailVerified: true, GivenName: "Anna", FamilyName: "Berg"})
+	return &ssoEnv{Env: env, op: op, ctx: ctx, provider: p, keyPath: keyPath}
+}
+
+// signIn runs the whole flow for the provider's user: the button, the
+// provider's sign-in page, the redirect back.
+func (e *ssoEnv) signIn(t *testing.T, purpose, username string) (*app.SSOResult, error) {
+	t.Helper()
+	u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: purpose, Base: ssoBase, Binding: ssoBinding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(u, "code_challenge_method=S256") || !strings.Contains(u, "nonce=") || !strings.Contains(u, "state=") {
+		t.Fatalf("authorization URL without PKCE S256, nonce or state: %s", u)
+	}
+	back, err := ssotest.SignIn(u, username, ssoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(back.String(), ssoBase+app.SSOCallbackPath+"?") {
+		t.Fatalf("the provider sent the browser to %s", back)
+	}
+	q := back.Query()
+	return e.App.FinishSSO(context.Background(), app.SSOFinish{State: q.Get("state"), Code: q.Get("code"), Binding: ssoBinding, Client: "127.0.0.1"})
+}
+
+func (e *ssoEnv) users(t *testing.T) []*app.User {
+	t.Helper()
+	page, err := e.App.Users(e.ctx, "maple", app.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Users
+}
+
+// TestSSOCodeFlowJIT: a full code + PKCE flow against a real provider
+// creates exactly one account in the provider's group, whose portal
+// session works as a password sign-in's; the next sign-in finds it linked.
+func TestSSOCodeFlowJIT(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	res, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := e.App.Account(context.Background(), res.Token)
+	if err != nil {
+		t.Fatalf("the session does not open the account: %v", err)
+	}
+	if acc.Email != "anna@maple.example" || acc.FirstName != "Anna" || len(acc.Groups) != 1 || acc.Groups[0] != "2A" || acc.AccountType != "student" {
+		t.Fatalf("account %+v", acc)
+	}
+	us := e.users(t)
+	if len(us) != 1 || us[0].CreatedVia != app.ViaSSO || len(us[0].Identities) != 1 || us[0].Identities[0].Subject != "sub-anna" {
+		t.Fatalf("users after the first sign-in: %+v", us)
+	}
+	// Again: the same account, nothing new.
+	res2, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.User.ID != us[0].ID || len(e.users(t)) != 1 {
+		t.Fatalf("second sign-in made another account")
+	}
+	// The state is used once.
+	if _, err := e.App.FinishSSO(context.Background(), app.SSOFinish{State: "nothing", Code: "x", Binding: ssoBinding}); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("unknown state: %v", err)
+	}
+	// The audit log says what happened: one join, one sign-in.
+	page, err := e.App.AuditLog(e.ctx, "maple", app.AuditFilter{Action: "person."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, en := range page.Entries {
+		actions = append(actions, en.Action)
+	}
+	if strings.Join(actions, ",") != "person.sign_in,person.sso_join" {
+		t.Fatalf("audit actions %v", actions)
+	}
+}
+
+// TestSSOBrowserBinding: a code and state carried to another browser (a
+// different binding cookie) sign nobody in.
+func TestSSOBrowserBinding(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase, Binding: ssoBinding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ssotest.SignIn(u, "anna", ssoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := back.Query()
+	_, err = e.App.FinishSSO(context.Background(), app.SSOFinish{State: q.Get("state"), Code: q.Get("code"), Binding: strings.Repeat("x", 43)})
+	if app.ErrorCode(err) != app.EUNAUTHORIZED || len(e.users(t)) != 0 {
+		t.Fatalf("another browser finished the sign-in: %v", err)
+	}
+}
+
+// TestSSORefusals: each way a token or an identity can be wrong is
+// refused with a plain message, and nobody is created.
+func TestSSORefusals(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(e *ssoEnv)
+		want  string
+	}{
+		{"wrong nonce", func(e *ssoEnv) { e.op.WrongNonce("not-the-nonce") }, "nonce does not match"},
+		{"wrong audience", func(e *ssoEnv) { e.op.Audience("another-app") }, "wrong audience"},
+		{"expired token", func(e *ssoEnv) { e.op.Lifetime(-10 * time.Minute) }, "has expired"},
+		{"foreign key", func(e *ssoEnv) { e.op.SignWithForeignKey(true) }, "not signed by one of the provider's keys"},
+		{"unverified email", func(e *ssoEnv) {
+			e.op.AddUser(ssotest.User{Subject: "sub-anna", Username: "anna", Password: ssoPassword, Email: "anna@maple.example", GivenName: "Anna"})
+		}, "has not verified the address anna@maple.example"},
+		{"foreign domain", func(e *ssoEnv) {
+			e.op.AddUser(ssotest.User{Subject: "sub-anna", Username: "anna", Password: ssoPassword, Email: "anna@elsewhere.example", EmailVerified: true, GivenName: "Anna"})
+		}, "anna@elsewhere.example is not an address of this school"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newSSOEnv(t, app.SSOProviderInput{})
+			c.setup(e)
+			_, err := e.signIn(t, app.SSOForPortal, "anna")
+			if err == nil || !strings.Contains(app.ErrorMessage(err), c.want) {
+				t.Fatalf("want a refusal saying %q, got %v", c.want, err)
+			}
+			if n := len(e.users(t)); n != 0 {
+				t.Fatalf("%d accounts made", n)
+			}
+		})
+	}
+}
+
+// TestSSOKeyRotation: after the provider rotates its signing key, the next
+// sign-in verifies with the new key (fetched again by the library).
+func TestSSOKeyRotation(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	if _, err := e.signIn(t, app.SSOForPortal, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	old := e.op.KeyID()
+	e.op.RotateKeys()
+	if e.op.KeyID() == old {
+		t.Fatal("no new key")
+	}
+	if _, err := e.signIn(t, app.SSOForPortal, "anna"); err != nil {
+		t.Fatalf("sign-in after a key rotation: %v", err)
+	}
+}
+
+// TestSSOConcurrentFirstSignIns: ten first sign-ins of one person at once
+// make one account.
+func TestSSOConcurrentFirstSignIns(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	type flow struct{ state, code string }
+	flows := make([]flow, 10)
+	for i := range flows {
+		u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase, Binding: ssoBinding})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ssotest.SignIn(u, "anna", ssoPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flows[i] = flow{back.Query().Get("state"), back.Query().Get("code")}
+	}
+	var wg sync.WaitGroup
+	ids := make([]string, len(flows))
+	errs := make([]error, len(flows))
+	for i, f := range flows {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.App.FinishSSO(context.Background(), app.SSOFinish{State: f.state, Code: f.code, Binding: ssoBinding})
+			errs[i] = err
+			if err == nil {
+				ids[i] = res.User.ID
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("sign-in %d: %v", i, err)
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("sign-in %d got account %s, the first %s", i, ids[i], ids[0])
+		}
+	}
+	if us := e.users(t); len(us) != 1 {
+		t.Fatalf("%d accounts after 10 concurrent first sign-ins", len(us))
+	}
+}
+
+// TestSSOLinksExistingEmail: a person whose account an admin made with
+// that email is linked once, not duplicated; an account whose address was
+// never confirmed is not linked.
+func TestSSOLinksExistingEmail(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	u, err := e.App.CreateUser(e.ctx, "maple", app.UserCreate{User: app.User{FirstName: "Anna", Email: "anna@maple.example", Username: "anna.b", Groups: []string{"Staff"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := e.users(t)
+	if res.User.ID != u.ID || len(us) != 1 || len(us[0].Identities) != 1 {
+		t.Fatalf("not linked: %+v", us)
+	}
+	if acc, err := e.App.Account(context.Background(), res.Token); err != nil || acc.Groups[0] != "Staff" {
+		t.Fatalf("account %+v, %v", acc, err)
+	}
+	page, err := e.App.AuditLog(e.ctx, "maple", app.AuditFilter{Action: "person.sso_link"})
+	if err != nil || len(page.Entries) != 1 {
+		t.Fatalf("link entries %+v, %v", page, err)
+	}
+}
+
+// TestSSOApprovalQueues: with approval, the first sign-in makes a pending
+// account in the approval queue and no session.
+func TestSSOApprovalQueues(t *testing.T) {
+	yes := true
+	e := newSSOEnv(t, app.SSOProviderInput{Approval: &yes})
+	res, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Pending || res.Token != "" {
+		t.Fatalf("result %+v", res)
+	}
+	queue, err := e.App.PendingSignUps(e.ctx, "maple")
+	if err != nil || len(queue) != 1 || queue[0].User.Email != "anna@maple.example" {
+		t.Fatalf("queue %+v, %v", queue, err)
+	}
+	// Until approved, signing in again is refused with the approval words.
+	if _, err := e.signIn(t, app.SSOForPortal, "anna"); err == nil || !strings.Contains(app.ErrorMessage(err), "approve") {
+		t.Fatalf("pending account signed in: %v", err)
+	}
+}
+
+// TestSSOGroupFromClaim: the group comes from a claim when it names one.
+func TestSSOGroupFromClaim(t *testing.T) {
+	claim := "department"
+	e := newSSOEnv(t, app.SSOProviderInput{GroupClaim: &claim})
+	e.op.AddUser(ssotest.User{Subject: "sub-anna", Username: "anna", Password: ssoPassword, Email: "anna@maple.example",
+		EmailVerified: true, GivenName: "Anna", Claims: map[string]any{"department": "Staff"}})
+	res, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc, _ := e.App.Account(context.Background(), res.Token); len(acc.Groups) != 1 || acc.Groups[0] != "Staff" {
+		t.Fatalf("groups %v", acc.Groups)
+	}
+}
+
+// TestSSOAdminSignIn: a person with an admin role signs in to the admin UI
+// through the provider; one without is refused and nobody is created.
+func TestSSOAdminSignIn(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	if _, err := e.signIn(t, app.SSOForAdmin, "anna"); err == nil || !strings.Contains(app.ErrorMessage(err), "no account with admin rights") {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	u, err := e.App.CreateUser(e.ctx, "maple", app.UserCreate{User: app.User{FirstName: "Anna", Email: "anna@maple.example", AccountType: "teacher"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.SetUserRoles(e.ctx, "maple", u.ID, app.RolesUpdate{Groups: []string{"2A"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.signIn(t, app.SSOForAdmin, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, err := e.App.AdminBySession(context.Background(), res.Token)
+	if err != nil || adm.Scope == nil || adm.Scope.OrgAdmin || len(adm.Scope.Groups) != 1 {
+		t.Fatalf("admin %+v, %v", adm, err)
+	}
+}
+
+// TestSSOPasswordSignInOff: teachers of an organization that has them use
+// the provider cannot sign in with a password, at the portal or the admin
+// sign-in; pupils still can.
+func TestSSOPasswordSignInOff(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	const pw = "a-long-teacher-password-1"
+	teacher, err := e.App.CreateUser(e.ctx, "maple", app.UserCreate{User: app.User{FirstName: "Tea", Username: "tea", AccountType: "teacher"}, Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.SetUserRoles(e.ctx, "maple", teacher.ID, app.RolesUpdate{OrgAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.CreateUser(e.ctx, "maple", app.UserCreate{User: app.User{FirstName: "Pup", Username: "pup"}, Password: pw}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.App.SignInUserFrom(context.Background(), app.SignIn{Login: "tea", Password: pw, Client: "10.0.0.1"}); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	only := []string{"teacher"}
+	if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{SSOOnly: &only}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.App.SignInUserFrom(context.Background(), app.SignIn{Login: "tea", Password: pw, Client: "10.0.0.1"}); err == nil || !strings.Contains(app.ErrorMessage(err), "not a password") {
+		t.Fatalf("teacher's password sign-in: %v", err)
+	}
+	if _, _, err := e.App.SignInAdminFrom(context.Background(), app.SignIn{Login: "tea", Password: pw, Client: "10.0.0.1"}); err == nil || !strings.Contains(app.ErrorMessage(err), "not a password") {
+		t.Fatalf("teacher's admin sign-in: %v", err)
+	}
+	if _, _, err := e.App.SignInUserFrom(context.Background(), app.SignIn{Login: "pup", Password: pw, Client: "10.0.0.1"}); err != nil {
+		t.Fatalf("pupil: %v", err)
+	}
+}
+
+// TestSSOSecretSealed: the client secret is not in the raw database file,
+// and the settings never show it.
+func TestSSOSecretSealed(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	if _, err := e.signIn(t, app.SSOForPortal, "anna"); err != nil { // the sealed secret opens and works
+		t.Fatal(err)
+	}
+	ps, err := e.App.SSOProviders(e.ctx, "maple")
+	if err != nil || len(ps) != 1 || !ps[0].SecretSet || ps[0].SealedSecret != nil {
+		t.Fatalf("providers %+v, %v", ps, err)
+	}
+	raw, err := os.ReadFile(e.DB.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(ssoClient)) {
+		t.Fatal("the file holds no provider at all: the grep proves nothing")
+	}
+	if bytes.Contains(raw, []byte(ssoSecret)) {
+		t.Fatal("the client secret is readable in the raw database file")
+	}
+}

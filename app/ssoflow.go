@@ -1,0 +1,475 @@
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The sign-in through a provider, from the button to the session.
+//
+// Where state, nonce and the PKCE verifier wait: in this process's memory,
+// keyed by the SHA-256 of the state, for SSOFlowTTL, used once. Nothing is
+// written to the database for a click on a button that anybody can make
+// (no growth of the file, no write per anonymous request); a sign-in begun
+// before a restart simply fails with "start again", which costs one click.
+// The flow is also bound to the browser that began it: a random value in
+// an HttpOnly cookie whose hash the flow keeps, so a code and state sent to
+// someone else's browser (login CSRF) signs nobody in there.
+
+// SSOFlowTTL is how long a sign-in begun at a provider may take.
+const SSOFlowTTL = 10 * time.Minute
+
+// maxSSOFlows bounds the sign-ins waiting at once (memory).
+const maxSSOFlows = 20000
+
+// Purposes of a sign-in through a provider.
+const (
+	SSOForPortal     = "portal"     // the sign-in page for people (/signin)
+	SSOForAdmin      = "admin"      // the admin sign-in (a person with an admin role)
+	SSOForInvitation = "invitation" // accepting an invitation
+)
+
+type ssoFlows struct {
+	mu sync.Mutex
+	m  map[string]*ssoFlow
+}
+
+type ssoFlow struct {
+	provider, purpose, invitation string
+	nonce, verifier, redirect     string
+	binding                       string // TokenHash of the browser's cookie
+	expires                       time.Time
+}
+
+// SSOStart begins a sign-in through a provider.
+type SSOStart struct {
+	Provider string
+	Purpose  string
+	// Invitation is the invitation's token (purpose invitation).
+	Invitation string
+	// Base is the address the request came to (scheme://host): the
+	// redirect URI's base when the organization has no public address.
+	Base string
+	// Binding is the browser's random cookie value (the transport makes it).
+	Binding string
+}
+
+var errSSOAgain = Errorf(EUNAUTHORIZED, "This sign-in expired or was already used. Go back and start again.")
+
+// StartSSO returns the provider's authorization URL for a new sign-in:
+// code flow with PKCE S256, a fresh state and nonce. Errors: ENOTFOUND (no
+// such provider), EUNAUTHORIZED (the provider cannot be reached), EINVALID.
+func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
+	if a.OIDC == nil {
+		return "", Errorf(ENOTFOUND, "Single sign-on is not available here.")
+	}
+	switch in.Purpose {
+	case SSOForPortal, SSOForAdmin, SSOForInvitation:
+	default:
+		return "", Errorf(EINVALID, "Unknown sign-in purpose %q.", in.Purpose)
+	}
+	p, err := a.Store.SSOProvider(ctx, "", in.Provider)
+	if ErrorCode(err) == ENOTFOUND {
+		return "", Errorf(ENOTFOUND, "This sign-in button is out of date: reload the page.")
+	} else if err != nil {
+		return "", err
+	}
+	org, err := a.Store.Organization(ctx, p.OrgID)
+	if err != nil {
+		return "", err
+	}
+	if len(in.Binding) < 32 {
+		return "", Errorf(EINVALID, "The browser's sign-in cookie is missing.")
+	}
+	base := strings.TrimRight(org.PublicURL, "/")
+	if base == "" {
+		base = strings.TrimRight(in.Base, "/")
+	}
+	cfg, err := a.oidcConfig(p, base+SSOCallbackPath)
+	if err != nil {
+		return "", err
+	}
+	state, err := a.NewToken()
+	if err != nil {
+		return "", err
+	}
+	nonce, err := a.NewToken()
+	if err != nil {
+		return "", err
+	}
+	verifier, err := a.NewToken() // 43 URL-safe characters: a valid PKCE verifier (RFC 7636 §4.1)
+	if err != nil {
+		return "", err
+	}
+	u, err := a.OIDC.AuthURL(ctx, cfg, state, nonce, verifier)
+	if err != nil {
+		return "", err
+	}
+	f := &ssoFlow{provider: p.ID, purpose: in.Purpose, invitation: in.Invitation, nonce: nonce, verifier: verifier,
+		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), expires: a.Now().Add(SSOFlowTTL)}
+	a.sso.mu.Lock()
+	defer a.sso.mu.Unlock()
+	if a.sso.m == nil {
+		a.sso.m = map[string]*ssoFlow{}
+	}
+	now := a.Now()
+	if len(a.sso.m) >= maxSSOFlows {
+		for k, f := range a.sso.m {
+			if now.After(f.expires) {
+				delete(a.sso.m, k)
+			}
+		}
+		if len(a.sso.m) >= maxSSOFlows {
+			return "", Errorf(ETOOMANY, "Too many sign-ins are under way. Try again in a few minutes.")
+		}
+	}
+	a.sso.m[TokenHash(state)] = f
+	return u, nil
+}
+
+// oidcConfig is the provider's client configuration with its secret opened.
+func (a *App) oidcConfig(p *SSOProvider, redirect string) (OIDCConfig, error) {
+	cfg := OIDCConfig{Issuer: p.Issuer, ClientID: p.ClientID, RedirectURI: redirect, Scopes: p.Scopes}
+	if len(p.SealedSecret) > 0 {
+		if a.Secrets == nil {
+			return cfg, Errorf(EINTERNAL, "No key file is configured to open the client secret.")
+		}
+		secret, err := a.Secrets.Open(p.SealedSecret)
+		if err != nil {
+			return cfg, Errorf(EINTERNAL, "The client secret cannot be opened with this key file: enter it again in Settings → Sign-in.")
+		}
+		cfg.ClientSecret = string(secret)
+	}
+	return cfg, nil
+}
+
+// takeFlow removes and returns the waiting sign-in of state, checked
+// against the browser's binding cookie.
+func (a *App) takeFlow(state, binding string) (*ssoFlow, error) {
+	a.sso.mu.Lock()
+	defer a.sso.mu.Unlock()
+	k := TokenHash(state)
+	f := a.sso.m[k]
+	if f == nil {
+		return nil, errSSOAgain
+	}
+	delete(a.sso.m, k)
+	if a.Now().After(f.expires) || subtle.ConstantTimeCompare([]byte(f.binding), []byte(TokenHash(binding))) != 1 {
+		return nil, errSSOAgain
+	}
+	return f, nil
+}
+
+// SSOFinish is the provider's answer at the redirect URI.
+type SSOFinish struct {
+	State, Code string
+	// Error and ErrorDescription are the provider's refusal, if any.
+	Error, ErrorDescription string
+	Binding                 string
+	Client                  string
+	// Previous is the session the browser had for this purpose: it ends.
+	Previous string
+}
+
+// SSOResult is a finished sign-in through a provider.
+type SSOResult struct {
+	Purpose string `json:"purpose"`
+	// Token is the new session's secret: a portal session (SessionUser)
+	// or an admin UI session (SessionStaff); "" when the account waits for
+	// approval.
+	Token string `json:"-"`
+	Kind  string `json:"kind"`
+	// Pending: the account was created and waits for approval.
+	Pending bool   `json:"pending"`
+	Message string `json:"message"`
+	User    *User  `json:"-"`
+}
+
+// FinishSSO ends a sign-in through a provider: the code is exchanged (with
+// the PKCE verifier) and the ID token verified by the OpenID Connect
+// client; the email must be verified and in one of the provider's allowed
+// domains. Then, in one transaction, the person linked to the identity
+// signs in, or the person with that email is linked (once), or — on the
+// portal — a new account is made (or queued for approval). Errors:
+// EUNAUTHORIZED or EFORBIDDEN with a message to show as it is.
+func (a *App) FinishSSO(ctx context.Context, in SSOFinish) (*SSOResult, error) {
+	f, err := a.takeFlow(in.State, in.Binding)
+	if err != nil {
+		return nil, err
+	}
+	if in.Error != "" {
+		msg := "The sign-in provider did not sign you in"
+		if d := Clean(in.ErrorDescription); d != "" && len(d) < 300 && !hasControl(d) {
+			msg += ": " + d
+		}
+		return nil, Errorf(EUNAUTHORIZED, "%s.", strings.TrimSuffix(msg, "."))
+	}
+	p, err := a.Store.SSOProvider(ctx, "", f.provider)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(EUNAUTHORIZED, "This sign-in provider was removed meanwhile.")
+	} else if err != nil {
+		return nil, err
+	}
+	org, err := a.Store.Organization(ctx, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := a.oidcConfig(p, f.redirect)
+	if err != nil {
+		return nil, err
+	}
+	id, err := a.OIDC.Exchange(ctx, cfg, in.Code, f.verifier, f.nonce)
+	if err != nil {
+		return nil, err
+	}
+	email, err := ssoEmail(p, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Previous != "" {
+		if err := a.Store.DeleteSession(ctx, TokenHash(in.Previous)); err != nil {
+			return nil, err
+		}
+	}
+	switch f.purpose {
+	case SSOForInvitation:
+		return a.acceptInvitationSSO(ctx, org, p, id, email, f.invitation)
+	case SSOForAdmin:
+		return a.resolveSSO(ctx, org, p, id, email, SSOForAdmin, in.Client)
+	}
+	return a.resolveSSO(ctx, org, p, id, email, SSOForPortal, in.Client)
+}
+
+// ssoEmail is the identity's email, when the provider vouches for it and
+// its domain is one the provider allows.
+func ssoEmail(p *SSOProvider, id *OIDCIdentity) (string, error) {
+	email, _ := id.Claims[p.EmailClaim].(string)
+	if email == "" && p.Kind == ProviderEntra {
+		email, _ = id.Claims["preferred_username"].(string)
+	}
+	email = Clean(email)
+	local, domain, ok := strings.Cut(strings.ToLower(email), "@")
+	if !ok || local == "" || domain == "" || len(email) > MaxEmailLength {
+		return "", Errorf(EUNAUTHORIZED, "%s did not tell Rollcall your email address, so you cannot be signed in. Ask the school's IT staff.", p.Name)
+	}
+	if !slices.Contains(p.AllowedDomains, domain) {
+		return "", Errorf(EFORBIDDEN, "%s is not an address of this school (%s), so it cannot sign in here.", email, strings.Join(p.AllowedDomains, ", "))
+	}
+	if p.Kind == ProviderGoogle {
+		if hd, _ := id.Claims["hd"].(string); !strings.EqualFold(hd, p.Domain) {
+			return "", Errorf(EFORBIDDEN, "%s is not an account of the school's Google Workspace (%s).", email, p.Domain)
+		}
+	}
+	verified := false
+	switch v := id.Claims["email_verified"].(type) {
+	case bool:
+		verified = v
+	case string:
+		verified = v == "true"
+	}
+	// Entra ID sends no email_verified: its rule is the tenant's own issuer
+	// (the library checked it is this provider's) and an address in one of
+	// the allowed domains (checked above), which the tenant administers.
+	if p.Kind == ProviderEntra && id.Issuer == p.Issuer {
+		verified = true
+	}
+	if !verified {
+		return "", Errorf(EFORBIDDEN, "%s has not verified the address %s, so Rollcall cannot use it. Ask the school's IT staff.", p.Name, email)
+	}
+	return email, nil
+}
+
+// claimStrings is a claim's value as strings (a string or a list).
+func claimStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// resolveSSO signs the identity's person in, linking or creating them.
+func (a *App) resolveSSO(ctx context.Context, org *Organization, p *SSOProvider, id *OIDCIdentity, email, purpose, client string) (*SSOResult, error) {
+	now := a.now()
+	ident := Identity{Provider: p.ID, Issuer: id.Issuer, Subject: id.Subject, LinkedAt: now}
+	kind, ttl := SessionUser, UserSessionTTL
+	if purpose == SSOForAdmin {
+		kind, ttl = SessionStaff, AdminSessionTTL
+	}
+	token, err := a.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{Hash: TokenHash(token), Kind: kind, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if kind == SessionStaff {
+		sess.Client = client
+	}
+	sess.Provider = p.ID
+	// The new account, should one be needed: made outside the transaction.
+	fresh, err := a.ssoNewUser(ctx, org, p, id, email)
+	if err != nil {
+		return nil, err
+	}
+	res := &SSOResult{Purpose: purpose, Kind: kind}
+	action, detail := "person.sign_in", "signed in with "+p.Name
+	if purpose == SSOForAdmin {
+		action = "admin.sign_in"
+	}
+	ctx = a.audit(ctx, org.ID, action, AuditTarget{}, detail)
+	decide := func(linked, byEmail *User) (*User, bool, bool, error) {
+		u, write, create := linked, false, false
+		switch {
+		case linked != nil && linked.OrgID != org.ID:
+			return nil, false, false, Errorf(EFORBIDDEN, "Your %s account is linked to an account of another organization.", p.Name)
+		case linked != nil:
+		case byEmail != nil && byEmail.OrgID != org.ID:
+			return nil, false, false, Errorf(EFORBIDDEN, "The account with the address %s belongs to another organization, so it cannot sign in here. Ask the school office.", email)
+		case byEmail != nil && !byEmail.EmailVerified:
+			return nil, false, false, Errorf(EFORBIDDEN, "An account with the address %s exists, but the address was never confirmed, so it is not linked to your %s account. Ask your teacher or the school office.", email, p.Name)
+		case byEmail != nil && slices.ContainsFunc(byEmail.Identities, func(i Identity) bool { return i.Issuer == ident.Issuer }):
+			return nil, false, false, Errorf(EFORBIDDEN, "The account with the address %s is already linked to another %s account.", email, p.Name)
+		case byEmail != nil:
+			c := *byEmail
+			c.Identities = append(slices.Clone(c.Identities), ident)
+			c.UpdatedAt = now
+			u, write = &c, true
+		case purpose == SSOForAdmin:
+			return nil, false, false, Errorf(EFORBIDDEN, "There is no account with admin rights for %s.", email)
+		default:
+			u, create = fresh, true
+		}
+		if purpose == SSOForAdmin && !u.HasAdminRole() {
+			return nil, false, false, Errorf(EFORBIDDEN, "%s has no admin rights in Rollcall. Sign in at the sign-in page for people (/signin).", email)
+		}
+		if !create {
+			if err := signInRefusal(u.Status); err != nil {
+				return nil, false, false, err
+			}
+		}
+		amendAudit(ctx, func(e *AuditEntry) {
+			e.Target = personTarget(u)
+			if purpose == SSOForAdmin {
+				e.Actor = AdminActor(staffAdminOf(u))
+			} else {
+				e.Actor = PersonActor(u)
+			}
+			switch {
+			case create && u.Status == StatusPending:
+				e.Action, e.Detail = "person.sso_join", "account made at the first sign-in with "+p.Name+"; waiting for approval"
+			case create:
+				e.Action, e.Detail = "person.sso_join", "account made at the first sign-in with "+p.Name+" and signed in"
+			case write:
+				e.Action, e.Detail = "person.sso_link", "linked to a "+p.Name+" account and signed in"
+				if purpose == SSOForAdmin {
+					e.Detail += " to the admin UI"
+				}
+			}
+		})
+		return u, write, create, nil
+	}
+	u, err := a.Store.ResolveIdentity(ctx, &SSOResolution{Identity: ident, Email: email, Decide: decide, Session: sess})
+	if err != nil {
+		return nil, err
+	}
+	res.User = u
+	if u.Status == StatusPending {
+		res.Pending = true
+		res.Message = "Your account was made and is waiting for a teacher or the school office to approve it. Try again once it is approved."
+		return res, nil
+	}
+	res.Token = token
+	return res, nil
+}
+
+// ssoNewUser is the account the identity would get at its first sign-in.
+func (a *App) ssoNewUser(ctx context.Context, org *Organization, p *SSOProvider, id *OIDCIdentity, email string) (*User, error) {
+	given, _ := id.Claims["given_name"].(string)
+	family, _ := id.Claims["family_name"].(string)
+	if Clean(given) == "" {
+		name, _ := id.Claims["name"].(string)
+		given, family, _ = strings.Cut(Clean(name), " ")
+	}
+	if Clean(given) == "" {
+		given, _, _ = strings.Cut(email, "@")
+	}
+	u := &User{ID: a.newID(), OrgID: org.ID, FirstName: Clean(given), LastName: Clean(family), Email: email,
+		EmailVerified: true, AccountType: p.AccountType, Language: org.Language, Status: StatusActive,
+		CreatedVia: ViaSSO, CreatedAt: a.now()}
+	u.UpdatedAt = u.CreatedAt
+	if p.Approval {
+		u.Status = StatusPending
+	}
+	if !org.HasAccountType(u.AccountType) {
+		u.AccountType = org.AccountTypes()[0]
+	}
+	group := p.Group
+	if p.GroupClaim != "" {
+		for _, v := range claimStrings(id.Claims[p.GroupClaim]) {
+			if g, err := a.Store.GroupByName(ctx, org.ID, Clean(v)); err == nil {
+				group = g.ID
+				break
+			}
+		}
+	}
+	if group != "" {
+		if _, err := a.Store.Group(ctx, org.ID, group); err == nil {
+			u.Groups = []string{group}
+		}
+	}
+	if err := u.Validate(org); err != nil {
+		// A name the provider sent that Rollcall refuses: use the address.
+		u.FirstName, u.LastName = strings.SplitN(email, "@", 2)[0], ""
+		if err := u.Validate(org); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// staffAdminOf is the admin a person with an admin role is in the admin UI.
+func staffAdminOf(u *User) *Admin {
+	login := u.Username
+	if login == "" {
+		login = u.Email
+	}
+	return &Admin{ID: u.ID, Username: login, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}
+}
+
+// acceptInvitationSSO accepts an invitation with a provider's identity.
+func (a *App) acceptInvitationSSO(ctx context.Context, org *Organization, p *SSOProvider, id *OIDCIdentity, email, token string) (*SSOResult, error) {
+	return nil, Errorf(EFORBIDDEN, "Accepting an invitation with %s is not available yet: use the password form of the invitation.", p.Name)
+}
+
+// SSOEndSessionURL is the provider's end-session address for a portal
+// session begun through a provider, or "" (the provider has none, or the
+// session did not begin with a provider).
+func (a *App) SSOEndSessionURL(ctx context.Context, token string) string {
+	if a.OIDC == nil || token == "" {
+		return ""
+	}
+	s, err := a.Store.Session(ctx, TokenHash(token))
+	if err != nil || s.Provider == "" {
+		return ""
+	}
+	p, err := a.Store.SSOProvider(ctx, "", s.Provider)
+	if err != nil {
+		return ""
+	}
+	info, err := a.OIDC.Discover(ctx, p.Issuer)
+	if err != nil {
+		return ""
+	}
+	return info.EndSessionURL
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rollcall/app"
+)
+
+var (
+	ssoProvidersBucket  = []byte("sso_providers")  // orgID/providerID → provider (client secret sealed)
+	ssoIdentitiesBucket = []byte("sso_identities") // issuer \0 subject → userID
+)
+
+// SSOProviders implements app.SSOProviderStore.
+func (db *DB) SSOProviders(ctx context.Context, orgID string) ([]*app.SSOProvider, error) {
+	var out []*app.SSOProvider
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(ssoProvidersBucket).Cursor()
+		prefix := join(orgID, "")
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var p app.SSOProvider
+			if err := json.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			out = append(out, &p)
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// SSOProvider implements app.SSOProviderStore; orgID "" finds it in any organization.
+func (db *DB) SSOProvider(ctx context.Context, orgID, id string) (*app.SSOProvider, error) {
+	var found *app.SSOProvider
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(ssoProvidersBucket).ForEach(func(k, v []byte) error {
+			var p app.SSOProvider
+			if err := json.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			if p.ID == id && (orgID == "" || p.OrgID == orgID) {
+				found = &p
+			}
+			return nil
+		})
+	})
+	if err == nil && found == nil {
+		err = app.Errorf(app.ENOTFOUND, "There is no such sign-in provider.")
+	}
+	return found, err
+}
+
+// PutSSOProvider implements app.SSOProviderStore.
+func (db *DB) PutSSOProvider(ctx context.Context, p *app.SSOProvider) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
+		if tx.Bucket(orgsBucket).Get([]byte(p.OrgID)) == nil {
+			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(p.OrgID))
+		}
+		return put(tx.Bucket(ssoProvidersBucket), join(p.OrgID, p.ID), p)
+	})
+}
+
+// DeleteSSOProvider implements app.SSOProviderStore.
+func (db *DB) DeleteSSOProvider(ctx context.Context, orgID, id string) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(ssoProvidersBucket)
+		if b.Get(join(orgID, id)) == nil {
+			return app.Errorf(app.ENOTFOUND, "There is no such sign-in provider.")
+		}
+		return b.Delete(join(orgID, id))
+	})
+}
+
+// ResolveIdentity implements app.SSOProviderStore: the identity's link,
+// the email's holder, the decision and its writes (the user, the link, the
+// session, the audit entry) in one transaction. bbolt runs one write
+// transaction at a time, so of ten first sign-ins of one person arriving
+// together the first creates the account and the other nine find it
+// linked: one account.
+func (db *DB) ResolveIdentity(ctx context.Context, r *app.SSOResolution) (*app.User, error) {
+	var out *app.User
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		ids := tx.Bucket(ssoIdentitiesBucket)
+		var linked, byEmail *app.User
+		if id := ids.Get([]byte(r.Identity.Key())); id != nil {
+			u, err := getUser(tx, "", string(id))
+			if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+				return err
+			}
+			if u != nil && slices.ContainsFunc(u.Identities, func(i app.Identity) bool { return i.Key() == r.Identity.Key() }) {
+				linked = u
+			}
+		}
+		if linked == nil && r.Email != "" {
+			if id := tx.Bucket(loginsBucket).Get([]byte("e:" + app.LoginKey(r.Email))); id != nil {
+				u, err := getUser(tx, "", string(id))
+				if err != nil {
+					return err
+				}
+				byEmail = u
+			}
+		}
+		u, write, create, err := r.Decide(linked, byEmail)
+		if err != nil {
+			return err
+		}
+		switch {
+		case create:
+			if tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
+				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+			}
+			u.Identities = []app.Identity{r.Identity}
+			if err := groupsExist(tx, []*app.User{u}); err != nil {
+				return err
+			}
+			if err := putUser(tx, nil, u); err != nil {
+				return err
+			}
+		case write:
+			if err := putUser(tx, byEmail, u); err != nil {
+				return err
+			}
+		}
+		if create || write {
+			if err := ids.Put([]byte(r.Identity.Key()), []byte(u.ID)); err != nil {
+				return err
+			}
+		}
+		if r.Session != nil && u.Status == app.StatusActive {
+			s := *r.Session
+			s.SubjectID = u.ID
+			if err := put(tx.Bucket(sessionsBucket), []byte(s.Hash), &s); err != nil {
+				return err
+			}
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// releaseIdentities removes the links of a user being erased.
+func releaseIdentities(tx *bolt.Tx, u *app.User) error {
+	ids := tx.Bucket(ssoIdentitiesBucket)
+	for _, i := range u.Identities {
+		if string(ids.Get([]byte(i.Key()))) == u.ID {
+			if err := ids.Delete([]byte(i.Key())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
