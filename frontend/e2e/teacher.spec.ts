@@ -133,7 +133,7 @@ test('a teacher administers 2A only: accounts with slips, the classroom display,
   })
 
   await test.step('5 accounts with slips for 2A; the slips PDF downloads', async () => {
-    await page.getByRole('link', { name: 'Open 2A' }).click()
+    await page.getByRole('link', { name: '2A', exact: true }).click()
     await expect(page.getByRole('heading', { name: '2A', exact: true })).toBeVisible()
     await expect(page.getByRole('link', { name: '2 members' })).toBeVisible()
     await expect(page.getByRole('button', { name: 'Reset passwords…' })).toBeVisible()
@@ -199,8 +199,19 @@ test('an organization admin sees the organization but no Backups or Admins', asy
   const nav = page.getByRole('navigation', { name: 'Sections' })
   for (const l of ['Users', 'Groups', 'Outbox', 'Audit', 'Settings']) await expect(nav.getByRole('link', { name: l, exact: true })).toBeVisible()
   await expect(page.getByRole('button', { name: 'New organization' })).toHaveCount(0)
-  // Both classes and everyone.
+  // Both classes and everyone; the people with a role carry a badge, and the user dialog gives roles.
   await expect(page.getByText('Pupil Of 2B')).toBeVisible()
+  const tiina = page.locator('tr[data-user-id]').filter({ hasText: 't.virtanen' })
+  await expect(tiina.locator('.role')).toHaveText('Admin of 2A')
+  await tiina.getByRole('button', { name: 'Edit Tiina Virtanen' }).click()
+  const dlg = page.getByRole('dialog', { name: 'Edit Tiina Virtanen' })
+  await expect(dlg.getByRole('group', { name: 'Administrator of these groups' }).getByLabel('2A')).toBeChecked()
+  await expect(dlg.getByLabel('Administrator of the whole organization')).not.toBeChecked()
+  await dlg.getByRole('group', { name: 'Administrator of these groups' }).getByLabel('2B').check()
+  await shot(page, '09-user-dialog-roles')
+  await dlg.getByRole('button', { name: 'Save changes' }).click()
+  await expect(dlg).toBeHidden()
+  await expect(tiina.locator('.role')).toHaveText('Admin of 2A and 2B')
   await nav.getByRole('link', { name: 'Settings' }).click()
   await expect(page.getByRole('heading', { name: 'Organization', exact: true })).toBeVisible()
   await expect(page.getByRole('heading', { name: 'Your sessions' })).toBeVisible()
@@ -208,10 +219,10 @@ test('an organization admin sees the organization but no Backups or Admins', asy
   await expect(page.getByRole('heading', { name: /^Admins/ })).toHaveCount(0)
   await expect(page.getByRole('heading', { name: 'Your account' })).toHaveCount(0)
   await expect(page.getByRole('switch', { name: 'Open sign-up on this network' })).toBeDisabled()
-  await shot(page, '09-org-admin-settings')
+  await shot(page, '10-org-admin-settings')
   // The group page has the administrators of the class.
   await page.goto(`${base}/#/o/maple/groups/${ids.g2a}`)
   await expect(page.getByRole('list', { name: 'Administrators of 2A' })).toContainText('Tiina Virtanen')
-  await shot(page, '10-org-admin-group')
+  await shot(page, '11-org-admin-group')
   expect(errors).toEqual([])
 })
