@@ -18,6 +18,8 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple/audit')).toEqual({ name: 'audit', org: 'maple' })
     expect(parseHash('#/o/maple/display/3%20B')).toEqual({ name: 'display', org: 'maple', group: '3 B' })
     expect(routeHash({ name: 'display', org: 'maple', group: '3 B' })).toBe('#/o/maple/display/3%20B')
+    expect(parseHash('#/o/maple/groups/g%202')).toEqual({ name: 'group', org: 'maple', group: 'g 2' })
+    expect(routeHash({ name: 'group', org: 'maple', group: 'g 2' })).toBe('#/o/maple/groups/g%202')
     expect(parseHash('#/o/maple/invitations')).toEqual({ name: 'invitations', org: 'maple' })
     expect(parseHash('#/o/maple/outbox')).toEqual({ name: 'outbox', org: 'maple' })
     expect(parseHash('#/o/maple/add?tab=invite&group=g1')).toEqual({ name: 'add', org: 'maple', tab: 'invite', group: 'g1' })

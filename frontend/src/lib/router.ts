@@ -2,6 +2,7 @@
 //   #/                                  the first organization, or the empty state
 //   #/o/{org}/users?q=&group=&type=&status=&label=&due=&page=
 //   #/o/{org}/groups
+//   #/o/{org}/groups/{group}            one group: its code, display, members and administrators
 //   #/o/{org}/settings
 //   #/o/{org}/add?tab=invite&group=ID   "Add users", with a tab per way of adding
 //   #/o/{org}/invitations               email invitations and their state
@@ -28,6 +29,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'users'; org: string; filter: UserFilter }
   | { name: 'groups'; org: string }
+  | { name: 'group'; org: string; group: string }
   | { name: 'settings'; org: string }
   | { name: 'add'; org: string; tab: string; group: string }
   | { name: 'invitations'; org: string }
@@ -61,6 +63,9 @@ export function parseHash(hash: string): Route {
   if (parts.length === 0) return { name: 'home' }
   if (parts[0] === 'o' && parts.length === 4 && parts[2] === 'display' && parts[1] && parts[3]) {
     return { name: 'display', org: decode(parts[1]), group: decode(parts[3]) }
+  }
+  if (parts[0] === 'o' && parts.length === 4 && parts[2] === 'groups' && parts[1] && parts[3]) {
+    return { name: 'group', org: decode(parts[1]), group: decode(parts[3]) }
   }
   if (parts[0] === 'o' && parts.length >= 2 && parts.length <= 3) {
     const org = decode(parts[1])
@@ -130,6 +135,8 @@ export function routeHash(route: Route): string {
     }
     case 'display':
       return `#/o/${encodeURIComponent(route.org)}/display/${encodeURIComponent(route.group)}`
+    case 'group':
+      return `#/o/${encodeURIComponent(route.org)}/groups/${encodeURIComponent(route.group)}`
     case 'users': {
       const p = new URLSearchParams()
       const f = route.filter

@@ -1,4 +1,5 @@
 // Shapes of the JSON the Rollcall API sends (see app/*.go and app/httpapi/*.go).
+import type { Scope } from './access'
 
 export interface Session {
   /** the admin's ID (absent in the desktop window) */
@@ -10,6 +11,8 @@ export interface Session {
   two_step_setup_required?: boolean
   /** true in the desktop window, where nobody signs in */
   local: boolean
+  /** what an organization or group admin may reach; absent for a server admin */
+  scope?: Scope
   /** failed sign-ins from other places forgiven when this session began */
   failed_sign_ins?: number
   /** when the first of them happened (RFC 3339) */
@@ -111,6 +114,10 @@ export interface User {
   updated_at: string
   /** asked to choose a new password at the next sign-in */
   must_change_password: boolean
+  /** 'organization' for an admin of the whole organization */
+  admin_role?: string
+  /** IDs of the groups the person administers */
+  admin_groups?: string[] | null
 }
 
 /** What a bulk action on users did (app.BulkResult). */

@@ -12,3 +12,6 @@ export const createGroup = (org: string, body: unknown) => api.post<Group>(orgPa
 export const updateGroup = (org: string, id: string, body: unknown) => api.patch<Group>(orgPath(org, 'groups', id), body)
 
 export const deleteGroup = (org: string, id: string) => api.del(orgPath(org, 'groups', id))
+
+/** getGroup returns one group (by ID or name), with its member count. */
+export const getGroup = (org: string, id: string) => api.get<Group>(orgPath(org, 'groups', id))

@@ -98,3 +98,27 @@ export async function exportUser(org: string, id: string, format: 'json' | 'pdf'
 
 /** eraseUser erases one person now; confirm is their username as typed. */
 export const eraseUser = (org: string, id: string, confirm: string) => api.post<void>(orgPath(org, 'users', id, 'erase'), { confirm })
+
+/** RolesUpdate: admin of the whole organization, and the groups (IDs or names) a person administers (app.RolesUpdate). */
+export interface RolesUpdate {
+  org_admin: boolean
+  groups: string[]
+}
+
+/** setUserRoles gives a person admin roles, or takes them away (organization and server admins). */
+export const setUserRoles = (org: string, id: string, roles: RolesUpdate) => api.put<User>(orgPath(org, 'users', id, 'roles'), roles)
+
+/**
+ * listRoleHolders returns the people of the organization who hold an admin
+ * role (of the organization or of groups). The users list has no filter for
+ * roles, so the pages are read in large steps and filtered here.
+ */
+export async function listRoleHolders(org: string): Promise<User[]> {
+  const out: User[] = []
+  for (let page = 1; page <= 100; page++) {
+    const r = await listUsers(org, { page, per_page: 500 })
+    out.push(...r.users.filter((u) => u.admin_role || (u.admin_groups ?? []).length > 0))
+    if (page * r.per_page >= r.total || r.users.length === 0) break
+  }
+  return out
+}
