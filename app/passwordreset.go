@@ -211,7 +211,8 @@ func (a *App) RequestPasswordReset(ctx context.Context, email, client string) er
 	if err != nil {
 		return err
 	}
-	ctx = a.audit(ctx, org.ID, "person.password_reset_request", personTarget(u), "a link to choose a new password was mailed to their confirmed address (asked for on the sign-in page)", u.ID)
+	// The actor is whoever typed the address; the entry is the person's.
+	ctx = a.audit(WithActor(ctx, PersonActor(u)), org.ID, "person.password_reset_request", personTarget(u), "a link to choose a new password was mailed to their confirmed address (asked for on the sign-in page by someone who typed it)")
 	if err := a.Store.QueueResetMails(ctx, []*ResetMail{rm}); err != nil {
 		return err
 	}
