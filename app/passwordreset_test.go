@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -366,5 +367,43 @@ func TestMoveWithCode(t *testing.T) {
 	pending, err := a.PendingSignUps(ctx, org.ID)
 	if err != nil || len(pending) != 1 {
 		t.Fatalf("queue %+v %v", pending, err)
+	}
+}
+
+// Concurrent uses of one link: exactly one sets the password.
+func TestPasswordResetSingleUseConcurrent(t *testing.T) {
+	env := resetEnv(t)
+	ctx := context.Background()
+	env.user(t, app.User{FirstName: "Con", Username: "con", Email: "con@maple.example"}, "con-pass-12345")
+	if err := env.a.RequestPasswordReset(ctx, "con@maple.example", "192.0.2.5"); err != nil {
+		t.Fatal(err)
+	}
+	tokens, _ := env.resetMails(t)
+	if len(tokens) != 1 {
+		t.Fatalf("%d links", len(tokens))
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, gone := 0, 0
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := env.a.ResetPassword(ctx, tokens[0], fmt.Sprintf("racing-pass-%02d", i))
+			mu.Lock()
+			defer mu.Unlock()
+			switch app.ErrorCode(err) {
+			case "":
+				ok++
+			case app.ENOTFOUND:
+				gone++
+			default:
+				t.Errorf("use %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 1 || gone != 9 {
+		t.Fatalf("%d succeeded, %d refused; want 1 and 9", ok, gone)
 	}
 }
