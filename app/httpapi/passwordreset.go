@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"rollcall/app"
 )
@@ -63,7 +64,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Any portal session of this browser is over, as all of the person's are.
-	setUserCookie(w, r, "", -1)
+	setUserCookie(w, r, "", -time.Second)
 	writeJSON(w, http.StatusOK, res)
 }
 

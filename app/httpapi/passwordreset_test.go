@@ -81,6 +81,13 @@ func TestPasswordResetAnswersAlike(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("confirm %d %s", rec.Code, rec.Body)
 	}
+	cleared := false
+	for _, c := range rec.Result().Cookies() {
+		cleared = cleared || (c.Name == "rollcall_user" && c.MaxAge < 0)
+	}
+	if !cleared {
+		t.Errorf("the portal cookie of this browser is not cleared: %v", rec.Result().Cookies())
+	}
 	if rec = e.serve(newRequest(t, "POST", "/api/public/password-reset/confirm", map[string]any{"token": token, "password": "a new password 4"})); rec.Code != http.StatusNotFound {
 		t.Fatalf("second use %d %s", rec.Code, rec.Body)
 	}

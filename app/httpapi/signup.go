@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"rollcall/app"
 )
@@ -118,7 +119,7 @@ func (s *Server) useInviteCode(w http.ResponseWriter, r *http.Request) {
 		if token != "" {
 			setUserCookie(w, r, token, app.UserSessionTTL)
 		} else {
-			setUserCookie(w, r, "", -1)
+			setUserCookie(w, r, "", -time.Second)
 		}
 	}
 	writeJSON(w, http.StatusOK, res)
