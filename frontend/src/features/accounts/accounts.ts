@@ -34,8 +34,6 @@ export interface BatchSettings {
   password_style: string
   password: string
   must_change_password: boolean
-  /** mail each person with an email address a link to set their password */
-  send_activation?: boolean
 }
 
 export const formLabels: Record<string, string> = {
