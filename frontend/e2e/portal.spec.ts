@@ -166,6 +166,7 @@ test('an imported teacher sets the password from the activation mail', async ({ 
   await page.getByLabel(/Mail each person a link to set their password/).check()
   await page.getByRole('button', { name: 'Create 1 account' }).click()
   await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByText('1 activation mail on its way')).toBeVisible()
 
   const m = await mailTo('tove.lind@maple.example')
   expect(m.subject).toContain('Your account at Maple Primary is ready')

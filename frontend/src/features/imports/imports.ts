@@ -30,6 +30,8 @@ export interface ImportRecord {
   created: number
   skipped: number
   groups_created: string[]
+  /** activation mails queued with the import (people with an email address) */
+  activation_mails?: number
   again?: boolean
 }
 
