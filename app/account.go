@@ -32,6 +32,9 @@ type AccountBatch struct {
 	// Password is the one password of mode same.
 	Password           string `json:"password"`
 	MustChangePassword bool   `json:"must_change_password"`
+	// SendActivation mails each new person with an email address a link
+	// to set their password (an activation mail), in the batch's transaction.
+	SendActivation bool `json:"send_activation"`
 	// Via records how the accounts came to be (manual or import).
 	Via string `json:"-"`
 }
@@ -68,6 +71,8 @@ type NewAccount struct {
 type AccountResult struct {
 	Org      *Organization `json:"organization"`
 	Accounts []NewAccount  `json:"accounts"`
+	// ActivationMails counts the activation mails queued with the batch.
+	ActivationMails int `json:"activation_mails"`
 }
 
 // PreviewAccounts shows how each line will be created: names, username
@@ -420,6 +425,11 @@ func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (
 	if err != nil {
 		return nil, err
 	}
+	if b.SendActivation {
+		if err := a.mailReady(ctx, org); err != nil {
+			return nil, err
+		}
+	}
 	p, plans, err := a.previewAccounts(ctx, org, &b)
 	if err != nil {
 		return nil, err
@@ -474,11 +484,24 @@ func (a *App) CreatePrepared(ctx context.Context, pa *PreparedAccounts, progress
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	actx := a.audit(ctx, pa.org.ID, "accounts.create", orgTarget(pa.org), fmt.Sprintf("%d accounts created with generated passwords", len(users)), ids...)
-	if err := a.Store.CreateUsers(actx, users); err != nil {
+	var mails []*ResetMail
+	if pa.batch.SendActivation {
+		if mails, err = a.activationMails(pa.org, users); err != nil {
+			return nil, err
+		}
+	}
+	actx := a.audit(ctx, pa.org.ID, "accounts.create", orgTarget(pa.org), fmt.Sprintf("%d accounts created with generated passwords%s", len(users), activationNote(len(mails))), ids...)
+	if err := a.Store.CreateUsers(actx, users, mails...); err != nil {
 		return nil, err
 	}
-	return a.accountResult(context.WithoutCancel(ctx), pa.org, users, passwords)
+	if len(mails) > 0 {
+		a.outbox().wakeUp()
+	}
+	res, err := a.accountResult(context.WithoutCancel(ctx), pa.org, users, passwords)
+	if res != nil {
+		res.ActivationMails = len(mails)
+	}
+	return res, err
 }
 
 func (a *App) accountResult(ctx context.Context, org *Organization, users []*User, passwords []string) (*AccountResult, error) {

@@ -25,6 +25,7 @@ type Store interface {
 	SMTPStore
 	InvitationStore
 	EmailVerificationStore
+	PasswordResetStore
 	OutboxStore
 	InviteCodeStore
 	InviteLinkStore
@@ -51,6 +52,10 @@ type App struct {
 	SignIns *SignInGuard
 	// SignUpLimits slow down guessing invite codes and flooding a code.
 	SignUpLimits *SignUpLimits
+	// ResetAnswerTime is the least time a password reset request takes,
+	// so that its timing does not tell whether a mail was queued (a write)
+	// or not (RequestPasswordReset). New sets DefaultResetAnswerTime.
+	ResetAnswerTime time.Duration
 	// Jobs runs long work (hashing, imports) with progress and cancel.
 	Jobs *Jobs
 	// Secrets seals the relay password and the tokens waiting in the outbox
@@ -91,7 +96,7 @@ type App struct {
 // New returns an App over store with the real clock, crypto/rand and the
 // default hash parameters.
 func New(store Store) *App {
-	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams}
+	a := &App{Store: store, Now: time.Now, Rand: rand.Reader, Hash: DefaultHashParams, ResetAnswerTime: DefaultResetAnswerTime}
 	a.SignIns = NewSignInGuard(store, func() time.Time { return a.Now() })
 	a.SignUpLimits = NewSignUpLimits(func() time.Time { return a.Now() })
 	a.Jobs = &Jobs{app: a}

@@ -24,6 +24,8 @@ type Import struct {
 	Rows      int       `json:"rows"`
 	Created   int       `json:"created"`
 	Skipped   int       `json:"skipped"`
+	// ActivationMails counts the activation mails the import queued.
+	ActivationMails int `json:"activation_mails,omitempty"`
 	// GroupsCreated names the groups the import created.
 	GroupsCreated []string `json:"groups_created"`
 	// Again is set when the person confirmed importing a file imported before.
@@ -35,12 +37,13 @@ type Import struct {
 
 // ImportStore keeps imports.
 type ImportStore interface {
-	// CreateImport stores the import, the groups it creates and its users in
+	// CreateImport stores the import, the groups it creates, its users (and
+	// the activation mails of some of them) in
 	// one transaction: all of them or none. Unless imp.Again, an earlier
 	// import of the same file (SHA-256) in the organization is ECONFLICT;
 	// a username, email or group name taken meanwhile is ECONFLICT too.
 	// Each new group is written with its invite code, as GroupStore.CreateGroup does.
-	CreateImport(ctx context.Context, imp *Import, groups []NewGroup, users []*User) error
+	CreateImport(ctx context.Context, imp *Import, groups []NewGroup, users []*User, mails ...*ResetMail) error
 	// ImportMapping returns the column mapping the organization chose for
 	// files with the header set key (ImportFile.MappingKey), or nil.
 	ImportMapping(ctx context.Context, orgID, key string) (*ColumnMapping, error)
@@ -67,6 +70,10 @@ type ImportOptions struct {
 	MustChangePassword bool `json:"must_change_password"`
 	// Again confirms importing a file that was imported before.
 	Again bool `json:"again"`
+	// SendActivation mails each new person with an email address a link
+	// to set their password (an activation mail), in the import's
+	// transaction.
+	SendActivation bool `json:"send_activation"`
 	// AccountType is given to every row whose account type cell is empty
 	// (empty: the organization's first type).
 	AccountType string `json:"account_type"`
@@ -645,6 +652,11 @@ func (a *App) PrepareImport(ctx context.Context, ref string, f *ImportFile, opt 
 }
 
 func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions, edits []ImportEdit) (*PreparedImport, error) {
+	if opt.SendActivation {
+		if err := a.mailReady(ctx, org); err != nil {
+			return nil, err
+		}
+	}
 	ip, err := a.planImport(ctx, org, f, &opt, edits)
 	if err != nil {
 		return nil, err
@@ -738,13 +750,23 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	for i, u := range users {
 		ids[i] = u.ID
 	}
+	var mails []*ResetMail
+	if p.Options.SendActivation {
+		if mails, err = a.activationMails(org, users); err != nil {
+			return nil, err
+		}
+	}
+	imp.ActivationMails = len(mails)
 	actx := a.audit(ctx, org.ID, "import.commit", AuditTarget{Kind: "import", ID: imp.ID, Name: f.Name},
-		fmt.Sprintf("%d rows: %d accounts created, %d skipped, %d groups created", imp.Rows, imp.Created, imp.Skipped, len(groups)), ids...)
-	err = a.writeNewGroups(groups, func(ng []NewGroup) error { return a.Store.CreateImport(actx, imp, ng, users) })
+		fmt.Sprintf("%d rows: %d accounts created, %d skipped, %d groups created%s", imp.Rows, imp.Created, imp.Skipped, len(groups), activationNote(len(mails))), ids...)
+	err = a.writeNewGroups(groups, func(ng []NewGroup) error { return a.Store.CreateImport(actx, imp, ng, users, mails...) })
 	if err != nil {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
+	if len(mails) > 0 {
+		a.outbox().wakeUp()
+	}
 	accounts, err := a.accountResult(ctx, org, users, passwords)
 	if err != nil {
 		return nil, err

@@ -134,9 +134,9 @@ type phaseStore struct {
 	path string
 }
 
-func (s phaseStore) CreateImport(ctx context.Context, imp *app.Import, g []app.NewGroup, u []*app.User) error {
+func (s phaseStore) CreateImport(ctx context.Context, imp *app.Import, g []app.NewGroup, u []*app.User, mails ...*app.ResetMail) error {
 	os.WriteFile(s.path+".phase", []byte(phaseWriting), 0o600)
-	err := s.Store.CreateImport(ctx, imp, g, u)
+	err := s.Store.CreateImport(ctx, imp, g, u, mails...)
 	os.WriteFile(s.path+".phase", []byte("written"), 0o600)
 	return err
 }

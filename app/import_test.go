@@ -389,8 +389,8 @@ type lateCancelStore struct {
 	after func()
 }
 
-func (s lateCancelStore) CreateImport(ctx context.Context, imp *app.Import, g []app.NewGroup, u []*app.User) error {
-	err := s.Store.CreateImport(ctx, imp, g, u)
+func (s lateCancelStore) CreateImport(ctx context.Context, imp *app.Import, g []app.NewGroup, u []*app.User, mails ...*app.ResetMail) error {
+	err := s.Store.CreateImport(ctx, imp, g, u, mails...)
 	s.after()
 	return err
 }

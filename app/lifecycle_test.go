@@ -234,11 +234,19 @@ func TestPurgeLeavesNoTraceInTheFile(t *testing.T) {
 	if _, err := env.a.UpdateUser(ctx, "maple", invited.UserID, app.UserUpdate{Username: ptr("barn.wgw")}); err != nil {
 		t.Fatal(err)
 	}
+	// A password reset link is waiting for them, its mail in the outbox.
+	if err := env.a.RequestPasswordReset(ctx, "zephyrine.quackenbosh@maple.example", "192.0.2.7"); err != nil {
+		t.Fatal(err)
+	}
+	reset, err := env.a.Store.PasswordReset(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("no reset link to purge: %v", err)
+	}
 	// Someone else stays, so the file is not simply empty.
 	env.user(t, app.User{FirstName: "Kept", LastName: "Person", Username: "kept.person"}, "")
 
 	names := []string{"Zephyrine", "Quackenbosh", "zeph.qbosh", "zephyrine.quackenbosh@maple.example",
-		"Barnabus", "Wigglesworth", "barn.wgw", "barnabus.wigglesworth@maple.example"}
+		"Barnabus", "Wigglesworth", "barn.wgw", "barnabus.wigglesworth@maple.example", reset.TokenHash, reset.MessageID}
 	data, err := os.ReadFile(env.db.Path)
 	if err != nil {
 		t.Fatal(err)

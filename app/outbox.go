@@ -395,6 +395,8 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 		return a.renderVerification(ctx, org, m)
 	case KindSignInHeld:
 		return a.renderHeldNotice(ctx, org, m)
+	case KindPasswordReset, KindActivation:
+		return a.renderReset(ctx, org, m)
 	default:
 		return nil, false, fmt.Sprintf("Unknown kind of message %q.", m.Kind)
 	}

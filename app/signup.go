@@ -150,7 +150,9 @@ type RedeemStore interface {
 	// created, with vm (the verification of its address and the mail that
 	// carries it) when not nil; otherwise the stored user with u's ID is
 	// read again in the transaction, change runs on that fresh copy (as
-	// ChangeUser), it is written, and *u becomes the result.
+	// ChangeUser), it is written, and *u becomes the result. The result
+	// must be in the code's organization (change may move the user there:
+	// MoveWithCode) and its groups must exist (ECONFLICT otherwise).
 	UseInviteCode(ctx context.Context, code string, check func(*InviteCode) error, u *User, change func(*User) error, vm *VerificationMail) error
 	// UseInviteLink loads the link, calls check, counts one use and creates
 	// u, with vm as UseInviteCode.
@@ -580,7 +582,7 @@ func (a *App) JoinWithCode(ctx context.Context, userID, typed, client string) (*
 		return nil, err
 	}
 	if u.OrgID != org.ID {
-		return nil, Errorf(ECONFLICT, "The code %s belongs to %s; your account is in another organization. Sign up with the code as a new person instead.", c.Display(), org.Name)
+		return nil, Errorf(ECONFLICT, "The code %s belongs to %s; your account is in another organization. Confirm to move your account there.", c.Display(), org.Name)
 	}
 	target := AuditTarget{Kind: "group", ID: c.GroupID}
 	if g, err := a.Store.Group(ctx, org.ID, c.GroupID); err == nil {
@@ -631,12 +633,138 @@ func errJoinNeedsApproval(c *InviteCode) error {
 	return Errorf(EFORBIDDEN, "The code %s needs a teacher's approval, so it cannot add an existing account to the group by itself. Ask your teacher or IT staff to add you.", c.Display())
 }
 
-// JoinWithCodeAsUser is JoinWithCode for the user signed in to the portal
-// with the session token. Errors as JoinWithCode, and EUNAUTHORIZED.
-func (a *App) JoinWithCodeAsUser(ctx context.Context, sessionToken, typed, client string) (*SignUpResult, error) {
+// CodeCheck is what a signed-in user learns of a code before using it:
+// whose it is, and what using it does.
+type CodeCheck struct {
+	Organization string `json:"organization"`
+	Group        string `json:"group,omitempty"`
+	// OtherOrganization is true when the code belongs to another
+	// organization than the account's: using it moves the account there,
+	// which the person confirms first.
+	OtherOrganization bool `json:"other_organization"`
+	// Approval is true when the code needs a teacher's approval.
+	Approval bool `json:"approval"`
+}
+
+// CheckCodeAsUser looks a code up for the user signed in to the portal, for
+// the confirmation step; wrong codes count as at sign-up. Errors as
+// lookupCode, and EUNAUTHORIZED.
+func (a *App) CheckCodeAsUser(ctx context.Context, sessionToken, typed, client string) (*CodeCheck, error) {
 	u, err := a.UserBySession(ctx, sessionToken)
 	if err != nil {
 		return nil, err
 	}
-	return a.JoinWithCode(ctx, u.ID, typed, client)
+	c, org, err := a.lookupCode(ctx, typed, client)
+	if err != nil {
+		return nil, err
+	}
+	out := &CodeCheck{Organization: org.Name, OtherOrganization: u.OrgID != org.ID, Approval: c.RequireApproval}
+	if c.GroupID != "" {
+		if g, err := a.Store.Group(ctx, org.ID, c.GroupID); err == nil {
+			out.Group = g.Name
+		}
+	}
+	return out, nil
+}
+
+// JoinWithCodeAsUser is JoinWithCode for the user signed in to the portal
+// with the session token. A code of another organization moves the account
+// there (MoveWithCode) when move confirms it, and is ECONFLICT otherwise.
+// The new session token is "" unless the account moved and is active.
+// Errors as JoinWithCode, and EUNAUTHORIZED.
+func (a *App) JoinWithCodeAsUser(ctx context.Context, sessionToken, typed, client string, move bool) (*SignUpResult, string, error) {
+	u, err := a.UserBySession(ctx, sessionToken)
+	if err != nil {
+		return nil, "", err
+	}
+	if move {
+		return a.MoveWithCode(ctx, u.ID, typed, client)
+	}
+	res, err := a.JoinWithCode(ctx, u.ID, typed, client)
+	return res, "", err
+}
+
+// MoveWithCode moves a signed-in person's account, with its username,
+// email and password, into the organization of an invite code of another
+// organization (as a join invitation does): into the code's group with its
+// account type (for the organization's code, its sign-up defaults), active
+// at once or waiting in the organization's approval queue when the code
+// requires approval. Roles, labels, the deletion date and the import of
+// the old organization do not come along. The use is counted and the
+// account moved in one transaction; every session of the account ends
+// with the move, and an active account gets a new one (returned). Errors:
+// EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT (a code of the account's own
+// organization: use JoinWithCode), ETOOMANY.
+func (a *App) MoveWithCode(ctx context.Context, userID, typed, client string) (*SignUpResult, string, error) {
+	c, org, err := a.lookupCode(ctx, typed, client)
+	if err != nil {
+		return nil, "", err
+	}
+	u, err := a.Store.User(ctx, "", userID)
+	if err != nil {
+		return nil, "", err
+	}
+	if u.OrgID == org.ID {
+		return nil, "", Errorf(ECONFLICT, "The code %s is of your own organization; use it without moving.", c.Display())
+	}
+	if u.Status != StatusActive {
+		return nil, "", errSignedOut
+	}
+	accountType := Key(org.SignUp.DefaultAccountType)
+	if accountType == "" {
+		accountType = org.AccountTypes()[0]
+	}
+	var groups []string
+	if c.GroupID != "" {
+		g, err := a.Store.Group(ctx, org.ID, c.GroupID)
+		if err != nil {
+			return nil, "", err
+		}
+		groups, accountType = []string{g.ID}, g.DefaultAccountType
+	} else if org.SignUp.DefaultGroup != "" {
+		if g, err := a.Store.Group(ctx, org.ID, org.SignUp.DefaultGroup); err == nil {
+			groups = []string{g.ID}
+		}
+	}
+	status := StatusActive
+	if c.RequireApproval {
+		status = StatusPending
+	}
+	if !a.SignUpLimits.PerCode.Take("code:" + c.Code) {
+		return nil, "", errBusyCode
+	}
+	now := a.now()
+	from := u.OrgID
+	ctx = a.audit(WithActor(ctx, PersonActor(u)), org.ID, "person.join_org", personTarget(u), "moved their account here from another organization with an invite code; "+status, u.ID)
+	err = a.Store.UseInviteCode(ctx, c.Code, func(cur *InviteCode) error {
+		if !sameOwner(cur, c) {
+			return Errorf(ENOTFOUND, "There is no code %s.", c.Display())
+		}
+		return cur.usable(org, now)
+	}, u, func(u *User) error {
+		if u.OrgID != from {
+			return Errorf(ECONFLICT, "Your account moved to another organization meanwhile.")
+		}
+		if u.Status != StatusActive {
+			return errSignedOut // deactivated meanwhile
+		}
+		u.OrgID, u.Groups, u.AccountType, u.Status = org.ID, groups, accountType, status
+		u.AdminRole, u.AdminGroups, u.Labels, u.DeleteOn, u.ImportID = "", nil, nil, "", ""
+		u.InviteCode, u.UpdatedAt = c.Code, now
+		return u.Validate(org)
+	}, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	// Sessions opened in the old organization end with the move.
+	if err := a.Store.DeleteSessionsOf(ctx, u.ID); err != nil {
+		return nil, "", err
+	}
+	token := ""
+	if u.Status == StatusActive {
+		if token, err = a.startSession(ctx, SessionUser, u.ID, UserSessionTTL); err != nil {
+			return nil, "", err
+		}
+	}
+	return a.signUpResult(ctx, org, u), token, nil
 }

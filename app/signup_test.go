@@ -442,11 +442,11 @@ func TestJoinWithCodeAsUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tok := range []string{"", "made-up"} {
-		if _, err := a.JoinWithCodeAsUser(ctx, tok, code.Code, "ip"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		if _, _, err := a.JoinWithCodeAsUser(ctx, tok, code.Code, "ip", false); app.ErrorCode(err) != app.EUNAUTHORIZED {
 			t.Fatalf("token %q: %v", tok, err)
 		}
 	}
-	res, err := a.JoinWithCodeAsUser(ctx, token, code.Display(), "ip")
+	res, _, err := a.JoinWithCodeAsUser(ctx, token, code.Display(), "ip", false)
 	if err != nil || len(res.Groups) != 1 || res.Groups[0] != "Choir" {
 		t.Fatalf("%+v, %v", res, err)
 	}

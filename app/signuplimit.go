@@ -29,16 +29,23 @@ type SignUpLimits struct {
 	PerCode *Limiter // sign-up attempts per code or link, per minute
 	PerLink *Limiter // wrong passwords per invite link (key the link's ID)
 	SignUps *Limiter // sign-ups started per client address
+	// Resets counts password reset mails per typed address ("email:" key)
+	// and per account ("account:" key); ResetIPs counts reset requests per
+	// client address (passwordreset.go).
+	Resets   *Limiter
+	ResetIPs *Limiter
 }
 
 // NewSignUpLimits returns the default limits on the clock now.
 func NewSignUpLimits(now func() time.Time) *SignUpLimits {
 	return &SignUpLimits{
-		PerIP:   NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
-		Global:  NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
-		PerCode: NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
-		PerLink: NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
-		SignUps: NewLimiter(SignUpsPerIP, CodeFailureWindow, now),
+		PerIP:    NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
+		Global:   NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
+		PerCode:  NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
+		PerLink:  NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
+		SignUps:  NewLimiter(SignUpsPerIP, CodeFailureWindow, now),
+		Resets:   NewLimiter(ResetsPerAddress, ResetWindow, now),
+		ResetIPs: NewLimiter(ResetRequestsPerIP, ResetRequestWindow, now),
 	}
 }
 

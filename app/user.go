@@ -150,6 +150,9 @@ type UserCreate struct {
 	User
 	// Password is optional: without one the person cannot sign in until one is set.
 	Password string `json:"password"`
+	// SendActivation mails the person (who needs an email address) a link
+	// to set their password, in the transaction that creates the account.
+	SendActivation bool `json:"send_activation"`
 }
 
 // UserUpdate holds the fields of a user that may change; nil fields stay.
@@ -206,9 +209,10 @@ type UserPage struct {
 
 // UserStore keeps users and the indexes that make usernames and emails unique.
 type UserStore interface {
-	// CreateUsers stores all the users or none of them, in one transaction.
+	// CreateUsers stores all the users or none of them, in one transaction,
+	// with the activation mails of some of them (QueueResetMails).
 	// ECONFLICT names the field and value of the first username or email taken.
-	CreateUsers(ctx context.Context, users []*User) error
+	CreateUsers(ctx context.Context, users []*User, mails ...*ResetMail) error
 	// User returns a user of the organization; ENOTFOUND if none.
 	User(ctx context.Context, orgID, id string) (*User, error)
 	// UsernameTaken and EmailTaken report whether the Key is used by any user.
@@ -352,12 +356,29 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 		// Without a password there is nothing to change: they choose one first.
 		u.PasswordHash, u.MustChangePassword = "", false
 	}
+	if in.SendActivation {
+		if u.Email == "" {
+			return nil, FieldError(EINVALID, "email", "An activation mail needs an email address.")
+		}
+		if err := a.mailReady(ctx, org); err != nil {
+			return nil, err
+		}
+	}
 	u.ID = a.newID()
 	u.CreatedAt = a.now()
 	u.UpdatedAt = u.CreatedAt
-	ctx = a.audit(ctx, org.ID, "user.create", personTarget(&u), "account type "+u.AccountType)
-	if err := a.Store.CreateUsers(ctx, []*User{&u}); err != nil {
+	var mails []*ResetMail
+	if in.SendActivation {
+		if mails, err = a.activationMails(org, []*User{&u}); err != nil {
+			return nil, err
+		}
+	}
+	ctx = a.audit(ctx, org.ID, "user.create", personTarget(&u), "account type "+u.AccountType+activationNote(len(mails)))
+	if err := a.Store.CreateUsers(ctx, []*User{&u}, mails...); err != nil {
 		return nil, err
+	}
+	if len(mails) > 0 {
+		a.outbox().wakeUp()
 	}
 	return &u, nil
 }

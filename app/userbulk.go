@@ -22,6 +22,7 @@ const (
 	BulkClearDeleteOn    = "clear_delete_on"
 	BulkRequirePassword  = "require_password_change"
 	BulkResendInvitation = "resend_invitation"
+	BulkSendActivation   = "send_activation"
 )
 
 // MaxBulkIDs bounds a selection by ID; "all that match" has no bound.
@@ -75,6 +76,9 @@ const (
 	skipTooManyLabels  = "too_many_labels"
 	skipNoPassword     = "no_password"
 	skipNoInvitation   = "no_invitation"
+	skipNotActive      = "not_active"
+	skipNoEmail        = "no_email"
+	skipUnverified     = "unverified"
 )
 
 // BulkUsers applies one action to the selected users of organization ref
@@ -261,6 +265,8 @@ func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*Bulk
 		}
 	case BulkResendInvitation:
 		return a.bulkResend(ctx, org, sel, req)
+	case BulkSendActivation:
+		return a.bulkActivation(ctx, org, sel, req)
 	default:
 		return nil, FieldError(EINVALID, "action", "Unknown action %q.", req.Action)
 	}
@@ -308,32 +314,9 @@ func (a *App) bulkResend(ctx context.Context, org *Organization, sel UserSelecti
 	if org.PublicURL == "" {
 		return nil, FieldError(EINVALID, "public_url", "%s has no public address, and the link is built from it. Set it in Settings first.", org.Name)
 	}
-	var users []*User
-	missing := 0
-	if sel.Filter != nil {
-		f := *sel.Filter
-		f.Page, f.PerPage = 1, int(^uint(0)>>1)
-		page, err := a.Store.FindUsers(ctx, org.ID, f)
-		if err != nil {
-			return nil, err
-		}
-		users = page.Users
-	} else {
-		seen := map[string]bool{}
-		for _, id := range sel.IDs {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			u, err := a.Store.User(ctx, org.ID, id)
-			if ErrorCode(err) == ENOTFOUND {
-				missing++
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			users = append(users, u)
-		}
+	users, missing, err := a.selectedUsers(ctx, org, sel)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkExpect(req.Expect, len(users)); err != nil {
 		return nil, err
@@ -369,6 +352,78 @@ func (a *App) bulkResend(ctx context.Context, org *Organization, sel UserSelecti
 		changed++
 	}
 	return bulkResult(req.Action, len(users)+missing, changed, skips, ""), nil
+}
+
+// selectedUsers resolves a selection to the users it holds now, and counts
+// the ticked ones that are gone.
+func (a *App) selectedUsers(ctx context.Context, org *Organization, sel UserSelection) ([]*User, int, error) {
+	if sel.Filter != nil {
+		f := *sel.Filter
+		f.Page, f.PerPage = 1, int(^uint(0)>>1)
+		page, err := a.Store.FindUsers(ctx, org.ID, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		return page.Users, 0, nil
+	}
+	var users []*User
+	missing := 0
+	seen := map[string]bool{}
+	for _, id := range sel.IDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		u, err := a.Store.User(ctx, org.ID, id)
+		if ErrorCode(err) == ENOTFOUND {
+			missing++
+			continue
+		} else if err != nil {
+			return nil, 0, err
+		}
+		users = append(users, u)
+	}
+	return users, missing, nil
+}
+
+// bulkActivation mails each selected person who can get one (active, with
+// a confirmed address) a link to set their password; their earlier links
+// stop working. All links and mails are written in one transaction, with
+// one audit entry naming the people.
+func (a *App) bulkActivation(ctx context.Context, org *Organization, sel UserSelection, req BulkRequest) (*BulkResult, error) {
+	if err := a.mailReady(ctx, org); err != nil {
+		return nil, err
+	}
+	users, missing, err := a.selectedUsers(ctx, org, sel)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkExpect(req.Expect, len(users)); err != nil {
+		return nil, err
+	}
+	skips := map[string]int{skipGone: missing}
+	for _, u := range users {
+		if why := activatable(u); why != "" {
+			skips[why]++
+		}
+	}
+	mails, err := a.activationMails(org, users)
+	if err != nil {
+		return nil, err
+	}
+	if len(mails) > 0 {
+		ids := make([]string, len(mails))
+		for i, m := range mails {
+			ids[i] = m.Reset.UserID
+		}
+		ctx = a.audit(ctx, org.ID, "user.bulk."+BulkSendActivation, AuditTarget{Kind: "users", Name: org.Name},
+			fmt.Sprintf("%s: %s selected, %d mailed a link to set their password", BulkSendActivation, people(len(users)+missing), len(mails)), ids...)
+		if err := a.Store.QueueResetMails(ctx, mails); err != nil {
+			return nil, err
+		}
+		a.outbox().wakeUp()
+	}
+	return bulkResult(BulkSendActivation, len(users)+missing, len(mails), skips, ""), nil
 }
 
 func skipNotInvited(u *User) string {
@@ -409,6 +464,7 @@ func bulkResult(action string, selected, changed int, skips map[string]int, name
 		BulkClearDeleteOn:    "Deletion date cleared for %s.",
 		BulkRequirePassword:  "%s must choose a new password at their next sign-in.",
 		BulkResendInvitation: "Invitations sent again to %s.",
+		BulkSendActivation:   "A link to set their password is on its way to %s.",
 	}[action]
 	already := map[string]string{
 		BulkDeactivate:       "already deactivated",
@@ -429,6 +485,9 @@ func bulkResult(action string, selected, changed int, skips map[string]int, name
 		{skipTooManyLabels, fmt.Sprintf("at the limit of %d labels", MaxLabels)},
 		{skipNoPassword, "without a password yet (they choose one when they first sign in)"},
 		{skipNoInvitation, "without an invitation that can be sent again (accepted or cancelled)"},
+		{skipNotActive, "not active (deactivated, invited or waiting for approval)"},
+		{skipNoEmail, "without an email address (give them a credential slip)"},
+		{skipUnverified, "without a confirmed email address (links go only to confirmed addresses)"},
 		{skipGone, "deleted meanwhile"},
 	}
 	r := &BulkResult{Action: action, Selected: selected, Changed: changed, Skipped: []BulkSkip{}}

@@ -332,9 +332,9 @@ func (w *writeCounter) DeleteGroup(ctx context.Context, orgID, id string) error 
 	return w.Store.DeleteGroup(ctx, orgID, id)
 }
 
-func (w *writeCounter) CreateImport(ctx context.Context, imp *app.Import, groups []app.NewGroup, users []*app.User) error {
+func (w *writeCounter) CreateImport(ctx context.Context, imp *app.Import, groups []app.NewGroup, users []*app.User, mails ...*app.ResetMail) error {
 	w.writes.Add(1)
-	return w.Store.CreateImport(ctx, imp, groups, users)
+	return w.Store.CreateImport(ctx, imp, groups, users, mails...)
 }
 
 func (w *writeCounter) CreateInvitations(ctx context.Context, drops []app.EmailDrop, users []*app.User, invs []*app.Invitation, msgs []*app.OutboxMessage) error {
@@ -457,9 +457,9 @@ func (w *writeCounter) PutSMTPSettings(ctx context.Context, s *app.SMTPSettings)
 	return w.Store.PutSMTPSettings(ctx, s)
 }
 
-func (w *writeCounter) CreateUsers(ctx context.Context, users []*app.User) error {
+func (w *writeCounter) CreateUsers(ctx context.Context, users []*app.User, mails ...*app.ResetMail) error {
 	w.writes.Add(1)
-	return w.Store.CreateUsers(ctx, users)
+	return w.Store.CreateUsers(ctx, users, mails...)
 }
 
 func (w *writeCounter) ChangeUser(ctx context.Context, orgID, id string, fn func(u *app.User) error) (*app.User, error) {

@@ -51,6 +51,9 @@ var (
 	emailVerifyBucket = []byte("email_verifications")       // userID → pending verification of its address
 	emailVerifyTokens = []byte("email_verification_tokens") // SHA-256 of token → userID
 
+	resetBucket = []byte("password_resets")       // userID → pending reset or activation link
+	resetTokens = []byte("password_reset_tokens") // SHA-256 of token → userID
+
 	// erasedBucket remembers who was purged (IDs only, never a name), so
 	// that a restored older backup does not bring them back.
 	erasedBucket = []byte("erased_people") // userID → ""
@@ -62,7 +65,7 @@ var (
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
-		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket, erasedBucket,
+		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
 		ssoProvidersBucket, ssoIdentitiesBucket}
 
 	schemaKey = []byte("schema_version")

@@ -14,7 +14,7 @@ import (
 // groups (each with its invite code, as CreateGroup writes them) and all its
 // users in one db.Update, so a crash at any moment
 // leaves the whole import or none of it.
-func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []app.NewGroup, users []*app.User) error {
+func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []app.NewGroup, users []*app.User, mails ...*app.ResetMail) error {
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(orgsBucket).Get([]byte(imp.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(imp.OrgID))
@@ -52,6 +52,9 @@ func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []app.Ne
 			if err := putUser(tx, nil, u); err != nil {
 				return err
 			}
+		}
+		if err := putResetMails(tx, mails); err != nil {
+			return err
 		}
 		if err := hashes.Put(join(imp.OrgID, imp.SHA256, imp.ID), nil); err != nil {
 			return err

@@ -220,16 +220,20 @@ func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.In
 		if err := put(tx.Bucket(inviteCodesBucket), []byte(code), &c); err != nil {
 			return err
 		}
-		if u.OrgID != c.OrgID || tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
-			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+		if tx.Bucket(orgsBucket).Get([]byte(c.OrgID)) == nil {
+			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(c.OrgID))
 		}
 		if change == nil {
+			if u.OrgID != c.OrgID {
+				return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+			}
 			if err := putUser(tx, nil, u); err != nil {
 				return err
 			}
 			return putVerificationMail(tx, vm)
 		}
-		old, err := getUser(tx, u.OrgID, u.ID)
+		// An existing user: change may move it into the code's organization.
+		old, err := getUser(tx, "", u.ID)
 		if err != nil {
 			return err
 		}
@@ -240,6 +244,12 @@ func (db *DB) UseInviteCode(ctx context.Context, code string, check func(*app.In
 			return err
 		}
 		fresh.ID = old.ID
+		if fresh.OrgID != c.OrgID {
+			return app.Errorf(app.ECONFLICT, "The code belongs to another organization.")
+		}
+		if err := groupsExist(tx, []*app.User{&fresh}); err != nil {
+			return err
+		}
 		if err := putUser(tx, old, &fresh); err != nil {
 			return err
 		}

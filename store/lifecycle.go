@@ -116,6 +116,10 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 	if err := dropVerification(tx, u.ID); err != nil {
 		return err
 	}
+	// A pending reset or activation link; its mail goes with the rest.
+	if err := dropReset(tx, u.ID); err != nil {
+		return err
+	}
 	if err := deleteMessagesTo(tx, u.ID); err != nil {
 		return err
 	}

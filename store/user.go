@@ -178,6 +178,13 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 			return err
 		}
 	}
+	if old != nil && (app.LoginKey(old.Email) != app.LoginKey(u.Email) || old.OrgID != u.OrgID) {
+		// A password link was sent to the old address, or by the old
+		// organization: it stops working and its mail is not sent.
+		if err := dropReset(tx, u.ID); err != nil {
+			return err
+		}
+	}
 	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash})
 }
 
@@ -197,7 +204,7 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 // CreateUsers implements app.UserStore: all users in one transaction, which
 // also checks that every group they join still exists (ECONFLICT if one
 // was deleted while their passwords were hashed).
-func (db *DB) CreateUsers(ctx context.Context, users []*app.User) error {
+func (db *DB) CreateUsers(ctx context.Context, users []*app.User, mails ...*app.ResetMail) error {
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		orgs := tx.Bucket(orgsBucket)
 		for _, u := range users {
@@ -213,7 +220,7 @@ func (db *DB) CreateUsers(ctx context.Context, users []*app.User) error {
 				return err
 			}
 		}
-		return nil
+		return putResetMails(tx, mails)
 	})
 }
 

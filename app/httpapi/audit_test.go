@@ -51,6 +51,7 @@ type auditWorld struct {
 	code, groupCode, otherAdmin, jobID    string
 	pending1, pending2                    string
 	invToken                              string
+	choirCode, resetTok                   string
 	vice, viceSecret                      string   // an admin with two-step sign-in: session, TOTP secret
 	viceCodes                             []string // vice's recovery codes
 	codes                                 []string // TOTP codes typed: looked for in the entries' text
@@ -164,6 +165,37 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"POST /api/organizations/{org}/users/{user}/activate", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/" + w.user2 + "/activate"), as: w.admin, status: 200, entries: 1}
 		}},
+		// A set-password link: an admin's activation mail, then a reset
+		// asked for on the sign-in page (it replaces the activation link).
+		{"POST /api/organizations/{org}/users/{user}/activation", func(t *testing.T) auditCall {
+			u, err := e.App.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Tove", LastName: "Lind", Username: "tove", Email: "tove@maple.example"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return auditCall{path: orgPath("/users/" + u.ID + "/activation"), as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/public/password-reset", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/public/password-reset", body: map[string]any{"email": "Tove@maple.example"}, status: 202, entries: 1}
+		}},
+		{"POST /api/public/password-reset/info", func(t *testing.T) auditCall {
+			if _, err := e.App.DeliverDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range w.relay.Messages() {
+				if mm := resetLink.FindStringSubmatch(mailText(t, m)); mm != nil {
+					w.resetTok = mm[1]
+				}
+			}
+			if w.resetTok == "" {
+				t.Fatal("no reset mail for Tove")
+			}
+			w.secret(w.resetTok)
+			return auditCall{path: "/api/public/password-reset/info", body: map[string]any{"token": w.resetTok}, status: 200}
+		}},
+		{"POST /api/public/password-reset/confirm", func(t *testing.T) auditCall {
+			w.secret("tove-pass-5521")
+			return auditCall{path: "/api/public/password-reset/confirm", body: map[string]any{"token": w.resetTok, "password": "tove-pass-5521"}, status: 200, entries: 1}
+		}},
 		{"POST /api/public/signin", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/public/signin", body: map[string]any{"login": "ada", "password": userPassword}, status: 200, entries: 1}
 		}},
@@ -195,7 +227,11 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.secret(c.Code)
+			w.choirCode = c.Code
 			return auditCall{path: "/api/public/account/invite-code", body: map[string]any{"code": c.Code}, user: w.user, status: 200, entries: 1}
+		}},
+		{"POST /api/public/account/invite-code/check", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/public/account/invite-code/check", body: map[string]any{"code": w.choirCode}, user: w.user, status: 200}
 		}},
 		{"POST /api/public/signout", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/public/signout", user: w.user, status: 204, entries: 1}

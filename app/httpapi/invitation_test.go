@@ -27,6 +27,9 @@ var inviteLink = regexp.MustCompile(`https://rollcall\.maple\.example/invite/([A
 // verifyLink finds the link of a sign-up's confirmation mail.
 var verifyLink = regexp.MustCompile(`https://rollcall\.maple\.example/verify/([A-Za-z0-9_-]+)`)
 
+// resetLink finds the link of a password reset or activation mail.
+var resetLink = regexp.MustCompile(`https://rollcall\.maple\.example/reset/([A-Za-z0-9_-]+)`)
+
 func mailText(t *testing.T, r mailtest.Received) string {
 	t.Helper()
 	mr, err := gomail.CreateReader(bytes.NewReader(r.Data))

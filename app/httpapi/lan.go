@@ -27,7 +27,7 @@ import (
 const DefaultPublicAddr = "0.0.0.0:8081"
 
 // publicPages are the first path segments of the frontend's public pages.
-var publicPages = []string{"join", "link", "signin", "account", "invite", "verify"}
+var publicPages = []string{"join", "link", "signin", "account", "invite", "verify", "reset"}
 
 // PublicStatus describes the LAN listener.
 type PublicStatus struct {

@@ -137,6 +137,7 @@ var routeAccess = map[string]string{
 	"PATCH /api/organizations/{org}/users/{user}":                         forGroup,
 	"DELETE /api/organizations/{org}/users/{user}":                        forOrg,
 	"POST /api/organizations/{org}/users/{user}/activate":                 forGroup,
+	"POST /api/organizations/{org}/users/{user}/activation":               forGroup,
 	"POST /api/organizations/{org}/users/{user}/deactivate":               forGroup,
 	"POST /api/organizations/{org}/users/{user}/erase":                    forOrg,
 	"GET /api/organizations/{org}/users/{user}/export":                    forOrg,

@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)
 	s.portalRoutes(m)
+	s.passwordResetRoutes(m)
 	s.inviteCodeRoutes(m)
 	s.inviteLinkRoutes(m)
 	s.signUpRoutes(m)
@@ -239,7 +240,7 @@ func (s *Server) secureHeaders(h http.Handler) http.Handler {
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
 		// Token pages (an invitation link) are never cached; Referrer-Policy above keeps the token from leaking.
-		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/verify/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/verify/") || strings.HasPrefix(r.URL.Path, "/reset/") {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"rollcall/app"
 )
@@ -14,6 +15,7 @@ func (s *Server) signUpRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/public/links/info", s.linkInfo)
 	m.HandleFunc("POST /api/public/links/signup", s.signUpWithLink)
 	m.HandleFunc("POST /api/public/account/invite-code", s.useInviteCode)
+	m.HandleFunc("POST /api/public/account/invite-code/check", s.checkInviteCode)
 
 	m.Handle("GET /api/signup-pause", s.admin(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.app.SignUpPauseStatus())
@@ -95,8 +97,37 @@ func (s *Server) signUpWithLink(w http.ResponseWriter, r *http.Request) {
 }
 
 // useInviteCode is "Use invite code" on a signed-in user's page: a group
-// code of the user's organization adds them to the group.
+// code of the user's organization adds them to the group; a code of
+// another organization, with move (after the page's confirmation), moves
+// the account there, and this browser gets the new session (or none, while
+// the move waits for approval).
 func (s *Server) useInviteCode(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Code string `json:"code"`
+		Move bool   `json:"move"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	res, token, err := s.app.JoinWithCodeAsUser(r.Context(), userToken(r), in.Code, clientAddr(r), in.Move)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if in.Move {
+		if token != "" {
+			setUserCookie(w, r, token, app.UserSessionTTL)
+		} else {
+			setUserCookie(w, r, "", -time.Second)
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// checkInviteCode tells a signed-in user whose code it is, for the
+// confirmation step before a move.
+func (s *Server) checkInviteCode(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Code string `json:"code"`
 	}
@@ -104,7 +135,7 @@ func (s *Server) useInviteCode(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	res, err := s.app.JoinWithCodeAsUser(r.Context(), userToken(r), in.Code, clientAddr(r))
+	res, err := s.app.CheckCodeAsUser(r.Context(), userToken(r), in.Code, clientAddr(r))
 	if err != nil {
 		s.error(w, r, err)
 		return

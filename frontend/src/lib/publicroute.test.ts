@@ -12,10 +12,12 @@ describe('parsePublicPath', () => {
     expect(parsePublicPath('/join/K7QM3XRD', '')).toEqual({ name: 'join', code: 'K7QM3XRD' })
     expect(parsePublicPath('/link/abc_DEF-123', '')).toEqual({ name: 'link', token: 'abc_DEF-123' })
     expect(parsePublicPath('/verify/abc_DEF-123', '')).toEqual({ name: 'verify', token: 'abc_DEF-123' })
+    expect(parsePublicPath('/reset/abc_DEF-123', '')).toEqual({ name: 'reset', token: 'abc_DEF-123' })
+    expect(parsePublicPath('/signin', '?org=maple')).toEqual({ name: 'signin', username: '', org: 'maple' })
   })
 
   it('leaves everything else to the admin app', () => {
-    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b', '/account/x', '/account/new-password/x', '/verify', '/verify/a/b']) {
+    for (const p of ['/', '', '/index.html', '/invite', '/invite/a/b', '/signin/x', '/accounts', '/link', '/join/a/b', '/account/x', '/account/new-password/x', '/verify', '/verify/a/b', '/reset', '/reset/a/b']) {
       expect(parsePublicPath(p, '')).toBeNull()
     }
   })

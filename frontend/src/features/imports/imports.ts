@@ -30,6 +30,8 @@ export interface ImportRecord {
   created: number
   skipped: number
   groups_created: string[]
+  /** activation mails queued with the import (people with an email address) */
+  activation_mails?: number
   again?: boolean
 }
 
@@ -54,6 +56,8 @@ export interface ImportOptions {
   password: string
   password_style: string
   must_change_password: boolean
+  /** mail each new person with an email address a link to set their password */
+  send_activation: boolean
   again: boolean
   /** the account type of rows whose account type is empty ('' = the organization's first) */
   account_type: string
@@ -125,6 +129,7 @@ export const defaultOptions = (): ImportOptions => ({
   password: '',
   password_style: '',
   must_change_password: false,
+  send_activation: false,
   again: false,
   account_type: '',
   replace_bad_passwords: false,

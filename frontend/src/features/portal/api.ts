@@ -11,8 +11,44 @@ export const getAccount = () => api.get<MyAccount>('/api/public/account', { quie
 
 export const changePassword = (current_password: string, new_password: string) => api.post('/api/public/account/password', { current_password, new_password })
 
-/** useInviteCode joins the group (or organization) of an invite code. */
-export const useInviteCode = (code: string) => api.post<SignUpResult>('/api/public/account/invite-code', { code }, { quiet401: true })
+/** useInviteCode joins the group of an invite code; with move, the account moves to the code's (other) organization. */
+export const useInviteCode = (code: string, move = false) => api.post<SignUpResult>('/api/public/account/invite-code', { code, move }, { quiet401: true })
+
+/** CodeCheck says whose a code is before it is used (app.CodeCheck). */
+export interface CodeCheck {
+  organization: string
+  group?: string
+  other_organization: boolean
+  approval: boolean
+}
+
+export const checkInviteCode = (code: string) => api.post<CodeCheck>('/api/public/account/invite-code/check', { code }, { quiet401: true })
+
+/** requestPasswordReset asks for a link by mail; the answer is the same whether or not the address has an account. */
+export const requestPasswordReset = (email: string) => api.post<{ message: string }>('/api/public/password-reset', { email })
+
+/** ResetPage is what a set-password link's page shows (app.ResetPage). */
+export interface ResetPage {
+  organization: string
+  first_name: string
+  login: string
+  activation: boolean
+  policy: string
+  min_length: number
+  expires_at: string
+}
+
+export const getResetPage = (token: string) => api.post<ResetPage>('/api/public/password-reset/info', { token })
+
+export const resetPassword = (token: string, password: string) => api.post<{ login: string }>('/api/public/password-reset/confirm', { token, password })
+
+/** SignInOptions: the organization the sign-in page was opened for (?org=slug). */
+export interface SignInOptions {
+  organization: string
+  signup_open: boolean
+}
+
+export const getSignInOptions = (slug: string) => api.get<SignInOptions>('/api/public/organizations/' + encodeURIComponent(slug) + '/signin')
 
 /** getPasswordChange is the screen of an account that must choose a new password (with a suggestion). */
 export const getPasswordChange = () => api.get<PasswordChangeForm>('/api/public/account/new-password', { quiet401: true })

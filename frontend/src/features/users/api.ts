@@ -34,6 +34,9 @@ export const updateUser = (org: string, id: string, body: unknown) => api.patch<
 /** setUserActive activates or deactivates a user. */
 export const setUserActive = (org: string, id: string, active: boolean) => api.post<User>(orgPath(org, 'users', id, active ? 'activate' : 'deactivate'))
 
+/** sendActivation mails the person a link to set their password (one; the bulk action does many). */
+export const sendActivation = (org: string, id: string) => api.post<User>(orgPath(org, 'users', id, 'activation'))
+
 export const deleteUser = (org: string, id: string) => api.del(orgPath(org, 'users', id))
 
 /** The filter of "all that match", as the bulk route takes it. */
@@ -79,6 +82,7 @@ export type BulkAction =
   | 'clear_delete_on'
   | 'require_password_change'
   | 'resend_invitation'
+  | 'send_activation'
 
 export const bulkUsers = (org: string, req: BulkRequest) => api.post<BulkResult>(orgPath(org, 'users', 'bulk'), req)
 

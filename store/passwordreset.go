@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rollcall/app"
+)
+
+const resetNotFound = "There is no such password link."
+
+func getReset(tx *bolt.Tx, userID string) (*app.PasswordReset, error) {
+	r := &app.PasswordReset{}
+	if err := get(tx.Bucket(resetBucket), []byte(userID), r, resetNotFound); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// putResetMails stores new links (each replacing its user's earlier one,
+// whose link stops working and whose mail is not sent) and their messages.
+// A user that is gone is ENOTFOUND.
+func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
+	for _, rm := range mails {
+		r := rm.Reset
+		if tx.Bucket(usersBucket).Get([]byte(r.UserID)) == nil {
+			return app.Errorf(app.ENOTFOUND, userNotFound)
+		}
+		if err := dropReset(tx, r.UserID); err != nil {
+			return err
+		}
+		if err := tx.Bucket(resetTokens).Put([]byte(r.TokenHash), []byte(r.UserID)); err != nil {
+			return err
+		}
+		if err := put(tx.Bucket(resetBucket), []byte(r.UserID), r); err != nil {
+			return err
+		}
+		if err := putMessage(tx, rm.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropReset removes the user's pending link and its token; a mail not yet
+// sent is cancelled (its sealed token erased).
+func dropReset(tx *bolt.Tx, userID string) error {
+	r, err := getReset(tx, userID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := release(tx.Bucket(resetTokens), []byte(r.TokenHash), userID); err != nil {
+		return err
+	}
+	if err := tx.Bucket(resetBucket).Delete([]byte(userID)); err != nil {
+		return err
+	}
+	return cancelMessage(tx, r.MessageID)
+}
+
+// resetByToken finds the link with the token hash and its user.
+func resetByToken(tx *bolt.Tx, hash string) (*app.PasswordReset, *app.User, error) {
+	id := tx.Bucket(resetTokens).Get([]byte(hash))
+	if id == nil {
+		return nil, nil, app.Errorf(app.ENOTFOUND, resetNotFound)
+	}
+	r, err := getReset(tx, string(id))
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.TokenHash != hash {
+		return nil, nil, app.Errorf(app.ENOTFOUND, resetNotFound)
+	}
+	u, err := getUser(tx, "", r.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, u, nil
+}
+
+// PasswordReset implements app.PasswordResetStore.
+func (db *DB) PasswordReset(ctx context.Context, userID string) (*app.PasswordReset, error) {
+	var r *app.PasswordReset
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		r, err = getReset(tx, userID)
+		return err
+	})
+	return r, err
+}
+
+// QueueResetMails implements app.PasswordResetStore.
+func (db *DB) QueueResetMails(ctx context.Context, mails []*app.ResetMail) error {
+	return db.update(ctx, func(tx *bolt.Tx) error { return putResetMails(tx, mails) })
+}
+
+// PasswordResetByToken implements app.PasswordResetStore.
+func (db *DB) PasswordResetByToken(ctx context.Context, hash string) (*app.PasswordReset, *app.User, error) {
+	var r *app.PasswordReset
+	var u *app.User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		r, u, err = resetByToken(tx, hash)
+		return err
+	})
+	return r, u, err
+}
+
+// UsePasswordReset implements app.PasswordResetStore: check, write the
+// user, use up the link and end the user's sessions in one transaction.
+func (db *DB) UsePasswordReset(ctx context.Context, hash string, fn func(r *app.PasswordReset, u *app.User) error) (*app.User, error) {
+	var out *app.User
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		r, old, err := resetByToken(tx, hash)
+		if err != nil {
+			return err
+		}
+		u := *old
+		if err := fn(r, &u); err != nil {
+			return err
+		}
+		if err := putUser(tx, old, &u); err != nil {
+			return err
+		}
+		if err := dropReset(tx, u.ID); err != nil {
+			return err
+		}
+		out = &u
+		return deleteSessionsOf(tx, u.ID)
+	})
+	return out, err
+}
