@@ -62,7 +62,8 @@ var (
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
-		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket, erasedBucket}
+		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket, erasedBucket,
+		oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket}
 
 	schemaKey = []byte("schema_version")
 )
