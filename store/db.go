@@ -66,7 +66,7 @@ var (
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
 		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
-		ssoProvidersBucket, ssoIdentitiesBucket}
+		ssoProvidersBucket, ssoIdentitiesBucket, oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -71,6 +71,8 @@ Usage:
   rollcall users roles          make a person an admin of their organization or of groups
   rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
+  rollcall app add|list|remove  connected apps that sign people in through Rollcall (OpenID Connect);
+                                app rotate-key: a new ID-token signing key
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall export --org SLUG --format F OUT  the people of an organization or group for another system
                                 (csv, xlsx, oneroster, google, entra, moodle)
@@ -181,7 +183,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSMTPSet(ctx, rest[1:])
 	case cmd == "smtp" && sub == "test":
 		return m.runSMTPTest(ctx, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code":
+	case cmd == "app" && (sub == "add" || sub == "list" || sub == "remove" || sub == "rotate-key"):
+		return m.runApp(ctx, sub, rest[1:])
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code" || cmd == "app":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:

@@ -46,6 +46,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	allow := fs.String("allow-host", "", "comma-separated host names the server is reached by, besides localhost and the organizations' public addresses")
 	readTimeout := fs.Duration("read-timeout", httpapi.DefaultTimeouts.Read, "how long a client may take to send a request with its body; a slower one is cut off")
 	longTimeout := fs.Duration("upload-timeout", httpapi.DefaultTimeouts.Long, "how long an upload (an import file) or a download (a backup, slips) may take")
+	issuer := fs.String("oidc-issuer", "", "the OpenID Connect issuer apps are given, e.g. https://rollcall.maple.example (default: the address each request names, from the allowed hosts)")
 	maxConns := fs.Int("max-conns-per-addr", httpapi.DefaultMaxConnsPerAddr, "connections one address may hold open on the sign-up listener (--public-addr); a class behind one router shares an address")
 	var sf serveFlags
 	fs.StringVar(&sf.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM, the chain after the server's own), e.g. the school's")
@@ -97,7 +98,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 	}
 	cfg := httpapi.Config{Mode: httpapi.Serve, AllowedHosts: hosts, LocalToken: token, PublicAddr: *publicAddr,
-		Timeouts: httpapi.Timeouts{Read: *readTimeout, Long: *longTimeout}, MaxConnsPerAddr: *maxConns, TrustedProxies: proxies}
+		Timeouts: httpapi.Timeouts{Read: *readTimeout, Long: *longTimeout}, MaxConnsPerAddr: *maxConns, TrustedProxies: proxies,
+		Issuer: strings.TrimSuffix(*issuer, "/")}
 	var cert *tls.Certificate
 	switch {
 	case sf.tlsLocal:

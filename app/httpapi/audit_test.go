@@ -460,6 +460,38 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"POST /api/organizations/{org}/invite-links/{link}/revoke", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/invite-links/" + w.link + "/revoke"), as: w.admin, status: 200, entries: 1}
 		}},
+		{"POST /api/organizations/{org}/apps", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/apps"), body: map[string]any{"name": "Moodle", "redirect_uris": []string{"https://moodle.maple.example/cb"}}, as: w.admin, status: 201, entries: 1}
+		}},
+		{"POST /api/public/app-signin/{id}", func(t *testing.T) auditCall {
+			apps, err := e.App.ConnectedApps(ctx, "maple")
+			if err != nil || len(apps) == 0 {
+				t.Fatal("no connected app", err)
+			}
+			r := &app.OIDCRequest{ClientID: apps[0].ID, RedirectURI: "https://moodle.maple.example/cb", ResponseType: "code", Scopes: []string{"openid"}}
+			if err := e.App.StartAppSignIn(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.App.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ines", Username: "ines"}, Password: "ines-pass-8127"}); err != nil {
+				t.Fatal(err)
+			}
+			_, tok, err := e.App.SignInUser(ctx, "ines", "ines-pass-8127", "192.0.2.81")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.secret(tok, "ines-pass-8127")
+			return auditCall{path: "/api/public/app-signin/" + r.ID, user: tok, status: 200, entries: 1}
+		}},
+		{"POST /api/oidc/rotate-key", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/oidc/rotate-key", as: w.admin, status: 200, entries: 1}
+		}},
+		{"DELETE /api/organizations/{org}/apps/{app}", func(t *testing.T) auditCall {
+			apps, err := e.App.ConnectedApps(ctx, "maple")
+			if err != nil || len(apps) == 0 {
+				t.Fatal("no connected app", err)
+			}
+			return auditCall{path: orgPath("/apps/" + apps[0].ID), as: w.admin, status: 204, entries: 1}
+		}},
 		{"DELETE /api/organizations/{org}/invite-links/{link}", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/invite-links/" + w.link), as: w.admin, status: 204, entries: 1}
 		}},

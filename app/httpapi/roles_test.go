@@ -93,6 +93,10 @@ var routeAccess = map[string]string{
 	"GET /api/organizations/{org}/invite-code/qr.png":                     forOrg,
 	"GET /api/organizations/{org}/invite-code/qr.svg":                     forOrg,
 	"GET /api/organizations/{org}/invite-codes":                           forList,
+	"GET /api/organizations/{org}/apps":                                   forOrg,
+	"POST /api/organizations/{org}/apps":                                  forOrg,
+	"DELETE /api/organizations/{org}/apps/{app}":                          forOrg,
+	"POST /api/oidc/rotate-key":                                           forServer,
 	"GET /api/organizations/{org}/invite-links":                           forList,
 	"POST /api/organizations/{org}/invite-links":                          forGroup,
 	"DELETE /api/organizations/{org}/invite-links/{link}":                 forGroup,
@@ -222,7 +226,7 @@ func waitFor(t *testing.T, e *env, id string) {
 func (w *matrixWorld) request(r route, c string) (string, any) {
 	path := strings.NewReplacer("{org}", w.org, "{group}", w.group[c], "{user}", w.user[c], "{link}", w.link[c],
 		"{invitation}", w.invite[c], "{job}", w.job, "{draft}", "d1", "{message}", "m1", "{name}", "rollcall-2026-01-01-000000-manual.db",
-		"{admin}", "a1", "{account}", "x1", "{session}", "s1", "{provider}", "p1").Replace(r.path)
+		"{admin}", "a1", "{account}", "x1", "{session}", "s1", "{provider}", "p1", "{app}", "app1").Replace(r.path)
 	groups := []string{w.group[c]}
 	switch r.method + " " + r.path {
 	case "POST /api/organizations/{org}/users":
@@ -241,6 +245,8 @@ func (w *matrixWorld) request(r route, c string) (string, any) {
 		return path, map[string]any{"first_name": "Renamed"}
 	case "POST /api/lan":
 		return path, map[string]any{"addr": "127.0.0.1:0"}
+	case "POST /api/organizations/{org}/apps":
+		return path, map[string]any{"name": "Moodle", "redirect_uris": []string{"https://moodle.maple.example/cb"}}
 	case "POST /api/organizations/{org}/invite-links/{link}/poster.pdf", "POST /api/organizations/{org}/invite-links/{link}/qr.png",
 		"POST /api/organizations/{org}/invite-links/{link}/qr.svg":
 		return path, map[string]any{"token": "wrong"}

@@ -73,6 +73,9 @@ type Config struct {
 	// MaxConnsPerAddr caps the connections one address holds open on the
 	// LAN listener (DefaultMaxConnsPerAddr when 0).
 	MaxConnsPerAddr int
+	// Issuer is the OpenID provider's fixed public address; empty takes it
+	// from each request's (allow-listed) Host.
+	Issuer string
 }
 
 // Server is the HTTP API and, under Serve, the static frontend.
@@ -83,6 +86,8 @@ type Server struct {
 	api *http.ServeMux
 	// lan is the sign-up listener on the school network (lan.go).
 	lan lanListener
+	// oidc is the OpenID provider (oidc.go).
+	oidc oidcProvider
 }
 
 // New builds the server and its routes.
@@ -156,6 +161,7 @@ func (s *Server) routes() {
 	s.importRoutes(m)
 	s.exportRoutes(m)
 	s.auditRoutes(m)
+	s.oidcRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -173,6 +179,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/", s.api)
 	mux.Handle("/healthz", s.api)
 	mux.HandleFunc("GET "+RootCAPath, s.serveRootCA)
+	// The OpenID provider's protocol endpoints, beside the API.
+	mux.HandleFunc("/oidc/", s.serveOIDC)
+	mux.HandleFunc("GET /.well-known/openid-configuration", s.serveOIDC)
 	if s.cfg.Assets != nil {
 		mux.Handle("/", spa(s.cfg.Assets))
 	}
@@ -220,6 +229,11 @@ func (w *startedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
+	// The provider's back-channel endpoints authenticate with a client
+	// secret or a bearer token, never a cookie: an app's page may call them.
+	for _, p := range []string{"/oidc/token", "/oidc/userinfo", "/oidc/revoke", "/oidc/introspect"} {
+		cop.AddInsecureBypassPattern(p)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.EFORBIDDEN, "Cross-origin request refused."))
 	}))

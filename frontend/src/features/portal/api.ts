@@ -55,3 +55,10 @@ export const getPasswordChange = () => api.get<PasswordChangeForm>('/api/public/
 
 /** chooseNewPassword sets it, right after signing in: the old one is not asked again. */
 export const chooseNewPassword = (password: string) => api.post('/api/public/account/new-password', { password }, { quiet401: true })
+
+/** getAppSignIn names the connected app a sign-in is for (/signin?authRequest=ID). */
+export const getAppSignIn = (id: string) => api.get<{ app: string }>(`/api/public/app-signin/${encodeURIComponent(id)}`, { quiet401: true })
+
+/** completeAppSignIn finishes an app's sign-in for the signed-in person; the answer says where the browser goes next. */
+export const completeAppSignIn = (id: string) =>
+  api.post<{ redirect: string }>(`/api/public/app-signin/${encodeURIComponent(id)}`, {}, { quiet401: true })
