@@ -34,6 +34,7 @@ type Store interface {
 	AuditStore
 	LifecycleStore
 	SecurityStore
+	BadgeStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that

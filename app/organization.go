@@ -55,8 +55,11 @@ type Organization struct {
 	// PurgeGraceDays is how long a person or group past its deletion date
 	// stays deactivated before it is erased for good (lifecycle.go); nil in
 	// files written before the setting existed, read as DefaultPurgeGraceDays.
-	PurgeGraceDays *int      `json:"purge_grace_days"`
-	CreatedAt      time.Time `json:"created_at"`
+	PurgeGraceDays *int `json:"purge_grace_days"`
+	// Badges is the sign-in badge rule per account type (badge.go):
+	// BadgeOnly or BadgeWithPIN; an account type not listed has no badges.
+	Badges    map[string]string `json:"badges,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
@@ -119,7 +122,8 @@ func (o *Organization) Validate() error {
 	if g := o.PurgeGraceDays; g != nil && (*g < 0 || *g > MaxPurgeGraceDays) {
 		v.add("purge_grace_days", "The grace period is 0 to %d days.", MaxPurgeGraceDays)
 	}
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days")
+	o.validateBadges(v)
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days", "badges")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -191,6 +195,8 @@ type OrganizationUpdate struct {
 	// AuditRetentionDays: 0 sets the default (730 days).
 	AuditRetentionDays *int `json:"audit_retention_days"`
 	PurgeGraceDays     *int `json:"purge_grace_days"`
+	// Badges replaces the badge rules (account type → rule).
+	Badges *map[string]string `json:"badges"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -358,6 +364,9 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	if upd.PurgeGraceDays != nil {
 		grace := *upd.PurgeGraceDays
 		o.PurgeGraceDays = &grace
+	}
+	if upd.Badges != nil {
+		o.Badges = cleanBadges(*upd.Badges)
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)
 	s.portalRoutes(m)
+	s.badgeRoutes(m)
 	s.inviteCodeRoutes(m)
 	s.inviteLinkRoutes(m)
 	s.signUpRoutes(m)
@@ -338,6 +339,7 @@ var errorStatus = map[string]int{
 	app.ETOOMANY:        http.StatusTooManyRequests,
 	app.EPASSWORDCHANGE: http.StatusForbidden,
 	app.ESECONDFACTOR:   http.StatusUnauthorized,
+	app.EBADGEPIN:       http.StatusUnauthorized,
 	app.ETWOSTEPSETUP:   http.StatusForbidden,
 	app.EINTERNAL:       http.StatusInternalServerError,
 }
