@@ -60,7 +60,7 @@ type Organization struct {
 	// BadgeOnly or BadgeWithPIN; an account type not listed has no badges.
 	Badges    map[string]string `json:"badges,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.

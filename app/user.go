@@ -316,7 +316,7 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	}
 	u := in.User
 	u.OrgID = org.ID
-	u.AdminRole, u.AdminGroups = "", nil // roles are given by SetUserRoles
+	u.AdminRole, u.AdminGroups = "", nil                     // roles are given by SetUserRoles
 	u.BadgeHash, u.BadgePINHash, u.BadgeIssued = "", "", nil // badges are made by IssueBadges
 	if !s.whole() && u.DeleteOn != "" {
 		return nil, errNoDeleteOn
