@@ -323,9 +323,8 @@ func (a *App) VoidBadges(ctx context.Context, ref string, sel BadgeSelection) (i
 type BadgeSignIn struct {
 	Code string
 	PIN  string
-	// Client, Device and Previous as in SignIn.
+	// Client and Previous as in SignIn.
 	Client   string
-	Device   string
 	Previous string
 }
 
@@ -400,9 +399,12 @@ func (a *App) SignInWithBadge(ctx context.Context, in BadgeSignIn) (*MyAccount, 
 	if err := signInRefusal(u.Status); err != nil {
 		return nil, nil, err
 	}
-	out, err := a.signInSucceeded(ctx, SignIn{Client: in.Client, Device: in.Device}, SessionUser, u.ID, acctKey, acctKey)
-	if err != nil {
-		return nil, nil, err
+	// A right PIN forgives the account's failures, as a right password does.
+	// The browser is not made a known device: that shields a password
+	// against guessers elsewhere, and costs a write a class cannot wait for.
+	out := &SignedIn{client: in.Client}
+	if org.BadgeMode(u.AccountType) == BadgeWithPIN {
+		g.forgive(ctx, acctKey)
 	}
 	actx := a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.sign_in", personTarget(u), "signed in with a badge")
 	if out.Token, err = a.startSessionNoting(actx, SessionUser, u.ID, UserSessionTTL, out); err != nil {

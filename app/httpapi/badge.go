@@ -86,7 +86,8 @@ type badgeScan struct {
 }
 
 // badgeSignIn signs a person in with a badge: the same cookies and answer
-// as the password sign-in (userSignIn).
+// as the password sign-in (userSignIn), except the known-device cookie: a
+// badge does not make the browser known (app.SignInWithBadge).
 func (s *Server) badgeSignIn(w http.ResponseWriter, r *http.Request) {
 	var c badgeScan
 	if err := decode(w, r, &c); err != nil {
@@ -94,12 +95,11 @@ func (s *Server) badgeSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc, in, err := s.app.SignInWithBadge(r.Context(), app.BadgeSignIn{Code: c.Code, PIN: c.PIN,
-		Client: clientAddr(r), Device: deviceToken(r), Previous: userToken(r)})
+		Client: clientAddr(r), Previous: userToken(r)})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	setUserCookie(w, r, in.Token, app.UserSessionTTL)
-	setDeviceCookie(w, r, in.Device)
 	writeJSON(w, http.StatusOK, acc)
 }
