@@ -70,6 +70,7 @@ Usage:
   rollcall users roles          make a person an admin of their organization or of groups
   rollcall code show|new|poster an organization's or a group's invite code
   rollcall smtp set|test        the organization's mail relay for invitations
+  rollcall badges new|print|void|allow  QR sign-in badges of a person, a group or the organization
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall export --org SLUG --format F OUT  the people of an organization or group for another system
                                 (csv, xlsx, oneroster, google, entra, moodle)
@@ -170,6 +171,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersRoles(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
+	case cmd == "badges" && (sub == "new" || sub == "print" || sub == "void" || sub == "allow"):
+		return m.runBadges(ctx, sub, rest[1:])
 	case cmd == "export":
 		return m.runExport(ctx, rest)
 	case cmd == "import" && sub == "template":
@@ -180,7 +183,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSMTPSet(ctx, rest[1:])
 	case cmd == "smtp" && sub == "test":
 		return m.runSMTPTest(ctx, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code":
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code" || cmd == "badges":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:
