@@ -36,6 +36,7 @@ type Store interface {
 	LifecycleStore
 	SecurityStore
 	SSOProviderStore
+	BadgeStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that

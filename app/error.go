@@ -24,7 +24,10 @@ const (
 	// admin and this one must set it up before anything else (a kind of
 	// forbidden, like EPASSWORDCHANGE).
 	ETWOSTEPSETUP = "two_step_setup_required"
-	EINTERNAL     = "internal" // a bug or an outside failure; details are logged, not shown
+	// EBADGEPIN: the badge is right; the sign-in ends only with the
+	// person's PIN (badge.go).
+	EBADGEPIN = "badge_pin_required"
+	EINTERNAL = "internal" // a bug or an outside failure; details are logged, not shown
 )
 
 // Error is the one error shape of Rollcall. Message is written for the person

@@ -58,9 +58,12 @@ type Organization struct {
 	PurgeGraceDays *int `json:"purge_grace_days"`
 	// SSOOnly lists the account types whose people may not sign in with a
 	// password (they use a sign-in provider, sso.go), e.g. teachers.
-	SSOOnly   []string  `json:"sso_only,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	SSOOnly []string `json:"sso_only,omitempty"`
+	// Badges is the sign-in badge rule per account type (badge.go):
+	// BadgeOnly or BadgeWithPIN; an account type not listed has no badges.
+	Badges    map[string]string `json:"badges,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
 // AccountTypes lists the account types of the organization's kind, the default first.
@@ -127,7 +130,8 @@ func (o *Organization) Validate() error {
 			v.add("sso_only", "The account type %q does not exist here; choose among %s.", t, strings.Join(o.AccountTypes(), ", "))
 		}
 	}
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days", "sso_only")
+	o.validateBadges(v)
+	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days", "sso_only", "badges")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -201,6 +205,8 @@ type OrganizationUpdate struct {
 	PurgeGraceDays     *int `json:"purge_grace_days"`
 	// SSOOnly: the account types that may not sign in with a password.
 	SSOOnly *[]string `json:"sso_only"`
+	// Badges replaces the badge rules (account type → rule).
+	Badges *map[string]string `json:"badges"`
 }
 
 // OrganizationStore keeps organizations. Slugs are unique case-insensitively.
@@ -376,6 +382,9 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	if upd.PurgeGraceDays != nil {
 		grace := *upd.PurgeGraceDays
 		o.PurgeGraceDays = &grace
+	}
+	if upd.Badges != nil {
+		o.Badges = cleanBadges(*upd.Badges)
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

@@ -77,6 +77,13 @@ type User struct {
 	Identities []Identity `json:"identities"`
 	// PasswordHash is an argon2id hash; never sent to a client.
 	PasswordHash string `json:"-"`
+	// BadgeHash is the SHA-256 of the person's sign-in badge code
+	// (badge.go), "" without a badge; BadgePINHash the argon2id hash of its
+	// PIN, where the account type asks for one. Never sent to a client.
+	BadgeHash    string `json:"-"`
+	BadgePINHash string `json:"-"`
+	// BadgeIssued is when the current badge was made; nil without one.
+	BadgeIssued *time.Time `json:"badge_issued,omitempty"`
 }
 
 // HasPassword reports whether the user can sign in with a password.
@@ -317,7 +324,8 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	}
 	u := in.User
 	u.OrgID = org.ID
-	u.AdminRole, u.AdminGroups = "", nil // roles are given by SetUserRoles
+	u.AdminRole, u.AdminGroups = "", nil                     // roles are given by SetUserRoles
+	u.BadgeHash, u.BadgePINHash, u.BadgeIssued = "", "", nil // badges are made by IssueBadges
 	if !s.whole() && u.DeleteOn != "" {
 		return nil, errNoDeleteOn
 	}

@@ -62,6 +62,26 @@ func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	return err
 }
 
+// batch is update for small writes that many requests make at once (a class
+// signing in: one session each): they share one commit and its fsync
+// (bolt.DB.Batch) instead of queueing for one each. fn and the audit
+// entries it carries must have no effect outside the transaction, since
+// Batch may run fn again in a new one after another call's failure.
+func (db *DB) batch(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	var pending []app.AuditEntry
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		pending = app.PendingAudit(ctx)
+		return appendAudit(tx, pending)
+	})
+	if err == nil && len(pending) > 0 {
+		app.AuditWritten(ctx)
+	}
+	return err
+}
+
 // appendAudit writes entries to the audit bucket.
 func appendAudit(tx *bolt.Tx, entries []app.AuditEntry) error {
 	if len(entries) == 0 {

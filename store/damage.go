@@ -144,6 +144,17 @@ func (b *boltDB) Update(fn func(*bolt.Tx) error) (err error) {
 	return b.DB.Update(fn)
 }
 
+// Batch runs fn in a write transaction shared with other Batch calls made
+// at the same time (bolt.DB.Batch: one commit, one fsync, for all), behind
+// the guard. fn may run more than once: only for writes that are whole
+// inside the transaction (see DB.batch).
+func (b *boltDB) Batch(fn func(*bolt.Tx) error) (err error) {
+	defer b.guard(&err)
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.DB.Batch(fn)
+}
+
 // guard turns a panic into a DamagedError when the file is damaged (bbolt
 // rolled the transaction back before the panic reached here). A panic over
 // a sound file is a bug in Rollcall, not damage, and goes on unchanged.

@@ -46,6 +46,7 @@ var (
 	inviteLinksBucket      = []byte("invite_links")       // orgID/linkID → invite link
 	inviteLinkTokensBucket = []byte("invite_link_tokens") // SHA-256 of token → orgID/linkID
 
+	badgesBucket         = []byte("user_badges")     // SHA-256 of a badge code → userID
 	signInFailuresBucket = []byte("signin_failures") // "ip:addr" | "account:ID" | ... → failure count
 
 	emailVerifyBucket = []byte("email_verifications")       // userID → pending verification of its address
@@ -66,7 +67,7 @@ var (
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
 		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
-		ssoProvidersBucket, ssoIdentitiesBucket, oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket}
+		ssoProvidersBucket, ssoIdentitiesBucket, oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket}
 
 	schemaKey = []byte("schema_version")
 )

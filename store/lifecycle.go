@@ -83,6 +83,10 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 	if err := releaseIdentities(tx, u); err != nil {
 		return err
 	}
+	// The badge's entry (its hash; the user record with the PIN hash goes below).
+	if err := putBadge(tx, u, &app.User{ID: u.ID}); err != nil {
+		return err
+	}
 	// Sign-in limit records keyed by the person: their account, their
 	// password changes, the logins they typed, and their known devices
 	// (keyed by the device's hash, found through the device sessions).

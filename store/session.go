@@ -10,9 +10,11 @@ import (
 )
 
 // CreateSession implements app.SessionStore. Sessions that expired before
-// this one began are swept out in the same transaction.
+// this one began are swept out in the same transaction. Sign-ins arriving
+// together (a class) share one commit (batch): every part of it is inside
+// the transaction, so running it again is harmless.
 func (db *DB) CreateSession(ctx context.Context, s *app.Session) error {
-	return db.update(ctx, func(tx *bolt.Tx) error {
+	return db.batch(ctx, func(tx *bolt.Tx) error {
 		err := deleteSessionsWhere(tx, func(old *app.Session) bool { return !old.ExpiresAt.After(s.CreatedAt) })
 		if err != nil {
 			return err

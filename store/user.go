@@ -17,6 +17,8 @@ import (
 type userRecord struct {
 	*app.User
 	PasswordHash string `json:"password_hash,omitempty"`
+	BadgeHash    string `json:"badge_hash,omitempty"`
+	BadgePINHash string `json:"badge_pin_hash,omitempty"`
 }
 
 const userNotFound = "There is no such user in this organization."
@@ -185,7 +187,10 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 			return err
 		}
 	}
-	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash})
+	if err := putBadge(tx, old, u); err != nil {
+		return err
+	}
+	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash, u.BadgeHash, u.BadgePINHash})
 }
 
 func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
@@ -197,7 +202,7 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 	if orgID != "" && u.OrgID != orgID {
 		return nil, app.Errorf(app.ENOTFOUND, userNotFound)
 	}
-	u.PasswordHash = rec.PasswordHash
+	u.PasswordHash, u.BadgeHash, u.BadgePINHash = rec.PasswordHash, rec.BadgeHash, rec.BadgePINHash
 	return u, nil
 }
 

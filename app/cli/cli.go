@@ -73,6 +73,7 @@ Usage:
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall app add|list|remove  connected apps that sign people in through Rollcall (OpenID Connect);
                                 app rotate-key: a new ID-token signing key
+  rollcall badges new|print|void|allow  QR sign-in badges of a person, a group or the organization
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall export --org SLUG --format F OUT  the people of an organization or group for another system
                                 (csv, xlsx, oneroster, google, entra, moodle)
@@ -173,6 +174,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runUsersRoles(ctx, rest[1:])
 	case cmd == "code" && (sub == "show" || sub == "new" || sub == "poster"):
 		return m.runCode(ctx, sub, rest[1:])
+	case cmd == "badges" && (sub == "new" || sub == "print" || sub == "void" || sub == "allow"):
+		return m.runBadges(ctx, sub, rest[1:])
 	case cmd == "export":
 		return m.runExport(ctx, rest)
 	case cmd == "import" && sub == "template":
@@ -185,7 +188,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSMTPTest(ctx, rest[1:])
 	case cmd == "app" && (sub == "add" || sub == "list" || sub == "remove" || sub == "rotate-key"):
 		return m.runApp(ctx, sub, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code" || cmd == "app":
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code" || cmd == "app" || cmd == "badges":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:

@@ -153,6 +153,37 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"PUT /api/organizations/{org}/users/{user}/roles", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/" + w.user2 + "/roles"), body: map[string]any{"org_admin": true}, as: w.admin, status: 200, entries: 1}
 		}},
+		{"POST /api/organizations/{org}/users/{user}/badge", func(t *testing.T) auditCall {
+			rules := map[string]string{app.TypeStudent: app.BadgeOnly, app.TypeTeacher: app.BadgeWithPIN}
+			if _, err := w.e.App.UpdateOrganization(ctx, "maple", app.OrganizationUpdate{Badges: &rules}); err != nil {
+				t.Fatal(err)
+			}
+			return auditCall{path: orgPath("/users/" + w.user2 + "/badge"), body: map[string]any{"paper": "letter"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/public/badge-signin", func(t *testing.T) auditCall {
+			res, err := w.e.App.IssueBadges(ctx, "maple", app.BadgeSelection{User: w.user2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := res.Badges[0]
+			w.secret(b.Code, strings.TrimPrefix(b.Code, app.BadgePrefix), b.PIN)
+			return auditCall{path: "/api/public/badge-signin", body: map[string]any{"code": b.Code, "pin": b.PIN}, status: 200, entries: 1}
+		}},
+		{"DELETE /api/organizations/{org}/users/{user}/badge", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/users/" + w.user2 + "/badge"), as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/groups/{group}/badges", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/groups/" + w.group + "/badges"), body: map[string]any{"layout": "avery"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/groups/{group}/badges/void", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/groups/" + w.group + "/badges/void"), as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/badges", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/badges"), body: map[string]any{"only_missing": true}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/badges/void", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/badges/void"), as: w.admin, status: 200, entries: 1}
+		}},
 		{"POST /api/organizations/{org}/users/bulk", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/users/bulk"), body: map[string]any{"selection": map[string]any{"ids": []string{w.user2}}, "action": app.BulkAddLabel, "label": "Trip"}, as: w.admin, status: 200, entries: 1}
 		}},

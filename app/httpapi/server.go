@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	s.outboxRoutes(m)
 	s.portalRoutes(m)
 	s.passwordResetRoutes(m)
+	s.badgeRoutes(m)
 	s.inviteCodeRoutes(m)
 	s.inviteLinkRoutes(m)
 	s.signUpRoutes(m)
@@ -354,6 +355,7 @@ var errorStatus = map[string]int{
 	app.ETOOMANY:        http.StatusTooManyRequests,
 	app.EPASSWORDCHANGE: http.StatusForbidden,
 	app.ESECONDFACTOR:   http.StatusUnauthorized,
+	app.EBADGEPIN:       http.StatusUnauthorized,
 	app.ETWOSTEPSETUP:   http.StatusForbidden,
 	app.EINTERNAL:       http.StatusInternalServerError,
 }

@@ -148,6 +148,8 @@ export function fromLocalInput(v: string): string | null {
 /** auditActions names each action of the audit log for people, by its code. */
 export const auditActions: Record<string, string> = {
   'admin.setup': 'First admin set up',
+  'badge.issue': 'Sign-in badges made',
+  'badge.void': 'Sign-in badges voided',
   'admin.sign_in': 'Admin signed in',
   'admin.sign_out': 'Admin signed out',
   'admin.create': 'Admin added',

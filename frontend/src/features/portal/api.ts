@@ -5,6 +5,9 @@ import type { MyAccount, PasswordChangeForm, SignUpResult } from '../../lib/type
 
 export const signIn = (login: string, password: string) => api.post<MyAccount>('/api/public/signin', { login, password }, { quiet401: true })
 
+/** badgeSignIn signs in with a badge's code (and its PIN, when the answer asked for one). */
+export const badgeSignIn = (code: string, pin = '') => api.post<MyAccount>('/api/public/badge-signin', { code, pin }, { quiet401: true })
+
 export const signOut = () => api.post('/api/public/signout', {}, { quiet401: true })
 
 export const getAccount = () => api.get<MyAccount>('/api/public/account', { quiet401: true })
