@@ -17,6 +17,19 @@ import (
 type userRecord struct {
 	*app.User
 	PasswordHash string `json:"password_hash,omitempty"`
+	// TOTP is the two-step record of a person with an admin role (sealed
+	// secret, recovery code hashes); absent for everyone else.
+	TOTP *app.AdminTOTP `json:"totp,omitempty"`
+}
+
+// userRecordOf is what is stored for u.
+func userRecordOf(u *app.User) userRecord {
+	rec := userRecord{User: u, PasswordHash: u.PasswordHash}
+	if !u.TOTP.IsZero() {
+		t := u.TOTP
+		rec.TOTP = &t
+	}
+	return rec
 }
 
 const userNotFound = "There is no such user in this organization."
@@ -178,7 +191,8 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 			return err
 		}
 	}
-	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash})
+	u.TwoStep = u.TOTP.On()
+	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecordOf(u))
 }
 
 func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
@@ -191,6 +205,10 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 		return nil, app.Errorf(app.ENOTFOUND, userNotFound)
 	}
 	u.PasswordHash = rec.PasswordHash
+	if rec.TOTP != nil {
+		u.TOTP = *rec.TOTP
+	}
+	u.TwoStep = u.TOTP.On()
 	return u, nil
 }
 
