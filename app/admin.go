@@ -233,7 +233,7 @@ func (a *App) staffAdmin(ctx context.Context, id string) (*Admin, error) {
 		return nil, err
 	}
 	adm := staffAdminOf(u)
-	adm.TwoStep = u.TOTP.On() // totp.go
+	adm.TwoStep, adm.TOTP = u.TOTP.On(), u.TOTP // totp.go
 	return adm, nil
 }
 
