@@ -79,7 +79,7 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// TwoStep: a person with an admin role signs in to the admin UI with a
 	// code after the password (totp.go). The store sets it from TOTP.
-	TwoStep bool `json:"two_step,omitempty"`
+	TwoStep bool `json:"two_step"`
 	// TOTP is their two-step record (sealed secret, hashed recovery codes,
 	// the last step used), as an admin account's AdminTOTP; it never leaves
 	// the server, and goes with the person's record when they are erased.
