@@ -207,7 +207,8 @@ type RolesUpdate struct {
 // SetUserRoles gives a person of organization ref admin roles, or takes
 // them away; an organization admin or a server admin does it. A role taken
 // away ends the person's sessions at once (and a signed-in admin's scope is
-// read afresh at each request anyway). Errors: ENOTFOUND, EFORBIDDEN,
+// read afresh at each request anyway); when the last one goes, their
+// two-step record goes too (totp.go). Errors: ENOTFOUND, EFORBIDDEN,
 // EINVALID.
 func (a *App) SetUserRoles(ctx context.Context, ref, id string, upd RolesUpdate) (*User, error) {
 	org, err := a.Organization(ctx, ref)
@@ -246,9 +247,18 @@ func (a *App) SetUserRoles(ctx context.Context, ref, id string, upd RolesUpdate)
 	case len(names) > 0:
 		detail = "admin of " + strings.Join(names, ", ")
 	}
+	if role == "" && len(groups) == 0 && !u.TOTP.IsZero() {
+		detail += "; two-step sign-in turned off"
+	}
 	ctx = a.audit(ctx, org.ID, "user.roles", personTarget(u), detail)
 	set := func(u *User) error {
 		u.AdminRole, u.AdminGroups, u.UpdatedAt = role, groups, a.now()
+		if !u.HasAdminRole() {
+			// Two-step sign-in is for the admin UI: without a role its
+			// record is of no use, and is not kept (a role given again
+			// starts without it).
+			u.TOTP = AdminTOTP{}
+		}
 		return nil
 	}
 	change := a.Store.ChangeUsers

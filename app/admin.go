@@ -212,7 +212,7 @@ func (a *App) staffCredentials(ctx context.Context, login string, person *bool) 
 		return nil, Errorf(ENOTFOUND, "no admin role")
 	}
 	*person = true
-	c := &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status)}
+	c := &credentials{ID: u.ID, Hash: u.PasswordHash, Refused: signInRefusal(u.Status), SecondFactor: u.TOTP.On() /* totp.go */}
 	if c.Refused == nil {
 		c.Refused = a.passwordSignInRefusal(ctx, u)
 	}
@@ -232,7 +232,9 @@ func (a *App) staffAdmin(ctx context.Context, id string) (*Admin, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	return staffAdminOf(u), nil
+	adm := staffAdminOf(u)
+	adm.TwoStep, adm.TOTP = u.TOTP.On(), u.TOTP // totp.go
+	return adm, nil
 }
 
 // orgID is the organization a person-admin belongs to; "" for a server admin.

@@ -39,11 +39,17 @@ const (
 
 // SessionAdminPending is the kind of a pending sign-in: the password was
 // right and the code has not come yet. No session check accepts it, so its
-// token signs nobody in; it ends after PendingSignInTTL.
-const SessionAdminPending = "admin-pending"
+// token signs nobody in; it ends after PendingSignInTTL. SessionStaffPending
+// is the same for a person with an admin role (it becomes a SessionStaff).
+const (
+	SessionAdminPending = "admin-pending"
+	SessionStaffPending = "staff-pending"
+)
 
-// AdminTOTP is an admin's two-step secret: sealed with the key file (as
-// the relay password is), so a copy of the database alone cannot make codes.
+// AdminTOTP is an admin's two-step record: the admin account's (Admin.TOTP)
+// or a person's with an admin role (User.TOTP). The secret is sealed with
+// the key file (as the relay password is), so a copy of the database alone
+// cannot make codes.
 type AdminTOTP struct {
 	// Secret is the sealed base32 secret while two-step sign-in is on.
 	Secret []byte `json:"secret,omitempty"`
@@ -57,6 +63,67 @@ type AdminTOTP struct {
 	// with a code; PendingAt is when it was made.
 	Pending   []byte    `json:"pending,omitempty"`
 	PendingAt time.Time `json:"pending_at,omitzero"`
+}
+
+// On reports whether two-step sign-in is on: a confirmed secret is kept.
+func (t *AdminTOTP) On() bool { return len(t.Secret) > 0 }
+
+// IsZero reports whether there is nothing to keep.
+func (t *AdminTOTP) IsZero() bool {
+	return len(t.Secret) == 0 && len(t.Pending) == 0 && len(t.Recovery) == 0 && t.LastStep == 0 && t.PendingAt.IsZero()
+}
+
+// changeTOTP reads and changes the two-step record of subject in one
+// transaction: an admin account's is in its admin record, a person's with
+// an admin role in their user record (so erasing them takes it along). fn
+// is given the record and whether two-step sign-in is on, and may change
+// both; its error is returned and nothing is written.
+func (a *App) changeTOTP(ctx context.Context, subject *Admin, fn func(t *AdminTOTP, on *bool) error) error {
+	if subject.Scope == nil {
+		_, err := a.Store.ChangeAdmin(ctx, subject.ID, func(adm *Admin, _ int) error { return fn(&adm.TOTP, &adm.TwoStep) }, false)
+		return err
+	}
+	_, err := a.Store.ChangeUser(ctx, subject.Scope.OrgID, subject.ID, func(u *User) error {
+		if !u.HasAdminRole() {
+			return errSignedOut
+		}
+		on := u.TOTP.On()
+		if err := fn(&u.TOTP, &on); err != nil {
+			return err
+		}
+		if !on {
+			u.TOTP.Secret, u.TOTP.Recovery, u.TOTP.LastStep = nil, nil, 0
+		}
+		return nil
+	})
+	return err
+}
+
+// twoStepSubject is the admin whose two-step record id names: an admin
+// account, else a person with an admin role. Errors: ENOTFOUND.
+func (a *App) twoStepSubject(ctx context.Context, id string) (*Admin, error) {
+	adm, err := a.Store.Admin(ctx, id)
+	if ErrorCode(err) != ENOTFOUND {
+		return adm, err
+	}
+	adm, err = a.staffAdmin(ctx, id)
+	if err == errSignedOut {
+		return nil, Errorf(ENOTFOUND, "There is no such admin.")
+	}
+	return adm, err
+}
+
+var errNotYourTwoStep = Errorf(EFORBIDDEN, "Only the admin themself can change their own two-step sign-in.")
+
+// myTwoStep is the subject of a use case on one's own two-step sign-in:
+// the signed-in admin themself (an admin account or a person with an admin
+// role). A signed-in admin acting on someone else's is refused; the
+// command line, which names nobody, may act on any.
+func (a *App) myTwoStep(ctx context.Context, id string) (*Admin, error) {
+	if act := ActorFrom(ctx); act.ID != "" && act.ID != id {
+		return nil, errNotYourTwoStep
+	}
+	return a.twoStepSubject(ctx, id)
 }
 
 // totpOpts are the code parameters every authenticator app supports.
@@ -169,38 +236,38 @@ func (a *App) openSecret(sealed []byte) (string, error) {
 // was used ("an authenticator code" or "a recovery code"), never the code.
 // Callers count its EUNAUTHORIZED answers as failed sign-ins.
 // Errors: EINVALID (no code), EUNAUTHORIZED (wrong or used), ECONFLICT.
-func (a *App) checkSecondFactor(ctx context.Context, subject, code string) (string, error) {
+func (a *App) checkSecondFactor(ctx context.Context, subject *Admin, code string) (string, error) {
 	code = normalizeOTP(code)
 	if code == "" {
 		return "", errNoCode
 	}
 	now := a.now()
 	used := ""
-	_, err := a.Store.ChangeAdmin(ctx, subject, func(adm *Admin, _ int) error {
-		if !adm.TwoStep {
+	err := a.changeTOTP(ctx, subject, func(t *AdminTOTP, on *bool) error {
+		if !*on {
 			return errNoTwoStep
 		}
-		secret, err := a.openSecret(adm.TOTP.Secret)
+		secret, err := a.openSecret(t.Secret)
 		if err != nil {
 			return err
 		}
 		if step, ok := matchTOTP(secret, code, now); ok {
-			if step <= adm.TOTP.LastStep {
+			if step <= t.LastStep {
 				return errCodeUsed
 			}
-			adm.TOTP.LastStep, used = step, "an authenticator code"
+			t.LastStep, used = step, "an authenticator code"
 			return nil
 		}
 		h := recoveryHash(secret, code)
-		for i, r := range adm.TOTP.Recovery {
+		for i, r := range t.Recovery {
 			if subtle.ConstantTimeCompare([]byte(r), []byte(h)) == 1 {
-				adm.TOTP.Recovery = append(adm.TOTP.Recovery[:i:i], adm.TOTP.Recovery[i+1:]...)
+				t.Recovery = append(t.Recovery[:i:i], t.Recovery[i+1:]...)
 				used = "a recovery code"
 				return nil
 			}
 		}
 		return errWrongCode
-	}, false)
+	})
 	return used, err
 }
 
@@ -229,7 +296,7 @@ func (a *App) limitedSecondFactor(ctx context.Context, adm *Admin, code string, 
 		return "", nil, err
 	}
 	defer acct.end(ctx)
-	used, err := a.checkSecondFactor(ctx, adm.ID, code)
+	used, err := a.checkSecondFactor(ctx, adm, code)
 	if ErrorCode(err) == EUNAUTHORIZED {
 		ip.failed, acct.failed = true, true
 	}
@@ -242,9 +309,14 @@ func (a *App) limitedSecondFactor(ctx context.Context, adm *Admin, code string, 
 
 // awaitSecondFactor answers a right password of an admin with two-step
 // sign-in: no session yet, but a pending sign-in (its own short-lived
-// token, kind SessionAdminPending) and ESECONDFACTOR.
+// token, kind SessionAdminPending, or SessionStaffPending for a person with
+// an admin role) and ESECONDFACTOR.
 func (a *App) awaitSecondFactor(ctx context.Context, adm *Admin, out *SignedIn) (*Admin, *SignedIn, error) {
-	token, err := a.startSessionNoting(ctx, SessionAdminPending, adm.ID, PendingSignInTTL, out)
+	kind := SessionAdminPending
+	if adm.Scope != nil {
+		kind = SessionStaffPending
+	}
+	token, err := a.startSessionNoting(ctx, kind, adm.ID, PendingSignInTTL, out)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -267,14 +339,24 @@ type SecondStep struct {
 // typed again until it expires. Errors: EUNAUTHORIZED (wrong or used code,
 // or the pending sign-in expired), EINVALID, ETOOMANY, ECONFLICT.
 func (a *App) CompleteSignIn(ctx context.Context, in SecondStep) (*Admin, *SignedIn, error) {
-	s, err := a.session(ctx, in.Pending, SessionAdminPending)
+	s, err := a.session(ctx, in.Pending, SessionAdminPending, SessionStaffPending)
 	if ErrorCode(err) == EUNAUTHORIZED {
 		return nil, nil, errPendingGone
 	} else if err != nil {
 		return nil, nil, err
 	}
-	adm, err := a.Store.Admin(ctx, s.SubjectID)
-	if ErrorCode(err) == ENOTFOUND || err == nil && adm.Disabled {
+	var adm *Admin
+	kind := SessionAdmin
+	if s.Kind == SessionStaffPending { // a person with an admin role: still active, still with a role
+		kind = SessionStaff
+		adm, err = a.staffAdmin(ctx, s.SubjectID)
+	} else {
+		adm, err = a.Store.Admin(ctx, s.SubjectID)
+		if err == nil && adm.Disabled {
+			err = errSignedOut
+		}
+	}
+	if ErrorCode(err) == ENOTFOUND || err == errSignedOut {
 		return nil, nil, errPendingGone
 	} else if err != nil {
 		return nil, nil, err
@@ -286,8 +368,8 @@ func (a *App) CompleteSignIn(ctx context.Context, in SecondStep) (*Admin, *Signe
 	if err := a.Store.DeleteSession(ctx, s.Hash); err != nil {
 		return nil, nil, err
 	}
-	ctx = a.audit(WithActor(ctx, AdminActor(adm)), "", "admin.sign_in", adminTarget(adm), "admin signed in with "+used)
-	out.Token, err = a.startSessionNoting(ctx, SessionAdmin, adm.ID, AdminSessionTTL, out)
+	ctx = a.audit(WithActor(ctx, AdminActor(adm)), adm.orgID(), "admin.sign_in", adminTarget(adm), "admin signed in with "+used)
+	out.Token, err = a.startSessionNoting(ctx, kind, adm.ID, AdminSessionTTL, out)
 	return adm, out, err
 }
 
@@ -349,10 +431,11 @@ func (a *App) twoStepGate(ctx context.Context, adm *Admin) error {
 	return errTwoStepSetup
 }
 
-// TwoStepSetupNeeded reports whether the admin must set up two-step sign-in
-// before doing anything else.
+// TwoStepSetupNeeded reports whether the admin (an admin account or a
+// person with an admin role) must set up two-step sign-in before doing
+// anything else.
 func (a *App) TwoStepSetupNeeded(ctx context.Context, adm *Admin) (bool, error) {
-	if adm.TwoStep || adm.Scope != nil { // two-step sign-in is for admin accounts (not yet for people with a role)
+	if adm.TwoStep {
 		return false, nil
 	}
 	s, err := a.Store.SecuritySettings(ctx)
@@ -373,10 +456,7 @@ type TwoStepStatus struct {
 
 // TwoStepStatusOf returns the admin's two-step status.
 func (a *App) TwoStepStatusOf(ctx context.Context, adminID string) (*TwoStepStatus, error) {
-	if err := RequireServerAdmin(ctx); err != nil { // admin accounts only (access.go)
-		return nil, err
-	}
-	adm, err := a.Store.Admin(ctx, adminID)
+	adm, err := a.myTwoStep(ctx, adminID)
 	if err != nil {
 		return nil, err
 	}
@@ -399,15 +479,12 @@ type TwoStepSetup struct {
 // until ConfirmTwoStep turns it on with a right code. Starting again
 // replaces it. Errors: ECONFLICT (already on, or no key file).
 func (a *App) StartTwoStep(ctx context.Context, adminID string) (*TwoStepSetup, error) {
-	if err := RequireServerAdmin(ctx); err != nil { // admin accounts only (access.go)
+	adm, err := a.myTwoStep(ctx, adminID)
+	if err != nil {
 		return nil, err
 	}
 	if a.Secrets == nil {
 		return nil, errNoKeyFile
-	}
-	adm, err := a.Store.Admin(ctx, adminID)
-	if err != nil {
-		return nil, err
 	}
 	if adm.TwoStep {
 		return nil, errTwoStepAlways
@@ -422,14 +499,14 @@ func (a *App) StartTwoStep(ctx context.Context, adminID string) (*TwoStepSetup, 
 		return nil, fmt.Errorf("seal the two-step secret: %w", err)
 	}
 	now := a.now()
-	ctx = a.audit(ctx, "", "admin.two_step_setup", adminTarget(adm), "two-step sign-in setup started")
-	_, err = a.Store.ChangeAdmin(ctx, adm.ID, func(adm *Admin, _ int) error {
-		if adm.TwoStep {
+	ctx = a.audit(ctx, adm.orgID(), "admin.two_step_setup", adminTarget(adm), "two-step sign-in setup started")
+	err = a.changeTOTP(ctx, adm, func(t *AdminTOTP, on *bool) error {
+		if *on {
 			return errTwoStepAlways
 		}
-		adm.TOTP.Pending, adm.TOTP.PendingAt = sealed, now
+		t.Pending, t.PendingAt = sealed, now
 		return nil
-	}, false)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +518,8 @@ func (a *App) StartTwoStep(ctx context.Context, adminID string) (*TwoStepSetup, 
 // once, kept only hashed. Errors: EINVALID (wrong code, or no setup
 // waiting), ECONFLICT.
 func (a *App) ConfirmTwoStep(ctx context.Context, adminID, code string) ([]string, error) {
-	if err := RequireServerAdmin(ctx); err != nil { // admin accounts only (access.go)
+	adm, err := a.myTwoStep(ctx, adminID)
+	if err != nil {
 		return nil, err
 	}
 	code = normalizeOTP(code)
@@ -449,20 +527,16 @@ func (a *App) ConfirmTwoStep(ctx context.Context, adminID, code string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	adm, err := a.Store.Admin(ctx, adminID)
-	if err != nil {
-		return nil, err
-	}
 	now := a.now()
-	ctx = a.audit(ctx, "", "admin.two_step_on", adminTarget(adm), fmt.Sprintf("two-step sign-in turned on; %d recovery codes made", len(codes)))
-	_, err = a.Store.ChangeAdmin(ctx, adminID, func(adm *Admin, _ int) error {
+	ctx = a.audit(ctx, adm.orgID(), "admin.two_step_on", adminTarget(adm), fmt.Sprintf("two-step sign-in turned on; %d recovery codes made", len(codes)))
+	err = a.changeTOTP(ctx, adm, func(t *AdminTOTP, on *bool) error {
 		switch {
-		case adm.TwoStep:
+		case *on:
 			return errTwoStepAlways
-		case len(adm.TOTP.Pending) == 0 || now.Sub(adm.TOTP.PendingAt) > TwoStepSetupTTL:
+		case len(t.Pending) == 0 || now.Sub(t.PendingAt) > TwoStepSetupTTL:
 			return FieldError(EINVALID, "code", "This setup has expired. Start again to get a new QR code.")
 		}
-		secret, err := a.openSecret(adm.TOTP.Pending)
+		secret, err := a.openSecret(t.Pending)
 		if err != nil {
 			return err
 		}
@@ -470,10 +544,10 @@ func (a *App) ConfirmTwoStep(ctx context.Context, adminID, code string) ([]strin
 		if !ok {
 			return FieldError(EINVALID, "code", "The code is wrong. Check that the app shows Rollcall and type the 6 digits it shows now.")
 		}
-		adm.TOTP = AdminTOTP{Secret: adm.TOTP.Pending, LastStep: step, Recovery: hashCodes(secret, codes)}
-		adm.TwoStep = true
+		*t = AdminTOTP{Secret: t.Pending, LastStep: step, Recovery: hashCodes(secret, codes)}
+		*on = true
 		return nil
-	}, false)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -492,10 +566,7 @@ func hashCodes(secret string, codes []string) []string {
 // (checkSecondFactor under the sign-in limits) and returns the new ones,
 // shown once. Errors: as CompleteSignIn.
 func (a *App) NewRecoveryCodes(ctx context.Context, adminID, code string, in SignIn) ([]string, error) {
-	if err := RequireServerAdmin(ctx); err != nil { // admin accounts only (access.go)
-		return nil, err
-	}
-	adm, err := a.Store.Admin(ctx, adminID)
+	adm, err := a.myTwoStep(ctx, adminID)
 	if err != nil {
 		return nil, err
 	}
@@ -506,18 +577,18 @@ func (a *App) NewRecoveryCodes(ctx context.Context, adminID, code string, in Sig
 	if err != nil {
 		return nil, err
 	}
-	ctx = a.audit(ctx, "", "admin.recovery_codes", adminTarget(adm), fmt.Sprintf("%d new recovery codes made; the old ones stop working", len(codes)))
-	_, err = a.Store.ChangeAdmin(ctx, adminID, func(adm *Admin, _ int) error {
-		if !adm.TwoStep {
+	ctx = a.audit(ctx, adm.orgID(), "admin.recovery_codes", adminTarget(adm), fmt.Sprintf("%d new recovery codes made; the old ones stop working", len(codes)))
+	err = a.changeTOTP(ctx, adm, func(t *AdminTOTP, on *bool) error {
+		if !*on {
 			return errNoTwoStep
 		}
-		secret, err := a.openSecret(adm.TOTP.Secret)
+		secret, err := a.openSecret(t.Secret)
 		if err != nil {
 			return err
 		}
-		adm.TOTP.Recovery = hashCodes(secret, codes)
+		t.Recovery = hashCodes(secret, codes)
 		return nil
-	}, false)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -525,38 +596,86 @@ func (a *App) NewRecoveryCodes(ctx context.Context, adminID, code string, in Sig
 }
 
 // TurnOffTwoStep turns two-step sign-in off for the admin ref (an ID or a
-// username). The admin themself (actorID) must give a right code, checked
-// under the sign-in limits; another admin, or the command line, may turn it
-// off without one, for an admin who lost their phone and recovery codes.
-// Errors: ENOTFOUND, ECONFLICT (not on), and as CompleteSignIn.
+// username). The admin themself (actorID; an admin account or a person with
+// an admin role) must give a right code, checked under the sign-in limits;
+// a server admin, or the command line, may turn another admin account's
+// off without one, for an admin who lost their phone and recovery codes
+// (a person's is reset by ResetUserTwoStep). Errors: ENOTFOUND, ECONFLICT
+// (not on), EFORBIDDEN, and as CompleteSignIn.
 func (a *App) TurnOffTwoStep(ctx context.Context, actorID, ref, code string, in SignIn) (*Admin, error) {
-	if err := RequireServerAdmin(ctx); err != nil { // admin accounts only (access.go)
-		return nil, err
-	}
-	id, err := a.adminID(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	adm, err := a.Store.Admin(ctx, id)
-	if err != nil {
-		return nil, err
+	var adm *Admin
+	if actorID != "" && actorID == ref {
+		var err error
+		if adm, err = a.myTwoStep(ctx, ref); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := RequireServerAdmin(ctx); err != nil {
+			return nil, err
+		}
+		id, err := a.adminID(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if adm, err = a.Store.Admin(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	if !adm.TwoStep {
 		return nil, errNoTwoStep
 	}
 	detail := "two-step sign-in turned off by another admin"
-	if actorID == id {
+	if actorID == adm.ID {
 		if _, _, err := a.limitedSecondFactor(ctx, adm, code, in); err != nil {
 			return nil, err
 		}
 		detail = "two-step sign-in turned off by the admin themself"
 	}
-	ctx = a.audit(ctx, "", "admin.two_step_off", adminTarget(adm), detail)
-	return a.Store.ChangeAdmin(ctx, id, func(adm *Admin, _ int) error {
-		if !adm.TwoStep {
+	ctx = a.audit(ctx, adm.orgID(), "admin.two_step_off", adminTarget(adm), detail)
+	if err := a.turnOffTwoStep(ctx, adm); err != nil {
+		return nil, err
+	}
+	adm.TwoStep, adm.TOTP = false, AdminTOTP{}
+	return adm, nil
+}
+
+// turnOffTwoStep forgets the admin's two-step record.
+func (a *App) turnOffTwoStep(ctx context.Context, adm *Admin) error {
+	return a.changeTOTP(ctx, adm, func(t *AdminTOTP, on *bool) error {
+		if !*on {
 			return errNoTwoStep
 		}
-		adm.TwoStep, adm.TOTP = false, AdminTOTP{}
+		*t, *on = AdminTOTP{}, false
 		return nil
-	}, false)
+	})
+}
+
+// ResetUserTwoStep turns two-step sign-in off for a person of organization
+// ref who has an admin role and lost their phone and recovery codes: their
+// organization's admin or a server admin does it, without a code (the
+// person themself turns it off in Settings → Your account, with one).
+// Errors: ENOTFOUND, EFORBIDDEN, ECONFLICT (not on).
+func (a *App) ResetUserTwoStep(ctx context.Context, ref, id string) (*User, error) {
+	org, err := a.Organization(ctx, ref) // the whole organization's admins (access.go)
+	if err != nil {
+		return nil, err
+	}
+	u, err := a.Store.User(ctx, org.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if ActorFrom(ctx).ID == u.ID {
+		return nil, Errorf(EFORBIDDEN, "Turn your own two-step sign-in off in Settings → Your account, with a code.")
+	}
+	if !u.TOTP.On() {
+		return nil, errNoTwoStep
+	}
+	ctx = a.audit(ctx, org.ID, "user.two_step_off", personTarget(u), "two-step sign-in turned off by an admin")
+	return a.Store.ChangeUser(ctx, org.ID, id, func(u *User) error {
+		if !u.TOTP.On() {
+			return errNoTwoStep
+		}
+		u.TOTP = AdminTOTP{}
+		return nil
+	})
 }

@@ -84,6 +84,13 @@ type User struct {
 	BadgePINHash string `json:"-"`
 	// BadgeIssued is when the current badge was made; nil without one.
 	BadgeIssued *time.Time `json:"badge_issued,omitempty"`
+	// TwoStep: a person with an admin role signs in to the admin UI with a
+	// code after the password (totp.go). The store sets it from TOTP.
+	TwoStep bool `json:"two_step"`
+	// TOTP is their two-step record (sealed secret, hashed recovery codes,
+	// the last step used), as an admin account's AdminTOTP; it never leaves
+	// the server, and goes with the person's record when they are erased.
+	TOTP AdminTOTP `json:"-"`
 }
 
 // HasPassword reports whether the user can sign in with a password.

@@ -20,7 +20,7 @@ type adminRecord struct {
 // recordOf is what is stored for adm.
 func recordOf(adm *app.Admin) adminRecord {
 	rec := adminRecord{Admin: adm, PasswordHash: adm.PasswordHash}
-	if t := adm.TOTP; len(t.Secret) > 0 || len(t.Pending) > 0 || len(t.Recovery) > 0 || t.LastStep != 0 {
+	if t := adm.TOTP; !t.IsZero() {
 		rec.TOTP = &t
 	}
 	return rec

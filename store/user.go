@@ -19,6 +19,19 @@ type userRecord struct {
 	PasswordHash string `json:"password_hash,omitempty"`
 	BadgeHash    string `json:"badge_hash,omitempty"`
 	BadgePINHash string `json:"badge_pin_hash,omitempty"`
+	// TOTP is the two-step record of a person with an admin role (sealed
+	// secret, recovery code hashes); absent for everyone else.
+	TOTP *app.AdminTOTP `json:"totp,omitempty"`
+}
+
+// userRecordOf is what is stored for u.
+func userRecordOf(u *app.User) userRecord {
+	rec := userRecord{User: u, PasswordHash: u.PasswordHash, BadgeHash: u.BadgeHash, BadgePINHash: u.BadgePINHash}
+	if !u.TOTP.IsZero() {
+		t := u.TOTP
+		rec.TOTP = &t
+	}
+	return rec
 }
 
 const userNotFound = "There is no such user in this organization."
@@ -190,7 +203,8 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 	if err := putBadge(tx, old, u); err != nil {
 		return err
 	}
-	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecord{u, u.PasswordHash, u.BadgeHash, u.BadgePINHash})
+	u.TwoStep = u.TOTP.On()
+	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecordOf(u))
 }
 
 func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
@@ -203,6 +217,10 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 		return nil, app.Errorf(app.ENOTFOUND, userNotFound)
 	}
 	u.PasswordHash, u.BadgeHash, u.BadgePINHash = rec.PasswordHash, rec.BadgeHash, rec.BadgePINHash
+	if rec.TOTP != nil {
+		u.TOTP = *rec.TOTP
+	}
+	u.TwoStep = u.TOTP.On()
 	return u, nil
 }
 

@@ -337,6 +337,22 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 			w.secret(codes...)
 			return auditCall{path: "/api/admins/vice/two-step", as: w.admin, status: 200, entries: 1}
 		}},
+		{"DELETE /api/organizations/{org}/users/{user}/two-step", func(t *testing.T) auditCall {
+			// Grace (an organization admin) turns two-step sign-in on; Maple's admin resets it.
+			setup, err := e.App.StartTwoStep(ctx, w.user2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.secret(setup.Secret)
+			code := totpCode(t, setup.Secret, e.Clock.Now())
+			w.codes = append(w.codes, code)
+			codes, err := e.App.ConfirmTwoStep(ctx, w.user2, code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.secret(codes...)
+			return auditCall{path: orgPath("/users/" + w.user2 + "/two-step"), as: w.admin, status: 200, entries: 1}
+		}},
 		{"PUT /api/security", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/security", body: map[string]any{"require_two_step": false}, as: w.admin, status: 200, entries: 1}
 		}},

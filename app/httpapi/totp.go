@@ -12,8 +12,9 @@ import (
 )
 
 // Two-step sign-in (app/totp.go): the second request of a sign-in, an
-// admin's own two-step settings, another admin's reset, and the server-wide
-// rule that every admin must use it.
+// admin's own two-step settings (an admin account's or a person's with an
+// admin role), another admin's or person's reset, and the server-wide rule
+// that every admin must use it.
 func (s *Server) twoStepRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/session/second-factor", s.postSecondFactor)
 
@@ -23,6 +24,7 @@ func (s *Server) twoStepRoutes(m *http.ServeMux) {
 	m.Handle("POST /api/me/two-step/off", s.admin(s.turnOffMyTwoStep))
 	m.Handle("POST /api/me/two-step/recovery-codes", s.admin(s.newRecoveryCodes))
 	m.Handle("DELETE /api/admins/{admin}/two-step", s.localOrAdmin(s.resetTwoStep))
+	m.Handle("DELETE /api/organizations/{org}/users/{user}/two-step", s.admin(s.resetUserTwoStep))
 
 	m.Handle("GET /api/security", s.admin(s.getSecurity))
 	m.Handle("PUT /api/security", s.admin(s.putSecurity))
@@ -200,6 +202,17 @@ func (s *Server) resetTwoStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, adm)
+}
+
+// resetUserTwoStep turns a person's two-step sign-in off (a lost phone):
+// for their organization's admin or a server admin.
+func (s *Server) resetUserTwoStep(w http.ResponseWriter, r *http.Request) {
+	u, err := s.app.ResetUserTwoStep(r.Context(), r.PathValue("org"), r.PathValue("user"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
 }
 
 func (s *Server) getSecurity(w http.ResponseWriter, r *http.Request) {

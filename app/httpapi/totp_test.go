@@ -222,3 +222,52 @@ func TestMySessionsOverHTTP(t *testing.T) {
 	checkError(t, code, body, http.StatusUnauthorized, app.EUNAUTHORIZED, "")
 	call[map[string]any](t, e, "GET", "/api/organizations", nil, head, http.StatusOK)
 }
+
+// Two-step sign-in for a person with an admin role, through the API: the
+// teacher of 2A turns it on at /api/me/two-step, signs in with the password
+// (a pending sign-in) and the code into a staff session that reaches 2A,
+// and Maple's admin resets it (DELETE .../users/{user}/two-step).
+func TestTwoStepForATeacherOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
+	server := e.setup(t)
+	org := e.createOrg(t, server, map[string]any{"name": "Maple Primary", "slug": "maple"})
+	g := e.createGroup(t, server, org.ID, map[string]any{"name": "2A"})
+	teacher := e.createUser(t, server, org.ID, map[string]any{"first_name": "Tiina", "last_name": "Virtanen", "username": "t.virtanen",
+		"password": "Teacher-pass-1234", "account_type": "teacher"})
+	call[app.User](t, e, "PUT", "/api/organizations/"+org.ID+"/users/"+teacher.ID+"/roles", map[string]any{"groups": []string{"2A"}}, server, http.StatusOK)
+	cookie := sessionCookie(t, e.signIn(t, "t.virtanen", "Teacher-pass-1234", lanAddr)).Value
+
+	if st := call[app.TwoStepStatus](t, e, "GET", "/api/me/two-step", nil, cookie, http.StatusOK); st.Enabled {
+		t.Fatalf("status %+v", st)
+	}
+	setup := call[struct {
+		Secret string `json:"secret"`
+	}](t, e, "POST", "/api/me/two-step/setup", nil, cookie, http.StatusOK)
+	call[map[string]any](t, e, "POST", "/api/me/two-step/confirm", map[string]string{"code": totpCode(t, setup.Secret, e.Clock.Now())}, cookie, http.StatusOK)
+	if u := call[app.User](t, e, "GET", "/api/organizations/"+org.ID+"/users/"+teacher.ID, nil, server, http.StatusOK); !u.TwoStep {
+		t.Fatal("the user dialog does not see her two-step sign-in")
+	}
+
+	e.Clock.Add(time.Minute)
+	rec := e.signIn(t, "t.virtanen", "Teacher-pass-1234", lanAddr)
+	checkError(t, rec.Code, decodeBody(t, rec), http.StatusUnauthorized, app.ESECONDFACTOR, "")
+	pending := cookieOf(rec, "rollcall_signin")
+	rec = e.secondFactor(t, pending.Value, "000000")
+	checkError(t, rec.Code, decodeBody(t, rec), http.StatusUnauthorized, app.EUNAUTHORIZED, "code")
+	rec = e.secondFactor(t, pending.Value, totpCode(t, setup.Secret, e.Clock.Now()))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("second factor = %d %s", rec.Code, rec.Body)
+	}
+	staff := sessionCookie(t, rec).Value
+	call[app.Group](t, e, "GET", "/api/organizations/"+org.ID+"/groups/"+g.ID, nil, staff, http.StatusOK)
+	if s := call[map[string]any](t, e, "GET", "/api/session", nil, staff, http.StatusOK); s["scope"] == nil {
+		t.Fatalf("session %v", s)
+	}
+
+	// Her organization's admin resets it; then the password alone signs in.
+	code, body := e.do(t, "DELETE", "/api/organizations/"+org.ID+"/users/"+teacher.ID+"/two-step", nil, staff)
+	checkError(t, code, body, http.StatusForbidden, app.EFORBIDDEN, "")
+	call[app.User](t, e, "DELETE", "/api/organizations/"+org.ID+"/users/"+teacher.ID+"/two-step", nil, server, http.StatusOK)
+	sessionCookie(t, e.signIn(t, "t.virtanen", "Teacher-pass-1234", lanAddr))
+}

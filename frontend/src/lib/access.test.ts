@@ -36,6 +36,15 @@ describe('can', () => {
     expect(can({ ...teacher, groups: [] }, 'users.create')).toBe(false)
     expect(can({ ...teacher, groups: null }, 'group', 'g2a')).toBe(false)
   })
+
+  it('gives every admin their own account: two-step sign-in and sessions; a reset of another person is for the whole organization', () => {
+    for (const scope of [teacher, head, null]) {
+      expect(can(scope, 'two-step')).toBe(true)
+      expect(can(scope, 'sessions')).toBe(true)
+    }
+    expect(can(teacher, 'two-step.reset')).toBe(false)
+    expect(can(head, 'two-step.reset')).toBe(true)
+  })
 })
 
 describe('pageRefusal', () => {
@@ -136,6 +145,7 @@ describe('rules follow routeAccess', () => {
       'signup-pause': 'GET /api/signup-pause',
       lan: 'GET /api/lan',
       sessions: 'GET /api/me/sessions',
+      'two-step.reset': 'DELETE /api/organizations/{org}/users/{user}/two-step',
       'imports.template': 'GET /api/imports/template',
     }
     expect(table.size).toBeGreaterThan(50)

@@ -35,7 +35,6 @@ export const rules = {
   'signup-pause.clear': 'server', // DELETE /api/signup-pause
   'signin-holds': 'server', // /api/signin-holds
   'audit.all': 'server', // GET /api/audit without ?org=
-  'two-step': 'server', // /api/me/two-step: for admin accounts
   // The whole organization.
   'org.settings': 'org', // PATCH /api/organizations/{org}
   'org.code': 'org', // the organization's own invite code
@@ -75,6 +74,8 @@ export const rules = {
   'signup-pause': 'any', // GET /api/signup-pause
   lan: 'any', // GET /api/lan
   sessions: 'any', // one's own sessions
+  'two-step': 'any', // /api/me/two-step: one's own two-step sign-in (admin accounts and people with a role)
+  'two-step.reset': 'org', // DELETE .../users/{user}/two-step: a person's, for their organization's admin
   'imports.template': 'any',
 } as const satisfies Record<string, Rule>
 

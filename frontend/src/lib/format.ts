@@ -184,6 +184,7 @@ export const auditActions: Record<string, string> = {
   'user.erase': 'Person erased on request',
   'user.export': 'People exported',
   'user.roles': 'Admin roles changed',
+  'user.two_step_off': 'Two-step sign-in reset for a person',
   'user.purge': 'People erased after their deletion date',
   'user.bulk.deactivate': 'Users switched off (bulk)',
   'user.bulk.reactivate': 'Users switched on (bulk)',
