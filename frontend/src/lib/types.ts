@@ -57,6 +57,8 @@ export interface Organization {
   audit_retention_days: number
   /** days between a deletion date and the erasure for good (0 to 3650) */
   purge_grace_days: number
+  /** account types that may not sign in with a password (only through a sign-in provider) */
+  sso_only?: string[]
   created_at: string
   updated_at: string
   account_types: string[]
