@@ -45,7 +45,8 @@ test-frontend: frontend/node_modules/.installed
 test-e2e: test-tools frontend/node_modules/.installed
 	$(GO) build -o $(E2E_BIN) .
 	$(GO) build -o build/bin/smtpsink ./app/mail/mailtest/smtpsink
-	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) SMTPSINK_BIN=../build/bin/smtpsink npm run test:e2e
+	$(GO) build -o build/bin/ssoprovider ./app/ssotest/cmd/ssoprovider
+	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) SMTPSINK_BIN=../build/bin/smtpsink SSOPROVIDER_BIN=../build/bin/ssoprovider npm run test:e2e
 
 ## desktop: the Linux desktop binary (needs libgtk-3-dev libwebkit2gtk-4.1-dev)
 desktop:
