@@ -447,9 +447,101 @@ func staffAdminOf(u *User) *Admin {
 	return &Admin{ID: u.ID, Username: login, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}
 }
 
-// acceptInvitationSSO accepts an invitation with a provider's identity.
+// acceptInvitationSSO accepts an invitation with a provider's identity:
+// the provider must be one of the invitation's organization, and the
+// address it vouches for must be the invited one (compared as logins are).
+// The account is then linked to the identity, activated (or moved, for a
+// join: the provider proved the address the account has, verified) and
+// signed in to the portal, in one transaction; no password is chosen.
 func (a *App) acceptInvitationSSO(ctx context.Context, org *Organization, p *SSOProvider, id *OIDCIdentity, email, token string) (*SSOResult, error) {
-	return nil, Errorf(EFORBIDDEN, "Accepting an invitation with %s is not available yet: use the password form of the invitation.", p.Name)
+	inv, cur, _, err := a.pendingInvitation(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if inv.OrgID != org.ID {
+		return nil, Errorf(EFORBIDDEN, "%s is not a sign-in provider of the organization that invited you. Use the form with a password.", p.Name)
+	}
+	if LoginKey(email) != LoginKey(inv.Email) {
+		return nil, Errorf(EFORBIDDEN, "The invitation is for %s, but %s signed you in as %s. Sign in there with the invited address, or use the form with a password.", inv.Email, p.Name, email)
+	}
+	now := a.now()
+	ident := Identity{Provider: p.ID, Issuer: id.Issuer, Subject: id.Subject, LinkedAt: now}
+	// The name the provider knows, for an account that has none yet.
+	named, err := a.ssoNewUser(ctx, org, p, id, email)
+	if err != nil {
+		return nil, err
+	}
+	token2, err := a.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{Hash: TokenHash(token2), Kind: SessionUser, CreatedAt: now, ExpiresAt: now.Add(UserSessionTTL), Provider: p.ID}
+	actx := a.audit(WithActor(ctx, PersonActor(cur)), inv.OrgID, "invitation.accept", personTarget(cur), "invitation accepted ("+inv.Mode+") with "+p.Name)
+	_, u, err := a.Store.AcceptInvitationIdentity(actx, TokenHash(token), ident, sess, func(inv *Invitation, u *User) error {
+		if inv.state(now) != InvitationPending {
+			return errBadLink
+		}
+		if inv.Mode == ModeJoin && !joinable(inv, u) {
+			return errBadLink
+		}
+		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
+			return errJoinDeactivated
+		}
+		if LoginKey(u.Email) == LoginKey(inv.Email) {
+			u.EmailVerified = true // the link arrived, and the provider vouches for the address
+		}
+		if u.FirstName == "" {
+			u.FirstName, u.LastName = named.FirstName, named.LastName
+		}
+		if inv.Mode == ModeJoin {
+			u.OrgID, u.Groups, u.AccountType = inv.OrgID, inv.Groups, inv.AccountType
+			u.Language, u.DeleteOn = inv.Language, inv.DeleteOn
+			if inv.Label != "" {
+				u.Labels = []string{inv.Label}
+			}
+		}
+		if u.Status == StatusInvited || inv.Mode == ModeJoin {
+			u.Status = StatusActive
+		}
+		u.MustChangePassword = false
+		u.UpdatedAt = now
+		if err := u.Validate(org); err != nil {
+			return err
+		}
+		inv.Status, inv.TokenHash, inv.AcceptedAt = InvitationAccepted, "", &now
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	if inv.Mode == ModeJoin {
+		// Sessions opened in the old organization end with the move; the
+		// new one is kept.
+		for _, kind := range []string{SessionUser, SessionStaff} {
+			ss, err := a.Store.SessionsOf(ctx, u.ID, kind)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range ss {
+				if s.Hash != sess.Hash {
+					if err := a.Store.DeleteSession(ctx, s.Hash); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	res := &SSOResult{Purpose: SSOForInvitation, Kind: SessionUser, User: u}
+	if u.Status != StatusActive {
+		res.Pending = true
+		res.Message = "Your invitation is accepted, but the account is not active. Ask the school office."
+		return res, nil
+	}
+	res.Token = token2
+	return res, nil
 }
 
 // SSOEndSessionURL is the provider's end-session address for a portal

@@ -146,6 +146,57 @@ func (db *DB) ResolveIdentity(ctx context.Context, r *app.SSOResolution) (*app.U
 	return out, err
 }
 
+// AcceptInvitationIdentity implements app.SSOProviderStore: the
+// invitation accepted as AcceptInvitation does, the identity linked to
+// its account and the session created, in one transaction. An identity
+// already linked to another account is refused, and so is a second
+// identity of the same issuer on the account.
+func (db *DB) AcceptInvitationIdentity(ctx context.Context, hash string, ident app.Identity, sess *app.Session, fn func(inv *app.Invitation, u *app.User) error) (*app.Invitation, *app.User, error) {
+	var inv *app.Invitation
+	var u *app.User
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		ids := tx.Bucket(ssoIdentitiesBucket)
+		linkedTo := string(ids.Get([]byte(ident.Key())))
+		var err error
+		inv, u, err = acceptInvitation(tx, hash, func(inv *app.Invitation, u *app.User) error {
+			if linkedTo != "" && linkedTo != u.ID {
+				if other, err := getUser(tx, "", linkedTo); err == nil && slices.ContainsFunc(other.Identities, func(i app.Identity) bool { return i.Key() == ident.Key() }) {
+					return app.Errorf(app.EFORBIDDEN, "This sign-in account is already linked to another Rollcall account, so it cannot accept this invitation. Use the form with a password.")
+				}
+			}
+			if err := fn(inv, u); err != nil {
+				return err
+			}
+			for _, i := range u.Identities {
+				switch {
+				case i.Key() == ident.Key():
+					return nil
+				case i.Issuer == ident.Issuer:
+					return app.Errorf(app.EFORBIDDEN, "This account is already linked to another account at the same sign-in provider.")
+				}
+			}
+			u.Identities = append(slices.Clone(u.Identities), ident)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := ids.Put([]byte(ident.Key()), []byte(u.ID)); err != nil {
+			return err
+		}
+		if sess != nil && u.Status == app.StatusActive {
+			s := *sess
+			s.SubjectID = u.ID
+			return put(tx.Bucket(sessionsBucket), []byte(s.Hash), &s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, u, nil
+}
+
 // releaseIdentities removes the links of a user being erased.
 func releaseIdentities(tx *bolt.Tx, u *app.User) error {
 	ids := tx.Bucket(ssoIdentitiesBucket)

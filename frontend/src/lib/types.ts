@@ -244,6 +244,8 @@ export interface InvitationPage {
   policy: string
   min_length: number
   expires_at: string
+  /** the organization's sign-in providers: "Accept with <name>" */
+  providers?: { id: string; name: string; kind: string; organization: string }[]
 }
 
 // Sign-up with invite codes and links (app/invitecode.go, invitelink.go, signup.go).
