@@ -114,6 +114,13 @@ type SSOProviderStore interface {
 	// issuer) and creates the session (SubjectID filled in) when the
 	// account is active.
 	AcceptInvitationIdentity(ctx context.Context, hash string, ident Identity, sess *Session, fn func(inv *Invitation, u *User) error) (*Invitation, *User, error)
+	// LinkAdminIdentity links the identity to the admin account (replacing
+	// one of the same issuer); ECONFLICT when another admin has it.
+	LinkAdminIdentity(ctx context.Context, adminID string, ident Identity) (*Admin, error)
+	// UnlinkAdminIdentity removes the admin's identities of the provider; ENOTFOUND if none.
+	UnlinkAdminIdentity(ctx context.Context, adminID, provider string) (*Admin, error)
+	// AdminByIdentity is the admin account linked to the identity (its Key); ENOTFOUND if none.
+	AdminByIdentity(ctx context.Context, key string) (*Admin, error)
 }
 
 // Identity is an account at a sign-in provider linked to a person: the

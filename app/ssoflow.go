@@ -42,6 +42,7 @@ type ssoFlow struct {
 	provider, purpose, invitation string
 	nonce, verifier, redirect     string
 	binding                       string // TokenHash of the browser's cookie
+	admin                         string // the admin linking their account (purpose link)
 	expires                       time.Time
 }
 
@@ -56,6 +57,9 @@ type SSOStart struct {
 	Base string
 	// Binding is the browser's random cookie value (the transport makes it).
 	Binding string
+	// Admin is the signed-in admin's ID (purpose link; set by the transport
+	// from the admin's session, never from the request's parameters).
+	Admin string
 }
 
 var errSSOAgain = Errorf(EUNAUTHORIZED, "This sign-in expired or was already used. Go back and start again.")
@@ -69,6 +73,10 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	}
 	switch in.Purpose {
 	case SSOForPortal, SSOForAdmin, SSOForInvitation:
+	case SSOForLink:
+		if _, err := a.checkLinkingAdmin(ctx, in.Admin); err != nil {
+			return "", err
+		}
 	default:
 		return "", Errorf(EINVALID, "Unknown sign-in purpose %q.", in.Purpose)
 	}
@@ -111,6 +119,9 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	}
 	f := &ssoFlow{provider: p.ID, purpose: in.Purpose, invitation: in.Invitation, nonce: nonce, verifier: verifier,
 		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), expires: a.Now().Add(SSOFlowTTL)}
+	if in.Purpose == SSOForLink {
+		f.admin = in.Admin
+	}
 	a.sso.mu.Lock()
 	defer a.sso.mu.Unlock()
 	if a.sso.m == nil {
@@ -238,7 +249,14 @@ func (a *App) FinishSSO(ctx context.Context, in SSOFinish) (*SSOResult, error) {
 	switch f.purpose {
 	case SSOForInvitation:
 		return a.acceptInvitationSSO(ctx, org, p, id, email, f.invitation)
+	case SSOForLink:
+		return a.linkAdminSSO(ctx, p, id, email, f.admin)
 	case SSOForAdmin:
+		// An admin account linked to the identity first; else a person
+		// with an admin role.
+		if res, err := a.adminSSOSignIn(ctx, p, id, in.Client); res != nil || err != nil {
+			return res, err
+		}
 		return a.resolveSSO(ctx, org, p, id, email, SSOForAdmin, in.Client)
 	}
 	return a.resolveSSO(ctx, org, p, id, email, SSOForPortal, in.Client)

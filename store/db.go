@@ -63,7 +63,7 @@ var (
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
 		emailVerifyBucket, emailVerifyTokens, auditBucket, auditIDsBucket, erasedBucket,
-		ssoProvidersBucket, ssoIdentitiesBucket}
+		ssoProvidersBucket, ssoIdentitiesBucket, ssoAdminIdentitiesBucket}
 
 	schemaKey = []byte("schema_version")
 )

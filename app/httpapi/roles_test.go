@@ -48,18 +48,20 @@ var routeAccess = map[string]string{
 	"POST /api/organizations":            forServer,
 	"GET /api/organizations":             forAny, // narrowed to their own
 
-	"PUT /api/admins/{admin}/name":          forServer,
-	"DELETE /api/admins/{admin}/two-step":   forServer,
-	"GET /api/security":                     forServer,
-	"PUT /api/security":                     forServer,
-	"GET /api/me/two-step":                  forServer, // two-step sign-in is for admin accounts
-	"POST /api/me/two-step/setup":           forServer,
-	"POST /api/me/two-step/confirm":         forServer,
-	"POST /api/me/two-step/off":             forServer,
-	"POST /api/me/two-step/recovery-codes":  forServer,
-	"GET /api/me/sessions":                  forAny,
-	"DELETE /api/me/sessions/{session}":     forAny,
-	"POST /api/me/sessions/sign-out-others": forAny,
+	"PUT /api/admins/{admin}/name":             forServer,
+	"DELETE /api/admins/{admin}/two-step":      forServer,
+	"GET /api/security":                        forServer,
+	"PUT /api/security":                        forServer,
+	"GET /api/me/two-step":                     forServer, // two-step sign-in is for admin accounts
+	"POST /api/me/two-step/setup":              forServer,
+	"POST /api/me/two-step/confirm":            forServer,
+	"POST /api/me/two-step/off":                forServer,
+	"POST /api/me/two-step/recovery-codes":     forServer,
+	"GET /api/me/sessions":                     forAny,
+	"GET /api/me/sso-identities":               forServer, // links of admin accounts; people with a role sign in with their own
+	"DELETE /api/me/sso-identities/{provider}": forServer,
+	"DELETE /api/me/sessions/{session}":        forAny,
+	"POST /api/me/sessions/sign-out-others":    forAny,
 
 	"DELETE /api/jobs/{job}":             forOwner,
 	"GET /api/jobs/{job}":                forOwner,

@@ -63,7 +63,7 @@ export interface SSOButton {
   organization: string
 }
 
-export type SSOPurpose = 'portal' | 'admin' | 'invitation'
+export type SSOPurpose = 'portal' | 'admin' | 'invitation' | 'link'
 
 export const kindLabels: Record<ProviderKind, string> = {
   entra: 'Microsoft Entra ID',
@@ -100,3 +100,22 @@ export function startURL(provider: string, purpose: SSOPurpose, invitation = '')
   if (invitation) p.set('invitation', invitation)
   return '/api/public/sso/start?' + p.toString()
 }
+
+/** An identity linked to the signed-in admin account. */
+export interface LinkedIdentity {
+  provider: string
+  name: string
+  issuer: string
+  linked_at: string
+}
+
+export interface AdminSSOLinks {
+  linked: LinkedIdentity[]
+  /** the providers (of every organization) an admin account can be linked to */
+  providers: SSOButton[]
+}
+
+/** mySSOLinks is the server admin's linked identities; a person with an admin role gets 403. */
+export const mySSOLinks = () => api.get<AdminSSOLinks>('/api/me/sso-identities')
+
+export const unlinkMySSOIdentity = (provider: string) => api.del('/api/me/sso-identities/' + encodeURIComponent(provider))
