@@ -562,24 +562,31 @@ func (a *App) acceptInvitationSSO(ctx context.Context, org *Organization, p *SSO
 	return res, nil
 }
 
-// SSOEndSessionURL is the provider's end-session address for a portal
-// session begun through a provider, or "" (the provider has none, or the
-// session did not begin with a provider).
+// SSOEndSessionURL is the provider's end-session address for a session
+// (portal or admin UI) begun through a provider, or "" (the provider has
+// none, or the session did not begin with a provider).
 func (a *App) SSOEndSessionURL(ctx context.Context, token string) string {
+	u, _ := a.SSOEndSession(ctx, token)
+	return u
+}
+
+// SSOEndSession is SSOEndSessionURL and the provider's name, for the
+// words "Also sign out of <name>".
+func (a *App) SSOEndSession(ctx context.Context, token string) (url, provider string) {
 	if a.OIDC == nil || token == "" {
-		return ""
+		return "", ""
 	}
 	s, err := a.Store.Session(ctx, TokenHash(token))
 	if err != nil || s.Provider == "" {
-		return ""
+		return "", ""
 	}
 	p, err := a.Store.SSOProvider(ctx, "", s.Provider)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	info, err := a.OIDC.Discover(ctx, p.Issuer)
-	if err != nil {
-		return ""
+	if err != nil || info.EndSessionURL == "" {
+		return "", ""
 	}
-	return info.EndSessionURL
+	return info.EndSessionURL, p.Name
 }

@@ -55,9 +55,13 @@ func newSSOHTTPEnv(t *testing.T) *ssoHTTPEnv {
 
 // start clicks the button: the answer is a redirect to the provider and
 // the browser's binding cookie.
-func (e *ssoHTTPEnv) start(t *testing.T, purpose string) (authURL string, binding *http.Cookie) {
+func (e *ssoHTTPEnv) start(t *testing.T, purpose string, adminCookie ...string) (authURL string, binding *http.Cookie) {
 	t.Helper()
-	rec := e.serve(newRequest(t, "GET", "/api/public/sso/start?provider="+url.QueryEscape(e.provider)+"&for="+purpose, nil))
+	req := newRequest(t, "GET", "/api/public/sso/start?provider="+url.QueryEscape(e.provider)+"&for="+purpose, nil)
+	for _, c := range adminCookie {
+		withCookie(req, c)
+	}
+	rec := e.serve(req)
 	if rec.Code != http.StatusFound {
 		t.Fatalf("start = %d %s, want 302", rec.Code, rec.Body.String())
 	}
@@ -124,6 +128,7 @@ func TestSSOCallbackHTTP(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "/account") {
 		t.Errorf("callback page does not move on to /account: %s", rec.Body.String())
 	}
+	signedInRec := rec
 	cleared := false
 	for _, c := range rec.Result().Cookies() {
 		if c.Name == "rollcall_sso" && c.MaxAge < 0 {
@@ -165,6 +170,22 @@ func TestSSOCallbackHTTP(t *testing.T) {
 		t.Errorf("made-up state = %d, want 403", rec.Code)
 	}
 
+	// Signing out of a session begun at the provider offers the
+	// provider's end-session address (from its discovery) and its name.
+	out := newRequest(t, "POST", "/api/public/signout", map[string]any{})
+	out.AddCookie(&http.Cookie{Name: "rollcall_user", Value: userCookieOf(signedInRec).Value})
+	got := e.serve(out)
+	body := decodeBody(t, got)
+	if got.Code != http.StatusOK || body["end_session_url"] != e.op.Issuer+"/end_session" || body["provider"] != "Test ID" {
+		t.Errorf("portal sign-out = %d %v, want 200 with %s/end_session and Test ID", got.Code, body, e.op.Issuer)
+	}
+	// A password session's sign-out is as before: 204.
+	if rec := e.signIn(t, adminName, adminPassword, lanAddr); rec.Code != http.StatusOK {
+		t.Fatalf("admin password sign-in = %d", rec.Code)
+	} else if rec := e.serve(withCookie(newRequest(t, "DELETE", "/api/session", nil), sessionCookie(t, rec).Value)); rec.Code != http.StatusNoContent {
+		t.Errorf("admin sign-out of a password session = %d %s, want 204", rec.Code, rec.Body.String())
+	}
+
 	// Exactly one account, made at the first sign-in.
 	us, err := e.App.Users(context.Background(), "maple", app.UserFilter{})
 	if err != nil {
@@ -172,5 +193,54 @@ func TestSSOCallbackHTTP(t *testing.T) {
 	}
 	if n := len(us.Users); n != 1 {
 		t.Errorf("%d accounts after one first sign-in and refused replays, want 1", n)
+	}
+}
+
+// A server admin links their admin account through the HTTP API: the
+// start takes the admin from their own session cookie (never from a
+// parameter) and refuses without one; afterwards the admin sign-in's
+// button signs in that admin account, and signing out offers the
+// provider's end-session address.
+func TestSSOAdminLinkHTTP(t *testing.T) {
+	e := newSSOHTTPEnv(t)
+	rec := e.serve(newRequest(t, "GET", "/api/public/sso/start?provider="+url.QueryEscape(e.provider)+"&for=link", nil))
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Sign in") {
+		t.Fatalf("link start without an admin session = %d %s, want 403 \"Sign in …\"", rec.Code, rec.Body.String())
+	}
+	authURL, binding := e.start(t, app.SSOForLink, e.admin)
+	back, err := ssotest.SignIn(authURL, "ben", ssoTestPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = e.callback(t, back, binding)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Account linked") || userCookieOf(rec) != nil {
+		t.Fatalf("link callback = %d %s", rec.Code, rec.Body.String())
+	}
+	links := call[app.AdminSSOLinks](t, e.env, "GET", "/api/me/sso-identities", nil, e.admin, http.StatusOK)
+	if len(links.Linked) != 1 || links.Linked[0].Name != "Test ID" {
+		t.Fatalf("links %+v", links)
+	}
+
+	authURL, binding = e.start(t, app.SSOForAdmin)
+	back, err = ssotest.SignIn(authURL, "ben", ssoTestPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = e.callback(t, back, binding)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("admin callback = %d %s", rec.Code, rec.Body.String())
+	}
+	token := sessionCookie(t, rec).Value
+	me := call[map[string]any](t, e.env, "GET", "/api/session", nil, token, http.StatusOK)
+	if me["username"] != adminName {
+		t.Fatalf("signed in as %v, want the admin %s", me["username"], adminName)
+	}
+	rec = e.serve(withCookie(newRequest(t, "DELETE", "/api/session", nil), token))
+	body := decodeBody(t, rec)
+	if rec.Code != http.StatusOK || body["end_session_url"] != e.op.Issuer+"/end_session" || body["provider"] != "Test ID" {
+		t.Errorf("admin sign-out of an SSO session = %d %v, want 200 with the end-session address", rec.Code, body)
+	}
+	if code, _ := e.do(t, "GET", "/api/session", nil, token); code != http.StatusUnauthorized {
+		t.Errorf("the session after signing out = %d, want 401", code)
 	}
 }

@@ -25,6 +25,7 @@ const admin = { username: 'it.sso', password: 'maple leaf 2026' }
 const client = { id: 'rollcall-e2e', secret: 'e2e-client-secret-1618' }
 const pupil = { username: 'mia', password: 'mia at the provider', email: 'mia.lind@maple.example' }
 const teacher = { username: 'tom', password: 'tom at the provider', email: 'tom.berg@maple.example' }
+const itStaff = { username: 'ada', password: 'ada at the provider', email: 'ada.it@maple.example' }
 
 let dir = ''
 let server: ChildProcess | null = null
@@ -70,6 +71,7 @@ test.beforeAll(async () => {
       '-redirect', base + '/api/public/sso/callback',
       '-user', `${pupil.username}:${pupil.password}:${pupil.email}:Mia:Lind`,
       '-user', `${teacher.username}:${teacher.password}:${teacher.email}:Tom:Berg`,
+      '-user', `${itStaff.username}:${itStaff.password}:${itStaff.email}:Ada:Koski`,
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   )
@@ -168,6 +170,14 @@ test('a pupil signs in with Maple ID at the provider and lands on /account, made
   await expect(page.getByRole('heading', { name: 'Hello, Mia' })).toBeVisible()
   await expect(page.getByText(pupil.email)).toBeVisible()
   await expect(page.locator('.chip', { hasText: '2A' })).toBeVisible()
+
+  // Signing out offers the provider's own sign-out too.
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page.getByRole('heading', { name: 'You are signed out' })).toBeVisible()
+  await expect(page.getByRole('link', { name: 'Also sign out of Maple ID' })).toHaveAttribute('href', issuer + '/end_session')
+  await page.getByRole('link', { name: 'Back to the sign-in page' }).click()
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible()
+  expect((await page.request.get(base + '/api/public/account')).status()).toBe(401)
 })
 
 test('a teacher with an admin role signs in to the admin UI through Maple ID', async ({ page, browser }) => {
@@ -191,5 +201,29 @@ test('a teacher with an admin role signs in to the admin UI through Maple ID', a
   await expect(p).toHaveURL(new RegExp('^' + base.replace(/[.]/g, '\\.') + '/(#.*)?$'))
   await expect(p.getByRole('heading', { name: 'Users', exact: true })).toBeVisible()
   await expect(p.locator('.as + strong')).toHaveText('Tom Berg')
+  await p.getByRole('button', { name: 'Sign out' }).click()
+  await expect(p.getByText('You are signed out.')).toBeVisible()
+  await expect(p.getByRole('link', { name: 'Also sign out of Maple ID' })).toHaveAttribute('href', issuer + '/end_session')
+  await ctx.close()
+})
+
+test('a server admin links their admin account in Settings → Your account and signs in with it', async ({ page, browser }) => {
+  await signIn(page)
+  await page.goto(base + '/#/o/maple/settings')
+  await page.getByRole('link', { name: 'Link my Maple ID account' }).click()
+  await atProvider(page, itStaff)
+  await expect(page.getByRole('heading', { name: 'Account linked' })).toBeVisible()
+  await expect(page.getByRole('status')).toContainText(`Your admin account ${admin.username} is linked to the Maple ID account ${itStaff.email}`)
+  await page.getByRole('link', { name: 'Back to Rollcall' }).click()
+  await page.goto(base + '/#/o/maple/settings')
+  await expect(page.getByRole('list', { name: 'Linked sign-in accounts' })).toContainText('Linked to Maple ID')
+
+  const ctx = await browser.newContext()
+  const p = await ctx.newPage()
+  await p.goto(base + '/?org=maple')
+  await p.getByRole('link', { name: 'Sign in with Maple ID' }).click()
+  await atProvider(p, itStaff)
+  await expect(p.getByRole('heading', { name: 'Users', exact: true })).toBeVisible()
+  await expect(p.locator('.as + strong')).toHaveText(admin.username)
   await ctx.close()
 })

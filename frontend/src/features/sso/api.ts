@@ -119,3 +119,29 @@ export interface AdminSSOLinks {
 export const mySSOLinks = () => api.get<AdminSSOLinks>('/api/me/sso-identities')
 
 export const unlinkMySSOIdentity = (provider: string) => api.del('/api/me/sso-identities/' + encodeURIComponent(provider))
+
+/** The provider's end-session address a sign-out offers: "Also sign out of <provider>". */
+export interface EndSession {
+  url: string
+  provider: string
+}
+
+/**
+ * endSessionOf reads a sign-out's answer: {end_session_url, provider} when
+ * the session began at a provider that has an end-session address, else
+ * nothing (204). Only an http(s) address is offered as a link.
+ */
+export function endSessionOf(answer: unknown): EndSession | null {
+  if (!answer || typeof answer !== 'object') return null
+  const a = answer as Record<string, unknown>
+  if (typeof a.end_session_url !== 'string') return null
+  let u: URL
+  try {
+    u = new URL(a.end_session_url)
+  } catch {
+    return null
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return null
+  const provider = typeof a.provider === 'string' && a.provider.trim() ? a.provider.trim() : 'the sign-in provider'
+  return { url: u.toString(), provider }
+}
