@@ -12,8 +12,12 @@ import { stop } from './stop'
 // the provider in Settings → Sign-in and tests it; a pupil clicks "Sign in
 // with Maple ID" on /signin, signs in at the provider's page and lands on
 // /account, made at that first sign-in in the class 2A; a teacher with an
-// admin role signs in to the admin UI the same way.
-// Its own `rollcall serve` on port 18460 ($SSO_E2E_PORT), the provider on the next.
+// admin role signs in to the admin UI the same way; a server admin links
+// their admin account in Settings → Your account and signs in with it;
+// an email invitation is accepted with "Accept with Maple ID"; signing out
+// offers the provider's own sign-out.
+// Its own `rollcall serve` on port 18460 ($SSO_E2E_PORT), the provider on
+// the next, the mail server (smtpsink, $SMTPSINK_BIN) on any port.
 
 const env = process.env
 const bin = env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
@@ -26,11 +30,13 @@ const client = { id: 'rollcall-e2e', secret: 'e2e-client-secret-1618' }
 const pupil = { username: 'mia', password: 'mia at the provider', email: 'mia.lind@maple.example' }
 const teacher = { username: 'tom', password: 'tom at the provider', email: 'tom.berg@maple.example' }
 const itStaff = { username: 'ada', password: 'ada at the provider', email: 'ada.it@maple.example' }
+const invited = { username: 'ines', password: 'ines at the provider', email: 'ines.sol@maple.example' }
 
 let dir = ''
 let server: ChildProcess | null = null
 let provider: ChildProcess | null = null
 let issuer = ''
+let sink: { proc: ChildProcess; host: string; port: number; http: string } | null = null
 
 function rollcall(args: string[], input = ''): string {
   return execFileSync(bin, [...args, '--db', join(dir, 'sso.db')], {
@@ -72,10 +78,14 @@ test.beforeAll(async () => {
       '-user', `${pupil.username}:${pupil.password}:${pupil.email}:Mia:Lind`,
       '-user', `${teacher.username}:${teacher.password}:${teacher.email}:Tom:Berg`,
       '-user', `${itStaff.username}:${itStaff.password}:${itStaff.email}:Ada:Koski`,
+      '-user', `${invited.username}:${invited.password}:${invited.email}:Ines:Sol`,
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   issuer = JSON.parse((await firstLine(provider, /^\{.*\}$/))[0]).issuer
+  const sinkProc = spawn(resolve(env.SMTPSINK_BIN ?? '../build/bin/smtpsink'), [], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const info = JSON.parse((await firstLine(sinkProc, /^\{.*\}$/))[0])
+  sink = { proc: sinkProc, host: info.host, port: info.port, http: 'http://' + info.http }
   server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'sso.db')], {
     stdio: 'ignore',
     env: { ...env, ROLLCALL_KEY_FILE: join(dir, 'secret.key') },
@@ -94,6 +104,8 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await stop(server)
   await stop(provider)
+  sink?.proc.stdin?.end()
+  await stop(sink?.proc)
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -225,5 +237,48 @@ test('a server admin links their admin account in Settings → Your account and 
   await atProvider(p, itStaff)
   await expect(p.getByRole('heading', { name: 'Users', exact: true })).toBeVisible()
   await expect(p.locator('.as + strong')).toHaveText(admin.username)
+  await ctx.close()
+})
+
+test('an invitation is accepted with Maple ID: the invited address, no password', async ({ page, browser }) => {
+  // The organization's public address and relay (the test SMTP server), then an invitation.
+  await signIn(page)
+  expect((await page.request.patch(base + '/api/organizations/maple', { data: { public_url: base } })).ok()).toBeTruthy()
+  const relay = await page.request.put(base + '/api/organizations/maple/smtp', {
+    data: { host: sink!.host, port: sink!.port, security: 'none', from: 'Maple Primary <no-reply@maple.example>' },
+  })
+  expect(relay.ok(), await relay.text()).toBeTruthy()
+  const sent = await page.request.post(base + '/api/organizations/maple/invitations', { data: { addresses: 'Ines.Sol@Maple.example', account_type: 'teacher' } })
+  expect(sent.ok(), await sent.text()).toBeTruthy()
+  let link = ''
+  await expect
+    .poll(
+      async () => {
+        const mails = (await (await fetch(sink!.http + '/messages')).json()) as { to: string[]; text: string }[]
+        const m = mails.find((x) => x.to.some((t) => t.toLowerCase() === invited.email))?.text.match(/(http:\/\/\S+\/invite\/[A-Za-z0-9_-]+)/)
+        link = m ? m[1] : ''
+        return link
+      },
+      { timeout: 20_000, message: 'the invitation mail at the test server' },
+    )
+    .not.toBe('')
+
+  const ctx = await browser.newContext()
+  const p = await ctx.newPage()
+  await p.goto(link)
+  await expect(p.getByRole('heading', { name: 'Welcome to Maple Primary School' })).toBeVisible()
+  // Somebody else of the school signing in at the provider is refused in plain words.
+  await p.getByRole('link', { name: 'Accept with Maple ID' }).click()
+  await atProvider(p, pupil)
+  await expect(p.getByRole('alert')).toContainText(`The invitation is for Ines.Sol@Maple.example, but Maple ID signed you in as ${pupil.email}.`)
+  // The invited person (the address compared as logins are: case does not
+  // matter): linked, signed in, on /account; the link is used up.
+  await p.goto(link)
+  await p.getByRole('link', { name: 'Accept with Maple ID' }).click()
+  await atProvider(p, invited)
+  await expect(p).toHaveURL(base + '/account')
+  await expect(p.getByRole('heading', { name: 'Hello, Ines' })).toBeVisible()
+  await p.goto(link)
+  await expect(p.getByText('This invitation link does not work any more.')).toBeVisible()
   await ctx.close()
 })
