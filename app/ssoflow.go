@@ -207,11 +207,22 @@ type SSOResult struct {
 // signs in, or the person with that email is linked (once), or — on the
 // portal — a new account is made (or queued for approval). Errors:
 // EUNAUTHORIZED or EFORBIDDEN with a message to show as it is.
+//
+// On an error after the waiting sign-in was found, the result is not nil
+// but carries only its Purpose: where the browser goes back to.
 func (a *App) FinishSSO(ctx context.Context, in SSOFinish) (*SSOResult, error) {
 	f, err := a.takeFlow(in.State, in.Binding)
 	if err != nil {
 		return nil, err
 	}
+	res, err := a.finishSSO(ctx, in, f)
+	if err != nil {
+		return &SSOResult{Purpose: f.purpose}, err
+	}
+	return res, nil
+}
+
+func (a *App) finishSSO(ctx context.Context, in SSOFinish, f *ssoFlow) (*SSOResult, error) {
 	if in.Error != "" {
 		msg := "The sign-in provider did not sign you in"
 		if d := Clean(in.ErrorDescription); d != "" && len(d) < 300 && !hasControl(d) {

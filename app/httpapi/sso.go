@@ -177,7 +177,11 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	res, err := s.app.FinishSSO(r.Context(), app.SSOFinish{State: q.Get("state"), Code: q.Get("code"),
 		Error: q.Get("error"), ErrorDescription: q.Get("error_description"), Binding: binding, Client: clientAddr(r)})
 	if err != nil {
-		s.ssoPage(w, r, app.ErrorMessage(err), "/signin")
+		back := "/signin"
+		if res != nil {
+			back = backTo(res.Purpose) // an admin goes back to the admin sign-in
+		}
+		s.ssoPage(w, r, app.ErrorMessage(err), back)
 		return
 	}
 	switch {

@@ -217,6 +217,18 @@ func TestSSOAdminLinkHTTP(t *testing.T) {
 		t.Fatalf("link callback = %d %s", rec.Code, rec.Body.String())
 	}
 	links := call[app.AdminSSOLinks](t, e.env, "GET", "/api/me/sso-identities", nil, e.admin, http.StatusOK)
+	// A refused admin sign-in sends the browser back to the admin sign-in
+	// ("/"), not the people's (/signin): ben's address is linked to no
+	// person with a role, and another provider account is not the admin's.
+	e.op.AddUser(ssotest.User{Subject: "sub-cy", Username: "cy", Password: ssoTestPassword, Email: "cy@maple.example", EmailVerified: true, GivenName: "Cy"})
+	authURL, binding = e.start(t, app.SSOForAdmin)
+	if back, err = ssotest.SignIn(authURL, "cy", ssoTestPassword); err != nil {
+		t.Fatal(err)
+	}
+	rec = e.callback(t, back, binding)
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), `href="/"`) {
+		t.Errorf("refused admin sign-in = %d %s, want 403 with a link back to /", rec.Code, rec.Body.String())
+	}
 	if len(links.Linked) != 1 || links.Linked[0].Name != "Test ID" {
 		t.Fatalf("links %+v", links)
 	}
