@@ -170,6 +170,13 @@ test('an admin adds the provider in Settings → Sign-in and tests it', async ({
   // The secret is not in what the API answers either.
   const listed = await page.request.get(base + '/api/organizations/maple/sso-providers')
   expect(await listed.text()).not.toContain(client.secret)
+  // Password sign-in per account type: teachers use the school account.
+  const pw = section.getByRole('group', { name: 'Password sign-in allowed' })
+  await pw.getByLabel('Teacher').uncheck()
+  await section.getByRole('button', { name: 'Save password sign-in' }).click()
+  await expect(page.getByText('Password sign-in is off for: Teacher.')).toBeVisible()
+  const org = await (await page.request.get(base + '/api/organizations')).json()
+  expect(JSON.stringify(org)).toContain('"sso_only":["teacher"]')
 })
 
 test('a pupil signs in with Maple ID at the provider and lands on /account, made in 2A', async ({ page }) => {
