@@ -46,7 +46,8 @@ test-e2e: test-tools frontend/node_modules/.installed
 	$(GO) build -o $(E2E_BIN) .
 	$(GO) build -o build/bin/smtpsink ./app/mail/mailtest/smtpsink
 	[ -x build/bin/oauth2-proxy ] || GOBIN=$(CURDIR)/build/bin $(GO) install github.com/oauth2-proxy/oauth2-proxy/v7@v7.15.6
-	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) SMTPSINK_BIN=../build/bin/smtpsink OAUTH2_PROXY_BIN=../build/bin/oauth2-proxy npm run test:e2e
+	$(GO) build -o build/bin/ssoprovider ./app/ssotest/cmd/ssoprovider
+	cd frontend && ROLLCALL_BIN=../$(E2E_BIN) SMTPSINK_BIN=../build/bin/smtpsink OAUTH2_PROXY_BIN=../build/bin/oauth2-proxy SSOPROVIDER_BIN=../build/bin/ssoprovider npm run test:e2e
 
 ## desktop: the Linux desktop binary (needs libgtk-3-dev libwebkit2gtk-4.1-dev)
 desktop:

@@ -27,6 +27,10 @@ type Admin struct {
 	// TOTP holds the sealed secret and the hashed recovery codes; it never
 	// leaves the server.
 	TOTP AdminTOTP `json:"-"`
+	// Identities are accounts at sign-in providers linked to this admin
+	// account (Settings → Your account): each signs the admin in at the
+	// admin sign-in (ssoadmin.go).
+	Identities []Identity `json:"identities,omitempty"`
 }
 
 // DisplayName is the admin's name, or the username when none is set.

@@ -652,6 +652,8 @@ type InvitationPage struct {
 	Policy              string    `json:"policy"`
 	MinLength           int       `json:"min_length"`
 	ExpiresAt           time.Time `json:"expires_at"`
+	// Providers are the organization's sign-in providers: "Accept with …".
+	Providers []SSOButton `json:"providers"`
 }
 
 // pendingInvitation looks a link up: the pending invitation, its account and
@@ -712,6 +714,7 @@ func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationP
 		Organization: org.Name, Mode: inv.Mode, Email: inv.Email, FirstName: u.FirstName, LastName: u.LastName,
 		NeedName: u.FirstName == "", NeedPassword: needPassword(inv, u), NeedCurrentPassword: needCurrentPassword(inv, u),
 		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: inv.ExpiresAt,
+		Providers: a.orgButtons(ctx, org),
 	}, nil
 }
 

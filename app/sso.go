@@ -107,6 +107,20 @@ type SSOProviderStore interface {
 	// ResolveIdentity finds, links or creates the account of an identity in
 	// one transaction (see SSOResolution).
 	ResolveIdentity(ctx context.Context, r *SSOResolution) (*User, error)
+	// AcceptInvitationIdentity accepts an invitation as
+	// InvitationStore.AcceptInvitation does and, in the same transaction,
+	// links the identity to its account (EFORBIDDEN when the identity is
+	// another account's, or the account has another identity of the same
+	// issuer) and creates the session (SubjectID filled in) when the
+	// account is active.
+	AcceptInvitationIdentity(ctx context.Context, hash string, ident Identity, sess *Session, fn func(inv *Invitation, u *User) error) (*Invitation, *User, error)
+	// LinkAdminIdentity links the identity to the admin account (replacing
+	// one of the same issuer); ECONFLICT when another admin has it.
+	LinkAdminIdentity(ctx context.Context, adminID string, ident Identity) (*Admin, error)
+	// UnlinkAdminIdentity removes the admin's identities of the provider; ENOTFOUND if none.
+	UnlinkAdminIdentity(ctx context.Context, adminID, provider string) (*Admin, error)
+	// AdminByIdentity is the admin account linked to the identity (its Key); ENOTFOUND if none.
+	AdminByIdentity(ctx context.Context, key string) (*Admin, error)
 }
 
 // Identity is an account at a sign-in provider linked to a person: the
@@ -544,6 +558,23 @@ func (a *App) SSOButtons(ctx context.Context, org, email string) ([]SSOButton, e
 		}
 	}
 	return out, nil
+}
+
+// orgButtons are the organization's providers as buttons ([] when it has
+// none, or when single sign-on is not available here).
+func (a *App) orgButtons(ctx context.Context, org *Organization) []SSOButton {
+	out := []SSOButton{}
+	if a.OIDC == nil {
+		return out
+	}
+	ps, err := a.Store.SSOProviders(ctx, org.ID)
+	if err != nil {
+		return out
+	}
+	for _, p := range ps {
+		out = append(out, SSOButton{ID: p.ID, Name: p.Name, Kind: p.Kind, Organization: org.Name})
+	}
+	return out
 }
 
 // passwordSignInRefusal is why the person may not sign in with a password

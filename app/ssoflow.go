@@ -42,6 +42,7 @@ type ssoFlow struct {
 	provider, purpose, invitation string
 	nonce, verifier, redirect     string
 	binding                       string // TokenHash of the browser's cookie
+	admin                         string // the admin linking their account (purpose link)
 	expires                       time.Time
 }
 
@@ -56,6 +57,9 @@ type SSOStart struct {
 	Base string
 	// Binding is the browser's random cookie value (the transport makes it).
 	Binding string
+	// Admin is the signed-in admin's ID (purpose link; set by the transport
+	// from the admin's session, never from the request's parameters).
+	Admin string
 }
 
 var errSSOAgain = Errorf(EUNAUTHORIZED, "This sign-in expired or was already used. Go back and start again.")
@@ -69,6 +73,10 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	}
 	switch in.Purpose {
 	case SSOForPortal, SSOForAdmin, SSOForInvitation:
+	case SSOForLink:
+		if _, err := a.checkLinkingAdmin(ctx, in.Admin); err != nil {
+			return "", err
+		}
 	default:
 		return "", Errorf(EINVALID, "Unknown sign-in purpose %q.", in.Purpose)
 	}
@@ -111,6 +119,9 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	}
 	f := &ssoFlow{provider: p.ID, purpose: in.Purpose, invitation: in.Invitation, nonce: nonce, verifier: verifier,
 		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), expires: a.Now().Add(SSOFlowTTL)}
+	if in.Purpose == SSOForLink {
+		f.admin = in.Admin
+	}
 	a.sso.mu.Lock()
 	defer a.sso.mu.Unlock()
 	if a.sso.m == nil {
@@ -196,11 +207,22 @@ type SSOResult struct {
 // signs in, or the person with that email is linked (once), or — on the
 // portal — a new account is made (or queued for approval). Errors:
 // EUNAUTHORIZED or EFORBIDDEN with a message to show as it is.
+//
+// On an error after the waiting sign-in was found, the result is not nil
+// but carries only its Purpose: where the browser goes back to.
 func (a *App) FinishSSO(ctx context.Context, in SSOFinish) (*SSOResult, error) {
 	f, err := a.takeFlow(in.State, in.Binding)
 	if err != nil {
 		return nil, err
 	}
+	res, err := a.finishSSO(ctx, in, f)
+	if err != nil {
+		return &SSOResult{Purpose: f.purpose}, err
+	}
+	return res, nil
+}
+
+func (a *App) finishSSO(ctx context.Context, in SSOFinish, f *ssoFlow) (*SSOResult, error) {
 	if in.Error != "" {
 		msg := "The sign-in provider did not sign you in"
 		if d := Clean(in.ErrorDescription); d != "" && len(d) < 300 && !hasControl(d) {
@@ -238,7 +260,14 @@ func (a *App) FinishSSO(ctx context.Context, in SSOFinish) (*SSOResult, error) {
 	switch f.purpose {
 	case SSOForInvitation:
 		return a.acceptInvitationSSO(ctx, org, p, id, email, f.invitation)
+	case SSOForLink:
+		return a.linkAdminSSO(ctx, p, id, email, f.admin)
 	case SSOForAdmin:
+		// An admin account linked to the identity first; else a person
+		// with an admin role.
+		if res, err := a.adminSSOSignIn(ctx, p, id, in.Client); res != nil || err != nil {
+			return res, err
+		}
 		return a.resolveSSO(ctx, org, p, id, email, SSOForAdmin, in.Client)
 	}
 	return a.resolveSSO(ctx, org, p, id, email, SSOForPortal, in.Client)
@@ -447,29 +476,128 @@ func staffAdminOf(u *User) *Admin {
 	return &Admin{ID: u.ID, Username: login, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), CreatedAt: u.CreatedAt, Scope: scopeOfUser(u)}
 }
 
-// acceptInvitationSSO accepts an invitation with a provider's identity.
+// acceptInvitationSSO accepts an invitation with a provider's identity:
+// the provider must be one of the invitation's organization, and the
+// address it vouches for must be the invited one (compared as logins are).
+// The account is then linked to the identity, activated (or moved, for a
+// join: the provider proved the address the account has, verified) and
+// signed in to the portal, in one transaction; no password is chosen.
 func (a *App) acceptInvitationSSO(ctx context.Context, org *Organization, p *SSOProvider, id *OIDCIdentity, email, token string) (*SSOResult, error) {
-	return nil, Errorf(EFORBIDDEN, "Accepting an invitation with %s is not available yet: use the password form of the invitation.", p.Name)
+	inv, cur, _, err := a.pendingInvitation(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if inv.OrgID != org.ID {
+		return nil, Errorf(EFORBIDDEN, "%s is not a sign-in provider of the organization that invited you. Use the form with a password.", p.Name)
+	}
+	if LoginKey(email) != LoginKey(inv.Email) {
+		return nil, Errorf(EFORBIDDEN, "The invitation is for %s, but %s signed you in as %s. Sign in there with the invited address, or use the form with a password.", inv.Email, p.Name, email)
+	}
+	now := a.now()
+	ident := Identity{Provider: p.ID, Issuer: id.Issuer, Subject: id.Subject, LinkedAt: now}
+	// The name the provider knows, for an account that has none yet.
+	named, err := a.ssoNewUser(ctx, org, p, id, email)
+	if err != nil {
+		return nil, err
+	}
+	token2, err := a.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{Hash: TokenHash(token2), Kind: SessionUser, CreatedAt: now, ExpiresAt: now.Add(UserSessionTTL), Provider: p.ID}
+	actx := a.audit(WithActor(ctx, PersonActor(cur)), inv.OrgID, "invitation.accept", personTarget(cur), "invitation accepted ("+inv.Mode+") with "+p.Name)
+	_, u, err := a.Store.AcceptInvitationIdentity(actx, TokenHash(token), ident, sess, func(inv *Invitation, u *User) error {
+		if inv.state(now) != InvitationPending {
+			return errBadLink
+		}
+		if inv.Mode == ModeJoin && !joinable(inv, u) {
+			return errBadLink
+		}
+		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
+			return errJoinDeactivated
+		}
+		if LoginKey(u.Email) == LoginKey(inv.Email) {
+			u.EmailVerified = true // the link arrived, and the provider vouches for the address
+		}
+		if u.FirstName == "" {
+			u.FirstName, u.LastName = named.FirstName, named.LastName
+		}
+		if inv.Mode == ModeJoin {
+			u.OrgID, u.Groups, u.AccountType = inv.OrgID, inv.Groups, inv.AccountType
+			u.Language, u.DeleteOn = inv.Language, inv.DeleteOn
+			if inv.Label != "" {
+				u.Labels = []string{inv.Label}
+			}
+		}
+		if u.Status == StatusInvited || inv.Mode == ModeJoin {
+			u.Status = StatusActive
+		}
+		u.MustChangePassword = false
+		u.UpdatedAt = now
+		if err := u.Validate(org); err != nil {
+			return err
+		}
+		inv.Status, inv.TokenHash, inv.AcceptedAt = InvitationAccepted, "", &now
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	if inv.Mode == ModeJoin {
+		// Sessions opened in the old organization end with the move; the
+		// new one is kept.
+		for _, kind := range []string{SessionUser, SessionStaff} {
+			ss, err := a.Store.SessionsOf(ctx, u.ID, kind)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range ss {
+				if s.Hash != sess.Hash {
+					if err := a.Store.DeleteSession(ctx, s.Hash); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	res := &SSOResult{Purpose: SSOForInvitation, Kind: SessionUser, User: u}
+	if u.Status != StatusActive {
+		res.Pending = true
+		res.Message = "Your invitation is accepted, but the account is not active. Ask the school office."
+		return res, nil
+	}
+	res.Token = token2
+	return res, nil
 }
 
-// SSOEndSessionURL is the provider's end-session address for a portal
-// session begun through a provider, or "" (the provider has none, or the
-// session did not begin with a provider).
+// SSOEndSessionURL is the provider's end-session address for a session
+// (portal or admin UI) begun through a provider, or "" (the provider has
+// none, or the session did not begin with a provider).
 func (a *App) SSOEndSessionURL(ctx context.Context, token string) string {
+	u, _ := a.SSOEndSession(ctx, token)
+	return u
+}
+
+// SSOEndSession is SSOEndSessionURL and the provider's name, for the
+// words "Also sign out of <name>".
+func (a *App) SSOEndSession(ctx context.Context, token string) (url, provider string) {
 	if a.OIDC == nil || token == "" {
-		return ""
+		return "", ""
 	}
 	s, err := a.Store.Session(ctx, TokenHash(token))
 	if err != nil || s.Provider == "" {
-		return ""
+		return "", ""
 	}
 	p, err := a.Store.SSOProvider(ctx, "", s.Provider)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	info, err := a.OIDC.Discover(ctx, p.Issuer)
-	if err != nil {
-		return ""
+	if err != nil || info.EndSessionURL == "" {
+		return "", ""
 	}
-	return info.EndSessionURL
+	return info.EndSessionURL, p.Name
 }

@@ -175,6 +175,11 @@ func (db *DB) DeleteAdmin(ctx context.Context, id string, check func(adm *app.Ad
 		if err := release(tx.Bucket(adminNamesBucket), []byte(app.LoginKey(adm.Username)), id); err != nil {
 			return err
 		}
+		for _, i := range adm.Identities {
+			if err := releaseAdminIdentity(tx, id, i); err != nil {
+				return err
+			}
+		}
 		if err := deleteSessionsOf(tx, id); err != nil {
 			return err
 		}

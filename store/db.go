@@ -67,7 +67,8 @@ var (
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
 		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
-		ssoProvidersBucket, ssoIdentitiesBucket, oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket}
+		ssoProvidersBucket, ssoIdentitiesBucket, ssoAdminIdentitiesBucket,
+		oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket}
 
 	schemaKey = []byte("schema_version")
 )

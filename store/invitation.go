@@ -234,37 +234,44 @@ func (db *DB) AcceptInvitation(ctx context.Context, hash string, fn func(inv *ap
 	var inv *app.Invitation
 	var u *app.User
 	err := db.update(ctx, func(tx *bolt.Tx) error {
-		old, oldUser, err := invitationByToken(tx, hash)
-		if err != nil {
-			return err
-		}
-		ci, cu := *old, *oldUser
-		inv, u = &ci, &cu
-		if err := fn(inv, u); err != nil {
-			return err
-		}
-		if tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
-			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
-		}
-		if err := putUser(tx, oldUser, u); err != nil {
-			return err
-		}
-		if u.OrgID != oldUser.OrgID {
-			if err := cancelInvitationsFor(tx, oldUser.OrgID, u.ID); err != nil {
-				return err
-			}
-		}
-		if inv.Status != app.InvitationPending {
-			if err := cancelMessage(tx, inv.MessageID); err != nil {
-				return err
-			}
-		}
-		return putInvitation(tx, old, inv)
+		var err error
+		inv, u, err = acceptInvitation(tx, hash, fn)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return inv, u, nil
+}
+
+// acceptInvitation is AcceptInvitation's work inside the transaction tx.
+func acceptInvitation(tx *bolt.Tx, hash string, fn func(inv *app.Invitation, u *app.User) error) (*app.Invitation, *app.User, error) {
+	old, oldUser, err := invitationByToken(tx, hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	ci, cu := *old, *oldUser
+	inv, u := &ci, &cu
+	if err := fn(inv, u); err != nil {
+		return nil, nil, err
+	}
+	if tx.Bucket(orgsBucket).Get([]byte(u.OrgID)) == nil {
+		return nil, nil, app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+	}
+	if err := putUser(tx, oldUser, u); err != nil {
+		return nil, nil, err
+	}
+	if u.OrgID != oldUser.OrgID {
+		if err := cancelInvitationsFor(tx, oldUser.OrgID, u.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if inv.Status != app.InvitationPending {
+		if err := cancelMessage(tx, inv.MessageID); err != nil {
+			return nil, nil, err
+		}
+	}
+	return inv, u, putInvitation(tx, old, inv)
 }
 
 // cancelInvitationsFor cancels the organization's pending invitations for

@@ -131,6 +131,18 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"POST /api/organizations/{org}/sso-providers/{provider}/test", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/sso-providers/" + w.provider + "/test"), as: w.admin, status: 200, entries: 0}
 		}},
+		{"DELETE /api/me/sso-identities/{provider}", func(t *testing.T) auditCall {
+			// A server admin's link to an identity (made at the provider in
+			// real life; here straight in the store), then unlinked.
+			adm, _, err := e.App.AdminSession(ctx, w.admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.DB.LinkAdminIdentity(ctx, adm.ID, app.Identity{Provider: w.provider, Issuer: "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", Subject: "sub-admin"}); err != nil {
+				t.Fatal(err)
+			}
+			return auditCall{path: "/api/me/sso-identities/" + w.provider, as: w.admin, status: 204, entries: 1}
+		}},
 		{"DELETE /api/organizations/{org}/sso-providers/{provider}", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/sso-providers/" + w.provider), as: w.admin, status: 204, entries: 1}
 		}},

@@ -62,14 +62,14 @@ func (s *Server) userSignIn(w http.ResponseWriter, r *http.Request) {
 // has an end-session address, the answer offers it (200 with
 // end_session_url), else 204.
 func (s *Server) userSignOut(w http.ResponseWriter, r *http.Request) {
-	end := s.app.SSOEndSessionURL(r.Context(), userToken(r))
+	end, provider := s.app.SSOEndSession(r.Context(), userToken(r))
 	if err := s.app.SignOut(r.Context(), userToken(r)); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	setUserCookie(w, r, "", -time.Second)
 	if end != "" {
-		writeJSON(w, http.StatusOK, map[string]string{"end_session_url": end})
+		writeJSON(w, http.StatusOK, map[string]string{"end_session_url": end, "provider": provider})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -48,18 +48,20 @@ var routeAccess = map[string]string{
 	"POST /api/organizations":            forServer,
 	"GET /api/organizations":             forAny, // narrowed to their own
 
-	"PUT /api/admins/{admin}/name":          forServer,
-	"DELETE /api/admins/{admin}/two-step":   forServer,
-	"GET /api/security":                     forServer,
-	"PUT /api/security":                     forServer,
-	"GET /api/me/two-step":                  forAny, // one's own: admin accounts and people with a role
-	"POST /api/me/two-step/setup":           forAny,
-	"POST /api/me/two-step/confirm":         forAny,
-	"POST /api/me/two-step/off":             forAny,
-	"POST /api/me/two-step/recovery-codes":  forAny,
-	"GET /api/me/sessions":                  forAny,
-	"DELETE /api/me/sessions/{session}":     forAny,
-	"POST /api/me/sessions/sign-out-others": forAny,
+	"PUT /api/admins/{admin}/name":             forServer,
+	"DELETE /api/admins/{admin}/two-step":      forServer,
+	"GET /api/security":                        forServer,
+	"PUT /api/security":                        forServer,
+	"GET /api/me/two-step":                     forAny, // one's own: admin accounts and people with a role
+	"POST /api/me/two-step/setup":              forAny,
+	"POST /api/me/two-step/confirm":            forAny,
+	"POST /api/me/two-step/off":                forAny,
+	"POST /api/me/two-step/recovery-codes":     forAny,
+	"GET /api/me/sessions":                     forAny,
+	"DELETE /api/me/sessions/{session}":        forAny,
+	"POST /api/me/sessions/sign-out-others":    forAny,
+	"GET /api/me/sso-identities":               forServer, // links of admin accounts; people with a role sign in with their own
+	"DELETE /api/me/sso-identities/{provider}": forServer,
 
 	"DELETE /api/jobs/{job}":             forOwner,
 	"GET /api/jobs/{job}":                forOwner,

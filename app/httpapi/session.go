@@ -139,12 +139,20 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, adm *app.Admin
 }
 
 // deleteSession signs out: the session ends on the server, the cookie is cleared.
+// deleteSession signs the admin out; when the session began at a provider
+// that has an end-session address, the answer offers it (200 with
+// end_session_url and provider), else 204.
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
+	end, provider := s.app.SSOEndSession(r.Context(), sessionToken(r))
 	if err := s.app.SignOut(r.Context(), sessionToken(r)); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	setSessionCookie(w, r, "", -time.Second)
+	if end != "" {
+		writeJSON(w, http.StatusOK, map[string]string{"end_session_url": end, "provider": provider})
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -26,6 +26,27 @@ func (s *Server) ssoRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/public/sso/providers", s.ssoButtons)
 	m.HandleFunc("GET /api/public/sso/start", s.ssoStart)
 	m.HandleFunc("GET /api/public/sso/callback", s.ssoCallback) // app.SSOCallbackPath
+	// A server admin's own links (Settings → Your account); linking is a
+	// sign-in at the provider: /api/public/sso/start?provider=ID&for=link.
+	m.Handle("GET /api/me/sso-identities", s.admin(s.mySSOLinks))
+	m.Handle("DELETE /api/me/sso-identities/{provider}", s.admin(s.unlinkMySSOIdentity))
+}
+
+func (s *Server) mySSOLinks(w http.ResponseWriter, r *http.Request) {
+	out, err := s.app.MySSOLinks(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) unlinkMySSOIdentity(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.app.UnlinkAdminIdentity(r.Context(), r.PathValue("provider")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) listSSOProviders(w http.ResponseWriter, r *http.Request) {
@@ -101,9 +122,20 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	if purpose == "" {
 		purpose = app.SSOForPortal
 	}
-	if purpose == app.SSOForAdmin && s.cfg.Mode == Desktop {
+	if (purpose == app.SSOForAdmin || purpose == app.SSOForLink) && s.cfg.Mode == Desktop {
 		s.ssoPage(w, r, "In the desktop window nobody signs in.", "/")
 		return
+	}
+	adminID := ""
+	if purpose == app.SSOForLink {
+		// The admin linking their account: from their own session (the
+		// start is a same-site navigation, so the Strict cookie comes).
+		adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
+		if err != nil {
+			s.ssoPage(w, r, app.ErrorMessage(err), "/")
+			return
+		}
+		adminID = adm.ID
 	}
 	binding, err := s.app.NewToken()
 	if err != nil {
@@ -115,7 +147,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	u, err := s.app.StartSSO(r.Context(), app.SSOStart{Provider: q.Get("provider"), Purpose: purpose,
-		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding})
+		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, Admin: adminID})
 	if err != nil {
 		s.ssoPage(w, r, app.ErrorMessage(err), backTo(purpose))
 		return
@@ -126,7 +158,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func backTo(purpose string) string {
-	if purpose == app.SSOForAdmin {
+	if purpose == app.SSOForAdmin || purpose == app.SSOForLink {
 		return "/"
 	}
 	return "/signin"
@@ -145,19 +177,36 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	res, err := s.app.FinishSSO(r.Context(), app.SSOFinish{State: q.Get("state"), Code: q.Get("code"),
 		Error: q.Get("error"), ErrorDescription: q.Get("error_description"), Binding: binding, Client: clientAddr(r)})
 	if err != nil {
-		s.ssoPage(w, r, app.ErrorMessage(err), "/signin")
+		back := "/signin"
+		if res != nil {
+			back = backTo(res.Purpose) // an admin goes back to the admin sign-in
+		}
+		s.ssoPage(w, r, app.ErrorMessage(err), back)
 		return
 	}
 	switch {
+	case res.Purpose == app.SSOForLink:
+		s.ssoDone(w, res.Message, "/")
 	case res.Pending:
 		s.ssoPage(w, r, res.Message, "/signin")
-	case res.Kind == app.SessionStaff:
+	case res.Kind == app.SessionStaff || res.Kind == app.SessionAdmin:
 		setSessionCookie(w, r, res.Token, app.AdminSessionTTL)
 		s.ssoPage(w, r, "", "/")
 	default:
 		setUserCookie(w, r, res.Token, app.UserSessionTTL)
 		s.ssoPage(w, r, "", "/account")
 	}
+}
+
+// ssoDone is a small page of ours saying what was done, with a link on.
+func (s *Server) ssoDone(w http.ResponseWriter, msg, next string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	next = (&url.URL{Path: next}).String()
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(`<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Linked</title>` +
+		`<main style="font-family:sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem"><h1>Account linked</h1><p role="status">` +
+		html.EscapeString(msg) + `</p><p><a href="` + html.EscapeString(next) + `">Back to Rollcall</a></p></main>`))
 }
 
 // ssoPage is a small page of ours: a message and a link on, or, without a

@@ -171,6 +171,8 @@ export const auditActions: Record<string, string> = {
   'sso.create': 'Sign-in provider added',
   'sso.update': 'Sign-in provider changed',
   'sso.delete': 'Sign-in provider removed',
+  'admin.sso_link': 'Admin account linked to a sign-in provider account',
+  'admin.sso_unlink': 'Admin account unlinked from a sign-in provider account',
   'smtp.test': 'Test mail sent',
   'group.create': 'Group created',
   'group.update': 'Group changed',

@@ -60,6 +60,8 @@ export interface Organization {
   audit_retention_days: number
   /** days between a deletion date and the erasure for good (0 to 3650) */
   purge_grace_days: number
+  /** account types that may not sign in with a password (only through a sign-in provider) */
+  sso_only?: string[]
   created_at: string
   updated_at: string
   account_types: string[]
@@ -249,6 +251,8 @@ export interface InvitationPage {
   policy: string
   min_length: number
   expires_at: string
+  /** the organization's sign-in providers: "Accept with <name>" */
+  providers?: { id: string; name: string; kind: string; organization: string }[]
 }
 
 // Sign-up with invite codes and links (app/invitecode.go, invitelink.go, signup.go).

@@ -1,5 +1,6 @@
 // The API calls of the user's own portal (app/portal.go, app/httpapi/portal.go):
 // sign-in, the account page, changing the password, and joining a group by code.
+import { endSessionOf, type EndSession } from '../sso/api'
 import { api } from '../../lib/api'
 import type { MyAccount, PasswordChangeForm, SignUpResult } from '../../lib/types'
 
@@ -8,7 +9,8 @@ export const signIn = (login: string, password: string) => api.post<MyAccount>('
 /** badgeSignIn signs in with a badge's code (and its PIN, when the answer asked for one). */
 export const badgeSignIn = (code: string, pin = '') => api.post<MyAccount>('/api/public/badge-signin', { code, pin }, { quiet401: true })
 
-export const signOut = () => api.post('/api/public/signout', {}, { quiet401: true })
+/** signOut ends the portal session; it returns the provider's end-session offer when the session began at one. */
+export const signOut = async (): Promise<EndSession | null> => endSessionOf(await api.post<unknown>('/api/public/signout', {}, { quiet401: true }))
 
 export const getAccount = () => api.get<MyAccount>('/api/public/account', { quiet401: true })
 

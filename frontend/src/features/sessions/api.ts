@@ -1,14 +1,16 @@
 // The API calls of admin sessions (app/session.go, app/httpapi/session.go):
 // who is signed in, the first-run setup, sign-in and sign-out. None of them
 // treats 401 as "the session ended": they are how a session starts.
-import { api } from '../../lib/api'
+import { endSessionOf, type EndSession } from '../sso/api'
+import { api, request } from '../../lib/api'
 import type { AdminSession, Session, SetupState, SignInHold } from '../../lib/types'
 
 export const getSession = () => api.get<Session>('/api/session', { quiet401: true })
 
 export const signIn = (username: string, password: string) => api.post<Session>('/api/session', { username, password }, { quiet401: true })
 
-export const signOut = () => api.del('/api/session', { quiet401: true })
+/** signOut ends the admin session; it returns the provider's end-session offer when the session began at one. */
+export const signOut = async (): Promise<EndSession | null> => endSessionOf(await request<unknown>('DELETE', '/api/session', undefined, { quiet401: true }))
 
 export const getSetup = () => api.get<SetupState>('/api/setup', { quiet401: true })
 
