@@ -64,6 +64,9 @@ func (a *App) adminSSOSignIn(ctx context.Context, p *SSOProvider, id *OIDCIdenti
 	if adm.Disabled {
 		return nil, Errorf(EFORBIDDEN, "The admin account %s is disabled.", adm.Username)
 	}
+	if adm.TwoStep {
+		return nil, errTwoStepNotSSO
+	}
 	token, err := a.NewToken()
 	if err != nil {
 		return nil, err
@@ -150,3 +153,9 @@ func (a *App) MySSOLinks(ctx context.Context) (*AdminSSOLinks, error) {
 	}
 	return out, nil
 }
+
+// errTwoStepNotSSO refuses the admin sign-in through a provider to an
+// account that uses two-step sign-in: the provider's sign-in would stand in
+// for Rollcall's code, which the admin asked for (a stolen school account
+// must not be enough). Such an admin signs in with password and code.
+var errTwoStepNotSSO = Errorf(EFORBIDDEN, "Your admin account uses two-step sign-in: sign in with your password and the code from your app instead.")

@@ -89,3 +89,47 @@ func TestSSOAdminAccountLinked(t *testing.T) {
 		t.Fatalf("links of a person with a role: %v, want EFORBIDDEN", err)
 	}
 }
+
+// A person with an admin role who turned two-step sign-in on cannot sign in
+// to the admin UI through the school's provider: it would stand in for the
+// code (review of issue 14, finding 1). The password path asks for the
+// code, and the provider's admin sign-in is refused with a plain message.
+func TestSSOAdminSignInRespectsTwoStep(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	u, err := e.App.CreateUser(e.ctx, "maple", app.UserCreate{User: app.User{FirstName: "Anna", Username: "anna.t",
+		Email: "anna@maple.example", AccountType: "teacher"}, Password: "Teacher-pass-1234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.SetUserRoles(e.ctx, "maple", u.ID, app.RolesUpdate{Groups: []string{"2A"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Before two-step: the provider signs her in to the admin UI.
+	if res, err := e.signIn(t, app.SSOForAdmin, "anna"); err != nil || res.Token == "" {
+		t.Fatalf("admin sign-in through the provider without two-step: %+v %v", res, err)
+	}
+	adm, _, err := e.App.SignInAdmin(e.ctx, "anna.t", "Teacher-pass-1234", "192.0.2.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &twoStepEnv{Env: e.Env, ctx: e.ctx}
+	as := app.WithActor(e.ctx, app.AdminActor(adm))
+	setup, err := e.App.StartTwoStep(as, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.ConfirmTwoStep(as, u.ID, tw.code(t, setup.Secret)); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, err := e.App.SignInAdminFrom(e.ctx, app.SignIn{Login: "anna.t", Password: "Teacher-pass-1234", Client: "192.0.2.5"}); app.ErrorCode(err) != app.ESECONDFACTOR || out.Token != "" {
+		t.Fatalf("password step: %v", err)
+	}
+	res, err := e.signIn(t, app.SSOForAdmin, "anna")
+	if app.ErrorCode(err) != app.EFORBIDDEN || res != nil && res.Token != "" {
+		t.Fatalf("admin sign-in through the provider with two-step on: %+v %v, want EFORBIDDEN", res, err)
+	}
+	// The portal (her own account page) is not the admin UI: it still works.
+	if res, err := e.signIn(t, app.SSOForPortal, "anna"); err != nil || res.Token == "" {
+		t.Fatalf("portal sign-in through the provider: %+v %v", res, err)
+	}
+}

@@ -382,6 +382,9 @@ func (a *App) resolveSSO(ctx context.Context, org *Organization, p *SSOProvider,
 		if purpose == SSOForAdmin && !u.HasAdminRole() {
 			return nil, false, false, Errorf(EFORBIDDEN, "%s has no admin rights in Rollcall. Sign in at the sign-in page for people (/signin).", email)
 		}
+		if purpose == SSOForAdmin && u.TOTP.On() {
+			return nil, false, false, errTwoStepNotSSO
+		}
 		if !create {
 			if err := signInRefusal(u.Status); err != nil {
 				return nil, false, false, err
