@@ -264,6 +264,25 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			plans[first].problem(field, "The %s %q is also on %s %d.", what, value, opt.unit(), plans[i].Line)
 		}
 	}
+	// Whether the given usernames and addresses are taken: two reads for the
+	// whole batch, not two per row.
+	var givenNames, givenMails []string
+	for _, sp := range specs {
+		if n := CleanUsername(sp.Username); n != "" {
+			givenNames = append(givenNames, LoginKey(n))
+		}
+		if m := Clean(sp.Email); m != "" {
+			givenMails = append(givenMails, LoginKey(m))
+		}
+	}
+	namesTaken, err := a.Store.UsernamesTaken(ctx, givenNames)
+	if err != nil {
+		return nil, err
+	}
+	mailsTaken, err := a.Store.EmailsTaken(ctx, givenMails)
+	if err != nil {
+		return nil, err
+	}
 	for i, sp := range specs {
 		u := &User{
 			OrgID: org.ID, FirstName: Clean(sp.FirstName), LastName: Clean(sp.LastName), Username: CleanUsername(sp.Username),
@@ -295,9 +314,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			} else {
 				usernameAt[k] = i
 				unique.taken[k] = true
-				if taken, err := a.Store.UsernameTaken(ctx, k); err != nil {
-					return nil, err
-				} else if taken {
+				if namesTaken[k] {
 					pl.problem("username", "The username %q is already taken by an existing account.", u.Username)
 				}
 			}
@@ -308,9 +325,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 				duplicate(i, first, "email", "email address", u.Email)
 			} else {
 				emailAt[k] = i
-				if taken, err := a.Store.EmailTaken(ctx, k); err != nil {
-					return nil, err
-				} else if taken {
+				if mailsTaken[k] {
 					pl.problem("email", "The email address %s already belongs to an account; an import never changes existing accounts.", u.Email)
 				}
 			}

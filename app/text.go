@@ -47,7 +47,21 @@ func CleanUsername(s string) string { return norm.NFKC.String(strings.TrimSpace(
 // case folding (Straße = STRASSE), NFKC again. It is idempotent, so a key can
 // be keyed again safely.
 func LoginKey(s string) string {
-	return norm.NFKC.String(loginFold.String(norm.NFKC.String(strings.TrimSpace(s))))
+	s = strings.TrimSpace(s)
+	if isPrintableASCII(s) { // NFKC leaves it as it is, and folding is lower case
+		return strings.ToLower(s)
+	}
+	return norm.NFKC.String(loginFold.String(norm.NFKC.String(s)))
+}
+
+// isPrintableASCII reports whether s holds only printable ASCII characters.
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 var loginFold = cases.Fold()

@@ -234,6 +234,8 @@ type UserStore interface {
 	// UsernamesTaken reports which of the keys are taken, in one read.
 	UsernamesTaken(ctx context.Context, keys []string) (map[string]bool, error)
 	EmailTaken(ctx context.Context, key string) (bool, error)
+	// EmailsTaken is EmailTaken for many keys, in one read.
+	EmailsTaken(ctx context.Context, keys []string) (map[string]bool, error)
 	// UserByLogin returns the user whose username or email has the Key login; ENOTFOUND if none.
 	UserByLogin(ctx context.Context, login string) (*User, error)
 	// ChangeUser reads the user of the organization ("" for any) and calls fn

@@ -300,13 +300,24 @@ func (db *DB) UsernamesTaken(ctx context.Context, keys []string) (map[string]boo
 // has it or its holder gives it up to an admin's entry
 // (app.EmailClaimYields).
 func (db *DB) EmailTaken(ctx context.Context, key string) (bool, error) {
-	var taken bool
+	taken, err := db.EmailsTaken(ctx, []string{key})
+	return taken[key], err
+}
+
+// EmailsTaken implements app.UserStore: one read transaction for all keys.
+func (db *DB) EmailsTaken(ctx context.Context, keys []string) (map[string]bool, error) {
+	taken := map[string]bool{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		holder, err := emailHolder(tx, []byte("e:"+app.LoginKey(key)), "")
-		if holder != nil {
-			taken = !app.EmailClaimYields(holder, nil, &app.User{EmailVerified: true})
+		for _, k := range keys {
+			holder, err := emailHolder(tx, []byte("e:"+app.LoginKey(k)), "")
+			if err != nil {
+				return err
+			}
+			if holder != nil && !app.EmailClaimYields(holder, nil, &app.User{EmailVerified: true}) {
+				taken[k] = true
+			}
 		}
-		return err
+		return nil
 	})
 	return taken, err
 }
