@@ -9,9 +9,12 @@ import { stop } from './stop'
 // (an organization admin, not a server admin) uses them: she connects
 // Moodle (its client secret is shown once), gives a new pupil of 2A a badge
 // from the user dialog (its PDF downloads), and at the end of the term voids
-// 2A's badges from the group page, the confirmation naming how many.
+// 2A's badges from the group page, the confirmation naming how many. Then a
+// connected wiki's sign-in returns to the wiki after a badge and after the
+// new password of an account that must choose one (not stopping at /account).
 // This story runs its own `rollcall serve` on a database prepared with the
-// CLI, on port 18520 ($APPS_BADGES_E2E_PORT).
+// CLI, on port 18520 ($APPS_BADGES_E2E_PORT); the wiki's callback is the port above it (answered
+// by the browser's routing, nothing listens there).
 
 const env = process.env
 const bin = env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
@@ -19,6 +22,9 @@ const port = Number(env.APPS_BADGES_E2E_PORT ?? 18520)
 const base = `http://127.0.0.1:${port}`
 const head = { username: 'h.koskinen', password: 'Head-pass-12345' }
 
+const wikiCallback = `http://127.0.0.1:${port + 1}/cb`
+let piaBadge = ''
+let wikiID = ''
 let dir = ''
 let server: ReturnType<typeof spawn> | null = null
 
@@ -47,6 +53,17 @@ test.beforeAll(async () => {
   writeFileSync(join(dir, 'head.txt'), `Heikki\tKoskinen\t${head.username}\t${head.password}`)
   rollcall(['users', 'create', '--org', 'maple', '--type', 'teacher', '--password-mode', 'given', '--names', join(dir, 'head.txt'), '--slips', join(dir, 'head.pdf')])
   rollcall(['users', 'roles', '--org', 'maple', '--user', head.username, '--org-admin'])
+  // For the return to an app: Pia (3B) has a badge, Max (3B) must choose a new password; a wiki is connected.
+  rollcall(['group', 'create', '--org', 'maple', '--name', '3B'])
+  writeFileSync(join(dir, 'pia.txt'), `Pia\tPupil\tpia.pupil\tPia-pass-2026x`)
+  rollcall(['users', 'create', '--org', 'maple', '--group', '3B', '--password-mode', 'given', '--names', join(dir, 'pia.txt'), '--slips', join(dir, 'pia.pdf')])
+  rollcall(['badges', 'new', '--org', 'maple', '--user', 'pia.pupil', '--out', join(dir, 'pia-badge.pdf')])
+  execFileSync('pdftoppm', ['-png', '-r', '200', '-f', '1', '-l', '1', '-singlefile', join(dir, 'pia-badge.pdf'), join(dir, 'pia-badge')])
+  piaBadge = execFileSync('zbarimg', ['--raw', '-q', join(dir, 'pia-badge.png')], { encoding: 'utf8' }).trim()
+  writeFileSync(join(dir, 'max.txt'), `Max\tPupil\tmax.pupil\tMax-pass-2026x`)
+  rollcall(['users', 'create', '--org', 'maple', '--group', '3B', '--password-mode', 'given', '--must-change', '--names', join(dir, 'max.txt'), '--slips', join(dir, 'max.pdf')])
+  const added = rollcall(['app', 'add', '--org', 'maple', '--name', 'Wiki', '--redirect', wikiCallback, '--account-type', 'student'])
+  wikiID = /Client ID:\s+(\S+)/.exec(added)![1]
   // IT staff's own admin account (so the first page is the sign-in, not the first-run setup).
   rollcall(['admin', 'create', '--username', 'it.admin'], 'apple tree 2026\n')
   server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'apps.db')], {
@@ -155,4 +172,43 @@ test('an organization admin connects an app, gives a pupil a badge and voids 2Aâ
   })
 
   expect(errors).toEqual([])
+})
+
+// The wiki sends the browser to Rollcall; the page signs in and returns to
+// the wiki with a code â€” after a badge, and after the new password of an
+// account that must choose one first (not stopping at /account).
+test('after a badge, or a forced new password, the sign-in returns to the app', async ({ browser }) => {
+  expect(piaBadge).toMatch(/^RCB1:/)
+  const authorize = `${base}/oidc/authorize?` + new URLSearchParams({ client_id: wikiID, redirect_uri: wikiCallback, response_type: 'code', scope: 'openid profile', state: 'st-1', nonce: 'n-1' })
+  for (const who of ['pia', 'max'] as const) {
+    const ctx = await browser.newContext()
+    const page = await ctx.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    // The wiki itself is not running: its callback answers here.
+    let reached = ''
+    await page.route(`${wikiCallback}**`, (route) => {
+      reached = route.request().url()
+      return route.fulfill({ contentType: 'text/html', body: '<h1>Wiki</h1>' })
+    })
+    await page.goto(authorize)
+    await expect(page).toHaveURL(/\/signin\?authRequest=/)
+    await expect(page.getByText('Sign in to continue to Wiki.')).toBeVisible()
+    if (who === 'pia') {
+      await page.getByRole('button', { name: 'Scan your badge' }).click()
+      await page.getByLabel('Badge scanner').fill(piaBadge)
+      await page.getByLabel('Badge scanner').press('Enter')
+    } else {
+      await page.getByLabel('Username or email').fill('max.pupil')
+      await page.getByLabel('Password', { exact: true }).fill('Max-pass-2026x')
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+      await expect(page).toHaveURL(/\/account\/new-password\?authRequest=/)
+      await page.getByRole('button', { name: 'Use this password' }).click()
+      await page.getByRole('button', { name: 'Save my new password' }).click()
+    }
+    await expect(page.getByRole('heading', { name: 'Wiki' })).toBeVisible()
+    expect(reached).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/cb\?code=[^&]+&state=st-1$/)
+    expect(errors).toEqual([])
+    await ctx.close()
+  }
 })
