@@ -171,6 +171,21 @@ test('an organization admin connects an app, gives a pupil a badge and voids 2A�
     await expect(card.getByRole('button', { name: 'Void all badges of 2A…' })).toBeDisabled()
   })
 
+  await test.step('Settings: the badge rule per account type; voiding every badge asks for the short name', async () => {
+    await nav.getByRole('link', { name: 'Settings' }).click()
+    const form = page.getByRole('form', { name: 'Sign-in badges' })
+    await expect(form.getByLabel('Student: badge', { exact: true })).toBeChecked()
+    await expect(form.getByLabel('Teacher: off')).toBeChecked()
+    await form.getByRole('button', { name: 'Void every badge in the organization…' }).click()
+    const ask = page.getByRole('dialog', { name: 'Void every badge in Maple Primary School?' })
+    await expect(ask.getByRole('button', { name: 'Void every badge' })).toBeDisabled()
+    await ask.getByLabel('Type maple to confirm').fill('maple')
+    await expect(ask.getByRole('button', { name: 'Void every badge' })).toBeEnabled()
+    await ask.getByRole('button', { name: 'Cancel' }).click() // Pia's badge is for the next story
+    await expect(ask).toBeHidden()
+    await form.screenshot({ path: `${test.info().project.testDir}/artifacts/apps-badges-04-settings.png` })
+  })
+
   expect(errors).toEqual([])
 })
 
