@@ -192,10 +192,10 @@ test('an organization admin connects an app, gives a pupil a badge and voids 2Aâ
 // The wiki sends the browser to Rollcall; the page signs in and returns to
 // the wiki with a code â€” after a badge, and after the new password of an
 // account that must choose one first (not stopping at /account).
-test('after a badge, or a forced new password, the sign-in returns to the app', async ({ browser }) => {
+test('after a badge, a forced new password or a password, the sign-in returns to the app', async ({ browser }) => {
   expect(piaBadge).toMatch(/^RCB1:/)
   const authorize = `${base}/oidc/authorize?` + new URLSearchParams({ client_id: wikiID, redirect_uri: wikiCallback, response_type: 'code', scope: 'openid profile', state: 'st-1', nonce: 'n-1' })
-  for (const who of ['pia', 'max'] as const) {
+  for (const who of ['pia', 'max', 'pia-password'] as const) {
     const ctx = await browser.newContext()
     const page = await ctx.newPage()
     const errors: string[] = []
@@ -209,7 +209,11 @@ test('after a badge, or a forced new password, the sign-in returns to the app', 
     await page.goto(authorize)
     await expect(page).toHaveURL(/\/signin\?authRequest=/)
     await expect(page.getByText('Sign in to continue to Wiki.')).toBeVisible()
-    if (who === 'pia') {
+    if (who === 'pia-password') {
+      await page.getByLabel('Username or email').fill('pia.pupil')
+      await page.getByLabel('Password', { exact: true }).fill('Pia-pass-2026x')
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    } else if (who === 'pia') {
       await page.getByRole('button', { name: 'Scan your badge' }).click()
       await page.getByLabel('Badge scanner').fill(piaBadge)
       await page.getByLabel('Badge scanner').press('Enter')
