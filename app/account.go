@@ -35,6 +35,12 @@ type AccountBatch struct {
 	// SendActivation mails each new person with an email address a link
 	// to set their password (an activation mail), in the batch's transaction.
 	SendActivation bool `json:"send_activation"`
+	// Badges also makes each person a sign-in badge in the same write,
+	// printed on their slip (its code exists only in the job's result, as
+	// the passwords do). Only for an account type whose badge rule is the
+	// badge alone: a PIN is printed apart from the badge (the group's
+	// badges) and would add a second slow hash per person.
+	Badges bool `json:"badges"`
 	// Via records how the accounts came to be (manual or import).
 	Via string `json:"-"`
 }
@@ -63,6 +69,9 @@ type AccountPreview struct {
 type NewAccount struct {
 	User     *User  `json:"user"`
 	Password string `json:"-"`
+	// Badge is the code of the sign-in badge made with the account (a
+	// batch with Badges), for its slip; "" without one.
+	Badge string `json:"-"`
 	// Groups are the names of the user's groups, for printing.
 	Groups []string `json:"groups"`
 }
@@ -106,6 +115,14 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 	}
 	if b.Language = Clean(b.Language); b.Language == "" {
 		b.Language = org.Language
+	}
+	if b.Badges {
+		switch org.BadgeMode(b.AccountType) {
+		case BadgeOff:
+			return nil, nil, FieldError(EINVALID, "badges", "Badges are off for %s accounts here: allow them in the organization's settings first.", b.AccountType)
+		case BadgeWithPIN:
+			return nil, nil, FieldError(EINVALID, "badges", "Accounts of type %s sign in with a badge and a PIN: make their badges from the group's page, where the PINs print on a page of their own.", b.AccountType)
+		}
 	}
 	if err := org.passwordOptions(&b.PasswordMode, &b.PasswordStyle, &b.Password, PasswordRandom, PasswordSame, PasswordGiven); err != nil {
 		return nil, nil, err
@@ -499,13 +516,25 @@ func (a *App) CreatePrepared(ctx context.Context, pa *PreparedAccounts, progress
 	for i, u := range users {
 		ids[i] = u.ID
 	}
+	// Badges are written with the accounts: their codes only in the result.
+	var badges []string
+	if pa.batch.Badges {
+		badges = make([]string, len(users))
+		for i, u := range users {
+			if badges[i], err = a.newBadgeCode(); err != nil {
+				return nil, err
+			}
+			t := u.CreatedAt
+			u.BadgeHash, u.BadgeIssued = BadgeCodeHash(badges[i]), &t
+		}
+	}
 	var mails []*ResetMail
 	if pa.batch.SendActivation {
 		if mails, err = a.activationMails(pa.org, users); err != nil {
 			return nil, err
 		}
 	}
-	actx := a.audit(ctx, pa.org.ID, "accounts.create", orgTarget(pa.org), fmt.Sprintf("%d accounts created with generated passwords%s", len(users), activationNote(len(mails))), ids...)
+	actx := a.audit(ctx, pa.org.ID, "accounts.create", orgTarget(pa.org), fmt.Sprintf("%d accounts created with generated passwords%s%s", len(users), badgeNote(badges), activationNote(len(mails))), ids...)
 	if err := a.Store.CreateUsers(actx, users, mails...); err != nil {
 		return nil, err
 	}
@@ -515,8 +544,19 @@ func (a *App) CreatePrepared(ctx context.Context, pa *PreparedAccounts, progress
 	res, err := a.accountResult(context.WithoutCancel(ctx), pa.org, users, passwords)
 	if res != nil {
 		res.ActivationMails = len(mails)
+		for i := range badges {
+			res.Accounts[i].Badge = badges[i]
+		}
 	}
 	return res, err
+}
+
+// badgeNote is the audit detail's word on the badges made with accounts.
+func badgeNote(badges []string) string {
+	if len(badges) == 0 {
+		return ""
+	}
+	return " and sign-in badges"
 }
 
 func (a *App) accountResult(ctx context.Context, org *Organization, users []*User, passwords []string) (*AccountResult, error) {

@@ -409,3 +409,59 @@ func TestPrepareAccounts(t *testing.T) {
 		t.Errorf("CreatePrepared looked usernames up %d times: it previewed again", n.Load())
 	}
 }
+
+// A batch with Badges makes each person a sign-in badge in the same write:
+// the codes are in the result only (for the slips), each signs its person
+// in, and the person shows when it was made. Refused, before anything is
+// written, for an account type without badges or with badge + PIN.
+func TestCreateAccountsWithBadges(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t).App
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	rules := map[string]string{"student": app.BadgeOnly, "teacher": app.BadgeWithPIN}
+	if _, err := a.UpdateOrganization(ctx, o.Slug, app.OrganizationUpdate{Badges: &rules}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Ann Oak", "Ben Oak"), AccountType: "student", Badges: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, acc := range res.Accounts {
+		if !strings.HasPrefix(acc.Badge, app.BadgePrefix) {
+			t.Fatalf("%s: badge %q", acc.User.Username, acc.Badge)
+		}
+		u, err := a.User(ctx, o.Slug, acc.User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.BadgeIssued == nil {
+			t.Errorf("%s: no badge_issued", u.Username)
+		}
+		me, _, err := a.SignInWithBadge(ctx, app.BadgeSignIn{Code: acc.Badge, Client: "192.0.2.7"})
+		if err != nil || me.Username != acc.User.Username {
+			t.Fatalf("badge of %s signs in as %v: %v", acc.User.Username, me, err)
+		}
+	}
+	if res.Accounts[0].Badge == res.Accounts[1].Badge {
+		t.Fatal("two people with one badge")
+	}
+
+	plain, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Cid Oak"), AccountType: "student"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Accounts[0].Badge != "" || plain.Accounts[0].User.BadgeIssued != nil {
+		t.Fatalf("a badge without asking: %+v", plain.Accounts[0])
+	}
+
+	for _, typ := range []string{"teacher", "admin"} {
+		_, err := a.CreateAccounts(ctx, o.Slug, app.AccountBatch{People: names("Dee Elm"), AccountType: typ, Badges: true}, nil)
+		var e *app.Error
+		if !errors.As(err, &e) || e.Code != app.EINVALID || e.Details["badges"] == "" {
+			t.Errorf("%s with badges: %v, want EINVALID on badges", typ, err)
+		}
+	}
+	if _, err := a.PreviewAccounts(ctx, o.Slug, app.AccountBatch{People: names("Dee Elm"), AccountType: "teacher", Badges: true}); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("preview of badge + PIN with badges: %v", err)
+	}
+}

@@ -140,7 +140,7 @@ func isTerminal(w io.Writer) bool {
 
 func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	fs := m.flags("users create", "users create --org SLUG --names FILE --slips OUT.pdf [--group NAME]... [--type student] "+
-		"[--password-mode random|same|given] [--password-style words|random] [--must-change] [--sheet OUT.pdf] [--csv OUT.csv] "+
+		"[--password-mode random|same|given] [--password-style words|random] [--must-change] [--badges] [--sheet OUT.pdf] [--csv OUT.csv] "+
 		"[--paper a4|letter] [--layout cutlines|avery] [--db PATH]\n\n"+
 		"Creates an account for each person in FILE, one per line: \"First Last\", \"Last, First\", tab-separated\n"+
 		"columns (first, last[, username][, password]) or a bare username. With --password-mode same the\n"+
@@ -152,6 +152,7 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 	mode := fs.String("password-mode", app.PasswordRandom, "random (a new password each), same (one for all, from standard input) or given (a column of FILE)")
 	style := fs.String("password-style", "", "words (tiger-moon-47) or random (no look-alikes); default: the organization's")
 	mustChange := fs.Bool("must-change", false, "ask for a new password at the first sign-in")
+	badges := fs.Bool("badges", false, "also make each person a sign-in badge, printed on their slip (account types whose badge rule is badge)")
 	names := fs.String("names", "", "file with one person per line (required)")
 	out := outputFlags(fs)
 	dbp := dbFlag(fs)
@@ -169,7 +170,7 @@ func (m *Main) runUsersCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	b := app.AccountBatch{People: app.ParseNames(string(text)), AccountType: *typ, Groups: groups,
-		PasswordMode: *mode, PasswordStyle: *style, MustChangePassword: *mustChange}
+		PasswordMode: *mode, PasswordStyle: *style, MustChangePassword: *mustChange, Badges: *badges}
 	if *mode == app.PasswordSame {
 		if b.Password, err = m.readPassword("everyone"); err != nil {
 			return err

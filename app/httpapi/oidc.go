@@ -27,7 +27,10 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": apps})
+	// issuer is the fixed address (serve --oidc-issuer), "" when the
+	// issuer is the address the app reaches Rollcall by: the page shows
+	// the discovery URL to paste into an app.
+	writeJSON(w, http.StatusOK, map[string]any{"apps": apps, "issuer": s.cfg.Issuer})
 }
 
 // newAppJSON is a registered app with its secret, the one time it is shown.

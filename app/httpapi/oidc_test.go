@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"rollcall/app"
+	"rollcall/app/httpapi"
 	"rollcall/app/keyfile"
 )
 
@@ -440,4 +441,21 @@ func TestOIDCProviderRefuses(t *testing.T) {
 		}
 	})
 	_ = io.Discard
+}
+
+// The apps page shows the discovery URL: the list says the fixed issuer
+// (serve --oidc-issuer), "" when it is the address the app reaches Rollcall by.
+func TestListAppsSaysTheIssuer(t *testing.T) {
+	for _, issuer := range []string{"", "https://id.maple.example"} {
+		e := newEnv(t, func(c *httpapi.Config) { c.Issuer = issuer })
+		cookie := e.setup(t)
+		e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
+		status, body := e.do(t, "GET", "/api/organizations/maple/apps", nil, cookie)
+		if status != http.StatusOK || body["issuer"] != issuer {
+			t.Fatalf("issuer %q: %d %v", issuer, status, body)
+		}
+		if apps, ok := body["apps"].([]any); !ok || len(apps) != 0 {
+			t.Fatalf("apps: %v", body["apps"])
+		}
+	}
 }

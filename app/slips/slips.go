@@ -85,6 +85,10 @@ func signInAddress(publicURL string) string {
 // address: there is nothing to link the QR code to.
 const NoPublicURLNote = "No sign-in address set: add the public URL in Settings, then reprint."
 
+// BadgeSlipNote is printed on a slip whose code is the person's sign-in
+// badge (an account made with a badge): it signs in on the scan page only.
+const BadgeSlipNote = "Sign-in badge: show the code to the camera"
+
 // grid is where the slips go on a page, in mm.
 type grid struct {
 	pageW, pageH   float64
@@ -370,7 +374,18 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 	if compact {
 		bw = upperW
 	}
-	if org.PublicURL == "" {
+	if acc.Badge != "" {
+		// The code is the badge: it is scanned on the sign-in page, it opens nothing by itself.
+		lead := BadgeSlipNote
+		if org.PublicURL != "" {
+			lead = BadgeSlipNote + " at "
+		}
+		lw := d.Text(left, bottom, sans, d.Fit(sans, small, 4.5, bw, lead), 100, lead)
+		if org.PublicURL != "" {
+			addr := signInAddress(org.PublicURL)
+			d.Text(left+lw, bottom, bold, d.Fit(bold, small, 4.5, bw-lw, addr), 60, addr)
+		}
+	} else if org.PublicURL == "" {
 		note := d.Fit(sans, small, 5, bw, NoPublicURLNote)
 		d.PDF.SetDrawColor(200, 0, 0)
 		d.PDF.SetLineWidth(0.3)
@@ -391,7 +406,11 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 // the costliest part of a slip); nil where there is no public URL.
 func matrices(res *app.AccountResult) ([][][]bool, error) {
 	out := make([][][]bool, len(res.Accounts))
-	if res.Org.PublicURL == "" {
+	badges := false
+	for _, acc := range res.Accounts {
+		badges = badges || acc.Badge != ""
+	}
+	if res.Org.PublicURL == "" && !badges {
 		return out, nil
 	}
 	var next atomic.Int64
@@ -406,7 +425,12 @@ func matrices(res *app.AccountResult) ([][][]bool, error) {
 				if i >= len(out) {
 					return
 				}
-				out[i], errs[i] = qr.Matrix(SignInURL(res.Org.PublicURL, res.Accounts[i].User.Username))
+				switch acc := res.Accounts[i]; {
+				case acc.Badge != "": // the slip's code is the person's sign-in badge
+					out[i], errs[i] = qr.Matrix(acc.Badge)
+				case res.Org.PublicURL != "":
+					out[i], errs[i] = qr.Matrix(SignInURL(res.Org.PublicURL, acc.User.Username))
+				}
 			}
 		}()
 	}

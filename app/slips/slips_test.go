@@ -325,3 +325,49 @@ func TestSlipsLongText(t *testing.T) {
 		})
 	}
 }
+
+// Accounts made with a badge (AccountBatch.Badges): each slip's code is
+// the person's badge, not the sign-in address — it decodes to that code
+// and nothing else — with the note saying how it is used, on every paper
+// and layout, with and without a public address; the text stays inside.
+func TestSlipsWithBadges(t *testing.T) {
+	for _, public := range []string{"https://rollcall.maple.example", ""} {
+		org := &app.Organization{Name: "Maple Primary", Slug: "maple", PublicURL: public}
+		res := Result(t, org, pupils[:12], "2A")
+		var want []string
+		for i := range res.Accounts {
+			res.Accounts[i].Badge = fmt.Sprintf("RCB1:%032X", i+1)
+			want = append(want, res.Accounts[i].Badge)
+		}
+		slices.Sort(want)
+		for _, o := range []slips.Options{
+			{Paper: slips.PaperA4, Layout: slips.LayoutCutLines},
+			{Paper: slips.PaperLetter, Layout: slips.LayoutCutLines},
+			{Paper: slips.PaperA4, Layout: slips.LayoutAvery},
+			{Paper: slips.PaperLetter, Layout: slips.LayoutAvery},
+		} {
+			t.Run(fmt.Sprintf("%s-%s-public=%v", o.Paper, o.Layout, public != ""), func(t *testing.T) {
+				t.Parallel()
+				pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, o) })
+				text := strings.Join(strings.Fields(slipstest.PDFText(t, pdf)), " ")
+				if n := strings.Count(text, slips.BadgeSlipNote); n != len(res.Accounts) {
+					t.Errorf("%d badge notes, want %d", n, len(res.Accounts))
+				}
+				if strings.Contains(text, slips.NoPublicURLNote) {
+					t.Errorf("the missing-address note on a badge slip")
+				}
+				for _, a := range res.Accounts {
+					if !strings.Contains(text, a.Password) || !strings.Contains(text, a.User.Username) {
+						t.Errorf("%s: login or password missing", a.User.Username)
+					}
+				}
+				got := slipstest.QRCodes(t, pdf, o)
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Errorf("QR codes decode to\n%v\nwant\n%v", got, want)
+				}
+				slipstest.InsideCells(t, pdf, o)
+			})
+		}
+	}
+}

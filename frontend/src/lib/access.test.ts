@@ -57,6 +57,8 @@ describe('pageRefusal', () => {
     expect(pageRefusal(teacher, { name: 'settings' })).toMatch(/whole organization/)
     expect(pageRefusal(teacher, { name: 'outbox' })).toMatch(/whole organization/)
     expect(pageRefusal(teacher, { name: 'audit' })).toMatch(/whole organization/)
+    expect(pageRefusal(teacher, { name: 'apps' })).toMatch(/whole organization/)
+    expect(pageRefusal(head, { name: 'apps' })).toBe('')
     expect(pageRefusal(teacher, { name: 'add', tab: 'import' })).toMatch(/whole organization/)
     expect(pageRefusal(teacher, { name: 'add', tab: 'manual' })).toBe('')
     expect(pageRefusal(teacher, { name: 'users' })).toBe('')
@@ -147,6 +149,9 @@ describe('rules follow routeAccess', () => {
       sessions: 'GET /api/me/sessions',
       'two-step.reset': 'DELETE /api/organizations/{org}/users/{user}/two-step',
       'imports.template': 'GET /api/imports/template',
+      apps: 'GET /api/organizations/{org}/apps',
+      'badges.org': 'POST /api/organizations/{org}/badges/void',
+      badges: 'POST /api/organizations/{org}/groups/{group}/badges/void',
     }
     expect(table.size).toBeGreaterThan(50)
     for (const [what, r] of Object.entries(route)) {

@@ -45,6 +45,8 @@ export const rules = {
   smtp: 'org',
   rollover: 'org',
   audit: 'org', // GET /api/audit?org=
+  apps: 'org', // connected apps: GET/POST/DELETE .../apps
+  'badges.org': 'org', // make or void every badge of the organization
   'users.bulk': 'org',
   'users.export': 'org', // exports of the organization, and of one person's data
   'users.delete': 'org',
@@ -60,6 +62,7 @@ export const rules = {
   'users.edit': 'group',
   'users.activate': 'group',
   'passwords.reset': 'group',
+  badges: 'group', // a person's badge (new, revoke), a group's badges (print, void)
   links: 'group',
   invitations: 'group',
   signups: 'group', // approve, reject
@@ -158,6 +161,7 @@ export const sectionRules: Record<string, Action> = {
   links: 'links.list',
   approvals: 'signups.list',
   audit: 'audit',
+  apps: 'apps',
   settings: 'org.settings',
 }
 

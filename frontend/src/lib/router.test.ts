@@ -16,6 +16,8 @@ describe('parseHash', () => {
     expect(parseHash('#/o/maple/links')).toEqual({ name: 'links', org: 'maple' })
     expect(parseHash('#/o/maple/approvals')).toEqual({ name: 'approvals', org: 'maple' })
     expect(parseHash('#/o/maple/audit')).toEqual({ name: 'audit', org: 'maple' })
+    expect(parseHash('#/o/maple/apps')).toEqual({ name: 'apps', org: 'maple' })
+    expect(routeHash({ name: 'apps', org: 'maple' })).toBe('#/o/maple/apps')
     expect(parseHash('#/o/maple/display/3%20B')).toEqual({ name: 'display', org: 'maple', group: '3 B' })
     expect(routeHash({ name: 'display', org: 'maple', group: '3 B' })).toBe('#/o/maple/display/3%20B')
     expect(parseHash('#/o/maple/groups/g%202')).toEqual({ name: 'group', org: 'maple', group: 'g 2' })

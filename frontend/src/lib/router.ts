@@ -10,6 +10,7 @@
 //   #/o/{org}/links                     invite links
 //   #/o/{org}/approvals                 the approval queue
 //   #/o/{org}/audit                     the audit log: who changed what
+//   #/o/{org}/apps                      connected apps (Rollcall as their OpenID Connect provider)
 //   #/o/{org}/display/{group}           the classroom display of a group's code ('-' for the organization's)
 
 export interface UserFilter {
@@ -23,7 +24,7 @@ export interface UserFilter {
   page: number
 }
 
-export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox' | 'links' | 'approvals' | 'audit'
+export type Section = 'users' | 'groups' | 'settings' | 'add' | 'invitations' | 'outbox' | 'links' | 'approvals' | 'audit' | 'apps'
 
 export type Route =
   | { name: 'home' }
@@ -37,6 +38,7 @@ export type Route =
   | { name: 'links'; org: string }
   | { name: 'approvals'; org: string }
   | { name: 'audit'; org: string }
+  | { name: 'apps'; org: string }
   | { name: 'display'; org: string; group: string }
   | { name: 'notfound'; path: string }
 
@@ -92,6 +94,8 @@ export function parseHash(hash: string): Route {
         return { name: 'approvals', org }
       case 'audit':
         return { name: 'audit', org }
+      case 'apps':
+        return { name: 'apps', org }
     }
   }
   return { name: 'notfound', path: '/' + parts.map(decode).join('/') }
@@ -125,6 +129,7 @@ export function routeHash(route: Route): string {
     case 'links':
     case 'approvals':
     case 'audit':
+    case 'apps':
       return `#/o/${encodeURIComponent(route.org)}/${route.name}`
     case 'add': {
       const p = new URLSearchParams()

@@ -66,6 +66,8 @@ export interface Organization {
   updated_at: string
   account_types: string[]
   password_policy_text: string
+  /** the sign-in badge rule per account type: 'badge' or 'badge_pin'; a type not listed has no badges */
+  badges?: Record<string, string>
 }
 
 export interface Group {
@@ -120,6 +122,8 @@ export interface User {
   admin_role?: string
   /** IDs of the groups the person administers */
   admin_groups?: string[] | null
+  /** when the person's sign-in badge was made; absent without one */
+  badge_issued?: string
 }
 
 /** What a bulk action on users did (app.BulkResult). */

@@ -34,6 +34,8 @@ export interface BatchSettings {
   password_style: string
   password: string
   must_change_password: boolean
+  /** also make each person a sign-in badge, printed on their slip (account types whose rule is the badge alone) */
+  badges: boolean
 }
 
 export const formLabels: Record<string, string> = {
