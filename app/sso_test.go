@@ -411,3 +411,81 @@ func TestSSOSecretSealed(t *testing.T) {
 		t.Fatal("the client secret is readable in the raw database file")
 	}
 }
+
+// An email domain belongs to one organization: Maple's admin cannot add to
+// Maple's provider a domain Oak uses as its login domain, or Birch in a
+// provider's allowed domains (before the fix any organization admin could,
+// and Oak's people were created in Maple at Maple's provider). A domain
+// two organizations used before the check (written straight to the store)
+// gives the buttons of its owner only, and the other's provider cannot
+// sign its people in.
+func TestSSODomainBelongsToOneOrganization(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	str := func(s string) *string { return &s }
+	if _, err := e.App.CreateOrganization(e.ctx, &app.Organization{Name: "Oak School", Slug: "oak", LoginDomain: "oak.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.CreateOrganization(e.ctx, &app.Organization{Name: "Birch School", Slug: "birch"}); err != nil {
+		t.Fatal(err)
+	}
+	birch, err := e.App.CreateSSOProvider(e.ctx, "birch", app.SSOProviderInput{Kind: str(app.ProviderOIDC), Name: str("Birch ID"),
+		Issuer: str(e.op.Issuer), ClientID: str(ssoClient), AllowedDomains: &[]string{"birch.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"oak.example", "Birch.example"} {
+		_, err := e.App.UpdateSSOProvider(e.ctx, "maple", e.provider.ID, app.SSOProviderInput{AllowedDomains: &[]string{"maple.example", d}})
+		if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorDetails(err)["allowed_domains"], "another organization") {
+			t.Fatalf("maple claiming %s: %v %v", d, err, app.ErrorDetails(err))
+		}
+		_, err = e.App.CreateSSOProvider(e.ctx, "maple", app.SSOProviderInput{Kind: str(app.ProviderOIDC), Name: str("Other"),
+			Issuer: str(e.op.Issuer), ClientID: str(ssoClient), AllowedDomains: &[]string{d}})
+		if app.ErrorCode(err) != app.EINVALID || app.ErrorDetails(err)["allowed_domains"] == "" {
+			t.Fatalf("a new maple provider for %s: %v", d, err)
+		}
+	}
+	// Its own domains stay Maple's to change; Birch's stay Birch's.
+	if _, err := e.App.UpdateSSOProvider(e.ctx, "maple", e.provider.ID, app.SSOProviderInput{AllowedDomains: &[]string{"maple.example", "pupils.maple.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.UpdateSSOProvider(e.ctx, "birch", birch.ID, app.SSOProviderInput{Name: str("Birch")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nor can Maple take a domain as its login domain (which would make it
+	// Maple's); its own subdomain is fine.
+	for _, d := range []string{"oak.example", "birch.example"} {
+		if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{LoginDomain: &d}); app.ErrorCode(err) != app.EINVALID || app.ErrorDetails(err)["login_domain"] == "" {
+			t.Fatalf("maple's login domain %s: %v", d, err)
+		}
+	}
+	if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{LoginDomain: str("pupils.maple.example")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A squat from before the check.
+	p, err := e.App.Store.SSOProvider(e.ctx, "", e.provider.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.AllowedDomains = append(p.AllowedDomains, "oak.example", "birch.example")
+	if err := e.App.Store.PutSSOProvider(e.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if bs, err := e.App.SSOButtons(context.Background(), "", "someone@oak.example"); err != nil || len(bs) != 0 {
+		t.Fatalf("buttons for oak.example: %+v %v", bs, err)
+	}
+	if bs, err := e.App.SSOButtons(context.Background(), "", "someone@birch.example"); err != nil || len(bs) != 1 || bs[0].ID != birch.ID {
+		t.Fatalf("buttons for birch.example: %+v %v", bs, err)
+	}
+	if bs, err := e.App.SSOButtons(context.Background(), "", "someone@maple.example"); err != nil || len(bs) != 1 || bs[0].ID != e.provider.ID {
+		t.Fatalf("buttons for maple.example: %+v %v", bs, err)
+	}
+	e.op.AddUser(ssotest.User{Subject: "sub-x", Username: "x", Password: ssoPassword, Email: "head@oak.example", EmailVerified: true, GivenName: "Not", FamilyName: "Head"})
+	if _, err := e.signIn(t, app.SSOForPortal, "x"); app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(app.ErrorMessage(err), "another organization") {
+		t.Fatalf("maple's provider signing in head@oak.example: %v", err)
+	}
+	if _, err := e.App.CreateUser(e.ctx, "oak", app.UserCreate{User: app.User{FirstName: "Head", Email: "head@oak.example", AccountType: "teacher"}}); err != nil {
+		t.Fatalf("oak adding its own head: %v", err)
+	}
+}

@@ -252,6 +252,12 @@ func (a *App) finishSSO(ctx context.Context, in SSOFinish, f *ssoFlow) (*SSOResu
 	if err != nil {
 		return nil, err
 	}
+	_, domain, _ := strings.Cut(Key(email), "@")
+	if owner, err := a.domainOwner(ctx, domain); err != nil {
+		return nil, err
+	} else if owner != p.OrgID {
+		return nil, Errorf(EFORBIDDEN, "%s is an address of another organization on this Rollcall, so it cannot sign in through %s.", email, p.Name)
+	}
 	if in.Previous != "" {
 		if err := a.Store.DeleteSession(ctx, TokenHash(in.Previous)); err != nil {
 			return nil, err
