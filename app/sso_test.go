@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,10 +228,11 @@ func TestSSOKeyRotation(t *testing.T) {
 // make one account.
 func TestSSOConcurrentFirstSignIns(t *testing.T) {
 	e := newSSOEnv(t, app.SSOProviderInput{})
-	type flow struct{ state, code string }
+	type flow struct{ state, code, binding string }
 	flows := make([]flow, 10)
 	for i := range flows {
-		u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase, Binding: ssoBinding})
+		binding := fmt.Sprintf("%s-%d", ssoBinding, i) // ten browsers: a browser waits for one sign-in
+		u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase, Binding: binding})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +240,7 @@ func TestSSOConcurrentFirstSignIns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		flows[i] = flow{back.Query().Get("state"), back.Query().Get("code")}
+		flows[i] = flow{back.Query().Get("state"), back.Query().Get("code"), binding}
 	}
 	var wg sync.WaitGroup
 	ids := make([]string, len(flows))
@@ -247,7 +249,7 @@ func TestSSOConcurrentFirstSignIns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := e.App.FinishSSO(context.Background(), app.SSOFinish{State: f.state, Code: f.code, Binding: ssoBinding})
+			res, err := e.App.FinishSSO(context.Background(), app.SSOFinish{State: f.state, Code: f.code, Binding: f.binding})
 			errs[i] = err
 			if err == nil {
 				ids[i] = res.User.ID
@@ -487,5 +489,87 @@ func TestSSODomainBelongsToOneOrganization(t *testing.T) {
 	}
 	if _, err := e.App.CreateUser(e.ctx, "oak", app.UserCreate{User: app.User{FirstName: "Head", Email: "head@oak.example", AccountType: "teacher"}}); err != nil {
 		t.Fatalf("oak adding its own head: %v", err)
+	}
+}
+
+// One client cannot fill the server-wide table of waiting sign-ins: an
+// address (GET /api/public/sso/start needs only the public provider ID)
+// is refused after SSOStartsPerIP starts it left waiting, while another
+// address still signs in (before the fix one address made 20,000 and every
+// organization's single sign-on was refused for 10 minutes). Sign-ins that
+// come back give their start back, so a class behind one router signing
+// in one after another is not held back; and a browser waits for one
+// sign-in: a new start (same cookie, or sending the earlier one) replaces it.
+func TestSSOStartsLimitedPerAddress(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	ctx := context.Background()
+	start := func(client, binding, old string) (string, error) {
+		return e.App.StartSSO(ctx, app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase,
+			Binding: binding, OldBinding: old, Client: client})
+	}
+	finish := func(u, client, binding string) (*app.SSOResult, error) {
+		t.Helper()
+		back, err := ssotest.SignIn(u, "anna", ssoPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := back.Query()
+		return e.App.FinishSSO(ctx, app.SSOFinish{State: q.Get("state"), Code: q.Get("code"), Binding: binding, Client: client})
+	}
+	n := 0
+	for i := 0; i < 20000; i++ {
+		_, err := start("203.0.113.7", fmt.Sprintf("%s-%d", ssoBinding, i), "")
+		if app.ErrorCode(err) == app.ETOOMANY {
+			break
+		} else if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		n++
+	}
+	if n != app.SSOStartsPerIP {
+		t.Fatalf("one address began %d sign-ins, want %d", n, app.SSOStartsPerIP)
+	}
+	u, err := start("198.51.100.4", ssoBinding, "")
+	if err != nil {
+		t.Fatalf("another address after the flood: %v", err)
+	}
+	if res, err := finish(u, "198.51.100.4", ssoBinding); err != nil || res.Token == "" {
+		t.Fatalf("another address's sign-in: %+v %v", res, err)
+	}
+
+	// A class behind one router, one after another.
+	for i := 0; i < app.SSOStartsPerIP+5; i++ {
+		b := fmt.Sprintf("%s-class-%d", ssoBinding, i)
+		u, err := start("192.0.2.200", b, "")
+		if err != nil {
+			t.Fatalf("sign-in %d from the school's router: %v", i, err)
+		}
+		if _, err := finish(u, "192.0.2.200", b); err != nil {
+			t.Fatalf("sign-in %d: %v", i, err)
+		}
+	}
+
+	// One browser, one waiting sign-in.
+	first, err := start("192.0.2.201", ssoBinding, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := start("192.0.2.201", ssoBinding, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := finish(first, "192.0.2.201", ssoBinding); err == nil || !strings.Contains(app.ErrorMessage(err), "start again") {
+		t.Fatalf("the replaced sign-in: %v", err)
+	}
+	newer := ssoBinding + "-newer"
+	third, err := start("192.0.2.201", newer, ssoBinding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := finish(second, "192.0.2.201", ssoBinding); err == nil {
+		t.Fatal("the sign-in of the browser's earlier cookie still worked")
+	}
+	if res, err := finish(third, "192.0.2.201", newer); err != nil || res.Token == "" {
+		t.Fatalf("the newest sign-in: %+v %v", res, err)
 	}
 }

@@ -26,6 +26,16 @@ const SSOFlowTTL = 10 * time.Minute
 // maxSSOFlows bounds the sign-ins waiting at once (memory).
 const maxSSOFlows = 20000
 
+// SSOStartsPerIP bounds the sign-ins one client address (an IPv6 /64) may
+// begin in SSOFlowTTL, so that no one client fills the table of waiting
+// sign-ins (maxSSOFlows) and blocks single sign-on for everybody. A
+// sign-in that comes back from the provider gives its start back, so a
+// class behind one school router signing in together is held back only by
+// the sign-ins it leaves waiting.
+const SSOStartsPerIP = 60
+
+var errTooManySSOStarts = Errorf(ETOOMANY, "Many sign-ins have been begun from this device and not finished. Wait 10 minutes and try again, or ask the school's IT staff.")
+
 // Purposes of a sign-in through a provider.
 const (
 	SSOForPortal     = "portal"     // the sign-in page for people (/signin)
@@ -36,6 +46,17 @@ const (
 type ssoFlows struct {
 	mu sync.Mutex
 	m  map[string]*ssoFlow
+	// byBinding is the waiting sign-in of each browser (binding hash →
+	// key in m): a browser has one, a new start replaces it.
+	byBinding map[string]string
+}
+
+// drop removes the waiting sign-in under k; mu is held.
+func (s *ssoFlows) drop(k string) {
+	if f := s.m[k]; f != nil && s.byBinding[f.binding] == k {
+		delete(s.byBinding, f.binding)
+	}
+	delete(s.m, k)
 }
 
 type ssoFlow struct {
@@ -43,6 +64,7 @@ type ssoFlow struct {
 	nonce, verifier, redirect     string
 	binding                       string // TokenHash of the browser's cookie
 	admin                         string // the admin linking their account (purpose link)
+	client                        string // the client address that began it (SSOStartsPerIP)
 	expires                       time.Time
 }
 
@@ -57,6 +79,11 @@ type SSOStart struct {
 	Base string
 	// Binding is the browser's random cookie value (the transport makes it).
 	Binding string
+	// OldBinding is the browser's earlier binding cookie, if it sent one:
+	// the sign-in it was waiting for ends (a browser waits for one).
+	OldBinding string
+	// Client is the client's address (an IPv6 /64) for SSOStartsPerIP.
+	Client string
 	// Admin is the signed-in admin's ID (purpose link; set by the transport
 	// from the admin's session, never from the request's parameters).
 	Admin string
@@ -93,6 +120,15 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	if len(in.Binding) < 32 {
 		return "", Errorf(EINVALID, "The browser's sign-in cookie is missing.")
 	}
+	if !a.SignUpLimits.SSOStarts.Take(in.Client) {
+		return "", errTooManySSOStarts
+	}
+	started := false
+	defer func() {
+		if !started {
+			a.SignUpLimits.SSOStarts.Refund(in.Client)
+		}
+	}()
 	base := strings.TrimRight(org.PublicURL, "/")
 	if base == "" {
 		base = strings.TrimRight(in.Base, "/")
@@ -118,27 +154,36 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 		return "", err
 	}
 	f := &ssoFlow{provider: p.ID, purpose: in.Purpose, invitation: in.Invitation, nonce: nonce, verifier: verifier,
-		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), expires: a.Now().Add(SSOFlowTTL)}
+		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), client: in.Client, expires: a.Now().Add(SSOFlowTTL)}
 	if in.Purpose == SSOForLink {
 		f.admin = in.Admin
 	}
 	a.sso.mu.Lock()
 	defer a.sso.mu.Unlock()
 	if a.sso.m == nil {
-		a.sso.m = map[string]*ssoFlow{}
+		a.sso.m, a.sso.byBinding = map[string]*ssoFlow{}, map[string]string{}
+	}
+	// The browser's earlier waiting sign-in (same or earlier cookie) ends.
+	for _, b := range []string{in.Binding, in.OldBinding} {
+		if k, ok := a.sso.byBinding[TokenHash(b)]; ok && b != "" {
+			a.sso.drop(k)
+		}
 	}
 	now := a.Now()
 	if len(a.sso.m) >= maxSSOFlows {
 		for k, f := range a.sso.m {
 			if now.After(f.expires) {
-				delete(a.sso.m, k)
+				a.sso.drop(k)
 			}
 		}
 		if len(a.sso.m) >= maxSSOFlows {
 			return "", Errorf(ETOOMANY, "Too many sign-ins are under way. Try again in a few minutes.")
 		}
 	}
-	a.sso.m[TokenHash(state)] = f
+	k := TokenHash(state)
+	a.sso.m[k] = f
+	a.sso.byBinding[f.binding] = k
+	started = true
 	return u, nil
 }
 
@@ -168,7 +213,8 @@ func (a *App) takeFlow(state, binding string) (*ssoFlow, error) {
 	if f == nil {
 		return nil, errSSOAgain
 	}
-	delete(a.sso.m, k)
+	a.sso.drop(k)
+	a.SignUpLimits.SSOStarts.Refund(f.client) // it came back: not left waiting
 	if a.Now().After(f.expires) || subtle.ConstantTimeCompare([]byte(f.binding), []byte(TokenHash(binding))) != 1 {
 		return nil, errSSOAgain
 	}

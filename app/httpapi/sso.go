@@ -146,8 +146,13 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
+	old := ""
+	if c, err := r.Cookie(ssoCookie); err == nil {
+		old = c.Value
+	}
 	u, err := s.app.StartSSO(r.Context(), app.SSOStart{Provider: q.Get("provider"), Purpose: purpose,
-		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, Admin: adminID})
+		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, OldBinding: old,
+		Client: clientAddr(r), Admin: adminID})
 	if err != nil {
 		s.ssoPage(w, r, app.ErrorMessage(err), backTo(purpose))
 		return
