@@ -573,3 +573,42 @@ func TestSSOStartsLimitedPerAddress(t *testing.T) {
 		t.Fatalf("the newest sign-in: %+v %v", res, err)
 	}
 }
+
+// On a shared tablet, a sign-in through a provider ends the browser's
+// earlier portal session, as a password sign-in does (before the fix the
+// earlier person stayed signed in beside the new one). The session is
+// taken at the start: the provider's redirect back carries no
+// SameSite=Strict cookie.
+func TestSSOSignInEndsPreviousSession(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	ctx := context.Background()
+	first, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.UserBySession(ctx, first.Token); err != nil {
+		t.Fatal(err)
+	}
+	e.op.AddUser(ssotest.User{Subject: "sub-bo", Username: "bo", Password: ssoPassword, Email: "bo@maple.example",
+		EmailVerified: true, GivenName: "Bo", FamilyName: "Ek"})
+	u, err := e.App.StartSSO(ctx, app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase,
+		Binding: ssoBinding, Previous: first.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ssotest.SignIn(u, "bo", ssoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := back.Query()
+	second, err := e.App.FinishSSO(ctx, app.SSOFinish{State: q.Get("state"), Code: q.Get("code"), Binding: ssoBinding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.App.UserBySession(ctx, second.Token); err != nil || p.Email != "bo@maple.example" {
+		t.Fatalf("the new session: %+v %v", p, err)
+	}
+	if p, err := e.App.UserBySession(ctx, first.Token); err == nil {
+		t.Fatalf("the earlier person %s is still signed in on the tablet", p.Email)
+	}
+}

@@ -65,6 +65,7 @@ type ssoFlow struct {
 	binding                       string // TokenHash of the browser's cookie
 	admin                         string // the admin linking their account (purpose link)
 	client                        string // the client address that began it (SSOStartsPerIP)
+	previous                      string // TokenHash of the browser's earlier session of the purpose, or ""
 	expires                       time.Time
 }
 
@@ -84,6 +85,12 @@ type SSOStart struct {
 	OldBinding string
 	// Client is the client's address (an IPv6 /64) for SSOStartsPerIP.
 	Client string
+	// Previous is the session the browser has for the purpose (the
+	// portal's, or the admin UI's for purpose admin), or "": it ends when
+	// the sign-in succeeds, as at a password sign-in (a shared tablet). It
+	// is taken at the start, a same-site navigation that carries the
+	// SameSite=Strict session cookies; the provider's redirect back does not.
+	Previous string
 	// Admin is the signed-in admin's ID (purpose link; set by the transport
 	// from the admin's session, never from the request's parameters).
 	Admin string
@@ -156,7 +163,9 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	f := &ssoFlow{provider: p.ID, purpose: in.Purpose, invitation: in.Invitation, nonce: nonce, verifier: verifier,
 		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), client: in.Client, expires: a.Now().Add(SSOFlowTTL)}
 	if in.Purpose == SSOForLink {
-		f.admin = in.Admin
+		f.admin = in.Admin // the admin stays signed in
+	} else if in.Previous != "" {
+		f.previous = TokenHash(in.Previous)
 	}
 	a.sso.mu.Lock()
 	defer a.sso.mu.Unlock()
@@ -304,8 +313,12 @@ func (a *App) finishSSO(ctx context.Context, in SSOFinish, f *ssoFlow) (*SSOResu
 	} else if owner != p.OrgID {
 		return nil, Errorf(EFORBIDDEN, "%s is an address of another organization on this Rollcall, so it cannot sign in through %s.", email, p.Name)
 	}
-	if in.Previous != "" {
-		if err := a.Store.DeleteSession(ctx, TokenHash(in.Previous)); err != nil {
+	previous := f.previous
+	if in.Previous != "" && f.purpose != SSOForLink {
+		previous = TokenHash(in.Previous)
+	}
+	if previous != "" {
+		if err := a.Store.DeleteSession(ctx, previous); err != nil {
 			return nil, err
 		}
 	}

@@ -256,3 +256,39 @@ func TestSSOAdminLinkHTTP(t *testing.T) {
 		t.Errorf("the session after signing out = %d, want 401", code)
 	}
 }
+
+// A sign-in through a provider on a shared tablet ends the browser's
+// earlier portal session (its cookie comes with the start, a same-site
+// navigation), as a password sign-in does.
+func TestSSOEndsPreviousSessionHTTP(t *testing.T) {
+	e := newSSOHTTPEnv(t)
+	signIn := func(previous string) *httptest.ResponseRecorder {
+		req := newRequest(t, "GET", "/api/public/sso/start?provider="+url.QueryEscape(e.provider), nil)
+		if previous != "" {
+			req.AddCookie(&http.Cookie{Name: "rollcall_user", Value: previous})
+		}
+		rec := e.serve(req)
+		var binding *http.Cookie
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "rollcall_sso" {
+				binding = c
+			}
+		}
+		back, err := ssotest.SignIn(rec.Header().Get("Location"), "ben", ssoTestPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec = e.callback(t, back, binding)
+		if !e.signedIn(t, rec) {
+			t.Fatalf("not signed in: %d %s", rec.Code, rec.Body.String())
+		}
+		return rec
+	}
+	first := userCookieOf(signIn("")).Value
+	signIn(first)
+	req := newRequest(t, "GET", "/api/public/account", nil)
+	req.AddCookie(&http.Cookie{Name: "rollcall_user", Value: first})
+	if rec := e.serve(req); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("the earlier session after a new sign-in on the same browser = %d, want 401", rec.Code)
+	}
+}
