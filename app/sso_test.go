@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -610,5 +611,60 @@ func TestSSOSignInEndsPreviousSession(t *testing.T) {
 	}
 	if p, err := e.App.UserBySession(ctx, first.Token); err == nil {
 		t.Fatalf("the earlier person %s is still signed in on the tablet", p.Email)
+	}
+}
+
+// endSessionOIDC is the real client with the discovery's end-session
+// address replaced.
+type endSessionOIDC struct {
+	app.OIDCClient
+	end string
+}
+
+func (c endSessionOIDC) Discover(ctx context.Context, issuer string) (*app.OIDCInfo, error) {
+	info, err := c.OIDCClient.Discover(ctx, issuer)
+	if err != nil {
+		return nil, err
+	}
+	cp := *info
+	cp.EndSessionURL = c.end
+	return &cp, nil
+}
+
+// The provider's end-session address is offered only over https (http
+// only on this computer), and carries the client and, when the
+// organization has a public address, the registered redirect URI to come
+// back to (RP-initiated logout), which moves on to the sign-in page.
+func TestSSOEndSessionURL(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	ctx := context.Background()
+	res, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := e.App.OIDC
+	for _, bad := range []string{"http://idp.example/logout", "javascript:alert(1)", "https://user@idp.example/logout", "/logout", "ftp://idp.example/"} {
+		e.App.OIDC = endSessionOIDC{client, bad}
+		if u := e.App.SSOEndSessionURL(ctx, res.Token); u != "" {
+			t.Errorf("end-session address %q offered as %q", bad, u)
+		}
+	}
+	e.App.OIDC = endSessionOIDC{client, "http://127.0.0.1:9/logout"}
+	if u := e.App.SSOEndSessionURL(ctx, res.Token); !strings.HasPrefix(u, "http://127.0.0.1:9/logout?") || !strings.Contains(u, "client_id="+ssoClient) {
+		t.Errorf("a loopback provider's end-session address: %q", u)
+	}
+	pub := "https://rollcall.maple.example"
+	if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{PublicURL: &pub}); err != nil {
+		t.Fatal(err)
+	}
+	e.App.OIDC = endSessionOIDC{client, "https://idp.example/logout?tenant=1"}
+	u, err := url.Parse(e.App.SSOEndSessionURL(ctx, res.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Host != "idp.example" || q.Get("tenant") != "1" || q.Get("client_id") != ssoClient ||
+		q.Get("post_logout_redirect_uri") != pub+app.SSOCallbackPath || q.Get("state") != app.SSOSignedOut {
+		t.Errorf("end-session address %s", u)
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -664,5 +665,32 @@ func (a *App) SSOEndSession(ctx context.Context, token string) (url, provider st
 	if err != nil || info.EndSessionURL == "" {
 		return "", ""
 	}
-	return info.EndSessionURL, p.Name
+	end, err := neturl.Parse(info.EndSessionURL)
+	if err != nil || end.Host == "" || end.User != nil || end.Fragment != "" ||
+		!(end.Scheme == "https" || end.Scheme == "http" && IsLoopbackHost(end.Hostname())) {
+		return "", "" // not offered: a page of ours does not send people to a plain-http or odd address
+	}
+	// RP-initiated logout: the provider sends the browser back to the
+	// redirect URI already registered for Rollcall (the callback, which
+	// moves on to the sign-in page), naming the client.
+	q := end.Query()
+	q.Set("client_id", p.ClientID)
+	if org, err := a.Store.Organization(ctx, p.OrgID); err == nil && org.PublicURL != "" {
+		q.Set("post_logout_redirect_uri", strings.TrimRight(org.PublicURL, "/")+SSOCallbackPath)
+		state := SSOSignedOut
+		if s.Kind != SessionUser {
+			state = SSOSignedOutAdmin
+		}
+		q.Set("state", state)
+	}
+	end.RawQuery = q.Encode()
+	return end.String(), p.Name
 }
+
+// The state a provider's end-session endpoint sends back to the callback
+// after signing out: the person goes on to the sign-in page (portal) or
+// the admin sign-in.
+const (
+	SSOSignedOut      = "signed-out"
+	SSOSignedOutAdmin = "signed-out-admin"
+)

@@ -187,6 +187,17 @@ func backTo(purpose string) string {
 // navigation, so the SameSite=Strict session cookie goes with it).
 func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if q.Get("code") == "" && q.Get("error") == "" {
+		// Back from the provider's sign-out (post_logout_redirect_uri).
+		switch q.Get("state") {
+		case app.SSOSignedOut:
+			s.ssoPage(w, r, "", "/signin")
+			return
+		case app.SSOSignedOutAdmin:
+			s.ssoPage(w, r, "", "/")
+			return
+		}
+	}
 	binding := ""
 	if c, err := r.Cookie(ssoCookie); err == nil {
 		binding = c.Value
