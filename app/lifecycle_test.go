@@ -238,7 +238,7 @@ func TestPurgeLeavesNoTraceInTheFile(t *testing.T) {
 	if err := env.a.RequestPasswordReset(ctx, "zephyrine.quackenbosh@maple.example", "192.0.2.7"); err != nil {
 		t.Fatal(err)
 	}
-	reset, err := env.a.Store.PasswordReset(ctx, u.ID)
+	reset, err := env.a.Store.PasswordReset(ctx, u.ID, false)
 	if err != nil {
 		t.Fatalf("no reset link to purge: %v", err)
 	}

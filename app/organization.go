@@ -261,6 +261,9 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	if err := org.Validate(); err != nil {
 		return nil, err
 	}
+	if err := a.checkLoginDomainFree(ctx, "", org.LoginDomain); err != nil {
+		return nil, err
+	}
 	org.ID = a.newID()
 	org.CreatedAt = a.now()
 	org.UpdatedAt = org.CreatedAt
@@ -388,6 +391,11 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if o.LoginDomain != before.LoginDomain {
+		if err := a.checkLoginDomainFree(ctx, o.ID, o.LoginDomain); err != nil {
+			return nil, err
+		}
 	}
 	o.UpdatedAt = a.now()
 	ctx = a.audit(ctx, o.ID, "organization.update", orgTarget(o), "changed "+differentFields(before, *o))

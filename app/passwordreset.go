@@ -45,8 +45,10 @@ const DefaultResetAnswerTime = 250 * time.Millisecond
 
 // PasswordReset is a pending link that sets a person's password. Only the
 // SHA-256 of its token is kept; the token is in the mail (and, until the
-// mail is sent, sealed in the outbox). One per user: a newer one replaces
-// it, and the older link stops working.
+// mail is sent, sealed in the outbox). One of each kind per user: a newer
+// one replaces the older one of its kind, which stops working; a reset
+// request does not touch a pending activation link (anybody may ask for a
+// reset), and using either link uses up both.
 type PasswordReset struct {
 	UserID string `json:"user_id"`
 	OrgID  string `json:"org_id"`
@@ -72,10 +74,12 @@ type ResetMail struct {
 // PasswordResetStore keeps pending reset and activation links, indexed by
 // token hash.
 type PasswordResetStore interface {
-	// PasswordReset returns the user's pending link; ENOTFOUND if none.
-	PasswordReset(ctx context.Context, userID string) (*PasswordReset, error)
-	// QueueResetMails stores each link (replacing the user's earlier one,
-	// whose mail is cancelled if not sent) and its message, all in one
+	// PasswordReset returns the user's pending activation link (or reset
+	// link, activation false); ENOTFOUND if none.
+	PasswordReset(ctx context.Context, userID string, activation bool) (*PasswordReset, error)
+	// QueueResetMails stores each link (replacing the user's earlier one of
+	// the same kind, whose mail is cancelled if not sent; a reset link
+	// leaves an activation link be) and its message, all in one
 	// transaction. ENOTFOUND if a user is gone.
 	QueueResetMails(ctx context.Context, mails []*ResetMail) error
 	// PasswordResetByToken returns the link with the token hash and its
@@ -83,7 +87,7 @@ type PasswordResetStore interface {
 	PasswordResetByToken(ctx context.Context, hash string) (*PasswordReset, *User, error)
 	// UsePasswordReset finds the link by token hash and, in one
 	// transaction, calls fn with it and its user, writes the user, removes
-	// the link and ends every session of the user: of concurrent calls
+	// the user's links (both kinds) and ends every session of the user: of concurrent calls
 	// exactly one succeeds. ENOTFOUND if no link has the hash.
 	UsePasswordReset(ctx context.Context, hash string, fn func(r *PasswordReset, u *User) error) (*User, error)
 }
@@ -429,7 +433,7 @@ func fillReset(src string, d resetData) (string, error) {
 // renderReset builds the reset or activation mail for m, or says why not
 // (skip: the link was used, replaced, or its account or address is gone).
 func (a *App) renderReset(ctx context.Context, org *Organization, m *OutboxMessage) (msg *Message, skip bool, reason string) {
-	r, err := a.Store.PasswordReset(ctx, m.UserID)
+	r, err := a.Store.PasswordReset(ctx, m.UserID, m.Kind == KindActivation)
 	if err != nil || r.MessageID != m.ID {
 		return nil, true, ""
 	}

@@ -135,10 +135,10 @@ func TestPasswordResetNoEnumeration(t *testing.T) {
 	if len(tokens) != 1 || mails[0].to != "kim@maple.example" {
 		t.Fatalf("mails to %+v; want only kim's", mails)
 	}
-	if r, err := env.a.Store.PasswordReset(ctx, known.ID); err != nil || r.Activation {
+	if r, err := env.a.Store.PasswordReset(ctx, known.ID, false); err != nil || r.Activation {
 		t.Fatalf("kim's link %+v %v", r, err)
 	}
-	if _, err := env.a.Store.PasswordReset(ctx, off.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := env.a.Store.PasswordReset(ctx, off.ID, false); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("a link for the deactivated account: %v", err)
 	}
 	if err := env.a.RequestPasswordReset(ctx, "not an address", "192.0.2.9"); app.ErrorCode(err) != app.EINVALID {
@@ -307,6 +307,63 @@ func TestActivationMails(t *testing.T) {
 	tokens, mails = env.resetMails(t)
 	if len(tokens) != 1 || mails[0].to != "iris@maple.example" {
 		t.Fatalf("import mails %+v", mails)
+	}
+}
+
+// An anonymous reset request for a known address does not cancel the
+// 7-day activation link an admin mailed (before the fix there was one link
+// per user and the request replaced it with a 30-minute reset link): both
+// links work, the activation link after the reset link has expired, and
+// using one uses up the other.
+func TestResetRequestKeepsActivationLink(t *testing.T) {
+	env := resetEnv(t)
+	ctx := context.Background()
+	u, err := env.a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Tea", Username: "tea", Email: "tea@maple.example"}})
+	if err != nil || !u.EmailVerified {
+		t.Fatalf("%+v %v", u, err)
+	}
+	if _, err := env.a.SendActivation(ctx, "maple", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	act, _ := env.resetMails(t)
+	if len(act) != 1 {
+		t.Fatalf("activation mails %v", act)
+	}
+	// Anybody who knows the address; the answer is the usual one.
+	if err := env.a.RequestPasswordReset(ctx, "tea@maple.example", "203.0.113.9"); err != nil {
+		t.Fatal(err)
+	}
+	reset, mails := env.resetMails(t)
+	if len(reset) != 1 || strings.Contains(mails[0].subject, "ready") {
+		t.Fatalf("reset mails %+v", mails)
+	}
+	if p, err := env.a.PasswordResetPage(ctx, reset[0]); err != nil || p.Activation {
+		t.Fatalf("the reset link: %+v %v", p, err)
+	}
+	env.clock.Add(app.PasswordResetTTL + time.Second) // the teacher reads mail the next day
+	if _, err := env.a.PasswordResetPage(ctx, reset[0]); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("the reset link after 30 minutes: %v", err)
+	}
+	if p, err := env.a.PasswordResetPage(ctx, act[0]); err != nil || !p.Activation {
+		t.Fatalf("the admin's activation link was killed by an anonymous reset request: %+v %v", p, err)
+	}
+
+	// A fresh reset link, then the activation link is used: both are used up.
+	env.clock.Add(app.ResetWindow)
+	if err := env.a.RequestPasswordReset(ctx, "tea@maple.example", "203.0.113.9"); err != nil {
+		t.Fatal(err)
+	}
+	reset, _ = env.resetMails(t)
+	if len(reset) != 1 {
+		t.Fatalf("second reset mails %v", reset)
+	}
+	if _, err := env.a.ResetPassword(ctx, act[0], "tea-pass-98765"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{act[0], reset[0]} {
+		if _, err := env.a.PasswordResetPage(ctx, tok); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("a link after the password was set: %v", err)
+		}
 	}
 }
 

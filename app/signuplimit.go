@@ -34,18 +34,22 @@ type SignUpLimits struct {
 	// client address (passwordreset.go).
 	Resets   *Limiter
 	ResetIPs *Limiter
+	// SSOStarts counts sign-ins through a provider begun per client
+	// address (ssoflow.go).
+	SSOStarts *Limiter
 }
 
 // NewSignUpLimits returns the default limits on the clock now.
 func NewSignUpLimits(now func() time.Time) *SignUpLimits {
 	return &SignUpLimits{
-		PerIP:    NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
-		Global:   NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
-		PerCode:  NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
-		PerLink:  NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
-		SignUps:  NewLimiter(SignUpsPerIP, CodeFailureWindow, now),
-		Resets:   NewLimiter(ResetsPerAddress, ResetWindow, now),
-		ResetIPs: NewLimiter(ResetRequestsPerIP, ResetRequestWindow, now),
+		PerIP:     NewLimiter(CodeFailuresPerIP, CodeFailureWindow, now),
+		Global:    NewLimiter(CodeFailuresGlobal, CodeFailureWindow, now),
+		PerCode:   NewLimiter(SignUpsPerCodeMinute, time.Minute, now),
+		PerLink:   NewLimiter(LinkPasswordFailures, CodeFailureWindow, now),
+		SignUps:   NewLimiter(SignUpsPerIP, CodeFailureWindow, now),
+		Resets:    NewLimiter(ResetsPerAddress, ResetWindow, now),
+		ResetIPs:  NewLimiter(ResetRequestsPerIP, ResetRequestWindow, now),
+		SSOStarts: NewLimiter(SSOStartsPerIP, SSOFlowTTL, now),
 	}
 }
 

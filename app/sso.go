@@ -482,6 +482,9 @@ func (a *App) applyProvider(ctx context.Context, org *Organization, p *SSOProvid
 	if err := p.Validate(org); err != nil {
 		return err
 	}
+	if err := a.checkDomainsFree(ctx, org, p.AllowedDomains); err != nil {
+		return err
+	}
 	if in.ClientSecret != nil {
 		switch s := *in.ClientSecret; {
 		case s == "":
@@ -503,6 +506,96 @@ func (a *App) applyProvider(ctx context.Context, org *Organization, p *SSOProvid
 	return nil
 }
 
+// An email domain belongs to one organization: a provider may not allow a
+// domain another organization uses (an allowed domain of one of its
+// providers, or its login domain), or one organization's admin could have
+// another's people created, linked and signed in at their provider.
+
+// checkDomainsFree refuses domains another organization than org uses.
+func (a *App) checkDomainsFree(ctx context.Context, org *Organization, domains []string) error {
+	taken, err := a.domainsTaken(ctx, org.ID, domains)
+	if err != nil || len(taken) == 0 {
+		return err
+	}
+	return FieldError(EINVALID, "allowed_domains", "%s is the email domain of another organization on this Rollcall, so its people cannot sign in through %s's provider. Remove it, or ask the server's administrator.", strings.Join(taken, ", "), org.Name)
+}
+
+// checkLoginDomainFree refuses a login domain another organization than
+// orgID uses (it would make the domain, and its sign-in buttons, this
+// organization's: see domainOwner).
+func (a *App) checkLoginDomainFree(ctx context.Context, orgID, domain string) error {
+	if domain == "" {
+		return nil
+	}
+	taken, err := a.domainsTaken(ctx, orgID, []string{domain})
+	if err != nil || len(taken) == 0 {
+		return err
+	}
+	return FieldError(EINVALID, "login_domain", "%s is the email domain of another organization on this Rollcall. Choose one of your own, e.g. a subdomain of your school's domain.", domain)
+}
+
+// domainsTaken lists those of domains that an organization other than
+// orgID uses: as its login domain or in its providers' allowed domains.
+func (a *App) domainsTaken(ctx context.Context, orgID string, domains []string) ([]string, error) {
+	if len(domains) == 0 {
+		return nil, nil
+	}
+	all, err := a.Store.Organizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var taken []string
+	for _, o := range all {
+		if o.ID == orgID {
+			continue
+		}
+		used := []string{}
+		if o.LoginDomain != "" {
+			used = append(used, Key(o.LoginDomain))
+		}
+		ps, err := a.Store.SSOProviders(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			used = append(used, p.AllowedDomains...)
+		}
+		for _, d := range domains {
+			if slices.Contains(used, d) && !slices.Contains(taken, d) {
+				taken = append(taken, d)
+			}
+		}
+	}
+	return taken, nil
+}
+
+// domainOwner is the ID of the organization the email domain belongs to:
+// the one whose login domain it is, else the one whose provider allowed it
+// first; "" when none uses it. (Domains are kept unique when providers are
+// saved; this settles domains two organizations used before that.)
+func (a *App) domainOwner(ctx context.Context, domain string) (string, error) {
+	all, err := a.Store.Organizations(ctx)
+	if err != nil {
+		return "", err
+	}
+	owner, since := "", time.Time{}
+	for _, o := range all {
+		if o.LoginDomain != "" && Key(o.LoginDomain) == domain {
+			return o.ID, nil
+		}
+		ps, err := a.Store.SSOProviders(ctx, o.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, p := range ps {
+			if slices.Contains(p.AllowedDomains, domain) && (owner == "" || p.CreatedAt.Before(since)) {
+				owner, since = o.ID, p.CreatedAt
+			}
+		}
+	}
+	return owner, nil
+}
+
 // SSOButton is one "Sign in with …" button on a sign-in page.
 type SSOButton struct {
 	ID           string `json:"id"`
@@ -513,7 +606,8 @@ type SSOButton struct {
 
 // SSOButtons lists the sign-in providers for a sign-in page: those of the
 // organization whose short name is ref, or of the organization whose
-// providers allow the email's domain (the person typed their email first).
+// providers allow the email's domain (the person typed their email first;
+// only the organization the domain belongs to, see domainOwner).
 // It tells nothing about people: only which providers exist for a domain.
 func (a *App) SSOButtons(ctx context.Context, org, email string) ([]SSOButton, error) {
 	out := []SSOButton{}
@@ -531,19 +625,21 @@ func (a *App) SSOButtons(ctx context.Context, org, email string) ([]SSOButton, e
 		if !ok || domain == "" {
 			return out, nil
 		}
-		all, err := a.Store.Organizations(ctx)
+		owner, err := a.domainOwner(ctx, domain)
+		if err != nil || owner == "" {
+			return out, err
+		}
+		o, err := a.Store.Organization(ctx, owner)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range all {
-			ps, err := a.Store.SSOProviders(ctx, o.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range ps {
-				if slices.Contains(p.AllowedDomains, domain) {
-					out = append(out, SSOButton{ID: p.ID, Name: p.Name, Kind: p.Kind, Organization: o.Name})
-				}
+		ps, err := a.Store.SSOProviders(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if slices.Contains(p.AllowedDomains, domain) {
+				out = append(out, SSOButton{ID: p.ID, Name: p.Name, Kind: p.Kind, Organization: o.Name})
 			}
 		}
 		return out, nil

@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,10 +229,11 @@ func TestSSOKeyRotation(t *testing.T) {
 // make one account.
 func TestSSOConcurrentFirstSignIns(t *testing.T) {
 	e := newSSOEnv(t, app.SSOProviderInput{})
-	type flow struct{ state, code string }
+	type flow struct{ state, code, binding string }
 	flows := make([]flow, 10)
 	for i := range flows {
-		u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase, Binding: ssoBinding})
+		binding := fmt.Sprintf("%s-%d", ssoBinding, i) // ten browsers: a browser waits for one sign-in
+		u, err := e.App.StartSSO(context.Background(), app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase, Binding: binding})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +241,7 @@ func TestSSOConcurrentFirstSignIns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		flows[i] = flow{back.Query().Get("state"), back.Query().Get("code")}
+		flows[i] = flow{back.Query().Get("state"), back.Query().Get("code"), binding}
 	}
 	var wg sync.WaitGroup
 	ids := make([]string, len(flows))
@@ -247,7 +250,7 @@ func TestSSOConcurrentFirstSignIns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := e.App.FinishSSO(context.Background(), app.SSOFinish{State: f.state, Code: f.code, Binding: ssoBinding})
+			res, err := e.App.FinishSSO(context.Background(), app.SSOFinish{State: f.state, Code: f.code, Binding: f.binding})
 			errs[i] = err
 			if err == nil {
 				ids[i] = res.User.ID
@@ -409,5 +412,259 @@ func TestSSOSecretSealed(t *testing.T) {
 	}
 	if bytes.Contains(raw, []byte(ssoSecret)) {
 		t.Fatal("the client secret is readable in the raw database file")
+	}
+}
+
+// An email domain belongs to one organization: Maple's admin cannot add to
+// Maple's provider a domain Oak uses as its login domain, or Birch in a
+// provider's allowed domains (before the fix any organization admin could,
+// and Oak's people were created in Maple at Maple's provider). A domain
+// two organizations used before the check (written straight to the store)
+// gives the buttons of its owner only, and the other's provider cannot
+// sign its people in.
+func TestSSODomainBelongsToOneOrganization(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	str := func(s string) *string { return &s }
+	if _, err := e.App.CreateOrganization(e.ctx, &app.Organization{Name: "Oak School", Slug: "oak", LoginDomain: "oak.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.CreateOrganization(e.ctx, &app.Organization{Name: "Birch School", Slug: "birch"}); err != nil {
+		t.Fatal(err)
+	}
+	birch, err := e.App.CreateSSOProvider(e.ctx, "birch", app.SSOProviderInput{Kind: str(app.ProviderOIDC), Name: str("Birch ID"),
+		Issuer: str(e.op.Issuer), ClientID: str(ssoClient), AllowedDomains: &[]string{"birch.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"oak.example", "Birch.example"} {
+		_, err := e.App.UpdateSSOProvider(e.ctx, "maple", e.provider.ID, app.SSOProviderInput{AllowedDomains: &[]string{"maple.example", d}})
+		if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorDetails(err)["allowed_domains"], "another organization") {
+			t.Fatalf("maple claiming %s: %v %v", d, err, app.ErrorDetails(err))
+		}
+		_, err = e.App.CreateSSOProvider(e.ctx, "maple", app.SSOProviderInput{Kind: str(app.ProviderOIDC), Name: str("Other"),
+			Issuer: str(e.op.Issuer), ClientID: str(ssoClient), AllowedDomains: &[]string{d}})
+		if app.ErrorCode(err) != app.EINVALID || app.ErrorDetails(err)["allowed_domains"] == "" {
+			t.Fatalf("a new maple provider for %s: %v", d, err)
+		}
+	}
+	// Its own domains stay Maple's to change; Birch's stay Birch's.
+	if _, err := e.App.UpdateSSOProvider(e.ctx, "maple", e.provider.ID, app.SSOProviderInput{AllowedDomains: &[]string{"maple.example", "pupils.maple.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.UpdateSSOProvider(e.ctx, "birch", birch.ID, app.SSOProviderInput{Name: str("Birch")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nor can Maple take a domain as its login domain (which would make it
+	// Maple's); its own subdomain is fine.
+	for _, d := range []string{"oak.example", "birch.example"} {
+		if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{LoginDomain: &d}); app.ErrorCode(err) != app.EINVALID || app.ErrorDetails(err)["login_domain"] == "" {
+			t.Fatalf("maple's login domain %s: %v", d, err)
+		}
+	}
+	if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{LoginDomain: str("pupils.maple.example")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A squat from before the check.
+	p, err := e.App.Store.SSOProvider(e.ctx, "", e.provider.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.AllowedDomains = append(p.AllowedDomains, "oak.example", "birch.example")
+	if err := e.App.Store.PutSSOProvider(e.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if bs, err := e.App.SSOButtons(context.Background(), "", "someone@oak.example"); err != nil || len(bs) != 0 {
+		t.Fatalf("buttons for oak.example: %+v %v", bs, err)
+	}
+	if bs, err := e.App.SSOButtons(context.Background(), "", "someone@birch.example"); err != nil || len(bs) != 1 || bs[0].ID != birch.ID {
+		t.Fatalf("buttons for birch.example: %+v %v", bs, err)
+	}
+	if bs, err := e.App.SSOButtons(context.Background(), "", "someone@maple.example"); err != nil || len(bs) != 1 || bs[0].ID != e.provider.ID {
+		t.Fatalf("buttons for maple.example: %+v %v", bs, err)
+	}
+	e.op.AddUser(ssotest.User{Subject: "sub-x", Username: "x", Password: ssoPassword, Email: "head@oak.example", EmailVerified: true, GivenName: "Not", FamilyName: "Head"})
+	if _, err := e.signIn(t, app.SSOForPortal, "x"); app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(app.ErrorMessage(err), "another organization") {
+		t.Fatalf("maple's provider signing in head@oak.example: %v", err)
+	}
+	if _, err := e.App.CreateUser(e.ctx, "oak", app.UserCreate{User: app.User{FirstName: "Head", Email: "head@oak.example", AccountType: "teacher"}}); err != nil {
+		t.Fatalf("oak adding its own head: %v", err)
+	}
+}
+
+// One client cannot fill the server-wide table of waiting sign-ins: an
+// address (GET /api/public/sso/start needs only the public provider ID)
+// is refused after SSOStartsPerIP starts it left waiting, while another
+// address still signs in (before the fix one address made 20,000 and every
+// organization's single sign-on was refused for 10 minutes). Sign-ins that
+// come back give their start back, so a class behind one router signing
+// in one after another is not held back; and a browser waits for one
+// sign-in: a new start (same cookie, or sending the earlier one) replaces it.
+func TestSSOStartsLimitedPerAddress(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	ctx := context.Background()
+	start := func(client, binding, old string) (string, error) {
+		return e.App.StartSSO(ctx, app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase,
+			Binding: binding, OldBinding: old, Client: client})
+	}
+	finish := func(u, client, binding string) (*app.SSOResult, error) {
+		t.Helper()
+		back, err := ssotest.SignIn(u, "anna", ssoPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := back.Query()
+		return e.App.FinishSSO(ctx, app.SSOFinish{State: q.Get("state"), Code: q.Get("code"), Binding: binding, Client: client})
+	}
+	n := 0
+	for i := 0; i < 20000; i++ {
+		_, err := start("203.0.113.7", fmt.Sprintf("%s-%d", ssoBinding, i), "")
+		if app.ErrorCode(err) == app.ETOOMANY {
+			break
+		} else if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		n++
+	}
+	if n != app.SSOStartsPerIP {
+		t.Fatalf("one address began %d sign-ins, want %d", n, app.SSOStartsPerIP)
+	}
+	u, err := start("198.51.100.4", ssoBinding, "")
+	if err != nil {
+		t.Fatalf("another address after the flood: %v", err)
+	}
+	if res, err := finish(u, "198.51.100.4", ssoBinding); err != nil || res.Token == "" {
+		t.Fatalf("another address's sign-in: %+v %v", res, err)
+	}
+
+	// A class behind one router, one after another.
+	for i := 0; i < app.SSOStartsPerIP+5; i++ {
+		b := fmt.Sprintf("%s-class-%d", ssoBinding, i)
+		u, err := start("192.0.2.200", b, "")
+		if err != nil {
+			t.Fatalf("sign-in %d from the school's router: %v", i, err)
+		}
+		if _, err := finish(u, "192.0.2.200", b); err != nil {
+			t.Fatalf("sign-in %d: %v", i, err)
+		}
+	}
+
+	// One browser, one waiting sign-in.
+	first, err := start("192.0.2.201", ssoBinding, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := start("192.0.2.201", ssoBinding, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := finish(first, "192.0.2.201", ssoBinding); err == nil || !strings.Contains(app.ErrorMessage(err), "start again") {
+		t.Fatalf("the replaced sign-in: %v", err)
+	}
+	newer := ssoBinding + "-newer"
+	third, err := start("192.0.2.201", newer, ssoBinding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := finish(second, "192.0.2.201", ssoBinding); err == nil {
+		t.Fatal("the sign-in of the browser's earlier cookie still worked")
+	}
+	if res, err := finish(third, "192.0.2.201", newer); err != nil || res.Token == "" {
+		t.Fatalf("the newest sign-in: %+v %v", res, err)
+	}
+}
+
+// On a shared tablet, a sign-in through a provider ends the browser's
+// earlier portal session, as a password sign-in does (before the fix the
+// earlier person stayed signed in beside the new one). The session is
+// taken at the start: the provider's redirect back carries no
+// SameSite=Strict cookie.
+func TestSSOSignInEndsPreviousSession(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	ctx := context.Background()
+	first, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.UserBySession(ctx, first.Token); err != nil {
+		t.Fatal(err)
+	}
+	e.op.AddUser(ssotest.User{Subject: "sub-bo", Username: "bo", Password: ssoPassword, Email: "bo@maple.example",
+		EmailVerified: true, GivenName: "Bo", FamilyName: "Ek"})
+	u, err := e.App.StartSSO(ctx, app.SSOStart{Provider: e.provider.ID, Purpose: app.SSOForPortal, Base: ssoBase,
+		Binding: ssoBinding, Previous: first.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ssotest.SignIn(u, "bo", ssoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := back.Query()
+	second, err := e.App.FinishSSO(ctx, app.SSOFinish{State: q.Get("state"), Code: q.Get("code"), Binding: ssoBinding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.App.UserBySession(ctx, second.Token); err != nil || p.Email != "bo@maple.example" {
+		t.Fatalf("the new session: %+v %v", p, err)
+	}
+	if p, err := e.App.UserBySession(ctx, first.Token); err == nil {
+		t.Fatalf("the earlier person %s is still signed in on the tablet", p.Email)
+	}
+}
+
+// endSessionOIDC is the real client with the discovery's end-session
+// address replaced.
+type endSessionOIDC struct {
+	app.OIDCClient
+	end string
+}
+
+func (c endSessionOIDC) Discover(ctx context.Context, issuer string) (*app.OIDCInfo, error) {
+	info, err := c.OIDCClient.Discover(ctx, issuer)
+	if err != nil {
+		return nil, err
+	}
+	cp := *info
+	cp.EndSessionURL = c.end
+	return &cp, nil
+}
+
+// The provider's end-session address is offered only over https (http
+// only on this computer), and carries the client and, when the
+// organization has a public address, the registered redirect URI to come
+// back to (RP-initiated logout), which moves on to the sign-in page.
+func TestSSOEndSessionURL(t *testing.T) {
+	e := newSSOEnv(t, app.SSOProviderInput{})
+	ctx := context.Background()
+	res, err := e.signIn(t, app.SSOForPortal, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := e.App.OIDC
+	for _, bad := range []string{"http://idp.example/logout", "javascript:alert(1)", "https://user@idp.example/logout", "/logout", "ftp://idp.example/"} {
+		e.App.OIDC = endSessionOIDC{client, bad}
+		if u := e.App.SSOEndSessionURL(ctx, res.Token); u != "" {
+			t.Errorf("end-session address %q offered as %q", bad, u)
+		}
+	}
+	e.App.OIDC = endSessionOIDC{client, "http://127.0.0.1:9/logout"}
+	if u := e.App.SSOEndSessionURL(ctx, res.Token); !strings.HasPrefix(u, "http://127.0.0.1:9/logout?") || !strings.Contains(u, "client_id="+ssoClient) {
+		t.Errorf("a loopback provider's end-session address: %q", u)
+	}
+	pub := "https://rollcall.maple.example"
+	if _, err := e.App.UpdateOrganization(e.ctx, "maple", app.OrganizationUpdate{PublicURL: &pub}); err != nil {
+		t.Fatal(err)
+	}
+	e.App.OIDC = endSessionOIDC{client, "https://idp.example/logout?tenant=1"}
+	u, err := url.Parse(e.App.SSOEndSessionURL(ctx, res.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Host != "idp.example" || q.Get("tenant") != "1" || q.Get("client_id") != ssoClient ||
+		q.Get("post_logout_redirect_uri") != pub+app.SSOCallbackPath || q.Get("state") != app.SSOSignedOut {
+		t.Errorf("end-session address %s", u)
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,16 @@ const SSOFlowTTL = 10 * time.Minute
 // maxSSOFlows bounds the sign-ins waiting at once (memory).
 const maxSSOFlows = 20000
 
+// SSOStartsPerIP bounds the sign-ins one client address (an IPv6 /64) may
+// begin in SSOFlowTTL, so that no one client fills the table of waiting
+// sign-ins (maxSSOFlows) and blocks single sign-on for everybody. A
+// sign-in that comes back from the provider gives its start back, so a
+// class behind one school router signing in together is held back only by
+// the sign-ins it leaves waiting.
+const SSOStartsPerIP = 60
+
+var errTooManySSOStarts = Errorf(ETOOMANY, "Many sign-ins have been begun from this device and not finished. Wait 10 minutes and try again, or ask the school's IT staff.")
+
 // Purposes of a sign-in through a provider.
 const (
 	SSOForPortal     = "portal"     // the sign-in page for people (/signin)
@@ -36,6 +47,17 @@ const (
 type ssoFlows struct {
 	mu sync.Mutex
 	m  map[string]*ssoFlow
+	// byBinding is the waiting sign-in of each browser (binding hash →
+	// key in m): a browser has one, a new start replaces it.
+	byBinding map[string]string
+}
+
+// drop removes the waiting sign-in under k; mu is held.
+func (s *ssoFlows) drop(k string) {
+	if f := s.m[k]; f != nil && s.byBinding[f.binding] == k {
+		delete(s.byBinding, f.binding)
+	}
+	delete(s.m, k)
 }
 
 type ssoFlow struct {
@@ -43,6 +65,8 @@ type ssoFlow struct {
 	nonce, verifier, redirect     string
 	binding                       string // TokenHash of the browser's cookie
 	admin                         string // the admin linking their account (purpose link)
+	client                        string // the client address that began it (SSOStartsPerIP)
+	previous                      string // TokenHash of the browser's earlier session of the purpose, or ""
 	expires                       time.Time
 }
 
@@ -57,6 +81,17 @@ type SSOStart struct {
 	Base string
 	// Binding is the browser's random cookie value (the transport makes it).
 	Binding string
+	// OldBinding is the browser's earlier binding cookie, if it sent one:
+	// the sign-in it was waiting for ends (a browser waits for one).
+	OldBinding string
+	// Client is the client's address (an IPv6 /64) for SSOStartsPerIP.
+	Client string
+	// Previous is the session the browser has for the purpose (the
+	// portal's, or the admin UI's for purpose admin), or "": it ends when
+	// the sign-in succeeds, as at a password sign-in (a shared tablet). It
+	// is taken at the start, a same-site navigation that carries the
+	// SameSite=Strict session cookies; the provider's redirect back does not.
+	Previous string
 	// Admin is the signed-in admin's ID (purpose link; set by the transport
 	// from the admin's session, never from the request's parameters).
 	Admin string
@@ -93,6 +128,15 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 	if len(in.Binding) < 32 {
 		return "", Errorf(EINVALID, "The browser's sign-in cookie is missing.")
 	}
+	if !a.SignUpLimits.SSOStarts.Take(in.Client) {
+		return "", errTooManySSOStarts
+	}
+	started := false
+	defer func() {
+		if !started {
+			a.SignUpLimits.SSOStarts.Refund(in.Client)
+		}
+	}()
 	base := strings.TrimRight(org.PublicURL, "/")
 	if base == "" {
 		base = strings.TrimRight(in.Base, "/")
@@ -118,27 +162,38 @@ func (a *App) StartSSO(ctx context.Context, in SSOStart) (string, error) {
 		return "", err
 	}
 	f := &ssoFlow{provider: p.ID, purpose: in.Purpose, invitation: in.Invitation, nonce: nonce, verifier: verifier,
-		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), expires: a.Now().Add(SSOFlowTTL)}
+		redirect: cfg.RedirectURI, binding: TokenHash(in.Binding), client: in.Client, expires: a.Now().Add(SSOFlowTTL)}
 	if in.Purpose == SSOForLink {
-		f.admin = in.Admin
+		f.admin = in.Admin // the admin stays signed in
+	} else if in.Previous != "" {
+		f.previous = TokenHash(in.Previous)
 	}
 	a.sso.mu.Lock()
 	defer a.sso.mu.Unlock()
 	if a.sso.m == nil {
-		a.sso.m = map[string]*ssoFlow{}
+		a.sso.m, a.sso.byBinding = map[string]*ssoFlow{}, map[string]string{}
+	}
+	// The browser's earlier waiting sign-in (same or earlier cookie) ends.
+	for _, b := range []string{in.Binding, in.OldBinding} {
+		if k, ok := a.sso.byBinding[TokenHash(b)]; ok && b != "" {
+			a.sso.drop(k)
+		}
 	}
 	now := a.Now()
 	if len(a.sso.m) >= maxSSOFlows {
 		for k, f := range a.sso.m {
 			if now.After(f.expires) {
-				delete(a.sso.m, k)
+				a.sso.drop(k)
 			}
 		}
 		if len(a.sso.m) >= maxSSOFlows {
 			return "", Errorf(ETOOMANY, "Too many sign-ins are under way. Try again in a few minutes.")
 		}
 	}
-	a.sso.m[TokenHash(state)] = f
+	k := TokenHash(state)
+	a.sso.m[k] = f
+	a.sso.byBinding[f.binding] = k
+	started = true
 	return u, nil
 }
 
@@ -168,7 +223,8 @@ func (a *App) takeFlow(state, binding string) (*ssoFlow, error) {
 	if f == nil {
 		return nil, errSSOAgain
 	}
-	delete(a.sso.m, k)
+	a.sso.drop(k)
+	a.SignUpLimits.SSOStarts.Refund(f.client) // it came back: not left waiting
 	if a.Now().After(f.expires) || subtle.ConstantTimeCompare([]byte(f.binding), []byte(TokenHash(binding))) != 1 {
 		return nil, errSSOAgain
 	}
@@ -252,8 +308,18 @@ func (a *App) finishSSO(ctx context.Context, in SSOFinish, f *ssoFlow) (*SSOResu
 	if err != nil {
 		return nil, err
 	}
-	if in.Previous != "" {
-		if err := a.Store.DeleteSession(ctx, TokenHash(in.Previous)); err != nil {
+	_, domain, _ := strings.Cut(Key(email), "@")
+	if owner, err := a.domainOwner(ctx, domain); err != nil {
+		return nil, err
+	} else if owner != p.OrgID {
+		return nil, Errorf(EFORBIDDEN, "%s is an address of another organization on this Rollcall, so it cannot sign in through %s.", email, p.Name)
+	}
+	previous := f.previous
+	if in.Previous != "" && f.purpose != SSOForLink {
+		previous = TokenHash(in.Previous)
+	}
+	if previous != "" {
+		if err := a.Store.DeleteSession(ctx, previous); err != nil {
 			return nil, err
 		}
 	}
@@ -602,5 +668,32 @@ func (a *App) SSOEndSession(ctx context.Context, token string) (url, provider st
 	if err != nil || info.EndSessionURL == "" {
 		return "", ""
 	}
-	return info.EndSessionURL, p.Name
+	end, err := neturl.Parse(info.EndSessionURL)
+	if err != nil || end.Host == "" || end.User != nil || end.Fragment != "" ||
+		!(end.Scheme == "https" || end.Scheme == "http" && IsLoopbackHost(end.Hostname())) {
+		return "", "" // not offered: a page of ours does not send people to a plain-http or odd address
+	}
+	// RP-initiated logout: the provider sends the browser back to the
+	// redirect URI already registered for Rollcall (the callback, which
+	// moves on to the sign-in page), naming the client.
+	q := end.Query()
+	q.Set("client_id", p.ClientID)
+	if org, err := a.Store.Organization(ctx, p.OrgID); err == nil && org.PublicURL != "" {
+		q.Set("post_logout_redirect_uri", strings.TrimRight(org.PublicURL, "/")+SSOCallbackPath)
+		state := SSOSignedOut
+		if s.Kind != SessionUser {
+			state = SSOSignedOutAdmin
+		}
+		q.Set("state", state)
+	}
+	end.RawQuery = q.Encode()
+	return end.String(), p.Name
 }
+
+// The state a provider's end-session endpoint sends back to the callback
+// after signing out: the person goes on to the sign-in page (portal) or
+// the admin sign-in.
+const (
+	SSOSignedOut      = "signed-out"
+	SSOSignedOutAdmin = "signed-out-admin"
+)

@@ -52,8 +52,8 @@ var (
 	emailVerifyBucket = []byte("email_verifications")       // userID → pending verification of its address
 	emailVerifyTokens = []byte("email_verification_tokens") // SHA-256 of token → userID
 
-	resetBucket = []byte("password_resets")       // userID → pending reset or activation link
-	resetTokens = []byte("password_reset_tokens") // SHA-256 of token → userID
+	resetBucket = []byte("password_resets")       // userID → pending reset link; userID/activation → activation link
+	resetTokens = []byte("password_reset_tokens") // SHA-256 of token → key in resetBucket
 
 	// erasedBucket remembers who was purged (IDs only, never a name), so
 	// that a restored older backup does not bring them back.

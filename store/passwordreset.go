@@ -10,30 +10,42 @@ import (
 
 const resetNotFound = "There is no such password link."
 
-func getReset(tx *bolt.Tx, userID string) (*app.PasswordReset, error) {
+// resetKey is where the user's pending link of the kind is kept: a user
+// has at most one reset link (under the user's ID) and one activation link
+// (under ID + "/activation"), so a reset anybody can ask for never
+// replaces the activation link an admin mailed.
+func resetKey(userID string, activation bool) string {
+	if activation {
+		return userID + "/activation"
+	}
+	return userID
+}
+
+func getReset(tx *bolt.Tx, key string) (*app.PasswordReset, error) {
 	r := &app.PasswordReset{}
-	if err := get(tx.Bucket(resetBucket), []byte(userID), r, resetNotFound); err != nil {
+	if err := get(tx.Bucket(resetBucket), []byte(key), r, resetNotFound); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// putResetMails stores new links (each replacing its user's earlier one,
-// whose link stops working and whose mail is not sent) and their messages.
-// A user that is gone is ENOTFOUND.
+// putResetMails stores new links (each replacing its user's earlier one of
+// the same kind, whose link stops working and whose mail is not sent) and
+// their messages. A user that is gone is ENOTFOUND.
 func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 	for _, rm := range mails {
 		r := rm.Reset
 		if tx.Bucket(usersBucket).Get([]byte(r.UserID)) == nil {
 			return app.Errorf(app.ENOTFOUND, userNotFound)
 		}
-		if err := dropReset(tx, r.UserID); err != nil {
+		key := resetKey(r.UserID, r.Activation)
+		if err := dropResetKey(tx, key); err != nil {
 			return err
 		}
-		if err := tx.Bucket(resetTokens).Put([]byte(r.TokenHash), []byte(r.UserID)); err != nil {
+		if err := tx.Bucket(resetTokens).Put([]byte(r.TokenHash), []byte(key)); err != nil {
 			return err
 		}
-		if err := put(tx.Bucket(resetBucket), []byte(r.UserID), r); err != nil {
+		if err := put(tx.Bucket(resetBucket), []byte(key), r); err != nil {
 			return err
 		}
 		if err := putMessage(tx, rm.Message); err != nil {
@@ -43,19 +55,28 @@ func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 	return nil
 }
 
-// dropReset removes the user's pending link and its token; a mail not yet
-// sent is cancelled (its sealed token erased).
+// dropReset removes the user's pending links (reset and activation) and
+// their tokens; a mail not yet sent is cancelled (its sealed token erased).
 func dropReset(tx *bolt.Tx, userID string) error {
-	r, err := getReset(tx, userID)
+	if err := dropResetKey(tx, resetKey(userID, false)); err != nil {
+		return err
+	}
+	return dropResetKey(tx, resetKey(userID, true))
+}
+
+// dropResetKey removes the link kept under key, its token and its unsent
+// mail.
+func dropResetKey(tx *bolt.Tx, key string) error {
+	r, err := getReset(tx, key)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	if err := release(tx.Bucket(resetTokens), []byte(r.TokenHash), userID); err != nil {
+	if err := release(tx.Bucket(resetTokens), []byte(r.TokenHash), key); err != nil {
 		return err
 	}
-	if err := tx.Bucket(resetBucket).Delete([]byte(userID)); err != nil {
+	if err := tx.Bucket(resetBucket).Delete([]byte(key)); err != nil {
 		return err
 	}
 	return cancelMessage(tx, r.MessageID)
@@ -82,10 +103,10 @@ func resetByToken(tx *bolt.Tx, hash string) (*app.PasswordReset, *app.User, erro
 }
 
 // PasswordReset implements app.PasswordResetStore.
-func (db *DB) PasswordReset(ctx context.Context, userID string) (*app.PasswordReset, error) {
+func (db *DB) PasswordReset(ctx context.Context, userID string, activation bool) (*app.PasswordReset, error) {
 	var r *app.PasswordReset
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
-		r, err = getReset(tx, userID)
+		r, err = getReset(tx, resetKey(userID, activation))
 		return err
 	})
 	return r, err

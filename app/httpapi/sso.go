@@ -146,8 +146,13 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
+	old := ""
+	if c, err := r.Cookie(ssoCookie); err == nil {
+		old = c.Value
+	}
 	u, err := s.app.StartSSO(r.Context(), app.SSOStart{Provider: q.Get("provider"), Purpose: purpose,
-		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, Admin: adminID})
+		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, OldBinding: old,
+		Client: clientAddr(r), Previous: previousSession(r, purpose), Admin: adminID})
 	if err != nil {
 		s.ssoPage(w, r, app.ErrorMessage(err), backTo(purpose))
 		return
@@ -155,6 +160,19 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: binding, Path: "/api/public/sso/",
 		MaxAge: int(app.SSOFlowTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// previousSession is the browser's session for the purpose of a sign-in
+// through a provider: it ends when that sign-in succeeds, as at a password
+// sign-in. An admin linking their account stays signed in.
+func previousSession(r *http.Request, purpose string) string {
+	switch purpose {
+	case app.SSOForAdmin:
+		return sessionToken(r)
+	case app.SSOForLink:
+		return ""
+	}
+	return userToken(r)
 }
 
 func backTo(purpose string) string {
@@ -169,6 +187,17 @@ func backTo(purpose string) string {
 // navigation, so the SameSite=Strict session cookie goes with it).
 func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if q.Get("code") == "" && q.Get("error") == "" {
+		// Back from the provider's sign-out (post_logout_redirect_uri).
+		switch q.Get("state") {
+		case app.SSOSignedOut:
+			s.ssoPage(w, r, "", "/signin")
+			return
+		case app.SSOSignedOutAdmin:
+			s.ssoPage(w, r, "", "/")
+			return
+		}
+	}
 	binding := ""
 	if c, err := r.Cookie(ssoCookie); err == nil {
 		binding = c.Value

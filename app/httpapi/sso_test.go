@@ -176,8 +176,14 @@ func TestSSOCallbackHTTP(t *testing.T) {
 	out.AddCookie(&http.Cookie{Name: "rollcall_user", Value: userCookieOf(signedInRec).Value})
 	got := e.serve(out)
 	body := decodeBody(t, got)
-	if got.Code != http.StatusOK || body["end_session_url"] != e.op.Issuer+"/end_session" || body["provider"] != "Test ID" {
-		t.Errorf("portal sign-out = %d %v, want 200 with %s/end_session and Test ID", got.Code, body, e.op.Issuer)
+	if end, _ := body["end_session_url"].(string); got.Code != http.StatusOK || !strings.HasPrefix(end, e.op.Issuer+"/end_session?") ||
+		!strings.Contains(end, "client_id="+ssoTestClient) || body["provider"] != "Test ID" {
+		t.Errorf("portal sign-out = %d %v, want 200 with %s/end_session?client_id=… and Test ID", got.Code, body, e.op.Issuer)
+	}
+	// Back from the provider's sign-out: on to the sign-in page.
+	rec = e.callback(t, &url.URL{Path: app.SSOCallbackPath, RawQuery: "state=" + app.SSOSignedOut}, nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "/signin") || userCookieOf(rec) != nil {
+		t.Errorf("back from the provider's sign-out = %d %s", rec.Code, rec.Body.String())
 	}
 	// A password session's sign-out is as before: 204.
 	if rec := e.signIn(t, adminName, adminPassword, lanAddr); rec.Code != http.StatusOK {
@@ -249,10 +255,46 @@ func TestSSOAdminLinkHTTP(t *testing.T) {
 	}
 	rec = e.serve(withCookie(newRequest(t, "DELETE", "/api/session", nil), token))
 	body := decodeBody(t, rec)
-	if rec.Code != http.StatusOK || body["end_session_url"] != e.op.Issuer+"/end_session" || body["provider"] != "Test ID" {
+	if rec.Code != http.StatusOK || body["end_session_url"] != e.op.Issuer+"/end_session?client_id="+ssoTestClient || body["provider"] != "Test ID" {
 		t.Errorf("admin sign-out of an SSO session = %d %v, want 200 with the end-session address", rec.Code, body)
 	}
 	if code, _ := e.do(t, "GET", "/api/session", nil, token); code != http.StatusUnauthorized {
 		t.Errorf("the session after signing out = %d, want 401", code)
+	}
+}
+
+// A sign-in through a provider on a shared tablet ends the browser's
+// earlier portal session (its cookie comes with the start, a same-site
+// navigation), as a password sign-in does.
+func TestSSOEndsPreviousSessionHTTP(t *testing.T) {
+	e := newSSOHTTPEnv(t)
+	signIn := func(previous string) *httptest.ResponseRecorder {
+		req := newRequest(t, "GET", "/api/public/sso/start?provider="+url.QueryEscape(e.provider), nil)
+		if previous != "" {
+			req.AddCookie(&http.Cookie{Name: "rollcall_user", Value: previous})
+		}
+		rec := e.serve(req)
+		var binding *http.Cookie
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "rollcall_sso" {
+				binding = c
+			}
+		}
+		back, err := ssotest.SignIn(rec.Header().Get("Location"), "ben", ssoTestPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec = e.callback(t, back, binding)
+		if !e.signedIn(t, rec) {
+			t.Fatalf("not signed in: %d %s", rec.Code, rec.Body.String())
+		}
+		return rec
+	}
+	first := userCookieOf(signIn("")).Value
+	signIn(first)
+	req := newRequest(t, "GET", "/api/public/account", nil)
+	req.AddCookie(&http.Cookie{Name: "rollcall_user", Value: first})
+	if rec := e.serve(req); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("the earlier session after a new sign-in on the same browser = %d, want 401", rec.Code)
 	}
 }
