@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // The admin pages for connected apps and badges, as the head of a school
@@ -66,19 +67,9 @@ test.beforeAll(async () => {
   wikiID = /Client ID:\s+(\S+)/.exec(added)![1]
   // IT staff's own admin account (so the first page is the sign-in, not the first-run setup).
   rollcall(['admin', 'create', '--username', 'it.admin'], 'apple tree 2026\n')
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'apps.db')], {
-    stdio: 'ignore',
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'apps.db')], base, {
     env: { ...env, ROLLCALL_KEY_FILE: join(dir, 'secret.key') },
   })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
 })
 
 test.afterAll(async () => {

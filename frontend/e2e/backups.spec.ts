@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Backups and the year-end rollover, through the browser while `rollcall
@@ -39,16 +40,7 @@ test.beforeAll(async () => {
     rollcall(['users', 'create', '--org', 'maple', '--names', names, '--group', c, '--slips', join(dir, 'slips.pdf')])
   }
   rollcall(['admin', 'create', '--username', admin.username], admin.password + '\n')
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db()], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db()], base)
 })
 
 test.afterAll(async () => {

@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // A pupil holds a printed badge up to the tablet's camera on /signin and
@@ -52,16 +53,7 @@ test.beforeAll(async () => {
     join(dir, 'badges.pdf'), join(dir, 'frame')])
   const frame = readFileSync(join(dir, 'frame.jpg'))
   writeFileSync(video, Buffer.concat(Array(30).fill(frame)))
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'badge.db')], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'badge.db')], base)
 })
 
 test.afterAll(async () => {

@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Bulk actions, as IT staff cleaning up after a class change live them:
@@ -36,16 +37,7 @@ test.beforeAll(async () => {
   rollcall(['admin', 'create', '--username', admin.username], admin.password + '\n')
   writeFileSync(join(dir, 'names.txt'), pupils.join('\n'))
   rollcall(['users', 'create', '--org', 'maple', '--group', '3A', '--names', join(dir, 'names.txt'), '--slips', join(dir, 'slips.pdf')])
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'bulk.db')], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'bulk.db')], base)
 })
 
 test.afterAll(async () => {

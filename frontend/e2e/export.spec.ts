@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inflateRawSync } from 'node:zlib'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Users → Export, as IT staff hand a class to a learning platform: the
@@ -40,16 +41,7 @@ test.beforeAll(async () => {
   rollcall(['users', 'create', '--org', 'maple', '--group', '5C', '--names', join(dir, '5c.txt'), '--slips', join(dir, '5c.pdf')])
   writeFileSync(join(dir, '6a.txt'), 'Olivia Brown\nNoah Johnson')
   rollcall(['users', 'create', '--org', 'maple', '--group', '6A', '--names', join(dir, '6a.txt'), '--slips', join(dir, '6a.pdf')])
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'export.db')], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'export.db')], base)
 })
 
 test.afterAll(async () => {

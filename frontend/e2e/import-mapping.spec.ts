@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Issue 12: a headerless class list (Last;First;Class) is not refused: the
@@ -27,16 +28,7 @@ test.beforeAll(async () => {
   const db = join(dir, 'mapping.db')
   execFileSync(bin, ['org', 'create', '--name', 'Birch School', '--slug', 'birch', '--db', db])
   execFileSync(bin, ['admin', 'create', '--username', admin.username, '--db', db], { input: admin.password + '\n' })
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], base)
 })
 
 test.afterAll(async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Rollcall as the school's sign-in for another app (issue 15, shown 1): a
@@ -76,11 +77,9 @@ test.beforeAll(async () => {
   })
   await new Promise<void>((r) => upstream!.listen(upstreamPort, '127.0.0.1', r))
 
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'oidc.db')], {
-    stdio: 'ignore',
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'oidc.db')], base, {
     env: { ...env, ROLLCALL_KEY_FILE: join(dir, 'secret.key') },
   })
-  await waitFor(base + '/healthz', 'rollcall serve')
 
   proxy = spawn(proxyBin, [
     '--provider=oidc', `--oidc-issuer-url=${base}`, `--client-id=${clientID}`, `--client-secret=${secret}`,

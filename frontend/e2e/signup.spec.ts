@@ -1,10 +1,11 @@
 /// <reference types="node" />
 import { expect, test, type Page } from '@playwright/test'
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { get as httpGet } from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Classroom sign-up, as a teacher and pupils live it: a class, its code on
@@ -22,26 +23,13 @@ const adminURL = `http://127.0.0.1:${adminPort}`
 const admin = { username: 'class.teacher', password: 'correct horse 42' }
 
 let server: ChildProcess
-let serverLog = ''
 
 test.describe.configure({ mode: 'serial' })
 
 test.beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-signup-'))
   const bin = process.env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${adminPort}`, '--public-addr', `127.0.0.1:${lanPort}`, '--db', join(dir, 'e2e.db')], { stdio: ['ignore', 'pipe', 'pipe'] })
-  server.stdout?.on('data', (d) => (serverLog += d))
-  server.stderr?.on('data', (d) => (serverLog += d))
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${adminURL}/healthz`)
-      if (r.ok) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start: ' + serverLog)
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${adminPort}`, '--public-addr', `127.0.0.1:${lanPort}`, '--db', join(dir, 'e2e.db')], adminURL, { keepOutput: true })
 })
 
 test.afterAll(async () => {

@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // A teacher pastes a class of 30 (six scripts and a Chinese name), fixes
@@ -42,16 +43,7 @@ test.beforeAll(async () => {
   rollcall(['org', 'set', '--org', 'maple', '--public-url', publicURL])
   rollcall(['group', 'create', '--org', 'maple', '--name', '3B'])
   rollcall(['admin', 'create', '--username', teacher.username], teacher.password + '\n')
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'slips.db')], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'slips.db')], base)
 })
 
 test.afterAll(async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Single sign-on in Chromium (issue 14, shown 3), against a real OpenID
@@ -86,19 +87,9 @@ test.beforeAll(async () => {
   const sinkProc = spawn(resolve(env.SMTPSINK_BIN ?? '../build/bin/smtpsink'), [], { stdio: ['pipe', 'pipe', 'inherit'] })
   const info = JSON.parse((await firstLine(sinkProc, /^\{.*\}$/))[0])
   sink = { proc: sinkProc, host: info.host, port: info.port, http: 'http://' + info.http }
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'sso.db')], {
-    stdio: 'ignore',
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'sso.db')], base, {
     env: { ...env, ROLLCALL_KEY_FILE: join(dir, 'secret.key') },
   })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
 })
 
 test.afterAll(async () => {

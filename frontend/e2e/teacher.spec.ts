@@ -1,9 +1,10 @@
 /// <reference types="node" />
 import { expect, request, test, type APIRequestContext, type Page } from '@playwright/test'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Teachers manage their own classes (issue 13), as a teacher lives it: Ms
@@ -40,18 +41,9 @@ async function ok<T>(r: Promise<import('@playwright/test').APIResponse>, status 
 test.beforeAll(async () => {
   test.setTimeout(60_000)
   dir = mkdtempSync(join(tmpdir(), 'rollcall-teacher-'))
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'teacher.db')], {
-    stdio: 'ignore',
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'teacher.db')], base, {
     env: { ...process.env, ROLLCALL_KEY_FILE: join(dir, 'secret.key') },
   })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) break
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
   api = await request.newContext({ baseURL: base })
   await ok(api.post('/api/setup', { data: admin }), 201)
   const org = await ok<{ id: string }>(api.post('/api/organizations', { data: { name: 'Maple Primary', slug: 'maple' } }), 201)

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Secret, TOTP } from 'otpauth'
+import { startServe } from './serve'
 import { stop } from './stop'
 
 // Two-step sign-in (issue 13), as an admin does it in the browser: Settings
@@ -29,16 +30,7 @@ test.beforeAll(async () => {
   const childEnv = { ...env, ROLLCALL_KEY_FILE: join(dir, 'secret.key') }
   const db = join(dir, 'totp.db')
   execFileSync(bin, ['admin', 'create', '--username', admin.username, '--db', db], { input: admin.password + '\n', env: childEnv, stdio: ['pipe', 'ignore', 'ignore'] })
-  server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], { stdio: 'ignore', env: childEnv })
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(base + '/healthz')).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('rollcall serve did not start')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], base, { env: childEnv })
 })
 
 test.afterAll(async () => {
