@@ -92,6 +92,7 @@ test('an admin turns on two-step sign-in and signs in with password and code', a
 
   // The recovery codes, shown once.
   const codesDialog = page.getByRole('dialog', { name: 'Your recovery codes' })
+  await expect(codesDialog.getByTestId('recovery-codes').locator('code')).toHaveCount(10) // allTextContents does not wait
   const codes = (await codesDialog.getByTestId('recovery-codes').locator('code').allTextContents()).map((c) => c.trim())
   expect(codes).toHaveLength(10)
   await codesDialog.getByLabel('I have saved my recovery codes').check()
