@@ -787,14 +787,8 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 	now := a.now()
 	actx := a.audit(WithActor(ctx, PersonActor(cur)), inv.OrgID, "invitation.accept", personTarget(cur), "invitation accepted ("+inv.Mode+")")
 	_, u, err := a.Store.AcceptInvitation(actx, TokenHash(req.Token), func(inv *Invitation, u *User) error {
-		if inv.state(now) != InvitationPending {
-			return errBadLink
-		}
-		if inv.Mode == ModeJoin && !joinable(inv, u) {
-			return errBadLink
-		}
-		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
-			return errJoinDeactivated
+		if err := acceptable(inv, u, now); err != nil {
+			return err
 		}
 		if hash == "" && needPassword(inv, u) { // the password went meanwhile
 			return FieldError(EINVALID, "password", "Choose a password.")
@@ -803,32 +797,10 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 			// The password was set or changed after it was checked.
 			return FieldError(EUNAUTHORIZED, "current_password", "The password of your account changed meanwhile. Enter the one it has now.")
 		}
-		if LoginKey(u.Email) == LoginKey(inv.Email) {
-			u.EmailVerified = true // the link arrived at the address
-		}
-		if u.FirstName == "" {
-			u.FirstName, u.LastName = first, last
-		}
 		if hash != "" {
 			u.PasswordHash = hash
 		}
-		if inv.Mode == ModeJoin {
-			u.OrgID, u.Groups, u.AccountType = inv.OrgID, inv.Groups, inv.AccountType
-			u.Language, u.DeleteOn = inv.Language, inv.DeleteOn
-			if inv.Label != "" {
-				u.Labels = []string{inv.Label}
-			}
-		}
-		if u.Status == StatusInvited || inv.Mode == ModeJoin {
-			u.Status = StatusActive
-		}
-		u.MustChangePassword = false
-		u.UpdatedAt = now
-		if err := u.Validate(org); err != nil {
-			return err
-		}
-		inv.Status, inv.TokenHash, inv.AcceptedAt = InvitationAccepted, "", &now
-		return nil
+		return accept(inv, u, org, first, last, now)
 	})
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, errBadLink
@@ -847,4 +819,49 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 		login = u.Email
 	}
 	return &Accepted{Login: login, User: u}, nil
+}
+
+// acceptable refuses an invitation that can no longer be accepted by u:
+// not pending any more, a join of an account it was not meant for, or a
+// join of an account its organization switched off.
+func acceptable(inv *Invitation, u *User, now time.Time) error {
+	switch {
+	case inv.state(now) != InvitationPending:
+		return errBadLink
+	case inv.Mode == ModeJoin && !joinable(inv, u):
+		return errBadLink
+	case inv.Mode == ModeJoin && u.Status == StatusDeactivated:
+		return errJoinDeactivated
+	}
+	return nil
+}
+
+// accept applies an accepted invitation to its account, whichever way it
+// was accepted (a password, a sign-in provider): the invited address is
+// proven, a person without a name takes first and last, a join moves the
+// account into the inviting organization, and the account is active.
+func accept(inv *Invitation, u *User, org *Organization, first, last string, now time.Time) error {
+	if LoginKey(u.Email) == LoginKey(inv.Email) {
+		u.EmailVerified = true // the link arrived at the address
+	}
+	if u.FirstName == "" {
+		u.FirstName, u.LastName = first, last
+	}
+	if inv.Mode == ModeJoin {
+		u.OrgID, u.Groups, u.AccountType = inv.OrgID, inv.Groups, inv.AccountType
+		u.Language, u.DeleteOn = inv.Language, inv.DeleteOn
+		if inv.Label != "" {
+			u.Labels = []string{inv.Label}
+		}
+	}
+	if u.Status == StatusInvited || inv.Mode == ModeJoin {
+		u.Status = StatusActive
+	}
+	u.MustChangePassword = false
+	u.UpdatedAt = now
+	if err := u.Validate(org); err != nil {
+		return err
+	}
+	inv.Status, inv.TokenHash, inv.AcceptedAt = InvitationAccepted, "", &now
+	return nil
 }

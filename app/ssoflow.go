@@ -576,38 +576,11 @@ func (a *App) acceptInvitationSSO(ctx context.Context, org *Organization, p *SSO
 	sess := &Session{Hash: TokenHash(token2), Kind: SessionUser, CreatedAt: now, ExpiresAt: now.Add(UserSessionTTL), Provider: p.ID}
 	actx := a.audit(WithActor(ctx, PersonActor(cur)), inv.OrgID, "invitation.accept", personTarget(cur), "invitation accepted ("+inv.Mode+") with "+p.Name)
 	_, u, err := a.Store.AcceptInvitationIdentity(actx, TokenHash(token), ident, sess, func(inv *Invitation, u *User) error {
-		if inv.state(now) != InvitationPending {
-			return errBadLink
-		}
-		if inv.Mode == ModeJoin && !joinable(inv, u) {
-			return errBadLink
-		}
-		if inv.Mode == ModeJoin && u.Status == StatusDeactivated {
-			return errJoinDeactivated
-		}
-		if LoginKey(u.Email) == LoginKey(inv.Email) {
-			u.EmailVerified = true // the link arrived, and the provider vouches for the address
-		}
-		if u.FirstName == "" {
-			u.FirstName, u.LastName = named.FirstName, named.LastName
-		}
-		if inv.Mode == ModeJoin {
-			u.OrgID, u.Groups, u.AccountType = inv.OrgID, inv.Groups, inv.AccountType
-			u.Language, u.DeleteOn = inv.Language, inv.DeleteOn
-			if inv.Label != "" {
-				u.Labels = []string{inv.Label}
-			}
-		}
-		if u.Status == StatusInvited || inv.Mode == ModeJoin {
-			u.Status = StatusActive
-		}
-		u.MustChangePassword = false
-		u.UpdatedAt = now
-		if err := u.Validate(org); err != nil {
+		if err := acceptable(inv, u, now); err != nil {
 			return err
 		}
-		inv.Status, inv.TokenHash, inv.AcceptedAt = InvitationAccepted, "", &now
-		return nil
+		// The link arrived, and the provider vouches for the address.
+		return accept(inv, u, org, named.FirstName, named.LastName, now)
 	})
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, errBadLink
