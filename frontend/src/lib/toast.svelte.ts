@@ -21,3 +21,13 @@ export function dismiss(id: number): void {
   const i = toasts.findIndex((t) => t.id === id)
   if (i >= 0) toasts.splice(i, 1)
 }
+
+/** copyText puts text on the clipboard and says so; where the browser does not allow it, it says how to copy by hand. what names the text ("Address"). */
+export async function copyText(text: string, what: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text)
+    notify(`${what} copied.`)
+  } catch {
+    notify(`Copying is not allowed here; select the ${what.toLowerCase()} and copy it.`)
+  }
+}
