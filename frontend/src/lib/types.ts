@@ -79,6 +79,8 @@ export interface Group {
   delete_on?: string
   // signup_choice: offered in the list at sign-up (unset: classes yes, departments no).
   signup_choice?: boolean
+  // note: a line about the group, e.g. a OneRoster class's school and terms.
+  note?: string
   created_at: string
   updated_at: string
   members: number
