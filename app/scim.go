@@ -545,6 +545,32 @@ func (a *App) DirectoryGroups(ctx context.Context, ref string) ([]*Group, error)
 	return a.Store.Groups(ctx, org.ID)
 }
 
+// DirectoryGroupsOf returns the groups of organization ref with these IDs
+// (missing ones left out), for the groups the listed people are in: cheaper
+// than DirectoryGroups, which counts every group's members.
+// Errors: EUNAUTHORIZED, ENOTFOUND.
+func (a *App) DirectoryGroupsOf(ctx context.Context, ref string, ids []string) (map[string]*Group, error) {
+	org, err := a.directoryOrg(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*Group{}
+	for _, id := range ids {
+		if _, done := out[id]; done {
+			continue
+		}
+		g, err := a.Store.Group(ctx, org.ID, id)
+		if ErrorCode(err) == ENOTFOUND {
+			out[id] = nil
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out[id] = g
+	}
+	return out, nil
+}
+
 // DirectoryGroup returns a group of organization ref and the IDs of its
 // members. Errors: EUNAUTHORIZED, ENOTFOUND.
 func (a *App) DirectoryGroup(ctx context.Context, ref, id string, members bool) (*Group, []*User, error) {

@@ -343,17 +343,13 @@ func primaryValue(v any, field string) (string, error) {
 	return value, nil
 }
 
-// groupIndex maps the organization's group IDs to its groups.
-func (s *Server) groupIndex(r *http.Request) (map[string]*app.Group, error) {
-	groups, err := s.app.DirectoryGroups(r.Context(), r.PathValue("org"))
-	if err != nil {
-		return nil, err
+// groupIndex maps the IDs of the groups the people are in to the groups.
+func (s *Server) groupIndex(r *http.Request, users ...*app.User) (map[string]*app.Group, error) {
+	var ids []string
+	for _, u := range users {
+		ids = append(ids, u.Groups...)
 	}
-	out := make(map[string]*app.Group, len(groups))
-	for _, g := range groups {
-		out[g.ID] = g
-	}
-	return out, nil
+	return s.app.DirectoryGroupsOf(r.Context(), r.PathValue("org"), ids)
 }
 
 // paging reads startIndex (1-based) and count.
@@ -412,7 +408,7 @@ func (s *Server) scimListUsers(w http.ResponseWriter, r *http.Request) {
 		scimFail(w, r, s, err)
 		return
 	}
-	groups, err := s.groupIndex(r)
+	groups, err := s.groupIndex(r, page.Users...)
 	if err != nil {
 		scimFail(w, r, s, err)
 		return
@@ -426,7 +422,7 @@ func (s *Server) scimListUsers(w http.ResponseWriter, r *http.Request) {
 
 // writeUser answers with the user as the directory now sees them.
 func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, status int, u *app.User) {
-	groups, err := s.groupIndex(r)
+	groups, err := s.groupIndex(r, u)
 	if err != nil {
 		scimFail(w, r, s, err)
 		return
