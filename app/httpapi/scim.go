@@ -70,6 +70,14 @@ func (s *Server) scimRoutes() *http.ServeMux {
 	sm.HandleFunc("PUT "+p+"/Groups/{id}", s.directory(s.scimPutGroup))
 	sm.HandleFunc("PATCH "+p+"/Groups/{id}", s.directory(s.scimPatchGroup))
 	sm.HandleFunc("DELETE "+p+"/Groups/{id}", s.directory(s.scimDeleteGroup))
+	// Another method on a known path is refused with a SCIM body too
+	// (a pattern without a method ranks below those with one).
+	for _, path := range []string{"/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/{id}", "/Schemas", "/Schemas/{id}",
+		"/Users", "/Users/{id}", "/Groups", "/Groups/{id}"} {
+		sm.HandleFunc(p+path, func(w http.ResponseWriter, r *http.Request) {
+			scimFail(w, r, s, scimProblem(http.StatusMethodNotAllowed, "", "%s is not allowed on %s.", r.Method, r.URL.Path))
+		})
+	}
 	sm.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		scimFail(w, r, s, scimProblem(http.StatusNotFound, "", "There is no SCIM endpoint %s %s.", r.Method, r.URL.Path))
 	})

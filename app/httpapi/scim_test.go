@@ -557,6 +557,15 @@ func TestSCIMFiltersAndPaging(t *testing.T) {
 	if status != http.StatusBadRequest || at(res, "scimType") != "invalidValue" {
 		t.Errorf("active perhaps: %d %v", status, res)
 	}
+	// Another method, or a path that is not SCIM's: SCIM error bodies too.
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{{"POST", "/Users/x", 405}, {"DELETE", "/Users", 405}, {"PUT", "/ServiceProviderConfig", 405}, {"GET", "/Bulk", 404}} {
+		if status, res := w.scim(t, c.method, "/scim/v2/maple"+c.path, "", auth); status != c.status || at(res, "status") != strconv.Itoa(c.status) {
+			t.Errorf("%s %s = %d %v, want %d", c.method, c.path, status, res, c.status)
+		}
+	}
 	// Discovery.
 	for _, p := range []string{"ServiceProviderConfig", "ResourceTypes", "ResourceTypes/User", "Schemas", "Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"} {
 		if status, res := w.scim(t, "GET", "/scim/v2/maple/"+p, "", auth); status != http.StatusOK {
