@@ -91,6 +91,11 @@ type SCIMStore interface {
 	// SCIMSettings returns the organization's settings; zero if never set.
 	SCIMSettings(ctx context.Context, orgID string) (*SCIMSettings, error)
 	PutSCIMSettings(ctx context.Context, orgID string, s *SCIMSettings) error
+	// UserByDirectoryName and UserByExternalID find the person of the
+	// organization with that DirectoryName (compared as LoginKey) or
+	// ExternalID, from indexes the user store keeps; ENOTFOUND if none.
+	UserByDirectoryName(ctx context.Context, orgID, name string) (*User, error)
+	UserByExternalID(ctx context.Context, orgID, externalID string) (*User, error)
 }
 
 // --- Settings → Provisioning (organization admins) ---
@@ -292,11 +297,15 @@ func (a *App) directoryGone(u *User) bool {
 }
 
 // DirectoryQuery selects people for the directory: Match (nil for all),
-// then Count of them from the Start-th (0-based).
+// then Count of them from the Start-th (0-based). UserName or ExternalID,
+// when set, say that Match holds only for the person with that userName or
+// externalId (a filter "userName eq ..."), found by index, not by a scan.
 type DirectoryQuery struct {
-	Match func(u *User) bool
-	Start int
-	Count int
+	Match      func(u *User) bool
+	Start      int
+	Count      int
+	UserName   string
+	ExternalID string
 }
 
 // DirectoryUsers lists the people of organization ref for the directory,
@@ -309,6 +318,26 @@ func (a *App) DirectoryUsers(ctx context.Context, ref string, q DirectoryQuery) 
 	}
 	q.Start, q.Count = max(q.Start, 0), max(q.Count, 0)
 	hide := a.today(a.Now())
+	if q.UserName != "" || q.ExternalID != "" {
+		var u *User
+		if q.UserName != "" {
+			u, err = a.directoryUserNamed(ctx, org, q.UserName)
+		} else {
+			u, err = a.Store.UserByExternalID(ctx, org.ID, q.ExternalID)
+		}
+		page := &UserPage{Users: []*User{}, PerPage: q.Count, Page: 1}
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+		case err != nil:
+			return nil, err
+		case !a.directoryGone(u) && (q.Match == nil || q.Match(u)):
+			page.Total = 1
+			if q.Start == 0 && q.Count > 0 {
+				page.Users = append(page.Users, u)
+			}
+		}
+		return page, nil
+	}
 	if q.Match == nil { // one page straight from the store
 		return a.Store.FindUsers(ctx, org.ID, UserFilter{Page: 1, Offset: q.Start, PerPage: q.Count, HideDueBy: hide})
 	}
@@ -379,20 +408,35 @@ func (in *DirectoryUser) split() (User, directoryLink) {
 	return u, link
 }
 
-// checkDirectoryName refuses a directory userName another person of the
-// organization has (a Rollcall username is unique by the store's index).
+// directoryUserNamed finds the person of org whose userName for the
+// directory is name, from the indexes: their directory name, or the
+// username or email it is made of. ENOTFOUND if none.
+func (a *App) directoryUserNamed(ctx context.Context, org *Organization, name string) (*User, error) {
+	u, err := a.Store.UserByDirectoryName(ctx, org.ID, name)
+	if ErrorCode(err) != ENOTFOUND {
+		return u, err
+	}
+	u, err = a.Store.UserByLogin(ctx, name)
+	if err == nil && (u.OrgID != org.ID || LoginKey(u.DirectoryUserName()) != LoginKey(name)) {
+		err = Errorf(ENOTFOUND, "There is no such user in this organization.")
+	}
+	return u, err
+}
+
+// checkDirectoryName refuses a userName another person of the organization
+// has for the directory (the store's indexes refuse it too, when written).
 func (a *App) checkDirectoryName(ctx context.Context, org *Organization, name, self string) error {
 	if name == "" {
 		return FieldError(EINVALID, "userName", "A userName is needed.")
 	}
-	all, err := a.Store.FindUsers(ctx, org.ID, UserFilter{Page: 1, PerPage: math.MaxInt32})
-	if err != nil {
+	u, err := a.directoryUserNamed(ctx, org, name)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return nil
+	case err != nil:
 		return err
-	}
-	for _, u := range all.Users {
-		if u.ID != self && LoginKey(u.DirectoryUserName()) == LoginKey(name) {
-			return FieldError(ECONFLICT, "username", "The userName %q is taken in this organization.", name)
-		}
+	case u.ID != self:
+		return FieldError(ECONFLICT, "username", "The userName %q is taken in this organization.", name)
 	}
 	return nil
 }

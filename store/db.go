@@ -69,7 +69,7 @@ var (
 		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
 		ssoProvidersBucket, ssoIdentitiesBucket, ssoAdminIdentitiesBucket,
 		oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket,
-		scimTokensBucket, scimTokenHashesBucket, scimSettingsBucket}
+		scimTokensBucket, scimTokenHashesBucket, scimSettingsBucket, scimUserNamesBucket, scimExternalIDsBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -15,6 +15,10 @@ var (
 	scimTokensBucket      = []byte("scim_tokens")       // orgID/tokenID → token record
 	scimTokenHashesBucket = []byte("scim_token_hashes") // SHA-256 of the secret → orgID/tokenID
 	scimSettingsBucket    = []byte("scim_settings")     // orgID → app.SCIMSettings
+	// The directory's names for people: unique per organization, and how
+	// its lookups by userName and externalId are answered without a scan.
+	scimUserNamesBucket   = []byte("scim_user_names")   // orgID/LoginKey(User.DirectoryName) → userID
+	scimExternalIDsBucket = []byte("scim_external_ids") // orgID/User.ExternalID → userID
 )
 
 const scimTokenNotFound = "There is no such provisioning token."
@@ -135,4 +139,66 @@ func (db *DB) PutSCIMSettings(ctx context.Context, orgID string, s *app.SCIMSett
 		}
 		return put(tx.Bucket(scimSettingsBucket), []byte(orgID), s)
 	})
+}
+
+// putDirectoryIndex keeps the directory's names of u (replacing old's, nil
+// for a new user) in their indexes; ECONFLICT when another person of the
+// organization has them.
+func putDirectoryIndex(tx *bolt.Tx, old, u *app.User) error {
+	names, ext := tx.Bucket(scimUserNamesBucket), tx.Bucket(scimExternalIDsBucket)
+	if old != nil {
+		if err := dropDirectoryIndex(tx, old); err != nil {
+			return err
+		}
+	}
+	if u.DirectoryName != "" {
+		err := claim(names, join(u.OrgID, app.LoginKey(u.DirectoryName)), u.ID, func() error {
+			return app.FieldError(app.ECONFLICT, "username", "The userName %q belongs to another person of this organization.", u.DirectoryName)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if u.ExternalID != "" {
+		return claim(ext, join(u.OrgID, u.ExternalID), u.ID, func() error {
+			return app.FieldError(app.ECONFLICT, "external_id", "The externalId %q belongs to another person of this organization.", u.ExternalID)
+		})
+	}
+	return nil
+}
+
+// dropDirectoryIndex removes u's entries from the directory's indexes.
+func dropDirectoryIndex(tx *bolt.Tx, u *app.User) error {
+	if u.DirectoryName != "" {
+		if err := release(tx.Bucket(scimUserNamesBucket), join(u.OrgID, app.LoginKey(u.DirectoryName)), u.ID); err != nil {
+			return err
+		}
+	}
+	if u.ExternalID != "" {
+		return release(tx.Bucket(scimExternalIDsBucket), join(u.OrgID, u.ExternalID), u.ID)
+	}
+	return nil
+}
+
+// UserByDirectoryName implements app.SCIMStore.
+func (db *DB) UserByDirectoryName(ctx context.Context, orgID, name string) (*app.User, error) {
+	return db.userByIndex(scimUserNamesBucket, join(orgID, app.LoginKey(name)), orgID)
+}
+
+// UserByExternalID implements app.SCIMStore.
+func (db *DB) UserByExternalID(ctx context.Context, orgID, externalID string) (*app.User, error) {
+	return db.userByIndex(scimExternalIDsBucket, join(orgID, externalID), orgID)
+}
+
+func (db *DB) userByIndex(bucket, key []byte, orgID string) (*app.User, error) {
+	var u *app.User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		id := tx.Bucket(bucket).Get(key)
+		if id == nil {
+			return app.Errorf(app.ENOTFOUND, userNotFound)
+		}
+		u, err = getUser(tx, orgID, string(id))
+		return err
+	})
+	return u, err
 }

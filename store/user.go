@@ -203,6 +203,9 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 	if err := putBadge(tx, old, u); err != nil {
 		return err
 	}
+	if err := putDirectoryIndex(tx, old, u); err != nil {
+		return err
+	}
 	u.TwoStep = u.TOTP.On()
 	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecordOf(u))
 }

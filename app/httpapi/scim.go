@@ -410,6 +410,17 @@ func (s *Server) scimListUsers(w http.ResponseWriter, r *http.Request) {
 		q.Match = func(u *app.User) bool {
 			return scimMatch(expr, lowerKeys(userResource(r, u, nil)).(map[string]any))
 		}
+		// The lookups a directory makes for every person it syncs are
+		// answered from an index.
+		if e, ok := expr.(*filter.AttributeExpression); ok && e.Operator == filter.EQ && e.AttributePath.URIPrefix == nil && e.AttributePath.SubAttribute == nil {
+			v, _ := e.CompareValue.(string)
+			switch strings.ToLower(e.AttributePath.AttributeName) {
+			case "username":
+				q.UserName = v
+			case "externalid":
+				q.ExternalID = v
+			}
+		}
 	}
 	page, err := s.app.DirectoryUsers(r.Context(), r.PathValue("org"), q)
 	if err != nil {

@@ -553,6 +553,12 @@ func TestSCIMFiltersAndPaging(t *testing.T) {
 	if status != http.StatusConflict || at(res, "scimType") != "uniqueness" || at(res, "status") != "409" {
 		t.Errorf("a taken email: %d %v", status, res)
 	}
+	// Carol's userName (kept as her directory name) and Alice's externalId are taken too.
+	for _, body := range []string{`{"userName":"CAROL@maple.example","name":{"givenName":"Carol"}}`, `{"userName":"eve.early","externalId":"ext-1","name":{"givenName":"Eve"}}`} {
+		if status, res := w.scim(t, "POST", "/scim/v2/maple/Users", body, auth); status != http.StatusConflict || at(res, "scimType") != "uniqueness" {
+			t.Errorf("%s: %d %v, want 409 uniqueness", body, status, res)
+		}
+	}
 	status, res = w.scim(t, "POST", "/scim/v2/maple/Users", `{"userName":"eve.early","name":{"givenName":"Eve"},"active":"perhaps"}`, auth)
 	if status != http.StatusBadRequest || at(res, "scimType") != "invalidValue" {
 		t.Errorf("active perhaps: %d %v", status, res)
@@ -591,7 +597,7 @@ func TestSCIMDeleteMode(t *testing.T) {
 	w := newSCIMWorld(t)
 	auth := "Bearer " + w.token
 	call[app.SCIMProvisioning](t, w.e, "PUT", "/api/organizations/maple/scim", map[string]any{"on_delete": "delete"}, w.cookie, http.StatusOK)
-	_, res := w.scim(t, "POST", "/scim/v2/maple/Users", `{"userName":"gone.soon","name":{"givenName":"Gone","familyName":"Soon"}}`, auth)
+	_, res := w.scim(t, "POST", "/scim/v2/maple/Users", `{"userName":"gone.soon@maple.example","externalId":"x-9","name":{"givenName":"Gone","familyName":"Soon"}}`, auth)
 	id, _ := res["id"].(string)
 	if status, _ := w.scim(t, "DELETE", "/scim/v2/maple/Users/"+id, "", auth); status != http.StatusNoContent {
 		t.Fatalf("DELETE = %d", status)
@@ -632,5 +638,9 @@ func TestSCIMDeleteMode(t *testing.T) {
 	status, res := w.scim(t, "PUT", "/scim/v2/maple/Users/"+id, `{"userName":"gone.soon"}`, auth)
 	if status != http.StatusNotFound {
 		t.Errorf("PUT on a purged person = %d %v", status, res)
+	}
+	// The purge freed the directory's names: the person can come back.
+	if status, res := w.scim(t, "POST", "/scim/v2/maple/Users", `{"userName":"gone.soon@maple.example","externalId":"x-9","name":{"givenName":"Back"}}`, auth); status != http.StatusCreated {
+		t.Errorf("the same names again after the purge: %d %v", status, res)
 	}
 }
