@@ -276,7 +276,19 @@ type DirectoryUser struct {
 	// Department names a group of the organization the person is put in,
 	// if one has that name (the enterprise extension's department).
 	Department string
-	Active     *bool
+	// UserType is the person's account type, if it names one of the
+	// organization's (SCIM's userType: "Teacher", "Student").
+	UserType string
+	Active   *bool
+}
+
+// accountType is the account type the directory's userType names in org,
+// or "" when it names none.
+func (in *DirectoryUser) accountType(org *Organization) string {
+	if t := Key(in.UserType); t != "" && org.HasAccountType(t) {
+		return t
+	}
+	return ""
 }
 
 // DirectoryUserName is the person's userName for the directory.
@@ -455,6 +467,7 @@ func (a *App) ProvisionUser(ctx context.Context, ref string, in DirectoryUser) (
 	if base.Groups, err = a.departmentGroups(ctx, org, in.Department, nil); err != nil {
 		return nil, err
 	}
+	base.AccountType = in.accountType(org) // "": the organization's first
 	u, err := a.createUser(ctx, org.ID, UserCreate{User: base}, &link)
 	if err != nil {
 		return nil, err
@@ -517,6 +530,9 @@ func (a *App) ReplaceDirectoryUser(ctx context.Context, ref, id string, in Direc
 	diff(&upd.Email, old.Email, want.Email)
 	diff(&upd.Phone, old.Phone, want.Phone)
 	diff(&upd.JobTitle, old.JobTitle, want.JobTitle)
+	if t := in.accountType(org); t != "" {
+		diff(&upd.AccountType, old.AccountType, t)
+	}
 	groups, err := a.departmentGroups(ctx, org, in.Department, old.Groups)
 	if err != nil {
 		return nil, err

@@ -217,6 +217,7 @@ func userResource(r *http.Request, u *app.User, groups map[string]*app.Group) ma
 		"userName":    u.DirectoryUserName(),
 		"name":        map[string]any{"givenName": u.FirstName, "familyName": u.LastName, "formatted": full},
 		"displayName": full,
+		"userType":    u.AccountType,
 		"active":      u.Status == app.StatusActive,
 		"meta":        map[string]any{"resourceType": "User", "created": scimTime(u.CreatedAt), "lastModified": scimTime(u.UpdatedAt), "location": loc},
 	}
@@ -277,6 +278,7 @@ func directoryUser(m map[string]any) (app.DirectoryUser, error) {
 	get(&in.UserName, m["username"], "userName")
 	get(&in.ExternalID, m["externalid"], "externalId")
 	get(&in.JobTitle, m["title"], "title")
+	get(&in.UserType, m["usertype"], "userType")
 	get(&in.FirstName, name["givenname"], "name.givenName")
 	get(&in.LastName, name["familyname"], "name.familyName")
 	get(&in.Department, ent["department"], "department")

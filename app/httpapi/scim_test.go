@@ -523,6 +523,19 @@ func TestSCIMFiltersAndPaging(t *testing.T) {
 	ids(`userName sw "a" or userName sw "c"`, 2, "alice@maple.example", "carol@maple.example")
 	ids(`userName co "maple" and emails.value co "staff"`, 1, "carol@maple.example")
 	ids(`userName pr and not (userName co "@")`, 2, "bob.baker", "dave.dyer")
+	ids(`userType eq "Student"`, 4, "alice@maple.example", "bob.baker", "carol@maple.example", "dave.dyer")
+	// userType names the account type; one the organization lacks leaves it as it is.
+	_, res := w.scim(t, "PATCH", "/scim/v2/maple/Users/"+firstID(t, w, `userName eq "bob.baker"`),
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"userType","value":"Teacher"}]}`, auth)
+	if at(res, "userType") != "teacher" {
+		t.Errorf("userType after a replace: %v", res)
+	}
+	_, res = w.scim(t, "PATCH", "/scim/v2/maple/Users/"+firstID(t, w, `userName eq "bob.baker"`),
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"userType","value":"Astronaut"}]}`, auth)
+	if at(res, "userType") != "teacher" {
+		t.Errorf("userType after an unknown one: %v", res)
+	}
+	ids(`userType eq "teacher"`, 1, "bob.baker")
 
 	// Paging: startIndex is 1-based; count 0 gives the total only.
 	page := func(q string, total, start int, names ...string) {
@@ -643,4 +656,15 @@ func TestSCIMDeleteMode(t *testing.T) {
 	if status, res := w.scim(t, "POST", "/scim/v2/maple/Users", `{"userName":"gone.soon@maple.example","externalId":"x-9","name":{"givenName":"Back"}}`, auth); status != http.StatusCreated {
 		t.Errorf("the same names again after the purge: %d %v", status, res)
 	}
+}
+
+// firstID is the id of the first person the filter finds.
+func firstID(t *testing.T, w *scimWorld, filter string) string {
+	t.Helper()
+	_, res := w.scim(t, "GET", "/scim/v2/maple/Users?filter="+url.QueryEscape(filter), "", "Bearer "+w.token)
+	id, _ := at(res, "Resources.0.id").(string)
+	if id == "" {
+		t.Fatalf("nobody found by %s: %v", filter, res)
+	}
+	return id
 }

@@ -100,7 +100,7 @@ func scimSchemaList(r *http.Request) []map[string]any {
 		schema(scimUserSchema, "User", "A person of the organization",
 			attribute("userName", "string", false, true, "readWrite", "server"),
 			attribute("name", "complex", false, false, "readWrite", "none", str("givenName"), str("familyName"), str("formatted")),
-			str("displayName"), str("title"), str("externalId"),
+			str("displayName"), str("title"), str("externalId"), str("userType"),
 			attribute("active", "boolean", false, false, "readWrite", "none"),
 			multi("emails"), multi("phoneNumbers"), ref("groups", "readOnly")),
 		schema(scimEnterpriseSchema, "EnterpriseUser", "The department, when the organization has a group of that name", str("department")),
