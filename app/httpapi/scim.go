@@ -727,8 +727,8 @@ func (s *Server) scimPatchGroup(w http.ResponseWriter, r *http.Request) {
 		scimFail(w, r, s, err)
 		return
 	}
-	if withMembers(r) && r.URL.Query().Get("excludedAttributes") == "" && len(ms) > scimMaxCount {
-		w.WriteHeader(http.StatusNoContent) // a large class is not sent back whole
+	if len(ms) > scimMaxCount {
+		w.WriteHeader(http.StatusNoContent) // a large group is not sent back whole (RFC 7644 §3.5.2 allows 204)
 		return
 	}
 	s.writeGroup(w, r, http.StatusOK, id)

@@ -28,7 +28,7 @@ func (s *Server) scimConfig(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func scimResourceTypes(r *http.Request) []map[string]any {
+func resourceTypeList(r *http.Request) []map[string]any {
 	return []map[string]any{
 		{
 			"schemas": []string{scimTypeSchema}, "id": "User", "name": "User", "endpoint": "/Users",
@@ -45,7 +45,7 @@ func scimResourceTypes(r *http.Request) []map[string]any {
 }
 
 func (s *Server) scimResourceTypes(w http.ResponseWriter, r *http.Request) {
-	s.discovery(w, r, scimResourceTypes(r))
+	s.discovery(w, r, resourceTypeList(r))
 }
 
 func (s *Server) scimSchemas(w http.ResponseWriter, r *http.Request) {
