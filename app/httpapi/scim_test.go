@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 // scimWorld is an organization (Maple) with a provisioning token, served
@@ -477,6 +478,18 @@ func TestSCIMNotOnLANListener(t *testing.T) {
 	}
 	if n := len(call[app.UserPage](t, w.e, "GET", "/api/organizations/maple/users", nil, w.cookie, http.StatusOK).Users); n != 0 {
 		t.Errorf("%d users after SCIM requests through the LAN listener", n)
+	}
+}
+
+// The desktop window's handler has no SCIM endpoint: only serve has one.
+func TestSCIMNotInDesktopWindow(t *testing.T) {
+	e := newEnv(t, apptest.Desktop)
+	e.createOrg(t, "", map[string]any{"name": "Maple Primary", "slug": "maple"})
+	nt := call[app.NewSCIMToken](t, e, "POST", "/api/organizations/maple/scim/tokens", map[string]any{"name": "Entra ID"}, "", http.StatusCreated)
+	req := newRequest(t, "GET", "/scim/v2/maple/Users", nil)
+	req.Header.Set("Authorization", "Bearer "+nt.Secret)
+	if rec := e.serve(req); rec.Code != http.StatusNotFound || strings.Contains(rec.Header().Get("Content-Type"), "scim") {
+		t.Errorf("SCIM in the desktop window = %d %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
 }
 
