@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -387,10 +388,21 @@ func listFilter(r *http.Request) (filter.Expression, error) {
 	}
 	expr, err := filter.ParseFilter([]byte(raw))
 	if err != nil {
+		// Entra ID matches on a multi-valued attribute with a sub-attribute
+		// after the brackets, which RFC 7644's grammar lacks:
+		// emails[type eq "work"].value eq "x" is emails[type eq "work" and value eq "x"].
+		if m := subAfterBrackets.FindStringSubmatch(raw); m != nil && !strings.Contains(strings.ToLower(m[2]), " or ") {
+			if e, err2 := filter.ParseFilter([]byte(m[1] + "[" + m[2] + " and " + m[3] + " " + m[4] + "]")); err2 == nil {
+				return e, nil
+			}
+		}
 		return nil, scimProblem(http.StatusBadRequest, "invalidFilter", "The filter %q cannot be read: %v", raw, err)
 	}
 	return expr, nil
 }
+
+// subAfterBrackets is attr[filter].sub op value, the whole filter.
+var subAfterBrackets = regexp.MustCompile(`^([A-Za-z][\w:.-]*)\[(.+)\]\.([A-Za-z][\w-]*)\s+(.+)$`)
 
 func listResponse(resources []any, total, start int) map[string]any {
 	return map[string]any{"schemas": []string{scimListSchema}, "totalResults": total, "itemsPerPage": len(resources), "startIndex": start, "Resources": resources}

@@ -531,6 +531,7 @@ func TestSCIMFiltersAndPaging(t *testing.T) {
 	ids(`externalId eq "ext-4"`, 0) // caseExact
 	ids(`emails.value co "@maple.example"`, 2, "alice@maple.example", "bob.baker")
 	ids(`emails[type eq "work" and value sw "carol"]`, 1, "carol@maple.example")
+	ids(`emails[type eq "work"].value eq "BOB@maple.example"`, 1, "bob.baker") // as Entra ID matches by mail
 	ids(`userName sw "d"`, 1, "dave.dyer")
 	ids(`displayName eq "Bob Baker"`, 1, "bob.baker")
 	ids(`userName sw "a" or userName sw "c"`, 2, "alice@maple.example", "carol@maple.example")
