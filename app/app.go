@@ -37,6 +37,7 @@ type Store interface {
 	SecurityStore
 	SSOProviderStore
 	BadgeStore
+	SCIMStore
 }
 
 // App holds the use cases. Its clock and random source are fields so that

@@ -26,6 +26,8 @@ type Group struct {
 	Note string `json:"note,omitempty"`
 	// DeleteOn is an optional date (YYYY-MM-DD) after which the group is purged.
 	DeleteOn string `json:"delete_on,omitempty"`
+	// ExternalID is the directory's own ID of a group it provisioned (scim.go).
+	ExternalID string `json:"external_id,omitempty"`
 	// SignUpChoice offers the group in the list people choose from when they
 	// sign up with the organization's code; unset means a class is offered
 	// and a department is not (see Offered).
@@ -128,6 +130,7 @@ func (a *App) newGroup(org *Organization, in *Group) (*Group, error) {
 		DeleteOn:           Clean(in.DeleteOn),
 		SignUpChoice:       in.SignUpChoice,
 		Note:               Clean(in.Note),
+		ExternalID:         Clean(in.ExternalID),
 	}
 	if g.Kind == "" {
 		g.Kind = GroupClass

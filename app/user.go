@@ -27,6 +27,7 @@ const (
 	ViaInviteCode = "invite_code"
 	ViaSignUp     = "signup"
 	ViaSSO        = "sso"
+	// ViaSCIM (scim.go): provisioned by the school's directory.
 )
 
 // User is a person in an organization: a pupil, a teacher, an employee.
@@ -87,6 +88,14 @@ type User struct {
 	// TwoStep: a person with an admin role signs in to the admin UI with a
 	// code after the password (totp.go). The store sets it from TOTP.
 	TwoStep bool `json:"two_step"`
+	// Directory is true for a person the school's directory provisions
+	// (scim.go): the admin UI warns that a local edit is overwritten at the
+	// next sync. ExternalID is the directory's own ID for them;
+	// DirectoryName their userName there when it is not a valid Rollcall
+	// username (an address such as alice@school.example).
+	Directory     bool   `json:"directory,omitempty"`
+	ExternalID    string `json:"external_id,omitempty"`
+	DirectoryName string `json:"directory_name,omitempty"`
 	// TOTP is their two-step record (sealed secret, hashed recovery codes,
 	// the last step used), as an admin account's AdminTOTP; it never leaves
 	// the server, and goes with the person's record when they are erased.
@@ -205,6 +214,12 @@ type UserFilter struct {
 	// InGroups, when not nil, selects members of any of these group IDs:
 	// filled by Users for a group admin (their groups).
 	InGroups []string `json:"-"`
+	// Offset, when above 0, starts the page at that match (0-based)
+	// instead of at Page's first (the directory's startIndex, scim.go).
+	Offset int `json:"-"`
+	// HideDueBy (YYYY-MM-DD) leaves out the users whose deletion date is on
+	// or before it.
+	HideDueBy string `json:"-"`
 }
 
 // Paging limits.
@@ -327,12 +342,19 @@ func (a *App) groupIDs(ctx context.Context, org *Organization, refs []string) ([
 // the organization's. Groups may be named by ID or name.
 // Errors: ENOTFOUND (organization), EINVALID, ECONFLICT (username or email taken).
 func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User, error) {
+	return a.createUser(ctx, ref, in, nil)
+}
+
+// createUser is CreateUser, for the directory (scim.go) with the link to
+// the directory's record (nil for an admin, who cannot set it).
+func (a *App) createUser(ctx context.Context, ref string, in UserCreate, link *directoryLink) (*User, error) {
 	org, s, err := a.scopedOrg(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
 	u := in.User
 	u.OrgID = org.ID
+	u.Directory, u.ExternalID, u.DirectoryName = false, "", ""
 	u.AdminRole, u.AdminGroups = "", nil                     // roles are given by SetUserRoles
 	u.BadgeHash, u.BadgePINHash, u.BadgeIssued = "", "", nil // badges are made by IssueBadges
 	if !s.whole() && u.DeleteOn != "" {
@@ -347,6 +369,10 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	}
 	u.Status = StatusActive
 	u.CreatedVia = ViaAdmin
+	if link != nil {
+		u.CreatedVia = ViaSCIM
+		link.apply(&u)
+	}
 	u.EmailVerified = u.Email != "" // an admin entered it
 	v := validation{}
 	u.Labels = cleanLabels(v, "labels", u.Labels)
@@ -481,6 +507,12 @@ func (a *App) UserLabels(ctx context.Context, ref string) ([]string, error) {
 // change is then applied to the stored user as it is at that moment.
 // Errors: ENOTFOUND, EINVALID, ECONFLICT.
 func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*User, error) {
+	return a.updateUser(ctx, ref, id, upd, nil)
+}
+
+// updateUser is UpdateUser, for the directory (scim.go) with the link to
+// the directory's record (nil leaves it as it is).
+func (a *App) updateUser(ctx context.Context, ref, id string, upd UserUpdate, link *directoryLink) (*User, error) {
 	org, s, old, err := a.scopedUser(ctx, ref, id)
 	if err != nil {
 		return nil, err
@@ -524,6 +556,9 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 	}
 	now := a.now()
 	action, detail := "user.update", "changed "+changedFields(upd)
+	if link != nil && (link.ExternalID != old.ExternalID || link.DirectoryName != old.DirectoryName || !old.Directory) {
+		detail += "; directory link"
+	}
 	if upd.AccountType != nil && Key(*upd.AccountType) != old.AccountType {
 		action, detail = "user.role", fmt.Sprintf("account type %s → %s; %s", old.AccountType, Key(*upd.AccountType), detail)
 	}
@@ -562,6 +597,9 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 		}
 		if upd.Password != nil {
 			u.PasswordHash = hash
+		}
+		if link != nil {
+			link.apply(u)
 		}
 		u.UpdatedAt = now
 		return nil

@@ -68,7 +68,8 @@ var (
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
 		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
 		ssoProvidersBucket, ssoIdentitiesBucket, ssoAdminIdentitiesBucket,
-		oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket}
+		oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket,
+		scimTokensBucket, scimTokenHashesBucket, scimSettingsBucket, scimUserNamesBucket, scimExternalIDsBucket}
 
 	schemaKey = []byte("schema_version")
 )

@@ -83,6 +83,9 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 	if err := releaseIdentities(tx, u); err != nil {
 		return err
 	}
+	if err := dropDirectoryIndex(tx, u); err != nil {
+		return err
+	}
 	// The badge's entry (its hash; the user record with the PIN hash goes below).
 	if err := putBadge(tx, u, &app.User{ID: u.ID}); err != nil {
 		return err

@@ -203,6 +203,9 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 	if err := putBadge(tx, old, u); err != nil {
 		return err
 	}
+	if err := putDirectoryIndex(tx, old, u); err != nil {
+		return err
+	}
 	u.TwoStep = u.TOTP.On()
 	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecordOf(u))
 }
@@ -494,7 +497,7 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 	for i, w := range words {
 		query[i] = []byte(w)
 	}
-	status, typ, deleteBy := []byte(f.Status), []byte(f.AccountType), []byte(f.DeleteBy)
+	status, typ, deleteBy, hideBy := []byte(f.Status), []byte(f.AccountType), []byte(f.DeleteBy), []byte(f.HideDueBy)
 	return func(e indexEntry) bool {
 		if len(status) > 0 && !bytes.Equal(e.field(0), status) ||
 			len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
@@ -507,6 +510,11 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 		}
 		if len(deleteBy) > 0 {
 			if d := e.deleteOn(); len(d) == 0 || bytes.Compare(d, deleteBy) > 0 {
+				return false
+			}
+		}
+		if len(hideBy) > 0 {
+			if d := e.deleteOn(); len(d) > 0 && bytes.Compare(d, hideBy) <= 0 {
 				return false
 			}
 		}
@@ -528,6 +536,9 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 func (db *DB) FindUsers(ctx context.Context, orgID string, f app.UserFilter) (*app.UserPage, error) {
 	match := userMatcher(f)
 	first := (f.Page - 1) * f.PerPage
+	if f.Offset > 0 {
+		first = f.Offset
+	}
 	page := &app.UserPage{Users: []*app.User{}, Page: f.Page, PerPage: f.PerPage}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var ids []string

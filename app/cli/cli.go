@@ -73,6 +73,7 @@ Usage:
   rollcall smtp set|test        the organization's mail relay for invitations
   rollcall app add|list|remove  connected apps that sign people in through Rollcall (OpenID Connect);
                                 app rotate-key: a new ID-token signing key
+  rollcall scim token add|list|revoke  bearer tokens of the school's directory (SCIM provisioning)
   rollcall badges new|print|void|allow  QR sign-in badges of a person, a group or the organization
   rollcall import FILE          import people from a CSV or Excel file (import template: a template)
   rollcall export --org SLUG --format F OUT  the people of an organization or group for another system
@@ -188,7 +189,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSMTPTest(ctx, rest[1:])
 	case cmd == "app" && (sub == "add" || sub == "list" || sub == "remove" || sub == "rotate-key"):
 		return m.runApp(ctx, sub, rest[1:])
-	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code" || cmd == "app" || cmd == "badges":
+	case cmd == "scim" && sub == "token" && len(rest) > 1 && (rest[1] == "add" || rest[1] == "list" || rest[1] == "revoke"):
+		return m.runSCIMToken(ctx, rest[1], rest[2:])
+	case cmd == "admin" || cmd == "org" || cmd == "group" || cmd == "users" || cmd == "smtp" || cmd == "code" || cmd == "app" || cmd == "badges" || cmd == "scim":
 		fmt.Fprint(m.Stderr, usage)
 		return usagef("%q needs a subcommand", cmd)
 	default:

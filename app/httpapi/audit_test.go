@@ -551,6 +551,19 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 			}
 			return auditCall{path: orgPath("/apps/" + apps[0].ID), as: w.admin, status: 204, entries: 1}
 		}},
+		{"PUT /api/organizations/{org}/scim", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/scim"), body: map[string]any{"on_delete": "delete"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/scim/tokens", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/scim/tokens"), body: map[string]any{"name": "Entra ID"}, as: w.admin, status: 201, entries: 1}
+		}},
+		{"DELETE /api/organizations/{org}/scim/tokens/{token}", func(t *testing.T) auditCall {
+			p, err := e.App.SCIMProvisioning(ctx, "maple")
+			if err != nil || len(p.Tokens) == 0 {
+				t.Fatal("no provisioning token", err)
+			}
+			return auditCall{path: orgPath("/scim/tokens/" + p.Tokens[0].ID), as: w.admin, status: 204, entries: 1}
+		}},
 		{"DELETE /api/organizations/{org}/invite-links/{link}", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/invite-links/" + w.link), as: w.admin, status: 204, entries: 1}
 		}},

@@ -88,6 +88,8 @@ type Server struct {
 	lan lanListener
 	// oidc is the OpenID provider (oidc.go).
 	oidc oidcProvider
+	// scim is the directory's SCIM endpoint (scim.go), served by Handler only.
+	scim *http.ServeMux
 }
 
 // New builds the server and its routes.
@@ -97,6 +99,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, app: cfg.App, log: cfg.Log, api: http.NewServeMux()}
 	s.routes()
+	s.scim = s.scimRoutes()
 	return s
 }
 
@@ -163,6 +166,7 @@ func (s *Server) routes() {
 	s.exportRoutes(m)
 	s.auditRoutes(m)
 	s.oidcRoutes(m)
+	s.scimAdminRoutes(m)
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, app.Errorf(app.ENOTFOUND, "There is no API route %s %s.", r.Method, r.URL.Path))
@@ -183,6 +187,8 @@ func (s *Server) Handler() http.Handler {
 	// The OpenID provider's protocol endpoints, beside the API.
 	mux.HandleFunc("/oidc/", s.serveOIDC)
 	mux.HandleFunc("GET /.well-known/openid-configuration", s.serveOIDC)
+	// The directory's provisioning endpoint (bearer token, never a cookie).
+	mux.Handle("/scim/v2/", s.scim)
 	if s.cfg.Assets != nil {
 		mux.Handle("/", spa(s.cfg.Assets))
 	}
@@ -232,7 +238,8 @@ func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
 	// The provider's back-channel endpoints authenticate with a client
 	// secret or a bearer token, never a cookie: an app's page may call them.
-	for _, p := range []string{"/oidc/token", "/oidc/userinfo", "/oidc/revoke", "/oidc/introspect"} {
+	// So does the directory's SCIM endpoint (app/httpapi/scim.go).
+	for _, p := range []string{"/oidc/token", "/oidc/userinfo", "/oidc/revoke", "/oidc/introspect", "/scim/v2/"} {
 		cop.AddInsecureBypassPattern(p)
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -255,7 +262,7 @@ func (s *Server) secureHeaders(h http.Handler) http.Handler {
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
 		// Token pages (an invitation link) are never cached; Referrer-Policy above keeps the token from leaking.
-		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/verify/") || strings.HasPrefix(r.URL.Path, "/reset/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/verify/") || strings.HasPrefix(r.URL.Path, "/reset/") || strings.HasPrefix(r.URL.Path, "/scim/") {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)

@@ -150,6 +150,7 @@ describe('rules follow routeAccess', () => {
       'two-step.reset': 'DELETE /api/organizations/{org}/users/{user}/two-step',
       'imports.template': 'GET /api/imports/template',
       apps: 'GET /api/organizations/{org}/apps',
+      provisioning: 'GET /api/organizations/{org}/scim',
       'badges.org': 'POST /api/organizations/{org}/badges/void',
       badges: 'POST /api/organizations/{org}/groups/{group}/badges/void',
     }

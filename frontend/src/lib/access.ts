@@ -46,6 +46,7 @@ export const rules = {
   rollover: 'org',
   audit: 'org', // GET /api/audit?org=
   apps: 'org', // connected apps: GET/POST/DELETE .../apps
+  provisioning: 'org', // Settings → Provisioning: GET/PUT .../scim, its tokens
   'badges.org': 'org', // make or void every badge of the organization
   'users.bulk': 'org',
   'users.export': 'org', // exports of the organization, and of one person's data

@@ -174,6 +174,9 @@ export const auditActions: Record<string, string> = {
   'admin.sso_link': 'Admin account linked to a sign-in provider account',
   'admin.sso_unlink': 'Admin account unlinked from a sign-in provider account',
   'smtp.test': 'Test mail sent',
+  'scim.settings': 'Provisioning setting changed',
+  'scim.token_create': 'Provisioning token made',
+  'scim.token_revoke': 'Provisioning token revoked',
   'group.create': 'Group created',
   'group.update': 'Group changed',
   'group.delete': 'Group deleted',
@@ -260,6 +263,7 @@ export const auditActors: Record<string, string> = {
   'sign-up': 'Sign-up',
   system: 'Scheduler',
   cli: 'Command line',
+  directory: 'Directory (SCIM)',
 }
 
 /** auditActorLabel names who acted: the kind, and the name when there is one. */

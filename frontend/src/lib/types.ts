@@ -126,6 +126,12 @@ export interface User {
   admin_groups?: string[] | null
   /** when the person's sign-in badge was made; absent without one */
   badge_issued?: string
+  /** provisioned by the school's directory (SCIM): its next sync overwrites local changes */
+  directory?: boolean
+  /** the directory's own ID of the person */
+  external_id?: string
+  /** the person's userName in the directory, when it is not a Rollcall username */
+  directory_name?: string
 }
 
 /** What a bulk action on users did (app.BulkResult). */
