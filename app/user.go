@@ -350,6 +350,7 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	u.EmailVerified = u.Email != "" // an admin entered it
 	v := validation{}
 	u.Labels = cleanLabels(v, "labels", u.Labels)
+	normalizePhoneOf(v, org, &u)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -374,11 +375,14 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 		u.PasswordHash, u.MustChangePassword = "", false
 	}
 	if in.SendActivation {
-		if u.Email == "" {
+		switch {
+		case u.Phone != "" && a.smsReady(ctx, org) == nil:
+		case u.Email == "":
 			return nil, FieldError(EINVALID, "email", "An activation mail needs an email address.")
-		}
-		if err := a.mailReady(ctx, org); err != nil {
-			return nil, err
+		default:
+			if err := a.mailReady(ctx, org); err != nil {
+				return nil, err
+			}
 		}
 	}
 	u.ID = a.newID()
@@ -386,7 +390,7 @@ func (a *App) CreateUser(ctx context.Context, ref string, in UserCreate) (*User,
 	u.UpdatedAt = u.CreatedAt
 	var mails []*ResetMail
 	if in.SendActivation {
-		if mails, err = a.activationMails(org, []*User{&u}); err != nil {
+		if mails, err = a.activationMails(ctx, org, []*User{&u}); err != nil {
 			return nil, err
 		}
 	}
@@ -545,6 +549,12 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 		set(&u.JobTitle, upd.JobTitle)
 		set(&u.DeleteOn, upd.DeleteOn)
 		normalizeUser(u)
+		if upd.Phone != nil { // a number kept as it was stays, even from before E.164
+			v := validation{}
+			if normalizePhoneOf(v, org, u); len(v) > 0 {
+				return v.err("phone")
+			}
+		}
 		if LoginKey(u.Email) != LoginKey(oldEmail) {
 			// An address an admin types is theirs to vouch for; an
 			// unchanged one keeps its state (saving a form does not verify

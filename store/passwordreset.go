@@ -21,6 +21,18 @@ func resetKey(userID string, activation bool) string {
 	return userID
 }
 
+// smsResetKey is where the user's pending activation link sent by SMS is
+// kept, beside the mailed one.
+func smsResetKey(userID string) string { return userID + "/sms" }
+
+// keyOf is where r is kept.
+func keyOf(r *app.PasswordReset) string {
+	if r.Phone != "" {
+		return smsResetKey(r.UserID)
+	}
+	return resetKey(r.UserID, r.Activation)
+}
+
 func getReset(tx *bolt.Tx, key string) (*app.PasswordReset, error) {
 	r := &app.PasswordReset{}
 	if err := get(tx.Bucket(resetBucket), []byte(key), r, resetNotFound); err != nil {
@@ -38,7 +50,7 @@ func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 		if tx.Bucket(usersBucket).Get([]byte(r.UserID)) == nil {
 			return app.Errorf(app.ENOTFOUND, userNotFound)
 		}
-		key := resetKey(r.UserID, r.Activation)
+		key := keyOf(r)
 		if err := dropResetKey(tx, key); err != nil {
 			return err
 		}
@@ -59,6 +71,9 @@ func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 // their tokens; a mail not yet sent is cancelled (its sealed token erased).
 func dropReset(tx *bolt.Tx, userID string) error {
 	if err := dropResetKey(tx, resetKey(userID, false)); err != nil {
+		return err
+	}
+	if err := dropResetKey(tx, smsResetKey(userID)); err != nil {
 		return err
 	}
 	return dropResetKey(tx, resetKey(userID, true))
@@ -107,6 +122,16 @@ func (db *DB) PasswordReset(ctx context.Context, userID string, activation bool)
 	var r *app.PasswordReset
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		r, err = getReset(tx, resetKey(userID, activation))
+		return err
+	})
+	return r, err
+}
+
+// SMSActivation implements app.PasswordResetStore.
+func (db *DB) SMSActivation(ctx context.Context, userID string) (*app.PasswordReset, error) {
+	var r *app.PasswordReset
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		r, err = getReset(tx, smsResetKey(userID))
 		return err
 	})
 	return r, err

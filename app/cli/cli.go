@@ -15,6 +15,7 @@ import (
 	"rollcall/app"
 	"rollcall/app/keyfile"
 	"rollcall/app/mail"
+	"rollcall/app/sms"
 	"rollcall/app/oidc"
 	"rollcall/store"
 	"runtime/debug"
@@ -295,6 +296,7 @@ func (m *Main) newApp(db *store.DB) *app.App {
 		a.Secrets = keyfile.New(p)
 	}
 	a.Mailer = &mail.Mailer{}
+	a.SMSSender = &sms.Sender{}
 	a.OIDC = oidc.New()
 	a.Backups = app.BackupSettings{Dir: db.Path + ".backups", Keep: app.DefaultBackupKeep}
 	if m.appHook != nil {
