@@ -571,8 +571,9 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		if err != nil {
 			return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
 		}
-		body := fmt.Sprintf("%s: your account %s is ready. Set your password (the link works for %d hours, once): %s/reset/%s",
-			org.Name, loginOf(u), int(SMSActivationTTL.Hours()), org.PublicURL, token)
+		link := org.PublicURL + "/reset/" + string(token)
+		body := oneSMS(fmt.Sprintf("%s: set a password for %s (link works %d h, once): %s", org.Name, loginOf(u), int(SMSActivationTTL.Hours()), link),
+			fmt.Sprintf("Set your password (works %d h, once): %s", int(SMSActivationTTL.Hours()), link))
 		return &SMS{To: m.To, Body: body}, false, ""
 	case KindSMSSignUpCode:
 		p, err := a.Store.PhoneSignUp(ctx, m.UserID)
@@ -583,11 +584,35 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		if err != nil {
 			return nil, false, fmt.Sprintf("The code cannot be opened with this computer's key file (%v).", err)
 		}
-		body := fmt.Sprintf("%s: your code is %s. Type it on the sign-up page within %d minutes. If you did not sign up, ignore this message.",
-			org.Name, code, int(PhoneCodeTTL.Minutes()))
+		body := oneSMS(fmt.Sprintf("%s: your sign-up code is %s. It works for %d minutes. Not you? Ignore this SMS.", org.Name, code, int(PhoneCodeTTL.Minutes())),
+			fmt.Sprintf("Your sign-up code is %s. It works for %d minutes.", code, int(PhoneCodeTTL.Minutes())))
 		return &SMS{To: m.To, Body: body}, false, ""
 	}
 	return nil, false, fmt.Sprintf("Unknown kind of SMS %q.", m.Kind)
+}
+
+// SMSLength is what one SMS holds in the GSM alphabet (plain ASCII here);
+// text beyond it, or any other letter (which makes the whole SMS UCS-2, 70
+// characters), needs several SMS joined, which not every gateway is set up
+// to send.
+const SMSLength = 160
+
+// oneSMS is text when it fits in one SMS, else short (ASCII, fits always):
+// a link or a code must arrive whole.
+func oneSMS(text, short string) string {
+	if len(text) <= SMSLength && printableASCII(text) {
+		return text
+	}
+	return short
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // phoneRegion is the country assumed for numbers written without +: the
