@@ -195,7 +195,7 @@ func TestPreviewImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.AccountType != app.TypeTeacher || u.Language != "de" || u.Phone != "+49 30 1234" || strings.Join(u.Labels, ",") != "a,b" || u.JobTitle != "Maths" || u.CreatedVia != app.ViaImport || u.ImportID != res.Import.ID {
+	if u.AccountType != app.TypeTeacher || u.Language != "de" || u.Phone != "+49301234" /* written in E.164 */ || strings.Join(u.Labels, ",") != "a,b" || u.JobTitle != "Maths" || u.CreatedVia != app.ViaImport || u.ImportID != res.Import.ID {
 		t.Errorf("teacher = %+v", u)
 	}
 	if ok, _ := app.VerifyPassword(u.PasswordHash, "good-pass-123", a.Hash); !ok {
