@@ -163,6 +163,23 @@ func TestPhoneSignUp(t *testing.T) {
 		}
 	})
 
+	t.Run("EndedAreSwept", func(t *testing.T) {
+		f := form
+		f.Username, f.Phone = "pia4", "+358 40 765 4323"
+		old, err := a.SignUpWithCode(ctx, code.Code, f, "ip4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Clock.Add(app.PhoneCodeTTL)
+		f.Username, f.Phone = "pia5", "+358 40 765 4324"
+		if _, err := a.SignUpWithCode(ctx, code.Code, f, "ip4"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Store.PhoneSignUp(ctx, old.PhoneSignUp); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("an ended sign-up is still stored: %v", err)
+		}
+	})
+
 	// The database holds neither a code nor the gateway's secret in clear.
 	raw, err := os.ReadFile(e.DB.Path)
 	if err != nil {

@@ -66,11 +66,44 @@ func (db *DB) PutPhoneSignUp(ctx context.Context, p *app.PhoneSignUp, m *app.Out
 		if tx.Bucket(orgsBucket).Get([]byte(p.OrgID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(p.OrgID))
 		}
+		if err := dropEndedPhoneSignUps(tx, p.CreatedAt); err != nil {
+			return err
+		}
 		if err := put(tx.Bucket(phoneSignUpsBucket), []byte(p.ID), p); err != nil {
 			return err
 		}
 		return putMessage(tx, m)
 	})
+}
+
+// dropEndedPhoneSignUps removes the sign-ups whose code expired before now
+// (with the name, number and password hash they held): nobody can finish
+// them any more. Each new sign-up sweeps, so none lingers past the next.
+func dropEndedPhoneSignUps(tx *bolt.Tx, now time.Time) error {
+	b := tx.Bucket(phoneSignUpsBucket)
+	var ended []*app.PhoneSignUp
+	err := b.ForEach(func(k, v []byte) error {
+		p, err := getPhoneSignUp(tx, string(k))
+		if err != nil {
+			return err
+		}
+		if !now.Before(p.ExpiresAt) {
+			ended = append(ended, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range ended {
+		if err := b.Delete([]byte(p.ID)); err != nil {
+			return err
+		}
+		if err := cancelMessage(tx, p.MessageID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PhoneSignUp implements app.SMSStore.
