@@ -296,3 +296,47 @@ func TestSMSSettings(t *testing.T) {
 		t.Fatalf("test SMS to %q: %v, want EINVALID", bad, err)
 	}
 }
+
+// Deleting a person takes their SMS with them: the outbox keeps no message
+// to their number (their activation links, and the code of their sign-up,
+// which was sent before the account existed), as it keeps none to their
+// address.
+func TestDeleteUserTakesTheirSMS(t *testing.T) {
+	e, org, sink := smsApp(t, 50)
+	a, ctx := e.App, context.Background()
+	if _, err := a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true, Login: app.LoginPhone}}); err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.InviteCodeOf(ctx, org.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.SignUpWithCode(ctx, code.Code, app.SignUpForm{FirstName: "Zeph", Username: "zeph", Phone: "+358401239999", Password: "correct horse 42"}, "ip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.DeliverDue(ctx)
+	m := smsCode.FindStringSubmatch(sink.Messages()[0].Text)
+	if _, err := a.VerifyPhoneSignUp(ctx, res.PhoneSignUp, m[1], "ip"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.Store.UserByLogin(ctx, "zeph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SendActivation(ctx, org.ID, u.ID); err != nil { // one waiting
+		t.Fatal(err)
+	}
+	if msgs, _, _ := a.Outbox(ctx, org.ID); len(msgs) != 2 {
+		t.Fatalf("%d messages before the deletion, want 2: the test proves nothing", len(msgs))
+	}
+	if err := a.DeleteUser(ctx, org.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, _ := a.Outbox(ctx, org.ID)
+	for _, m := range msgs {
+		if m.To == "+358401239999" {
+			t.Errorf("after the deletion the outbox holds a %s %s SMS to their number", m.Status, m.Kind)
+		}
+	}
+}
