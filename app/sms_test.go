@@ -3,9 +3,12 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -337,6 +340,66 @@ func TestDeleteUserTakesTheirSMS(t *testing.T) {
 	for _, m := range msgs {
 		if m.To == "+358401239999" {
 			t.Errorf("after the deletion the outbox holds a %s %s SMS to their number", m.Status, m.Kind)
+		}
+	}
+}
+
+// Twenty tablets typing the right code at once make one account: exactly
+// one succeeds, the others find the sign-up ended.
+func TestPhoneSignUpCodeConcurrent(t *testing.T) {
+	e, org, sink := smsApp(t, 50)
+	a, ctx := e.App, context.Background()
+	if _, err := a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{SignUp: &app.SignUpSettings{Enabled: true, Login: app.LoginPhone}}); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := a.InviteCodeOf(ctx, org.ID, "")
+	res, err := a.SignUpWithCode(ctx, code.Code, app.SignUpForm{FirstName: "Ola", Username: "ola", Phone: "+358401230000", Password: "correct horse 42"}, "ip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.DeliverDue(ctx)
+	m := smsCode.FindStringSubmatch(sink.Messages()[0].Text)
+	var wg sync.WaitGroup
+	var ok, ended atomic.Int32
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := a.VerifyPhoneSignUp(ctx, res.PhoneSignUp, m[1], fmt.Sprintf("192.0.2.%d", i))
+			switch app.ErrorCode(err) {
+			case "":
+				ok.Add(1)
+			case app.ENOTFOUND:
+				ended.Add(1)
+			default:
+				t.Errorf("redemption: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 || ended.Load() != 19 {
+		t.Fatalf("%d succeeded, %d found it ended; want 1 and 19", ok.Load(), ended.Load())
+	}
+}
+
+// The SMS activation link works until 24 hours after it was made, not a
+// second longer.
+func TestSMSActivationExpiry(t *testing.T) {
+	for _, c := range []struct {
+		after time.Duration
+		code  string // "": it works
+	}{{app.SMSActivationTTL - time.Second, ""}, {app.SMSActivationTTL + time.Second, app.ENOTFOUND}} {
+		e, org, sink := smsApp(t, 50)
+		a, ctx := e.App, context.Background()
+		if _, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Ada", Username: "ada", Phone: "+358401234567"}, SendActivation: true}); err != nil {
+			t.Fatal(err)
+		}
+		a.DeliverDue(ctx)
+		link := regexp.MustCompile(`/reset/([A-Za-z0-9_-]+)`).FindStringSubmatch(sink.Messages()[0].Text)
+		e.Clock.Add(c.after)
+		_, err := a.ResetPassword(ctx, link[1], "a fine password 1")
+		if app.ErrorCode(err) != c.code {
+			t.Errorf("after %s: %v, want %q", c.after, err, c.code)
 		}
 	}
 }

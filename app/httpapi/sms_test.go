@@ -31,7 +31,13 @@ const (
 type kannel struct {
 	dir, conf            string
 	sendsmsPort, boxPort int
-	bearerbox, smsbox    *exec.Cmd
+	bearerbox, smsbox    *kannelProc
+}
+
+// kannelProc is a running Kannel program; done closes when it has ended.
+type kannelProc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
 }
 
 // startKannel writes kannel.conf and starts bearerbox and smsbox on free
@@ -91,7 +97,7 @@ password = kannel-send-pw
 }
 
 // start runs a Kannel program and waits until it listens on port.
-func (k *kannel) start(t *testing.T, path string, port int) *exec.Cmd {
+func (k *kannel) start(t *testing.T, path string, port int) *kannelProc {
 	t.Helper()
 	out, err := os.Create(filepath.Join(k.dir, filepath.Base(path)+".out"))
 	if err != nil {
@@ -109,7 +115,7 @@ func (k *kannel) start(t *testing.T, path string, port int) *exec.Cmd {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
 		if err == nil {
 			c.Close()
-			return cmd
+			return &kannelProc{cmd, done}
 		}
 		select {
 		case <-done:
@@ -127,22 +133,15 @@ func (k *kannel) start(t *testing.T, path string, port int) *exec.Cmd {
 
 func (k *kannel) startSMSBox(t *testing.T) { k.smsbox = k.start(t, smsboxPath, k.sendsmsPort) }
 
-// stop ends a Kannel program and waits until its port is free.
-func (k *kannel) stop(cmd *exec.Cmd) {
-	if cmd == nil || cmd.Process == nil {
+// stop ends a Kannel program and waits until it has.
+func (k *kannel) stop(p *kannelProc) {
+	if p == nil {
 		return
 	}
-	cmd.Process.Kill()
-	for range 200 {
-		if cmd.ProcessState != nil || cmd.Process.Signal(os.Signal(nil)) != nil {
-			break
-		}
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", k.sendsmsPort), 100*time.Millisecond)
-		if err != nil {
-			break
-		}
-		c.Close()
-		time.Sleep(25 * time.Millisecond)
+	p.cmd.Process.Kill()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
 	}
 }
 
