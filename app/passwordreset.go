@@ -59,6 +59,12 @@ type PasswordReset struct {
 	// is empty): a link for a number the account no longer has does not
 	// work. An SMS link is kept beside the mailed one, not instead of it.
 	Phone string `json:"phone,omitempty"`
+	// CodeHash is, for an SMS link, the SHA-256 of the one-time code in
+	// the same SMS, typed on /signin instead of opening the link; "" once
+	// used up or tried wrongly ActivationCodeTries times. CodeTries counts
+	// the wrong ones.
+	CodeHash  string `json:"code_hash,omitempty"`
+	CodeTries int    `json:"code_tries,omitempty"`
 	// Activation is true for an admin's activation mail, false for a reset
 	// the person asked for.
 	Activation bool      `json:"activation"`
@@ -89,6 +95,11 @@ type PasswordResetStore interface {
 	// SMSActivation returns the user's pending activation link sent by
 	// SMS; ENOTFOUND if none.
 	SMSActivation(ctx context.Context, userID string) (*PasswordReset, error)
+	// ChangeSMSActivation runs fn on the user's pending SMS activation
+	// link and the user in one transaction, and writes the link as fn left
+	// it (the token index follows a changed TokenHash) whatever fn
+	// returns; fn's error is returned after. ENOTFOUND if none.
+	ChangeSMSActivation(ctx context.Context, userID string, fn func(r *PasswordReset, u *User) error) error
 	// PasswordResetByToken returns the link with the token hash and its
 	// user; ENOTFOUND if none.
 	PasswordResetByToken(ctx context.Context, hash string) (*PasswordReset, *User, error)
@@ -208,7 +219,12 @@ func (a *App) smsActivation(org *Organization, u *User) (*ResetMail, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := a.Secrets.Seal([]byte(token))
+	code, err := a.newPhoneCode()
+	if err != nil {
+		return nil, err
+	}
+	// The SMS carries both: the link, and the code to type on /signin.
+	sealed, err := a.Secrets.Seal([]byte(token + " " + code))
 	if err != nil {
 		return nil, fmt.Errorf("seal the link's token: %w", err)
 	}
@@ -217,7 +233,7 @@ func (a *App) smsActivation(org *Organization, u *User) (*ResetMail, error) {
 		ToName: strings.TrimSpace(u.FirstName + " " + u.LastName), SealedToken: sealed, Status: MessageQueued,
 		CreatedAt: now, NextAttempt: now}
 	r := &PasswordReset{UserID: u.ID, OrgID: org.ID, Phone: u.Phone, Activation: true, TokenHash: TokenHash(token),
-		MessageID: m.ID, CreatedAt: now, ExpiresAt: now.Add(SMSActivationTTL)}
+		CodeHash: phoneCodeHash(u.ID, code), MessageID: m.ID, CreatedAt: now, ExpiresAt: now.Add(SMSActivationTTL)}
 	return &ResetMail{Reset: r, Message: m}, nil
 }
 

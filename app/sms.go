@@ -567,13 +567,17 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		if org.PublicURL == "" {
 			return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."
 		}
-		token, err := a.Secrets.Open(m.SealedToken)
+		opened, err := a.Secrets.Open(m.SealedToken)
 		if err != nil {
 			return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
 		}
-		link := org.PublicURL + "/reset/" + string(token)
-		body := oneSMS(fmt.Sprintf("%s: set a password for %s (link works %d h, once): %s", org.Name, loginOf(u), int(SMSActivationTTL.Hours()), link),
-			fmt.Sprintf("Set your password (works %d h, once): %s", int(SMSActivationTTL.Hours()), link))
+		token, code, _ := strings.Cut(string(opened), " ")
+		link := org.PublicURL + "/reset/" + token
+		hours := int(SMSActivationTTL.Hours())
+		body := oneSMS(
+			fmt.Sprintf("%s: set a password for %s: %s or code %s at sign-in (%dh, once)", org.Name, loginOf(u), link, code, hours),
+			fmt.Sprintf("Set your password: %s or code %s at sign-in (%dh, once)", link, code, hours),
+			fmt.Sprintf("Set your password (%dh, once): %s", hours, link))
 		return &SMS{To: m.To, Body: body}, false, ""
 	case KindSMSSignUpCode:
 		p, err := a.Store.PhoneSignUp(ctx, m.UserID)
@@ -597,13 +601,15 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 // to send.
 const SMSLength = 160
 
-// oneSMS is text when it fits in one SMS, else short (ASCII, fits always):
-// a link or a code must arrive whole.
-func oneSMS(text, short string) string {
-	if len(text) <= SMSLength && printableASCII(text) {
-		return text
+// oneSMS is the first of texts that fits in one SMS, else the last: a
+// link or a code must arrive whole.
+func oneSMS(texts ...string) string {
+	for _, t := range texts {
+		if len(t) <= SMSLength && printableASCII(t) {
+			return t
+		}
 	}
-	return short
+	return texts[len(texts)-1]
 }
 
 func printableASCII(s string) bool {
@@ -843,4 +849,70 @@ func (a *App) VerifyPhoneSignUp(ctx context.Context, id, code, client string) (*
 		return nil, err
 	}
 	return a.signUpResult(ctx, org, u), nil
+}
+
+// ActivationCodeTries is how many wrong codes end an SMS activation code
+// (its link still works).
+const ActivationCodeTries = 5
+
+// errBadActivationCode is the one answer for a wrong login, a wrong, used
+// or expired code: nothing in it tells which.
+var errBadActivationCode = FieldError(EUNAUTHORIZED, "code", "That code does not work with this username. Codes work for 24 hours and once; check both, or ask your teacher or IT staff for a new one.")
+
+// RedeemActivationCode takes the code of an activation SMS typed on
+// /signin with the person's username (or email) and, when both are right,
+// turns it into a new one-time token for the set-password page: in one
+// transaction the code is used up and the link's token replaced (the link
+// in the SMS stops working; the returned token works once until the
+// link's expiry). Wrong codes count against the code (ActivationCodeTries
+// end it) and against the device's limits, as wrong invite codes do.
+// Errors: EINVALID (no code), EUNAUTHORIZED (one answer for every kind of
+// wrong), ETOOMANY.
+func (a *App) RedeemActivationCode(ctx context.Context, login, code, client string) (string, error) {
+	code = strings.Join(strings.Fields(code), "")
+	if len(code) != PhoneCodeDigits || strings.Trim(code, "0123456789") != "" {
+		return "", FieldError(EINVALID, "code", "Type the %d digits of the code in the SMS.", PhoneCodeDigits)
+	}
+	login = strings.TrimSpace(login)
+	if login == "" || len(login) > 254 {
+		return "", FieldError(EINVALID, "login", "Type your username.")
+	}
+	if err := a.takeAttempt(client); err != nil {
+		return "", err
+	}
+	u, err := a.Store.UserByLogin(ctx, login)
+	if ErrorCode(err) == ENOTFOUND {
+		return "", errBadActivationCode
+	} else if err != nil {
+		return "", err
+	}
+	token, err := a.NewToken()
+	if err != nil {
+		return "", err
+	}
+	now := a.now()
+	ok := false
+	ctx = a.audit(WithActor(ctx, PersonActor(u)), u.OrgID, "person.activation_code", personTarget(u), "typed the code from their activation SMS on the sign-in page")
+	err = a.Store.ChangeSMSActivation(ctx, u.ID, func(r *PasswordReset, u *User) error {
+		if r.CodeHash == "" || !usableReset(r, u, now) {
+			return errBadActivationCode
+		}
+		if subtle.ConstantTimeCompare([]byte(phoneCodeHash(u.ID, code)), []byte(r.CodeHash)) != 1 {
+			if r.CodeTries++; r.CodeTries >= ActivationCodeTries {
+				r.CodeHash = ""
+			}
+			return errBadActivationCode
+		}
+		r.CodeHash, r.TokenHash, ok = "", TokenHash(token), true
+		return nil
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return "", errBadActivationCode
+	} else if err != nil {
+		return "", err
+	}
+	if ok {
+		a.refundAttempt(client)
+	}
+	return token, nil
 }

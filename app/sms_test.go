@@ -403,3 +403,69 @@ func TestSMSActivationExpiry(t *testing.T) {
 		}
 	}
 }
+
+var activationSMS = regexp.MustCompile(`/reset/([A-Za-z0-9_-]+) or code ([0-9]{6}) at sign-in`)
+
+// The activation SMS carries a link and a code: the code typed on /signin
+// with the username becomes a one-time token for the set-password page and
+// stops the link; wrong codes are counted, and five end the code (not the
+// link).
+func TestActivationCodeOnSignIn(t *testing.T) {
+	e, org, sink := smsApp(t, 50)
+	a, ctx := e.App, context.Background()
+	for _, name := range []string{"ada", "bea"} {
+		if _, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: name, Username: name, Phone: "+35840123400" + fmt.Sprint(len(name)+len(sink.Messages()))}, SendActivation: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := sink.Messages()
+	ada, bea := activationSMS.FindStringSubmatch(msgs[0].Text), activationSMS.FindStringSubmatch(msgs[1].Text)
+	if ada == nil || bea == nil {
+		t.Fatalf("SMS %q, %q: want a link and a code", msgs[0].Text, msgs[1].Text)
+	}
+	wrong := func(c string) string {
+		if c == "000000" {
+			return "111111"
+		}
+		return "000000"
+	}
+
+	// Bea's code with Ada's username, an unknown username: one answer.
+	for _, login := range []string{"ada", "nobody"} {
+		if _, err := a.RedeemActivationCode(ctx, login, bea[2], "ip1"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Fatalf("%s with another's code: %v, want EUNAUTHORIZED", login, err)
+		}
+	}
+	token, err := a.RedeemActivationCode(ctx, "ada", ada[2], "ip1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.RedeemActivationCode(ctx, "ada", ada[2], "ip1"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("the code a second time: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := a.ResetPassword(ctx, ada[1], "a fine password 1"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("the SMS link after its code was used: %v, want ENOTFOUND", err)
+	}
+	if _, err := a.ResetPassword(ctx, token, "a fine password 1"); err != nil {
+		t.Fatalf("the token from the code: %v", err)
+	}
+	if _, err := a.ResetPassword(ctx, token, "a fine password 2"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("the token a second time: %v, want ENOTFOUND", err)
+	}
+
+	// Five wrong codes end Bea's code; her link still works.
+	for i := range app.ActivationCodeTries {
+		if _, err := a.RedeemActivationCode(ctx, "bea", wrong(bea[2]), fmt.Sprintf("ip%d", i+2)); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Fatalf("wrong code %d: %v", i+1, err)
+		}
+	}
+	if _, err := a.RedeemActivationCode(ctx, "bea", bea[2], "ip9"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("the right code after %d wrong ones: %v, want EUNAUTHORIZED", app.ActivationCodeTries, err)
+	}
+	if _, err := a.ResetPassword(ctx, bea[1], "a fine password 3"); err != nil {
+		t.Fatalf("Bea's link after her code ended: %v", err)
+	}
+}

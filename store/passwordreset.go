@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -176,4 +177,54 @@ func (db *DB) UsePasswordReset(ctx context.Context, hash string, fn func(r *app.
 		return deleteSessionsOf(tx, u.ID)
 	})
 	return out, err
+}
+
+// errCountedFailure rolls back the audited transaction of a failed
+// ChangeSMSActivation, whose change (a counted wrong code) is then written
+// without an audit entry.
+var errCountedFailure = errors.New("counted failure")
+
+// ChangeSMSActivation implements app.PasswordResetStore. A change fn makes
+// while refusing (a wrong code counted) is written without the audit
+// entries ctx carries: those record what succeeded.
+func (db *DB) ChangeSMSActivation(ctx context.Context, userID string, fn func(r *app.PasswordReset, u *app.User) error) error {
+	var fnErr error
+	change := func(tx *bolt.Tx) error {
+		key := smsResetKey(userID)
+		r, err := getReset(tx, key)
+		if err != nil {
+			return err
+		}
+		u, err := getUser(tx, "", userID)
+		if err != nil {
+			return err
+		}
+		oldHash := r.TokenHash
+		fnErr = fn(r, u)
+		if r.TokenHash != oldHash {
+			if err := release(tx.Bucket(resetTokens), []byte(oldHash), key); err != nil {
+				return err
+			}
+			if err := tx.Bucket(resetTokens).Put([]byte(r.TokenHash), []byte(key)); err != nil {
+				return err
+			}
+		}
+		return put(tx.Bucket(resetBucket), []byte(key), r)
+	}
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		if fnErr != nil {
+			return errCountedFailure
+		}
+		return nil
+	})
+	if errors.Is(err, errCountedFailure) {
+		err = db.bolt.Update(change)
+	}
+	if err != nil {
+		return err
+	}
+	return fnErr
 }

@@ -29,6 +29,9 @@ import (
 // smsCodeRe finds the code in a sign-up's SMS.
 var smsCodeRe = regexp.MustCompile(`code is ([0-9]{6})`)
 
+// activationCodeRe finds the code in an activation SMS.
+var activationCodeRe = regexp.MustCompile(`or code ([0-9]{6}) at sign-in`)
+
 // auditCall is one request of the audit walk.
 type auditCall struct {
 	path   string // with IDs filled in
@@ -139,6 +142,27 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		}},
 		{"POST /api/organizations/{org}/sms/test", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/sms/test"), body: map[string]any{"to": "+358 40 123 4567"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/public/activation-code", func(t *testing.T) auditCall {
+			// Sam has no email: the activation SMS carries a link and a code.
+			admin := app.WithActor(ctx, app.Actor{Kind: app.ActorAdmin, Name: adminName})
+			if _, err := e.App.CreateUser(admin, "maple", app.UserCreate{User: app.User{FirstName: "Sam", Username: "sam.sms", Phone: "+358 40 555 0101"}, SendActivation: true}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.App.DeliverDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			for _, m := range w.sms.Messages() {
+				if mm := activationCodeRe.FindStringSubmatch(m.Text); mm != nil && m.To == "+358405550101" {
+					code = mm[1]
+				}
+			}
+			if code == "" {
+				t.Fatal("no activation SMS with a code for Sam")
+			}
+			w.secret(code)
+			return auditCall{path: "/api/public/activation-code", body: map[string]any{"login": "sam.sms", "code": code}, status: 200, entries: 1}
 		}},
 		{"POST /api/organizations/{org}/sso-providers", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/sso-providers"), body: map[string]any{"kind": "entra", "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",

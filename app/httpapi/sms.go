@@ -13,6 +13,7 @@ func (s *Server) smsRoutes(m *http.ServeMux) {
 	m.Handle("PUT /api/organizations/{org}/sms", s.admin(s.putSMS))
 	m.Handle("POST /api/organizations/{org}/sms/test", s.admin(s.testSMS))
 	m.HandleFunc("POST /api/public/signup/phone", s.verifyPhoneSignUp)
+	m.HandleFunc("POST /api/public/activation-code", s.redeemActivationCode)
 }
 
 func (s *Server) getSMS(w http.ResponseWriter, r *http.Request) {
@@ -78,4 +79,30 @@ func (s *Server) verifyPhoneSignUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, res)
+}
+
+type activationCode struct {
+	Login string `json:"login"`
+	Code  string `json:"code"`
+}
+
+type setPasswordToken struct {
+	Token string `json:"token"`
+}
+
+// redeemActivationCode takes the code of an activation SMS typed on
+// /signin and answers a one-time token for the set-password page
+// (/reset/{token}), in the body only.
+func (s *Server) redeemActivationCode(w http.ResponseWriter, r *http.Request) {
+	var in activationCode
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	token, err := s.app.RedeemActivationCode(r.Context(), in.Login, in.Code, clientAddr(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, setPasswordToken{Token: token})
 }

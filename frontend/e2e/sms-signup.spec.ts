@@ -11,7 +11,9 @@ import { stop } from './stop'
 // Sign-up with username and phone, as a pupil without email lives it: the
 // admin sets up the SMS gateway in Settings → SMS (a test SMS arrives), the
 // organization's sign-up asks for username and phone, the pupil signs up
-// on /join, types the code from the SMS, and signs in.
+// on /join, types the code from the SMS, and signs in. Then a person the
+// admin created with a phone number types the code of their activation SMS
+// on /signin, sets a password and signs in.
 //
 // This spec runs its own `rollcall serve` (fresh database, its own key
 // file) on port 18540, and a tiny SMS sink on 18541 that answers as
@@ -163,4 +165,48 @@ test('a pupil signs up with username and phone, types the SMS code and signs in'
   expect(errors).toEqual([])
   expect(pupilErrors).toEqual([])
   await tablet.close()
+})
+
+test('a person without email types the code of the activation SMS on /signin', async ({ page, browser }) => {
+  const errors = watchErrors(page)
+  expect((await page.request.post(`${base}/api/session`, { data: admin })).status()).toBe(200)
+  expect((await page.request.patch(`${base}/api/organizations/maple`, { data: { public_url: base } })).status()).toBe(200)
+  const r = await page.request.post(`${base}/api/organizations/maple/users`, {
+    data: { first_name: 'Sam', username: 'sam.k', phone: '+358 40 555 0101', send_activation: true },
+  })
+  expect(r.status(), await r.text()).toBe(201)
+  const sms = await smsTo('+358405550101')
+  const code = sms.text.match(/or code ([0-9]{6}) at sign-in/)?.[1]
+  expect(code, sms.text).toBeTruthy()
+  expect(sms.text).toContain(`${base}/reset/`)
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })
+  const sam = await phone.newPage()
+  const samErrors = watchErrors(sam)
+  await sam.goto(`${base}/signin`)
+  await sam.getByLabel('Username or email').fill('sam.k')
+  await sam.getByRole('button', { name: 'Got a code by SMS?' }).click()
+  await sam.getByLabel('Code from the SMS').fill(code!)
+  await sam.screenshot({ path: `${test.info().project.testDir}/artifacts/sms-06-code-on-signin.png`, fullPage: true })
+  await sam.getByRole('button', { name: 'Set my password' }).click()
+  await expect(sam.getByRole('heading', { name: 'Set your password' })).toBeVisible()
+  await sam.getByLabel('New password', { exact: true }).fill('phone password 77')
+  await sam.getByLabel('The same password again').fill('phone password 77')
+  await sam.getByRole('button', { name: 'Save my password' }).click()
+  await expect(sam.getByRole('heading', { name: 'Your password is set' })).toBeVisible()
+  await sam.getByRole('link', { name: 'Sign in' }).click()
+  await sam.getByLabel('Password').fill('phone password 77')
+  await sam.getByRole('button', { name: 'Sign in' }).click()
+  await expect(sam).toHaveURL(/\/account$/)
+
+  // The code worked once: typed again it is refused.
+  await sam.goto(`${base}/signin`)
+  await sam.getByLabel('Username or email').fill('sam.k')
+  await sam.getByRole('button', { name: 'Got a code by SMS?' }).click()
+  await sam.getByLabel('Code from the SMS').fill(code!)
+  await sam.getByRole('button', { name: 'Set my password' }).click()
+  await expect(sam.getByText(/That code does not work with this username/)).toBeVisible()
+  expect(errors).toEqual([])
+  expect(samErrors).toEqual([])
+  await phone.close()
 })

@@ -177,6 +177,7 @@ export const auditActions: Record<string, string> = {
   'sms.update': 'SMS gateway changed',
   'sms.test': 'Test SMS sent',
   'signup.phone_code': 'Sign-up waiting for the SMS code',
+  'person.activation_code': 'Activation code from an SMS typed',
   'group.create': 'Group created',
   'group.update': 'Group changed',
   'group.delete': 'Group deleted',

@@ -31,3 +31,7 @@ export const testSMS = (org: string, to: string) => api.post<SMSTestResult>(orgP
 
 /** verifyPhoneSignUp types the code sent by SMS to a sign-up waiting for it (public); a right one makes the account. */
 export const verifyPhoneSignUp = (id: string, code: string) => api.post<SignUpResult>('/api/public/signup/phone', { id, code }, { quiet401: true })
+
+/** redeemActivationCode turns the code of an activation SMS, typed on /signin with the username, into a one-time token for /reset/{token} (public). */
+export const redeemActivationCode = (login: string, code: string) =>
+  api.post<{ token: string }>('/api/public/activation-code', { login, code }, { quiet401: true })
