@@ -328,6 +328,11 @@ func (a *App) smsGateway(ctx context.Context, org *Organization) (*SMSGateway, *
 	if err != nil {
 		return nil, nil, err
 	}
+	return a.openGateway(s)
+}
+
+// openGateway is what the sender needs to reach the gateway of s.
+func (a *App) openGateway(s *SMSSettings) (*SMSGateway, *SMSSettings, error) {
 	gw := &SMSGateway{Provider: s.Provider, URL: s.URL, Username: s.Username, From: s.From}
 	if len(s.SealedSecret) > 0 {
 		if a.Secrets == nil {
@@ -365,7 +370,8 @@ type SMSTestResult struct {
 
 // TestSMS sends a test message to the number through the organization's
 // gateway, at once and not through the outbox (nor counted against the
-// daily limit). A refusal is a result, not an error. Errors: ENOTFOUND,
+// daily limit), also while SMS is switched off. A refusal is a result,
+// not an error. Errors: ENOTFOUND,
 // EINVALID (bad number, no gateway, its secret unreadable).
 func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, error) {
 	org, err := a.Organization(ctx, ref)
@@ -379,7 +385,14 @@ func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, erro
 	if err != nil {
 		return nil, FieldError(EINVALID, "to", "%s", ErrorMessage(err))
 	}
-	gw, _, err := a.smsGateway(ctx, org)
+	// A test works before SMS is switched on: that is when it is wanted.
+	s, err := a.Store.SMSSettings(ctx, org.ID)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (s.Provider == "" || s.URL == "")) {
+		return nil, Errorf(EINVALID, "Save the SMS gateway's settings first.")
+	} else if err != nil {
+		return nil, err
+	}
+	gw, _, err := a.openGateway(s)
 	if err != nil {
 		return nil, err
 	}

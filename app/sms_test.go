@@ -276,7 +276,7 @@ func TestActivationByMailAndSMS(t *testing.T) {
 // The gateway's secret is sealed, shown only as set, and dropped when the
 // gateway's address or account changes.
 func TestSMSSettings(t *testing.T) {
-	e, org, _ := smsApp(t, 50)
+	e, org, sink := smsApp(t, 50)
 	a, ctx := e.App, context.Background()
 	s, err := a.Store.SMSSettings(ctx, org.ID)
 	if err != nil || len(s.SealedSecret) == 0 || bytes.Contains(s.SealedSecret, []byte("gateway-secret-99")) {
@@ -285,6 +285,17 @@ func TestSMSSettings(t *testing.T) {
 	v, _ := a.SMS(ctx, org.ID)
 	if !v.SecretSet || !v.Configured {
 		t.Fatalf("view %+v", v)
+	}
+	// The test SMS works before SMS is switched on.
+	off := false
+	if _, err := a.SetSMS(ctx, org.ID, app.SMSUpdate{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.TestSMS(ctx, org.ID, "040 123 4567"); err != nil || !res.OK {
+		t.Fatalf("test SMS with SMS off: %+v, %v", res, err)
+	}
+	if got := sink.Messages(); len(got) != 1 || got[0].To != "+358401234567" {
+		t.Fatalf("the gateway got %+v", got)
 	}
 	twilio, url := app.SMSTwilio, "http://sms.example"
 	if _, err := a.SetSMS(ctx, org.ID, app.SMSUpdate{Provider: &twilio, URL: &url}); app.ErrorCode(err) != app.EINVALID {
