@@ -30,6 +30,12 @@ const (
 	// published this long (plus OIDCClockSkew) so its tokens still verify.
 	OIDCIDTokenTTL = time.Hour
 	OIDCClockSkew  = 5 * time.Minute
+	// OIDCRefreshTokenTTL is how long an unused refresh token stays good;
+	// each use replaces it with a new one (rotation).
+	OIDCRefreshTokenTTL = 14 * 24 * time.Hour
+	// OIDCGrantMaxAge bounds a sign-in kept alive by refresh tokens: after
+	// it, counted from the sign-in itself, the person signs in again.
+	OIDCGrantMaxAge = 90 * 24 * time.Hour
 )
 
 // ConnectedApp is an app registered to sign people of one organization in
@@ -46,18 +52,23 @@ type ConnectedApp struct {
 	// AccountTypes and Groups (IDs) limit who may use the app; empty means
 	// everyone of the organization. A person needs one of the account types
 	// (when any are given) and one of the groups (when any are given).
-	AccountTypes []string  `json:"account_types"`
-	Groups       []string  `json:"groups"`
-	CreatedAt    time.Time `json:"created_at"`
+	AccountTypes []string `json:"account_types"`
+	Groups       []string `json:"groups"`
+	// RefreshTokens lets the app ask for refresh tokens (scope
+	// offline_access), so a person stays signed in to it without signing
+	// in to Rollcall again, up to OIDCGrantMaxAge.
+	RefreshTokens bool      `json:"refresh_tokens"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // NewConnectedApp is what an admin gives to register an app.
 type NewConnectedApp struct {
-	Name         string   `json:"name"`
-	RedirectURIs []string `json:"redirect_uris"`
-	Public       bool     `json:"public"`
-	AccountTypes []string `json:"account_types"`
-	Groups       []string `json:"groups"` // IDs or names
+	Name          string   `json:"name"`
+	RedirectURIs  []string `json:"redirect_uris"`
+	Public        bool     `json:"public"`
+	AccountTypes  []string `json:"account_types"`
+	Groups        []string `json:"groups"` // IDs or names
+	RefreshTokens bool     `json:"refresh_tokens"`
 }
 
 // OIDCRequest is an authorization request waiting for a person's sign-in,
@@ -80,8 +91,8 @@ type OIDCRequest struct {
 	CreatedAt           time.Time `json:"created_at"`
 }
 
-// OIDCToken is an access token issued to an app, stored under the SHA-256
-// of its ID only.
+// OIDCToken is an access or refresh token issued to an app, stored under
+// the SHA-256 of its ID only.
 type OIDCToken struct {
 	Hash      string    `json:"hash"`
 	ClientID  string    `json:"client_id"`
@@ -91,6 +102,16 @@ type OIDCToken struct {
 	Audience  []string  `json:"audience"`
 	Expires   time.Time `json:"expires"`
 	CreatedAt time.Time `json:"created_at"`
+	// Refresh marks a refresh token. It works once: using it marks it Used
+	// and issues its successor in the same transaction; a used one shown
+	// again means it was copied, and ends its whole grant.
+	Refresh bool `json:"refresh,omitempty"`
+	Used    bool `json:"used,omitempty"`
+	// Grant ties together the tokens of one sign-in: those of the code's
+	// exchange and of every refresh after it. Empty for an app without
+	// refresh tokens.
+	Grant    string    `json:"grant,omitempty"`
+	AuthTime time.Time `json:"auth_time,omitzero"`
 }
 
 // OIDCKeys are the provider's keys: ID-token signing keys (newest first,
@@ -130,7 +151,10 @@ type OIDCStore interface {
 	// forgets the code in the same transaction: a code works once.
 	TakeOIDCCode(ctx context.Context, codeHash string) (*OIDCRequest, error)
 
-	PutOIDCToken(ctx context.Context, t *OIDCToken) error
+	// PutOIDCTokens stores ts; with spent not empty, in the same
+	// transaction it first marks the refresh token with that hash used,
+	// and fails with EINVALID when it is missing or already used.
+	PutOIDCTokens(ctx context.Context, spent string, ts ...*OIDCToken) error
 	OIDCToken(ctx context.Context, hash string) (*OIDCToken, error)
 	// DeleteOIDCTokens removes the tokens for which doom is true.
 	DeleteOIDCTokens(ctx context.Context, doom func(*OIDCToken) bool) error
@@ -183,7 +207,7 @@ func (a *App) AddConnectedApp(ctx context.Context, ref string, in NewConnectedAp
 		return nil, "", err
 	}
 	c := &ConnectedApp{ID: a.newID(), OrgID: org.ID, Name: Clean(in.Name), Public: in.Public, CreatedAt: a.now(),
-		RedirectURIs: []string{}, AccountTypes: []string{}, Groups: []string{}}
+		RedirectURIs: []string{}, AccountTypes: []string{}, Groups: []string{}, RefreshTokens: in.RefreshTokens}
 	v := validation{}
 	if c.Name == "" {
 		v.add("name", "Give the app a name, e.g. Moodle.")
@@ -246,7 +270,11 @@ func (a *App) AddConnectedApp(ctx context.Context, ref string, in NewConnectedAp
 		}
 		hash = TokenHash(secret)
 	}
-	ctx = a.audit(ctx, org.ID, "app.add", appTarget(c), strings.Join(c.RedirectURIs, " "))
+	detail := strings.Join(c.RedirectURIs, " ")
+	if c.RefreshTokens {
+		detail += "; refresh tokens"
+	}
+	ctx = a.audit(ctx, org.ID, "app.add", appTarget(c), detail)
 	if err := st.CreateConnectedApp(ctx, c, hash); err != nil {
 		return nil, "", err
 	}
@@ -489,17 +517,135 @@ func (a *App) IssueAppToken(ctx context.Context, clientID, userID string, scopes
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	id, err := a.NewToken()
+	t, id, err := a.newAppToken(c, userID, scopes, audience)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	now := a.now()
-	t := &OIDCToken{Hash: TokenHash(id), ClientID: clientID, OrgID: c.OrgID, UserID: userID, Scopes: scopes,
-		Audience: audience, Expires: now.Add(OIDCAccessTokenTTL), CreatedAt: now}
-	if err := st.PutOIDCToken(ctx, t); err != nil {
+	if err := st.PutOIDCTokens(ctx, "", t); err != nil {
 		return "", time.Time{}, err
 	}
 	return id, t.Expires, nil
+}
+
+// newAppToken makes an access token (not yet stored) and its ID.
+func (a *App) newAppToken(c *ConnectedApp, userID string, scopes, audience []string) (*OIDCToken, string, error) {
+	id, err := a.NewToken()
+	if err != nil {
+		return nil, "", err
+	}
+	now := a.now()
+	return &OIDCToken{Hash: TokenHash(id), ClientID: c.ID, OrgID: c.OrgID, UserID: userID, Scopes: scopes,
+		Audience: audience, Expires: now.Add(OIDCAccessTokenTTL), CreatedAt: now}, id, nil
+}
+
+// AppGrant is what a refresh token carries over from the sign-in it
+// continues.
+type AppGrant struct {
+	ClientID string
+	UserID   string
+	Scopes   []string
+	Audience []string
+	AuthTime time.Time
+	// Grant is the grant a refresh continues (empty at the code's exchange).
+	Grant string
+}
+
+// IssueAppTokens stores an access token and a refresh token for an app
+// with RefreshTokens and returns their IDs and the access token's expiry.
+// With spent empty they start a grant (the code's exchange); else spent is
+// the refresh token being used, which the same transaction uses up — of
+// two requests with one refresh token, one wins and the other ends the
+// grant (see AppRefresh). The access token may carry fewer scopes than the
+// grant (scopes, nil for all of them); the refresh token keeps the grant's.
+func (a *App) IssueAppTokens(ctx context.Context, g AppGrant, scopes []string, spent string) (string, string, time.Time, error) {
+	st, err := a.oidcStore()
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	c, _, err := a.appUser(ctx, g.ClientID, g.UserID)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	if !c.RefreshTokens {
+		return "", "", time.Time{}, errNoRefresh
+	}
+	if scopes == nil {
+		scopes = g.Scopes
+	}
+	access, id, err := a.newAppToken(c, g.UserID, scopes, g.Audience)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	refresh, rid, err := a.newAppToken(c, g.UserID, g.Scopes, g.Audience)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	grant, spentHash := g.Grant, ""
+	if spent != "" {
+		spentHash = TokenHash(spent)
+	} else if grant, err = a.NewToken(); err != nil {
+		return "", "", time.Time{}, err
+	}
+	access.Grant, access.AuthTime = grant, g.AuthTime
+	refresh.Grant, refresh.AuthTime, refresh.Refresh = grant, g.AuthTime, true
+	refresh.Expires = refresh.CreatedAt.Add(OIDCRefreshTokenTTL)
+	if end := g.AuthTime.Add(OIDCGrantMaxAge); end.Before(refresh.Expires) {
+		refresh.Expires = end
+	}
+	err = st.PutOIDCTokens(ctx, spentHash, access, refresh)
+	if ErrorCode(err) == EINVALID {
+		// Used in between by another request: the token was copied.
+		a.endGrant(ctx, st, grant)
+		return "", "", time.Time{}, errBadRefresh
+	} else if err != nil {
+		return "", "", time.Time{}, err
+	}
+	return id, rid, access.Expires, nil
+}
+
+var (
+	errNoRefresh  = Errorf(EINVALID, "This app is not allowed refresh tokens.")
+	errBadRefresh = Errorf(EINVALID, "The refresh token is unknown, used or expired: sign in again.")
+)
+
+// AppRefresh returns the grant a refresh token continues, for an app with
+// RefreshTokens and a person who may still use it (active, allowed by the
+// app's rule now). A refresh token shown a second time ends its grant: the
+// access and refresh tokens issued after it stop working, so a copied token
+// is worth nothing once either copy has been used twice.
+func (a *App) AppRefresh(ctx context.Context, token string) (*AppGrant, error) {
+	st, err := a.oidcStore()
+	if err != nil {
+		return nil, err
+	}
+	t, err := st.OIDCToken(ctx, TokenHash(token))
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (!t.Refresh || !a.now().Before(t.Expires))) {
+		return nil, errBadRefresh
+	} else if err != nil {
+		return nil, err
+	}
+	if t.Used {
+		a.endGrant(ctx, st, t.Grant)
+		return nil, errBadRefresh
+	}
+	c, _, err := a.appUser(ctx, t.ClientID, t.UserID)
+	if err != nil || !c.RefreshTokens {
+		return nil, errBadRefresh
+	}
+	return &AppGrant{ClientID: t.ClientID, UserID: t.UserID, Scopes: t.Scopes, Audience: t.Audience,
+		AuthTime: t.AuthTime, Grant: t.Grant}, nil
+}
+
+// endGrant removes every token of grant (a refresh token was used twice).
+func (a *App) endGrant(ctx context.Context, st OIDCStore, grant string) {
+	if grant == "" {
+		return
+	}
+	if err := st.DeleteOIDCTokens(ctx, func(t *OIDCToken) bool { return t.Grant == grant }); err != nil {
+		a.log().Error("ending a sign-in whose refresh token was used twice", "err", err)
+		return
+	}
+	a.log().Warn("a refresh token was used twice: its app sign-in was ended")
 }
 
 var errBadToken = Errorf(EUNAUTHORIZED, "The access token is unknown or expired.")
@@ -512,7 +658,7 @@ func (a *App) AppToken(ctx context.Context, id string) (*OIDCToken, error) {
 		return nil, err
 	}
 	t, err := st.OIDCToken(ctx, TokenHash(id))
-	if ErrorCode(err) == ENOTFOUND || (err == nil && a.now().After(t.Expires)) {
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (t.Refresh || a.now().After(t.Expires))) {
 		return nil, errBadToken
 	} else if err != nil {
 		return nil, err
@@ -523,27 +669,67 @@ func (a *App) AppToken(ctx context.Context, id string) (*OIDCToken, error) {
 	return t, nil
 }
 
-// RevokeAppTokens removes the tokens of a person for an app (both when not
-// empty), or the one token with ID tokenID.
-func (a *App) RevokeAppTokens(ctx context.Context, userID, clientID, tokenID string) error {
+// AppRefreshToken returns the person of a live refresh token issued to
+// app clientID, for its revocation; ENOTFOUND when there is none.
+func (a *App) AppRefreshToken(ctx context.Context, clientID, token string) (string, error) {
+	st, err := a.oidcStore()
+	if err != nil {
+		return "", err
+	}
+	t, err := st.OIDCToken(ctx, TokenHash(token))
+	if err != nil || !t.Refresh || t.Used || t.ClientID != clientID {
+		return "", Errorf(ENOTFOUND, "There is no such refresh token.")
+	}
+	return t.UserID, nil
+}
+
+// RevokeAppToken revokes one token of app clientID (RFC 7009): an access
+// token alone, a refresh token with its whole grant. An unknown token is
+// not an error; another app's is (EFORBIDDEN).
+func (a *App) RevokeAppToken(ctx context.Context, clientID, token string) error {
+	st, err := a.oidcStore()
+	if err != nil {
+		return err
+	}
+	hash := TokenHash(token)
+	t, err := st.OIDCToken(ctx, hash)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if t.ClientID != clientID {
+		return Errorf(EFORBIDDEN, "The token was not issued to this app.")
+	}
+	return st.DeleteOIDCTokens(ctx, func(o *OIDCToken) bool {
+		return o.Hash == hash || (t.Refresh && t.Grant != "" && o.Grant == t.Grant)
+	})
+}
+
+// EndAppSession is an app's sign-out (end-session with an ID token of
+// userID): the person's tokens for the app end, refresh tokens too, and so
+// does their portal session when the browser's (portalToken) is theirs —
+// else the next pupil at a shared tablet would be signed in to the app as
+// them without a password. Without an ID token (userID empty) nothing ends:
+// a bare link must not sign anyone out.
+func (a *App) EndAppSession(ctx context.Context, userID, clientID, portalToken string) error {
+	if userID == "" {
+		return nil
+	}
 	st, err := a.oidcStore()
 	if err != nil {
 		return err
 	}
 	now := a.now()
-	hash := ""
-	if tokenID != "" {
-		hash = TokenHash(tokenID)
+	if err := st.DeleteOIDCTokens(ctx, func(t *OIDCToken) bool {
+		return now.After(t.Expires) || (t.UserID == userID && (clientID == "" || t.ClientID == clientID))
+	}); err != nil {
+		return err
 	}
-	return st.DeleteOIDCTokens(ctx, func(t *OIDCToken) bool {
-		if now.After(t.Expires) {
-			return true
-		}
-		if hash != "" {
-			return t.Hash == hash
-		}
-		return t.UserID == userID && (clientID == "" || t.ClientID == clientID)
-	})
+	if u, _, err := a.userSession(ctx, portalToken); err == nil && u.ID == userID {
+		return a.SignOut(ctx, portalToken)
+	}
+	return nil
 }
 
 // AppClaims are what an app learns about a person.

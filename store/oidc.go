@@ -196,17 +196,33 @@ func (db *DB) TakeOIDCCode(ctx context.Context, codeHash string) (*app.OIDCReque
 	return &r, nil
 }
 
-// PutOIDCToken implements app.OIDCStore; expired tokens are swept out.
-func (db *DB) PutOIDCToken(ctx context.Context, t *app.OIDCToken) error {
+// PutOIDCTokens implements app.OIDCStore; expired tokens are swept out.
+func (db *DB) PutOIDCTokens(ctx context.Context, spent string, ts ...*app.OIDCToken) error {
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(oidcTokensBucket)
+		if spent != "" {
+			var old app.OIDCToken
+			if v := b.Get([]byte(spent)); v == nil || json.Unmarshal(v, &old) != nil || !old.Refresh || old.Used {
+				return app.Errorf(app.EINVALID, "The refresh token is unknown or used.")
+			}
+			old.Used = true
+			if err := put(b, []byte(spent), &old); err != nil {
+				return err
+			}
+		}
+		now := ts[0].CreatedAt
 		if err := deleteWhere(b, func(v []byte) bool {
 			var old app.OIDCToken
-			return json.Unmarshal(v, &old) == nil && old.Expires.Before(t.CreatedAt)
+			return json.Unmarshal(v, &old) == nil && old.Expires.Before(now)
 		}); err != nil {
 			return err
 		}
-		return put(b, []byte(t.Hash), t)
+		for _, t := range ts {
+			if err := put(b, []byte(t.Hash), t); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -229,6 +245,16 @@ func (db *DB) DeleteOIDCTokens(ctx context.Context, doom func(*app.OIDCToken) bo
 			var t app.OIDCToken
 			return json.Unmarshal(v, &t) == nil && doom(&t)
 		})
+	})
+}
+
+// deleteAppTokensOf removes the apps' tokens of the people for whom of is
+// true: their sign-ins to other apps end with their Rollcall sessions
+// (deactivation, password reset, erasure).
+func deleteAppTokensOf(tx *bolt.Tx, of func(userID string) bool) error {
+	return deleteWhere(tx.Bucket(oidcTokensBucket), func(v []byte) bool {
+		var t app.OIDCToken
+		return json.Unmarshal(v, &t) == nil && of(t.UserID)
 	})
 }
 

@@ -47,8 +47,19 @@ func (db *DB) DeleteSessionsOf(ctx context.Context, subjectID string) error {
 	return db.update(ctx, func(tx *bolt.Tx) error { return deleteSessionsOf(tx, subjectID) })
 }
 
+// deleteSessionsOf ends every sign-in of subjectID (endSignIns).
 func deleteSessionsOf(tx *bolt.Tx, subjectID string) error {
-	return deleteSessionsWhere(tx, func(s *app.Session) bool { return s.SubjectID == subjectID })
+	return endSignIns(tx, map[string]bool{subjectID: true})
+}
+
+// endSignIns ends every sign-in of the people in doomed: their sessions
+// and the tokens their apps hold (a deactivated, reset or erased person is
+// signed out of the school's other apps too).
+func endSignIns(tx *bolt.Tx, doomed map[string]bool) error {
+	if err := deleteAppTokensOf(tx, func(id string) bool { return doomed[id] }); err != nil {
+		return err
+	}
+	return deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] })
 }
 
 // deleteSessionsWhere scans the sessions bucket: it holds only live sign-ins

@@ -390,13 +390,14 @@ func (db *DB) changeUsers(ctx context.Context, orgID string, ids []string, fn fu
 	return out, nil
 }
 
-// endSessionsOf deletes every session of the users ids inside tx.
+// endSessionsOf ends every sign-in of the users ids inside tx: their
+// sessions and their apps' tokens.
 func endSessionsOf(tx *bolt.Tx, ids []string) error {
 	doomed := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		doomed[id] = true
 	}
-	return deleteSessionsWhere(tx, func(s *app.Session) bool { return doomed[s.SubjectID] })
+	return endSignIns(tx, doomed)
 }
 
 // changeUsersTx reads every user of ids inside tx, lets fn change a copy
@@ -651,7 +652,7 @@ func (db *DB) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.Use
 			return err
 		}
 		if len(endSessions) > 0 {
-			if err := deleteSessionsWhere(tx, func(s *app.Session) bool { return endSessions[s.SubjectID] }); err != nil {
+			if err := endSignIns(tx, endSessions); err != nil {
 				return err
 			}
 		}

@@ -12,14 +12,14 @@ import (
 // clients), and rotates the provider's signing key.
 func (m *Main) runApp(ctx context.Context, sub string, args []string) error {
 	synopsis := map[string]string{
-		"add":        "app add --org SLUG --name NAME --redirect URI [--redirect URI...] [--public] [--account-type T...] [--group NAME...] [--db PATH]",
+		"add":        "app add --org SLUG --name NAME --redirect URI [--redirect URI...] [--public] [--refresh-tokens] [--account-type T...] [--group NAME...] [--db PATH]",
 		"list":       "app list --org SLUG [--db PATH]",
 		"remove":     "app remove --org SLUG --id CLIENT_ID [--db PATH]",
 		"rotate-key": "app rotate-key [--db PATH]   (a new ID-token signing key; the old one stays published until its tokens expire)",
 	}[sub]
 	fs := m.flags("app "+sub, synopsis)
 	var org, name, id *string
-	var public *bool
+	var public, refresh *bool
 	var redirects, types, groups listFlag
 	if sub != "rotate-key" {
 		org = fs.String("org", "", "the organization's slug (required)")
@@ -31,6 +31,7 @@ func (m *Main) runApp(ctx context.Context, sub string, args []string) error {
 		public = fs.Bool("public", false, "an app without a secret (in a browser or on a tablet): PKCE with S256 is required")
 		fs.Var(&types, "account-type", "only people of this account type may use the app (repeat for more)")
 		fs.Var(&groups, "group", "only members of this group may use the app (repeat for more)")
+		refresh = fs.Bool("refresh-tokens", false, fmt.Sprintf("the app may ask for refresh tokens (scope offline_access): people stay signed in to it for up to %d days", int(app.OIDCGrantMaxAge.Hours()/24)))
 	case "remove":
 		id = fs.String("id", "", "the app's client ID (required)")
 	}
@@ -56,7 +57,7 @@ func (m *Main) runApp(ctx context.Context, sub string, args []string) error {
 		switch sub {
 		case "add":
 			c, secret, err := a.AddConnectedApp(ctx, *org, app.NewConnectedApp{Name: *name, RedirectURIs: redirects,
-				Public: *public, AccountTypes: types, Groups: groups})
+				Public: *public, AccountTypes: types, Groups: groups, RefreshTokens: *refresh})
 			if err != nil {
 				return err
 			}
@@ -76,6 +77,9 @@ func (m *Main) runApp(ctx context.Context, sub string, args []string) error {
 				kind := "confidential"
 				if c.Public {
 					kind = "public"
+				}
+				if c.RefreshTokens {
+					kind += ", refresh tokens"
 				}
 				fmt.Fprintf(m.Stdout, "%s\t%s\t%s\t%s\n", c.ID, c.Name, kind, strings.Join(c.RedirectURIs, " "))
 			}

@@ -38,6 +38,12 @@ func TestAppCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "Moodle") || strings.Contains(out, secret) {
 		t.Fatalf("app list = %d %q", code, out)
 	}
+	if code, _, errs := run("app", "add", "--org", "maple", "--name", "Nextcloud", "--redirect", "https://cloud.maple.example/cb", "--refresh-tokens"); code != 0 {
+		t.Fatalf("app add --refresh-tokens = %d %q", code, errs)
+	}
+	if _, out, _ = run("app", "list", "--org", "maple"); !strings.Contains(out, "Nextcloud\tconfidential, refresh tokens") || strings.Contains(out, "Moodle\tconfidential, refresh") {
+		t.Errorf("app list does not say which app has refresh tokens: %q", out)
+	}
 	if code, _, errs := run("app", "add", "--org", "maple", "--name", "Bad", "--redirect", "moodle"); code != 1 || !strings.Contains(errs, "not an address") {
 		t.Errorf("a bad redirect = %d %q", code, errs)
 	}

@@ -112,5 +112,7 @@ func (s *Server) serveOIDC(w http.ResponseWriter, r *http.Request) {
 	}
 	h := p.h
 	p.mu.Unlock()
-	h.ServeHTTP(w, r)
+	// An app's sign-out ends this browser's portal session too, when it is
+	// the same person's (app.EndAppSession).
+	h.ServeHTTP(w, r.WithContext(oidcprovider.WithPortalSession(r.Context(), userToken(r))))
 }

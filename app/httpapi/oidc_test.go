@@ -41,6 +41,8 @@ type opEnv struct {
 	pupil  *app.User
 	bo     *app.User
 	groupA *app.Group
+	// scope is what authorize asks for ("openid profile email" when empty).
+	scope string
 }
 
 func newOPEnv(t *testing.T) *opEnv {
@@ -93,8 +95,12 @@ func pkce(verifier string) string {
 // authorize starts a sign-in at the provider and returns the answer.
 func (o *opEnv) authorize(t *testing.T, b *http.Client, clientID, redirect, verifier string) *http.Response {
 	t.Helper()
+	scope := o.scope
+	if scope == "" {
+		scope = "openid profile email"
+	}
 	q := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"},
-		"scope": {"openid profile email"}, "state": {"st-1"}, "nonce": {"nonce-1"}}
+		"scope": {scope}, "state": {"st-1"}, "nonce": {"nonce-1"}}
 	if verifier != "" {
 		q.Set("code_challenge", pkce(verifier))
 		q.Set("code_challenge_method", "S256")
@@ -139,7 +145,12 @@ func (o *opEnv) complete(t *testing.T, b *http.Client, id string) (int, map[stri
 // returns the code sent to redirect.
 func (o *opEnv) signInCode(t *testing.T, clientID, redirect, verifier, login string) string {
 	t.Helper()
-	b := o.browser(t)
+	return o.signInCodeIn(t, o.browser(t), clientID, redirect, verifier, login)
+}
+
+// signInCodeIn is signInCode in browser b (whose portal session stays).
+func (o *opEnv) signInCodeIn(t *testing.T, b *http.Client, clientID, redirect, verifier, login string) string {
+	t.Helper()
 	res := o.authorize(t, b, clientID, redirect, verifier)
 	loc, _ := res.Location()
 	if res.StatusCode != http.StatusFound || loc == nil || loc.Path != "/signin" || loc.Query().Get("authRequest") == "" {
@@ -457,5 +468,214 @@ func TestListAppsSaysTheIssuer(t *testing.T) {
 		if apps, ok := body["apps"].([]any); !ok || len(apps) != 0 {
 			t.Fatalf("apps: %v", body["apps"])
 		}
+	}
+}
+
+// tokenCall posts form to the token endpoint (or another of the
+// provider's: path) as app clientID with its secret, and returns the
+// status and the answer.
+func (o *opEnv) tokenCall(t *testing.T, path, clientID, secret string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", o.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret))
+	res, err := o.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// Refresh tokens, for the apps allowed them: issued at the code's exchange
+// when the app asks for offline_access, rotated at each use, never stored
+// in plain text; a used one shown again ends the whole sign-in; refused
+// for a deactivated person, after revocation and after their lifetime.
+func TestOIDCRefreshTokens(t *testing.T) {
+	o := newOPEnv(t)
+	o.scope = "openid profile email offline_access"
+	ctx := gooidc.ClientContext(context.Background(), o.srv.Client())
+	provider, err := gooidc.NewProvider(ctx, o.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, plainSecret := o.addApp(t, app.NewConnectedApp{Name: "Moodle", RedirectURIs: []string{opRedirect}})
+	c, secret := o.addApp(t, app.NewConnectedApp{Name: "Nextcloud", RedirectURIs: []string{opRedirect}, RefreshTokens: true})
+	signIn := func(clientID, secret string) map[string]any {
+		t.Helper()
+		code := o.signInCode(t, clientID, opRedirect, "", "ada")
+		status, out := o.tokenCall(t, "/oidc/token", clientID, secret, url.Values{"grant_type": {"authorization_code"},
+			"code": {code}, "redirect_uri": {opRedirect}})
+		if status != 200 {
+			t.Fatalf("code exchange = %d %v", status, out)
+		}
+		return out
+	}
+	refresh := func(rt string) (int, map[string]any) {
+		t.Helper()
+		return o.tokenCall(t, "/oidc/token", c.ID, secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+	}
+	userinfo := func(access string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", o.srv.URL+"/oidc/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+access)
+		res, err := o.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+	// An app without the switch gets none, even asking for offline_access,
+	// and may not use the grant.
+	if out := signIn(plain.ID, plainSecret); out["refresh_token"] != nil {
+		t.Fatalf("an app without refresh tokens got one: %v", out)
+	}
+	if status, out := o.tokenCall(t, "/oidc/token", plain.ID, plainSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}); status < 400 {
+		t.Errorf("the refresh grant for an app without it = %d %v", status, out)
+	}
+
+	first := signIn(c.ID, secret)
+	rt1 := str(first, "refresh_token")
+	if rt1 == "" {
+		t.Fatalf("no refresh token for an app allowed them: %v", first)
+	}
+	// A refresh gives new tokens and a new ID token that verifies; the
+	// refresh token rotates.
+	o.Clock.Add(2 * time.Hour) // the first access token has expired
+	status, second := refresh(rt1)
+	rt2 := str(second, "refresh_token")
+	if status != 200 || rt2 == "" || rt2 == rt1 || str(second, "access_token") == "" {
+		t.Fatalf("refresh = %d %v, want new access and refresh tokens", status, second)
+	}
+	idt, err := provider.Verifier(&gooidc.Config{ClientID: c.ID, Now: time.Now}).Verify(ctx, str(second, "id_token"))
+	if err != nil || idt.Subject != o.pupil.ID {
+		t.Fatalf("the refreshed ID token: %v %v", idt, err)
+	}
+	if got := userinfo(str(second, "access_token")); got != 200 {
+		t.Errorf("userinfo with the refreshed access token = %d", got)
+	}
+	if hits := rawHits(t, o, rt1, rt2, str(second, "access_token")); len(hits) > 0 {
+		t.Errorf("the database holds tokens: %v", hits)
+	}
+
+	// The used refresh token again: refused, and the sign-in it belongs to
+	// ends — its successor and the access token issued with it too.
+	if status, out := refresh(rt1); status != 400 || out["error"] != "invalid_grant" {
+		t.Errorf("a used refresh token = %d %v, want invalid_grant", status, out)
+	}
+	if status, _ := refresh(rt2); status != 400 {
+		t.Errorf("after a reuse the newer refresh token still works (%d)", status)
+	}
+	if got := userinfo(str(second, "access_token")); got == 200 {
+		t.Error("after a reuse the sign-in's access token still works")
+	}
+
+	t.Run("deactivated", func(t *testing.T) {
+		rt := str(signIn(c.ID, secret), "refresh_token")
+		if _, err := o.App.SetUserStatus(context.Background(), "maple", o.pupil.ID, app.StatusDeactivated); err != nil {
+			t.Fatal(err)
+		}
+		if status, _ := refresh(rt); status != 400 {
+			t.Errorf("a deactivated person's refresh = %d, want 400", status)
+		}
+		// Reactivated: the old grant stays ended (deactivation removed it).
+		o.App.SetUserStatus(context.Background(), "maple", o.pupil.ID, app.StatusActive)
+		if status, _ := refresh(rt); status != 400 {
+			t.Errorf("a refresh token from before a deactivation works after the reactivation (%d)", status)
+		}
+	})
+	t.Run("revoked", func(t *testing.T) {
+		out := signIn(c.ID, secret)
+		rt := str(out, "refresh_token")
+		if status, body := o.tokenCall(t, "/oidc/revoke", c.ID, secret, url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}}); status != 200 {
+			t.Fatalf("revoke = %d %v", status, body)
+		}
+		if status, _ := refresh(rt); status != 400 {
+			t.Errorf("a revoked refresh token = %d, want 400", status)
+		}
+		if got := userinfo(str(out, "access_token")); got == 200 {
+			t.Error("revoking the refresh token left its access token working")
+		}
+		// Another app cannot revoke this app's token.
+		rt = str(signIn(c.ID, secret), "refresh_token")
+		o.tokenCall(t, "/oidc/revoke", plain.ID, plainSecret, url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}})
+		if status, _ := refresh(rt); status != 200 {
+			t.Errorf("another app's revocation ended this app's refresh token (%d)", status)
+		}
+	})
+	t.Run("expired", func(t *testing.T) {
+		rt := str(signIn(c.ID, secret), "refresh_token")
+		o.Clock.Add(app.OIDCRefreshTokenTTL + time.Second)
+		if status, _ := refresh(rt); status != 400 {
+			t.Errorf("a refresh token past its %v = %d, want 400", app.OIDCRefreshTokenTTL, status)
+		}
+		// Used in time, each refresh renews it, up to the sign-in's maximum age.
+		rt = str(signIn(c.ID, secret), "refresh_token")
+		for used := time.Duration(0); used < app.OIDCGrantMaxAge; used += app.OIDCRefreshTokenTTL - time.Hour {
+			o.Clock.Add(app.OIDCRefreshTokenTTL - time.Hour)
+			status, out := refresh(rt)
+			if used+app.OIDCRefreshTokenTTL-time.Hour < app.OIDCGrantMaxAge {
+				if status != 200 {
+					t.Fatalf("a refresh in time after %v = %d %v", used, status, out)
+				}
+				rt = str(out, "refresh_token")
+			} else if status != 400 {
+				t.Errorf("a refresh %v after the sign-in = %d, want 400 (the maximum is %v)", used+app.OIDCRefreshTokenTTL, status, app.OIDCGrantMaxAge)
+			}
+		}
+	})
+}
+
+// An app's sign-out (end_session with its ID token) ends the person's
+// tokens for it and the browser's portal session: the next pupil at a
+// shared tablet must sign in. Without an ID token nothing ends.
+func TestOIDCEndSessionSignsOutOfThePortal(t *testing.T) {
+	o := newOPEnv(t)
+	c, secret := o.addApp(t, app.NewConnectedApp{Name: "Moodle", RedirectURIs: []string{opRedirect}})
+	b := o.browser(t)
+	code := o.signInCodeIn(t, b, c.ID, opRedirect, "", "ada")
+	status, tok := o.tokenCall(t, "/oidc/token", c.ID, secret, url.Values{"grant_type": {"authorization_code"},
+		"code": {code}, "redirect_uri": {opRedirect}})
+	if status != 200 {
+		t.Fatalf("exchange = %d %v", status, tok)
+	}
+	account := func() int {
+		res, err := b.Get(o.srv.URL + "/api/public/account")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	end := func(q url.Values) *http.Response {
+		res, err := b.Get(o.srv.URL + "/oidc/end_session?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	if got := account(); got != 200 {
+		t.Fatalf("the portal session before = %d", got)
+	}
+	if res := end(url.Values{"client_id": {c.ID}}); res.StatusCode != http.StatusFound || account() != 200 {
+		t.Errorf("end_session without an ID token: %d, portal %d; want the session kept", res.StatusCode, account())
+	}
+	res := end(url.Values{"id_token_hint": {tok["id_token"].(string)}, "post_logout_redirect_uri": {opRedirect}})
+	if loc, _ := res.Location(); res.StatusCode != http.StatusFound || loc == nil || loc.String() != opRedirect {
+		t.Errorf("end_session = %d %v, want a redirect to %s", res.StatusCode, loc, opRedirect)
+	}
+	if got := account(); got != http.StatusUnauthorized {
+		t.Errorf("the portal session after the app's sign-out = %d, want 401", got)
+	}
+	req, _ := http.NewRequest("GET", o.srv.URL+"/oidc/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+	if res, err := o.srv.Client().Do(req); err != nil || res.StatusCode == 200 {
+		t.Errorf("the app's access token after its sign-out: %v %v", res, err)
 	}
 }

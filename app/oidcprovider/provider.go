@@ -54,7 +54,8 @@ func New(ctx context.Context, a *app.App, issuer string) (*Provider, error) {
 		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "at_hash", "c_hash",
 			"name", "given_name", "family_name", "preferred_username", "email", "email_verified", "locale",
 			"groups", "rollcall_account_type"},
-		SupportedScopes: []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, "groups"},
+		SupportedScopes:       []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, "groups", oidc.ScopeOfflineAccess},
+		GrantTypeRefreshToken: true,
 	}
 	iss := op.IssuerFromHost("")
 	if issuer != "" {
@@ -148,41 +149,80 @@ func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 		clientID = r.ClientID
 	}
 	id, exp, err := s.app.IssueAppToken(ctx, clientID, req.GetSubject(), req.GetScopes(), req.GetAudience())
-	// The op counts expires_in from the wall clock; the expiry is on the
-	// app's (injected) clock: hand over the time left.
-	return id, time.Now().Add(exp.Sub(s.app.Now())), opError(err)
+	return id, s.wallClock(exp), opError(err)
 }
 
-var errNoRefresh = oidc.ErrUnsupportedGrantType().WithDescription("Rollcall issues no refresh tokens.")
+// wallClock turns an expiry on the app's (injected) clock into one on the
+// wall clock, from which the op counts expires_in.
+func (s *storage) wallClock(exp time.Time) time.Time { return time.Now().Add(exp.Sub(s.app.Now())) }
 
+// CreateAccessAndRefreshTokens is called for an app with refresh tokens:
+// at the code's exchange when it asked for offline_access (req is the
+// authorization request), and at each refresh (req is the refreshRequest
+// and current the refresh token used up).
 func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
-	return "", "", time.Time{}, errNoRefresh
+	var (
+		g      app.AppGrant
+		scopes []string
+	)
+	switch r := req.(type) {
+	case *authRequest:
+		g = app.AppGrant{ClientID: r.ClientID, UserID: r.UserID, Scopes: r.Scopes, Audience: r.GetAudience(), AuthTime: r.AuthTime}
+		current = ""
+	case *refreshRequest:
+		g, scopes = r.AppGrant, r.scopes
+	default:
+		return "", "", time.Time{}, oidc.ErrUnsupportedGrantType()
+	}
+	id, refresh, exp, err := s.app.IssueAppTokens(ctx, g, scopes, current)
+	if app.ErrorCode(err) == app.EINVALID {
+		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("%s", app.ErrorMessage(err))
+	}
+	return id, refresh, s.wallClock(exp), opError(err)
 }
 
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	return nil, errNoRefresh
+	g, err := s.app.AppRefresh(ctx, token)
+	if err != nil {
+		return nil, opError(err)
+	}
+	return &refreshRequest{AppGrant: *g, scopes: g.Scopes}, nil
 }
 
+// TerminateSession ends the person's tokens for the app and the browser's
+// portal session when it is theirs (app.EndAppSession).
 func (s *storage) TerminateSession(ctx context.Context, userID, clientID string) error {
-	return opError(s.app.RevokeAppTokens(ctx, userID, clientID, ""))
+	token, _ := ctx.Value(portalSessionKey{}).(string)
+	return opError(s.app.EndAppSession(ctx, userID, clientID, token))
+}
+
+type portalSessionKey struct{}
+
+// WithPortalSession hands the browser's portal session token to the
+// end-session step.
+func WithPortalSession(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, portalSessionKey{}, token)
 }
 
 func (s *storage) RevokeToken(ctx context.Context, tokenOrID, userID, clientID string) *oidc.Error {
-	t, err := s.app.AppToken(ctx, tokenOrID)
-	if err != nil {
-		return nil // unknown tokens are "revoked" (RFC 7009)
+	err := s.app.RevokeAppToken(ctx, clientID, tokenOrID)
+	switch {
+	case err == nil:
+		return nil
+	case app.ErrorCode(err) == app.EFORBIDDEN:
+		return oidc.ErrInvalidClient().WithDescription("%s", app.ErrorMessage(err))
 	}
-	if t.ClientID != clientID {
-		return oidc.ErrInvalidClient().WithDescription("The token was not issued to this app.")
-	}
-	if err := s.app.RevokeAppTokens(ctx, "", "", tokenOrID); err != nil {
-		return oidc.ErrServerError().WithParent(err)
-	}
-	return nil
+	return oidc.ErrServerError().WithParent(err)
 }
 
+// GetRefreshTokenInfo finds a refresh token for its revocation; the op
+// then calls RevokeToken with the token itself.
 func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
-	return "", "", op.ErrInvalidRefreshToken
+	userID, err := s.app.AppRefreshToken(ctx, clientID, token)
+	if err != nil {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	return userID, token, nil
 }
 
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
@@ -324,6 +364,20 @@ func (r *authRequest) GetState() string                   { return r.State }
 func (r *authRequest) GetSubject() string                 { return r.UserID }
 func (r *authRequest) Done() bool                         { return r.UserID != "" }
 
+// refreshRequest is a refresh token's grant for the op (RefreshTokenRequest).
+type refreshRequest struct {
+	app.AppGrant
+	scopes []string // the scopes asked for now, a subset of the grant's
+}
+
+func (r *refreshRequest) GetAMR() []string            { return []string{"pwd"} }
+func (r *refreshRequest) GetAudience() []string       { return r.Audience }
+func (r *refreshRequest) GetAuthTime() time.Time      { return r.AuthTime }
+func (r *refreshRequest) GetClientID() string         { return r.ClientID }
+func (r *refreshRequest) GetScopes() []string         { return r.Scopes }
+func (r *refreshRequest) GetSubject() string          { return r.UserID }
+func (r *refreshRequest) SetCurrentScopes(s []string) { r.scopes = s }
+
 // client adapts app.ConnectedApp to op.Client.
 type client struct{ *app.ConnectedApp }
 
@@ -345,7 +399,12 @@ func (c *client) AuthMethod() oidc.AuthMethod {
 func (c *client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
-func (c *client) GrantTypes() []oidc.GrantType { return []oidc.GrantType{oidc.GrantTypeCode} }
+func (c *client) GrantTypes() []oidc.GrantType {
+	if c.RefreshTokens {
+		return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	}
+	return []oidc.GrantType{oidc.GrantTypeCode}
+}
 func (c *client) LoginURL(id string) string {
 	return SignInPath + "?" + SignInParameter + "=" + url.QueryEscape(id)
 }

@@ -104,6 +104,7 @@ test('an organization admin connects an app, gives a pupil a badge and voids 2Aâ
     await dlg.getByLabel('Name').fill('Moodle')
     await dlg.getByLabel('Redirect URIs').fill('https://moodle.maple.example/auth/oidc/')
     await dlg.getByLabel('Student').check()
+    await dlg.getByLabel('Keep people signed in to the app (refresh tokens)').check()
     await dlg.getByRole('button', { name: 'Add app' }).click()
     const shown = page.getByRole('dialog', { name: 'Moodle is connected' })
     await expect(shown).toContainText('you will not see it again')
@@ -116,6 +117,7 @@ test('an organization admin connects an app, gives a pupil a badge and voids 2Aâ
     const row = page.locator('tbody tr').filter({ hasText: 'Moodle' })
     await expect(row).toContainText('https://moodle.maple.example/auth/oidc/')
     await expect(row).toContainText('Confidential')
+    await expect(row).toContainText('Stays signed in (refresh tokens)')
     await expect(row).toContainText('Student')
     // Nowhere on the page again, nor after a reload.
     await page.reload()

@@ -14,6 +14,8 @@ export interface ConnectedApp {
   account_types: string[] | null
   /** group IDs; empty: every group */
   groups: string[] | null
+  /** may ask for refresh tokens (offline_access) */
+  refresh_tokens: boolean
   created_at: string
 }
 
@@ -23,6 +25,7 @@ export interface NewConnectedApp {
   public: boolean
   account_types: string[]
   groups: string[]
+  refresh_tokens: boolean
 }
 
 export interface AppList {
