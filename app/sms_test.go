@@ -480,3 +480,30 @@ func TestActivationCodeOnSignIn(t *testing.T) {
 		t.Fatalf("Bea's link after her code ended: %v", err)
 	}
 }
+
+// A number stored before numbers were checked stays as it is when the
+// person's other details are saved (the user dialog sends every field); a
+// changed number is checked.
+func TestUpdateUserKeepsAnOldNumber(t *testing.T) {
+	e, org, _ := smsApp(t, 50)
+	a, ctx := e.App, context.Background()
+	u, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Old", Username: "old.number"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DB.ChangeUser(ctx, "", u.ID, func(u *app.User) error { u.Phone = "555-0101"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	old, name := "555-0101", "Olde"
+	if got, err := a.UpdateUser(ctx, org.ID, u.ID, app.UserUpdate{FirstName: &name, Phone: &old}); err != nil || got.Phone != old {
+		t.Fatalf("saving with the old number: %+v, %v", got, err)
+	}
+	changed := "+1 555"
+	if _, err := a.UpdateUser(ctx, org.ID, u.ID, app.UserUpdate{Phone: &changed}); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("a changed number that is no number: %v, want EINVALID", err)
+	}
+	changed = "040 123 4567" // the organization is fi-FI
+	if got, err := a.UpdateUser(ctx, org.ID, u.ID, app.UserUpdate{Phone: &changed}); err != nil || got.Phone != "+358401234567" {
+		t.Fatalf("a changed local number: %+v, %v", got, err)
+	}
+}

@@ -538,7 +538,7 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 				*dst = *src
 			}
 		}
-		oldEmail := u.Email
+		oldEmail, oldPhone := u.Email, u.Phone
 		set(&u.FirstName, upd.FirstName)
 		set(&u.LastName, upd.LastName)
 		set(&u.Username, upd.Username)
@@ -549,7 +549,7 @@ func (a *App) UpdateUser(ctx context.Context, ref, id string, upd UserUpdate) (*
 		set(&u.JobTitle, upd.JobTitle)
 		set(&u.DeleteOn, upd.DeleteOn)
 		normalizeUser(u)
-		if upd.Phone != nil { // a number kept as it was stays, even from before E.164
+		if upd.Phone != nil && u.Phone != oldPhone { // a number kept as it was stays, even from before E.164
 			v := validation{}
 			if normalizePhoneOf(v, org, u); len(v) > 0 {
 				return v.err("phone")
