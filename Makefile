@@ -21,8 +21,9 @@ test: test-go test-frontend test-e2e
 
 # Programs the tests call: Chromium for the browser tests, pdftotext/pdftoppm
 # (poppler-utils) and zbarimg (zbar-tools) to read PDFs and QR codes back as a
-# person would. Installed from Debian when missing and run as root.
-TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdftoppm:poppler-utils /usr/bin/pdftotext:poppler-utils /usr/bin/zbarimg:zbar-tools
+# person would, and Kannel's bearerbox and smsbox (kannel) for the SMS test
+# through a real gateway. Installed from Debian when missing and run as root.
+TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdftoppm:poppler-utils /usr/bin/pdftotext:poppler-utils /usr/bin/zbarimg:zbar-tools /usr/sbin/bearerbox:kannel /usr/sbin/smsbox:kannel
 
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do [ -x "$${t%%:*}" ] || missing="$$missing $${t##*:}"; done; \

@@ -321,6 +321,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 		pl.Line, pl.User, pl.Password = sp.Line, u, sp.Password
 		v := validation{}
 		u.Labels = cleanLabels(v, "labels", sp.Labels)
+		normalizePhoneOf(v, org, u)
 		for f, m := range v {
 			pl.problem(f, "%s", m)
 		}
@@ -458,7 +459,7 @@ func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (
 		return nil, err
 	}
 	if b.SendActivation {
-		if err := a.mailReady(ctx, org); err != nil {
+		if err := a.activationReady(ctx, org); err != nil {
 			return nil, err
 		}
 	}
@@ -530,7 +531,7 @@ func (a *App) CreatePrepared(ctx context.Context, pa *PreparedAccounts, progress
 	}
 	var mails []*ResetMail
 	if pa.batch.SendActivation {
-		if mails, err = a.activationMails(pa.org, users); err != nil {
+		if mails, err = a.activationMails(ctx, pa.org, users); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,7 @@ type Store interface {
 	AdminStore
 	SessionStore
 	SMTPStore
+	SMSStore
 	InvitationStore
 	EmailVerificationStore
 	PasswordResetStore
@@ -66,6 +67,9 @@ type App struct {
 	// Mailer reaches SMTP relays (app/mail); the outbox worker and the test
 	// message use it.
 	Mailer Mailer
+	// SMSSender reaches SMS gateways (app/sms); the outbox worker and the
+	// test SMS use it.
+	SMSSender SMSSender
 	// Backoff is the outbox's retry schedule; zero means DefaultBackoff.
 	Backoff Backoff
 	// Log receives the outbox worker's notes; nil means slog.Default().

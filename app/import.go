@@ -653,7 +653,7 @@ func (a *App) PrepareImport(ctx context.Context, ref string, f *ImportFile, opt 
 
 func (a *App) prepareImport(ctx context.Context, org *Organization, f *ImportFile, opt ImportOptions, edits []ImportEdit) (*PreparedImport, error) {
 	if opt.SendActivation {
-		if err := a.mailReady(ctx, org); err != nil {
+		if err := a.activationReady(ctx, org); err != nil {
 			return nil, err
 		}
 	}
@@ -752,7 +752,7 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 	}
 	var mails []*ResetMail
 	if p.Options.SendActivation {
-		if mails, err = a.activationMails(org, users); err != nil {
+		if mails, err = a.activationMails(ctx, org, users); err != nil {
 			return nil, err
 		}
 	}

@@ -71,6 +71,8 @@ func TestPreviewImport(t *testing.T) {
 		row(18, "first_name=Same", "last_name=User", "username=DUP.user"),
 		row(19, "first_name=Old", "last_name=Email", "email=taken@school.example"),
 		row(20, "first_name=Teach", "last_name=Er", "account_type=teacher", "password=good-pass-123", "language=de", "phone=+49 30 1234", "labels=a;b", "job_title=Maths"),
+		row(21, "first_name=Local", "last_name=Number", "phone=040 123 4567"),
+		row(22, "first_name=Short", "last_name=Number", "phone=+1 555"),
 	)
 	p, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{})
 	if err != nil {
@@ -108,13 +110,15 @@ func TestPreviewImport(t *testing.T) {
 	expect(12, app.RowError, "deletion_date", "not in the future")
 	expect(13, app.RowError, "deletion_date", "YYYY-MM-DD")
 	expect(14, app.RowCreate, "", "")
+	expect(21, app.RowError, "phone", "with its country code") // the organization names no country
+	expect(22, app.RowError, "phone", "not a valid phone number")
 	expect(15, app.RowError, "groups", "no group 7Z")
 	expect(16, app.RowError, "first_name", "control character")
 	expect(17, app.RowError, "username", "also on row 18")
 	expect(18, app.RowError, "username", "also on row 17")
 	expect(19, app.RowError, "email", "already belongs to an account")
 	expect(20, app.RowCreate, "", "")
-	if p.Create != 4 || p.Warnings != 1 || p.Errors != 14 {
+	if p.Create != 4 || p.Warnings != 1 || p.Errors != 16 {
 		t.Errorf("counts = %d create, %d warnings, %d errors", p.Create, p.Warnings, p.Errors)
 	}
 	if strings.Join(p.MissingGroups, ",") != "7Z" {
@@ -171,7 +175,7 @@ func TestPreviewImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Import.Created != 7 || res.Import.Skipped != 12 || len(res.Rows) != 19 || strings.Join(res.Import.GroupsCreated, ",") != "7Z" {
+	if res.Import.Created != 7 || res.Import.Skipped != 14 || len(res.Rows) != 21 || strings.Join(res.Import.GroupsCreated, ",") != "7Z" {
 		t.Fatalf("import = %+v", res.Import)
 	}
 	if len(progress) != 7 {
@@ -195,7 +199,7 @@ func TestPreviewImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.AccountType != app.TypeTeacher || u.Language != "de" || u.Phone != "+49 30 1234" || strings.Join(u.Labels, ",") != "a,b" || u.JobTitle != "Maths" || u.CreatedVia != app.ViaImport || u.ImportID != res.Import.ID {
+	if u.AccountType != app.TypeTeacher || u.Language != "de" || u.Phone != "+49301234" /* written in E.164 */ || strings.Join(u.Labels, ",") != "a,b" || u.JobTitle != "Maths" || u.CreatedVia != app.ViaImport || u.ImportID != res.Import.ID {
 		t.Errorf("teacher = %+v", u)
 	}
 	if ok, _ := app.VerifyPassword(u.PasswordHash, "good-pass-123", a.Hash); !ok {

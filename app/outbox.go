@@ -30,9 +30,12 @@ const KindInvitation = "invitation"
 // the key file and erased once the mail is sent or no longer needed; the
 // mail itself is rendered at send time from the invitation.
 type OutboxMessage struct {
-	ID           string `json:"id"`
-	OrgID        string `json:"org_id"`
-	Kind         string `json:"kind"`
+	ID    string `json:"id"`
+	OrgID string `json:"org_id"`
+	Kind  string `json:"kind"`
+	// Channel is "sms" for a text message to the phone number in To; ""
+	// is mail.
+	Channel      string `json:"channel,omitempty"`
 	InvitationID string `json:"invitation_id,omitempty"`
 	// UserID is the account whose address a verification mail confirms.
 	UserID string `json:"user_id,omitempty"`
@@ -250,10 +253,28 @@ func (a *App) DeliverDue(ctx context.Context) (int, error) {
 			byOrg[m.OrgID] = append(byOrg[m.OrgID], m)
 		}
 		for _, orgID := range orgs {
-			n, err := a.deliverRun(ctx, orgID, byOrg[orgID])
-			sent += n
-			if err != nil {
-				return sent, err
+			var mails, texts []*OutboxMessage
+			for _, m := range byOrg[orgID] {
+				if m.Channel == ChannelSMS {
+					texts = append(texts, m)
+				} else {
+					mails = append(mails, m)
+				}
+			}
+			if len(mails) > 0 {
+				n, err := a.deliverRun(ctx, orgID, mails)
+				sent += n
+				if err != nil {
+					a.requeue(ctx, texts)
+					return sent, err
+				}
+			}
+			if len(texts) > 0 {
+				n, err := a.deliverTexts(ctx, orgID, texts)
+				sent += n
+				if err != nil {
+					return sent, err
+				}
 			}
 		}
 	}

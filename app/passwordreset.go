@@ -55,6 +55,16 @@ type PasswordReset struct {
 	// Email is the address the link was sent to: a link for an address the
 	// account no longer has does not work.
 	Email string `json:"email"`
+	// Phone is the number an activation link went to by SMS (then Email
+	// is empty): a link for a number the account no longer has does not
+	// work. An SMS link is kept beside the mailed one, not instead of it.
+	Phone string `json:"phone,omitempty"`
+	// CodeHash is, for an SMS link, the SHA-256 of the one-time code in
+	// the same SMS, typed on /signin instead of opening the link; "" once
+	// used up or tried wrongly ActivationCodeTries times. CodeTries counts
+	// the wrong ones.
+	CodeHash  string `json:"code_hash,omitempty"`
+	CodeTries int    `json:"code_tries,omitempty"`
 	// Activation is true for an admin's activation mail, false for a reset
 	// the person asked for.
 	Activation bool      `json:"activation"`
@@ -82,12 +92,20 @@ type PasswordResetStore interface {
 	// leaves an activation link be) and its message, all in one
 	// transaction. ENOTFOUND if a user is gone.
 	QueueResetMails(ctx context.Context, mails []*ResetMail) error
+	// SMSActivation returns the user's pending activation link sent by
+	// SMS; ENOTFOUND if none.
+	SMSActivation(ctx context.Context, userID string) (*PasswordReset, error)
+	// ChangeSMSActivation runs fn on the user's pending SMS activation
+	// link and the user in one transaction, and writes the link as fn left
+	// it (the token index follows a changed TokenHash) whatever fn
+	// returns; fn's error is returned after. ENOTFOUND if none.
+	ChangeSMSActivation(ctx context.Context, userID string, fn func(r *PasswordReset, u *User) error) error
 	// PasswordResetByToken returns the link with the token hash and its
 	// user; ENOTFOUND if none.
 	PasswordResetByToken(ctx context.Context, hash string) (*PasswordReset, *User, error)
 	// UsePasswordReset finds the link by token hash and, in one
 	// transaction, calls fn with it and its user, writes the user, removes
-	// the user's links (both kinds) and ends every session of the user: of concurrent calls
+	// the user's links (every kind, the SMS one too) and ends every session of the user: of concurrent calls
 	// exactly one succeeds. ENOTFOUND if no link has the hash.
 	UsePasswordReset(ctx context.Context, hash string, fn func(r *PasswordReset, u *User) error) (*User, error)
 }
@@ -144,20 +162,79 @@ func activatable(u *User) string {
 }
 
 // activationMails makes an activation link for each of users that can get
-// one (an active account with a verified address); the others are left out.
-func (a *App) activationMails(org *Organization, users []*User) ([]*ResetMail, error) {
+// one: by mail for an active account with a verified address when the
+// organization can mail, by SMS for an active account with a phone number
+// when it sends SMS (both when both); the others are left out.
+func (a *App) activationMails(ctx context.Context, org *Organization, users []*User) ([]*ResetMail, error) {
+	byMail, bySMS := a.mailReady(ctx, org) == nil, a.smsReady(ctx, org) == nil
 	var out []*ResetMail
 	for _, u := range users {
-		if activatable(u) != "" {
-			continue
+		if byMail && activatable(u) == "" {
+			rm, err := a.resetMail(org, u, true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rm)
 		}
-		rm, err := a.resetMail(org, u, true)
-		if err != nil {
-			return nil, err
+		if bySMS && smsActivatable(u) == "" {
+			rm, err := a.smsActivation(org, u)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rm)
 		}
-		out = append(out, rm)
 	}
 	return out, nil
+}
+
+// activationReady says why the organization can send activation links
+// neither by mail nor by SMS, or nil.
+func (a *App) activationReady(ctx context.Context, org *Organization) error {
+	err := a.mailReady(ctx, org)
+	if err == nil || a.smsReady(ctx, org) == nil {
+		return nil
+	}
+	return err
+}
+
+// smsActivatable says why u cannot get an activation link by SMS, or "".
+func smsActivatable(u *User) string {
+	switch {
+	case u.Status != StatusActive:
+		return skipNotActive
+	case u.Phone == "":
+		return skipNoPhone
+	}
+	return ""
+}
+
+// skipNoPhone: the person has no phone number for an SMS.
+const skipNoPhone = "no_phone"
+
+// smsActivation makes a new activation link for u sent by SMS to u's phone,
+// with the shorter SMSActivationTTL, and its queued message. The
+// organization must be ready to send SMS (smsReady).
+func (a *App) smsActivation(org *Organization, u *User) (*ResetMail, error) {
+	token, err := a.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	code, err := a.newPhoneCode()
+	if err != nil {
+		return nil, err
+	}
+	// The SMS carries both: the link, and the code to type on /signin.
+	sealed, err := a.Secrets.Seal([]byte(token + " " + code))
+	if err != nil {
+		return nil, fmt.Errorf("seal the link's token: %w", err)
+	}
+	now := a.now()
+	m := &OutboxMessage{ID: a.newID(), OrgID: org.ID, Kind: KindSMSActivation, Channel: ChannelSMS, UserID: u.ID, To: u.Phone,
+		ToName: strings.TrimSpace(u.FirstName + " " + u.LastName), SealedToken: sealed, Status: MessageQueued,
+		CreatedAt: now, NextAttempt: now}
+	r := &PasswordReset{UserID: u.ID, OrgID: org.ID, Phone: u.Phone, Activation: true, TokenHash: TokenHash(token),
+		CodeHash: phoneCodeHash(u.ID, code), MessageID: m.ID, CreatedAt: now, ExpiresAt: now.Add(SMSActivationTTL)}
+	return &ResetMail{Reset: r, Message: m}, nil
 }
 
 var errTooManyResets = Errorf(ETOOMANY, "Many password links have been asked for from this device. Wait 15 minutes and try again, or ask your teacher or IT staff.")
@@ -241,6 +318,9 @@ type ResetPage struct {
 
 // usableReset says whether r still works for u at now.
 func usableReset(r *PasswordReset, u *User, now time.Time) bool {
+	if r.Phone != "" { // an activation link sent by SMS to the account's number
+		return now.Before(r.ExpiresAt) && r.Activation && u.Status == StatusActive && u.Phone == r.Phone
+	}
 	return now.Before(r.ExpiresAt) && u.Status == StatusActive && u.Email != "" &&
 		LoginKey(u.Email) == LoginKey(r.Email) && (r.Activation || u.EmailVerified)
 }
@@ -307,12 +387,18 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) (*Accep
 	if r.Activation {
 		detail = "set their password with the activation link mailed to them"
 	}
+	if r.Phone != "" {
+		detail = "set their password with the activation link sent to their phone by SMS"
+	}
 	ctx = a.audit(WithActor(ctx, PersonActor(cur)), cur.OrgID, "person.password_reset", personTarget(cur), detail)
 	u, err := a.Store.UsePasswordReset(ctx, TokenHash(token), func(r *PasswordReset, u *User) error {
 		if !usableReset(r, u, now) {
 			return errBadResetLink
 		}
-		u.PasswordHash, u.MustChangePassword, u.EmailVerified, u.UpdatedAt = hash, false, true, now
+		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, false, now
+		if r.Phone == "" {
+			u.EmailVerified = true // the link arrived at the address
+		}
 		return nil
 	})
 	if ErrorCode(err) == ENOTFOUND {
@@ -325,14 +411,32 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) (*Accep
 }
 
 // SendActivation mails the person a link to set their password ("your
-// account exists"); an earlier link stops working. Group admins may do it
-// for their groups' members. Errors: ENOTFOUND, EFORBIDDEN, EINVALID (no
-// address, an unconfirmed one, no relay or public address), ECONFLICT (not
-// active).
+// account exists"); an earlier link stops working. A person with a phone
+// number gets the link by SMS too when the organization sends SMS, and by
+// SMS alone when they have no usable address or the organization no relay.
+// Group admins may do it for their groups' members. Errors: ENOTFOUND,
+// EFORBIDDEN, EINVALID (no address, an unconfirmed one, no relay or public
+// address), ECONFLICT (not active).
 func (a *App) SendActivation(ctx context.Context, ref, id string) (*User, error) {
 	org, _, u, err := a.scopedUser(ctx, ref, id)
 	if err != nil {
 		return nil, err
+	}
+	if smsActivatable(u) == "" && a.smsReady(ctx, org) == nil {
+		rms, err := a.activationMails(ctx, org, []*User{u})
+		if err != nil {
+			return nil, err
+		}
+		to := []string{}
+		for _, rm := range rms {
+			to = append(to, rm.Message.To)
+		}
+		ctx = a.audit(ctx, org.ID, "user.activation_mail", personTarget(u), "a link to set their password was sent to "+strings.Join(to, " and "))
+		if err := a.Store.QueueResetMails(ctx, rms); err != nil {
+			return nil, err
+		}
+		a.outbox().wakeUp()
+		return u, nil
 	}
 	switch activatable(u) {
 	case skipNotActive:
@@ -511,4 +615,18 @@ func (a *App) SignInOptionsOf(ctx context.Context, slug string) (*SignInOptions,
 		return nil, err
 	}
 	return &SignInOptions{Organization: o.Name, SignUpOpen: o.SignUp.Enabled}, nil
+}
+
+// distinctUsers lists the users of the links once each (a person may get a
+// link by mail and one by SMS).
+func distinctUsers(mails []*ResetMail) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range mails {
+		if !seen[m.Reset.UserID] {
+			seen[m.Reset.UserID] = true
+			out = append(out, m.Reset.UserID)
+		}
+	}
+	return out
 }

@@ -14,6 +14,9 @@ const (
 	LoginUsername = "username" // a username; email optional
 	LoginEmail    = "email"    // an email address; username optional
 	LoginBoth     = "both"     // both
+	// LoginPhone asks for a username and a phone number (no email): the
+	// account is made once the code sent by SMS to the number is typed.
+	LoginPhone = "phone"
 )
 
 // SignUpSettings is an organization's self-sign-up: whether its invite codes
@@ -22,7 +25,7 @@ type SignUpSettings struct {
 	// Enabled opens sign-up with the organization's and its groups' invite
 	// codes. Invite links work regardless: an admin made each one on purpose.
 	Enabled bool `json:"enabled"`
-	// Login is either, username, email or both ("" means either).
+	// Login is either, username, email, both or phone ("" means either).
 	Login string `json:"login"`
 	// DefaultAccountType is given to people who sign up with the
 	// organization's code ("" means the organization's first type).
@@ -43,8 +46,8 @@ func (s *SignUpSettings) login() string {
 }
 
 func (s *SignUpSettings) validate(v validation, org *Organization) {
-	if !slices.Contains([]string{"", LoginEither, LoginUsername, LoginEmail, LoginBoth}, s.Login) {
-		v.add("signup", "The sign-up login must be either, username, email or both.")
+	if !slices.Contains([]string{"", LoginEither, LoginUsername, LoginEmail, LoginBoth, LoginPhone}, s.Login) {
+		v.add("signup", "The sign-up login must be either, username, email, both or phone.")
 	}
 	if s.DefaultAccountType != "" && !org.HasAccountType(s.DefaultAccountType) {
 		v.add("signup", "The account type %q does not exist here; choose one of %s.", s.DefaultAccountType, strings.Join(org.AccountTypes(), ", "))
@@ -118,8 +121,10 @@ type SignUpForm struct {
 	LastName  string `json:"last_name"`
 	Username  string `json:"username"`
 	Email     string `json:"email"`
-	Password  string `json:"password"`
-	Language  string `json:"language"`
+	// Phone is asked for when the sign-up login is "phone".
+	Phone    string `json:"phone"`
+	Password string `json:"password"`
+	Language string `json:"language"`
 	// Group is the chosen group's ID, when the person may choose.
 	Group string `json:"group"`
 	// LinkPassword is the invite link's password, when it has one.
@@ -138,6 +143,10 @@ type SignUpResult struct {
 	// link confirms it: until then the address is unverified (it receives
 	// no invitation to move the account and no password reset).
 	VerifyMailSent bool `json:"verify_mail_sent"`
+	// PhoneSignUp is set with Status "verify_phone": the sign-up waits for
+	// the code sent by SMS to Phone (shown masked), typed with this ID.
+	PhoneSignUp string `json:"phone_signup,omitempty"`
+	Phone       string `json:"phone,omitempty"`
 }
 
 // RedeemStore redeems codes and links and decides pending sign-ups: the
@@ -307,7 +316,7 @@ func (a *App) LinkInfo(ctx context.Context, token, client string) (*JoinInfo, er
 // (hashSignUpUser).
 func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string, groups []string, status, via string) (*User, error) {
 	u := &User{
-		OrgID: org.ID, FirstName: f.FirstName, LastName: f.LastName, Username: f.Username, Email: f.Email,
+		OrgID: org.ID, FirstName: f.FirstName, LastName: f.LastName, Username: f.Username, Email: f.Email, Phone: f.Phone,
 		Language: f.Language, AccountType: accountType, Groups: groups, Status: status, CreatedVia: via,
 	}
 	normalizeUser(u)
@@ -316,7 +325,20 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		u.Language = org.Language
 	}
 	v := validation{}
+	if org.SignUp.login() == LoginPhone {
+		u.Email = "" // not asked: the phone is the person's way to be reached
+	} else {
+		u.Phone = "" // not asked: nothing would confirm it
+	}
+	normalizePhoneOf(v, org, u)
 	switch org.SignUp.login() {
+	case LoginPhone:
+		if u.Username == "" {
+			v.add("username", "Choose a username.")
+		}
+		if u.Phone == "" && v["phone"] == "" {
+			v.add("phone", "Give your mobile phone number: a code is sent to it.")
+		}
 	case LoginUsername:
 		if u.Username == "" {
 			v.add("username", "Choose a username.")
@@ -345,7 +367,7 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 	if err := org.PasswordPolicy.Check(f.Password); err != nil {
 		v.add("password", "%s", ErrorMessage(err))
 	}
-	if err := v.err("first_name", "last_name", "username", "email", "password", "language", "group"); err != nil {
+	if err := v.err("first_name", "last_name", "username", "email", "phone", "password", "language", "group"); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -483,8 +505,16 @@ func (a *App) SignUpWithCode(ctx context.Context, typed string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteCode = c.Code
+	if org.SignUp.login() == LoginPhone {
+		if err := a.phoneSignUpReady(ctx, org); err != nil {
+			return nil, err
+		}
+	}
 	if err := a.hashSignUpUser(u, f.Password, client, "code:"+c.Code); err != nil {
 		return nil, err
+	}
+	if org.SignUp.login() == LoginPhone {
+		return a.waitForPhone(ctx, org, u, client, "signup.phone_code", func(p *PhoneSignUp) { p.InviteCode = c.Code })
 	}
 	vm, err := a.verificationMail(ctx, org, u)
 	if err != nil {
@@ -541,8 +571,16 @@ func (a *App) SignUpWithLink(ctx context.Context, token string, f SignUpForm, cl
 		return nil, err
 	}
 	u.InviteLink = l.ID
+	if org.SignUp.login() == LoginPhone {
+		if err := a.phoneSignUpReady(ctx, org); err != nil {
+			return nil, err
+		}
+	}
 	if err := a.hashSignUpUser(u, f.Password, client, "link:"+l.ID); err != nil {
 		return nil, err
+	}
+	if org.SignUp.login() == LoginPhone {
+		return a.waitForPhone(ctx, org, u, client, "signup.phone_code", func(p *PhoneSignUp) { p.LinkID, p.LinkHash = l.ID, l.TokenHash })
 	}
 	vm, err := a.verificationMail(ctx, org, u)
 	if err != nil {

@@ -376,6 +376,7 @@ func (a *App) createUser(ctx context.Context, ref string, in UserCreate, link *d
 	u.EmailVerified = u.Email != "" // an admin entered it
 	v := validation{}
 	u.Labels = cleanLabels(v, "labels", u.Labels)
+	normalizePhoneOf(v, org, &u)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -400,11 +401,14 @@ func (a *App) createUser(ctx context.Context, ref string, in UserCreate, link *d
 		u.PasswordHash, u.MustChangePassword = "", false
 	}
 	if in.SendActivation {
-		if u.Email == "" {
+		switch {
+		case u.Phone != "" && a.smsReady(ctx, org) == nil:
+		case u.Email == "":
 			return nil, FieldError(EINVALID, "email", "An activation mail needs an email address.")
-		}
-		if err := a.mailReady(ctx, org); err != nil {
-			return nil, err
+		default:
+			if err := a.mailReady(ctx, org); err != nil {
+				return nil, err
+			}
 		}
 	}
 	u.ID = a.newID()
@@ -412,7 +416,7 @@ func (a *App) createUser(ctx context.Context, ref string, in UserCreate, link *d
 	u.UpdatedAt = u.CreatedAt
 	var mails []*ResetMail
 	if in.SendActivation {
-		if mails, err = a.activationMails(org, []*User{&u}); err != nil {
+		if mails, err = a.activationMails(ctx, org, []*User{&u}); err != nil {
 			return nil, err
 		}
 	}
@@ -569,7 +573,7 @@ func (a *App) updateUser(ctx context.Context, ref, id string, upd UserUpdate, li
 				*dst = *src
 			}
 		}
-		oldEmail := u.Email
+		oldEmail, oldPhone := u.Email, u.Phone
 		set(&u.FirstName, upd.FirstName)
 		set(&u.LastName, upd.LastName)
 		set(&u.Username, upd.Username)
@@ -580,6 +584,12 @@ func (a *App) updateUser(ctx context.Context, ref, id string, upd UserUpdate, li
 		set(&u.JobTitle, upd.JobTitle)
 		set(&u.DeleteOn, upd.DeleteOn)
 		normalizeUser(u)
+		if upd.Phone != nil && u.Phone != oldPhone { // a number kept as it was stays, even from before E.164
+			v := validation{}
+			if normalizePhoneOf(v, org, u); len(v) > 0 {
+				return v.err("phone")
+			}
+		}
 		if LoginKey(u.Email) != LoginKey(oldEmail) {
 			// An address an admin types is theirs to vouch for; an
 			// unchanged one keeps its state (saving a form does not verify

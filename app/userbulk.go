@@ -391,9 +391,10 @@ func (a *App) selectedUsers(ctx context.Context, org *Organization, sel UserSele
 // stop working. All links and mails are written in one transaction, with
 // one audit entry naming the people.
 func (a *App) bulkActivation(ctx context.Context, org *Organization, sel UserSelection, req BulkRequest) (*BulkResult, error) {
-	if err := a.mailReady(ctx, org); err != nil {
+	if err := a.activationReady(ctx, org); err != nil {
 		return nil, err
 	}
+	bySMS := a.smsReady(ctx, org) == nil
 	users, missing, err := a.selectedUsers(ctx, org, sel)
 	if err != nil {
 		return nil, err
@@ -403,27 +404,24 @@ func (a *App) bulkActivation(ctx context.Context, org *Organization, sel UserSel
 	}
 	skips := map[string]int{skipGone: missing}
 	for _, u := range users {
-		if why := activatable(u); why != "" {
+		if why := activatable(u); why != "" && (!bySMS || smsActivatable(u) != "") {
 			skips[why]++
 		}
 	}
-	mails, err := a.activationMails(org, users)
+	mails, err := a.activationMails(ctx, org, users)
 	if err != nil {
 		return nil, err
 	}
 	if len(mails) > 0 {
-		ids := make([]string, len(mails))
-		for i, m := range mails {
-			ids[i] = m.Reset.UserID
-		}
+		ids := distinctUsers(mails)
 		ctx = a.audit(ctx, org.ID, "user.bulk."+BulkSendActivation, AuditTarget{Kind: "users", Name: org.Name},
-			fmt.Sprintf("%s: %s selected, %d mailed a link to set their password", BulkSendActivation, people(len(users)+missing), len(mails)), ids...)
+			fmt.Sprintf("%s: %s selected, %d sent a link to set their password", BulkSendActivation, people(len(users)+missing), len(ids)), ids...)
 		if err := a.Store.QueueResetMails(ctx, mails); err != nil {
 			return nil, err
 		}
 		a.outbox().wakeUp()
 	}
-	return bulkResult(BulkSendActivation, len(users)+missing, len(mails), skips, ""), nil
+	return bulkResult(BulkSendActivation, len(users)+missing, len(distinctUsers(mails)), skips, ""), nil
 }
 
 func skipNotInvited(u *User) string {

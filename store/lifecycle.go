@@ -140,6 +140,16 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 		}
 	}
 
+	if u.Phone != "" {
+		// SMS to their number: activation links, and the code of their sign-up.
+		err := deleteMessagesWhere(tx, func(m *app.OutboxMessage) bool {
+			return m.OrgID == u.OrgID && m.Channel == app.ChannelSMS && m.To == u.Phone
+		})
+		if err != nil {
+			return err
+		}
+	}
+
 	// The audit log keeps what was done to and by them, without their name.
 	if err := forgetInAudit(tx, u.ID); err != nil {
 		return err

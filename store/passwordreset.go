@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -21,6 +22,18 @@ func resetKey(userID string, activation bool) string {
 	return userID
 }
 
+// smsResetKey is where the user's pending activation link sent by SMS is
+// kept, beside the mailed one.
+func smsResetKey(userID string) string { return userID + "/sms" }
+
+// keyOf is where r is kept.
+func keyOf(r *app.PasswordReset) string {
+	if r.Phone != "" {
+		return smsResetKey(r.UserID)
+	}
+	return resetKey(r.UserID, r.Activation)
+}
+
 func getReset(tx *bolt.Tx, key string) (*app.PasswordReset, error) {
 	r := &app.PasswordReset{}
 	if err := get(tx.Bucket(resetBucket), []byte(key), r, resetNotFound); err != nil {
@@ -38,7 +51,7 @@ func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 		if tx.Bucket(usersBucket).Get([]byte(r.UserID)) == nil {
 			return app.Errorf(app.ENOTFOUND, userNotFound)
 		}
-		key := resetKey(r.UserID, r.Activation)
+		key := keyOf(r)
 		if err := dropResetKey(tx, key); err != nil {
 			return err
 		}
@@ -59,6 +72,9 @@ func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 // their tokens; a mail not yet sent is cancelled (its sealed token erased).
 func dropReset(tx *bolt.Tx, userID string) error {
 	if err := dropResetKey(tx, resetKey(userID, false)); err != nil {
+		return err
+	}
+	if err := dropResetKey(tx, smsResetKey(userID)); err != nil {
 		return err
 	}
 	return dropResetKey(tx, resetKey(userID, true))
@@ -112,6 +128,16 @@ func (db *DB) PasswordReset(ctx context.Context, userID string, activation bool)
 	return r, err
 }
 
+// SMSActivation implements app.PasswordResetStore.
+func (db *DB) SMSActivation(ctx context.Context, userID string) (*app.PasswordReset, error) {
+	var r *app.PasswordReset
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		r, err = getReset(tx, smsResetKey(userID))
+		return err
+	})
+	return r, err
+}
+
 // QueueResetMails implements app.PasswordResetStore.
 func (db *DB) QueueResetMails(ctx context.Context, mails []*app.ResetMail) error {
 	return db.update(ctx, func(tx *bolt.Tx) error { return putResetMails(tx, mails) })
@@ -151,4 +177,54 @@ func (db *DB) UsePasswordReset(ctx context.Context, hash string, fn func(r *app.
 		return deleteSessionsOf(tx, u.ID)
 	})
 	return out, err
+}
+
+// errCountedFailure rolls back the audited transaction of a failed
+// ChangeSMSActivation, whose change (a counted wrong code) is then written
+// without an audit entry.
+var errCountedFailure = errors.New("counted failure")
+
+// ChangeSMSActivation implements app.PasswordResetStore. A change fn makes
+// while refusing (a wrong code counted) is written without the audit
+// entries ctx carries: those record what succeeded.
+func (db *DB) ChangeSMSActivation(ctx context.Context, userID string, fn func(r *app.PasswordReset, u *app.User) error) error {
+	var fnErr error
+	change := func(tx *bolt.Tx) error {
+		key := smsResetKey(userID)
+		r, err := getReset(tx, key)
+		if err != nil {
+			return err
+		}
+		u, err := getUser(tx, "", userID)
+		if err != nil {
+			return err
+		}
+		oldHash := r.TokenHash
+		fnErr = fn(r, u)
+		if r.TokenHash != oldHash {
+			if err := release(tx.Bucket(resetTokens), []byte(oldHash), key); err != nil {
+				return err
+			}
+			if err := tx.Bucket(resetTokens).Put([]byte(r.TokenHash), []byte(key)); err != nil {
+				return err
+			}
+		}
+		return put(tx.Bucket(resetBucket), []byte(key), r)
+	}
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		if fnErr != nil {
+			return errCountedFailure
+		}
+		return nil
+	})
+	if errors.Is(err, errCountedFailure) {
+		err = db.bolt.Update(change)
+	}
+	if err != nil {
+		return err
+	}
+	return fnErr
 }

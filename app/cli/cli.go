@@ -16,6 +16,7 @@ import (
 	"rollcall/app/keyfile"
 	"rollcall/app/mail"
 	"rollcall/app/oidc"
+	"rollcall/app/sms"
 	"rollcall/store"
 	"runtime/debug"
 	"strings"
@@ -298,6 +299,7 @@ func (m *Main) newApp(db *store.DB) *app.App {
 		a.Secrets = keyfile.New(p)
 	}
 	a.Mailer = &mail.Mailer{}
+	a.SMSSender = &sms.Sender{}
 	a.OIDC = oidc.New()
 	a.Backups = app.BackupSettings{Dir: db.Path + ".backups", Keep: app.DefaultBackupKeep}
 	if m.appHook != nil {

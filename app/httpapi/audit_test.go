@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,15 @@ import (
 	"rollcall/app/keyfile"
 	"rollcall/app/mail"
 	"rollcall/app/mail/mailtest"
+	"rollcall/app/sms"
+	"rollcall/app/sms/smstest"
 )
+
+// smsCodeRe finds the code in a sign-up's SMS.
+var smsCodeRe = regexp.MustCompile(`code is ([0-9]{6})`)
+
+// activationCodeRe finds the code in an activation SMS.
+var activationCodeRe = regexp.MustCompile(`or code ([0-9]{6}) at sign-in`)
 
 // auditCall is one request of the audit walk.
 type auditCall struct {
@@ -57,6 +66,7 @@ type auditWorld struct {
 	codes                                 []string // TOTP codes typed: looked for in the entries' text
 	secrets                               []string // must never be in the audit log
 	relay                                 *mailtest.Server
+	sms                                   *smstest.Sink
 	provider                              string // a sign-in provider's ID
 }
 
@@ -66,6 +76,8 @@ const (
 	linkPassword  = "linkpw-3141"
 	// ssoClientSecret is a sign-in provider's client secret: never in the log.
 	ssoClientSecret = "sso-client-secret-2718"
+	// smsGatewaySecret is the SMS gateway's password: never in the log.
+	smsGatewaySecret = "sms-gateway-secret-1618"
 )
 
 func (w *auditWorld) secret(s ...string) { w.secrets = append(w.secrets, s...) }
@@ -90,8 +102,11 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 	e := newEnv(t, func(c *httpapi.Config) { c.PublicAddr = "127.0.0.1:0" })
 	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
 	e.App.Mailer = &mail.Mailer{RootCAs: relay.Pool, CommandTimeout: 5 * time.Second}
-	w := &auditWorld{e: e, relay: relay}
-	w.secret(adminPassword, relayPassword, userPassword, linkPassword, ssoClientSecret)
+	sink := smstest.Start()
+	defer sink.Close()
+	e.App.SMSSender = &sms.Sender{}
+	w := &auditWorld{e: e, relay: relay, sms: sink}
+	w.secret(adminPassword, relayPassword, userPassword, linkPassword, ssoClientSecret, smsGatewaySecret)
 	ctx := context.Background()
 
 	// The walk, in an order one world can go through (deletes last). Each
@@ -120,6 +135,34 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		}},
 		{"POST /api/organizations/{org}/smtp/test", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/smtp/test"), body: map[string]any{"to": "it@maple.example"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"PUT /api/organizations/{org}/sms", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/sms"), body: map[string]any{"enabled": true, "provider": "kannel", "url": w.sms.URL() + "/cgi-bin/sendsms",
+				"username": "rollcall", "secret": smsGatewaySecret, "from": "Maple"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/organizations/{org}/sms/test", func(t *testing.T) auditCall {
+			return auditCall{path: orgPath("/sms/test"), body: map[string]any{"to": "+358 40 123 4567"}, as: w.admin, status: 200, entries: 1}
+		}},
+		{"POST /api/public/activation-code", func(t *testing.T) auditCall {
+			// Sam has no email: the activation SMS carries a link and a code.
+			admin := app.WithActor(ctx, app.Actor{Kind: app.ActorAdmin, Name: adminName})
+			if _, err := e.App.CreateUser(admin, "maple", app.UserCreate{User: app.User{FirstName: "Sam", Username: "sam.sms", Phone: "+358 40 555 0101"}, SendActivation: true}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.App.DeliverDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			for _, m := range w.sms.Messages() {
+				if mm := activationCodeRe.FindStringSubmatch(m.Text); mm != nil && m.To == "+358405550101" {
+					code = mm[1]
+				}
+			}
+			if code == "" {
+				t.Fatal("no activation SMS with a code for Sam")
+			}
+			w.secret(code)
+			return auditCall{path: "/api/public/activation-code", body: map[string]any{"login": "sam.sms", "code": code}, status: 200, entries: 1}
 		}},
 		{"POST /api/organizations/{org}/sso-providers", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/sso-providers"), body: map[string]any{"kind": "entra", "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -497,6 +540,43 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 		{"POST /api/public/links/signup", func(t *testing.T) auditCall {
 			w.secret("tablet-pass-43")
 			return auditCall{path: "/api/public/links/signup", body: map[string]any{"token": w.linkTok, "link_password": linkPassword, "first_name": "Omar", "username": "omar", "password": "tablet-pass-43"}, status: 201, entries: 1}
+		}},
+		{"POST /api/public/signup/phone", func(t *testing.T) auditCall {
+			// Pho signs up with username and phone; the code arrives by SMS.
+			org, err := e.App.Organization(ctx, "maple")
+			if err != nil {
+				t.Fatal(err)
+			}
+			was, phone := org.SignUp, org.SignUp
+			phone.Login = app.LoginPhone
+			if _, err := e.App.UpdateOrganization(ctx, "maple", app.OrganizationUpdate{SignUp: &phone}); err != nil {
+				t.Fatal(err)
+			}
+			c, err := e.App.InviteCodeOf(ctx, "maple", w.group)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.App.SignUpWithCode(app.WithActor(ctx, app.SignUpActor), c.Code, app.SignUpForm{FirstName: "Pho", Username: "pho", Phone: "+358 40 765 4321", Password: "tablet-pass-45"}, "192.0.2.45")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.App.UpdateOrganization(ctx, "maple", app.OrganizationUpdate{SignUp: &was}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.App.DeliverDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			for _, m := range w.sms.Messages() {
+				if mm := smsCodeRe.FindStringSubmatch(m.Text); mm != nil {
+					code = mm[1]
+				}
+			}
+			if code == "" {
+				t.Fatal("no SMS with Pho's code")
+			}
+			w.secret("tablet-pass-45")
+			return auditCall{path: "/api/public/signup/phone", body: map[string]any{"id": res.PhoneSignUp, "code": code}, status: 201, entries: 1}
 		}},
 		{"POST /api/organizations/{org}/signups/approve", func(t *testing.T) auditCall {
 			return auditCall{path: orgPath("/signups/approve"), body: map[string]any{"ids": []string{w.pending("noor")}}, as: w.admin, status: 200, entries: 1}

@@ -152,6 +152,7 @@ func (s *Server) routes() {
 	s.accountRoutes(m)
 	s.lifecycleRoutes(m)
 	s.smtpRoutes(m)
+	s.smsRoutes(m)
 	s.ssoRoutes(m)
 	s.invitationRoutes(m)
 	s.outboxRoutes(m)

@@ -24,6 +24,9 @@ type userCreate struct {
 	Password    string   `json:"password"`
 	// MustChangePassword asks for a new password at the first sign-in (with a password only).
 	MustChangePassword bool `json:"must_change_password"`
+	// SendActivation sends the person a link to set their password (by
+	// mail, and by SMS to their phone when SMS is set up).
+	SendActivation bool `json:"send_activation"`
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +67,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			Phone: in.Phone, AccountType: in.AccountType, Groups: in.Groups, Language: in.Language,
 			Labels: in.Labels, JobTitle: in.JobTitle, DeleteOn: in.DeleteOn, MustChangePassword: in.MustChangePassword,
 		},
-		Password: in.Password,
+		Password:       in.Password,
+		SendActivation: in.SendActivation,
 	})
 	if err != nil {
 		s.error(w, r, err)

@@ -54,7 +54,7 @@ func TestUserCreateGetUpdate(t *testing.T) {
 		{"last_name", u.LastName, "Smith"},
 		{"username", u.Username, "ann.smith"},
 		{"email", u.Email, "Ann.Smith@School.Example"},
-		{"phone", u.Phone, "+358 40 123 4567"},
+		{"phone", u.Phone, "+358401234567"}, // written in E.164
 		{"account_type", u.AccountType, app.TypeStudent},
 		{"language", u.Language, "fi"},
 		{"job_title", u.JobTitle, "Pupil"},

@@ -122,6 +122,7 @@ describe('rules follow routeAccess', () => {
       imports: 'GET /api/organizations/{org}/imports',
       outbox: 'GET /api/organizations/{org}/outbox',
       smtp: 'GET /api/organizations/{org}/smtp',
+      sms: 'GET /api/organizations/{org}/sms',
       rollover: 'POST /api/organizations/{org}/rollover',
       'users.bulk': 'POST /api/organizations/{org}/users/bulk',
       'users.export': 'POST /api/organizations/{org}/users/export',

@@ -43,6 +43,7 @@ export const rules = {
   imports: 'org',
   outbox: 'org',
   smtp: 'org',
+  sms: 'org', // the SMS gateway: GET/PUT .../sms, .../sms/test
   rollover: 'org',
   audit: 'org', // GET /api/audit?org=
   apps: 'org', // connected apps: GET/POST/DELETE .../apps

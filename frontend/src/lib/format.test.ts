@@ -115,7 +115,7 @@ describe('auditActions', () => {
     for (const m of src.matchAll(/(?:audit(?:Invitation)?\((?:[^,"\n]+, |"", ){2,3}|action = |Record\(ctx, )"([a-z_]+(?:\.[a-z_]+)*)"/g)) actions.add(m[1])
     for (const m of src.matchAll(/\tBulk[A-Za-z]+ += "([a-z_]+)"/g)) actions.add('user.bulk.' + m[1])
     // Any literal shaped like an action of the known kinds (host names and file names aside).
-    const kinds = 'admin|organization|smtp|group|user|accounts|import|invitation|invite_code|invite_link|signup|signin|person|outbox|job|lan|database'
+    const kinds = 'admin|organization|smtp|sms|group|user|accounts|import|invitation|invite_code|invite_link|signup|signin|person|outbox|job|lan|database'
     for (const m of src.matchAll(new RegExp(`"((?:${kinds})\\.[a-z_]+(?:\\.[a-z_]+)?)"`, 'g'))) {
       if (!/\.(example|pdf)$/.test(m[1])) actions.add(m[1])
     }

@@ -229,6 +229,8 @@ export interface OutboxMessage {
   id: string
   org_id: string
   kind: string
+  /** sms: a text message to the phone number in to; none: mail. */
+  channel?: 'sms'
   invitation_id?: string
   to: string
   to_name?: string
@@ -269,7 +271,8 @@ export interface InvitationPage {
 
 // Sign-up with invite codes and links (app/invitecode.go, invitelink.go, signup.go).
 
-export type LoginRule = 'either' | 'username' | 'email' | 'both'
+/** phone: a username and a phone number, confirmed by a code sent by SMS (no email). */
+export type LoginRule = 'either' | 'username' | 'email' | 'both' | 'phone'
 
 export interface SignUpSettings {
   enabled: boolean
@@ -365,12 +368,16 @@ export interface JoinInfo {
 }
 
 export interface SignUpResult {
-  status: 'active' | 'pending'
+  /** verify_phone: no account yet; the code sent by SMS is typed first. */
+  status: 'active' | 'pending' | 'verify_phone'
   organization: string
   groups: string[]
   login: string
   /** A mail with a link to confirm the address went out. */
   verify_mail_sent: boolean
+  /** With verify_phone: the waiting sign-up, and the last digits of the number. */
+  phone_signup?: string
+  phone?: string
 }
 
 /** A confirmed address (app.VerifiedEmail). */
