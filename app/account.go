@@ -491,7 +491,7 @@ func (a *App) StartAccounts(ctx context.Context, ref, owner string, b AccountBat
 		return JobStatus{}, err
 	}
 	actor := ActorFrom(ctx)
-	return a.Jobs.StartStatus(owner, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress Progress) (any, error) {
+	return a.Jobs.StartStatus(owner, pa.org.ID, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress Progress) (any, error) {
 		return a.CreatePrepared(WithActor(ctx, actor), pa, progress)
 	}), nil
 }
@@ -655,7 +655,7 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 		}
 	}
 	actor := ActorFrom(ctx) // with its scope: ResetPasswords checks each person again
-	return a.Jobs.StartStatus(owner, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
+	return a.Jobs.StartStatus(owner, org.ID, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
 		return a.ResetPasswords(WithActor(ctx, actor), ref, req, progress)
 	}), nil
 }

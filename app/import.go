@@ -883,7 +883,7 @@ func (a *App) StartImport(ctx context.Context, ref, owner, id string, req Import
 	}
 	total := pi.Preview.Create + pi.Preview.Warnings
 	actor := ActorFrom(ctx)
-	return a.Jobs.StartStatus(owner, "import", total, func(ctx context.Context, progress Progress) (any, error) {
+	return a.Jobs.StartStatus(owner, org.ID, "import", total, func(ctx context.Context, progress Progress) (any, error) {
 		res, err := a.CommitPrepared(WithActor(ctx, actor), pi, progress)
 		if err == nil {
 			a.DropImportDraft(id)
