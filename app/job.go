@@ -198,8 +198,7 @@ func (j *Jobs) StatusFor(owner, id string) (JobStatus, error) {
 
 // RecentFor lists the jobs of the admin owner on organization org (an ID)
 // whose results are still kept — done and not yet expired or forgotten —
-// and those still running, newest first: what an admin who left a results
-// page can go back to.
+// newest first: what an admin who left a results page can go back to.
 func (j *Jobs) RecentFor(owner, org string) []JobStatus {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -209,19 +208,11 @@ func (j *Jobs) RecentFor(owner, org string) []JobStatus {
 		jb.mu.Lock()
 		st, own := jb.status, jb.owner == owner
 		jb.mu.Unlock()
-		if own && st.Org == org && (st.State == JobDone || st.State == JobRunning) {
+		if own && st.Org == org && st.State == JobDone {
 			out = append(out, st)
 		}
 	}
-	slices.SortFunc(out, func(a, b JobStatus) int {
-		if a.State != b.State { // running first
-			if a.State == JobRunning {
-				return -1
-			}
-			return 1
-		}
-		return b.FinishedAt.Compare(a.FinishedAt)
-	})
+	slices.SortFunc(out, func(a, b JobStatus) int { return b.FinishedAt.Compare(a.FinishedAt) })
 	return out
 }
 

@@ -1,0 +1,117 @@
+import { expect, test, type Page } from '@playwright/test'
+import { execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startServe } from './serve'
+import { stop } from './stop'
+
+// What a school's IT person must not lose or be surprised by (issue 18):
+// one-time passwords not yet downloaded are asked about before the page is
+// left, and can be found again under Recent results while they are kept;
+// groups an import makes have an invite code and a poster; Reject asks
+// first; the classroom display shows the network address once network
+// sign-up is on. This spec runs its own `rollcall serve` (port 18550) on a
+// database prepared with the CLI.
+
+const bin = process.env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
+const port = 18550
+const base = `http://127.0.0.1:${port}`
+const admin = { username: 'it.admin', password: 'apple tree 2026' }
+
+let dir = ''
+let server: ChildProcess | null = null
+
+function rollcall(args: string[], input = ''): string {
+  return execFileSync(bin, [...args, '--db', join(dir, 'ux.db')], { encoding: 'utf8', input })
+}
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rollcall-ux-'))
+  rollcall(['org', 'create', '--name', 'Maple Primary School', '--slug', 'maple'])
+  rollcall(['org', 'set', '--org', 'maple', '--public-url', 'https://rollcall.maple.example'])
+  rollcall(['group', 'create', '--org', 'maple', '--name', '3B'])
+  rollcall(['admin', 'create', '--username', admin.username], admin.password + '\n')
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'ux.db')], base)
+})
+
+test.afterAll(async () => {
+  await stop(server)
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function signIn(page: Page) {
+  await page.goto(base + '/')
+  await page.getByLabel('Username').fill(admin.username)
+  await page.getByLabel('Password').fill(admin.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible()
+}
+
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Sections' })
+
+test('leaving undownloaded passwords asks first, and Recent results opens them again', async ({ page }) => {
+  await signIn(page)
+  await nav(page).getByRole('link', { name: 'Add users' }).click()
+  await page.getByRole('tab', { name: 'Manual creation' }).click()
+  await page.getByLabel('Names, one person per line').fill('Emma Smith\nLiam Jones\nAino Korhonen')
+  await page.getByRole('button', { name: 'Create 3 accounts' }).click()
+  await expect(page.getByText('3 accounts ready')).toBeVisible({ timeout: 60_000 })
+  await expect(page.getByText(/They are kept until .* \(15 minutes from now\)/)).toBeVisible()
+
+  // A click on Users asks; "Stay here" keeps the results on the screen.
+  await nav(page).getByRole('link', { name: 'Users', exact: true }).click()
+  let ask = page.getByRole('dialog', { name: 'Leave without downloading the passwords?' })
+  await expect(ask).toContainText('The passwords of 3 accounts: not downloaded yet.')
+  await ask.getByRole('button', { name: 'Stay here' }).click()
+  await expect(ask).toBeHidden()
+  await expect(page).toHaveURL(/#\/o\/maple\/add\?tab=manual$/)
+  await expect(page.getByText('3 accounts ready')).toBeVisible()
+
+  // Closing the tab asks too (the browser's own question).
+  let asked = false
+  page.once('dialog', async (d) => {
+    asked = d.type() === 'beforeunload'
+    await d.dismiss()
+  })
+  await page.close({ runBeforeUnload: true })
+  await expect.poll(() => asked).toBe(true)
+})
+
+test('Recent results reopen a finished job and download its slips', async ({ page }) => {
+  await signIn(page)
+  await nav(page).getByRole('link', { name: 'Add users' }).click()
+  await page.getByRole('tab', { name: 'Manual creation' }).click()
+  await page.getByLabel('Names, one person per line').fill('Olivia Brown\nNoah Wilson')
+  await page.getByRole('button', { name: 'Create 2 accounts' }).click()
+  await expect(page.getByText('2 accounts ready')).toBeVisible({ timeout: 60_000 })
+  // Leave anyway.
+  await nav(page).getByRole('link', { name: 'Groups', exact: true }).click()
+  await page.getByRole('dialog', { name: 'Leave without downloading the passwords?' }).getByRole('button', { name: 'Leave this page' }).click()
+  await expect(page.getByRole('heading', { name: 'Groups', exact: true })).toBeVisible()
+
+  // The badge in the top bar, and the list on Add users.
+  const badge = page.getByTestId('recent-badge')
+  await expect(badge).toBeVisible()
+  await nav(page).getByRole('link', { name: 'Add users' }).click()
+  const recent = page.getByTestId('recent-results')
+  await expect(recent.getByRole('heading', { name: /Recent results — still downloadable for 1[45] minutes/ })).toBeVisible()
+  const item = recent.getByRole('listitem').filter({ hasText: '2 accounts' })
+  await item.getByRole('button', { name: 'Open downloads' }).click()
+  const dlg = page.getByRole('dialog', { name: 'New accounts' })
+  await expect(dlg.getByText('2 accounts ready')).toBeVisible()
+  const [dl] = await Promise.all([page.waitForEvent('download'), dlg.getByRole('button', { name: 'Download slips (PDF)' }).click()])
+  const pdf = join(dir, 'recent-slips.pdf')
+  await dl.saveAs(pdf)
+  const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' })
+  expect(text).toContain('Olivia Brown')
+  expect(text).toContain('noah.wilson')
+  await dlg.getByRole('button', { name: 'Done, forget the passwords' }).click()
+  await expect(dlg).toBeHidden()
+  await expect(recent.getByRole('listitem').filter({ hasText: '2 accounts' })).toHaveCount(0)
+
+  // The badge opens the same list from any page.
+  await nav(page).getByRole('link', { name: 'Users', exact: true }).click()
+  await badge.click()
+  await expect(page.getByRole('dialog', { name: 'Recent results' }).getByRole('button', { name: 'Open downloads' }).first()).toBeVisible()
+})
