@@ -16,6 +16,7 @@ import { stop } from './stop'
 
 const bin = process.env.ROLLCALL_BIN ?? '../build/bin/rollcall-e2e'
 const port = 18550
+const lanPort = 18551 // sign-up on this network, open from the start (--public-addr)
 const base = `http://127.0.0.1:${port}`
 const admin = { username: 'it.admin', password: 'apple tree 2026' }
 
@@ -32,7 +33,7 @@ test.beforeAll(async () => {
   rollcall(['org', 'set', '--org', 'maple', '--public-url', 'https://rollcall.maple.example'])
   rollcall(['group', 'create', '--org', 'maple', '--name', '3B'])
   rollcall(['admin', 'create', '--username', admin.username], admin.password + '\n')
-  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'ux.db')], base)
+  server = await startServe(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--public-addr', `127.0.0.1:${lanPort}`, '--db', join(dir, 'ux.db')], base)
 })
 
 test.afterAll(async () => {
@@ -114,4 +115,74 @@ test('Recent results reopen a finished job and download its slips', async ({ pag
   await nav(page).getByRole('link', { name: 'Users', exact: true }).click()
   await badge.click()
   await expect(page.getByRole('dialog', { name: 'Recent results' }).getByRole('button', { name: 'Open downloads' }).first()).toBeVisible()
+})
+
+test('a group the import makes has a working invite code and poster', async ({ page }) => {
+  await signIn(page)
+  await nav(page).getByRole('link', { name: 'Add users' }).click()
+  await page.getByRole('tab', { name: 'Import file' }).click()
+  const csv = 'first_name,last_name,group\nAda,Lovelace,4C\nAlan,Turing,4C\n'
+  await page.locator('input[type=file]').setInputFiles({ name: 'class-4c.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await page.getByLabel(/Create the missing groups/).check()
+  await page.getByRole('button', { name: 'Create 2 accounts' }).click()
+  await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 60_000 })
+  await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download results (CSV)' }).click()])
+  await page.getByRole('button', { name: 'Done' }).click()
+
+  await nav(page).getByRole('link', { name: 'Groups', exact: true }).click()
+  await page.getByRole('button', { name: /^Invite code of 4C/ }).click()
+  const dlg = page.getByRole('dialog', { name: 'Invite code · 4C' })
+  const [dl] = await Promise.all([page.waitForEvent('download'), dlg.getByRole('button', { name: 'Poster A4 (PDF)' }).click()])
+  const pdf = join(dir, 'poster-4c.pdf')
+  await dl.saveAs(pdf)
+  const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' })
+  expect(text).toContain('4C')
+  const code = text.match(/\b([0-9A-Z]{4}-[0-9A-Z]{4})\b/)?.[1] ?? ''
+  expect(code).not.toBe('')
+  // The code is the group's: with sign-up on, the public sign-up page knows it.
+  await page.request.patch(`${base}/api/organizations/maple`, { data: { signup: { enabled: true } } })
+  const r = await page.request.get(`${base}/api/public/codes/${code.replace('-', '')}`)
+  expect(r.status()).toBe(200)
+  expect(JSON.stringify(await r.json())).toContain('4C')
+})
+
+test('the display shows the network address once network sign-up is on', async ({ page }) => {
+  await signIn(page)
+  await page.request.patch(`${base}/api/organizations/maple`, { data: { signup: { enabled: true } } })
+  await nav(page).getByRole('link', { name: 'Groups', exact: true }).click()
+  await page.getByRole('button', { name: /^Invite code of 3B/ }).click()
+  const dlg = page.getByRole('dialog', { name: 'Invite code · 3B' })
+  await expect(dlg.getByRole('link', { name: new RegExp(`^http://127\\.0\\.0\\.1:${lanPort}/join/`) })).toBeVisible()
+  await dlg.getByRole('link', { name: 'Show on screen' }).click()
+  const display = page.getByTestId('classroom-display')
+  await expect(display.locator('.address')).toHaveText(`127.0.0.1:${lanPort}/join`)
+  // The public address can be chosen on the display itself.
+  await display.getByLabel('Address').selectOption('https://rollcall.maple.example')
+  await expect(display.locator('.address')).toHaveText('rollcall.maple.example/join')
+})
+
+test('Reject in Approvals asks first', async ({ page }) => {
+  await signIn(page)
+  await page.request.patch(`${base}/api/organizations/maple`, { data: { signup: { enabled: true } } })
+  const codes = await (await page.request.get(`${base}/api/organizations/maple/invite-codes`)).json()
+  const c3b = (codes.codes as { name: string; code: string; group_id: string }[]).find((c) => c.name === '3B')!
+  expect((await page.request.patch(`${base}/api/organizations/maple/groups/${c3b.group_id}/invite-code`, { data: { require_approval: true } })).ok()).toBe(true)
+  const r = await page.request.post(`http://127.0.0.1:${lanPort}/api/public/codes/${c3b.code}/signup`, {
+    data: { first_name: 'Omar', last_name: 'Benali', username: 'omar.b', password: 'tablet-pass-42' },
+  })
+  expect(r.status()).toBe(201)
+
+  await nav(page).getByRole('link', { name: /Approvals/ }).click()
+  const row = page.locator('tbody tr', { hasText: 'omar.b' })
+  await row.getByRole('button', { name: /^Reject Omar/ }).click()
+  const ask = page.getByRole('dialog', { name: /^Reject Omar/ })
+  await expect(ask).toBeVisible()
+  await ask.getByRole('button', { name: 'Cancel' }).click()
+  await expect(ask).toBeHidden()
+  await expect(row).toBeVisible()
+  // Focus is back on the button that opened the question.
+  await expect(row.getByRole('button', { name: /^Reject Omar/ })).toBeFocused()
+  await row.getByRole('button', { name: /^Reject Omar/ }).click()
+  await page.getByRole('dialog', { name: /^Reject Omar/ }).getByRole('button', { name: /^Reject Omar/ }).click()
+  await expect(page.locator('tbody tr', { hasText: 'omar.b' })).toHaveCount(0)
 })

@@ -293,6 +293,8 @@ export interface InviteCode {
   base: string
   bases: string[]
   base_problem?: string
+  /** base opens on this computer only (127.0.0.1, localhost): not on a phone or tablet */
+  local_only?: boolean
   signup_enabled: boolean
   pending: number
   pending_total: number
