@@ -500,6 +500,17 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		}
 		specs[i] = sp
 	}
+	// A row with the name of an earlier one, both without a username or
+	// email of their own, is most often a line pasted or exported twice.
+	twice := repeatedNames(len(specs), func(i int) (int, string, string, bool) {
+		sp := specs[i]
+		return sp.Line, sp.FirstName, sp.LastName, ip.skip[i] == "" && sp.Username == "" && sp.Email == ""
+	})
+	for i, msg := range twice {
+		if msg != "" {
+			add(warn, i, "first_name", "%s", strings.ReplaceAll(msg, "line", "row"))
+		}
+	}
 	// Rows left out are not planned: their usernames and addresses neither
 	// clash with the others nor count as taken.
 	var kept []AccountSpec
