@@ -55,6 +55,8 @@ export interface Organization {
   login_domain: string
   public_url: string
   password_policy: PasswordPolicy
+  /** the style of generated passwords, the "Organization default": words or random */
+  password_style?: string
   signup: SignUpSettings
   // audit_retention_days: how long the audit log keeps entries (0: the default, 730).
   audit_retention_days: number
