@@ -88,9 +88,14 @@ func TestInvitationFlowAPI(t *testing.T) {
 		t.Fatalf("test: %+v", res)
 	}
 
+	// The mail names the inviter by their name, never by their login.
+	admins := call[struct {
+		Admins []app.Admin `json:"admins"`
+	}](t, e, "GET", "/api/admins", nil, admin, http.StatusOK).Admins
+	call[map[string]any](t, e, "PUT", "/api/admins/"+admins[0].ID+"/name", map[string]any{"name": "Ms Rowan"}, admin, http.StatusOK)
 	inv := call[app.InviteResult](t, e, "POST", "/api/organizations/maple/invitations", map[string]any{
 		"addresses": "Ada Lovelace <ada@maple.example>, grace@maple.example\nlin@maple.example", "mode": "invite", "language": "en"}, admin, http.StatusCreated)
-	if len(inv.Invited) != 3 || inv.Invited[0].InvitedBy != adminName {
+	if len(inv.Invited) != 3 || inv.Invited[0].InvitedBy != "Ms Rowan" {
 		t.Fatalf("invited %+v", inv)
 	}
 	if n, err := e.App.DeliverDue(context.Background()); err != nil || n != 3 {
@@ -105,7 +110,7 @@ func TestInvitationFlowAPI(t *testing.T) {
 	msgs := relay.Messages()
 	text := mailText(t, msgs[len(msgs)-3])
 	m := inviteLink.FindStringSubmatch(text)
-	if m == nil || !strings.Contains(text, adminName+" invites you to Maple Primary") {
+	if m == nil || !strings.Contains(text, "Ms Rowan invites you to Maple Primary") || strings.Contains(text, adminName) {
 		t.Fatalf("mail:\n%s", text)
 	}
 	token := m[1]
