@@ -121,9 +121,23 @@ test('a group the import makes has a working invite code and poster', async ({ p
   await signIn(page)
   await nav(page).getByRole('link', { name: 'Add users' }).click()
   await page.getByRole('tab', { name: 'Import file' }).click()
-  const csv = 'first_name,last_name,group\nAda,Lovelace,4C\nAlan,Turing,4C\n'
+  const csv =
+    'first_name;last_name;email;username;group;account_type;language;password\n' +
+    'Ada;Lovelace;ada.lovelace@maple.example;ada.lovelace;4C;student;en;\n' +
+    'Alan;Turing;alan.turing.the.second@maple.example;;4C;student;en;\n'
   await page.locator('input[type=file]').setInputFiles({ name: 'class-4c.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
   await page.getByLabel(/Create the missing groups/).check()
+  // At 1280 px, who signs in as what is seen without sideways scrolling
+  // (the file's further columns may scroll).
+  const wrap = page.locator('.table-wrap').first()
+  await expect(wrap).toContainText('alan.turing')
+  await page.screenshot({ path: `${test.info().project.testDir}/artifacts/ux-import-preview-1280x800.png`, fullPage: true })
+  const box = (await wrap.boundingBox())!
+  const signsIn = (await wrap.getByRole('columnheader', { name: 'Signs in as' }).boundingBox())!
+  expect(signsIn.x + signsIn.width).toBeLessThanOrEqual(box.x + box.width)
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await page.screenshot({ path: `${test.info().project.testDir}/artifacts/ux-import-preview-1024x768.png`, fullPage: true })
+  await page.setViewportSize({ width: 1280, height: 800 })
   await page.getByRole('button', { name: 'Create 2 accounts' }).click()
   await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 60_000 })
   await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download results (CSV)' }).click()])
