@@ -483,15 +483,20 @@ func Ext(kind string) string {
 // several classes do not all look alike.
 func FileName(kind string, res *app.AccountResult, now time.Time) string {
 	name := res.Org.Slug
-	if g := commonGroup(res.Accounts); g != "" {
+	if g := ClassPart(res); g != "" {
 		name += "-" + g
 	}
 	return fmt.Sprintf("%s-%s-%s.%s", kind, name, now.Format("2006-01-02"), Ext(kind))
 }
 
-// commonGroup is the one group every account is in, and in no other, as
-// a file name part (3B → 3b, Class 5A Heron → class-5a-heron); "" if none.
-func commonGroup(accs []app.NewAccount) string {
+// ClassPart is the one group every account of res is in, and in no other,
+// as a part of a file name (3B → 3b, Class 5A Heron → class-5a-heron); ""
+// if there is none.
+func ClassPart(res *app.AccountResult) string {
+	if res == nil {
+		return ""
+	}
+	accs := res.Accounts
 	if len(accs) == 0 || len(accs[0].Groups) != 1 {
 		return ""
 	}
