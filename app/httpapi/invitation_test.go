@@ -199,3 +199,35 @@ func TestInvitationFlowAPI(t *testing.T) {
 		t.Fatal("a secret is in the database file")
 	}
 }
+
+// An invitation mail names the inviter by their display name; an admin
+// without one is left out ("You are invited to ..."), never named by
+// their login ("head.admin invites you").
+func TestInvitationMailNamesNoLogin(t *testing.T) {
+	relay, err := mailtest.Start(mailtest.Options{TLS: mailtest.StartTLS, Username: "relay", Password: "relay-pass-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	e := newEnv(t)
+	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
+	e.App.Mailer = &mail.Mailer{RootCAs: relay.Pool, CommandTimeout: 5 * time.Second}
+	admin := e.setup(t)
+	e.createOrg(t, admin, map[string]any{"name": "Maple Primary", "slug": "maple", "public_url": "https://rollcall.maple.example"})
+	call[app.SMTPView](t, e, "PUT", "/api/organizations/maple/smtp", map[string]any{
+		"host": relay.Host, "port": relay.Port, "security": "starttls", "username": "relay", "password": "relay-pass-1",
+		"from": "Maple Primary <no-reply@maple.example>"}, admin, http.StatusOK)
+	inv := call[app.InviteResult](t, e, "POST", "/api/organizations/maple/invitations", map[string]any{
+		"addresses": "grace@maple.example", "mode": "invite", "language": "en"}, admin, http.StatusCreated)
+	if len(inv.Invited) != 1 || inv.Invited[0].InvitedBy != "" {
+		t.Fatalf("invited by %+v, want no name", inv.Invited)
+	}
+	if n, err := e.App.DeliverDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("delivered %d, %v", n, err)
+	}
+	msgs := relay.Messages()
+	text := mailText(t, msgs[len(msgs)-1])
+	if strings.Contains(text, adminName) || !strings.Contains(text, "You are invited to Maple Primary") {
+		t.Fatalf("mail:\n%s", text)
+	}
+}
