@@ -52,6 +52,9 @@ type AccountRow struct {
 	LoginEmail        string `json:"login_email,omitempty"`
 	// Problems maps a field to what is wrong with it; a row with problems is not created.
 	Problems map[string]string `json:"problems,omitempty"`
+	// Warnings maps a field to what is worth a look (a line pasted twice?);
+	// the row is created all the same.
+	Warnings map[string]string `json:"warnings,omitempty"`
 }
 
 // AccountPreview is what a batch will create, before anything is written.
@@ -152,8 +155,14 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 		return nil, nil, err
 	}
 	rows := make([]AccountRow, len(b.People))
+	twice := repeatedNames(len(b.People), func(i int) (int, string, string, bool) {
+		return b.People[i].Line, b.People[i].FirstName, b.People[i].LastName, b.People[i].Username == ""
+	})
 	for i, pl := range plans {
 		r := AccountRow{NameLine: b.People[i], UsernameGenerated: pl.UsernameGenerated, LoginEmail: pl.User.Email, Problems: pl.Problems}
+		if msg := twice[i]; msg != "" {
+			r.Warnings = map[string]string{"first_name": msg}
+		}
 		r.FirstName, r.LastName, r.Username = pl.User.FirstName, pl.User.LastName, pl.User.Username
 		if len(r.Problems) > 0 {
 			p.Problems++
@@ -162,6 +171,30 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 	}
 	p.Rows = rows
 	return p, plans, nil
+}
+
+// repeatedNames finds the people of a batch or file whose name (first and
+// last, compared as keys) is that of an earlier one — most often a line
+// pasted twice — and returns, by index, the warning to show; "" for the
+// others. person(i) is the line (or row) number, the names, and whether
+// the username is to be generated: a typed username says the person is
+// meant.
+func repeatedNames(n int, person func(i int) (line int, first, last string, generated bool)) []string {
+	out := make([]string, n)
+	seen := map[string]int{}
+	for i := range n {
+		line, first, last, generated := person(i)
+		k := Key(first) + "\x00" + Key(last)
+		if !generated || Key(first) == "" {
+			continue
+		}
+		if at, ok := seen[k]; ok {
+			out[i] = fmt.Sprintf("The same name as line %d: pasted twice? Remove this line if it is the same person; if it is another person with the same name, keep it (the username gets a number).", at)
+			continue
+		}
+		seen[k] = line
+	}
+	return out
 }
 
 func (b *AccountBatch) planOptions() planOptions {
@@ -492,7 +525,7 @@ func (a *App) StartAccounts(ctx context.Context, ref, owner string, b AccountBat
 		return JobStatus{}, err
 	}
 	actor := ActorFrom(ctx)
-	return a.Jobs.StartStatus(owner, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress Progress) (any, error) {
+	return a.Jobs.StartStatus(owner, pa.org.ID, "create-accounts", len(pa.Preview.Rows), func(ctx context.Context, progress Progress) (any, error) {
 		return a.CreatePrepared(WithActor(ctx, actor), pa, progress)
 	}), nil
 }
@@ -656,7 +689,7 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 		}
 	}
 	actor := ActorFrom(ctx) // with its scope: ResetPasswords checks each person again
-	return a.Jobs.StartStatus(owner, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
+	return a.Jobs.StartStatus(owner, org.ID, "reset-passwords", 0, func(ctx context.Context, progress Progress) (any, error) {
 		return a.ResetPasswords(WithActor(ctx, actor), ref, req, progress)
 	}), nil
 }

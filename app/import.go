@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -326,6 +329,7 @@ type importPlan struct {
 	preview   *ImportPreview
 	plans     []accountPlan
 	newGroups map[string]*Group // key(name) → group to create
+	rowGroups [][]string        // per row: the names of the new groups it joins
 	opt       planOptions
 	again     bool // ImportOptions.Again, recorded on the import
 }
@@ -388,7 +392,7 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		byName[g.ID] = g
 	}
 	ip := &importPlan{org: org, file: f, mapping: mappingKey, newGroups: map[string]*Group{}, again: opt.Again,
-		skip: make([]string, len(f.Rows)), replaced: make([]bool, len(f.Rows)), opt: planOptions{
+		skip: make([]string, len(f.Rows)), replaced: make([]bool, len(f.Rows)), rowGroups: make([][]string, len(f.Rows)), opt: planOptions{
 			Via: ViaImport, MustChangePassword: opt.MustChangePassword, PasswordMode: opt.PasswordMode,
 			PasswordStyle: opt.PasswordStyle, Password: opt.Password, Unit: "row",
 		}}
@@ -418,6 +422,10 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 			}
 		}
 		ip.skip[i] = row.Skip
+		if extra := extraCells(f.Header, row.Cells); len(extra) > 0 {
+			add(warn, i, "cells", "This row has more cells than the file has columns, and %s left out: %s. Is a separator missing, or one too many?",
+				map[bool]string{true: "this cell is", false: "these cells are"}[len(extra) == 1], strings.Join(extra, ", "))
+		}
 		if why, known := statusReason(v(ColStatus)); !known {
 			add(pre, i, "status", "%q is not a status Rollcall knows: write active (or leave it empty) to create the person, or deleted, inactive or suspended to leave them out.", v(ColStatus))
 		} else if why != "" && ip.skip[i] == "" {
@@ -488,7 +496,9 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 					missing = append(missing, name)
 				}
 				if opt.CreateGroups {
-					add(warn, i, "groups", "The group %s will be created.", g.Name)
+					if !slices.Contains(ip.rowGroups[i], g.Name) {
+						ip.rowGroups[i] = append(ip.rowGroups[i], g.Name)
+					}
 				} else {
 					add(pre, i, "groups", "There is no group %s. Create it first, or choose \"Create the missing groups\".", g.Name)
 				}
@@ -498,7 +508,21 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 				sp.Groups = append(sp.Groups, g.ID)
 			}
 		}
+		if len(ip.rowGroups[i]) > 0 {
+			add(warn, i, "groups", "%s", newGroupsNote(ip.rowGroups[i], false))
+		}
 		specs[i] = sp
+	}
+	// A row with the name of an earlier one, both without a username or
+	// email of their own, is most often a line pasted or exported twice.
+	twice := repeatedNames(len(specs), func(i int) (int, string, string, bool) {
+		sp := specs[i]
+		return sp.Line, sp.FirstName, sp.LastName, ip.skip[i] == "" && sp.Username == "" && sp.Email == ""
+	})
+	for i, msg := range twice {
+		if msg != "" {
+			add(warn, i, "first_name", "%s", strings.ReplaceAll(msg, "line", "row"))
+		}
 	}
 	// Rows left out are not planned: their usernames and addresses neither
 	// clash with the others nor count as taken.
@@ -793,8 +817,46 @@ func (a *App) CommitPrepared(ctx context.Context, pi *PreparedImport, progress P
 		if p.Rows[i].Status == RowCreate {
 			row.Reason = ""
 		}
+		if gs := ip.rowGroups[i]; len(gs) > 0 && p.Rows[i].Warnings["groups"] != "" {
+			// Written now: the results file says the groups were created.
+			done := p.Rows[i]
+			done.Warnings = maps.Clone(done.Warnings)
+			done.Warnings["groups"] = newGroupsNote(gs, true)
+			row.Reason = done.Reason()
+		}
 	}
 	return res, nil
+}
+
+// extraCells are the non-empty cells of a row beyond the header's columns,
+// quoted: a file's reader keeps only the columns the header names.
+func extraCells(header, cells []string) []string {
+	if len(header) == 0 || len(cells) <= len(header) {
+		return nil
+	}
+	var out []string
+	for _, c := range cells[len(header):] {
+		if c = Clean(c); c != "" {
+			out = append(out, strconv.Quote(c))
+		}
+	}
+	return out
+}
+
+// newGroupsNote is the warning of a row that joins groups the import
+// creates: "will be" in the preview, "were" (done) in the results file.
+func newGroupsNote(names []string, done bool) string {
+	verb := "will be created"
+	if done {
+		verb = "was created by this import"
+	}
+	if len(names) == 1 {
+		return fmt.Sprintf("The group %s %s.", names[0], verb)
+	}
+	if done {
+		verb = "were created by this import"
+	}
+	return fmt.Sprintf("The groups %s %s.", strings.Join(names, ", "), verb)
 }
 
 // ImportUpload is a file read for an import and kept as a draft, with its
@@ -883,7 +945,7 @@ func (a *App) StartImport(ctx context.Context, ref, owner, id string, req Import
 	}
 	total := pi.Preview.Create + pi.Preview.Warnings
 	actor := ActorFrom(ctx)
-	return a.Jobs.StartStatus(owner, "import", total, func(ctx context.Context, progress Progress) (any, error) {
+	return a.Jobs.StartStatus(owner, org.ID, "import", total, func(ctx context.Context, progress Progress) (any, error) {
 		res, err := a.CommitPrepared(WithActor(ctx, actor), pi, progress)
 		if err == nil {
 			a.DropImportDraft(id)

@@ -94,7 +94,7 @@ func TestImportLayouts(t *testing.T) {
 			people: map[string]person{
 				"ada.lovelace":   {"Ada", "Lovelace", "ada.lovelace@maple.example", "teacher", "Staff"},
 				"grace.hopper":   {"Grace", "Hopper", "grace.hopper@maple.example", "teacher", "Staff"},
-				"maria.delacruz": {"Maria de la", "Cruz", "maria.delacruz@maple.example", "teacher", "Staff"},
+				"maria.delacruz": {"Maria", "de la Cruz", "maria.delacruz@maple.example", "teacher", "Staff"},
 			},
 			skipped: map[int]string{6: "blocks this person from signing in"},
 			warned:  map[int]string{5: "Check where the last name starts"},

@@ -755,3 +755,52 @@ func TestUploadAndStartImport(t *testing.T) {
 		t.Fatalf("the draft is kept after the import: %v", err)
 	}
 }
+
+// A row that joins groups the import makes says so in the preview ("will
+// be created", every new group named) and, once written, in the results
+// file ("was created"), never the future of a thing done.
+func TestImportNewGroupsNote(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t).App
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace", "groups=3B|Chess"), row(3, "first_name=Alan", "last_name=Turing", "groups=3B"))
+	p, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{CreateGroups: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Rows[0].Warnings["groups"]; got != "The groups 3B, Chess will be created." {
+		t.Errorf("preview: %q", got)
+	}
+	res, err := a.CommitImport(ctx, o.Slug, f, app.ImportOptions{CreateGroups: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Rows[0].Reason; got != "The groups 3B, Chess were created by this import." {
+		t.Errorf("results row 2: %q", got)
+	}
+	if got := res.Rows[1].Reason; got != "The group 3B was created by this import." {
+		t.Errorf("results row 3: %q", got)
+	}
+}
+
+// Cells beyond the header's columns (a semicolon too many, a comma inside
+// a name) are no longer dropped unnoticed: the row warns and names them.
+func TestImportExtraCellsWarn(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t).App
+	o := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	f := importFile(row(2, "first_name=Ada", "last_name=Lovelace"), row(3, "first_name=Alan", "last_name=Turing"))
+	f.Header = []string{"first_name", "last_name"}
+	f.Rows[0].Cells = []string{"Ada", "Lovelace"}
+	f.Rows[1].Cells = []string{"Alan", "Turing", "3B", ""}
+	p, err := a.PreviewImport(ctx, o.Slug, f, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows[0].Status != app.RowCreate {
+		t.Errorf("row 2: %s %v", p.Rows[0].Status, p.Rows[0].Warnings)
+	}
+	if w := p.Rows[1].Warnings["cells"]; p.Rows[1].Status != app.RowWarning || !strings.Contains(w, `this cell is left out: "3B"`) {
+		t.Errorf("row 3: %s %q", p.Rows[1].Status, w)
+	}
+}

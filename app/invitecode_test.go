@@ -402,9 +402,15 @@ func TestCodePoster(t *testing.T) {
 		t.Fatalf("group poster %+v, %v", f, err)
 	}
 	a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{PublicURL: ptr("https://rollcall.maple.example")})
+	// With sign-up on this network on, its address comes first; the
+	// public address is there to choose.
 	f, err = a.CodePoster(ctx, org.ID, "", []string{"http://192.168.1.20:8081"}, "", "")
-	if err != nil || f.Poster.Title != "Maple Primary" || f.Poster.Subtitle != "" || !strings.HasPrefix(f.Poster.URL, "https://rollcall.maple.example/join/") {
+	if err != nil || f.Poster.Title != "Maple Primary" || f.Poster.Subtitle != "" || !strings.HasPrefix(f.Poster.URL, "http://192.168.1.20:8081/join/") {
 		t.Fatalf("organization poster %+v, %v", f, err)
+	}
+	f, err = a.CodePoster(ctx, org.ID, "", []string{"http://192.168.1.20:8081"}, "https://rollcall.maple.example", "")
+	if err != nil || !strings.HasPrefix(f.Poster.URL, "https://rollcall.maple.example/join/") {
+		t.Fatalf("organization poster on the public address %+v, %v", f, err)
 	}
 	if _, err := a.CodePoster(ctx, org.ID, "", nil, "https://evil.example", ""); app.ErrorDetails(err)["base"] == "" {
 		t.Fatalf("an unknown base: %v", err)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -29,6 +30,12 @@ type JobStatus struct {
 	// Error is set when the job failed; Code is its error code.
 	Error string `json:"error,omitempty"`
 	Code  string `json:"code,omitempty"`
+	// Org is the ID of the organization the job works on ("" for none).
+	Org string `json:"org,omitempty"`
+	// FinishedAt is when the job stopped; ExpiresAt when its result (and
+	// the passwords in it) is dropped, JobTTL later.
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`
 }
 
 type job struct {
@@ -61,12 +68,18 @@ func (j *Jobs) Start(kind string, fn func(ctx context.Context, progress Progress
 	return j.StartFor("", kind, fn)
 }
 
-// StartFor is Start for a job of one admin (owner, an admin ID): the *For
-// methods with another owner do not find it. Results can hold passwords.
+// StartFor is startIn for no organization.
 func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progress Progress) (any, error)) string {
+	return j.startIn(owner, "", kind, fn)
+}
+
+// startIn is Start for a job of one admin (owner, an admin ID) on
+// organization org (an ID): the *For methods with another owner do not
+// find it, and RecentFor lists it under org. Results can hold passwords.
+func (j *Jobs) startIn(owner, org, kind string, fn func(ctx context.Context, progress Progress) (any, error)) string {
 	id := j.app.newID()
 	ctx, cancel := context.WithCancel(context.Background())
-	jb := &job{owner: owner, status: JobStatus{ID: id, Kind: kind, State: JobRunning}, cancel: cancel}
+	jb := &job{owner: owner, status: JobStatus{ID: id, Kind: kind, State: JobRunning, Org: org}, cancel: cancel}
 	j.mu.Lock()
 	if j.jobs == nil {
 		j.jobs = map[string]*job{}
@@ -85,6 +98,7 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 		defer j.expireAfter(id, JobTTL)
 		defer jb.mu.Unlock()
 		jb.finished = j.app.Now()
+		jb.status.FinishedAt, jb.status.ExpiresAt = jb.finished, jb.finished.Add(JobTTL)
 		// A function that returns no error has done its work (it may have
 		// written before a late cancel): that is Done, with its result.
 		switch {
@@ -99,11 +113,11 @@ func (j *Jobs) StartFor(owner, kind string, fn func(ctx context.Context, progres
 	return id
 }
 
-// StartStatus is StartFor that returns the new job's status at once, for
-// an answer that shows a progress bar; total stands in for the job's own
-// until it first reports progress.
-func (j *Jobs) StartStatus(owner, kind string, total int, fn func(ctx context.Context, progress Progress) (any, error)) JobStatus {
-	id := j.StartFor(owner, kind, fn)
+// StartStatus starts a job of owner on organization org (an ID) and
+// returns its status at once, for an answer that shows a progress bar;
+// total stands in for the job's own until it first reports progress.
+func (j *Jobs) StartStatus(owner, org, kind string, total int, fn func(ctx context.Context, progress Progress) (any, error)) JobStatus {
+	id := j.startIn(owner, org, kind, fn)
 	st, err := j.StatusFor(owner, id)
 	if err != nil {
 		st = JobStatus{ID: id, Kind: kind, State: JobRunning}
@@ -180,6 +194,41 @@ func (j *Jobs) StatusFor(owner, id string) (JobStatus, error) {
 	jb.mu.Lock()
 	defer jb.mu.Unlock()
 	return jb.status, nil
+}
+
+// RecentFor lists the jobs of the admin owner on organization org (an ID)
+// whose results are still kept — done and not yet expired or forgotten —
+// newest first: what an admin who left a results page can go back to.
+func (j *Jobs) RecentFor(owner, org string) []JobStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.sweep()
+	var out []JobStatus
+	for _, jb := range j.jobs {
+		jb.mu.Lock()
+		st, own := jb.status, jb.owner == owner
+		jb.mu.Unlock()
+		if own && st.Org == org && st.State == JobDone {
+			out = append(out, st)
+		}
+	}
+	slices.SortFunc(out, func(a, b JobStatus) int { return b.FinishedAt.Compare(a.FinishedAt) })
+	return out
+}
+
+// RecentJobs lists the admin owner's jobs on organization ref that still
+// hold results (Jobs.RecentFor): a job is its starter's, and only in an
+// organization they may still reach. Errors: ENOTFOUND.
+func (a *App) RecentJobs(ctx context.Context, ref, owner string) ([]JobStatus, error) {
+	org, _, err := a.scopedOrg(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	jobs := a.Jobs.RecentFor(owner, org.ID)
+	if jobs == nil {
+		jobs = []JobStatus{}
+	}
+	return jobs, nil
 }
 
 // Result returns a finished job's result. Errors: ENOTFOUND, ECONFLICT

@@ -89,3 +89,51 @@ func TestJobExpiresOnItsOwn(t *testing.T) {
 		t.Fatalf("%d jobs kept after JobTTL+1s", n)
 	}
 }
+
+// RecentJobs lists an admin's jobs in one organization whose passwords are
+// still kept, with when they will be dropped: not another admin's, not
+// another organization's, not one forgotten, not one past JobTTL.
+func TestRecentJobs(t *testing.T) {
+	e := apptest.New(t)
+	a := e.App
+	e.Clock.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+	a.Jobs.AfterFunc = func(time.Duration, func()) {} // expiry by the sweep only
+	ctx := app.WithActor(context.Background(), app.DesktopActor)
+	maple := mustOrg(t, a, &app.Organization{Name: "Maple"})
+	oak := mustOrg(t, a, &app.Organization{Name: "Oak"})
+	start := func(org *app.Organization, owner string, people ...string) string {
+		t.Helper()
+		st, err := a.StartAccounts(ctx, org.Slug, owner, app.AccountBatch{People: names(people...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitJob(t, a, st.ID)
+		return st.ID
+	}
+	mine := start(maple, "admin-1", "Ada Lovelace")
+	start(maple, "admin-2", "Alan Turing")
+	start(oak, "admin-1", "Grace Hopper")
+	forgotten := start(maple, "admin-1", "Edsger Dijkstra")
+	if err := a.Jobs.Forget(forgotten); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := a.RecentJobs(ctx, maple.Slug, "admin-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].ID != mine || jobs[0].Org != maple.ID || jobs[0].State != app.JobDone {
+		t.Fatalf("recent jobs %+v, want only %s", jobs, mine)
+	}
+	if want := e.Clock.Now().Add(app.JobTTL); !jobs[0].ExpiresAt.Equal(want) {
+		t.Errorf("expires at %v, want %v", jobs[0].ExpiresAt, want)
+	}
+	// An admin of another organization does not reach Maple's list.
+	oakAdmin := app.WithActor(context.Background(), app.AdminActor(&app.Admin{ID: "admin-1", Scope: &app.Scope{OrgID: oak.ID, OrgAdmin: true}}))
+	if _, err := a.RecentJobs(oakAdmin, maple.Slug, "admin-1"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("another organization's admin: %v, want ENOTFOUND", err)
+	}
+	e.Clock.Add(app.JobTTL + time.Second)
+	if jobs, _ := a.RecentJobs(ctx, maple.Slug, "admin-1"); len(jobs) != 0 {
+		t.Errorf("after JobTTL: %+v, want none", jobs)
+	}
+}

@@ -58,8 +58,12 @@ func ParseNames(text string) []NameLine {
 		case strings.Contains(raw, ","):
 			l.Form = FormLastFirst
 			l.FirstName, l.LastName = SplitName(raw)
-		case len(strings.Fields(raw)) == 1:
+		case len(strings.Fields(raw)) == 1 && looksLikeUsername(raw):
 			l.Form, l.Username, l.FirstName = FormUsername, Clean(raw), Clean(raw)
+		case len(strings.Fields(raw)) == 1:
+			// One word that is no username (李小龍, Emma): a name alone,
+			// whose username is made from it like any other.
+			l.Form, l.FirstName = FormFirstLast, Clean(raw)
 		default:
 			l.Form = FormFirstLast
 			l.FirstName, l.LastName = SplitName(raw)
@@ -69,9 +73,14 @@ func ParseNames(text string) []NameLine {
 	return out
 }
 
-// SplitName splits a full name: "Lovelace, Ada" (last, first) or "Ada
-// Lovelace" (the last word is the last name). The one reading of a name in
-// one cell, for pasted lines, import files and invitation addresses.
+// SplitName splits a full name: "Lovelace, Ada" (last, first), or the
+// words of "Ada King Lovelace": the last word is the last name, together
+// with the particles just before it (van, de, von, der, El, al, bin, ...:
+// "Fatima Zahra El Amrani" → Fatima Zahra / El Amrani, "Ludwig van der
+// Berg" → Ludwig / van der Berg), and every word before that is the given
+// name. The first word is always a given name. The one reading of a name in
+// one cell, for pasted lines, import files and invitation addresses; the
+// import preview asks to check names of three or more words.
 func SplitName(s string) (first, last string) {
 	if l, f, ok := strings.Cut(s, ","); ok {
 		return Clean(f), Clean(l)
@@ -83,7 +92,34 @@ func SplitName(s string) (first, last string) {
 	case 1:
 		return Clean(fields[0]), ""
 	}
-	return Clean(strings.Join(fields[:len(fields)-1], " ")), Clean(fields[len(fields)-1])
+	at := len(fields) - 1
+	for at > 1 && nameParticles[strings.ToLower(fields[at-1])] {
+		at--
+	}
+	return Clean(strings.Join(fields[:at], " ")), Clean(strings.Join(fields[at:], " "))
+}
+
+// nameParticles are the words that begin a last name of several words
+// (Dutch, German, French, Spanish, Portuguese, Italian, Arabic, Malay,
+// Scandinavian), compared in lower case.
+var nameParticles = map[string]bool{
+	"van": true, "von": true, "der": true, "den": true, "de": true, "del": true, "della": true, "di": true,
+	"da": true, "das": true, "do": true, "dos": true, "du": true, "des": true, "la": true, "le": true,
+	"ter": true, "ten": true, "te": true, "zu": true, "zum": true, "zur": true, "af": true, "av": true,
+	"el": true, "al": true, "bin": true, "binti": true, "ibn": true, "ben": true, "bint": true, "abu": true,
+}
+
+// looksLikeUsername reports whether one pasted word is a username rather
+// than a name: lower-case ASCII letters, digits and . _ - only (ada.l,
+// ada_l, ada2, ada). "Emma" and "李小龍" are names.
+func looksLikeUsername(w string) bool {
+	w = strings.TrimSpace(w)
+	for _, r := range w {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return w != ""
 }
 
 func col(cols []string, i int) string {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -9,20 +10,32 @@ import (
 // Sign-up addresses: what QR codes, posters and the admin's pages show for
 // an invite code or link. One rule for the HTTP API and the command line.
 
-// SignUpBases are the base addresses QR codes of org may start with: its
-// public address, then extra (the LAN listener's addresses, or a base the
-// admin gave on the command line).
+// SignUpBases are the base addresses QR codes of org may start with, the
+// default first: extra (the addresses of sign-up on this network while it
+// is on, or a base the admin gave on the command line), then the
+// organization's public address. Network sign-up is switched on for the
+// room's phones and tablets, so the display and posters use it; a public
+// address that names this computer (127.0.0.1, localhost) would not open
+// on them.
 func SignUpBases(org *Organization, extra []string) []string {
 	out := []string{}
-	if org.PublicURL != "" {
-		out = append(out, org.PublicURL)
-	}
 	for _, b := range extra {
 		if b = strings.TrimRight(b, "/"); b != "" && !slices.Contains(out, b) {
 			out = append(out, b)
 		}
 	}
+	if p := strings.TrimRight(org.PublicURL, "/"); p != "" && !slices.Contains(out, p) {
+		out = append(out, p)
+	}
 	return out
+}
+
+// LocalOnly reports whether base address b names this computer (a loopback
+// address or localhost): it opens in this computer's browser only, never on
+// a phone or tablet.
+func LocalOnly(b string) bool {
+	u, err := url.Parse(b)
+	return err == nil && u.Host != "" && IsLoopbackHost(u.Hostname())
 }
 
 // PickBase returns want when it is one of bases, else the first base.
@@ -53,6 +66,9 @@ type CodeAddress struct {
 	// Address is the short address to type, without the code.
 	Address string `json:"address"`
 	Problem string `json:"base_problem,omitempty"`
+	// LocalOnly says Base opens on this computer only (LocalOnly), so the
+	// pages showing it say so plainly.
+	LocalOnly bool `json:"local_only,omitempty"`
 }
 
 // CodeAddress is the sign-up address of code c of org, on the base want
@@ -65,6 +81,7 @@ func (a *App) CodeAddress(org *Organization, c *InviteCode, extra []string, want
 		return out
 	}
 	out.Base, out.URL, out.Address = b, b+"/join/"+c.Code, ShortAddress(b+"/join")
+	out.LocalOnly = LocalOnly(b)
 	return out
 }
 

@@ -337,6 +337,28 @@ func (a *App) groupIDs(ctx context.Context, org *Organization, refs []string) ([
 	return ids, nil
 }
 
+// CreateUserWithSlip is CreateUser for a person who gets a generated
+// password on a slip, as a class does (a pupil who joins mid-year): the
+// account is created without a password, then given one in a job of owner
+// (StartResetPasswords; style words, random, or "" for the organization's),
+// whose slips, class sheet and CSV the admin downloads once.
+// Errors: those of CreateUser and StartResetPasswords; EINVALID (a typed
+// password as well, an unknown style).
+func (a *App) CreateUserWithSlip(ctx context.Context, ref, owner string, in UserCreate, style string) (*User, JobStatus, error) {
+	if style != "" && style != StyleWords && style != StyleRandom {
+		return nil, JobStatus{}, FieldError(EINVALID, "password_style", "The password style must be %q or %q.", StyleWords, StyleRandom)
+	}
+	if in.Password != "" {
+		return nil, JobStatus{}, FieldError(EINVALID, "password", "Type a password or have one generated for a slip, not both.")
+	}
+	u, err := a.CreateUser(ctx, ref, in)
+	if err != nil {
+		return nil, JobStatus{}, err
+	}
+	st, err := a.StartResetPasswords(ctx, ref, owner, ResetRequest{UserIDs: []string{u.ID}, PasswordStyle: style})
+	return u, st, err
+}
+
 // CreateUser creates one active user in organization ref. An empty account
 // type means the organization's first (student or learner); an empty language
 // the organization's. Groups may be named by ID or name.

@@ -251,5 +251,9 @@ func (s *Server) importSlips(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	sendFile(w, fmt.Sprintf("rollcall-slips-%s.pdf", res.Import.CreatedAt.Format("2006-01-02-1504")), "", buf.Bytes())
+	name := "rollcall-slips"
+	if g := slips.ClassPart(res.Accounts); g != "" {
+		name += "-" + g // one class: its name in the file's
+	}
+	sendFile(w, fmt.Sprintf("%s-%s.pdf", name, res.Import.CreatedAt.Format("2006-01-02-1504")), "", buf.Bytes())
 }

@@ -33,7 +33,9 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
 // nobody in the desktop window (the mail then names the organization).
 func adminName(r *http.Request) string {
 	if adm := adminFrom(r.Context()); adm != nil {
-		return adm.DisplayName() // "Ms Virtanen invites you", not a login name
+		// "Ms Virtanen invites you"; never the login ("it.admin invites
+		// you"): an admin without a name is left out of the mail.
+		return adm.Name
 	}
 	return ""
 }

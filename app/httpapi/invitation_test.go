@@ -88,9 +88,14 @@ func TestInvitationFlowAPI(t *testing.T) {
 		t.Fatalf("test: %+v", res)
 	}
 
+	// The mail names the inviter by their name, never by their login.
+	admins := call[struct {
+		Admins []app.Admin `json:"admins"`
+	}](t, e, "GET", "/api/admins", nil, admin, http.StatusOK).Admins
+	call[map[string]any](t, e, "PUT", "/api/admins/"+admins[0].ID+"/name", map[string]any{"name": "Ms Rowan"}, admin, http.StatusOK)
 	inv := call[app.InviteResult](t, e, "POST", "/api/organizations/maple/invitations", map[string]any{
 		"addresses": "Ada Lovelace <ada@maple.example>, grace@maple.example\nlin@maple.example", "mode": "invite", "language": "en"}, admin, http.StatusCreated)
-	if len(inv.Invited) != 3 || inv.Invited[0].InvitedBy != adminName {
+	if len(inv.Invited) != 3 || inv.Invited[0].InvitedBy != "Ms Rowan" {
 		t.Fatalf("invited %+v", inv)
 	}
 	if n, err := e.App.DeliverDue(context.Background()); err != nil || n != 3 {
@@ -105,7 +110,7 @@ func TestInvitationFlowAPI(t *testing.T) {
 	msgs := relay.Messages()
 	text := mailText(t, msgs[len(msgs)-3])
 	m := inviteLink.FindStringSubmatch(text)
-	if m == nil || !strings.Contains(text, adminName+" invites you to Maple Primary") {
+	if m == nil || !strings.Contains(text, "Ms Rowan invites you to Maple Primary") || strings.Contains(text, adminName) {
 		t.Fatalf("mail:\n%s", text)
 	}
 	token := m[1]
@@ -192,5 +197,37 @@ func TestInvitationFlowAPI(t *testing.T) {
 	raw, _ := os.ReadFile(e.DB.Path)
 	if bytes.Contains(raw, []byte("relay-pass-1")) || bytes.Contains(raw, []byte(token)) {
 		t.Fatal("a secret is in the database file")
+	}
+}
+
+// An invitation mail names the inviter by their display name; an admin
+// without one is left out ("You are invited to ..."), never named by
+// their login ("head.admin invites you").
+func TestInvitationMailNamesNoLogin(t *testing.T) {
+	relay, err := mailtest.Start(mailtest.Options{TLS: mailtest.StartTLS, Username: "relay", Password: "relay-pass-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	e := newEnv(t)
+	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
+	e.App.Mailer = &mail.Mailer{RootCAs: relay.Pool, CommandTimeout: 5 * time.Second}
+	admin := e.setup(t)
+	e.createOrg(t, admin, map[string]any{"name": "Maple Primary", "slug": "maple", "public_url": "https://rollcall.maple.example"})
+	call[app.SMTPView](t, e, "PUT", "/api/organizations/maple/smtp", map[string]any{
+		"host": relay.Host, "port": relay.Port, "security": "starttls", "username": "relay", "password": "relay-pass-1",
+		"from": "Maple Primary <no-reply@maple.example>"}, admin, http.StatusOK)
+	inv := call[app.InviteResult](t, e, "POST", "/api/organizations/maple/invitations", map[string]any{
+		"addresses": "grace@maple.example", "mode": "invite", "language": "en"}, admin, http.StatusCreated)
+	if len(inv.Invited) != 1 || inv.Invited[0].InvitedBy != "" {
+		t.Fatalf("invited by %+v, want no name", inv.Invited)
+	}
+	if n, err := e.App.DeliverDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("delivered %d, %v", n, err)
+	}
+	msgs := relay.Messages()
+	text := mailText(t, msgs[len(msgs)-1])
+	if strings.Contains(text, adminName) || !strings.Contains(text, "You are invited to Maple Primary") {
+		t.Fatalf("mail:\n%s", text)
 	}
 }

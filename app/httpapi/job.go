@@ -11,6 +11,19 @@ func (s *Server) jobRoutes(m *http.ServeMux) {
 	m.Handle("GET /api/jobs/{job}", s.admin(s.getJob))
 	m.Handle("POST /api/jobs/{job}/cancel", s.admin(s.cancelJob))
 	m.Handle("DELETE /api/jobs/{job}", s.admin(s.deleteJob))
+	m.Handle("GET /api/organizations/{org}/jobs", s.admin(s.recentJobs))
+}
+
+// recentJobs lists the requesting admin's jobs in the organization whose
+// results (one-time passwords) are still kept, so a page left too early
+// can be found again.
+func (s *Server) recentJobs(w http.ResponseWriter, r *http.Request) {
+	jobs, err := s.app.RecentJobs(r.Context(), r.PathValue("org"), ownerOf(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, jobs)
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {

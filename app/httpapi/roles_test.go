@@ -73,6 +73,7 @@ var routeAccess = map[string]string{
 	"GET /api/jobs/{job}/sheet":          forOwner,
 	"GET /api/jobs/{job}/slips":          forOwner,
 	"POST /api/jobs/{job}/cancel":        forOwner,
+	"GET /api/organizations/{org}/jobs":  forList, // one's own jobs in the organization
 
 	"GET /api/organizations/{org}":                                        forList,
 	"PATCH /api/organizations/{org}":                                      forOrg,

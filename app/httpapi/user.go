@@ -27,6 +27,10 @@ type userCreate struct {
 	// SendActivation sends the person a link to set their password (by
 	// mail, and by SMS to their phone when SMS is set up).
 	SendActivation bool `json:"send_activation"`
+	// SlipPassword, when given, generates the password (words, random, or
+	// "" for the organization's style) in a job whose slip the admin
+	// prints (app.CreateUserWithSlip); the answer then carries the job.
+	SlipPassword *string `json:"slip_password"`
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +65,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	u, err := s.app.CreateUser(r.Context(), r.PathValue("org"), app.UserCreate{
+	uc := app.UserCreate{
 		User: app.User{
 			FirstName: in.FirstName, LastName: in.LastName, Username: in.Username, Email: in.Email,
 			Phone: in.Phone, AccountType: in.AccountType, Groups: in.Groups, Language: in.Language,
@@ -69,7 +73,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		},
 		Password:       in.Password,
 		SendActivation: in.SendActivation,
-	})
+	}
+	if in.SlipPassword != nil {
+		u, st, err := s.app.CreateUserWithSlip(r.Context(), r.PathValue("org"), ownerOf(r), uc, *in.SlipPassword)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, struct {
+			*app.User
+			Job app.JobStatus `json:"job"`
+		}{u, st})
+		return
+	}
+	u, err := s.app.CreateUser(r.Context(), r.PathValue("org"), uc)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -754,3 +754,31 @@ func TestBulkUsersRoute(t *testing.T) {
 		t.Errorf("signed out = %d, want 401", code)
 	}
 }
+
+// "Add person" with a generated password: the answer carries the job of
+// the new password, whose slip names the person and their username — a
+// pupil who joins mid-year gets a slip like their class.
+func TestCreateUserWithSlip(t *testing.T) {
+	e := newEnv(t)
+	cookie := e.setup(t)
+	e.createOrg(t, cookie, map[string]any{"name": "Maple Primary", "slug": "maple"})
+	out := call[struct {
+		app.User
+		Job app.JobStatus `json:"job"`
+	}](t, e, "POST", "/api/organizations/maple/users", map[string]any{"first_name": "Mia", "last_name": "Wilson", "username": "mia.w", "slip_password": "words"}, cookie, http.StatusCreated)
+	if out.ID == "" || out.Username != "mia.w" || out.Job.ID == "" {
+		t.Fatalf("answer %+v", out)
+	}
+	waitFor(t, e, out.Job.ID)
+	rec := e.serve(withCookie(newRequest(t, "GET", "/api/jobs/"+out.Job.ID+"/csv", nil), cookie))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "mia.w") {
+		t.Fatalf("the job's CSV = %d %s", rec.Code, rec.Body.String())
+	}
+	line := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")[1]
+	pw := strings.Split(line, ",")[4]
+	if rec := e.serve(newRequest(t, "POST", "/api/public/signin", map[string]string{"login": "mia.w", "password": pw})); rec.Code != http.StatusOK {
+		t.Errorf("the slip's password %q does not sign in: %d %s", pw, rec.Code, rec.Body.String())
+	}
+	code, body := e.do(t, "POST", "/api/organizations/maple/users", map[string]any{"first_name": "Noah", "username": "noah", "password": "typed-pass-123", "slip_password": ""}, cookie)
+	checkError(t, code, body, http.StatusBadRequest, app.EINVALID, "password")
+}

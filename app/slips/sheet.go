@@ -128,12 +128,15 @@ func (t *table) newPage(title string, count int, cont bool) float64 {
 	return y
 }
 
+// group writes one group's table. A table longer than a page is spread
+// evenly over the pages it needs (28 rows: 14 and 14, not 27 and 1).
 func (t *table) group(title string, accs []*app.NewAccount) {
 	d := t.d
 	y := t.newPage(title, len(accs), false)
+	perPage := BalancedRows(len(accs), int((t.pageH-18-y)/rowH))
 	no, name, login, pw, right := t.columns()
 	for i, a := range accs {
-		if y+rowH > t.pageH-18 {
+		if i > 0 && i%perPage == 0 {
 			y = t.newPage(title, len(accs), true)
 		}
 		if i%2 == 1 {
@@ -163,4 +166,18 @@ func (t *table) group(title string, accs []*app.NewAccount) {
 		d.PDF.SetLineWidth(0.15)
 		d.PDF.Line(no, y, right, y)
 	}
+}
+
+// BalancedRows is how many of n rows to put on each page when a page holds
+// at most fit: as few pages as fit allows, filled evenly (the last page at
+// most one row short).
+func BalancedRows(n, fit int) int {
+	if fit < 1 {
+		fit = 1
+	}
+	if n <= fit {
+		return max(n, 1)
+	}
+	pages := (n + fit - 1) / fit
+	return (n + pages - 1) / pages
 }

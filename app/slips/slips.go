@@ -477,7 +477,40 @@ func Ext(kind string) string {
 	return "pdf"
 }
 
-// FileName is a download name for a result file: slips-maple-2026-11-21.pdf.
+// FileName is a download name for a result file, with the class when all
+// its accounts are in one and the same group: slips-maple-3b-2026-11-21.pdf
+// (slips-maple-2026-11-21.pdf otherwise), so a teacher's downloads for
+// several classes do not all look alike.
 func FileName(kind string, res *app.AccountResult, now time.Time) string {
-	return fmt.Sprintf("%s-%s-%s.%s", kind, res.Org.Slug, now.Format("2006-01-02"), Ext(kind))
+	name := res.Org.Slug
+	if g := ClassPart(res); g != "" {
+		name += "-" + g
+	}
+	return fmt.Sprintf("%s-%s-%s.%s", kind, name, now.Format("2006-01-02"), Ext(kind))
+}
+
+// ClassPart is the one group every account of res is in, and in no other,
+// as a part of a file name (3B → 3b, Class 5A Heron → class-5a-heron); ""
+// if there is none.
+func ClassPart(res *app.AccountResult) string {
+	if res == nil {
+		return ""
+	}
+	accs := res.Accounts
+	if len(accs) == 0 || len(accs[0].Groups) != 1 {
+		return ""
+	}
+	g := accs[0].Groups[0]
+	for _, a := range accs[1:] {
+		if len(a.Groups) != 1 || a.Groups[0] != g {
+			return ""
+		}
+	}
+	var parts []string
+	for _, w := range strings.Fields(g) {
+		if t := app.Transliterate(w); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	return strings.Join(parts, "-")
 }

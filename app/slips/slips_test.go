@@ -371,3 +371,44 @@ func TestSlipsWithBadges(t *testing.T) {
 		}
 	}
 }
+
+// A class longer than a page is spread evenly: 28 rows on two pages of at
+// most 27 are 14 and 14, never 27 and 1.
+func TestSheetBalancesPages(t *testing.T) {
+	for _, c := range [][3]int{{28, 27, 14}, {27, 27, 27}, {55, 27, 19}, {1, 27, 1}, {0, 27, 1}, {30, 0, 1}} {
+		if got := slips.BalancedRows(c[0], c[1]); got != c[2] {
+			t.Errorf("BalancedRows(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		}
+	}
+	org := &app.Organization{Name: "Maple Primary", Slug: "maple"}
+	people := make([][2]string, 0, 31)
+	for i := range 31 {
+		people = append(people, [2]string{"Pupil", fmt.Sprintf("Number%02d", i+1)})
+	}
+	res := Result(t, org, people, "3B")
+	pdf := render(t, func(b *bytes.Buffer) error { return slips.Sheet(b, res, slips.Options{Paper: slips.PaperA4}) })
+	pages := strings.Split(slipstest.PDFText(t, pdf), "\f")
+	var rows []int
+	for _, p := range pages {
+		if n := strings.Count(p, "Number"); n > 0 {
+			rows = append(rows, n)
+		}
+	}
+	if len(rows) != 2 || rows[0]-rows[1] > 1 || rows[1]-rows[0] > 1 {
+		t.Errorf("rows per page %v, want two pages differing by one at most", rows)
+	}
+}
+
+// A download of one class's accounts names the class.
+func TestFileNameNamesTheClass(t *testing.T) {
+	org := &app.Organization{Name: "Maple Primary", Slug: "maple"}
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	if got := slips.FileName(slips.FileSlips, Result(t, org, pupils[:3], "Class 5A Heron"), now); got != "slips-maple-class-5a-heron-2026-12-03.pdf" {
+		t.Errorf("one class: %s", got)
+	}
+	mixed := Result(t, org, pupils[:3], "3B")
+	mixed.Accounts[1].Groups = []string{"3C"}
+	if got := slips.FileName(slips.FileSheet, mixed, now); got != "sheet-maple-2026-12-03.pdf" {
+		t.Errorf("two classes: %s", got)
+	}
+}

@@ -172,6 +172,7 @@ test('an admin sets up Rollcall and manages people', async ({ page }) => {
 
   await test.step('deactivate the person', async () => {
     await page.getByRole('button', { name: `Deactivate ${xssFirst} Bergström` }).click()
+    await page.getByRole('dialog', { name: /^Deactivate/ }).getByRole('button', { name: 'Deactivate' }).click()
     const badge = row(page, 'anna.b').locator('[data-status]')
     await expect(badge).toHaveAttribute('data-status', 'deactivated')
     await expect(badge).toHaveText(/deactivated/i)

@@ -130,7 +130,7 @@ test('a teacher creates 30 accounts and prints their slips', async ({ page, brow
   const slips = join(dir, 'slips.pdf')
   const csv = join(dir, 'accounts.csv')
   let [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download slips (PDF)' }).click()])
-  expect(dl.suggestedFilename()).toMatch(/^slips-maple-\d{4}-\d\d-\d\d\.pdf$/)
+  expect(dl.suggestedFilename()).toMatch(/^slips-maple-3b-\d{4}-\d\d-\d\d\.pdf$/)
   await dl.saveAs(slips)
   ;[dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Spreadsheet (CSV)' }).click()])
   await dl.saveAs(csv)

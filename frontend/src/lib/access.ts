@@ -75,6 +75,7 @@ export const rules = {
   'invitations.list': 'list',
   'signups.list': 'list',
   labels: 'list',
+  jobs: 'list', // GET .../jobs: one's own recent results
   // Anyone signed in.
   'signup-pause': 'any', // GET /api/signup-pause
   lan: 'any', // GET /api/lan

@@ -55,6 +55,8 @@ export interface Organization {
   login_domain: string
   public_url: string
   password_policy: PasswordPolicy
+  /** the style of generated passwords, the "Organization default": words or random */
+  password_style?: string
   signup: SignUpSettings
   // audit_retention_days: how long the audit log keeps entries (0: the default, 730).
   audit_retention_days: number
@@ -302,6 +304,8 @@ export interface InviteCode {
   base: string
   bases: string[]
   base_problem?: string
+  /** base opens on this computer only (127.0.0.1, localhost): not on a phone or tablet */
+  local_only?: boolean
   signup_enabled: boolean
   pending: number
   pending_total: number

@@ -16,6 +16,8 @@ export interface AccountRow extends NameLine {
   username_generated: boolean
   login_email?: string
   problems?: Record<string, string>
+  /** what is worth a look (a line pasted twice?); the row is created all the same */
+  warnings?: Record<string, string>
 }
 
 export interface AccountPreview {

@@ -1,7 +1,7 @@
 // Jobs (app/job.go, app/httpapi/job.go): the long work that makes one-time
 // passwords — creating accounts, resetting passwords, committing an import —
 // runs on the server; the page follows it with the one poller here.
-import { api, getFile } from '../../lib/api'
+import { api, getFile, orgPath } from '../../lib/api'
 
 export interface JobStatus {
   id: string
@@ -11,12 +11,39 @@ export interface JobStatus {
   total: number
   error?: string
   code?: string
+  /** the organization's ID */
+  org?: string
+  finished_at?: string
+  /** when the result (and the passwords in it) is dropped */
+  expires_at?: string
 }
 
 /** jobPath is /api/jobs/{id}[/what], for the job's own calls and the files it leaves. */
 export const jobPath = (id: string, what = '') => '/api/jobs/' + encodeURIComponent(id) + (what ? '/' + what : '')
 
 export const getJob = (id: string) => api.get<JobStatus>(jobPath(id))
+
+/** listRecentJobs lists one's own jobs in the organization whose passwords are still kept (and those still running). */
+export const listRecentJobs = (org: string) => api.get<JobStatus[]>(orgPath(org, 'jobs'))
+
+/** jobKindLabel names what a job made, for a list of recent results. */
+export function jobKindLabel(kind: string): string {
+  switch (kind) {
+    case 'create-accounts':
+      return 'New accounts'
+    case 'reset-passwords':
+      return 'New passwords'
+    case 'import':
+      return 'Import'
+  }
+  return kind
+}
+
+/** minutesLeft is how many whole minutes (rounded up) remain until iso, at least 0. */
+export function minutesLeft(iso: string | undefined, now: number): number {
+  if (!iso) return 0
+  return Math.max(0, Math.ceil((Date.parse(iso) - now) / 60_000))
+}
 
 /** cancelJob asks the server to stop; a job that had already written answers "done". */
 export const cancelJob = (id: string) => api.post<JobStatus>(jobPath(id, 'cancel'))

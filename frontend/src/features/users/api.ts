@@ -1,4 +1,5 @@
 // The API calls of users (app/user.go, app/httpapi/user.go).
+import type { JobStatus } from '../jobs/api'
 import { api, getFile, orgPath } from '../../lib/api'
 import { downloadFile, type DownloadResult } from '../../lib/download'
 import type { BulkResult, DeletionSummary, User, UserPage } from '../../lib/types'
@@ -27,7 +28,8 @@ export function listUsers(org: string, f: UserQuery): Promise<UserPage> {
   return api.get<UserPage>(orgPath(org, 'users') + '?' + p.toString())
 }
 
-export const createUser = (org: string, body: unknown) => api.post<User>(orgPath(org, 'users'), body)
+/** createUser adds a person; with slip_password in the body the answer carries the job of their generated password (its slip). */
+export const createUser = (org: string, body: unknown) => api.post<User & { job?: JobStatus }>(orgPath(org, 'users'), body)
 
 export const updateUser = (org: string, id: string, body: unknown) => api.patch<User>(orgPath(org, 'users', id), body)
 
