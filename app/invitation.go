@@ -302,9 +302,9 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	}
 	req.Language = Clean(req.Language)
 	if req.Language == "" {
-		req.Language = org.Language
+		req.Language = PickLanguage(org.Language)
 	}
-	checkLanguage(v, "language", req.Language)
+	req.Language = checkSpoken(v, "language", req.Language)
 	req.DeleteOn = Clean(req.DeleteOn)
 	checkDate(v, "delete_on", req.DeleteOn)
 	labels := cleanLabels(v, "label", []string{req.Label})

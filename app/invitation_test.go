@@ -150,7 +150,7 @@ func TestInvitationMailInEveryLanguage(t *testing.T) {
 		"sv": {"Du är inbjuden till Maple Primary", "bjuder in dig till Maple Primary", "2026-09-15"},
 		"de": {"Einladung zu Maple Primary", "lädt Sie zu Maple Primary ein", "15.09.2026"},
 	}
-	for _, lang := range app.MailLanguages {
+	for _, lang := range app.Languages {
 		env.invite(t, app.InviteRequest{Addresses: fmt.Sprintf("Tea Teacher <tea.%s@maple.example>", lang), Language: lang, InvitedBy: "Principal Rowan"})
 	}
 	env.invite(t, app.InviteRequest{Addresses: "create.fi@maple.example", Language: "fi-FI", Mode: app.ModeCreate})
@@ -161,7 +161,7 @@ func TestInvitationMailInEveryLanguage(t *testing.T) {
 	if len(got) != 5 {
 		t.Fatalf("server received %d", len(got))
 	}
-	for i, lang := range app.MailLanguages {
+	for i, lang := range app.Languages {
 		p := parseMail(t, got[i])
 		w := want[lang]
 		if p.subject != w.subject || p.to != "tea."+lang+"@maple.example" || p.from != `"Maple Primary" <no-reply@maple.example>` || p.lang != lang {

@@ -316,6 +316,9 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		u.Language = org.Language
 	}
 	v := validation{}
+	if f.Language != "" { // chosen on the form: one that has pages and mails
+		u.Language = checkSpoken(v, "language", u.Language)
+	}
 	switch org.SignUp.login() {
 	case LoginUsername:
 		if u.Username == "" {
