@@ -147,15 +147,30 @@ func Collator(lang string) *collate.Collator {
 	return collate.New(language.Make(PickLanguage(lang)))
 }
 
+// sortName is what people are ordered by: the last name, then the first
+// (a space sorts before every letter, so Ander Zoe comes before Andersson Anna).
+func sortName(last, first string) string { return strings.TrimSpace(last + " " + first) }
+
 // CompareNames returns a function that orders people by last name, then
 // first name, in the collation of lang: the order of every list of people.
 // The function is for one goroutine (one sort) at a time.
 func CompareNames(lang string) func(a, b *User) int {
 	c := Collator(lang)
 	return func(a, b *User) int {
-		if r := c.CompareString(a.LastName, b.LastName); r != 0 {
-			return r
-		}
-		return c.CompareString(a.FirstName, b.FirstName)
+		return c.CompareString(sortName(a.LastName, a.FirstName), sortName(b.LastName, b.FirstName))
 	}
+}
+
+var collators sync.Map // language → *sync.Pool of *collate.Collator
+
+// NameSortKey is the key of a person in lists ordered by name in lang:
+// keys compared byte by byte order people as CompareNames does, so a
+// stored index keeps them in the language's order.
+func NameSortKey(lang, last, first string) []byte {
+	lang = PickLanguage(lang)
+	p, _ := collators.LoadOrStore(lang, &sync.Pool{New: func() any { return Collator(lang) }})
+	c := p.(*sync.Pool).Get().(*collate.Collator)
+	defer p.(*sync.Pool).Put(c)
+	var buf collate.Buffer
+	return append([]byte(nil), c.KeyFromString(&buf, sortName(last, first))...)
 }

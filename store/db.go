@@ -80,6 +80,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateLoginKeys,     // 1 → 2: usernames and emails keyed by NFKC + case folding
 	migrateEmailVerified, // 2 → 3: email_verified on users, false for self sign-ups
 	migrateUserIndex,     // 3 → 4: labels and the deletion date in the user index
+	migrateUserIndex,     // 4 → 5: the user index in the collation of the organization's language
 }
 
 // SchemaVersion is the version of the layout this code writes.
