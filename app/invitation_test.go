@@ -258,6 +258,20 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	if _, tok, err := env.a.SignInUser(ctx, "ann@maple.example", "long enough 42", "192.0.2.1"); err != nil || tok == "" {
 		t.Fatalf("sign in after accept: %v", err)
 	}
+	// Ann's link, used, now offers the sign-in (her account is active);
+	// once the account is deactivated it is a bad link like any other.
+	if _, err := env.a.InvitationByToken(ctx, tokens["ann@maple.example"]); app.ErrorCode(err) != app.ECONFLICT || !strings.Contains(app.ErrorMessage(err), "sign in") {
+		t.Fatalf("used link of an active account: %v", err)
+	}
+	if _, err := env.a.SetUserStatus(ctx, "maple", u.ID, app.StatusDeactivated); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.a.InvitationByToken(ctx, tokens["ann@maple.example"]); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("used link of a deactivated account: %v", err)
+	}
+	if _, err := env.a.SetUserStatus(ctx, "maple", u.ID, app.StatusActive); err != nil {
+		t.Fatal(err)
+	}
 	// Mo moves from Oak with his password.
 	info, err = env.a.InvitationByToken(ctx, tokens["mo@oak.example"])
 	if err != nil || info.Mode != app.ModeJoin || info.NeedPassword || !info.NeedCurrentPassword {

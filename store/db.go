@@ -32,14 +32,15 @@ var (
 	adminsBucket     = []byte("admins")
 	adminNamesBucket = []byte("admin_names") // LoginKey(username) → adminID
 	sessionsBucket   = []byte("sessions")
-	smtpBucket       = []byte("smtp_settings")     // orgID → relay settings (password sealed)
-	invitesBucket    = []byte("invitations")       // orgID/invitationID → invitation
-	inviteTokens     = []byte("invitation_tokens") // sha256(token) → orgID/invitationID, pending only
-	outboxBucket     = []byte("outbox")            // messageID → message
-	outboxQueue      = []byte("outbox_queue")      // messageID → "" while queued or sending
-	importsBucket    = []byte("imports")           // orgID/importID → import
-	importHashBucket = []byte("import_hashes")     // orgID/sha256/importID → ""
-	importMapsBucket = []byte("import_mappings")   // orgID/MappingKey → app.ColumnMapping
+	smtpBucket       = []byte("smtp_settings")          // orgID → relay settings (password sealed)
+	invitesBucket    = []byte("invitations")            // orgID/invitationID → invitation
+	inviteTokens     = []byte("invitation_tokens")      // sha256(token) → orgID/invitationID, pending only
+	inviteUsedTokens = []byte("invitation_used_tokens") // sha256(token) → orgID/invitationID, accepted
+	outboxBucket     = []byte("outbox")                 // messageID → message
+	outboxQueue      = []byte("outbox_queue")           // messageID → "" while queued or sending
+	importsBucket    = []byte("imports")                // orgID/importID → import
+	importHashBucket = []byte("import_hashes")          // orgID/sha256/importID → ""
+	importMapsBucket = []byte("import_mappings")        // orgID/MappingKey → app.ColumnMapping
 
 	inviteCodesBucket      = []byte("invite_codes")       // normalized code → invite code
 	inviteCodeOwnersBucket = []byte("invite_code_owners") // orgID/groupID (empty for the organization) → code
@@ -62,7 +63,7 @@ var (
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket,
-		invitesBucket, inviteTokens,
+		invitesBucket, inviteTokens, inviteUsedTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,

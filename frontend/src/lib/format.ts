@@ -1,10 +1,20 @@
-// Pure formatting helpers for what the tables and forms show.
+// Pure formatting helpers for what the tables and forms show, in the UI's
+// language (lib/i18n): numbers and dates through Intl in its locale.
+import { lang } from './i18n.svelte'
 
-const numberFormat = new Intl.NumberFormat('en-US')
+/**
+ * locale is the Intl locale of the UI's language: in English the browser's
+ * own English (en-GB writes 3 December), else the language itself.
+ */
+export function locale(): string {
+  const l = lang()
+  if (l === 'en' && typeof navigator !== 'undefined' && /^en\b/i.test(navigator.language ?? '')) return navigator.language
+  return l
+}
 
-/** formatCount writes 1234 as "1,234". */
+/** formatCount writes 1234 as "1,234" (in Finnish "1 234"). */
 export function formatCount(n: number): string {
-  return numberFormat.format(n)
+  return new Intl.NumberFormat(locale()).format(n)
 }
 
 /**
@@ -104,22 +114,23 @@ export function formatWhen(iso: string | undefined): string {
   if (!iso) return ''
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  // English names the month ("Sep 3, 2025"); Finnish, Swedish and German write it as a number (3.9.2025).
+  return d.toLocaleString(locale(), { year: 'numeric', month: lang() === 'en' ? 'short' : 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })
 }
 
 /** formatDateTime is a date and time as one sentence shows it: "Sep 3, 2025, 9:05 AM". */
 export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return new Date(iso).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' })
 }
 
-/** formatDate is a day written out: "September 3, 2025". */
+/** formatDate is a day as a sentence writes it: "September 3, 2025", in Finnish 3.9.2025. */
 export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' })
+  return new Date(iso).toLocaleDateString(locale(), { day: 'numeric', month: lang() === 'en' ? 'long' : 'numeric', year: 'numeric' })
 }
 
 /** formatTime is the time of day alone: "10:42 AM". */
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+  return new Date(iso).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' })
 }
 
 /** formatClock shows a time as 10:42 (today) or 3 Sep 10:42; '' for none. */
@@ -128,7 +139,7 @@ export function formatClock(iso: string | undefined, now = new Date()): string {
   const d = new Date(iso)
   const time = formatTime(iso)
   if (d.toDateString() === now.toDateString()) return time
-  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' }) + ' ' + time
+  return d.toLocaleDateString(locale(), { day: 'numeric', month: 'short' }) + ' ' + time
 }
 
 /** toLocalInput turns an ISO time into a datetime-local value; fromLocalInput back. */

@@ -245,6 +245,8 @@ export interface OutboxSummary {
 
 /** What the invitation page shows and asks for. */
 export interface InvitationPage {
+  /** the invitation's language (its mail's): the page is in it */
+  language?: string
   organization: string
   mode: string
   email: string
