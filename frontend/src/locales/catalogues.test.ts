@@ -31,8 +31,20 @@ function usedKeys(): Map<string, string> {
   return used
 }
 
+// placeholders are the argument names of a message, from its ICU syntax tree
+// (plural and select branches included).
+type Node = { type: number; value?: unknown; options?: Record<string, { value: Node[] }>; children?: Node[] }
 function placeholders(msg: string): string[] {
-  return [...new Set([...msg.matchAll(/\{\s*(\w+)/g)].map((m) => m[1]))].sort()
+  const names = new Set<string>()
+  const walk = (nodes: Node[]) => {
+    for (const n of nodes) {
+      if (n.type >= 1 && n.type <= 6 && typeof n.value === 'string') names.add(n.value)
+      for (const o of Object.values(n.options ?? {})) walk(o.value)
+      if (n.children) walk(n.children)
+    }
+  }
+  walk(new IntlMessageFormat(msg, 'en').getAst() as Node[])
+  return [...names].sort()
 }
 
 describe('message catalogues', () => {
