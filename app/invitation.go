@@ -655,10 +655,12 @@ type InvitationPage struct {
 	NeedPassword bool `json:"need_password"`
 	// NeedCurrentPassword is true for a join of an account that has a
 	// password: the account moves only once its own password is given.
-	NeedCurrentPassword bool      `json:"need_current_password"`
-	Policy              string    `json:"policy"`
-	MinLength           int       `json:"min_length"`
-	ExpiresAt           time.Time `json:"expires_at"`
+	NeedCurrentPassword bool   `json:"need_current_password"`
+	Policy              string `json:"policy"`
+	// Rules is the password rule itself, for the page to word in its language.
+	Rules     PasswordPolicy `json:"policy_rules"`
+	MinLength int            `json:"min_length"`
+	ExpiresAt time.Time      `json:"expires_at"`
 	// Providers are the organization's sign-in providers: "Accept with …".
 	Providers []SSOButton `json:"providers"`
 	// Language is the invitation's (its mail's): the page is in it.
@@ -729,7 +731,7 @@ func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationP
 	return &InvitationPage{
 		Organization: org.Name, Mode: inv.Mode, Email: inv.Email, FirstName: u.FirstName, LastName: u.LastName,
 		NeedName: u.FirstName == "", NeedPassword: needPassword(inv, u), NeedCurrentPassword: needCurrentPassword(inv, u),
-		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: inv.ExpiresAt,
+		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, ExpiresAt: inv.ExpiresAt,
 		Providers: a.orgButtons(ctx, org), Language: PickLanguage(inv.Language, org.Language),
 	}, nil
 }

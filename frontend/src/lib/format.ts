@@ -1,6 +1,7 @@
 // Pure formatting helpers for what the tables and forms show, in the UI's
 // language (lib/i18n): numbers and dates through Intl in its locale.
-import { lang } from './i18n.svelte'
+import { lang, t } from './i18n.svelte'
+import type { PasswordRules } from './types'
 
 /**
  * locale is the Intl locale of the UI's language: in English the browser's
@@ -287,4 +288,19 @@ export function formatSize(bytes: number): string {
   const mb = bytes / (1024 * 1024)
   if (mb < 1024) return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`
   return `${(mb / 1024).toFixed(1)} GB`
+}
+
+/**
+ * policyText words a password rule in the UI's language ("at least 10
+ * characters with letters and digits"); fallback (the server's English
+ * wording) when the rule is not given.
+ */
+export function policyText(rules: PasswordRules | undefined, fallback: string): string {
+  if (!rules) return fallback
+  const min = t('policy.min', { count: rules.min_length })
+  const need = [rules.require_letter && t('policy.letters'), rules.require_digit && t('policy.digits'), rules.require_symbol && t('policy.symbol')].filter(
+    (x): x is string => !!x,
+  )
+  if (need.length === 0) return min
+  return t('policy.with', { min, need: new Intl.ListFormat(locale(), { type: 'conjunction' }).format(need) })
 }
