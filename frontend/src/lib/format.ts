@@ -64,15 +64,16 @@ export function titleCase(s: string): string {
   return s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : s
 }
 
+// The message keys of the statuses (src/locales).
 const statusNames: Record<string, string> = {
-  active: 'Active',
-  deactivated: 'Deactivated',
-  invited: 'Invited',
-  pending: 'Waiting for approval',
+  active: 'status.active',
+  deactivated: 'status.deactivated',
+  invited: 'status.invited',
+  pending: 'status.pending',
 }
 
 export function statusLabel(status: string): string {
-  return statusNames[status] ?? titleCase(status)
+  return statusNames[status] ? t(statusNames[status]) : titleCase(status)
 }
 
 export const userStatuses = ['active', 'deactivated', 'invited', 'pending'] as const
