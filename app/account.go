@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -759,9 +758,7 @@ func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, 
 			return nil, errNotYourUser
 		}
 	}
-	sort.SliceStable(users, func(i, j int) bool {
-		return SortKey(users[i].LastName+"\x01"+users[i].FirstName) < SortKey(users[j].LastName+"\x01"+users[j].FirstName)
-	})
+	slices.SortStableFunc(users, CompareNames(org.Language))
 	passwords := make([]string, len(users))
 	for i := range users {
 		if passwords[i], err = GeneratePassword(a.Rand, style, org.PasswordPolicy); err != nil {

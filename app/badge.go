@@ -276,9 +276,8 @@ func (a *App) IssueBadges(ctx context.Context, ref string, sel BadgeSelection) (
 		}
 		out.Badges = append(out.Badges, b)
 	}
-	slices.SortStableFunc(out.Badges, func(x, y IssuedBadge) int {
-		return strings.Compare(SortKey(x.User.LastName)+"\x01"+SortKey(x.User.FirstName), SortKey(y.User.LastName)+"\x01"+SortKey(y.User.FirstName))
-	})
+	byName := CompareNames(org.Language)
+	slices.SortStableFunc(out.Badges, func(x, y IssuedBadge) int { return byName(x.User, y.User) })
 	return out, nil
 }
 

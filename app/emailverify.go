@@ -172,7 +172,7 @@ func (a *App) renderVerification(ctx context.Context, org *Organization, m *Outb
 	lang := mailLanguage(u.Language)
 	vt, mt := verifyTexts[lang], mailTexts[lang]
 	d := invitationData{Org: org.Name, Name: u.FirstName, Email: u.Email, Link: link,
-		Expires: v.ExpiresAt.In(time.Local).Format(mt.DateFormat)}
+		Expires: TextsFor(lang).Date(v.ExpiresAt.In(time.Local))}
 	hello := mt.HelloNoName
 	if d.Name != "" {
 		hello = mt.Hello

@@ -108,6 +108,9 @@ type InvitationStore interface {
 	// account; ENOTFOUND if none (cancelled, used and replaced tokens are
 	// no longer indexed).
 	InvitationByToken(ctx context.Context, hash string) (*Invitation, *User, error)
+	// AcceptedInvitationByToken returns the accepted invitation whose
+	// link had the token hash, and its account; ENOTFOUND if none.
+	AcceptedInvitationByToken(ctx context.Context, hash string) (*Invitation, *User, error)
 	// AcceptInvitation finds the invitation by token hash and, in one
 	// transaction, calls fn with it and its account, writes both, and removes
 	// the token from the index: of concurrent calls exactly one can succeed.
@@ -302,9 +305,9 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 	}
 	req.Language = Clean(req.Language)
 	if req.Language == "" {
-		req.Language = org.Language
+		req.Language = PickLanguage(org.Language)
 	}
-	checkLanguage(v, "language", req.Language)
+	req.Language = checkSpoken(v, "language", req.Language)
 	req.DeleteOn = Clean(req.DeleteOn)
 	checkDate(v, "delete_on", req.DeleteOn)
 	labels := cleanLabels(v, "label", []string{req.Label})
@@ -634,6 +637,10 @@ var errJoinDeactivated = &Error{Code: EFORBIDDEN, Message: "This address has an 
 // links: nothing in it helps to guess.
 var errBadLink = Errorf(ENOTFOUND, "This invitation link does not work any more. Links expire, and each works only once. Ask the person who invited you to send a new invitation.")
 
+// errUsedLink answers a link that was used to set up an account that is
+// active: the page offers the sign-in instead of asking for a new link.
+var errUsedLink = Errorf(ECONFLICT, "This invitation has already been accepted, and the account is active: sign in with it.")
+
 // InvitationPage is what the accept page shows and asks for.
 type InvitationPage struct {
 	Organization string `json:"organization"`
@@ -648,12 +655,16 @@ type InvitationPage struct {
 	NeedPassword bool `json:"need_password"`
 	// NeedCurrentPassword is true for a join of an account that has a
 	// password: the account moves only once its own password is given.
-	NeedCurrentPassword bool      `json:"need_current_password"`
-	Policy              string    `json:"policy"`
-	MinLength           int       `json:"min_length"`
-	ExpiresAt           time.Time `json:"expires_at"`
+	NeedCurrentPassword bool   `json:"need_current_password"`
+	Policy              string `json:"policy"`
+	// Rules is the password rule itself, for the page to word in its language.
+	Rules     PasswordPolicy `json:"policy_rules"`
+	MinLength int            `json:"min_length"`
+	ExpiresAt time.Time      `json:"expires_at"`
 	// Providers are the organization's sign-in providers: "Accept with …".
 	Providers []SSOButton `json:"providers"`
+	// Language is the invitation's (its mail's): the page is in it.
+	Language string `json:"language"`
 }
 
 // pendingInvitation looks a link up: the pending invitation, its account and
@@ -707,14 +718,21 @@ func joinable(inv *Invitation, u *User) bool {
 // (the same for every kind of bad link), EFORBIDDEN.
 func (a *App) InvitationByToken(ctx context.Context, token string) (*InvitationPage, error) {
 	inv, u, org, err := a.pendingInvitation(ctx, token)
+	if err == errBadLink && token != "" && len(token) <= 200 {
+		// A link used already, whose account is active, says so and
+		// offers the sign-in: only the holder of the mail has its token.
+		if _, u, err := a.Store.AcceptedInvitationByToken(ctx, TokenHash(token)); err == nil && u.Status == StatusActive {
+			return nil, errUsedLink
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &InvitationPage{
 		Organization: org.Name, Mode: inv.Mode, Email: inv.Email, FirstName: u.FirstName, LastName: u.LastName,
 		NeedName: u.FirstName == "", NeedPassword: needPassword(inv, u), NeedCurrentPassword: needCurrentPassword(inv, u),
-		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: inv.ExpiresAt,
-		Providers: a.orgButtons(ctx, org),
+		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, ExpiresAt: inv.ExpiresAt,
+		Providers: a.orgButtons(ctx, org), Language: PickLanguage(inv.Language, org.Language),
 	}, nil
 }
 

@@ -150,7 +150,7 @@ func TestInvitationMailInEveryLanguage(t *testing.T) {
 		"sv": {"Du är inbjuden till Maple Primary", "bjuder in dig till Maple Primary", "2026-09-15"},
 		"de": {"Einladung zu Maple Primary", "lädt Sie zu Maple Primary ein", "15.09.2026"},
 	}
-	for _, lang := range app.MailLanguages {
+	for _, lang := range app.Languages {
 		env.invite(t, app.InviteRequest{Addresses: fmt.Sprintf("Tea Teacher <tea.%s@maple.example>", lang), Language: lang, InvitedBy: "Principal Rowan"})
 	}
 	env.invite(t, app.InviteRequest{Addresses: "create.fi@maple.example", Language: "fi-FI", Mode: app.ModeCreate})
@@ -161,7 +161,7 @@ func TestInvitationMailInEveryLanguage(t *testing.T) {
 	if len(got) != 5 {
 		t.Fatalf("server received %d", len(got))
 	}
-	for i, lang := range app.MailLanguages {
+	for i, lang := range app.Languages {
 		p := parseMail(t, got[i])
 		w := want[lang]
 		if p.subject != w.subject || p.to != "tea."+lang+"@maple.example" || p.from != `"Maple Primary" <no-reply@maple.example>` || p.lang != lang {
@@ -257,6 +257,20 @@ func TestInviteModesAndAddresses(t *testing.T) {
 	}
 	if _, tok, err := env.a.SignInUser(ctx, "ann@maple.example", "long enough 42", "192.0.2.1"); err != nil || tok == "" {
 		t.Fatalf("sign in after accept: %v", err)
+	}
+	// Ann's link, used, now offers the sign-in (her account is active);
+	// once the account is deactivated it is a bad link like any other.
+	if _, err := env.a.InvitationByToken(ctx, tokens["ann@maple.example"]); app.ErrorCode(err) != app.ECONFLICT || !strings.Contains(app.ErrorMessage(err), "sign in") {
+		t.Fatalf("used link of an active account: %v", err)
+	}
+	if _, err := env.a.SetUserStatus(ctx, "maple", u.ID, app.StatusDeactivated); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.a.InvitationByToken(ctx, tokens["ann@maple.example"]); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("used link of a deactivated account: %v", err)
+	}
+	if _, err := env.a.SetUserStatus(ctx, "maple", u.ID, app.StatusActive); err != nil {
+		t.Fatal(err)
 	}
 	// Mo moves from Oak with his password.
 	info, err = env.a.InvitationByToken(ctx, tokens["mo@oak.example"])
@@ -549,11 +563,15 @@ func TestTokenExpiry(t *testing.T) {
 	}
 	_, err2 := env.a.AcceptInvitation(ctx, app.AcceptRequest{Token: tb, FirstName: "B", Password: "long enough 42"})
 	_, err3 := env.a.InvitationByToken(ctx, "no-such-token")
-	_, err4 := env.a.InvitationByToken(ctx, ta) // used
-	for _, e := range []error{err2, err3, err4} {
+	for _, e := range []error{err2, err3} {
 		if e == nil || e.Error() != err.Error() {
 			t.Fatalf("bad links answer differently: %q vs %q", e, err)
 		}
+	}
+	// A used link is the one exception: its account is active, so it
+	// offers the sign-in (only the holder of the mail has its token).
+	if _, err4 := env.a.InvitationByToken(ctx, ta); app.ErrorCode(err4) != app.ECONFLICT {
+		t.Fatalf("used link: %v", err4)
 	}
 	list, _ := env.a.Invitations(ctx, "maple", app.InvitationFilter{State: app.InvitationExpired})
 	if len(list) != 1 || list[0].Email != "b@maple.example" {

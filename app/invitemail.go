@@ -6,8 +6,6 @@ import (
 	"strings"
 	"text/template"
 	"time"
-
-	"golang.org/x/text/language"
 )
 
 // mailText holds one language's wording of the invitation mails. Each
@@ -22,7 +20,6 @@ type mailText struct {
 	Username                            string
 	Expires                             string
 	Ignore                              string
-	DateFormat                          string
 }
 
 var mailTexts = map[string]mailText{
@@ -44,7 +41,6 @@ var mailTexts = map[string]mailText{
 		Username:      "You sign in with your email address {{.Email}} at {{.SignIn}}",
 		Expires:       "The link works until {{.Expires}} and only once.",
 		Ignore:        "If you did not expect this message, you can ignore it.",
-		DateFormat:    "2 January 2006",
 	},
 	"fi": {
 		Subject:       "Sinut on kutsuttu: {{.Org}}",
@@ -64,7 +60,6 @@ var mailTexts = map[string]mailText{
 		Username:      "Kirjaudut sähköpostiosoitteellasi {{.Email}} osoitteessa {{.SignIn}}",
 		Expires:       "Linkki toimii {{.Expires}} asti ja vain kerran.",
 		Ignore:        "Jos et odottanut tätä viestiä, voit jättää sen huomiotta.",
-		DateFormat:    "2.1.2006",
 	},
 	"sv": {
 		Subject:       "Du är inbjuden till {{.Org}}",
@@ -84,7 +79,6 @@ var mailTexts = map[string]mailText{
 		Username:      "Du loggar in med din e-postadress {{.Email}} på {{.SignIn}}",
 		Expires:       "Länken gäller till och med {{.Expires}} och bara en gång.",
 		Ignore:        "Om du inte väntade dig det här meddelandet kan du bortse från det.",
-		DateFormat:    "2006-01-02",
 	},
 	"de": {
 		Subject:       "Einladung zu {{.Org}}",
@@ -104,27 +98,12 @@ var mailTexts = map[string]mailText{
 		Username:      "Sie melden sich mit Ihrer E-Mail-Adresse {{.Email}} an unter {{.SignIn}}",
 		Expires:       "Der Link gilt bis zum {{.Expires}} und nur einmal.",
 		Ignore:        "Wenn Sie diese Nachricht nicht erwartet haben, können Sie sie ignorieren.",
-		DateFormat:    "02.01.2006",
 	},
 }
 
-// MailLanguages are the languages invitation mails are written in; others get English.
-var MailLanguages = []string{"en", "fi", "sv", "de"}
-
-var mailMatcher = language.NewMatcher([]language.Tag{language.English, language.Finnish, language.Swedish, language.German})
-
-// mailLanguage picks the mail language for a user's language tag.
-func mailLanguage(tag string) string {
-	t, err := language.Parse(tag)
-	if err != nil {
-		return "en"
-	}
-	_, i, conf := mailMatcher.Match(t)
-	if conf == language.No {
-		return "en"
-	}
-	return MailLanguages[i]
-}
+// mailLanguage picks the language of a mail to a person with the language
+// tag (mails are written in Languages; others get English).
+func mailLanguage(tag string) string { return PickLanguage(tag) }
 
 type invitationData struct {
 	Org, Name, By, Email, Link, SignIn, Expires string
@@ -161,7 +140,7 @@ func renderInvitation(org *Organization, inv *Invitation, link string) (text, ht
 	lang := mailLanguage(inv.Language)
 	mt := mailTexts[lang]
 	d := invitationData{Org: org.Name, Name: firstWord(inv.Name), By: inv.InvitedBy, Email: inv.Email, Link: link,
-		SignIn: org.PublicURL + "/signin", Expires: inv.ExpiresAt.In(time.Local).Format(mt.DateFormat)}
+		SignIn: org.PublicURL + "/signin", Expires: TextsFor(lang).Date(inv.ExpiresAt.In(time.Local))}
 	subj, body, button, user := mt.Subject, mt.Invite, mt.Button, ""
 	switch inv.Mode {
 	case ModeCreate:

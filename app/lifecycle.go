@@ -360,6 +360,8 @@ type PersonExport struct {
 type ExportOrg struct {
 	Name string `json:"name"`
 	Slug string `json:"slug"`
+	// Language is the organization's: the PDF's fixed words are in it.
+	Language string `json:"language"`
 }
 
 // ExportGroup is a group of an exported person.
@@ -386,7 +388,7 @@ func (a *App) ExportUser(ctx context.Context, ref, id string) (*PersonExport, er
 	if err != nil {
 		return nil, err
 	}
-	x := &PersonExport{ExportedAt: a.now(), Organization: ExportOrg{Name: org.Name, Slug: org.Slug},
+	x := &PersonExport{ExportedAt: a.now(), Organization: ExportOrg{Name: org.Name, Slug: org.Slug, Language: org.Language},
 		User: u, HasPassword: u.HasPassword(), Groups: []ExportGroup{}, Invitations: []*Invitation{}}
 	if u.Groups == nil {
 		u.Groups = []string{}

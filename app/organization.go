@@ -247,6 +247,9 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 	if org.Language == "" {
 		org.Language = "en"
 	}
+	if !Speaks(org.Language) {
+		return nil, FieldError(EINVALID, "language", "%q is not one of the languages Rollcall speaks: choose one of %s.", org.Language, strings.Join(Languages, ", "))
+	}
 	org.UsernamePattern, org.PasswordStyle = DefaultUsernamePattern, StyleWords
 	org.AuditRetentionDays = DefaultAuditRetentionDays
 	org.PurgeGraceDays = o.PurgeGraceDays
@@ -340,6 +343,9 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 	if upd.Language != nil {
 		if o.Language = Clean(*upd.Language); o.Language == "" {
 			o.Language = "en"
+		}
+		if o.Language != before.Language && !Speaks(o.Language) {
+			return nil, FieldError(EINVALID, "language", "%q is not one of the languages Rollcall speaks: choose one of %s.", o.Language, strings.Join(Languages, ", "))
 		}
 	}
 	if upd.LoginDomain != nil {

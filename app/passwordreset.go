@@ -309,11 +309,13 @@ type ResetPage struct {
 	Organization string `json:"organization"`
 	FirstName    string `json:"first_name"`
 	// Login is what the person signs in with: the username, else the email.
-	Login      string    `json:"login"`
-	Activation bool      `json:"activation"`
-	Policy     string    `json:"policy"`
-	MinLength  int       `json:"min_length"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	Login      string `json:"login"`
+	Activation bool   `json:"activation"`
+	Policy     string `json:"policy"`
+	MinLength  int    `json:"min_length"`
+	// Rules is the password rule itself, for the page to word in its language.
+	Rules     PasswordPolicy `json:"policy_rules"`
+	ExpiresAt time.Time      `json:"expires_at"`
 }
 
 // usableReset says whether r still works for u at now.
@@ -361,7 +363,7 @@ func (a *App) PasswordResetPage(ctx context.Context, token string) (*ResetPage, 
 		return nil, err
 	}
 	return &ResetPage{Organization: org.Name, FirstName: u.FirstName, Login: loginOf(u), Activation: r.Activation,
-		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, ExpiresAt: r.ExpiresAt}, nil
+		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, ExpiresAt: r.ExpiresAt}, nil
 }
 
 // ResetPassword sets a new password with the token of a reset or

@@ -112,6 +112,8 @@ type MyAccount struct {
 	Groups       []string `json:"groups"` // names
 	Policy       string   `json:"policy"`
 	MinLength    int      `json:"min_length"`
+	// Rules is the password rule itself, for the page to word in its language.
+	Rules PasswordPolicy `json:"policy_rules"`
 	// MustChangePassword: the account must choose a new password before
 	// anything else (the portal shows only that screen; see PasswordChange).
 	MustChangePassword bool `json:"must_change_password"`
@@ -149,6 +151,8 @@ type PasswordChangeForm struct {
 	Organization string `json:"organization"`
 	Policy       string `json:"policy"`
 	MinLength    int    `json:"min_length"`
+	// Rules is the password rule itself, for the page to word in its language.
+	Rules PasswordPolicy `json:"policy_rules"`
 	// Suggestion is a new password generated for this screen only; it is not stored.
 	Suggestion string `json:"suggestion"`
 }
@@ -167,7 +171,7 @@ func (a *App) PasswordChange(ctx context.Context, token string) (*PasswordChange
 		return nil, err
 	}
 	return &PasswordChangeForm{FirstName: u.FirstName, Organization: org.Name, Policy: org.PasswordPolicy.String(),
-		MinLength: org.PasswordPolicy.MinLength, Suggestion: suggestion}, nil
+		MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, Suggestion: suggestion}, nil
 }
 
 // mustChangeSession returns the user of a fresh portal session who must
@@ -249,7 +253,7 @@ func (a *App) myAccount(ctx context.Context, u *User) (*MyAccount, error) {
 	}
 	acc := &MyAccount{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Email: u.Email,
 		AccountType: u.AccountType, Organization: org.Name, Groups: []string{},
-		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength,
+		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy,
 		MustChangePassword: u.MustChangePassword}
 	for _, id := range u.Groups {
 		if g, err := a.Store.Group(ctx, org.ID, id); err == nil {

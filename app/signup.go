@@ -106,7 +106,9 @@ type JoinInfo struct {
 	Login          string `json:"login"`
 	PasswordPolicy string `json:"password_policy"`
 	MinPassword    int    `json:"min_password_length"`
-	Language       string `json:"language"`
+	// Rules is the password rule itself, for the page to word in its language.
+	Rules    PasswordPolicy `json:"policy_rules"`
+	Language string         `json:"language"`
 	// LinkPassword is true when the link asks for its password.
 	LinkPassword bool `json:"link_password"`
 	// Choices are the groups to choose from, when the person chooses.
@@ -259,7 +261,7 @@ func (a *App) checkLinkPassword(l *InviteLink, password, client string) error {
 func (a *App) joinInfo(org *Organization) *JoinInfo {
 	return &JoinInfo{
 		Organization: org.Name, Groups: []string{}, Login: org.SignUp.login(),
-		PasswordPolicy: org.PasswordPolicy.String(), MinPassword: org.PasswordPolicy.MinLength, Language: org.Language,
+		PasswordPolicy: org.PasswordPolicy.String(), MinPassword: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, Language: org.Language,
 	}
 }
 
@@ -331,6 +333,9 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		u.Phone = "" // not asked: nothing would confirm it
 	}
 	normalizePhoneOf(v, org, u)
+	if f.Language != "" { // chosen on the form: one that has pages and mails
+		u.Language = checkSpoken(v, "language", u.Language)
+	}
 	switch org.SignUp.login() {
 	case LoginPhone:
 		if u.Username == "" {

@@ -108,6 +108,8 @@ type Poster struct {
 	Code string
 	// Paper is PaperA4 (default) or PaperLetter.
 	Paper string
+	// Language is the organization's: the poster's fixed words are in it.
+	Language string
 }
 
 // ShortAddress drops the scheme from a URL for printing: people type
@@ -160,7 +162,7 @@ func (a *App) CodePoster(ctx context.Context, ref, group string, extra []string,
 		return nil, FieldError(EINVALID, "base", "%s", addr.Problem)
 	}
 	return &QRFile{
-		Poster: Poster{Title: title, Subtitle: subtitle, URL: addr.URL, Address: addr.Address, Code: c.Display(), Paper: paper},
+		Poster: Poster{Title: title, Subtitle: subtitle, URL: addr.URL, Address: addr.Address, Code: c.Display(), Paper: paper, Language: org.Language},
 		Name:   "code-" + FileSlug(title) + "-" + c.Code,
 	}, nil
 }
@@ -190,7 +192,7 @@ func (a *App) LinkPoster(ctx context.Context, ref, id, token string, extra []str
 	}
 	url := LinkURL(b, token)
 	return &QRFile{
-		Poster: Poster{Title: title, Subtitle: org.Name, URL: url, Address: ShortAddress(url), Paper: paper},
+		Poster: Poster{Title: title, Subtitle: org.Name, URL: url, Address: ShortAddress(url), Paper: paper, Language: org.Language},
 		Name:   "link-" + FileSlug(title),
 	}, nil
 }

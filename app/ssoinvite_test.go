@@ -103,9 +103,10 @@ func TestSSOAcceptInvitation(t *testing.T) {
 	if u.HasPassword() {
 		t.Error("accepting through the provider set a password")
 	}
-	// The link is used up; the identity now signs the account in.
-	if _, err := e.a.InvitationByToken(context.Background(), token); app.ErrorCode(err) != app.ENOTFOUND {
-		t.Errorf("link after accepting: %v, want ENOTFOUND", err)
+	// The link is used up (it offers the sign-in: the account is active);
+	// the identity now signs the account in.
+	if _, err := e.a.InvitationByToken(context.Background(), token); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("link after accepting: %v, want ECONFLICT", err)
 	}
 	if _, err := ssoFlow(t, e.a, start, "ida", ssoPassword); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("the same link accepted twice: %v, want ENOTFOUND", err)

@@ -154,6 +154,21 @@ func checkLanguage(v validation, field, s string) {
 	}
 }
 
+// checkSpoken validates an optional language that Rollcall must speak (an
+// organization's default, an invitation's or a sign-up's language): one of
+// Languages, so that its mails and pages exist. A regional tag of one
+// (fi-FI, de-AT) is that language; the language is returned as stored.
+func checkSpoken(v validation, field, s string) string {
+	if s == "" || Speaks(s) {
+		return s
+	}
+	if l := PickLanguage(s); strings.HasPrefix(strings.ToLower(s), l+"-") || strings.HasPrefix(strings.ToLower(s), l+"_") {
+		return l
+	}
+	v.add(field, "%q is not one of the languages Rollcall speaks: choose one of %s.", s, strings.Join(Languages, ", "))
+	return s
+}
+
 // cleanLabels trims labels, drops empty ones and duplicates, and validates the rest.
 func cleanLabels(v validation, field string, in []string) []string {
 	out := make([]string, 0, len(in))

@@ -35,14 +35,15 @@ var (
 	smtpBucket       = []byte("smtp_settings") // orgID → relay settings (password sealed)
 	smsBucket        = []byte("sms_settings")  // orgID → SMS gateway settings (secret sealed)
 	// phoneSignUpsBucket holds sign-ups waiting for the code sent to their phone.
-	phoneSignUpsBucket = []byte("phone_signups")     // ID → app.PhoneSignUp (code hashed)
-	invitesBucket      = []byte("invitations")       // orgID/invitationID → invitation
-	inviteTokens       = []byte("invitation_tokens") // sha256(token) → orgID/invitationID, pending only
-	outboxBucket       = []byte("outbox")            // messageID → message
-	outboxQueue        = []byte("outbox_queue")      // messageID → "" while queued or sending
-	importsBucket      = []byte("imports")           // orgID/importID → import
-	importHashBucket   = []byte("import_hashes")     // orgID/sha256/importID → ""
-	importMapsBucket   = []byte("import_mappings")   // orgID/MappingKey → app.ColumnMapping
+	phoneSignUpsBucket = []byte("phone_signups")          // ID → app.PhoneSignUp (code hashed)
+	invitesBucket      = []byte("invitations")            // orgID/invitationID → invitation
+	inviteTokens       = []byte("invitation_tokens")      // sha256(token) → orgID/invitationID, pending only
+	inviteUsedTokens   = []byte("invitation_used_tokens") // sha256(token) → orgID/invitationID, accepted
+	outboxBucket       = []byte("outbox")                 // messageID → message
+	outboxQueue        = []byte("outbox_queue")           // messageID → "" while queued or sending
+	importsBucket      = []byte("imports")                // orgID/importID → import
+	importHashBucket   = []byte("import_hashes")          // orgID/sha256/importID → ""
+	importMapsBucket   = []byte("import_mappings")        // orgID/MappingKey → app.ColumnMapping
 
 	inviteCodesBucket      = []byte("invite_codes")       // normalized code → invite code
 	inviteCodeOwnersBucket = []byte("invite_code_owners") // orgID/groupID (empty for the organization) → code
@@ -65,7 +66,7 @@ var (
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket, smsBucket, phoneSignUpsBucket,
-		invitesBucket, inviteTokens,
+		invitesBucket, inviteTokens, inviteUsedTokens,
 		outboxBucket, outboxQueue,
 		inviteCodesBucket, inviteCodeOwnersBucket, inviteLinksBucket, inviteLinkTokensBucket,
 		importsBucket, importHashBucket, importMapsBucket, signInFailuresBucket,
@@ -84,6 +85,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateLoginKeys,     // 1 → 2: usernames and emails keyed by NFKC + case folding
 	migrateEmailVerified, // 2 → 3: email_verified on users, false for self sign-ups
 	migrateUserIndex,     // 3 → 4: labels and the deletion date in the user index
+	migrateUserIndex,     // 4 → 5: the user index in the collation of the organization's language
 }
 
 // SchemaVersion is the version of the layout this code writes.

@@ -271,7 +271,34 @@ func acceptInvitation(tx *bolt.Tx, hash string, fn func(inv *app.Invitation, u *
 			return nil, nil, err
 		}
 	}
+	if inv.Status == app.InvitationAccepted { // a used link says so (AcceptedInvitationByToken)
+		if err := tx.Bucket(inviteUsedTokens).Put([]byte(hash), invitationKey(inv.OrgID, inv.ID)); err != nil {
+			return nil, nil, err
+		}
+	}
 	return inv, u, putInvitation(tx, old, inv)
+}
+
+// AcceptedInvitationByToken implements app.InvitationStore.
+func (db *DB) AcceptedInvitationByToken(ctx context.Context, hash string) (*app.Invitation, *app.User, error) {
+	var inv *app.Invitation
+	var u *app.User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		ref := tx.Bucket(inviteUsedTokens).Get([]byte(hash))
+		if ref == nil {
+			return app.Errorf(app.ENOTFOUND, invitationNotFound)
+		}
+		orgID, id, _ := strings.Cut(string(ref), "/")
+		if inv, err = getInvitation(tx, orgID, id); err != nil {
+			return err
+		}
+		if inv.Status != app.InvitationAccepted {
+			return app.Errorf(app.ENOTFOUND, invitationNotFound)
+		}
+		u, err = getUser(tx, "", inv.UserID)
+		return err
+	})
+	return inv, u, err
 }
 
 // cancelInvitationsFor cancels the organization's pending invitations for

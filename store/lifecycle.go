@@ -70,7 +70,7 @@ func (db *DB) PurgeUsers(ctx context.Context, orgID string, ids []string) ([]*ap
 func purgeUser(tx *bolt.Tx, u *app.User) error {
 	// The search index entry holds the names, the group memberships and the
 	// deletion date; the login index the username and email.
-	if err := tx.Bucket(userIndexBucket).Delete(indexKey(u)); err != nil {
+	if err := tx.Bucket(userIndexBucket).Delete(indexKey(tx, u)); err != nil {
 		return err
 	}
 	logins := tx.Bucket(loginsBucket)

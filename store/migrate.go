@@ -136,7 +136,8 @@ func migrateEmailVerified(tx *bolt.Tx) error {
 
 // migrateUserIndex (schema 3 → 4) rebuilds the user index from the user
 // records, so that every entry carries the labels: in its search text and
-// in the labels field the filter by label reads.
+// in the labels field the filter by label reads; and again (schema 4 → 5)
+// so that the entries are in the order of the organization's language.
 func migrateUserIndex(tx *bolt.Tx) error {
 	if err := tx.DeleteBucket(userIndexBucket); err != nil {
 		return err
@@ -150,6 +151,6 @@ func migrateUserIndex(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, u); err != nil {
 			return err
 		}
-		return index.Put(indexKey(u), indexValue(u))
+		return index.Put(indexKey(tx, u), indexValue(u))
 	})
 }

@@ -76,6 +76,13 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *app.Organization) error
 		if b.Get([]byte(o.ID)) == nil {
 			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(o.ID))
 		}
-		return put(b, []byte(o.ID), o)
+		before := orgLanguage(tx, o.ID)
+		if err := put(b, []byte(o.ID), o); err != nil {
+			return err
+		}
+		if app.PickLanguage(before) != app.PickLanguage(o.Language) {
+			return reindexUsers(tx, o.ID) // the order of names is the language's
+		}
+		return nil
 	})
 }

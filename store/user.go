@@ -40,7 +40,7 @@ const userNotFound = "There is no such user in this organization."
 // fields that filters and search read, so a search over 50,000 users scans
 // one compact range instead of decoding every record.
 //
-//	key:   orgID \0 SortKey(last) \x01 SortKey(first) \0 userID
+//	key:   orgID \0 app.NameSortKey(the organization's language, last, first) \0 userID
 //	value: status \x1f account type \x1f groupID,groupID \x1f search text \x1f label \x1e label
 //
 // The search text holds the names, username, email and labels, keyed
@@ -53,8 +53,51 @@ const (
 	labelSep = '\x1e' // labels cannot hold control characters (app.cleanLabels)
 )
 
-func indexKey(u *app.User) []byte {
-	return []byte(u.OrgID + "\x00" + app.SortKey(u.LastName) + "\x01" + app.SortKey(u.FirstName) + "\x00" + u.ID)
+// The entries are in the collation of the organization's language (in
+// Swedish Åsa comes after Zoe): a change of the language re-keys them
+// (reindexUsers).
+func indexKey(tx *bolt.Tx, u *app.User) []byte {
+	k := append([]byte(u.OrgID+"\x00"), app.NameSortKey(orgLanguage(tx, u.OrgID), u.LastName, u.FirstName)...)
+	return append(k, "\x00"+u.ID...)
+}
+
+// orgLanguage is the language of the organization id ("" when there is none).
+func orgLanguage(tx *bolt.Tx, id string) string {
+	var o struct {
+		Language string `json:"language"`
+	}
+	if v := tx.Bucket(orgsBucket).Get([]byte(id)); v != nil {
+		_ = json.Unmarshal(v, &o)
+	}
+	return o.Language
+}
+
+// reindexUsers re-keys the organization's user index entries after a
+// change of its language, inside tx.
+func reindexUsers(tx *bolt.Tx, orgID string) error {
+	type entry struct{ k, v []byte }
+	var old []entry
+	err := eachIndexEntry(tx, orgID, func(k []byte, e indexEntry) error {
+		old = append(old, entry{append([]byte(nil), k...), append([]byte(nil), e.value...)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	index := tx.Bucket(userIndexBucket)
+	for _, e := range old {
+		u, err := getUser(tx, orgID, indexEntry{key: e.k}.userID())
+		if err != nil {
+			return err
+		}
+		if err := index.Delete(e.k); err != nil {
+			return err
+		}
+		if err := index.Put(indexKey(tx, u), e.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func indexValue(u *app.User) []byte {
@@ -150,7 +193,7 @@ func emailKey(u *app.User) []byte    { return []byte("e:" + app.LoginKey(u.Email
 func putUser(tx *bolt.Tx, old, u *app.User) error {
 	logins, index := tx.Bucket(loginsBucket), tx.Bucket(userIndexBucket)
 	if old != nil {
-		if err := index.Delete(indexKey(old)); err != nil {
+		if err := index.Delete(indexKey(tx, old)); err != nil {
 			return err
 		}
 		if old.Username != "" {
@@ -183,7 +226,7 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 			return err
 		}
 	}
-	if err := index.Put(indexKey(u), indexValue(u)); err != nil {
+	if err := index.Put(indexKey(tx, u), indexValue(u)); err != nil {
 		return err
 	}
 	if old != nil && app.LoginKey(old.Email) != app.LoginKey(u.Email) {

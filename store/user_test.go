@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -267,7 +268,9 @@ func TestFindUsersAccentOrder(t *testing.T) {
 	}
 }
 
-// Letters that do not decompose (Turkish ı, Polish ł) sort with their base letter.
+// Letters that do not decompose sort as the Unicode collation (CLDR root,
+// the order of an English organization) has them: the Turkish ı after i,
+// the Polish ł with l.
 func TestFindUsersFoldedOrder(t *testing.T) {
 	a := apptest.New(t).App
 	o := MustOrg(t, a, "Maple")
@@ -282,7 +285,51 @@ func TestFindUsersFoldedOrder(t *testing.T) {
 	for _, u := range page.Users {
 		got = append(got, u.LastName)
 	}
-	if want := "[Kılıç Kilpi Kowalczyk Łukaszewicz Lund]"; fmt.Sprint(got) != want {
+	if want := "[Kilpi Kılıç Kowalczyk Łukaszewicz Lund]"; fmt.Sprint(got) != want {
 		t.Fatalf("order = %v, want %s", got, want)
+	}
+}
+
+// The list is in the collation of the organization's language: Swedish puts
+// Å Ä Ö after Z, English sorts Å with A; changing the language re-sorts it.
+func TestFindUsersInTheOrganizationsLanguage(t *testing.T) {
+	a := apptest.New(t).App
+	ctx := context.Background()
+	o := MustOrg(t, a, "Maple")
+	for i, first := range []string{"Zoe", "Åsa", "Anna", "Örjan"} {
+		mustUser(t, a, o.Slug, app.User{FirstName: first, LastName: "", Username: fmt.Sprintf("u%d", i)})
+	}
+	order := func() string {
+		page, err := a.Users(ctx, o.Slug, app.UserFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, u := range page.Users {
+			got = append(got, u.FirstName)
+		}
+		return strings.Join(got, " ")
+	}
+	if got, want := order(), "Anna Åsa Örjan Zoe"; got != want {
+		t.Errorf("English: %q, want %q", got, want)
+	}
+	sv := "sv"
+	if _, err := a.UpdateOrganization(ctx, o.Slug, app.OrganizationUpdate{Language: &sv}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := order(), "Anna Zoe Åsa Örjan"; got != want {
+		t.Errorf("Swedish: %q, want %q", got, want)
+	}
+	// Changes after the switch keep the index whole: a renamed person moves.
+	page, _ := a.Users(ctx, o.Slug, app.UserFilter{Query: "anna"})
+	if len(page.Users) != 1 {
+		t.Fatalf("found %d", len(page.Users))
+	}
+	name := "Ärla"
+	if _, err := a.UpdateUser(ctx, o.Slug, page.Users[0].ID, app.UserUpdate{FirstName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := order(), "Zoe Åsa Ärla Örjan"; got != want {
+		t.Errorf("after a rename: %q, want %q", got, want)
 	}
 }

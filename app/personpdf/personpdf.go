@@ -5,7 +5,6 @@
 package personpdf
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -31,15 +30,16 @@ func Write(w io.Writer, x *app.PersonExport) error {
 	u := x.User
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	pdf := d.PDF
-	pdf.SetTitle("Everything Rollcall keeps about "+name, true)
+	tx := app.TextsFor(x.Organization.Language)
+	title := tx.T("pdf.person.title", "Name", name)
+	pdf.SetTitle(title, true)
 	pdf.AddPage()
 	y := 25.0
-	title := "Everything Rollcall keeps about " + name
 	size := d.Fit(pdftext.Bold, 16, 10, width, title)
 	d.Text(left, y, pdftext.Bold, size, 0, d.Ellipsize(pdftext.Bold, size, width, title))
 	y += 7
 	d.Text(left, y, pdftext.Sans, 9, 90, d.Ellipsize(pdftext.Sans, 9, width,
-		fmt.Sprintf("%s · exported %s", x.Organization.Name, x.ExportedAt.Format("2 January 2006, 15:04 MST"))))
+		tx.T("pdf.person.exported", "Org", x.Organization.Name, "Date", tx.DateTime(x.ExportedAt)+" "+x.ExportedAt.Format("MST"))))
 	y += 10
 
 	heading := func(s string) {
@@ -64,50 +64,50 @@ func Write(w io.Writer, x *app.PersonExport) error {
 		y += 5.5
 	}
 
-	heading("The account")
-	row("First name", u.FirstName)
-	row("Last name", u.LastName)
-	row("Username", u.Username)
-	row("Email", u.Email)
-	row("Phone", u.Phone)
-	row("Account type", u.AccountType)
-	row("Job title", u.JobTitle)
-	row("Language", u.Language)
-	row("Labels", strings.Join(u.Labels, ", "))
-	row("Status", u.Status)
-	password := "not set"
+	heading(tx.T("pdf.person.account"))
+	row(tx.T("pdf.person.firstName"), u.FirstName)
+	row(tx.T("pdf.person.lastName"), u.LastName)
+	row(tx.T("pdf.person.username"), u.Username)
+	row(tx.T("pdf.person.email"), u.Email)
+	row(tx.T("pdf.person.phone"), u.Phone)
+	row(tx.T("pdf.person.accountType"), u.AccountType)
+	row(tx.T("pdf.person.jobTitle"), u.JobTitle)
+	row(tx.T("pdf.person.language"), u.Language)
+	row(tx.T("pdf.person.labels"), strings.Join(u.Labels, ", "))
+	row(tx.T("pdf.person.status"), u.Status)
+	password := tx.T("pdf.person.passwordNotSet")
 	if x.HasPassword {
-		password = "set (only a one-way hash is kept, never the password)"
+		password = tx.T("pdf.person.passwordSet")
 	}
-	row("Password", password)
+	row(tx.T("pdf.person.password"), password)
 	if u.MustChangePassword {
-		row("", "A new password is asked for at the next sign-in.")
+		row("", tx.T("pdf.person.mustChange"))
 	}
-	deletion := "none"
+	deletion := tx.T("pdf.person.deletionNone")
 	if u.DeleteOn != "" {
-		deletion = fmt.Sprintf("%s: the account is switched off that day and erased for good on %s", u.DeleteOn, x.PurgeOn)
+		deletion = tx.T("pdf.person.deletionOn", "Date", u.DeleteOn, "Purge", x.PurgeOn)
 	}
-	row("Deletion date", deletion)
+	row(tx.T("pdf.person.deletion"), deletion)
 
-	heading("Groups")
+	heading(tx.T("pdf.person.groups"))
 	if len(x.Groups) == 0 {
-		row("", "In no group")
+		row("", tx.T("pdf.person.noGroup"))
 	}
 	for _, g := range x.Groups {
 		row(g.Kind, g.Name)
 	}
 
-	heading("History")
+	heading(tx.T("pdf.person.history"))
 	for i, h := range x.History {
 		if y > bottom-12 {
-			d.Text(left, y, pdftext.Sans, 9, 90, fmt.Sprintf("… and %d more entries in the JSON export.", len(x.History)-i))
+			d.Text(left, y, pdftext.Sans, 9, 90, tx.N("pdf.person.more", len(x.History)-i))
 			y += 5.5
 			break
 		}
 		row(h.At.Format(time.DateOnly), h.What)
 	}
 
-	d.Text(left, bottom+5, pdftext.Sans, 8, 110, "Rollcall keeps nothing else about this person: no password, no tracking.")
+	d.Text(left, bottom+5, pdftext.Sans, 8, 110, tx.T("pdf.person.nothingElse"))
 	return pdf.Output(w)
 }
 

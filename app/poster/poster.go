@@ -27,7 +27,8 @@ func PDF(p app.Poster) ([]byte, error) {
 		return nil, err
 	}
 	pdf := d.PDF
-	pdf.SetTitle("Sign up: "+p.Title, true)
+	tx := app.TextsFor(p.Language)
+	pdf.SetTitle(tx.T("pdf.poster.title", "Title", p.Title), true)
 	pdf.AddPage()
 	w, h := pdf.GetPageSize()
 	const margin = 16.0
@@ -53,10 +54,10 @@ func PDF(p app.Poster) ([]byte, error) {
 	}
 	center(y, pdftext.Bold, 48, p.Title, 0)
 	y += 22
-	center(y, pdftext.Bold, 20, "Scan the code with your tablet or phone camera", 20)
+	center(y, pdftext.Bold, 20, tx.T("pdf.poster.scan"), 20)
 	y += 9
 	if p.Code != "" {
-		center(y, pdftext.Sans, 16, "or type the address and the code below", 60)
+		center(y, pdftext.Sans, 16, tx.T("pdf.poster.orType"), 60)
 		y += 8
 	}
 	y += 4
@@ -72,12 +73,12 @@ func PDF(p app.Poster) ([]byte, error) {
 	}
 	y += side + 4
 
-	center(y, pdftext.Sans, 14, "Address", 90)
+	center(y, pdftext.Sans, 14, tx.T("pdf.poster.address"), 90)
 	y += 7
 	center(y, pdftext.Bold, 26, p.Address, 0)
 	y += 14
 	if p.Code != "" {
-		center(y, pdftext.Sans, 14, "Code", 90)
+		center(y, pdftext.Sans, 14, tx.T("pdf.poster.code"), 90)
 		y += 6
 		center(y, pdftext.Mono, 60, p.Code, 0)
 	}

@@ -25,7 +25,7 @@ func Badges(w io.Writer, res *app.IssuedBadges, o Options) error {
 	if err != nil {
 		return err
 	}
-	d.PDF.SetTitle("Sign-in badges — "+res.Org.Name, true)
+	d.PDF.SetTitle(app.TextsFor(res.Org.Language).T("pdf.badges.title", "Org", res.Org.Name), true)
 	g := layout(o)
 	per := g.cols * g.rows
 	for i := range res.Badges {
@@ -97,9 +97,10 @@ func (d *doc) badge(org *app.Organization, b *app.IssuedBadge, x, y float64, g g
 	}
 
 	bottom := top + innerH - 0.5
-	note := "My sign-in badge: show it to the camera on the sign-in page."
+	words := app.TextsFor(org.Language)
+	note := words.T("pdf.badges.note")
 	if b.PIN != "" {
-		note = "My sign-in badge: show it to the camera, then type my PIN."
+		note = words.T("pdf.badges.notePIN")
 	}
 	for i, l := range d.Wrap(sans, small, tw, note, "") {
 		if i > 1 {
@@ -123,12 +124,13 @@ func (d *doc) pinPage(res *app.IssuedBadges, g grid, now time.Time) {
 	}
 	left, top := 20.0, 20.0
 	y := top
+	tx := app.TextsFor(res.Org.Language)
 	header := func() {
 		d.PDF.AddPage()
 		y = top
-		d.Text(left, y, bold, 16, 0, "Badge PINs — for the teacher")
+		d.Text(left, y, bold, 16, 0, tx.T("pdf.badges.pinTitle"))
 		y += 7
-		d.Text(left, y, sans, 9, 100, "Hand each PIN to its pupil apart from the badge; keep this page locked away or shred it.")
+		d.Text(left, y, sans, 9, 100, tx.T("pdf.badges.pinHint"))
 		y += 10
 	}
 	header()
@@ -145,7 +147,7 @@ func (d *doc) pinPage(res *app.IssuedBadges, g grid, now time.Time) {
 		y += 7
 	}
 	if !now.IsZero() {
-		d.Text(left, g.pageH-12, sans, 7, 120, fmt.Sprintf("Printed %s", now.Format("2006-01-02 15:04")))
+		d.Text(left, g.pageH-12, sans, 7, 120, tx.T("pdf.badges.printed", "Date", tx.DateTime(now)))
 	}
 }
 

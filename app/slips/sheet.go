@@ -8,8 +8,9 @@ import (
 	"rollcall/app"
 )
 
-// NoGroup titles the table of accounts that are in no group.
-const NoGroup = "Without a group"
+// NoGroup titles the table of accounts that are in no group (English;
+// the sheet is in the organization's language: message pdf.sheet.noGroup).
+var NoGroup = app.TextsFor("en").T("pdf.sheet.noGroup")
 
 // Sheet writes the class sheet PDF for the teacher's records: one table per
 // group (name, username or login email, password), each starting on a new
@@ -22,7 +23,9 @@ func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
 	if err != nil {
 		return err
 	}
-	d.PDF.SetTitle("Class sheet — "+res.Org.Name, true)
+	tx := app.TextsFor(res.Org.Language)
+	d.PDF.SetTitle(tx.T("pdf.sheet.title", "Org", res.Org.Name), true)
+	noGroup := tx.T("pdf.sheet.noGroup")
 	g := layout(Options{Paper: o.Paper})
 
 	var order []string
@@ -31,7 +34,7 @@ func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
 		a := &res.Accounts[i]
 		groups := a.Groups
 		if len(groups) == 0 {
-			groups = []string{NoGroup}
+			groups = []string{noGroup}
 		}
 		for _, name := range groups {
 			if _, ok := members[name]; !ok {
@@ -44,7 +47,7 @@ func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
 	for _, a := range res.Accounts {
 		emails = emails || a.User.Email != ""
 	}
-	t := table{d: d, pageW: g.pageW, pageH: g.pageH, org: res.Org.Name, date: o.Now, emails: emails}
+	t := table{d: d, tx: tx, pageW: g.pageW, pageH: g.pageH, org: res.Org.Name, date: o.Now, emails: emails}
 	for _, name := range order {
 		t.group(name, members[name])
 	}
@@ -59,6 +62,7 @@ func Sheet(w io.Writer, res *app.AccountResult, o Options) error {
 
 type table struct {
 	d            *doc
+	tx           *app.Texts
 	pageW, pageH float64
 	org          string
 	date         time.Time
@@ -91,34 +95,34 @@ func (t *table) newPage(title string, count int, cont bool) float64 {
 	y := sheetMargin + 6
 	heading := title
 	if cont {
-		heading += " (continued)"
+		heading = t.tx.T("pdf.sheet.continued", "Title", title)
 	}
 	d.Text(sheetMargin, y, bold, 18, 0, d.Ellipsize(bold, 18, t.pageW-2*sheetMargin, heading))
 	y += 6.5
 	sub := t.org
-	sub += "  ·  " + app.Plural(count, "account")
+	sub += "  ·  " + t.tx.N("pdf.sheet.accounts", count)
 	if !t.date.IsZero() {
-		sub += "  ·  printed " + t.date.Format("2 January 2006")
+		sub += "  ·  " + t.tx.T("pdf.sheet.printed", "Date", t.tx.Date(t.date))
 	}
 	d.Text(sheetMargin, y, sans, 9.5, 90, sub)
 	y += 4.8
-	d.Text(sheetMargin, y, sans, 8.5, 140, "Keep this sheet somewhere safe: it holds passwords. Passwords cannot be looked up again; reset them to print new ones.")
+	d.Text(sheetMargin, y, sans, 8.5, 140, t.tx.T("pdf.sheet.keepSafe"))
 
 	// Footer.
-	foot := fmt.Sprintf("%s  ·  page %d", t.org, t.page)
+	foot := t.tx.T("pdf.sheet.page", "Org", t.org, "Page", t.page)
 	d.Text(t.pageW-sheetMargin-d.Width(sans, 8, foot), t.pageH-10, sans, 8, 140, foot)
 
 	// Header row.
 	y += 9
 	no, name, login, pw, right := t.columns()
-	loginTitle := "Username"
+	loginTitle := t.tx.T("pdf.sheet.username")
 	if t.emails {
-		loginTitle = "Username / login"
+		loginTitle = t.tx.T("pdf.sheet.usernameLogin")
 	}
 	for _, c := range []struct {
 		x float64
 		s string
-	}{{no, "#"}, {name, "Name"}, {login, loginTitle}, {pw, "Password"}} {
+	}{{no, "#"}, {name, t.tx.T("pdf.sheet.name")}, {login, loginTitle}, {pw, t.tx.T("pdf.sheet.password")}} {
 		d.Text(c.x+1.5, y, bold, 8.5, 70, c.s)
 	}
 	y += 2.2

@@ -82,12 +82,14 @@ func signInAddress(publicURL string) string {
 }
 
 // NoPublicURLNote is printed on slips when the organization has no public
-// address: there is nothing to link the QR code to.
-const NoPublicURLNote = "No sign-in address set: add the public URL in Settings, then reprint."
+// address: there is nothing to link the QR code to. (English; the slips
+// are in the organization's language: message pdf.slips.noAddress.)
+var NoPublicURLNote = app.TextsFor("en").T("pdf.slips.noAddress")
 
 // BadgeSlipNote is printed on a slip whose code is the person's sign-in
 // badge (an account made with a badge): it signs in on the scan page only.
-const BadgeSlipNote = "Sign-in badge: show the code to the camera"
+// (English; message pdf.slips.badge.)
+var BadgeSlipNote = app.TextsFor("en").T("pdf.slips.badge")
 
 // grid is where the slips go on a page, in mm.
 type grid struct {
@@ -129,7 +131,7 @@ func Slips(w io.Writer, res *app.AccountResult, o Options) error {
 	if err != nil {
 		return err
 	}
-	d.PDF.SetTitle("Sign-in slips — "+res.Org.Name, true)
+	d.PDF.SetTitle(app.TextsFor(res.Org.Language).T("pdf.slips.title", "Org", res.Org.Name), true)
 	g := layout(o)
 	per := g.cols * g.rows
 	codes, err := matrices(res)
@@ -265,9 +267,10 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 
 	// Username, or login email when the organization has a login domain;
 	// then the password. Labels on the left, text beside them.
-	loginLabel, login := "Username", u.Username
+	tx := app.TextsFor(org.Language)
+	loginLabel, login := tx.T("pdf.slips.username"), u.Username
 	if u.Email != "" {
-		loginLabel, login = "Login", u.Email
+		loginLabel, login = tx.T("pdf.slips.login"), u.Email
 	}
 	labelW, flowW := 17.0, innerW
 	if compact {
@@ -359,7 +362,7 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 
 	// The password, large, in a shaded box.
 	baseline += ptToMM(ls)*0.25 + 1.2 + ptToMM(ps)*1.0
-	d.Text(left, baseline, sans, small, 100, "Password")
+	d.Text(left, baseline, sans, small, 100, tx.T("pdf.slips.password"))
 	for i, l := range pwLines {
 		if i > 0 {
 			baseline += lineH(ps) * 1.05
@@ -376,9 +379,9 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 	}
 	if acc.Badge != "" {
 		// The code is the badge: it is scanned on the sign-in page, it opens nothing by itself.
-		lead := BadgeSlipNote
+		lead := tx.T("pdf.slips.badge")
 		if org.PublicURL != "" {
-			lead = BadgeSlipNote + " at "
+			lead = tx.T("pdf.slips.badgeAt")
 		}
 		lw := d.Text(left, bottom, sans, d.Fit(sans, small, 4.5, bw, lead), 100, lead)
 		if org.PublicURL != "" {
@@ -386,15 +389,16 @@ func (d *doc) slip(org *app.Organization, acc *app.NewAccount, code [][]bool, x,
 			d.Text(left+lw, bottom, bold, d.Fit(bold, small, 4.5, bw-lw, addr), 60, addr)
 		}
 	} else if org.PublicURL == "" {
-		note := d.Fit(sans, small, 5, bw, NoPublicURLNote)
+		msg := tx.T("pdf.slips.noAddress")
+		note := d.Fit(sans, small, 5, bw, msg)
 		d.PDF.SetDrawColor(200, 0, 0)
 		d.PDF.SetLineWidth(0.3)
-		d.PDF.Line(left, bottom+1, left+d.Width(sans, note, NoPublicURLNote), bottom+1)
-		d.Text(left, bottom, sans, note, 0, NoPublicURLNote)
+		d.PDF.Line(left, bottom+1, left+d.Width(sans, note, msg), bottom+1)
+		d.Text(left, bottom, sans, note, 0, msg)
 	} else {
-		lead := "Scan the code or go to "
+		lead := tx.T("pdf.slips.scanOrGo")
 		if compact {
-			lead = "Sign in at "
+			lead = tx.T("pdf.slips.signInAt")
 		}
 		lw := d.Text(left, bottom, sans, small, 100, lead)
 		addr := signInAddress(org.PublicURL)

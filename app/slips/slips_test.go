@@ -412,3 +412,35 @@ func TestFileNameNamesTheClass(t *testing.T) {
 		t.Errorf("two classes: %s", got)
 	}
 }
+
+// Slips and the class sheet print their fixed words in the organization's
+// language, and the longer words of Finnish, Swedish and German still fit
+// inside each slip.
+func TestPDFsInTheOrganizationsLanguage(t *testing.T) {
+	for _, c := range []struct{ lang, password, printed string }{
+		{"en", "Password", "printed 21 November 2026"},
+		{"fi", "Salasana", "tulostettu 21.11.2026"},
+		{"sv", "Lösenord", "utskriven 2026-11-21"},
+		{"de", "Passwort", "gedruckt am 21.11.2026"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			t.Parallel()
+			org := &app.Organization{Name: "Maple Primary", Slug: "maple", PublicURL: "https://rollcall.maple.example", Language: c.lang}
+			res := Result(t, org, pupils[:6], "3B")
+			for _, layout := range []string{slips.LayoutCutLines, slips.LayoutAvery} {
+				o := slips.Options{Paper: slips.PaperA4, Layout: layout}
+				pdf := render(t, func(b *bytes.Buffer) error { return slips.Slips(b, res, o) })
+				if text := slipstest.PDFText(t, pdf); strings.Count(text, c.password) != len(res.Accounts) {
+					t.Errorf("%s: %q printed %d times, want %d", layout, c.password, strings.Count(text, c.password), len(res.Accounts))
+				}
+				slipstest.InsideCells(t, pdf, o)
+			}
+			sheet := render(t, func(b *bytes.Buffer) error {
+				return slips.Sheet(b, res, slips.Options{Paper: slips.PaperA4, Now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)})
+			})
+			if text := strings.Join(strings.Fields(slipstest.PDFText(t, sheet)), " "); !strings.Contains(text, c.printed) || !strings.Contains(text, c.password) {
+				t.Errorf("the sheet lacks %q or %q:\n%s", c.printed, c.password, text)
+			}
+		})
+	}
+}

@@ -184,10 +184,13 @@ test('invite by email, accept the link, sign in to the portal', async ({ page, b
     await expect(p.getByText('Maple Primary School').first()).toBeVisible()
     await shot(p, 'portal-account-phone')
 
-    // The link works once: opened again it says what to do, nothing more.
+    // The link works once: opened again it says so and, the account being
+    // active, offers the sign-in instead of asking for a new invitation.
     await p.goto(link)
-    await expect(p.getByRole('heading', { name: 'This link does not work' })).toBeVisible()
-    await expect(p.getByText('Ask the person who invited you')).toBeVisible()
+    await expect(p.getByRole('heading', { name: 'This invitation is already accepted' })).toBeVisible()
+    await expect(p.getByText('the account is active: sign in with it')).toBeVisible()
+    await expect(p.getByText('Ask the person who invited you')).toHaveCount(0)
+    await expect(p.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/signin')
     await shot(p, 'used-link-phone')
     await phone.close()
   })

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { auditActions, formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase, formatSize } from './format'
+import { afterEach, describe, expect, it } from 'vitest'
+import { auditActions, formatClock, formatCount, formatWhen, fromLocalInput, isLoopbackURL, toLocalInput, formatRange, fullName, joinLabels, pageCount, parseLabels, plural, statusLabel, titleCase, formatSize, formatDate, policyText } from './format'
+import { useLanguage } from './i18n.svelte'
 
 describe('formatRange', () => {
   it('writes the first page of many', () => {
@@ -122,5 +123,37 @@ describe('auditActions', () => {
     expect(actions.size).toBeGreaterThan(40)
     const missing = [...actions].filter((a) => !(a in auditActions))
     expect(missing).toEqual([])
+  })
+})
+
+describe('in the UI language', () => {
+  afterEach(() => {
+    useLanguage('en')
+  })
+
+  it('writes Finnish, Swedish and German dates and numbers as those languages do', () => {
+    useLanguage('fi')
+    expect(formatDate('2026-12-03T12:00:00')).toBe('3.12.2026')
+    expect(formatCount(1234)).toBe('1\u00a0234')
+    useLanguage('sv')
+    expect(formatDate('2026-12-03T12:00:00')).toBe('2026-12-03')
+    useLanguage('de')
+    expect(formatDate('2026-12-03T12:00:00')).toBe('3.12.2026')
+    expect(formatCount(1234)).toBe('1.234')
+  })
+
+  it('words the password rule in the language, with its plural', () => {
+    const rules = { min_length: 10, require_letter: true, require_digit: true, require_symbol: false }
+    expect(policyText(rules, 'fallback')).toBe('at least 10 characters with letters and digits')
+    useLanguage('fi')
+    expect(policyText(rules, 'fallback')).toBe('vähintään 10 merkkiä, joissa on kirjaimia ja numeroita')
+    expect(policyText({ ...rules, min_length: 1, require_letter: false, require_digit: false }, '')).toBe('vähintään 1 merkki')
+    expect(policyText(undefined, 'at least 8 characters')).toBe('at least 8 characters')
+  })
+
+  it('names statuses in the language', () => {
+    useLanguage('sv')
+    expect(statusLabel('pending')).toBe('Väntar på godkännande')
+    expect(statusLabel('odd_state')).toBe('Odd state')
   })
 })

@@ -1,10 +1,21 @@
-// Pure formatting helpers for what the tables and forms show.
+// Pure formatting helpers for what the tables and forms show, in the UI's
+// language (lib/i18n): numbers and dates through Intl in its locale.
+import { lang, t } from './i18n.svelte'
+import type { PasswordRules } from './types'
 
-const numberFormat = new Intl.NumberFormat('en-US')
+/**
+ * locale is the Intl locale of the UI's language: in English the browser's
+ * own English (en-GB writes 3 December), else the language itself.
+ */
+export function locale(): string {
+  const l = lang()
+  if (l === 'en' && typeof navigator !== 'undefined' && /^en\b/i.test(navigator.language ?? '')) return navigator.language
+  return l
+}
 
-/** formatCount writes 1234 as "1,234". */
+/** formatCount writes 1234 as "1,234" (in Finnish "1 234"). */
 export function formatCount(n: number): string {
-  return numberFormat.format(n)
+  return new Intl.NumberFormat(locale()).format(n)
 }
 
 /**
@@ -53,15 +64,16 @@ export function titleCase(s: string): string {
   return s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : s
 }
 
+// The message keys of the statuses (src/locales).
 const statusNames: Record<string, string> = {
-  active: 'Active',
-  deactivated: 'Deactivated',
-  invited: 'Invited',
-  pending: 'Waiting for approval',
+  active: 'status.active',
+  deactivated: 'status.deactivated',
+  invited: 'status.invited',
+  pending: 'status.pending',
 }
 
 export function statusLabel(status: string): string {
-  return statusNames[status] ?? titleCase(status)
+  return statusNames[status] ? t(statusNames[status]) : titleCase(status)
 }
 
 export const userStatuses = ['active', 'deactivated', 'invited', 'pending'] as const
@@ -104,22 +116,23 @@ export function formatWhen(iso: string | undefined): string {
   if (!iso) return ''
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  // English names the month ("Sep 3, 2025"); Finnish, Swedish and German write it as a number (3.9.2025).
+  return d.toLocaleString(locale(), { year: 'numeric', month: lang() === 'en' ? 'short' : 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })
 }
 
 /** formatDateTime is a date and time as one sentence shows it: "Sep 3, 2025, 9:05 AM". */
 export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return new Date(iso).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' })
 }
 
-/** formatDate is a day written out: "September 3, 2025". */
+/** formatDate is a day as a sentence writes it: "September 3, 2025", in Finnish 3.9.2025. */
 export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' })
+  return new Date(iso).toLocaleDateString(locale(), { day: 'numeric', month: lang() === 'en' ? 'long' : 'numeric', year: 'numeric' })
 }
 
 /** formatTime is the time of day alone: "10:42 AM". */
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+  return new Date(iso).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' })
 }
 
 /** formatClock shows a time as 10:42 (today) or 3 Sep 10:42; '' for none. */
@@ -128,7 +141,7 @@ export function formatClock(iso: string | undefined, now = new Date()): string {
   const d = new Date(iso)
   const time = formatTime(iso)
   if (d.toDateString() === now.toDateString()) return time
-  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' }) + ' ' + time
+  return d.toLocaleDateString(locale(), { day: 'numeric', month: 'short' }) + ' ' + time
 }
 
 /** toLocalInput turns an ISO time into a datetime-local value; fromLocalInput back. */
@@ -284,4 +297,19 @@ export function formatSize(bytes: number): string {
   const mb = bytes / (1024 * 1024)
   if (mb < 1024) return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`
   return `${(mb / 1024).toFixed(1)} GB`
+}
+
+/**
+ * policyText words a password rule in the UI's language ("at least 10
+ * characters with letters and digits"); fallback (the server's English
+ * wording) when the rule is not given.
+ */
+export function policyText(rules: PasswordRules | undefined, fallback: string): string {
+  if (!rules) return fallback
+  const min = t('policy.min', { count: rules.min_length })
+  const need = [rules.require_letter && t('policy.letters'), rules.require_digit && t('policy.digits'), rules.require_symbol && t('policy.symbol')].filter(
+    (x): x is string => !!x,
+  )
+  if (need.length === 0) return min
+  return t('policy.with', { min, need: new Intl.ListFormat(locale(), { type: 'conjunction' }).format(need) })
 }

@@ -155,6 +155,8 @@ export interface UserPage {
 
 /** The signed-in user's own account, as the portal shows it. */
 export interface MyAccount {
+  /** the password rule itself, for the page to word in its language */
+  policy_rules?: PasswordRules
   first_name: string
   last_name: string
   username: string
@@ -171,6 +173,8 @@ export interface MyAccount {
 
 /** The one screen of a user who must choose a new password. */
 export interface PasswordChangeForm {
+  /** the password rule itself, for the page to word in its language */
+  policy_rules?: PasswordRules
   first_name: string
   organization: string
   policy: string
@@ -255,6 +259,10 @@ export interface OutboxSummary {
 
 /** What the invitation page shows and asks for. */
 export interface InvitationPage {
+  /** the password rule itself, for the page to word in its language */
+  policy_rules?: PasswordRules
+  /** the invitation's language (its mail's): the page is in it */
+  language?: string
   organization: string
   mode: string
   email: string
@@ -359,6 +367,8 @@ export interface PublicStatus {
 
 /** What the public sign-up page shows and asks for. */
 export interface JoinInfo {
+  /** the password rule itself, for the page to word in its language */
+  policy_rules?: PasswordRules
   organization: string
   groups: string[]
   code?: string
@@ -443,4 +453,12 @@ export interface AuditEntry {
   target: { kind?: string; id?: string; name?: string }
   people?: string[]
   detail?: string
+}
+
+/** A password rule (app.PasswordPolicy). */
+export interface PasswordRules {
+  min_length: number
+  require_letter: boolean
+  require_digit: boolean
+  require_symbol: boolean
 }

@@ -1,5 +1,6 @@
 // The API calls of the user's own portal (app/portal.go, app/httpapi/portal.go):
 // sign-in, the account page, changing the password, and joining a group by code.
+import type { PasswordRules } from '../../lib/types'
 import { endSessionOf, type EndSession } from '../sso/api'
 import { api } from '../../lib/api'
 import type { MyAccount, PasswordChangeForm, SignUpResult } from '../../lib/types'
@@ -34,6 +35,8 @@ export const requestPasswordReset = (email: string) => api.post<{ message: strin
 
 /** ResetPage is what a set-password link's page shows (app.ResetPage). */
 export interface ResetPage {
+  /** the password rule itself, for the page to word in its language */
+  policy_rules?: PasswordRules
   organization: string
   first_name: string
   login: string

@@ -14,12 +14,13 @@ export interface SectionProps {
 
 export interface AccountSection {
   id: string
+  /** the title's message key (src/locales) */
   title: string
   component: Component<SectionProps>
 }
 
 export const accountSections: AccountSection[] = [
-  { id: 'profile', title: 'Your account', component: ProfileSection },
-  { id: 'password', title: 'Change password', component: PasswordSection },
-  { id: 'invite-code', title: 'Use invite code', component: InviteCodeSection },
+  { id: 'profile', title: 'account.section.profile', component: ProfileSection },
+  { id: 'password', title: 'account.section.password', component: PasswordSection },
+  { id: 'invite-code', title: 'account.section.inviteCode', component: InviteCodeSection },
 ]
