@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"rollcall/app"
 	"rollcall/store"
@@ -354,7 +357,10 @@ func TestMigrateSchema4Fixture(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(path)
+	var steps []string
+	db, err := store.OpenWith(path, store.Options{Progress: func(step string, done, total int) {
+		steps = append(steps, fmt.Sprintf("%s %d/%d", step, done, total))
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,14 +370,48 @@ func TestMigrateSchema4Fixture(t *testing.T) {
 	if got := dumpFixture(t, db); string(got) != string(want) {
 		t.Errorf("after migration the file holds\n%s\nwant\n%s", got, want)
 	}
+	// A backup of the file as it was came first, and the conversion said
+	// how far it was.
+	if len(steps) < 2 || !strings.HasPrefix(steps[0], "Backing up") || !strings.HasSuffix(steps[len(steps)-1], " 30/30") {
+		t.Errorf("progress = %q, want the backup, then the conversion up to 30/30", steps)
+	}
+	if filepath.Dir(db.UpgradeBackup) != path+".backups" || !strings.HasSuffix(db.UpgradeBackup, "-before-upgrade.db") {
+		t.Errorf("UpgradeBackup = %q", db.UpgradeBackup)
+	}
+	if err := store.Verify(db.UpgradeBackup); err != nil {
+		t.Fatal(err)
+	}
+	oldUsers := func(p string) (n int) {
+		b, err := bolt.Open(p, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		b.View(func(tx *bolt.Tx) error {
+			if u := tx.Bucket([]byte("users")); u != nil {
+				n = u.Stats().KeyN
+			}
+			return nil
+		})
+		return n
+	}
+	if n := oldUsers(db.UpgradeBackup); n != 30 {
+		t.Errorf("the backup holds %d users in the old format, want 30", n)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if n := oldUsers(path); n != 0 {
+		t.Errorf("the converted file still has %d users in the old format", n)
 	}
 	db, err = store.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if db.UpgradeBackup != "" {
+		t.Errorf("opening the converted file again took a backup: %s", db.UpgradeBackup)
+	}
 	if got := dumpFixture(t, db); string(got) != string(want) {
 		t.Errorf("opened again, the file holds\n%s", got)
 	}

@@ -35,7 +35,7 @@ func (db *DB) DatedUsers(ctx context.Context, orgID, onOrBefore string) ([]app.D
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
 			if d := e.deleteOn(); len(d) > 0 && bytes.Compare(d, last) <= 0 {
-				out = append(out, app.DatedUser{ID: e.userID(), DeleteOn: string(d), Status: string(e.field(0))})
+				out = append(out, app.DatedUser{ID: e.userID(), DeleteOn: string(d), Status: string(e.field(statusField))})
 			}
 			return nil
 		})
@@ -74,10 +74,10 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 	logins := tx.Bucket(loginsBucket)
-	if err := release(logins, usernameKey(u), u.ID); err != nil {
+	if err := releaseLogin(logins, usernameKey(u), u.ID); err != nil {
 		return err
 	}
-	if err := release(logins, emailKey(u), u.ID); err != nil {
+	if err := releaseLogin(logins, emailKey(u), u.ID); err != nil {
 		return err
 	}
 	if err := releaseIdentities(tx, u); err != nil {
@@ -142,7 +142,7 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 
-	if err := tx.Bucket(usersBucket).Delete([]byte(u.ID)); err != nil {
+	if err := tx.Bucket(usersBucket).Delete(uidKey(u.ID)); err != nil {
 		return err
 	}
 	if err := tx.Bucket(erasedBucket).Put([]byte(u.ID), nil); err != nil {
@@ -181,7 +181,7 @@ func erasedPeople(tx *bolt.Tx) (map[string]bool, error) {
 	})
 	users := tx.Bucket(usersBucket)
 	for id := range ids {
-		if users.Get([]byte(id)) != nil {
+		if users.Get(uidKey(id)) != nil {
 			delete(ids, id)
 		}
 	}
