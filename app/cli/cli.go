@@ -81,6 +81,7 @@ Usage:
   rollcall restore BACKUP       put a backup in place of the database (the current state is backed up first)
   rollcall rollover --org SLUG  year-end rollover: every class to its next class (--dry-run to preview)
   rollcall check                check the database file for damage
+  rollcall compact              rewrite the database file with its live pages only (smaller)
   rollcall audit [--org SLUG] [--since DATE] [--action A] [--csv]  who changed what, newest first
   rollcall version              print the version
 
@@ -146,6 +147,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runRollover(ctx, rest)
 	case cmd == "check":
 		return m.runCheck(ctx, rest)
+	case cmd == "compact":
+		return m.runCompact(ctx, rest)
 	case cmd == "audit":
 		return m.runAudit(ctx, rest)
 	case cmd == "admin" && sub == "create":
