@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"os"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -374,7 +375,25 @@ func (db *DB) InvitationsOf(ctx context.Context, userID string) ([]*app.Invitati
 	return out, err
 }
 
-// CompactIfDue implements app.LifecycleStore.
+// sparse reports whether at least a fifth of a file of 4 MiB or more is
+// free pages: bbolt writes every changed page anew, so a bulk write (an
+// import of thousands, a batch of accounts) leaves behind as many free
+// pages as it touched, which the file keeps. CompactIfDue then gives
+// them back, as after a purge.
+func (db *DB) sparse() bool {
+	db.bolt.mu.RLock() // not beside a swap
+	defer db.bolt.mu.RUnlock()
+	fi, err := os.Stat(db.Path)
+	if err != nil || fi.Size() < 4<<20 {
+		return false
+	}
+	st := db.bolt.Stats()
+	free := int64(st.FreePageN+st.PendingPageN) * int64(db.bolt.Info().PageSize)
+	return free*5 >= fi.Size()
+}
+
+// CompactIfDue implements app.LifecycleStore: when a purge marked the file
+// due, or when it is sparse (a fifth free pages).
 func (db *DB) CompactIfDue(ctx context.Context) (bool, error) {
 	return db.compact(false)
 }
@@ -394,7 +413,7 @@ func (db *DB) compact(force bool) (bool, error) {
 		due = bytes.Clone(tx.Bucket(metaBucket).Get(compactDueKey))
 		return nil
 	})
-	if err != nil || due == nil && !force {
+	if err != nil || due == nil && !force && !db.sparse() {
 		return false, err
 	}
 	if err := db.Compact(); err != nil {

@@ -299,35 +299,37 @@ func fromNanosPtr(n int64) *time.Time {
 	return &t
 }
 
-// userRec is a user as stored in the users bucket (schema 5). The fields
+// userRec is a user as stored in the people bucket (schema 5). The fields
 // the user index holds — status, account type, groups, labels, deletion
-// date — are not repeated here: getUser reads them from the index entry,
-// whose key the record's organization and names give.
+// date, and the username and email in their keyed form — are not repeated
+// here: getUser reads them from the index entry, whose key the record's
+// organization and names give.
 type userRec struct {
-	OrgID         cid           `cbor:"1,keyasint,omitempty"`
-	FirstName     string        `cbor:"2,keyasint,omitempty"`
-	LastName      string        `cbor:"3,keyasint,omitempty"`
-	Username      string        `cbor:"4,keyasint,omitempty"`
-	Email         string        `cbor:"5,keyasint,omitempty"`
-	EmailVerified bool          `cbor:"6,keyasint,omitempty"`
-	Phone         string        `cbor:"7,keyasint,omitempty"`
-	Language      string        `cbor:"8,keyasint,omitempty"`
-	JobTitle      string        `cbor:"9,keyasint,omitempty"`
-	CreatedVia    string        `cbor:"10,keyasint,omitempty"`
-	InviteCode    string        `cbor:"11,keyasint,omitempty"`
-	InviteLink    cid           `cbor:"12,keyasint,omitempty"`
-	ImportID      cid           `cbor:"13,keyasint,omitempty"`
-	CreatedAt     int64         `cbor:"14,keyasint,omitempty"`
-	UpdatedAt     int64         `cbor:"15,keyasint,omitempty"`
-	MustChange    bool          `cbor:"16,keyasint,omitempty"`
-	AdminRole     string        `cbor:"17,keyasint,omitempty"`
-	AdminGroups   []cid         `cbor:"18,keyasint,omitempty"`
-	Identities    []identityRec `cbor:"19,keyasint,omitempty"`
-	PasswordHash  phc           `cbor:"20,keyasint,omitempty"`
-	BadgeHash     digest        `cbor:"21,keyasint,omitempty"`
-	BadgePINHash  phc           `cbor:"22,keyasint,omitempty"`
-	BadgeIssued   int64         `cbor:"23,keyasint,omitempty"`
-	TOTP          *totpRec      `cbor:"24,keyasint,omitempty"`
+	OrgID         cid    `cbor:"1,keyasint,omitempty"`
+	FirstName     string `cbor:"2,keyasint,omitempty"`
+	LastName      string `cbor:"3,keyasint,omitempty"`
+	Username      string `cbor:"4,keyasint,omitempty"`
+	Email         string `cbor:"5,keyasint,omitempty"`
+	EmailVerified bool   `cbor:"6,keyasint,omitempty"`
+	Phone         string `cbor:"7,keyasint,omitempty"`
+	Language      string `cbor:"8,keyasint,omitempty"`
+	JobTitle      string `cbor:"9,keyasint,omitempty"`
+	CreatedVia    string `cbor:"10,keyasint,omitempty"`
+	InviteCode    string `cbor:"11,keyasint,omitempty"`
+	InviteLink    cid    `cbor:"12,keyasint,omitempty"`
+	ImportID      cid    `cbor:"13,keyasint,omitempty"`
+	CreatedAt     int64  `cbor:"14,keyasint,omitempty"`
+	UpdatedAt     int64  `cbor:"15,keyasint,omitempty"` // after CreatedAt; 0: the same
+
+	MustChange   bool          `cbor:"16,keyasint,omitempty"`
+	AdminRole    string        `cbor:"17,keyasint,omitempty"`
+	AdminGroups  []cid         `cbor:"18,keyasint,omitempty"`
+	Identities   []identityRec `cbor:"19,keyasint,omitempty"`
+	PasswordHash phc           `cbor:"20,keyasint,omitempty"`
+	BadgeHash    digest        `cbor:"21,keyasint,omitempty"`
+	BadgePINHash phc           `cbor:"22,keyasint,omitempty"`
+	BadgeIssued  int64         `cbor:"23,keyasint,omitempty"`
+	TOTP         *totpRec      `cbor:"24,keyasint,omitempty"`
 	// Empty tells empty lists (emptyGroups, emptyLabels, emptyIdentities)
 	// from none, which JSON answers show apart ([] and null).
 	Empty uint8 `cbor:"25,keyasint,omitempty"`

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -33,6 +34,9 @@ func TestUserRecordRoundTrip(t *testing.T) {
 		data, err := encodeRecord(userRecOf(u))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if u.Username == "asa" && bytes.Contains(data, []byte("asa")) {
+			t.Errorf("the record repeats the username the index keeps: %q", data)
 		}
 		var rec userRec
 		if err := decodeRecord(data, &rec); err != nil {

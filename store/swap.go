@@ -101,7 +101,7 @@ func finishSwap(path string) error {
 // (bbolt keeps freed pages, with their old contents, for reuse).
 func (db *DB) Compact() error {
 	return db.swap(func(cur *bolt.DB, tmp string) error {
-		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: OpenTimeout})
+		dst, err := openBolt(tmp, &bolt.Options{Timeout: OpenTimeout})
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (db *DB) Restore(ctx context.Context, from string) (int, error) {
 		}); err != nil {
 			return err
 		}
-		dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: OpenTimeout})
+		dst, err := openBolt(tmp, &bolt.Options{Timeout: OpenTimeout})
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,19 @@ func userRecOf(u *app.User) *userRec {
 		CreatedAt: nanos(u.CreatedAt), UpdatedAt: nanos(u.UpdatedAt), MustChange: u.MustChangePassword,
 		AdminRole: u.AdminRole, AdminGroups: cids(u.AdminGroups), PasswordHash: phc(u.PasswordHash),
 		BadgeHash: digest(u.BadgeHash), BadgePINHash: phc(u.BadgePINHash), BadgeIssued: nanosPtr(u.BadgeIssued)}
+	// The index keeps the keyed username and email: the record keeps them
+	// only where they are not written in that form (capitals, spaces).
+	if app.Key(u.Username) == u.Username {
+		r.Username = ""
+	}
+	if app.Key(u.Email) == u.Email {
+		r.Email = ""
+	}
+	if !u.UpdatedAt.Equal(u.CreatedAt) { // most records are never changed
+		r.UpdatedAt = nanos(u.UpdatedAt) - r.CreatedAt
+	} else {
+		r.UpdatedAt = 0
+	}
 	for _, i := range u.Identities {
 		r.Identities = append(r.Identities, identityRec{cid(i.Provider), i.Issuer, i.Subject, nanos(i.LinkedAt)})
 	}
@@ -45,7 +58,7 @@ func (r *userRec) user(id string) *app.User {
 	u := &app.User{ID: id, OrgID: string(r.OrgID), FirstName: r.FirstName, LastName: r.LastName, Username: r.Username, Email: r.Email,
 		EmailVerified: r.EmailVerified, Phone: r.Phone, Language: r.Language, JobTitle: r.JobTitle, CreatedVia: r.CreatedVia,
 		InviteCode: r.InviteCode, InviteLink: string(r.InviteLink), ImportID: string(r.ImportID),
-		CreatedAt: fromNanos(r.CreatedAt), UpdatedAt: fromNanos(r.UpdatedAt), MustChangePassword: r.MustChange,
+		CreatedAt: fromNanos(r.CreatedAt), UpdatedAt: fromNanos(r.CreatedAt + r.UpdatedAt), MustChangePassword: r.MustChange,
 		AdminRole: r.AdminRole, AdminGroups: strs(r.AdminGroups), PasswordHash: string(r.PasswordHash),
 		BadgeHash: string(r.BadgeHash), BadgePINHash: string(r.BadgePINHash), BadgeIssued: fromNanosPtr(r.BadgeIssued)}
 	for _, i := range r.Identities {
@@ -69,14 +82,17 @@ const userNotFound = "There is no such user in this organization."
 // of those fields: the user record does not repeat them.
 //
 //	key:   len(org) org  SortKey(last) \x01 SortKey(first) \0  user len(user)
-//	value: status \x1f account type \x1f search text \x1f label \x1e label \x1f deletion date \x1f groups
+//	value: status \x1f account type \x1f Key(username) \x1f Key(email) \x1f
+//	       search text \x1f label \x1e label \x1f deletion date \x1f groups
 //
-// org, user and each group are idKey forms (16 bytes for a UUID); the
-// groups field is, per group, its length and its idKey. The search text
-// holds the keyed (app.Key) username, email and labels, and the names only
-// where their key differs from the sort key's (accents): the matcher also
-// searches the key's names. The labels field keeps each label as written,
-// for the list of an organization's labels and the filter by label.
+// org, user and each group are uidKey forms (16 bytes for a UUID); the
+// groups field is, per group, its length and its uidKey. The search reads
+// the key's names, the username, the email and the search text, which
+// holds the keyed labels and the names only where their key differs from
+// the sort key's (accents). The record keeps a username or email only when
+// it is not written in its keyed form. The labels field keeps each label
+// as written, for the list of an organization's labels and the filter by
+// label.
 type indexEntry struct{ key, value []byte }
 
 const (
@@ -111,9 +127,9 @@ func indexValue(u *app.User) []byte {
 			words = append(words, n)
 		}
 	}
-	words = append(append(words, u.Username, u.Email), u.Labels...)
-	search := app.Key(strings.Join(words, " "))
-	v := []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + search + string(fieldSep) +
+	search := app.Key(strings.Join(append(words, u.Labels...), " "))
+	v := []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + app.Key(u.Username) + string(fieldSep) +
+		app.Key(u.Email) + string(fieldSep) + search + string(fieldSep) +
 		strings.Join(u.Labels, string(labelSep)) + string(fieldSep) + u.DeleteOn + string(fieldSep))
 	for _, g := range u.Groups {
 		k := uidKey(g)
@@ -154,7 +170,9 @@ func (e indexEntry) field(i int) []byte {
 const (
 	statusField = iota
 	typeField
-	searchField
+	usernameField // app.Key(username)
+	emailField    // app.Key(email)
+	searchField   // the rest of the search text
 	labelsField
 	deleteOnField
 	groupsField // the last: raw bytes, not text
@@ -366,6 +384,12 @@ func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
 // fillFromIndex sets the fields of u that only its index entry holds.
 func fillFromIndex(u *app.User, e indexEntry, empty uint8) {
 	u.Status, u.AccountType = string(e.field(statusField)), string(e.field(typeField))
+	if u.Username == "" {
+		u.Username = string(e.field(usernameField))
+	}
+	if u.Email == "" {
+		u.Email = string(e.field(emailField))
+	}
 	u.DeleteOn = string(e.deleteOn())
 	u.Groups, u.Labels = e.groups(), e.labels()
 	if u.Groups == nil && empty&emptyGroups != 0 {
@@ -662,9 +686,9 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 			}
 		}
 		if len(query) > 0 {
-			text, names := e.field(searchField), e.names()
+			text, names, username, email := e.field(searchField), e.names(), e.field(usernameField), e.field(emailField)
 			for _, w := range query {
-				if !bytes.Contains(text, w) && !bytes.Contains(names, w) {
+				if !bytes.Contains(text, w) && !bytes.Contains(names, w) && !bytes.Contains(username, w) && !bytes.Contains(email, w) {
 					return false
 				}
 			}
