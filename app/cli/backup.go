@@ -29,7 +29,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		return err
 	}
 	var n int64
-	db, err := store.Open(path)
+	db, err := m.open(path)
 	switch {
 	case err == nil:
 		n, err = m.newApp(db).Backup(ctx, func() (int64, error) {

@@ -276,7 +276,32 @@ func (m *Main) openDB(flagValue string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(p)
+	return m.open(p)
+}
+
+// open opens the database at path, showing on standard error how a
+// conversion to this Rollcall's format goes and where the backup taken
+// before it is.
+func (m *Main) open(path string) (*store.DB, error) {
+	last := ""
+	db, err := store.OpenWith(path, store.Options{Progress: func(step string, done, total int) {
+		if step != last && last != "" {
+			fmt.Fprintln(m.Stderr)
+		}
+		last = step
+		if total > 1 {
+			fmt.Fprintf(m.Stderr, "\r%s: %d of %d", step, done, total)
+		} else {
+			fmt.Fprintf(m.Stderr, "%s", step)
+		}
+	}})
+	if last != "" {
+		fmt.Fprintln(m.Stderr)
+	}
+	if err == nil && db.UpgradeBackup != "" {
+		fmt.Fprintf(m.Stderr, "The database was converted to this Rollcall's format; the file as it was is backed up at %s.\n", db.UpgradeBackup)
+	}
+	return db, err
 }
 
 // withApp opens the database, runs fn with the app over it, and closes it.

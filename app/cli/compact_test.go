@@ -70,3 +70,27 @@ func TestCompactCommand(t *testing.T) {
 		t.Errorf("users after compact: %d %q", code, stdout)
 	}
 }
+
+// A command on a file of the previous format converts it, saying how far
+// it is and where the backup of the file as it was went.
+func TestCommandConvertsOldFile(t *testing.T) {
+	data, err := os.ReadFile("../../store/testdata/schema4.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "users", "list", "--org", "maple-primary", "--db", path)
+	if code != 0 || !strings.Contains(stdout, "pupil.07") {
+		t.Fatalf("users list on the old file: %d %q %q", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "Converting people to the compact format: 30 of 30") || !strings.Contains(stderr, path+".backups/rollcall-") ||
+		!strings.Contains(stderr, "-before-upgrade.db") {
+		t.Errorf("stderr = %q; want the progress and the backup", stderr)
+	}
+	if _, stdout, stderr := run(t, "", "org", "list", "--db", path); strings.Contains(stderr, "Converting") || !strings.Contains(stdout, "maple-primary") {
+		t.Errorf("opened again: %q %q", stdout, stderr)
+	}
+}
