@@ -56,3 +56,32 @@ func TestCompactIfDueWhenSparse(t *testing.T) {
 		t.Fatalf("after compaction: %v, %v", p, err)
 	}
 }
+
+// A bulk write of 1,000 people or more marks the file for compaction (its
+// index pages are left half full); a smaller one does not.
+func TestCompactIfDueAfterBulkCreate(t *testing.T) {
+	ctx := context.Background()
+	db := apptest.OpenDB(t)
+	o := MustOrg(t, app.New(db), "Maple")
+	now := time.Now().UTC()
+	mk := func(from, n int) []*app.User {
+		var users []*app.User
+		for i := from; i < from+n; i++ {
+			users = append(users, &app.User{ID: fmt.Sprintf("0190f000-0000-7000-8000-%012x", i), OrgID: o.ID, FirstName: "F", LastName: fmt.Sprint(i),
+				Status: app.StatusActive, AccountType: app.TypeStudent, CreatedAt: now, UpdatedAt: now})
+		}
+		return users
+	}
+	if err := db.CreateUsers(ctx, mk(0, 999)); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := db.CompactIfDue(ctx); err != nil || due {
+		t.Fatalf("after 999: CompactIfDue = %v, %v; want nothing due", due, err)
+	}
+	if err := db.CreateUsers(ctx, mk(999, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := db.CompactIfDue(ctx); err != nil || !due {
+		t.Fatalf("after 1,000 at once: CompactIfDue = %v, %v; want a compaction", due, err)
+	}
+}

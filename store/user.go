@@ -400,6 +400,10 @@ func fillFromIndex(u *app.User, e indexEntry, empty uint8) {
 	}
 }
 
+// bulkUsers is how many users written at once make a bulk write, after
+// which the file is compacted.
+const bulkUsers = 1000
+
 // CreateUsers implements app.UserStore: all users in one transaction, which
 // also checks that every group they join still exists (ECONFLICT if one
 // was deleted while their passwords were hashed).
@@ -416,6 +420,14 @@ func (db *DB) CreateUsers(ctx context.Context, users []*app.User, mails ...*app.
 		}
 		for _, u := range users {
 			if err := putUser(tx, nil, u); err != nil {
+				return err
+			}
+		}
+		if len(users) >= bulkUsers {
+			// Thousands of names land all over the user and login indexes,
+			// whose split pages stay half empty: the file is compacted
+			// (CompactIfDue) as after a purge.
+			if err := markCompactDue(tx); err != nil {
 				return err
 			}
 		}

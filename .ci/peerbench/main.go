@@ -84,8 +84,19 @@ func main() {
 	rcAddr := flag.String("rollcall-addr", "127.0.0.1:18600", "")
 	pbAddr := flag.String("pocketbase-addr", "127.0.0.1:18601", "")
 	seedOnly := flag.String("seed-only", "", "only seed Rollcall's side into this file and stop (to look inside it)")
+	rssOnly := flag.String("rss-only", "", "only Rollcall's peak RSS creating 1,000 accounts in this seeded file (-seed-only)")
 	big := flag.Int("big", 0, "instead of the side by side: this many people in one Rollcall file (`make bench-500k`)")
 	flag.Parse()
+	if *rssOnly != "" {
+		rc := start(*rollcallBin, "serve", "--db", *rssOnly, "--addr", *rcAddr)
+		defer rc.stop()
+		ready("http://" + *rcAddr + "/healthz")
+		time.Sleep(3 * time.Second)
+		fmt.Printf("RSS at rest %s\n", mb(rc.rss("VmRSS")))
+		d, peak := rc.peakDuring(func() { rollcallClient(*rcAddr).create(people(1000)) })
+		fmt.Printf("1,000 accounts in %v, peak RSS %s, RSS after %s\n", d.Round(time.Millisecond), mb(peak), mb(rc.rss("VmRSS")))
+		return
+	}
 	if *big > 0 {
 		bench500k(*big, *rollcallBin, *rcAddr)
 		return

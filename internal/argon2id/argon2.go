@@ -6,7 +6,7 @@
 // LICENSE) with one change: the work area of a hash (memory KiB, 19 MiB
 // with Rollcall's parameters) is taken from a pool and given back, instead
 // of being allocated anew for every hash and left to the garbage
-// collector. With hashes bounded to one per core (app.HashPassword), the
+// collector (on Unix, outside Go's heap). With hashes bounded to one per core (app.HashPassword), the
 // memory hashing holds is about cores × memory, whatever the batch: 1,000
 // new accounts do not leave 1,000 × 19 MiB of garbage behind them for the
 // collector to find. A reused area is not cleared: the first pass writes
@@ -53,7 +53,9 @@ package argon2id
 
 import (
 	"encoding/binary"
+	"runtime"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/blake2b"
 )
@@ -136,28 +138,63 @@ func deriveKey(mode int, password, salt, secret, data []byte, time, memory uint3
 	return extractKey(B, memory, uint32(threads), keyLen)
 }
 
-// pools keep work areas by their size in blocks: sync.Pool drops what is
-// not used again within two garbage collections, so an idle server gives
-// the memory back.
+// The work areas not in use wait in a free list, at most one per core Go
+// may use (GOMAXPROCS: app.HashPassword runs no more hashes at once), and
+// are given back to the system after idleRelease without a hash. On Unix
+// they are mapped outside Go's heap (workarea_unix.go), so 2 × 19 MiB of
+// them neither count towards nor raise the garbage collector's goal: the
+// heap of the rest of the program stays as small as without hashing.
 var (
-	poolsMu sync.Mutex
-	pools   = map[uint32]*sync.Pool{}
+	freeMu    sync.Mutex
+	freeAreas = map[uint32][][]block{}
+	freeCount int
+	idleTimer *time.Timer
 )
 
-func poolOf(memory uint32) *sync.Pool {
-	poolsMu.Lock()
-	defer poolsMu.Unlock()
-	p := pools[memory]
-	if p == nil {
-		p = &sync.Pool{New: func() any { b := make([]block, memory); return &b }}
-		pools[memory] = p
+// idleRelease is how long unused work areas are kept for the next hash.
+const idleRelease = 30 * time.Second
+
+func getBlocks(memory uint32) []block {
+	freeMu.Lock()
+	if l := freeAreas[memory]; len(l) > 0 {
+		B := l[len(l)-1]
+		freeAreas[memory] = l[:len(l)-1]
+		freeCount--
+		freeMu.Unlock()
+		return B
 	}
-	return p
+	freeMu.Unlock()
+	return allocArea(memory)
 }
 
-func getBlocks(memory uint32) []block { return *poolOf(memory).Get().(*[]block) }
+func putBlocks(B []block) {
+	freeMu.Lock()
+	defer freeMu.Unlock()
+	if freeCount >= runtime.GOMAXPROCS(0) {
+		freeArea(B)
+		return
+	}
+	freeAreas[uint32(len(B))] = append(freeAreas[uint32(len(B))], B)
+	freeCount++
+	if idleTimer == nil {
+		idleTimer = time.AfterFunc(idleRelease, releaseAreas)
+	} else {
+		idleTimer.Reset(idleRelease)
+	}
+}
 
-func putBlocks(B []block) { poolOf(uint32(len(B))).Put(&B) }
+// releaseAreas gives every unused work area back.
+func releaseAreas() {
+	freeMu.Lock()
+	defer freeMu.Unlock()
+	for m, l := range freeAreas {
+		for _, B := range l {
+			freeArea(B)
+		}
+		delete(freeAreas, m)
+	}
+	freeCount = 0
+}
 
 const (
 	blockLength = 128

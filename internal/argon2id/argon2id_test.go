@@ -37,18 +37,41 @@ func TestSameAsXCrypto(t *testing.T) {
 	wg.Wait()
 }
 
-// Hashing one after another reuses the work area: the heap does not grow by
-// a work area per hash.
+// Hashing one after another reuses the one work area; at most GOMAXPROCS
+// wait for the next hash, and they are given back when released.
 func TestWorkAreaReused(t *testing.T) {
 	const memory = 4096 // KiB
+	releaseAreas()
 	IDKey([]byte("warm"), []byte("saltsalt"), 1, memory, 1, 32)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for i := range 20 {
-		IDKey([]byte(fmt.Sprint(i)), []byte("saltsalt"), 1, memory, 1, 32)
+	area := func() *block {
+		freeMu.Lock()
+		defer freeMu.Unlock()
+		if l := freeAreas[memory]; len(l) == 1 && freeCount == 1 {
+			return &l[0][0]
+		}
+		t.Fatalf("free list after a hash: %d areas", freeCount)
+		return nil
 	}
-	runtime.ReadMemStats(&after)
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*memory<<10 {
-		t.Errorf("20 hashes allocated %d KiB; a work area is %d KiB", grew>>10, memory)
+	first := area()
+	for i := range 5 {
+		IDKey([]byte(fmt.Sprint(i)), []byte("saltsalt"), 1, memory, 1, 32)
+		if a := area(); a != first {
+			t.Fatalf("hash %d used another work area", i)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() { IDKey([]byte("x"), []byte("saltsalt"), 1, memory, 1, 32) })
+	}
+	wg.Wait()
+	freeMu.Lock()
+	kept := freeCount
+	freeMu.Unlock()
+	if kept > runtime.GOMAXPROCS(0) {
+		t.Errorf("%d work areas kept; at most GOMAXPROCS (%d)", kept, runtime.GOMAXPROCS(0))
+	}
+	releaseAreas()
+	if freeCount != 0 || len(freeAreas) != 0 {
+		t.Errorf("after release: %d areas kept", freeCount)
 	}
 }
