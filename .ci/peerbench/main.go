@@ -91,7 +91,11 @@ func main() {
 		rc := start(*rollcallBin, "serve", "--db", *rssOnly, "--addr", *rcAddr)
 		defer rc.stop()
 		ready("http://" + *rcAddr + "/healthz")
-		time.Sleep(3 * time.Second)
+		for t := time.Now(); time.Since(t) < 5*time.Minute; time.Sleep(50 * time.Millisecond) {
+			if m, _ := filepath.Glob(*rssOnly + ".backups/rollcall-*-daily.db"); len(m) > 0 {
+				break
+			}
+		}
 		fmt.Printf("RSS at rest %s\n", mb(rc.rss("VmRSS")))
 		d, peak := rc.peakDuring(func() { rollcallClient(*rcAddr).create(people(1000)) })
 		fmt.Printf("1,000 accounts in %v, peak RSS %s, RSS after %s\n", d.Round(time.Millisecond), mb(peak), mb(rc.rss("VmRSS")))
