@@ -24,6 +24,9 @@
 //     the one folded copy, the record keeps the forms as typed.
 //   - user_badges: SHA-256 of a badge code → user ID, the sign-in by badge.
 //
+// The audit log is keyed by time, so it is appended with the same high
+// FillPercent.
+//
 // The other buckets (below) are small beside these and keep JSON records.
 // Compact (swap.go) rewrites the file with full pages after purges, on
 // request and after bulk deletes, and bbolt's freed pages go with it.
