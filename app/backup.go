@@ -28,6 +28,45 @@ type BackupStore interface {
 	// older backup still holds them) before it is swapped in; it says how
 	// many were.
 	Restore(ctx context.Context, path string) (reErased int, err error)
+	// FileSize is the database file's size in bytes.
+	FileSize() (int64, error)
+}
+
+// Compaction is what CompactDatabase did: the file's size before and after.
+type Compaction struct {
+	Before int64 `json:"before"`
+	After  int64 `json:"after"`
+}
+
+// CompactDatabase rewrites the database file at once with only its live
+// pages, filled: the space of deleted records is given back and their
+// bytes leave the file. The new file is checked before it is swapped in
+// (as a restore's is), while Rollcall keeps running. Server admins only.
+func (a *App) CompactDatabase(ctx context.Context) (*Compaction, error) {
+	if err := RequireServerAdmin(ctx); err != nil {
+		return nil, err
+	}
+	bs, ok := a.Store.(BackupStore)
+	if !ok {
+		return nil, Errorf(EINVALID, "This storage cannot be compacted.")
+	}
+	before, err := bs.FileSize()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.CompactNow(ctx); err != nil {
+		return nil, err
+	}
+	after, err := bs.FileSize()
+	if err != nil {
+		return nil, err
+	}
+	c := &Compaction{Before: before, After: after}
+	detail := fmt.Sprintf("%d bytes before, %d after", before, after)
+	if err := a.Store.AppendAudit(a.audit(ctx, "", "database.compact", AuditTarget{Kind: "database", Name: "database"}, detail)); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Kinds of backup, part of the file name.

@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
+	"rollcall/internal/argon2id"
 )
 
 // HashParams are argon2id parameters. They are written into every hash
@@ -31,12 +31,15 @@ const (
 	keyLen  = 32
 )
 
-// hashSlots bounds the argon2 work running at once to one hash per core:
-// each hash holds its memory (19 MiB) while it runs, so 300 sign-ups or
-// sign-ins arriving together wait for a slot instead of taking 300 × 19 MiB.
-// Every hash and check goes through HashPassword and VerifyPassword, so
-// every caller is bounded.
-var hashSlots = make(chan struct{}, runtime.NumCPU())
+// hashSlots bounds the argon2 work running at once to one hash per core
+// Go may use (GOMAXPROCS): each hash holds its memory (19 MiB) while it
+// runs, so 300 sign-ups or sign-ins arriving together wait for a slot
+// instead of taking 300 × 19 MiB. Every hash and check goes through
+// HashPassword and VerifyPassword, so every caller is bounded. The work
+// areas themselves are reused (package argon2id), so a batch of 1,000
+// leaves no garbage of 1,000 areas: memory while hashing is about
+// GOMAXPROCS × 19 MiB.
+var hashSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 func takeHashSlot() func() {
 	hashSlots <- struct{}{}
@@ -52,8 +55,8 @@ func HashPassword(rand io.Reader, p HashParams, password string) (string, error)
 	if _, err := io.ReadFull(rand, salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+	key := argon2id.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2id.Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
@@ -67,7 +70,7 @@ func VerifyPassword(hash, password string, want HashParams) (ok, rehash bool) {
 	}
 	var version int
 	var p HashParams
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2id.Version {
 		return false, false
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.Threads == 0 {
@@ -79,7 +82,7 @@ func VerifyPassword(hash, password string, want HashParams) (ok, rehash bool) {
 		return false, false
 	}
 	release := takeHashSlot()
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := argon2id.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	release()
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false

@@ -292,6 +292,13 @@ func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*Bulk
 		return nil, err
 	}
 	skips[skipGone] += missing
+	if req.Action == BulkDelete && changed > 0 {
+		// The deleted people's pages are given back (and their bytes
+		// leave the file) now rather than at the scheduler's next pass.
+		if _, err := a.CompactIfDue(ctx); err != nil {
+			a.log().Error("compaction after a bulk delete", "err", err)
+		}
+	}
 	name := label
 	if group != nil {
 		name = group.Name

@@ -242,6 +242,10 @@ func TestBulkActions(t *testing.T) {
 	if _, err := e.DB.UserByLogin(ctx, us[1].Username); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("a deleted user's username still signs in: %v", err)
 	}
+	// The file was compacted with the delete: nothing is left due.
+	if due, err := e.DB.CompactIfDue(ctx); err != nil || due {
+		t.Errorf("after a bulk delete, CompactIfDue = %v, %v; want it done already", due, err)
+	}
 	res = bulk(app.BulkRequest{Selection: app.UserSelection{IDs: ids(us[0], nopass)}, Action: app.BulkDeactivate})
 	if res.Message != "1 person deactivated; they can no longer sign in. 1 was deleted meanwhile." {
 		t.Errorf("a selection with a deleted user: %q", res.Message)

@@ -88,6 +88,7 @@ func appendAudit(tx *bolt.Tx, entries []app.AuditEntry) error {
 		return nil
 	}
 	b, idx := tx.Bucket(auditBucket), tx.Bucket(auditIDsBucket)
+	b.FillPercent = appendFill // keyed by time: entries append
 	for _, e := range entries {
 		seq, err := b.NextSequence()
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // VerifyBackup implements app.BackupStore: the file at path opens, bbolt's
@@ -26,4 +27,15 @@ func (db *DB) VerifyBackup(path string) error {
 		return fmt.Errorf("the file is damaged: %s", d.Problem)
 	}
 	return err
+}
+
+// FileSize implements app.BackupStore: the size of the database file.
+func (db *DB) FileSize() (int64, error) {
+	db.bolt.mu.RLock() // not in the middle of a swap
+	defer db.bolt.mu.RUnlock()
+	fi, err := os.Stat(db.Path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }

@@ -202,5 +202,15 @@ func openBolt(path string, opts *bolt.Options) (b *bolt.DB, err error) {
 			b, err = nil, &DamagedError{Path: path, Problem: fmt.Sprint(r)}
 		}
 	}()
-	return bolt.Open(path, 0o600, opts)
+	b, err = bolt.Open(path, 0o600, opts)
+	if err == nil {
+		b.AllocSize = allocSize
+	}
+	return b, err
 }
+
+// allocSize is how much bbolt grows the file by at a time beyond 1 MiB
+// (its default is 16 MiB, and up to 16 MiB a whole power of two): the file
+// stays within 1 MiB of what it holds, at the cost of a resize and sync per
+// MiB of growth.
+const allocSize = 1 << 20

@@ -1,6 +1,35 @@
 // Package store keeps Rollcall's data in one bbolt file and implements
 // app.Store. Every exported method runs in its own transaction; bulk writes
 // happen in one db.Update so they are wholly present or wholly absent.
+//
+// # What each bucket of people holds, and why
+//
+// People are most of a file (a district keeps every school's pupils in
+// one), so each fact about a person is kept once:
+//
+//   - people: ID (16 bytes) → the compact record (record.go): names,
+//     username, email, phone, language, hashes, roles, identities, times.
+//     Keys are time-ordered (UUIDv7), so new people append and the bucket
+//     is written with a high FillPercent (appendFill): full pages, not
+//     half-empty ones.
+//   - people_index: organization, sort key of the names, ID → status,
+//     account type, search text, labels, deletion date, groups. It is the
+//     only copy of those fields (the record leaves them out) and of group
+//     membership: a list, a search or a filter scans one organization's
+//     range without decoding a record, and reading a person reads the
+//     record and then this entry, whose key the record gives. The search
+//     text leaves out names the key's sort keys already spell.
+//   - logins: u:LoginKey(username), e:LoginKey(email) → ID: sign-in and
+//     uniqueness of usernames and addresses across the file; the keys are
+//     the one folded copy, the record keeps the forms as typed.
+//   - user_badges: SHA-256 of a badge code → user ID, the sign-in by badge.
+//
+// The audit log is keyed by time, so it is appended with the same high
+// FillPercent.
+//
+// The other buckets (below) are small beside these and keep JSON records.
+// Compact (swap.go) rewrites the file with full pages after purges, on
+// request and after bulk deletes, and bbolt's freed pages go with it.
 package store
 
 import (
@@ -10,6 +39,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -24,16 +55,22 @@ var (
 	metaBucket       = []byte("meta")
 	orgsBucket       = []byte("organizations")
 	orgSlugsBucket   = []byte("organization_slugs")
-	groupsBucket     = []byte("groups")      // orgID/groupID → group
-	groupNamesBucket = []byte("group_names") // orgID/key(name) → groupID
-	usersBucket      = []byte("users")       // userID → user
-	loginsBucket     = []byte("user_logins") // u:LoginKey(username) | e:LoginKey(email) → userID
-	userIndexBucket  = []byte("user_index")  // orgID \0 sort key \0 userID → filter fields
-	adminsBucket     = []byte("admins")
-	adminNamesBucket = []byte("admin_names") // LoginKey(username) → adminID
-	sessionsBucket   = []byte("sessions")
-	smtpBucket       = []byte("smtp_settings") // orgID → relay settings (password sealed)
-	smsBucket        = []byte("sms_settings")  // orgID → SMS gateway settings (secret sealed)
+	groupsBucket     = []byte("groups")       // orgID/groupID → group
+	groupNamesBucket = []byte("group_names")  // orgID/key(name) → groupID
+	usersBucket      = []byte("people")       // idKey(userID) → userRec (record.go)
+	loginsBucket     = []byte("logins")       // u:LoginKey(username) | e:LoginKey(email) → idKey(userID)
+	userIndexBucket  = []byte("people_index") // org, sort key, user → status, type, search text, labels, groups (user.go)
+
+	// The buckets of schema 4 and before (JSON records, IDs as text),
+	// which migrateCompactUsers converts into the three above.
+	legacyUsersBucket  = []byte("users")
+	legacyLoginsBucket = []byte("user_logins")
+	legacyIndexBucket  = []byte("user_index")
+	adminsBucket       = []byte("admins")
+	adminNamesBucket   = []byte("admin_names") // LoginKey(username) → adminID
+	sessionsBucket     = []byte("sessions")
+	smtpBucket         = []byte("smtp_settings") // orgID → relay settings (password sealed)
+	smsBucket          = []byte("sms_settings")  // orgID → SMS gateway settings (secret sealed)
 	// phoneSignUpsBucket holds sign-ups waiting for the code sent to their phone.
 	phoneSignUpsBucket = []byte("phone_signups")          // ID → app.PhoneSignUp (code hashed)
 	invitesBucket      = []byte("invitations")            // orgID/invitationID → invitation
@@ -81,11 +118,18 @@ var (
 // migrations[i] brings a file from schema version i+1 to i+2. A new file is
 // created at the latest version; an older one is migrated on open, in one
 // transaction.
-var migrations = []func(tx *bolt.Tx) error{
-	migrateLoginKeys,     // 1 → 2: usernames and emails keyed by NFKC + case folding
-	migrateEmailVerified, // 2 → 3: email_verified on users, false for self sign-ups
-	migrateUserIndex,     // 3 → 4: labels and the deletion date in the user index
-	migrateUserIndex,     // 4 → 5: the user index in the collation of the organization's language
+var migrations = []func(tx *bolt.Tx, report Progress) error{
+	quiet(migrateLoginKeys),     // 1 → 2: usernames and emails keyed by NFKC + case folding
+	quiet(migrateEmailVerified), // 2 → 3: email_verified on users, false for self sign-ups
+	quiet(migrateUserIndex),     // 3 → 4: labels and the deletion date in the user index
+	migrateCompactUsers,         // 4 → 5: compact user records, binary IDs, no field kept twice
+}
+
+// Progress is told how far a long step (a migration) is: done of total.
+type Progress func(step string, done, total int)
+
+func quiet(m func(tx *bolt.Tx) error) func(*bolt.Tx, Progress) error {
+	return func(tx *bolt.Tx, _ Progress) error { return m(tx) }
 }
 
 // SchemaVersion is the version of the layout this code writes.
@@ -102,6 +146,19 @@ const OpenTimeout = 1500 * time.Millisecond
 type DB struct {
 	bolt *boltDB
 	Path string
+	// UpgradeBackup is the backup Open took before it converted the file
+	// to a newer schema ("" when it converted nothing).
+	UpgradeBackup string
+	opts          Options
+}
+
+// Options are Open's choices beyond the path.
+type Options struct {
+	// Progress is told how a long migration goes (nil: not told).
+	Progress Progress
+	// BackupDir is where the backup before a migration goes (default: the
+	// database's path + .backups, where Rollcall keeps its backups).
+	BackupDir string
 }
 
 // openKey in the meta bucket is set while the file is open and removed by a
@@ -116,7 +173,12 @@ var openKey = []byte("open")
 // damaged or not a Rollcall database is refused with a *DamagedError that
 // names it, and is never turned into a new database; one that was not
 // closed cleanly passes bbolt's consistency check first.
-func Open(path string) (*DB, error) {
+func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with options. Before a migration that rewrites every
+// user (schema 4 → 5), it writes a backup of the file as it was into the
+// backup folder (see DB.UpgradeBackup), checked as every backup is.
+func OpenWith(path string, opts Options) (*DB, error) {
 	if err := finishSwap(path); err != nil {
 		return nil, err
 	}
@@ -136,10 +198,14 @@ func Open(path string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{bolt: &boltDB{DB: b, path: path, mu: new(sync.RWMutex)}, Path: path}
+	db := &DB{bolt: &boltDB{DB: b, path: path, mu: new(sync.RWMutex)}, Path: path, opts: opts}
 	if err := db.admit(exists); err != nil {
 		b.Close()
 		return nil, err
+	}
+	if err := db.backupBeforeUpgrade(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("back up %s before converting it to this Rollcall's format: %w", path, err)
 	}
 	if err := db.bolt.Update(db.init); err != nil {
 		b.Close()
@@ -208,11 +274,75 @@ func (db *DB) init(tx *bolt.Tx) error {
 		return fmt.Errorf("the file was written by a newer Rollcall (schema %d; this one knows %d)", version, SchemaVersion())
 	}
 	for ; version < SchemaVersion(); version++ {
-		if err := migrations[version-1](tx); err != nil {
+		if err := migrations[version-1](tx, db.opts.Progress); err != nil {
 			return fmt.Errorf("migrate schema %d to %d: %w", version, version+1, err)
 		}
 	}
 	return putUint(meta, schemaKey, version)
+}
+
+// compactSchema is the first schema of compact user records: a file
+// before it has every user rewritten on open, after a backup.
+const compactSchema = 5
+
+// backupBeforeUpgrade writes a copy of a file whose users a migration is
+// about to rewrite (schema before compactSchema, with users) to the backup
+// folder, as rollcall-<time>-before-upgrade.db, and checks it.
+func (db *DB) backupBeforeUpgrade() error {
+	var due bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if meta == nil {
+			return nil
+		}
+		v := meta.Get(schemaKey)
+		users := tx.Bucket(legacyUsersBucket)
+		due = len(v) == 8 && binary.BigEndian.Uint64(v) < compactSchema && users != nil && hasKeys(users)
+		return nil
+	})
+	if err != nil || !due {
+		return err
+	}
+	dir := db.opts.BackupDir
+	if dir == "" {
+		dir = db.Path + ".backups"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	name := filepath.Join(dir, "rollcall-"+time.Now().UTC().Format("2006-01-02-150405")+"-before-upgrade.db")
+	tmp, err := os.CreateTemp(dir, ".backup-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if db.opts.Progress != nil {
+		db.opts.Progress("Backing up before the conversion to "+name, 0, 1)
+	}
+	_, err = db.WriteBackup(tmp, nil)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = Verify(tmp.Name())
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		return err
+	}
+	syncDir(name)
+	db.UpgradeBackup = name
+	return nil
+}
+
+func hasKeys(b *bolt.Bucket) bool {
+	k, _ := b.Cursor().First()
+	return k != nil
 }
 
 func putUint(b *bolt.Bucket, key []byte, n uint64) error {

@@ -53,6 +53,11 @@ func (db *DB) CreateImport(ctx context.Context, imp *app.Import, groups []app.Ne
 				return err
 			}
 		}
+		if len(users) >= bulkUsers { // as CreateUsers
+			if err := markCompactDue(tx); err != nil {
+				return err
+			}
+		}
 		if err := putResetMails(tx, mails); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"os"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,7 +36,7 @@ func (db *DB) DatedUsers(ctx context.Context, orgID, onOrBefore string) ([]app.D
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
 			if d := e.deleteOn(); len(d) > 0 && bytes.Compare(d, last) <= 0 {
-				out = append(out, app.DatedUser{ID: e.userID(), DeleteOn: string(d), Status: string(e.field(0))})
+				out = append(out, app.DatedUser{ID: e.userID(), DeleteOn: string(d), Status: string(e.field(statusField))})
 			}
 			return nil
 		})
@@ -74,10 +75,10 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 	logins := tx.Bucket(loginsBucket)
-	if err := release(logins, usernameKey(u), u.ID); err != nil {
+	if err := releaseLogin(logins, usernameKey(u), u.ID); err != nil {
 		return err
 	}
-	if err := release(logins, emailKey(u), u.ID); err != nil {
+	if err := releaseLogin(logins, emailKey(u), u.ID); err != nil {
 		return err
 	}
 	if err := releaseIdentities(tx, u); err != nil {
@@ -155,7 +156,7 @@ func purgeUser(tx *bolt.Tx, u *app.User) error {
 		return err
 	}
 
-	if err := tx.Bucket(usersBucket).Delete([]byte(u.ID)); err != nil {
+	if err := tx.Bucket(usersBucket).Delete(uidKey(u.ID)); err != nil {
 		return err
 	}
 	if err := tx.Bucket(erasedBucket).Put([]byte(u.ID), nil); err != nil {
@@ -194,7 +195,7 @@ func erasedPeople(tx *bolt.Tx) (map[string]bool, error) {
 	})
 	users := tx.Bucket(usersBucket)
 	for id := range ids {
-		if users.Get([]byte(id)) != nil {
+		if users.Get(uidKey(id)) != nil {
 			delete(ids, id)
 		}
 	}
@@ -387,7 +388,25 @@ func (db *DB) InvitationsOf(ctx context.Context, userID string) ([]*app.Invitati
 	return out, err
 }
 
-// CompactIfDue implements app.LifecycleStore.
+// sparse reports whether at least a fifth of a file of 4 MiB or more is
+// free pages: bbolt writes every changed page anew, so a bulk write (an
+// import of thousands, a batch of accounts) leaves behind as many free
+// pages as it touched, which the file keeps. CompactIfDue then gives
+// them back, as after a purge.
+func (db *DB) sparse() bool {
+	db.bolt.mu.RLock() // not beside a swap
+	defer db.bolt.mu.RUnlock()
+	fi, err := os.Stat(db.Path)
+	if err != nil || fi.Size() < 4<<20 {
+		return false
+	}
+	st := db.bolt.Stats()
+	free := int64(st.FreePageN+st.PendingPageN) * int64(db.bolt.Info().PageSize)
+	return free*5 >= fi.Size()
+}
+
+// CompactIfDue implements app.LifecycleStore: when a purge marked the file
+// due, or when it is sparse (a fifth free pages).
 func (db *DB) CompactIfDue(ctx context.Context) (bool, error) {
 	return db.compact(false)
 }
@@ -407,7 +426,7 @@ func (db *DB) compact(force bool) (bool, error) {
 		due = bytes.Clone(tx.Bucket(metaBucket).Get(compactDueKey))
 		return nil
 	})
-	if err != nil || due == nil && !force {
+	if err != nil || due == nil && !force && !db.sparse() {
 		return false, err
 	}
 	if err := db.Compact(); err != nil {

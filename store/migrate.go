@@ -2,11 +2,13 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"rollcall/app"
 )
@@ -46,7 +48,7 @@ func migrateLoginKeys(tx *bolt.Tx) error {
 	}
 
 	logins := map[string][]owner{}
-	err := tx.Bucket(usersBucket).ForEach(func(k, v []byte) error {
+	err := tx.Bucket(legacyUsersBucket).ForEach(func(k, v []byte) error {
 		u := &app.User{}
 		if err := json.Unmarshal(v, u); err != nil {
 			return err
@@ -65,7 +67,7 @@ func migrateLoginKeys(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	if err := rebuild(loginsBucket, logins); err != nil {
+	if err := rebuild(legacyLoginsBucket, logins); err != nil {
 		return err
 	}
 
@@ -95,7 +97,7 @@ func migrateLoginKeys(tx *bolt.Tx) error {
 // confirmation (or an admin's invitation), while a wrongly verified one
 // can hand an account to whoever typed it.
 func migrateEmailVerified(tx *bolt.Tx) error {
-	b := tx.Bucket(usersBucket)
+	b := tx.Bucket(legacyUsersBucket)
 	type change struct{ key, value []byte }
 	var changes []change
 	err := b.ForEach(func(k, v []byte) error {
@@ -136,21 +138,93 @@ func migrateEmailVerified(tx *bolt.Tx) error {
 
 // migrateUserIndex (schema 3 → 4) rebuilds the user index from the user
 // records, so that every entry carries the labels: in its search text and
-// in the labels field the filter by label reads; and again (schema 4 → 5)
-// so that the entries are in the order of the organization's language.
+// in the labels field the filter by label reads.
+//
+// Schema 5 replaces that index (migrateCompactUsers), so the entries are
+// only made as schema 4 had them when a later migration needs them; none
+// does, and the bucket is only emptied.
 func migrateUserIndex(tx *bolt.Tx) error {
-	if err := tx.DeleteBucket(userIndexBucket); err != nil {
+	if err := tx.DeleteBucket(legacyIndexBucket); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return err
 	}
-	index, err := tx.CreateBucket(userIndexBucket)
+	_, err := tx.CreateBucket(legacyIndexBucket)
+	return err
+}
+
+// legacyUser is a user record of schema 4 and before: JSON, with the
+// fields the domain type hides from JSON.
+type legacyUser struct {
+	*app.User
+	PasswordHash string         `json:"password_hash,omitempty"`
+	BadgeHash    string         `json:"badge_hash,omitempty"`
+	BadgePINHash string         `json:"badge_pin_hash,omitempty"`
+	TOTP         *app.AdminTOTP `json:"totp,omitempty"`
+}
+
+// migrateCompactUsers (schema 4 → 5) converts every user in one pass from
+// the JSON record of the users bucket to the compact record (record.go)
+// under its 16-byte ID in the people bucket, and builds the login index
+// (logins) and the user index (people_index) from them; the old buckets
+// are removed. Open takes a backup before (backupBeforeMigration).
+func migrateCompactUsers(tx *bolt.Tx, report Progress) error {
+	// The login index is taken over as it is (which account holds a key
+	// that two accounts fold to was settled by migrateLoginKeys), its
+	// values now 16-byte IDs.
+	if oldLogins := tx.Bucket(legacyLoginsBucket); oldLogins != nil {
+		logins := tx.Bucket(loginsBucket)
+		if err := oldLogins.ForEach(func(k, v []byte) error { return logins.Put(k, uidKey(string(v))) }); err != nil {
+			return err
+		}
+	}
+	for _, name := range [][]byte{legacyLoginsBucket, legacyIndexBucket} {
+		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			return err
+		}
+	}
+	old := tx.Bucket(legacyUsersBucket)
+	if old == nil {
+		return nil
+	}
+	total := old.Stats().KeyN
+	users := tx.Bucket(usersBucket)
+	users.FillPercent = appendFill
+	done := 0
+	err := old.ForEach(func(k, v []byte) error {
+		u := &app.User{}
+		rec := legacyUser{User: u}
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("user %s: %w", k, err)
+		}
+		u.ID = string(k)
+		u.PasswordHash, u.BadgeHash, u.BadgePINHash = rec.PasswordHash, rec.BadgeHash, rec.BadgePINHash
+		if rec.TOTP != nil {
+			u.TOTP = *rec.TOTP
+		}
+		if err := putUserEntries(tx, u); err != nil {
+			return fmt.Errorf("user %s: %w", k, err)
+		}
+		if done++; report != nil && (done%1000 == 0 || done == total) {
+			report("Converting people to the compact format", done, total)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(usersBucket).ForEach(func(k, v []byte) error {
-		u := &app.User{}
-		if err := json.Unmarshal(v, u); err != nil {
-			return err
-		}
-		return index.Put(indexKey(tx, u), indexValue(u))
-	})
+	return tx.DeleteBucket(legacyUsersBucket)
+}
+
+// putUserEntries writes u's record and index entry as they are, for the
+// migration.
+func putUserEntries(tx *bolt.Tx, u *app.User) error {
+	data, err := encodeRecord(userRecOf(u))
+	if err != nil {
+		return err
+	}
+	users := tx.Bucket(usersBucket)
+	users.FillPercent = appendFill
+	if err := users.Put(uidKey(u.ID), data); err != nil {
+		return err
+	}
+	return tx.Bucket(userIndexBucket).Put(indexKey(tx, u), indexValue(u))
 }

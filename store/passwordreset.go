@@ -48,7 +48,7 @@ func getReset(tx *bolt.Tx, key string) (*app.PasswordReset, error) {
 func putResetMails(tx *bolt.Tx, mails []*app.ResetMail) error {
 	for _, rm := range mails {
 		r := rm.Reset
-		if tx.Bucket(usersBucket).Get([]byte(r.UserID)) == nil {
+		if tx.Bucket(usersBucket).Get(uidKey(r.UserID)) == nil {
 			return app.Errorf(app.ENOTFOUND, userNotFound)
 		}
 		key := keyOf(r)

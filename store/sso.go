@@ -101,8 +101,8 @@ func (db *DB) ResolveIdentity(ctx context.Context, r *app.SSOResolution) (*app.U
 			}
 		}
 		if linked == nil && r.Email != "" {
-			if id := tx.Bucket(loginsBucket).Get([]byte("e:" + app.LoginKey(r.Email))); id != nil {
-				u, err := getUser(tx, "", string(id))
+			if id, ok := loginOwner(tx.Bucket(loginsBucket), []byte("e:"+app.LoginKey(r.Email))); ok {
+				u, err := getUser(tx, "", id)
 				if err != nil {
 					return err
 				}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,40 +13,86 @@ import (
 	"rollcall/app"
 )
 
-// userRecord is a user as stored: the domain type hides its password hash
-// from JSON so that no answer can carry it, the file keeps it.
-type userRecord struct {
-	*app.User
-	PasswordHash string `json:"password_hash,omitempty"`
-	BadgeHash    string `json:"badge_hash,omitempty"`
-	BadgePINHash string `json:"badge_pin_hash,omitempty"`
-	// TOTP is the two-step record of a person with an admin role (sealed
-	// secret, recovery code hashes); absent for everyone else.
-	TOTP *app.AdminTOTP `json:"totp,omitempty"`
+// userRecOf is what the users bucket keeps of u (userRec): everything but
+// the fields the index entry holds.
+func userRecOf(u *app.User) *userRec {
+	r := &userRec{OrgID: cid(u.OrgID), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Email: u.Email,
+		EmailVerified: u.EmailVerified, Phone: u.Phone, Language: u.Language, JobTitle: u.JobTitle, CreatedVia: u.CreatedVia,
+		InviteCode: u.InviteCode, InviteLink: cid(u.InviteLink), ImportID: cid(u.ImportID),
+		CreatedAt: nanos(u.CreatedAt), UpdatedAt: nanos(u.UpdatedAt), MustChange: u.MustChangePassword,
+		AdminRole: u.AdminRole, AdminGroups: cids(u.AdminGroups), PasswordHash: phc(u.PasswordHash),
+		BadgeHash: digest(u.BadgeHash), BadgePINHash: phc(u.BadgePINHash), BadgeIssued: nanosPtr(u.BadgeIssued)}
+	// The index keeps the keyed username and email: the record keeps them
+	// only where they are not written in that form (capitals, spaces).
+	if app.Key(u.Username) == u.Username {
+		r.Username = ""
+	}
+	if app.Key(u.Email) == u.Email {
+		r.Email = ""
+	}
+	if !u.UpdatedAt.Equal(u.CreatedAt) { // most records are never changed
+		r.UpdatedAt = nanos(u.UpdatedAt) - r.CreatedAt
+	} else {
+		r.UpdatedAt = 0
+	}
+	for _, i := range u.Identities {
+		r.Identities = append(r.Identities, identityRec{cid(i.Provider), i.Issuer, i.Subject, nanos(i.LinkedAt)})
+	}
+	if u.Groups != nil && len(u.Groups) == 0 {
+		r.Empty |= emptyGroups
+	}
+	if u.Labels != nil && len(u.Labels) == 0 {
+		r.Empty |= emptyLabels
+	}
+	if u.Identities != nil && len(u.Identities) == 0 {
+		r.Empty |= emptyIdentities
+	}
+	if t := u.TOTP; !t.IsZero() {
+		r.TOTP = &totpRec{Secret: t.Secret, LastStep: t.LastStep, Recovery: t.Recovery, Pending: t.Pending, PendingAt: nanos(t.PendingAt)}
+	}
+	return r
 }
 
-// userRecordOf is what is stored for u.
-func userRecordOf(u *app.User) userRecord {
-	rec := userRecord{User: u, PasswordHash: u.PasswordHash, BadgeHash: u.BadgeHash, BadgePINHash: u.BadgePINHash}
-	if !u.TOTP.IsZero() {
-		t := u.TOTP
-		rec.TOTP = &t
+// user is the user r keeps under id, without the index entry's fields.
+func (r *userRec) user(id string) *app.User {
+	u := &app.User{ID: id, OrgID: string(r.OrgID), FirstName: r.FirstName, LastName: r.LastName, Username: r.Username, Email: r.Email,
+		EmailVerified: r.EmailVerified, Phone: r.Phone, Language: r.Language, JobTitle: r.JobTitle, CreatedVia: r.CreatedVia,
+		InviteCode: r.InviteCode, InviteLink: string(r.InviteLink), ImportID: string(r.ImportID),
+		CreatedAt: fromNanos(r.CreatedAt), UpdatedAt: fromNanos(r.CreatedAt + r.UpdatedAt), MustChangePassword: r.MustChange,
+		AdminRole: r.AdminRole, AdminGroups: strs(r.AdminGroups), PasswordHash: string(r.PasswordHash),
+		BadgeHash: string(r.BadgeHash), BadgePINHash: string(r.BadgePINHash), BadgeIssued: fromNanosPtr(r.BadgeIssued)}
+	for _, i := range r.Identities {
+		u.Identities = append(u.Identities, app.Identity{Provider: string(i.Provider), Issuer: i.Issuer, Subject: i.Subject, LinkedAt: fromNanos(i.LinkedAt)})
 	}
-	return rec
+	if r.Empty&emptyIdentities != 0 {
+		u.Identities = []app.Identity{}
+	}
+	if t := r.TOTP; t != nil {
+		u.TOTP = app.AdminTOTP{Secret: t.Secret, LastStep: t.LastStep, Recovery: t.Recovery, Pending: t.Pending, PendingAt: fromNanos(t.PendingAt)}
+	}
+	u.TwoStep = u.TOTP.On()
+	return u
 }
 
 const userNotFound = "There is no such user in this organization."
 
 // The user index keeps, per organization and in display order, the few
 // fields that filters and search read, so a search over 50,000 users scans
-// one compact range instead of decoding every record.
+// one compact range instead of decoding every record. It is the only place
+// of those fields: the user record does not repeat them.
 //
-//	key:   orgID \0 app.NameSortKey(the organization's language, last, first) \0 userID
-//	value: status \x1f account type \x1f groupID,groupID \x1f search text \x1f label \x1e label
+//	key:   len(org) org  app.NameSortKey(the organization's language, last, first) \0  user len(user)
+//	value: status \x1f account type \x1f Key(username) \x1f Key(email) \x1f
+//	       search text \x1f label \x1e label \x1f deletion date \x1f groups
 //
-// The search text holds the names, username, email and labels, keyed
-// (app.Key); the labels field keeps each label as written, for the list of
-// an organization's labels and the filter by label. \x1f deletion date
+// org, user and each group are uidKey forms (16 bytes for a UUID); the
+// groups field is, per group, its length and its uidKey. The search reads
+// the username, the email and the search text, which holds the keyed
+// names (also without accents where that differs) and labels; the key's
+// collation key is not text. The record keeps a username or email only when
+// it is not written in its keyed form. The labels field keeps each label
+// as written, for the list of an organization's labels and the filter by
+// label.
 type indexEntry struct{ key, value []byte }
 
 const (
@@ -53,12 +100,26 @@ const (
 	labelSep = '\x1e' // labels cannot hold control characters (app.cleanLabels)
 )
 
-// The entries are in the collation of the organization's language (in
-// Swedish Åsa comes after Zoe): a change of the language re-keys them
-// (reindexUsers).
-func indexKey(tx *bolt.Tx, u *app.User) []byte {
-	k := append([]byte(u.OrgID+"\x00"), app.NameSortKey(orgLanguage(tx, u.OrgID), u.LastName, u.FirstName)...)
-	return append(k, "\x00"+u.ID...)
+// orgPrefix is where the organization's range of the user index starts.
+func orgPrefix(orgID string) []byte {
+	k := uidKey(orgID)
+	return append([]byte{byte(len(k))}, k...)
+}
+
+// indexKey orders the entries in the collation of the organization's
+// language (in Swedish Åsa comes after Zoe); a change of the language
+// re-keys them (reindexUsers). The collation key is not text: the names
+// are searched in the value's search text.
+func indexKey(tx *bolt.Tx, u *app.User) []byte { return indexKeyIn(orgLanguage(tx, u.OrgID), u) }
+
+// indexKeyIn is u's index key in the collation of lang.
+func indexKeyIn(lang string, u *app.User) []byte {
+	id := uidKey(u.ID)
+	k := orgPrefix(u.OrgID)
+	k = append(k, app.NameSortKey(lang, u.LastName, u.FirstName)...)
+	k = append(k, 0)
+	k = append(k, id...)
+	return append(k, byte(len(id)))
 }
 
 // orgLanguage is the language of the organization id ("" when there is none).
@@ -84,12 +145,16 @@ func reindexUsers(tx *bolt.Tx, orgID string) error {
 	if err != nil {
 		return err
 	}
-	index := tx.Bucket(userIndexBucket)
+	index, users := tx.Bucket(userIndexBucket), tx.Bucket(usersBucket)
 	for _, e := range old {
-		u, err := getUser(tx, orgID, indexEntry{key: e.k}.userID())
-		if err != nil {
-			return err
+		// The record and the old entry (getUser would look for the new key).
+		id := indexEntry{key: e.k, value: e.v}.userID()
+		var rec userRec
+		if err := decodeRecord(users.Get(uidKey(id)), &rec); err != nil {
+			return fmt.Errorf("decode user %s: %w", id, err)
 		}
+		u := rec.user(id)
+		fillFromIndex(u, indexEntry{e.k, e.v}, rec.Empty)
 		if err := index.Delete(e.k); err != nil {
 			return err
 		}
@@ -100,11 +165,27 @@ func reindexUsers(tx *bolt.Tx, orgID string) error {
 	return nil
 }
 
+// sameWords reports whether a and b hold the same words.
+func sameWords(a, b string) bool { return slices.Equal(strings.Fields(a), strings.Fields(b)) }
+
 func indexValue(u *app.User) []byte {
-	words := append([]string{u.FirstName, u.LastName, u.Username, u.Email}, u.Labels...)
-	search := app.Key(strings.Join(words, " "))
-	return []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + strings.Join(u.Groups, ",") +
-		string(fieldSep) + search + string(fieldSep) + strings.Join(u.Labels, string(labelSep)) + string(fieldSep) + u.DeleteOn)
+	// The names as keyed, and without accents where that differs, so
+	// that "agren" finds Ågren.
+	words := []string{u.FirstName, u.LastName}
+	for _, n := range []string{u.FirstName, u.LastName} {
+		if sk := app.SortKey(n); !sameWords(app.Key(n), sk) {
+			words = append(words, sk)
+		}
+	}
+	search := app.Key(strings.Join(append(words, u.Labels...), " "))
+	v := []byte(u.Status + string(fieldSep) + u.AccountType + string(fieldSep) + app.Key(u.Username) + string(fieldSep) +
+		app.Key(u.Email) + string(fieldSep) + search + string(fieldSep) +
+		strings.Join(u.Labels, string(labelSep)) + string(fieldSep) + u.DeleteOn + string(fieldSep))
+	for _, g := range u.Groups {
+		k := uidKey(g)
+		v = append(append(v, byte(len(k))), k...)
+	}
+	return v
 }
 
 func (e indexEntry) field(i int) []byte {
@@ -116,27 +197,67 @@ func (e indexEntry) field(i int) []byte {
 		}
 		v = v[j+1:]
 	}
+	if i == groupsField {
+		return v
+	}
 	if j := bytes.IndexByte(v, fieldSep); j >= 0 {
 		return v[:j]
 	}
 	return v
 }
 
+// The fields of an index value.
+const (
+	statusField = iota
+	typeField
+	usernameField // app.Key(username)
+	emailField    // app.Key(email)
+	searchField   // the rest of the search text
+	labelsField
+	deleteOnField
+	groupsField // the last: raw bytes, not text
+)
+
 func (e indexEntry) userID() string {
-	return string(e.key[bytes.LastIndexByte(e.key, 0)+1:])
+	n := int(e.key[len(e.key)-1])
+	return idOfUKey(e.key[len(e.key)-1-n : len(e.key)-1])
+}
+
+// eachGroup calls fn with the idKey of each of the entry's groups until it
+// returns false.
+func (e indexEntry) eachGroup(fn func(k []byte) bool) {
+	g := e.groupsRaw()
+	for len(g) > 0 {
+		n := int(g[0])
+		if len(g) < 1+n || !fn(g[1:1+n]) {
+			return
+		}
+		g = g[1+n:]
+	}
+}
+
+// groupsRaw is the groups field: after the fifth separator.
+func (e indexEntry) groupsRaw() []byte {
+	v := e.value
+	for range groupsField {
+		j := bytes.IndexByte(v, fieldSep)
+		if j < 0 {
+			return nil
+		}
+		v = v[j+1:]
+	}
+	return v
 }
 
 func (e indexEntry) groups() []string {
-	g := e.field(2)
-	if len(g) == 0 {
-		return nil
-	}
-	return strings.Split(string(g), ",")
+	var out []string
+	e.eachGroup(func(k []byte) bool { out = append(out, idOfUKey(k)); return true })
+	return out
 }
 
 // labels returns the user's labels as written.
 func (e indexEntry) labels() []string {
-	l := e.field(4)
+	l := e.field(labelsField)
 	if len(l) == 0 {
 		return nil
 	}
@@ -145,7 +266,7 @@ func (e indexEntry) labels() []string {
 
 // hasLabel reports whether the user has the label key (app.Key).
 // deleteOn is the user's deletion date (YYYY-MM-DD), empty when none.
-func (e indexEntry) deleteOn() []byte { return e.field(5) }
+func (e indexEntry) deleteOn() []byte { return e.field(deleteOnField) }
 
 func (e indexEntry) hasLabel(key string) bool {
 	for _, l := range e.labels() {
@@ -157,22 +278,14 @@ func (e indexEntry) hasLabel(key string) bool {
 }
 
 func (e indexEntry) hasGroup(id string) bool {
-	for g := e.field(2); len(g) > 0; {
-		i := bytes.IndexByte(g, ',')
-		if i < 0 {
-			return string(g) == id
-		}
-		if string(g[:i]) == id {
-			return true
-		}
-		g = g[i+1:]
-	}
-	return false
+	k, found := uidKey(id), false
+	e.eachGroup(func(g []byte) bool { found = bytes.Equal(g, k); return !found })
+	return found
 }
 
 // eachIndexEntry calls fn for every user of the organization, in display order.
 func eachIndexEntry(tx *bolt.Tx, orgID string, fn func(k []byte, e indexEntry) error) error {
-	prefix := []byte(orgID + "\x00")
+	prefix := orgPrefix(orgID)
 	c := tx.Bucket(userIndexBucket).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if err := fn(k, indexEntry{k, v}); err != nil {
@@ -197,18 +310,18 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 			return err
 		}
 		if old.Username != "" {
-			if err := release(logins, usernameKey(old), old.ID); err != nil {
+			if err := releaseLogin(logins, usernameKey(old), old.ID); err != nil {
 				return err
 			}
 		}
 		if old.Email != "" {
-			if err := release(logins, emailKey(old), old.ID); err != nil {
+			if err := releaseLogin(logins, emailKey(old), old.ID); err != nil {
 				return err
 			}
 		}
 	}
 	if u.Username != "" {
-		err := claim(logins, usernameKey(u), u.ID, func() error {
+		err := claimLogin(logins, usernameKey(u), u.ID, func() error {
 			return app.FieldError(app.ECONFLICT, "username", "The username %q is already taken; choose another.", u.Username)
 		})
 		if err != nil {
@@ -219,7 +332,7 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 		if err := takeLapsedEmail(tx, u); err != nil {
 			return err
 		}
-		err := claim(logins, emailKey(u), u.ID, func() error {
+		err := claimLogin(logins, emailKey(u), u.ID, func() error {
 			return app.FieldError(app.ECONFLICT, "email", "The email address %q already belongs to an account.", u.Email)
 		})
 		if err != nil {
@@ -250,25 +363,89 @@ func putUser(tx *bolt.Tx, old, u *app.User) error {
 		return err
 	}
 	u.TwoStep = u.TOTP.On()
-	return put(tx.Bucket(usersBucket), []byte(u.ID), userRecordOf(u))
+	data, err := encodeRecord(userRecOf(u))
+	if err != nil {
+		return err
+	}
+	users := tx.Bucket(usersBucket)
+	users.FillPercent = appendFill // IDs are time-ordered: new users append
+	return users.Put(uidKey(u.ID), data)
+}
+
+// appendFill is the FillPercent of buckets whose new keys come last
+// (time-ordered IDs): their pages are filled before a new one starts,
+// instead of being split in half.
+const appendFill = 0.95
+
+// The login index maps a login key to the idKey of its account.
+func loginOwner(b *bolt.Bucket, key []byte) (string, bool) {
+	v := b.Get(key)
+	if v == nil {
+		return "", false
+	}
+	return idOfUKey(v), true
+}
+
+// claimLogin points the login key at id, failing with conflict when another ID holds it.
+func claimLogin(b *bolt.Bucket, key []byte, id string, conflict func() error) error {
+	if owner, ok := loginOwner(b, key); ok && owner != id {
+		return conflict()
+	}
+	return b.Put(key, uidKey(id))
+}
+
+// releaseLogin removes the login key if it points at id.
+func releaseLogin(b *bolt.Bucket, key []byte, id string) error {
+	if owner, ok := loginOwner(b, key); ok && owner == id {
+		return b.Delete(key)
+	}
+	return nil
 }
 
 func getUser(tx *bolt.Tx, orgID, id string) (*app.User, error) {
-	u := &app.User{}
-	rec := userRecord{User: u}
-	if err := get(tx.Bucket(usersBucket), []byte(id), &rec, userNotFound); err != nil {
-		return nil, err
-	}
-	if orgID != "" && u.OrgID != orgID {
+	data := tx.Bucket(usersBucket).Get(uidKey(id))
+	if data == nil {
 		return nil, app.Errorf(app.ENOTFOUND, userNotFound)
 	}
-	u.PasswordHash, u.BadgeHash, u.BadgePINHash = rec.PasswordHash, rec.BadgeHash, rec.BadgePINHash
-	if rec.TOTP != nil {
-		u.TOTP = *rec.TOTP
+	var rec userRec
+	if err := decodeRecord(data, &rec); err != nil {
+		return nil, fmt.Errorf("decode user %s: %w", id, err)
 	}
-	u.TwoStep = u.TOTP.On()
+	if orgID != "" && string(rec.OrgID) != orgID {
+		return nil, app.Errorf(app.ENOTFOUND, userNotFound)
+	}
+	u := rec.user(id)
+	k := indexKey(tx, u)
+	v := tx.Bucket(userIndexBucket).Get(k)
+	if v == nil {
+		return nil, fmt.Errorf("user %s has no index entry", id)
+	}
+	fillFromIndex(u, indexEntry{k, v}, rec.Empty)
 	return u, nil
 }
+
+// fillFromIndex sets the fields of u that only its index entry holds.
+func fillFromIndex(u *app.User, e indexEntry, empty uint8) {
+	u.Status, u.AccountType = string(e.field(statusField)), string(e.field(typeField))
+	if u.Username == "" {
+		u.Username = string(e.field(usernameField))
+	}
+	if u.Email == "" {
+		u.Email = string(e.field(emailField))
+	}
+	u.DeleteOn = string(e.deleteOn())
+	u.Groups, u.Labels = e.groups(), e.labels()
+	if u.Groups == nil && empty&emptyGroups != 0 {
+		u.Groups = []string{}
+	}
+	if u.Labels == nil && empty&emptyLabels != 0 {
+		u.Labels = []string{}
+	}
+}
+
+// bulkUsers is how many users written at once make a bulk write, after
+// which the file is compacted.
+const bulkUsers = 1000
 
 // CreateUsers implements app.UserStore: all users in one transaction, which
 // also checks that every group they join still exists (ECONFLICT if one
@@ -286,6 +463,14 @@ func (db *DB) CreateUsers(ctx context.Context, users []*app.User, mails ...*app.
 		}
 		for _, u := range users {
 			if err := putUser(tx, nil, u); err != nil {
+				return err
+			}
+		}
+		if len(users) >= bulkUsers {
+			// Thousands of names land all over the user and login indexes,
+			// whose split pages stay half empty: the file is compacted
+			// (CompactIfDue) as after a purge.
+			if err := markCompactDue(tx); err != nil {
 				return err
 			}
 		}
@@ -309,14 +494,14 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (*app.User, error) 
 	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
 		logins := tx.Bucket(loginsBucket)
 		login := app.LoginKey(login)
-		id := logins.Get([]byte("u:" + login))
-		if id == nil {
-			id = logins.Get([]byte("e:" + login))
+		id, ok := loginOwner(logins, []byte("u:"+login))
+		if !ok {
+			id, ok = loginOwner(logins, []byte("e:"+login))
 		}
-		if id == nil {
+		if !ok {
 			return app.Errorf(app.ENOTFOUND, userNotFound)
 		}
-		u, err = getUser(tx, "", string(id))
+		u, err = getUser(tx, "", id)
 		return err
 	})
 	return u, err
@@ -371,11 +556,11 @@ func (db *DB) EmailsTaken(ctx context.Context, keys []string) (map[string]bool, 
 // emailHolder returns the account other than id that has the email login
 // key, or nil.
 func emailHolder(tx *bolt.Tx, key []byte, id string) (*app.User, error) {
-	holder := tx.Bucket(loginsBucket).Get(key)
-	if holder == nil || string(holder) == id {
+	holder, ok := loginOwner(tx.Bucket(loginsBucket), key)
+	if !ok || holder == id {
 		return nil, nil
 	}
-	return getUser(tx, "", string(holder))
+	return getUser(tx, "", holder)
 }
 
 // takeLapsedEmail takes u's address away from another account whose claim
@@ -542,8 +727,8 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 	}
 	status, typ, deleteBy, hideBy := []byte(f.Status), []byte(f.AccountType), []byte(f.DeleteBy), []byte(f.HideDueBy)
 	return func(e indexEntry) bool {
-		if len(status) > 0 && !bytes.Equal(e.field(0), status) ||
-			len(typ) > 0 && !bytes.Equal(e.field(1), typ) ||
+		if len(status) > 0 && !bytes.Equal(e.field(statusField), status) ||
+			len(typ) > 0 && !bytes.Equal(e.field(typeField), typ) ||
 			f.Group != "" && !e.hasGroup(f.Group) ||
 			f.Label != "" && !e.hasLabel(f.Label) {
 			return false
@@ -562,9 +747,9 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 			}
 		}
 		if len(query) > 0 {
-			text := e.field(3)
+			text, username, email := e.field(searchField), e.field(usernameField), e.field(emailField)
 			for _, w := range query {
-				if !bytes.Contains(text, w) {
+				if !bytes.Contains(text, w) && !bytes.Contains(username, w) && !bytes.Contains(email, w) {
 					return false
 				}
 			}

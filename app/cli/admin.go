@@ -130,7 +130,7 @@ func (m *Main) localOrServe(ctx context.Context, dbFlagValue string, local func(
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(path)
+	db, err := m.open(path)
 	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: ask it
 		resp, err := callServer(ctx, path, method, route, bytes.NewReader(body))
 		if err != nil {

@@ -29,7 +29,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		return err
 	}
 	var n int64
-	db, err := store.Open(path)
+	db, err := m.open(path)
 	switch {
 	case err == nil:
 		n, err = m.newApp(db).Backup(ctx, func() (int64, error) {
@@ -142,4 +142,35 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "Restored %s. The state before was backed up to %s.\n", fs.Arg(0), filepath.Join(a.Backups.Dir, res.Before.Name))
 		return nil
 	})
+}
+
+// runCompact rewrites the database file with its live pages only
+// (CompactDatabase): deleted records' space is given back.
+func (m *Main) runCompact(ctx context.Context, args []string) error {
+	fs := m.flags("compact", "compact [--db PATH]\n\nRun it while `serve` is stopped, or use Settings → Backups → Compact now in the browser.")
+	dbp := dbFlag(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	return m.withApp(*dbp, func(a *app.App) error {
+		c, err := a.CompactDatabase(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "Compacted: %s → %s, checked.\n", sizeText(c.Before), sizeText(c.After))
+		return nil
+	})
+}
+
+// sizeText is a file size for people: 1.2 MB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

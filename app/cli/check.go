@@ -24,7 +24,7 @@ func (m *Main) runCheck(_ context.Context, args []string) error {
 	if _, err := os.Stat(path); err != nil { // check never creates a database
 		return fmt.Errorf("there is no database file to check at %s: %w", path, err)
 	}
-	db, err := store.Open(path)
+	db, err := m.open(path)
 	if errors.Is(err, store.ErrAlreadyOpen) {
 		return fmt.Errorf("%w; `rollcall backup` copies it from the running server and checks the copy", err)
 	} else if err != nil {

@@ -83,6 +83,7 @@ Usage:
   rollcall restore BACKUP       put a backup in place of the database (the current state is backed up first)
   rollcall rollover --org SLUG  year-end rollover: every class to its next class (--dry-run to preview)
   rollcall check                check the database file for damage
+  rollcall compact              rewrite the database file with its live pages only (smaller)
   rollcall audit [--org SLUG] [--since DATE] [--action A] [--csv]  who changed what, newest first
   rollcall version              print the version
 
@@ -148,6 +149,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runRollover(ctx, rest)
 	case cmd == "check":
 		return m.runCheck(ctx, rest)
+	case cmd == "compact":
+		return m.runCompact(ctx, rest)
 	case cmd == "audit":
 		return m.runAudit(ctx, rest)
 	case cmd == "admin" && sub == "create":
@@ -277,7 +280,32 @@ func (m *Main) openDB(flagValue string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(p)
+	return m.open(p)
+}
+
+// open opens the database at path, showing on standard error how a
+// conversion to this Rollcall's format goes and where the backup taken
+// before it is.
+func (m *Main) open(path string) (*store.DB, error) {
+	last := ""
+	db, err := store.OpenWith(path, store.Options{Progress: func(step string, done, total int) {
+		if step != last && last != "" {
+			fmt.Fprintln(m.Stderr)
+		}
+		last = step
+		if total > 1 {
+			fmt.Fprintf(m.Stderr, "\r%s: %d of %d", step, done, total)
+		} else {
+			fmt.Fprintf(m.Stderr, "%s", step)
+		}
+	}})
+	if last != "" {
+		fmt.Fprintln(m.Stderr)
+	}
+	if err == nil && db.UpgradeBackup != "" {
+		fmt.Fprintf(m.Stderr, "The database was converted to this Rollcall's format; the file as it was is backed up at %s.\n", db.UpgradeBackup)
+	}
+	return db, err
 }
 
 // withApp opens the database, runs fn with the app over it, and closes it.

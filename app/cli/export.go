@@ -44,7 +44,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(path)
+	db, err := m.open(path)
 	if errors.Is(err, store.ErrAlreadyOpen) { // serve holds the file: it writes the export
 		body, _ := json.Marshal(req)
 		resp, err := callServer(ctx, path, http.MethodPost, "/api/organizations/"+url.PathEscape(*org)+"/users/export", strings.NewReader(string(body)))

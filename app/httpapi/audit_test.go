@@ -687,6 +687,9 @@ func TestEveryChangeWritesOneAuditEntry(t *testing.T) {
 			}
 			return auditCall{path: orgPath("/rollover"), body: plan, as: w.admin, status: 200, entries: 1}
 		}},
+		{"POST /api/backups/compact", func(t *testing.T) auditCall {
+			return auditCall{path: "/api/backups/compact", as: w.admin, status: 200, entries: 1}
+		}},
 		{"POST /api/backups", func(t *testing.T) auditCall {
 			return auditCall{path: "/api/backups", as: w.admin, status: 201, entries: 1}
 		}},

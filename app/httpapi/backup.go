@@ -32,6 +32,17 @@ func (s *Server) backupRoutes(m *http.ServeMux) {
 	m.Handle("POST /api/backups", s.admin(s.createBackup))
 	m.Handle("POST /api/backups/restore", s.admin(s.restoreUpload))
 	m.Handle("POST /api/backups/{name}/restore", s.admin(s.restoreBackup))
+	m.Handle("POST /api/backups/compact", s.admin(s.compactDatabase))
+}
+
+// compactDatabase is "Compact now": the file rewritten with its live pages only.
+func (s *Server) compactDatabase(w http.ResponseWriter, r *http.Request) {
+	c, err := s.app.CompactDatabase(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) listBackups(w http.ResponseWriter, r *http.Request) {

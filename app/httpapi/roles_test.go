@@ -36,6 +36,7 @@ var routeAccess = map[string]string{
 	"GET /api/backups":                   forServer,
 	"POST /api/backups":                  forServer,
 	"POST /api/backups/restore":          forServer,
+	"POST /api/backups/compact":          forServer,
 	"POST /api/backups/{name}/restore":   forServer,
 	"GET /api/signin-holds":              forServer,
 	"DELETE /api/signin-holds/{account}": forServer,

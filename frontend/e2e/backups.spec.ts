@@ -83,6 +83,9 @@ test('a damaged upload is refused; the daily backup is restored from the list an
   await expect(backups.getByRole('row', { name: /Daily/ })).toHaveCount(1) // written when serve started
   await backups.getByRole('button', { name: 'Back up now' }).click()
   await expect(backups.getByRole('row', { name: /Backed up by hand/ })).toHaveCount(1)
+  // Compact now: the file rewritten with its live pages; the sizes are said.
+  await backups.getByRole('button', { name: 'Compact now' }).click()
+  await expect(page.getByText(/Database compacted: .+ → .+\./)).toBeVisible()
 
   // A change after the backups.
   const created = await page.request.post(base + '/api/organizations/maple/users', { data: { first_name: 'Late', last_name: 'Pupil', username: 'late.pupil', groups: ['1A'] } })

@@ -264,6 +264,7 @@ export const auditActions: Record<string, string> = {
   'lan.close': 'Network sign-up closed',
   'database.backup': 'Backup taken',
   'database.restore': 'Backup restored',
+  'database.compact': 'Database compacted',
 }
 
 /** auditActionLabel is the action's name for people; unknown codes as they are. */

@@ -10,7 +10,7 @@ export function getBackup(): Promise<{ blob: Blob; name: string }> {
 
 export interface Backup {
   name: string
-  kind: 'daily' | 'manual' | 'before-restore' | 'before-rollover' | string
+  kind: 'daily' | 'manual' | 'before-restore' | 'before-rollover' | 'before-upgrade' | string
   size: number
   time: string
 }
@@ -37,6 +37,15 @@ export const restoreBackup = (name: string) => api.post<Restored>('/api/backups/
 /** restoreUpload puts an uploaded backup file in place of the database. */
 export const restoreUpload = (file: Blob) => upload<Restored>('/api/backups/restore', file, 'application/octet-stream')
 
+export interface Compaction {
+  /** the file's size in bytes before and after */
+  before: number
+  after: number
+}
+
+/** compactNow rewrites the database file with its live pages only. */
+export const compactNow = () => api.post<Compaction>('/api/backups/compact')
+
 /** backupKindLabel says in words why a backup was taken. */
 export function backupKindLabel(kind: string): string {
   switch (kind) {
@@ -48,6 +57,8 @@ export function backupKindLabel(kind: string): string {
       return 'Before a restore'
     case 'before-rollover':
       return 'Before a year-end rollover'
+    case 'before-upgrade':
+      return 'Before an upgrade of the file'
     default:
       return kind
   }

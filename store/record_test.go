@@ -1,0 +1,91 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"rollcall/app"
+)
+
+// A user survives the compact record and its index entry field by field,
+// IDs, hashes and times included; text that is not a UUID, a canonical
+// argon2id string or a hex digest is kept as written.
+func TestUserRecordRoundTrip(t *testing.T) {
+	at := time.Date(2026, 9, 1, 8, 0, 0, 123456789, time.UTC)
+	h, err := app.HashPassword(strings.NewReader(strings.Repeat("s", 64)), app.HashParams{Memory: 64, Time: 1, Threads: 1}, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*app.User{
+		{ID: "0190f000-0000-7000-8000-000000000001", OrgID: "0190f000-0000-7000-8000-0000000000aa", FirstName: "Åsa", LastName: "van  Dijk",
+			Username: "asa", Email: "Asa@Example.org", Groups: []string{"0190f000-0000-7000-8000-0000000000b1", "not-a-uuid"},
+			Labels: []string{"Bus", "lunch"}, Status: app.StatusActive, AccountType: app.TypeStudent, DeleteOn: "2027-06-30",
+			PasswordHash: h, BadgeHash: strings.Repeat("ab", 32), BadgePINHash: "$argon2id$v=19$m=64,t=1,p=1$bad", BadgeIssued: &at,
+			CreatedAt: at, UpdatedAt: at.Add(time.Hour), MustChangePassword: true, AdminGroups: []string{"g1"},
+			Identities: []app.Identity{{Provider: "p", Issuer: "https://i", Subject: "s", LinkedAt: at}},
+			TOTP:       app.AdminTOTP{Secret: []byte{1, 2}, LastStep: 7, Recovery: []string{"r"}, PendingAt: at}},
+		{ID: "short-id", OrgID: "org-16-bytes-abc", Groups: []string{}, Labels: []string{}, Identities: []app.Identity{}, Status: app.StatusPending,
+			PasswordHash: "not a phc hash", BadgeHash: strings.Repeat("AB", 32)},
+		{ID: "0123456789abcdef", OrgID: "o"},
+	} {
+		data, err := encodeRecord(userRecOf(u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Username == "asa" && bytes.Contains(data, []byte("asa")) {
+			t.Errorf("the record repeats the username the index keeps: %q", data)
+		}
+		var rec userRec
+		if err := decodeRecord(data, &rec); err != nil {
+			t.Fatal(err)
+		}
+		got := rec.user(idOfUKey(uidKey(u.ID)))
+		k := indexKeyIn("en", u)
+		fillFromIndex(got, indexEntry{k, indexValue(u)}, rec.Empty)
+		u.TwoStep = u.TOTP.On()
+		if g, w := jsonOf(t, got), jsonOf(t, u); g != w {
+			t.Errorf("round trip:\n got %s\nwant %s", g, w)
+		}
+		if got.PasswordHash != u.PasswordHash || got.BadgeHash != u.BadgeHash || got.BadgePINHash != u.BadgePINHash ||
+			string(got.TOTP.Secret) != string(u.TOTP.Secret) || !got.TOTP.PendingAt.Equal(u.TOTP.PendingAt) {
+			t.Errorf("hidden fields: got %+v", got)
+		}
+		if id := (indexEntry{k, nil}).userID(); id != u.ID {
+			t.Errorf("userID from the index key = %q, want %q", id, u.ID)
+		}
+	}
+	// The argon2id hash is kept as 2 + 4 varints + salt + key, not 97 characters.
+	if b, ok := packPHC(h); !ok || len(b) > 60 {
+		t.Errorf("packPHC = %d bytes, %v", len(b), ok)
+	}
+	if _, err := encodeRecord(userRecOf(&app.User{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := decodeRecord([]byte(`{"first_name":"x"}`), &userRec{}); err == nil {
+		t.Error("a JSON record decoded as a compact one")
+	}
+}
+
+// The search finds the names with and without their accents, and the
+// username.
+func TestIndexSearchFindsNames(t *testing.T) {
+	u := &app.User{ID: "0190f000-0000-7000-8000-000000000001", OrgID: "o", FirstName: "Ada", LastName: "Ågren", Username: "a.l"}
+	e := indexEntry{indexKeyIn("sv", u), indexValue(u)}
+	for q, want := range map[string]bool{"ada": true, "ågren": true, "agren": true, "a.l": true, "bob": false} {
+		if got := userMatcher(app.UserFilter{Query: q})(e); got != want {
+			t.Errorf("match %q = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
