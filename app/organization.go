@@ -38,6 +38,10 @@ type Organization struct {
 	Kind string `json:"kind"`
 	// Language is the default language (BCP 47) for new users and mails.
 	Language string `json:"language"`
+	// Country is where the organization is (ISO 3166-1 alpha-2, e.g. FI):
+	// phone numbers written without + are read as its numbers. Empty: they
+	// need their country code.
+	Country string `json:"country,omitempty"`
 	// LoginDomain, when set, gives generated accounts a login email username@LoginDomain.
 	LoginDomain string `json:"login_domain"`
 	// PublicURL is the base of every link in mails and QR codes; never the request's Host.
@@ -101,6 +105,7 @@ func (o *Organization) Validate() error {
 		v.add("kind", "The kind must be %q or %q.", KindSchool, KindEnterprise)
 	}
 	checkLanguage(v, "language", o.Language)
+	checkCountry(v, o.Country)
 	if o.LoginDomain != "" && (len(o.LoginDomain) > 253 || !domainRe.MatchString(o.LoginDomain)) {
 		v.add("login_domain", "%q is not a domain name (expected e.g. pupils.maple.example).", o.LoginDomain)
 	}
@@ -131,7 +136,7 @@ func (o *Organization) Validate() error {
 		}
 	}
 	o.validateBadges(v)
-	return v.err("name", "slug", "kind", "language", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days", "sso_only", "badges")
+	return v.err("name", "slug", "kind", "language", "country", "login_domain", "public_url", "password_policy", "username_pattern", "password_style", "signup", "audit_retention_days", "purge_grace_days", "sso_only", "badges")
 }
 
 // passwordStyle is the organization's default style for generated passwords.
@@ -194,6 +199,7 @@ func Slugify(name string) string {
 type OrganizationUpdate struct {
 	Name            *string         `json:"name"`
 	Language        *string         `json:"language"`
+	Country         *string         `json:"country"`
 	LoginDomain     *string         `json:"login_domain"`
 	PublicURL       *string         `json:"public_url"`
 	PasswordPolicy  *PasswordPolicy `json:"password_policy"`
@@ -235,6 +241,7 @@ func (a *App) CreateOrganization(ctx context.Context, o *Organization) (*Organiz
 		Slug:        Key(o.Slug),
 		Kind:        Key(o.Kind),
 		Language:    Clean(o.Language),
+		Country:     strings.ToUpper(Clean(o.Country)),
 		LoginDomain: Key(o.LoginDomain),
 		PublicURL:   strings.TrimRight(Clean(o.PublicURL), "/"),
 	}
@@ -347,6 +354,9 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		if o.Language != before.Language && !Speaks(o.Language) {
 			return nil, FieldError(EINVALID, "language", "%q is not one of the languages Rollcall speaks: choose one of %s.", o.Language, strings.Join(Languages, ", "))
 		}
+	}
+	if upd.Country != nil {
+		o.Country = strings.ToUpper(Clean(*upd.Country))
 	}
 	if upd.LoginDomain != nil {
 		o.LoginDomain = Key(*upd.LoginDomain)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/language"
 )
 
 // SMS gateway kinds.
@@ -635,20 +634,23 @@ func printableASCII(s string) bool {
 }
 
 // phoneRegion is the country assumed for numbers written without +: the
-// region of the organization's language when it names one (fi-FI, en-GB);
-// otherwise none, and numbers need their country code.
+// organization's Country; without one, numbers need their country code.
 func phoneRegion(org *Organization) string {
-	if org == nil || org.Language == "" {
+	if org == nil {
 		return ""
 	}
-	tag, err := language.Parse(org.Language)
-	if err != nil {
-		return ""
+	return org.Country
+}
+
+// checkCountry checks an organization's country: empty, or an ISO 3166-1
+// alpha-2 code whose phone numbers are known.
+func checkCountry(v validation, c string) {
+	if c == "" {
+		return
 	}
-	if r, conf := tag.Region(); conf == language.Exact {
-		return r.String()
+	if len(c) != 2 || phonenumbers.GetCountryCodeForRegion(c) == 0 {
+		v.add("country", "%q is not a country code: give two letters, e.g. FI, SE, DE or GB.", c)
 	}
-	return ""
 }
 
 // NormalizePhone checks a phone number and writes it in E.164
@@ -663,7 +665,7 @@ func NormalizePhone(raw, region string) (string, error) {
 		return "", FieldError(EINVALID, "phone", "%q is not a phone number.", raw)
 	}
 	if !strings.HasPrefix(raw, "+") && region == "" {
-		return "", FieldError(EINVALID, "phone", "Write %q with its country code, e.g. +358 40 1234567 (or set the organization's language with its country, e.g. fi-FI, to type local numbers).", raw)
+		return "", FieldError(EINVALID, "phone", "Write %q with its country code, e.g. +358 40 1234567 (or set the organization's country in Settings to type local numbers).", raw)
 	}
 	if region == "" {
 		region = "ZZ"

@@ -53,7 +53,7 @@ func smsApp(t *testing.T, limit int) (*apptest.Env, *app.Organization, *smstest.
 	e.App.Secrets = keyfile.New(filepath.Join(t.TempDir(), "secret.key"))
 	e.App.SMSSender = &sms.Sender{}
 	ctx := context.Background()
-	org := mustOrg(t, e.App, &app.Organization{Name: "Maple Primary", PublicURL: "https://rollcall.maple.example", Language: "fi-FI"})
+	org := mustOrg(t, e.App, &app.Organization{Name: "Maple Primary", PublicURL: "https://rollcall.maple.example", Language: "fi", Country: "FI"})
 	on, provider, url, user, secret := true, app.SMSKannel, sink.URL()+"/cgi-bin/sendsms", "rollcall", "gateway-secret-99"
 	if _, err := e.App.SetSMS(ctx, org.ID, app.SMSUpdate{Enabled: &on, Provider: &provider, URL: &url, Username: &user, Secret: &secret, DailyLimit: &limit}); err != nil {
 		t.Fatal(err)
@@ -502,8 +502,34 @@ func TestUpdateUserKeepsAnOldNumber(t *testing.T) {
 	if _, err := a.UpdateUser(ctx, org.ID, u.ID, app.UserUpdate{Phone: &changed}); app.ErrorCode(err) != app.EINVALID {
 		t.Fatalf("a changed number that is no number: %v, want EINVALID", err)
 	}
-	changed = "040 123 4567" // the organization is fi-FI
+	changed = "040 123 4567" // the organization is in FI
 	if got, err := a.UpdateUser(ctx, org.ID, u.ID, app.UserUpdate{Phone: &changed}); err != nil || got.Phone != "+358401234567" {
 		t.Fatalf("a changed local number: %+v, %v", got, err)
+	}
+}
+
+// The organization's country reads numbers written without +: with none,
+// they need their country code; a code that is no country is refused.
+func TestOrganizationCountryReadsLocalNumbers(t *testing.T) {
+	e := apptest.New(t)
+	a, ctx := e.App, context.Background()
+	org := mustOrg(t, a, &app.Organization{Name: "Oak School", Language: "sv"})
+	local := "070 123 45 67"
+	u, err := a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Åsa", LastName: "Berg", Username: "asa.berg", Phone: local}})
+	if app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("a local number without a country: %+v, %v; want EINVALID", u, err)
+	}
+	for _, bad := range []string{"XX", "Sweden", "S"} {
+		if _, err := a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{Country: &bad}); app.ErrorCode(err) != app.EINVALID {
+			t.Errorf("country %q: %v, want EINVALID", bad, err)
+		}
+	}
+	se := "se"
+	if o, err := a.UpdateOrganization(ctx, org.ID, app.OrganizationUpdate{Country: &se}); err != nil || o.Country != "SE" {
+		t.Fatalf("country se: %+v, %v", o, err)
+	}
+	u, err = a.CreateUser(ctx, org.ID, app.UserCreate{User: app.User{FirstName: "Åsa", LastName: "Berg", Username: "asa.berg", Phone: local}})
+	if err != nil || u.Phone != "+46701234567" {
+		t.Fatalf("a Swedish local number: %+v, %v", u, err)
 	}
 }

@@ -30,14 +30,15 @@ func (m *Main) runOrgCreate(ctx context.Context, args []string) error {
 }
 
 func (m *Main) runOrgSet(ctx context.Context, args []string) error {
-	fs := m.flags("org set", "org set --org SLUG [--name NAME] [--public-url URL] [--login-domain DOMAIN] [--language CODE] [--db PATH]")
+	fs := m.flags("org set", "org set --org SLUG [--name NAME] [--public-url URL] [--login-domain DOMAIN] [--language CODE] [--country CC] [--db PATH]")
 	org := fs.String("org", "", "the organization's slug (required)")
 	var upd app.OrganizationUpdate
 	setFields := updateFlags(fs,
 		updateFlag{"name", "new name", &upd.Name},
 		updateFlag{"public-url", "base address of links and QR codes, e.g. https://rollcall.maple.example (empty to clear)", &upd.PublicURL},
 		updateFlag{"login-domain", "domain for generated login emails, e.g. pupils.maple.example (empty to clear)", &upd.LoginDomain},
-		updateFlag{"language", "default language code, e.g. en, fi, sv, de", &upd.Language})
+		updateFlag{"language", "default language code, e.g. en, fi, sv, de", &upd.Language},
+		updateFlag{"country", "country code (ISO 3166, e.g. FI): phone numbers without + are read as its numbers (empty to clear)", &upd.Country})
 	dbp := dbFlag(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err

@@ -52,6 +52,8 @@ export interface Organization {
   slug: string
   kind: string
   language: string
+  /** ISO 3166 code: phone numbers without + are read as its numbers */
+  country?: string
   login_domain: string
   public_url: string
   password_policy: PasswordPolicy
