@@ -374,10 +374,7 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 		var de *DeliveryError
 		switch {
 		case err == nil:
-			now := a.now()
-			j.m.Status, j.m.SentAt, j.m.SealedToken, j.m.LastError = MessageSent, &now, nil, ""
-			j.m.Attempts++
-			if err := a.Store.UpdateMessage(context.WithoutCancel(ctx), j.m); err != nil {
+			if err := a.markSent(ctx, j.m); err != nil {
 				return sent, err
 			}
 			sent++
@@ -545,4 +542,13 @@ func (a *App) RunOutbox(ctx context.Context) {
 		}
 		stop()
 	}
+}
+
+// markSent records m as delivered now, by mail or SMS: its sealed token,
+// needed only to send it, is dropped.
+func (a *App) markSent(ctx context.Context, m *OutboxMessage) error {
+	now := a.now()
+	m.Status, m.SentAt, m.SealedToken, m.LastError = MessageSent, &now, nil, ""
+	m.Attempts++
+	return a.Store.UpdateMessage(context.WithoutCancel(ctx), m)
 }

@@ -524,10 +524,7 @@ func (a *App) deliverSMSRun(ctx context.Context, org *Organization, msgs []*Outb
 		switch {
 		case err == nil:
 			a.outbox().relayUp(key)
-			now := a.now()
-			j.m.Status, j.m.SentAt, j.m.SealedToken, j.m.LastError = MessageSent, &now, nil, ""
-			j.m.Attempts++
-			if err := a.Store.UpdateMessage(context.WithoutCancel(ctx), j.m); err != nil {
+			if err := a.markSent(ctx, j.m); err != nil {
 				return sent, err
 			}
 			sent++
