@@ -164,11 +164,13 @@ func CompareNames(lang string) func(a, b *User) int {
 var collators sync.Map // language → *sync.Pool of *collate.Collator
 
 // NameSortKey is the key of a person in lists ordered by name in lang:
-// keys compared byte by byte order people as CompareNames does, so a
-// stored index keeps them in the language's order.
+// keys compared byte by byte order people as CompareNames does, up to case
+// and accents that are no letters of their own (the index breaks such ties
+// by the person's ID). Only the collation's first level is kept: a key of
+// 2 bytes a letter instead of 5, in every person's index entry.
 func NameSortKey(lang, last, first string) []byte {
 	lang = PickLanguage(lang)
-	p, _ := collators.LoadOrStore(lang, &sync.Pool{New: func() any { return Collator(lang) }})
+	p, _ := collators.LoadOrStore(lang, &sync.Pool{New: func() any { return collate.New(language.Make(lang), collate.Loose) }})
 	c := p.(*sync.Pool).Get().(*collate.Collator)
 	defer p.(*sync.Pool).Put(c)
 	var buf collate.Buffer
