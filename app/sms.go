@@ -661,6 +661,11 @@ func NormalizePhone(raw, region string) (string, error) {
 	if len(raw) > 40 || hasControl(raw) {
 		return "", FieldError(EINVALID, "phone", "%q is not a phone number.", raw)
 	}
+	if region == "" && strings.HasPrefix(raw, "00") {
+		// 00 is the international prefix nearly everywhere (ITU-T E.164),
+		// and how spreadsheets keep a + they would otherwise drop.
+		raw = "+" + raw[2:]
+	}
 	if !strings.HasPrefix(raw, "+") && region == "" {
 		return "", FieldError(EINVALID, "phone", "Write %q with its country code, e.g. +358 40 1234567 (or set the organization's country in Settings to type local numbers).", raw)
 	}

@@ -333,6 +333,10 @@ type userRec struct {
 	// Empty tells empty lists (emptyGroups, emptyLabels, emptyIdentities)
 	// from none, which JSON answers show apart ([] and null).
 	Empty uint8 `cbor:"25,keyasint,omitempty"`
+	// Provisioned by the school's directory (SCIM).
+	Directory     bool   `cbor:"26,keyasint,omitempty"`
+	ExternalID    string `cbor:"27,keyasint,omitempty"`
+	DirectoryName string `cbor:"28,keyasint,omitempty"`
 }
 
 type identityRec struct {

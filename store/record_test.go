@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +89,52 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Every field of app.User survives the record and its index entry: a
+// field added to app.User and forgotten here (userRec, userRecOf, user)
+// fails this test instead of being dropped silently at the next write.
+func TestUserRecordKeepsEveryField(t *testing.T) {
+	u := &app.User{}
+	v := reflect.ValueOf(u).Elem()
+	at := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+	for i := range v.NumField() {
+		f, sf := v.Field(i), v.Type().Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		switch f.Interface().(type) {
+		case string:
+			f.SetString("v-" + strings.ToLower(sf.Name))
+		case bool:
+			f.SetBool(true)
+		case []string:
+			f.Set(reflect.ValueOf([]string{"x-" + strings.ToLower(sf.Name)}))
+		case time.Time:
+			f.Set(reflect.ValueOf(at))
+		case *time.Time:
+			f.Set(reflect.ValueOf(&at))
+		}
+	}
+	u.Status, u.AccountType, u.DeleteOn = app.StatusActive, app.TypeStudent, "2027-06-30"
+	u.Identities = []app.Identity{{Provider: "p", Issuer: "i", Subject: "s", LinkedAt: at}}
+	u.TOTP = app.AdminTOTP{Secret: []byte{1}, LastStep: 2, Recovery: []string{"r"}, PendingAt: at}
+	u.TwoStep = u.TOTP.On()
+	data, err := encodeRecord(userRecOf(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec userRec
+	if err := decodeRecord(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.user(u.ID)
+	fillFromIndex(got, indexEntry{indexKeyIn("en", u), indexValue(u)}, rec.Empty)
+	gv := reflect.ValueOf(got).Elem()
+	for i := range v.NumField() {
+		sf := v.Type().Field(i)
+		if sf.IsExported() && !reflect.DeepEqual(v.Field(i).Interface(), gv.Field(i).Interface()) {
+			t.Errorf("%s: kept %v, want %v", sf.Name, gv.Field(i).Interface(), v.Field(i).Interface())
+		}
+	}
 }

@@ -21,7 +21,8 @@ func userRecOf(u *app.User) *userRec {
 		InviteCode: u.InviteCode, InviteLink: cid(u.InviteLink), ImportID: cid(u.ImportID),
 		CreatedAt: nanos(u.CreatedAt), UpdatedAt: nanos(u.UpdatedAt), MustChange: u.MustChangePassword,
 		AdminRole: u.AdminRole, AdminGroups: cids(u.AdminGroups), PasswordHash: phc(u.PasswordHash),
-		BadgeHash: digest(u.BadgeHash), BadgePINHash: phc(u.BadgePINHash), BadgeIssued: nanosPtr(u.BadgeIssued)}
+		BadgeHash: digest(u.BadgeHash), BadgePINHash: phc(u.BadgePINHash), BadgeIssued: nanosPtr(u.BadgeIssued),
+		Directory: u.Directory, ExternalID: u.ExternalID, DirectoryName: u.DirectoryName}
 	// The index keeps the keyed username and email: the record keeps them
 	// only where they are not written in that form (capitals, spaces).
 	if app.Key(u.Username) == u.Username {
@@ -60,7 +61,8 @@ func (r *userRec) user(id string) *app.User {
 		InviteCode: r.InviteCode, InviteLink: string(r.InviteLink), ImportID: string(r.ImportID),
 		CreatedAt: fromNanos(r.CreatedAt), UpdatedAt: fromNanos(r.CreatedAt + r.UpdatedAt), MustChangePassword: r.MustChange,
 		AdminRole: r.AdminRole, AdminGroups: strs(r.AdminGroups), PasswordHash: string(r.PasswordHash),
-		BadgeHash: string(r.BadgeHash), BadgePINHash: string(r.BadgePINHash), BadgeIssued: fromNanosPtr(r.BadgeIssued)}
+		BadgeHash: string(r.BadgeHash), BadgePINHash: string(r.BadgePINHash), BadgeIssued: fromNanosPtr(r.BadgeIssued),
+		Directory: r.Directory, ExternalID: r.ExternalID, DirectoryName: r.DirectoryName}
 	for _, i := range r.Identities {
 		u.Identities = append(u.Identities, app.Identity{Provider: string(i.Provider), Issuer: i.Issuer, Subject: i.Subject, LinkedAt: fromNanos(i.LinkedAt)})
 	}
