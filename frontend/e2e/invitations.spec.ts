@@ -114,7 +114,7 @@ test('invite by email, accept the link, sign in to the portal', async ({ page, b
     await page.getByLabel('Relay host').fill(sink.host)
     await page.getByLabel('Security').selectOption('none')
     await page.getByLabel('Port', { exact: true }).fill(String(sink.port))
-    await page.getByLabel('Sender').fill('Maple Primary <no-reply@maple.example>')
+    await page.getByLabel('Sender', { exact: true }).fill('Maple Primary <no-reply@maple.example>')
     await page.getByRole('button', { name: 'Save email settings' }).click()
     await expect(page.getByText('Email settings saved.')).toBeVisible()
     await page.getByLabel('To', { exact: true }).fill('it@maple.example')

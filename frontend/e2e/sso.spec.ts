@@ -277,7 +277,7 @@ test('an invitation is accepted with Maple ID: the invited address, no password'
   await expect(p).toHaveURL(base + '/account')
   await expect(p.getByRole('heading', { name: 'Hello, Ines' })).toBeVisible()
   await p.goto(link)
-  await expect(p.getByText('This invitation link does not work any more.')).toBeVisible()
+  await expect(p.getByRole('heading', { name: 'This invitation is already accepted' })).toBeVisible()
   await ctx.close()
 })
 

@@ -108,7 +108,7 @@ test('a join asks for the current password; a sign-up confirms its address by ma
     await page.getByLabel('Relay host').fill(sinkHost)
     await page.getByLabel('Security').selectOption('none')
     await page.getByLabel('Port', { exact: true }).fill(String(sinkPort))
-    await page.getByLabel('Sender').fill('Maple Primary <no-reply@maple.example>')
+    await page.getByLabel('Sender', { exact: true }).fill('Maple Primary <no-reply@maple.example>')
     await page.getByRole('button', { name: 'Save email settings' }).click()
     await expect(page.getByText('Email settings saved.')).toBeVisible()
     await api('post', '/api/organizations', { name: 'Birch School', slug: 'birch' })
