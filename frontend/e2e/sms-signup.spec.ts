@@ -99,7 +99,7 @@ test('a pupil signs up with username and phone, types the SMS code and signs in'
     await sms.getByRole('button', { name: 'Save SMS settings' }).click()
     await expect(page.getByText('SMS settings saved.')).toBeVisible()
     await expect(sms.getByText('One is saved; type a new one to replace it.')).toBeVisible()
-    await sms.getByLabel('To').fill('+358 40 111 2222')
+    await sms.getByLabel('Phone number to send to').fill('+358 40 111 2222')
     await sms.getByRole('button', { name: 'Send test SMS' }).click()
     await expect(sms.getByText('The gateway accepted the test SMS for +358401112222.')).toBeVisible()
     expect((await smsTo('+358401112222')).text).toContain('Rollcall test message')
