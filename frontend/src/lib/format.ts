@@ -83,10 +83,10 @@ export function fullName(u: { first_name: string; last_name: string; username?: 
   return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username || '(no name)'
 }
 
-const groupKinds: Record<string, string> = { class: 'Class', department: 'Department' }
+const groupKinds: Record<string, () => string> = { class: () => t('groups.kindClass'), department: () => t('groups.kindDepartment') }
 
 export function groupKindLabel(kind: string): string {
-  return groupKinds[kind] ?? titleCase(kind)
+  return groupKinds[kind]?.() ?? titleCase(kind)
 }
 
 const orgKinds: Record<string, string> = { school: 'School', enterprise: 'Enterprise' }
