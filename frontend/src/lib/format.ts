@@ -23,10 +23,10 @@ export function formatCount(n: number): string {
  * is "0 of 0"; a page past the end is clamped to what exists.
  */
 export function formatRange(page: number, perPage: number, total: number): string {
-  if (total <= 0 || perPage <= 0) return '0 of 0'
+  if (total <= 0 || perPage <= 0) return t('common.rangeEmpty')
   const first = Math.min((Math.max(page, 1) - 1) * perPage + 1, total)
   const last = Math.min(first + perPage - 1, total)
-  return `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)}`
+  return t('common.range', { first: formatCount(first), last: formatCount(last), total: formatCount(total) })
 }
 
 /** pageCount is how many pages hold total items. */
