@@ -179,7 +179,7 @@ test('every public page in four languages; Finnish dates; Swedish order', async 
         await expect(page.getByRole('link', { name: msg(l, 'nav.users'), exact: true })).toBeVisible()
         await shot(page, `${l}-${size.name}-admin-groups`)
         await page.goto(`${base}/#/o/maple/groups`)
-        await page.getByRole('link', { name: 'Show the code of 3B on screen' }).click()
+        await page.getByRole('link', { name: msg(l, 'groups.showOnScreen', { name: '3B' }) }).click()
         const display = page.getByTestId('classroom-display')
         await expect(display.getByText(msg(l, 'display.scan'))).toBeVisible()
         await expect(display.getByRole('button', { name: msg(l, 'display.fullScreen') })).toBeVisible()

@@ -6,6 +6,7 @@
 // A session without a scope is a server admin's (or the desktop window's):
 // everything. A scope is an organization admin's (org_admin) or a group
 // admin's (the groups they administer).
+import { lang, t } from './i18n.svelte'
 
 /** Scope is what an organization or group admin may reach (app.Scope). */
 export interface Scope {
@@ -126,25 +127,26 @@ export function ownGroups<T extends { id: string }>(scope: Scope | null | undefi
  */
 export function scopeSummary(scope: Scope | null | undefined, orgName: string, groupNames: Map<string, string>): string {
   if (!scope) return ''
-  if (scope.org_admin) return orgName ? `Admin of ${orgName}` : 'Organization admin'
+  if (scope.org_admin) return orgName ? t('role.adminOf', { names: orgName }) : t('role.orgAdmin')
   const names = (scope.groups ?? []).map((id) => groupNames.get(id)).filter((n): n is string => Boolean(n))
-  if (names.length === 0) return 'Group admin'
-  return 'Admin of ' + joinAnd(names)
+  if (names.length === 0) return t('role.groupAdmin')
+  return t('role.adminOf', { names: joinAnd(names) })
 }
 
-/** joinAnd: "2A", "2A and 2B", "2A, 2B and 2C". */
+/** joinAnd: "2A", "2A and 2B", "2A, 2B and 2C" (in the UI's language). */
 export function joinAnd(names: string[]): string {
   if (names.length <= 1) return names.join('')
+  if (lang() !== 'en') return new Intl.ListFormat(lang(), { type: 'conjunction' }).format(names)
   return names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1]
 }
 
 /** roleLabel is the badge of a person with an admin role in the users list ('' for none). */
 export function roleLabel(u: { admin_role?: string; admin_groups?: string[] | null }, groupNames: Map<string, string>): string {
-  if (u.admin_role === 'organization') return 'Org admin'
+  if (u.admin_role === 'organization') return t('role.orgAdminShort')
   const ids = u.admin_groups ?? []
   if (ids.length === 0) return ''
   const names = ids.map((id) => groupNames.get(id)).filter((n): n is string => Boolean(n))
-  return names.length > 0 ? 'Admin of ' + joinAnd(names) : 'Group admin'
+  return names.length > 0 ? t('role.adminOf', { names: joinAnd(names) }) : t('role.groupAdmin')
 }
 
 /** Routes by name and what they need (router.ts's Route, without importing it). */

@@ -23,10 +23,10 @@ export function formatCount(n: number): string {
  * is "0 of 0"; a page past the end is clamped to what exists.
  */
 export function formatRange(page: number, perPage: number, total: number): string {
-  if (total <= 0 || perPage <= 0) return '0 of 0'
+  if (total <= 0 || perPage <= 0) return t('common.rangeEmpty')
   const first = Math.min((Math.max(page, 1) - 1) * perPage + 1, total)
   const last = Math.min(first + perPage - 1, total)
-  return `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)}`
+  return t('common.range', { first: formatCount(first), last: formatCount(last), total: formatCount(total) })
 }
 
 /** pageCount is how many pages hold total items. */
@@ -83,10 +83,10 @@ export function fullName(u: { first_name: string; last_name: string; username?: 
   return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username || '(no name)'
 }
 
-const groupKinds: Record<string, string> = { class: 'Class', department: 'Department' }
+const groupKinds: Record<string, () => string> = { class: () => t('groups.kindClass'), department: () => t('groups.kindDepartment') }
 
 export function groupKindLabel(kind: string): string {
-  return groupKinds[kind] ?? titleCase(kind)
+  return groupKinds[kind]?.() ?? titleCase(kind)
 }
 
 const orgKinds: Record<string, string> = { school: 'School', enterprise: 'Enterprise' }
