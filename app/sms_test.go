@@ -31,7 +31,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"+44 7911 123456", "FI", "+447911123456", true},
 		{"040 123 4567", "FI", "+358401234567", true},
 		{"07911 123456", "GB", "+447911123456", true},
-		{"040 123 4567", "", "", false}, // no country: write it with +
+		{"040 123 4567", "", "", false},               // no country: write it with +
 		{"0049 30 5550156", "", "+49305550156", true}, // 00 for + (as spreadsheet exports write it)
 		{"call me", "FI", "", false},
 		{"+1 555", "", "", false},
