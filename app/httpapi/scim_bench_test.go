@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"rollcall/app"
-	"rollcall/app/apptest"
 	"rollcall/app/httpapi"
 )
 
@@ -25,20 +24,7 @@ import (
 func BenchmarkSCIMList10k(b *testing.B) {
 	const n, count, target = 10_000, 100, 2 * time.Second
 	ctx := context.Background()
-	db := apptest.OpenDB(b)
-	a := app.New(db)
-	org, err := a.CreateOrganization(ctx, &app.Organization{Name: "Big School"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var groups []string
-	for i := range 20 {
-		g, err := a.CreateGroup(ctx, org.Slug, &app.Group{Name: fmt.Sprintf("Class %02d", i)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		groups = append(groups, g.ID)
-	}
+	db, a, org, groups := bigSchool(b, 20)
 	users := make([]*app.User, n)
 	now := time.Now().UTC()
 	for i := range users {
