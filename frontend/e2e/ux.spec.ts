@@ -10,7 +10,7 @@ import { stop } from './stop'
 // one-time passwords not yet downloaded are asked about before the page is
 // left, and can be found again under Recent results while they are kept;
 // groups an import makes have an invite code and a poster; Reject asks
-// first; the classroom display shows the network address once network
+// first and can be undone for a few seconds; the classroom display shows the network address once network
 // sign-up is on. This spec runs its own `rollcall serve` (port 18550) on a
 // database prepared with the CLI.
 
@@ -196,9 +196,25 @@ test('Reject in Approvals asks first', async ({ page }) => {
   await expect(row).toBeVisible()
   // Focus is back on the button that opened the question.
   await expect(row.getByRole('button', { name: /^Reject Omar/ })).toBeFocused()
-  await row.getByRole('button', { name: /^Reject Omar/ }).click()
-  await page.getByRole('dialog', { name: /^Reject Omar/ }).getByRole('button', { name: /^Reject Omar/ }).click()
-  await expect(page.locator('tbody tr', { hasText: 'omar.b' })).toHaveCount(0)
+  const waiting = async () =>
+    ((await (await page.request.get(`${base}/api/organizations/maple/signups`)).json()).signups as { user: { username: string } }[]).map((p) => p.user.username)
+  const rejectOmar = async () => {
+    await row.getByRole('button', { name: /^Reject Omar/ }).click()
+    await page.getByRole('dialog', { name: /^Reject Omar/ }).getByRole('button', { name: /^Reject Omar/ }).click()
+    await expect(page.locator('tbody tr', { hasText: 'omar.b' })).toHaveCount(0)
+  }
+  // Confirmed, the rejection is held with an Undo; Undo brings the request back and nothing is sent.
+  await rejectOmar()
+  await expect(page.getByRole('status').filter({ hasText: '1 request rejected.' })).toBeVisible()
+  await page.getByRole('button', { name: 'Undo the rejection' }).click()
+  await expect(row).toBeVisible()
+  await page.waitForTimeout(11_000) // longer than the undo time
+  await expect(row).toBeVisible()
+  expect(await waiting()).toContain('omar.b')
+  // Leaving the page at once sends the held rejection.
+  await rejectOmar()
+  await nav(page).getByRole('link', { name: 'Users', exact: true }).click()
+  await expect.poll(waiting).not.toContain('omar.b')
 })
 
 test('by keyboard alone: a dialog opens, closes with Esc, and focus returns where it was', async ({ page }) => {

@@ -110,6 +110,8 @@ export interface RequestOptions {
   /** do not treat 401 as "the session ended" (sign-in, setup, session check) */
   quiet401?: boolean
   signal?: AbortSignal
+  /** let the request finish even if the page is closed meanwhile (fetch keepalive) */
+  keepalive?: boolean
 }
 
 /** A request body: JSON (the usual case) or raw bytes/text with their type (a file upload). */
@@ -119,7 +121,7 @@ export type Body = { json: unknown } | { raw: Blob | string | FormData; type: st
 // becomes an ApiError here.
 async function send(method: string, path: string, body: Body, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' }
-  const init: RequestInit = { method, headers, credentials: 'same-origin', signal: opts.signal }
+  const init: RequestInit = { method, headers, credentials: 'same-origin', signal: opts.signal, keepalive: opts.keepalive }
   if (body && 'json' in body) {
     headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body.json)

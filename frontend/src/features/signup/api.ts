@@ -1,7 +1,7 @@
 // The API calls of sign-up (app/signup.go, app/httpapi/signup.go and lan.go):
 // the approval queue, the limit on wrong codes, the sign-up listener on this
 // network, and the public sign-up page (by code or by link).
-import { api, orgPath } from '../../lib/api'
+import { api, orgPath, type RequestOptions } from '../../lib/api'
 import type { JoinInfo, PendingSignUp, PublicStatus, SignUpPause, SignUpResult, VerifiedEmail } from '../../lib/types'
 
 export async function listSignUps(org: string): Promise<PendingSignUp[]> {
@@ -13,8 +13,8 @@ export async function countPending(org: string): Promise<number> {
 }
 
 /** decideSignUps approves or rejects the named sign-ups, or all of them. */
-export const decideSignUps = (org: string, approve: boolean, who: { all: true } | { ids: string[] }) =>
-  api.post<Record<string, number>>(orgPath(org, 'signups', approve ? 'approve' : 'reject'), who)
+export const decideSignUps = (org: string, approve: boolean, who: { all: true } | { ids: string[] }, opts?: RequestOptions) =>
+  api.post<Record<string, number>>(orgPath(org, 'signups', approve ? 'approve' : 'reject'), who, opts)
 
 export const getSignUpPause = () => api.get<SignUpPause>('/api/signup-pause')
 
