@@ -411,8 +411,7 @@ func (a *App) SignInWithBadge(ctx context.Context, in BadgeSignIn) (*MyAccount, 
 	}
 	acc, err := a.myAccount(ctx, u)
 	if err == nil && u.MustChangePassword {
-		acc = &MyAccount{FirstName: acc.FirstName, Organization: acc.Organization, Groups: []string{},
-			Policy: acc.Policy, MinLength: acc.MinLength, MustChangePassword: true}
+		acc = acc.untilNewPassword()
 	}
 	return acc, out, err
 }

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"rollcall/app"
+	"rollcall/app/apptest"
 )
 
 func TestPickLanguage(t *testing.T) {
@@ -148,6 +150,30 @@ func TestEveryCatalogueHasEveryMessage(t *testing.T) {
 		sort.Strings(extra)
 		if len(extra) > 0 {
 			t.Errorf("locales/%s.json and en.json differ: %v", lang, extra)
+		}
+	}
+}
+
+// TestThePortalSpeaksThePersonsLanguage: the account page (and the new
+// password screen) name the person's language for the portal to speak;
+// without one Rollcall speaks, the organization's.
+func TestThePortalSpeaksThePersonsLanguage(t *testing.T) {
+	env := apptest.New(t)
+	ctx := app.WithActor(context.Background(), app.CLIActor)
+	if _, err := env.App.CreateOrganization(ctx, &app.Organization{Name: "Vaahtera", Slug: "vaahtera", Language: "fi"}); err != nil {
+		t.Fatal(err)
+	}
+	const pw = "a-long-pupil-password-1"
+	for _, c := range []struct{ login, lang, want string }{{"asa", "sv", "sv"}, {"aino", "", "fi"}, {"omar", "ar", "fi"}} {
+		if _, err := env.App.CreateUser(ctx, "vaahtera", app.UserCreate{User: app.User{FirstName: c.login, Username: c.login, Language: c.lang}, Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		acc, _, err := env.App.SignInToPortal(context.Background(), app.SignIn{Login: c.login, Password: pw, Client: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc.Language != c.want {
+			t.Errorf("%s (language %q): the portal speaks %q, want %q", c.login, c.lang, acc.Language, c.want)
 		}
 	}
 }

@@ -117,6 +117,16 @@ type MyAccount struct {
 	// MustChangePassword: the account must choose a new password before
 	// anything else (the portal shows only that screen; see PasswordChange).
 	MustChangePassword bool `json:"must_change_password"`
+	// Language is the person's language, else the organization's: the
+	// portal's pages are in it unless the person picks another.
+	Language string `json:"language"`
+}
+
+// untilNewPassword is what the portal shows of an account that must choose
+// a new password first: the name, the rule, the language, nothing more.
+func (acc *MyAccount) untilNewPassword() *MyAccount {
+	return &MyAccount{FirstName: acc.FirstName, Organization: acc.Organization, Groups: []string{},
+		Policy: acc.Policy, MinLength: acc.MinLength, Rules: acc.Rules, MustChangePassword: true, Language: acc.Language}
 }
 
 // SignInToPortal signs a user in (SignInUserFrom) and returns their own
@@ -128,9 +138,7 @@ func (a *App) SignInToPortal(ctx context.Context, in SignIn) (*MyAccount, *Signe
 	}
 	acc, err := a.myAccount(ctx, u)
 	if err == nil && u.MustChangePassword {
-		// Until the new password is chosen, the portal shows only that screen.
-		acc = &MyAccount{FirstName: acc.FirstName, Organization: acc.Organization, Groups: []string{},
-			Policy: acc.Policy, MinLength: acc.MinLength, MustChangePassword: true}
+		acc = acc.untilNewPassword() // until it is chosen, the portal shows only that screen
 	}
 	return acc, out, err
 }
@@ -155,6 +163,8 @@ type PasswordChangeForm struct {
 	Rules PasswordPolicy `json:"policy_rules"`
 	// Suggestion is a new password generated for this screen only; it is not stored.
 	Suggestion string `json:"suggestion"`
+	// Language: as MyAccount's.
+	Language string `json:"language"`
 }
 
 // PasswordChange returns the screen for choosing the new password of the
@@ -171,7 +181,8 @@ func (a *App) PasswordChange(ctx context.Context, token string) (*PasswordChange
 		return nil, err
 	}
 	return &PasswordChangeForm{FirstName: u.FirstName, Organization: org.Name, Policy: org.PasswordPolicy.String(),
-		MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, Suggestion: suggestion}, nil
+		MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy, Suggestion: suggestion,
+		Language: PickLanguage(u.Language, org.Language)}, nil
 }
 
 // mustChangeSession returns the user of a fresh portal session who must
@@ -254,7 +265,7 @@ func (a *App) myAccount(ctx context.Context, u *User) (*MyAccount, error) {
 	acc := &MyAccount{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Email: u.Email,
 		AccountType: u.AccountType, Organization: org.Name, Groups: []string{},
 		Policy: org.PasswordPolicy.String(), MinLength: org.PasswordPolicy.MinLength, Rules: org.PasswordPolicy,
-		MustChangePassword: u.MustChangePassword}
+		MustChangePassword: u.MustChangePassword, Language: PickLanguage(u.Language, org.Language)}
 	for _, id := range u.Groups {
 		if g, err := a.Store.Group(ctx, org.ID, id); err == nil {
 			acc.Groups = append(acc.Groups, g.Name)

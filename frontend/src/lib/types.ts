@@ -171,6 +171,8 @@ export interface MyAccount {
   min_length: number
   /** the account must choose a new password before anything else */
   must_change_password: boolean
+  /** the person's language, else the organization's (the portal speaks it unless the person picks another) */
+  language: string
 }
 
 /** The one screen of a user who must choose a new password. */
@@ -183,6 +185,8 @@ export interface PasswordChangeForm {
   min_length: number
   /** a new password made for this screen only, in the organization's style */
   suggestion: string
+  /** as MyAccount's */
+  language: string
 }
 
 export interface SMTPSettings {
