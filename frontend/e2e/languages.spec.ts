@@ -13,6 +13,9 @@ import { stop } from './stop'
 // each screenshot first waits for a text of that language's catalogue. Then
 // an organization whose language is Finnish shows its public page in
 // Finnish and dates as Finns write them, and a Swedish one lists Åsa after Zoe.
+// Every admin page (a11y.spec.ts's list, with the rollover wizard and the
+// dialogs of a user and of a group's code) is shot at 1280×800 in each
+// language too, after seeding what they list through the API.
 //
 // This spec runs its own `rollcall serve` (fresh database) on port 18571, with
 // the sign-up listener (what the classroom display shows) on 18572.
@@ -58,7 +61,7 @@ async function inLanguage(browser: Browser, lang: string, size: { width: number;
 }
 
 test('every public page in four languages; Finnish dates; Swedish order', async ({ page, browser }) => {
-  test.setTimeout(8 * 60_000) // 8 contexts × 13 pages, screenshot each
+  test.setTimeout(14 * 60_000) // 8 contexts × 13 pages, then 4 × 17 admin pages and dialogs, screenshot each
   const errors: string[] = []
   const dir = join(test.info().project.testDir, 'artifacts', 'languages')
   mkdirSync(dir, { recursive: true })
@@ -190,6 +193,82 @@ test('every public page in four languages; Finnish dates; Swedish order', async 
     // Back to no choice of one's own: the organization's language decides.
     await page.evaluate(() => localStorage.removeItem('rollcall.language'))
     await page.setViewportSize({ width: 1280, height: 800 })
+  })
+
+  await test.step('every admin page and the main dialogs in each language at 1280×800', async () => {
+    // More to show, seeded as a11y.spec.ts does: a department, a sign-up
+    // waiting for approval, a finished job of new accounts.
+    const api = page.request
+    const post = async (path: string, data: unknown) => {
+      const r = await api.post(base + path, { data })
+      expect(r.ok(), `${path}: ${r.status()} ${await r.text()}`).toBe(true)
+      return r.json()
+    }
+    const g3b = (await (await api.get(`${base}/api/organizations/maple/groups`)).json()).groups.find((g: { name: string }) => g.name === '3B')
+    await post('/api/organizations/maple/groups', { name: 'Staff', kind: 'department' })
+    await api.patch(`${base}/api/organizations/maple/groups/${g3b.id}/invite-code`, { data: { require_approval: true } })
+    const signup = await api.post(`http://127.0.0.1:18572/api/public/codes/${code}/signup`, {
+      data: { first_name: 'Omar', last_name: 'Benali', username: 'omar.b', password: 'tablet-pass-42' },
+    })
+    expect(signup.status()).toBe(201)
+    const job = await post('/api/organizations/maple/accounts', { people: [{ first_name: 'Liam', last_name: 'Jones' }], groups: [g3b.id] })
+    await expect.poll(async () => (await (await api.get(`${base}/api/jobs/${job.id}`)).json()).state).toBe('done')
+
+    await page.setViewportSize({ width: 1280, height: 800 })
+    const heading = (l: string, key: string) => page.getByRole('heading', { name: msg(l, key), exact: true })
+    // Each page, and what of its language to wait for (a page still in
+    // English waits for the shell's links: nav.users).
+    const adminPages: [string, string, (l: string) => ReturnType<Page['getByRole']>][] = [
+      ['users', '#/o/maple/users', (l) => heading(l, 'nav.users')],
+      ['groups', '#/o/maple/groups', (l) => heading(l, 'nav.groups')],
+      ['group', `#/o/maple/groups/${g3b.id}`, (l) => page.getByRole('link', { name: msg(l, 'group.showOnScreen'), exact: true })],
+      ['settings', '#/o/maple/settings', (l) => page.getByRole('link', { name: msg(l, 'nav.settings'), exact: true })],
+      ['add-invite', '#/o/maple/add?tab=invite', (l) => heading(l, 'nav.add')],
+      ['add-manual', '#/o/maple/add?tab=manual', (l) => heading(l, 'nav.add')],
+      ['add-import', '#/o/maple/add?tab=import', (l) => heading(l, 'nav.add')],
+      ['invitations', '#/o/maple/invitations', (l) => heading(l, 'nav.invitations')],
+      ['outbox', '#/o/maple/outbox', (l) => heading(l, 'outbox.empty')],
+      ['links', '#/o/maple/links', (l) => heading(l, 'nav.links')],
+      ['approvals', '#/o/maple/approvals', (l) => page.getByRole('table', { name: msg(l, 'approvals.caption') })],
+      ['audit', '#/o/maple/audit', (l) => page.getByRole('table', { name: msg(l, 'audit.log') })],
+      ['apps', '#/o/maple/apps', (l) => heading(l, 'apps.empty')],
+      ['display', `#/o/maple/display/${g3b.id}`, (l) => page.getByTestId('classroom-display').getByText(msg(l, 'display.scan'))],
+    ]
+    for (const l of langs) {
+      await page.goto(`${base}/#/o/maple/users`)
+      await page.evaluate((lang) => localStorage.setItem('rollcall.language', lang), l)
+      for (const [name, hash, ready] of adminPages) {
+        await page.goto(`${base}/?page=${name}${hash}`) // a fresh load: lists and badges as they are now
+        await expect(ready(l)).toBeVisible()
+        await expect(page.locator('html')).toHaveAttribute('lang', l)
+        await page.waitForLoadState('networkidle')
+        await shot(page, `${l}-laptop-page-${name}`)
+      }
+
+      // The dialogs: a user's, a group's code, the year-end rollover.
+      await page.goto(`${base}/?dialogs#/o/maple/users`)
+      await page.getByRole('button', { name: /Ada Park/ }).first().click()
+      const user = page.getByRole('dialog')
+      await expect(user.getByLabel(msg(l, 'common.firstName'))).toBeVisible()
+      await shot(page, `${l}-laptop-dialog-user`)
+      await page.keyboard.press('Escape')
+
+      await page.goto(`${base}/?dialogs#/o/maple/groups`)
+      const codeOf = msg(l, 'groups.codeOf', { name: '3B' }).split('{code}')[0]
+      await page.getByRole('button', { name: new RegExp('^' + codeOf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).click()
+      await expect(page.getByRole('dialog')).toBeVisible()
+      await expect(page.getByRole('link', { name: msg(l, 'nav.users'), exact: true })).toBeVisible()
+      await shot(page, `${l}-laptop-dialog-code`)
+      await page.keyboard.press('Escape')
+
+      await page.getByRole('button', { name: msg(l, 'groups.rollover'), exact: true }).click()
+      const rollover = page.getByRole('dialog', { name: msg(l, 'rollover.title') })
+      await expect(rollover.getByRole('columnheader', { name: msg(l, 'rollover.nextClass') })).toBeVisible()
+      await shot(page, `${l}-laptop-dialog-rollover`)
+      await rollover.getByRole('button', { name: msg(l, 'common.cancel'), exact: true }).click()
+      await expect(rollover).toBeHidden()
+    }
+    await page.evaluate(() => localStorage.removeItem('rollcall.language'))
   })
 
   await test.step('a Finnish organization: its sign-up page in Finnish, dates as Finns write them', async () => {

@@ -178,11 +178,11 @@ export const sectionRules: Record<string, Action> = {
  */
 export function pageRefusal(scope: Scope | null | undefined, route: PageRoute): string {
   if (!scope) return ''
-  const wholeOnly = 'This page is for admins of the whole organization.'
+  const wholeOnly = t('shell.wholeOrgOnly')
   if (route.name === 'display' || route.name === 'group') {
     const g = route.group ?? ''
     if (route.name === 'display' && (g === '-' || g === '')) return can(scope, 'org.code') ? '' : wholeOnly
-    return can(scope, 'group', g) ? '' : 'This class is not one of yours.'
+    return can(scope, 'group', g) ? '' : t('shell.notYourClass')
   }
   if (route.name === 'add' && route.tab === 'import') return can(scope, 'imports') ? '' : wholeOnly
   const need = sectionRules[route.name]

@@ -1,6 +1,7 @@
 // The one download helper. In the desktop window (Wails) a page cannot save
 // files by itself, so the bound native helper shows a Save dialog; in a
 // browser the usual blob + <a download> does it.
+import { t } from './i18n.svelte'
 
 export type NativeSaveFile = (name: string, base64Data: string) => Promise<string>
 
@@ -72,5 +73,5 @@ export async function downloadFile(name: string, blob: Blob, env: DownloadEnv = 
 /** saveDownload saves a file fetched from the API and says what happened, for a notice ('' when the Save dialog was cancelled). */
 export async function saveDownload(f: { blob: Blob; name: string }): Promise<string> {
   const r = await downloadFile(f.name, f.blob)
-  return r.via === 'native' ? (r.saved ? `Saved to ${r.path}.` : '') : `${f.name} downloaded.`
+  return r.via === 'native' ? (r.saved ? t('toast.savedTo', { path: r.path }) : '') : t('toast.downloaded', { name: f.name })
 }

@@ -80,7 +80,7 @@ export const userStatuses = ['active', 'deactivated', 'invited', 'pending'] as c
 
 /** fullName is "First Last", or the username when both are empty. */
 export function fullName(u: { first_name: string; last_name: string; username?: string }): string {
-  return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username || '(no name)'
+  return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username || t('format.noName')
 }
 
 const groupKinds: Record<string, () => string> = { class: () => t('groups.kindClass'), department: () => t('groups.kindDepartment') }
@@ -89,10 +89,10 @@ export function groupKindLabel(kind: string): string {
   return groupKinds[kind]?.() ?? titleCase(kind)
 }
 
-const orgKinds: Record<string, string> = { school: 'School', enterprise: 'Enterprise' }
+const orgKinds: Record<string, () => string> = { school: () => t('format.kindSchool'), enterprise: () => t('format.kindEnterprise') }
 
 export function orgKindLabel(kind: string): string {
-  return orgKinds[kind] ?? titleCase(kind)
+  return orgKinds[kind]?.() ?? titleCase(kind)
 }
 
 /** True when a web address points at this computer only (localhost, 127.x, ::1):
@@ -158,146 +158,153 @@ export function fromLocalInput(v: string): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
-/** auditActions names each action of the audit log for people, by its code. */
-export const auditActions: Record<string, string> = {
-  'admin.setup': 'First admin set up',
-  'badge.issue': 'Sign-in badges made',
-  'badge.void': 'Sign-in badges voided',
-  'admin.sign_in': 'Admin signed in',
-  'admin.sign_out': 'Admin signed out',
-  'admin.create': 'Admin added',
-  'admin.password': 'Admin password changed',
-  'admin.disable': 'Admin switched off',
-  'admin.enable': 'Admin switched on',
-  'admin.delete': 'Admin removed',
-  'admin.name': 'Admin name changed',
-  'admin.two_step_setup': 'Two-step sign-in setup started',
-  'admin.two_step_on': 'Two-step sign-in turned on',
-  'admin.two_step_off': 'Two-step sign-in turned off',
-  'admin.recovery_codes': 'New recovery codes made',
-  'admin.session_end': 'Admin session signed out',
-  'admin.sessions_end': 'Admin signed out everywhere else',
-  'security.update': 'Sign-in rules changed',
-  'organization.create': 'Organization created',
-  'organization.update': 'Settings changed',
-  'smtp.update': 'Mail relay changed',
-  'sso.create': 'Sign-in provider added',
-  'sso.update': 'Sign-in provider changed',
-  'sso.delete': 'Sign-in provider removed',
-  'admin.sso_link': 'Admin account linked to a sign-in provider account',
-  'admin.sso_unlink': 'Admin account unlinked from a sign-in provider account',
-  'smtp.test': 'Test mail sent',
-  'scim.settings': 'Provisioning setting changed',
-  'scim.token_create': 'Provisioning token made',
-  'scim.token_revoke': 'Provisioning token revoked',
-  'sms.update': 'SMS gateway changed',
-  'sms.test': 'Test SMS sent',
-  'signup.phone_code': 'Sign-up waiting for the SMS code',
-  'person.activation_code': 'Activation code from an SMS typed',
-  'group.create': 'Group created',
-  'group.update': 'Group changed',
-  'group.delete': 'Group deleted',
-  'user.create': 'User added',
-  'user.update': 'User changed',
-  'user.role': 'Account type changed',
-  'user.activate': 'User switched on',
-  'user.deactivate': 'User switched off',
-  'user.delete': 'User deleted',
-  'user.erase': 'Person erased on request',
-  'user.export': 'People exported',
-  'user.roles': 'Admin roles changed',
-  'user.two_step_off': 'Two-step sign-in reset for a person',
-  'user.purge': 'People erased after their deletion date',
-  'user.bulk.deactivate': 'Users switched off (bulk)',
-  'user.bulk.reactivate': 'Users switched on (bulk)',
-  'user.bulk.delete': 'Users deleted (bulk)',
-  'user.bulk.add_to_group': 'Users added to a group',
-  'user.bulk.remove_from_group': 'Users removed from a group',
-  'user.bulk.move_to_group': 'Users moved to a group',
-  'user.bulk.add_label': 'Label added to users',
-  'user.bulk.set_delete_on': 'Deletion date set',
-  'user.bulk.clear_delete_on': 'Deletion date cleared',
-  'user.bulk.require_password_change': 'New password required at next sign-in',
-  'user.bulk.resend_invitation': 'Invitations sent again (bulk)',
-  'user.bulk.send_activation': 'Activation mails sent (bulk)',
-  'user.activation_mail': 'Activation mail sent',
-  rollover: 'Year-end rollover',
-  'accounts.create': 'Accounts created',
-  'accounts.reset_passwords': 'Passwords reset',
-  'import.upload': 'File read for import',
-  'import.commit': 'Import done',
-  'invitation.send': 'Invitations sent',
-  'invitation.resend': 'Invitation sent again',
-  'invitation.resend_expired': 'Expired invitations sent again',
-  'invitation.cancel': 'Invitation cancelled',
-  'invitation.accept': 'Invitation accepted',
-  'invite_code.update': 'Invite code changed',
-  'invite_code.regenerate': 'New invite code',
-  'invite_link.create': 'Invite link created',
-  'invite_link.renew': 'Invite link renewed',
-  'invite_link.revoke': 'Invite link withdrawn',
-  'invite_link.delete': 'Invite link removed',
-  'signup.code': 'Signed up with a code',
-  'signup.link': 'Signed up with a link',
-  'signup.approve': 'Sign-ups approved',
-  'signup.reject': 'Sign-ups rejected',
-  'signup.resume': 'Sign-up pause lifted',
-  'signin.unlock': 'Sign-in unlocked',
-  'person.sign_in': 'Signed in',
-  'person.app_sign_in': 'Signed in to a connected app',
-  'app.add': 'Connected app added',
-  'app.remove': 'Connected app removed',
-  'oidc.key_rotate': 'Sign-in signing key rotated',
-  'person.sign_out': 'Signed out',
-  'person.sso_join': 'Joined at the first sign-in with a provider',
-  'person.sso_link': 'Linked to a sign-in provider account',
-  'person.password': 'Changed own password',
-  'person.email.verify': 'Confirmed own email address',
-  'person.join_group': 'Joined a group',
-  'person.join_org': 'Moved here with an invite code',
-  'person.password_reset_request': 'Password link mailed (asked on the sign-in page)',
-  'person.password_reset': 'Set a password with a mailed link',
-  'outbox.retry': 'Mail retried',
-  'job.cancel': 'Job cancelled',
-  'job.forget': 'Job result dropped',
-  'lan.open': 'Network sign-up opened',
-  'lan.close': 'Network sign-up closed',
-  'database.backup': 'Backup taken',
-  'database.restore': 'Backup restored',
-  'database.compact': 'Database compacted',
-}
+// The codes of the audit log's actions; their names are the messages
+// audit.action.<code> (src/locales).
+const auditActionCodes = [
+  'admin.setup',
+  'badge.issue',
+  'badge.void',
+  'admin.sign_in',
+  'admin.sign_out',
+  'admin.create',
+  'admin.password',
+  'admin.disable',
+  'admin.enable',
+  'admin.delete',
+  'admin.name',
+  'admin.two_step_setup',
+  'admin.two_step_on',
+  'admin.two_step_off',
+  'admin.recovery_codes',
+  'admin.session_end',
+  'admin.sessions_end',
+  'security.update',
+  'organization.create',
+  'organization.update',
+  'smtp.update',
+  'sso.create',
+  'sso.update',
+  'sso.delete',
+  'admin.sso_link',
+  'admin.sso_unlink',
+  'smtp.test',
+  'scim.settings',
+  'scim.token_create',
+  'scim.token_revoke',
+  'sms.update',
+  'sms.test',
+  'signup.phone_code',
+  'person.activation_code',
+  'group.create',
+  'group.update',
+  'group.delete',
+  'user.create',
+  'user.update',
+  'user.role',
+  'user.activate',
+  'user.deactivate',
+  'user.delete',
+  'user.erase',
+  'user.export',
+  'user.roles',
+  'user.two_step_off',
+  'user.purge',
+  'user.bulk.deactivate',
+  'user.bulk.reactivate',
+  'user.bulk.delete',
+  'user.bulk.add_to_group',
+  'user.bulk.remove_from_group',
+  'user.bulk.move_to_group',
+  'user.bulk.add_label',
+  'user.bulk.set_delete_on',
+  'user.bulk.clear_delete_on',
+  'user.bulk.require_password_change',
+  'user.bulk.resend_invitation',
+  'user.bulk.send_activation',
+  'user.activation_mail',
+  'rollover',
+  'accounts.create',
+  'accounts.reset_passwords',
+  'import.upload',
+  'import.commit',
+  'invitation.send',
+  'invitation.resend',
+  'invitation.resend_expired',
+  'invitation.cancel',
+  'invitation.accept',
+  'invite_code.update',
+  'invite_code.regenerate',
+  'invite_link.create',
+  'invite_link.renew',
+  'invite_link.revoke',
+  'invite_link.delete',
+  'signup.code',
+  'signup.link',
+  'signup.approve',
+  'signup.reject',
+  'signup.resume',
+  'signin.unlock',
+  'person.sign_in',
+  'person.app_sign_in',
+  'app.add',
+  'app.remove',
+  'oidc.key_rotate',
+  'person.sign_out',
+  'person.sso_join',
+  'person.sso_link',
+  'person.password',
+  'person.email.verify',
+  'person.join_group',
+  'person.join_org',
+  'person.password_reset_request',
+  'person.password_reset',
+  'outbox.retry',
+  'job.cancel',
+  'job.forget',
+  'lan.open',
+  'lan.close',
+  'database.backup',
+  'database.restore',
+  'database.compact',
+]
+
+/**
+ * auditActions names each action of the audit log for people, by its code,
+ * in the UI's language: each entry is a getter, read when shown.
+ */
+export const auditActions: Record<string, string> = Object.defineProperties(
+  {},
+  Object.fromEntries(auditActionCodes.map((c) => [c, { get: () => t(`audit.action.${c}`), enumerable: true }])),
+)
 
 /** auditActionLabel is the action's name for people; unknown codes as they are. */
 export function auditActionLabel(action: string): string {
   return auditActions[action] ?? action
 }
 
-/** auditActors names the kinds of actor, by their code. */
-export const auditActors: Record<string, string> = {
-  admin: 'Admin',
-  'org-admin': 'Organization admin',
-  teacher: 'Group admin',
-  person: 'The person',
-  'sign-up': 'Sign-up',
-  system: 'Scheduler',
-  cli: 'Command line',
-  directory: 'Directory (SCIM)',
-}
+/** auditActors names the kinds of actor, by their code (getters, like auditActions). */
+export const auditActors: Record<string, string> = Object.defineProperties(
+  {},
+  Object.fromEntries(
+    ['admin', 'org-admin', 'teacher', 'person', 'sign-up', 'system', 'cli', 'directory'].map((c) => [c, { get: () => t(`audit.actor.${c}`), enumerable: true }]),
+  ),
+)
 
 /** auditActorLabel names who acted: the kind, and the name when there is one. */
 export function auditActorLabel(actor: { kind: string; name?: string }): string {
   const kind = auditActors[actor.kind] ?? actor.kind
   if (!actor.name || actor.kind === 'sign-up' || actor.kind === 'cli' || actor.kind === 'system') return kind
-  return `${kind}: ${actor.name}`
+  return t('audit.actorNamed', { kind, name: actor.name })
 }
 
 /** formatSize shows a file size: "512 bytes", "48 KB", "3.2 MB". */
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
+  const num = (n: number, digits: number) => new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n)
+  if (bytes < 1024) return t('format.bytes', { size: num(bytes, 0) })
+  if (bytes < 1024 * 1024) return t('format.kb', { size: num(Math.round(bytes / 1024), 0) })
   const mb = bytes / (1024 * 1024)
-  if (mb < 1024) return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`
-  return `${(mb / 1024).toFixed(1)} GB`
+  if (mb < 1024) return t('format.mb', { size: mb < 10 ? num(mb, 1) : num(Math.round(mb), 0) })
+  return t('format.gb', { size: num(mb / 1024, 1) })
 }
 
 /**

@@ -1,4 +1,5 @@
 // Short success messages, shown in an aria-live status region.
+import { lang, t } from './i18n.svelte'
 
 export interface Toast {
   id: number
@@ -22,12 +23,13 @@ export function dismiss(id: number): void {
   if (i >= 0) toasts.splice(i, 1)
 }
 
-/** copyText puts text on the clipboard and says so; where the browser does not allow it, it says how to copy by hand. what names the text ("Address"). */
+/** copyText puts text on the clipboard and says so; where the browser does not allow it, it says how to copy by hand. what names the text, in the UI's language ("Address"). */
 export async function copyText(text: string, what: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(text)
-    notify(`${what} copied.`)
+    notify(t('toast.copied', { what }))
   } catch {
-    notify(`Copying is not allowed here; select the ${what.toLowerCase()} and copy it.`)
+    // Inside a sentence the name is written small, but German nouns keep their capital.
+    notify(t('toast.copyRefused', { what: lang() === 'de' ? what : what.toLowerCase() }))
   }
 }

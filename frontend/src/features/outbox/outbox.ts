@@ -22,6 +22,5 @@ export const deliveryLabels: Record<string, string> = {
 /** bannerText is the relay-unreachable banner, or '' when there is nothing to say. */
 export function bannerText(s: OutboxSummary | null, now = new Date()): string {
   if (!s || !s.relay.unreachable || s.waiting === 0) return ''
-  const what = s.waiting === 1 ? '1 invitation waiting' : `${s.waiting} invitations waiting`
-  return `${what} — relay unreachable since ${formatClock(s.relay.since, now)}`
+  return t('outbox.banner', { count: s.waiting, since: formatClock(s.relay.since, now) })
 }
