@@ -3,6 +3,7 @@
 // answers with how many were voided.
 import { api, orgPath, postFile, request } from '../../lib/api'
 import { saveDownload } from '../../lib/download'
+import { t } from '../../lib/i18n.svelte'
 
 export type BadgeRule = '' | 'badge' | 'badge_pin'
 
@@ -20,7 +21,7 @@ export function badgeRule(org: { badges?: Record<string, string> }, accountType:
 }
 
 export function badgeRuleLabel(r: BadgeRule): string {
-  return r === 'badge' ? 'Badge' : r === 'badge_pin' ? 'Badge + PIN' : 'Off'
+  return r === 'badge' ? t('badges.ruleBadge') : r === 'badge_pin' ? t('badges.ruleBadgePin') : t('badges.ruleOff')
 }
 
 /** Where the badges of a selection are made or voided. */
