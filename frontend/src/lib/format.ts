@@ -291,13 +291,14 @@ export function auditActorLabel(actor: { kind: string; name?: string }): string 
   return `${kind}: ${actor.name}`
 }
 
-/** formatSize shows a file size: "512 bytes", "48 KB", "3.2 MB". */
+/** formatSize shows a file size: "512 bytes", "48 KB", "3.2 MB" (in Finnish "512 tavua", "3,2 MB"). */
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
+  const n = (x: number, digits: number) => new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false }).format(x)
+  if (bytes < 1024) return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'byte', unitDisplay: 'long', useGrouping: false }).format(bytes)
+  if (bytes < 1024 * 1024) return `${n(Math.round(bytes / 1024), 0)} KB`
   const mb = bytes / (1024 * 1024)
-  if (mb < 1024) return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`
-  return `${(mb / 1024).toFixed(1)} GB`
+  if (mb < 1024) return `${mb < 10 ? n(mb, 1) : n(Math.round(mb), 0)} MB`
+  return `${n(mb / 1024, 1)} GB`
 }
 
 /**
