@@ -142,6 +142,15 @@ describe('in the UI language', () => {
     expect(formatCount(1234)).toBe('1.234')
   })
 
+  it('writes file sizes in the language', () => {
+    useLanguage('fi')
+    expect(formatSize(512)).toBe('512 tavua')
+    expect(formatSize(3.2 * 1024 * 1024)).toBe('3,2 Mt')
+    useLanguage('de')
+    expect(formatSize(512)).toBe('512 Byte')
+    expect(formatSize(5 * 1024 ** 3)).toBe('5,0 GB')
+  })
+
   it('words the password rule in the language, with its plural', () => {
     const rules = { min_length: 10, require_letter: true, require_digit: true, require_symbol: false }
     expect(policyText(rules, 'fallback')).toBe('at least 10 characters with letters and digits')

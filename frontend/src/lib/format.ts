@@ -297,7 +297,7 @@ export function auditActorLabel(actor: { kind: string; name?: string }): string 
   return t('audit.actorNamed', { kind, name: actor.name })
 }
 
-/** formatSize shows a file size: "512 bytes", "48 KB", "3.2 MB". */
+/** formatSize shows a file size: "512 bytes", "48 KB", "3.2 MB" (in Finnish "512 tavua", "3,2 MB"). */
 export function formatSize(bytes: number): string {
   const num = (n: number, digits: number) => new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n)
   if (bytes < 1024) return t('format.bytes', { size: num(bytes, 0) })

@@ -1,6 +1,7 @@
 // The API calls of backups (app/backup.go, app/httpapi/backup.go): the copy
 // to download, the backup folder on the server, and restoring a backup.
 import { api, getFile, upload } from '../../lib/api'
+import { t } from '../../lib/i18n.svelte'
 
 /** getBackup downloads a copy of the whole database, named by today's date. */
 export function getBackup(): Promise<{ blob: Blob; name: string }> {
@@ -50,15 +51,15 @@ export const compactNow = () => api.post<Compaction>('/api/backups/compact')
 export function backupKindLabel(kind: string): string {
   switch (kind) {
     case 'daily':
-      return 'Daily'
+      return t('backups.kindDaily')
     case 'manual':
-      return 'Backed up by hand'
+      return t('backups.kindManual')
     case 'before-restore':
-      return 'Before a restore'
+      return t('backups.kindBeforeRestore')
     case 'before-rollover':
-      return 'Before a year-end rollover'
+      return t('backups.kindBeforeRollover')
     case 'before-upgrade':
-      return 'Before an upgrade of the file'
+      return t('backups.kindBeforeUpgrade')
     default:
       return kind
   }

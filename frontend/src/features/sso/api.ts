@@ -2,6 +2,7 @@
 // organization's sign-in providers, their test, and the public addresses
 // of the "Sign in with …" buttons.
 import { api, orgPath } from '../../lib/api'
+import { t } from '../../lib/i18n.svelte'
 
 export type ProviderKind = 'entra' | 'google' | 'okta' | 'oidc'
 
@@ -65,11 +66,23 @@ export interface SSOButton {
 
 export type SSOPurpose = 'portal' | 'admin' | 'invitation' | 'link'
 
-export const kindLabels: Record<ProviderKind, string> = {
-  entra: 'Microsoft Entra ID',
-  google: 'Google Workspace',
-  okta: 'Okta',
-  oidc: 'Other OpenID Connect provider',
+/** The kinds of provider, in the order the dialog offers them. */
+export const providerKinds: ProviderKind[] = ['entra', 'google', 'okta', 'oidc']
+
+/** kindLabel names a kind of provider; an unknown one as written. */
+export function kindLabel(kind: string): string {
+  switch (kind) {
+    case 'entra':
+      return 'Microsoft Entra ID'
+    case 'google':
+      return 'Google Workspace'
+    case 'okta':
+      return 'Okta'
+    case 'oidc':
+      return t('sso.kindOidc')
+    default:
+      return kind
+  }
 }
 
 export async function listProviders(org: string): Promise<SSOProvider[]> {
@@ -142,6 +155,6 @@ export function endSessionOf(answer: unknown): EndSession | null {
     return null
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return null
-  const provider = typeof a.provider === 'string' && a.provider.trim() ? a.provider.trim() : 'the sign-in provider'
+  const provider = typeof a.provider === 'string' && a.provider.trim() ? a.provider.trim() : t('sso.theProvider')
   return { url: u.toString(), provider }
 }
