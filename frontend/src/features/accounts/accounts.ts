@@ -1,6 +1,7 @@
 // Accounts for pupils without email: the shapes of pasted lines and their
 // preview, and the pure helpers the Manual creation tab uses (the API calls
 // are in api.ts).
+import { t } from '../../lib/i18n.svelte'
 
 export interface NameLine {
   line: number
@@ -40,11 +41,17 @@ export interface BatchSettings {
   badges: boolean
 }
 
-export const formLabels: Record<string, string> = {
-  'first last': 'First Last',
-  'last, first': 'Last, First',
-  columns: 'Columns',
-  username: 'Username only',
+// How a pasted line was understood, in the UI's language (src/locales).
+const formLabels: Record<string, () => string> = {
+  'first last': () => t('manual.form.firstLast'),
+  'last, first': () => t('manual.form.lastFirst'),
+  columns: () => t('manual.form.columns'),
+  username: () => t('manual.form.username'),
+}
+
+/** formLabel names how a pasted line was understood ("First Last"); an unknown form as it is. */
+export function formLabel(form: string): string {
+  return formLabels[form]?.() ?? form
 }
 
 /**
@@ -86,8 +93,8 @@ export interface Batch {
 
 /** strengthLabel describes bits of entropy for a person choosing a style. */
 export function strengthLabel(bits: number): string {
-  if (bits >= 50) return 'strong'
-  if (bits >= 35) return 'good'
-  if (bits >= 20) return 'fair for young pupils (sign-in attempts are limited)'
-  return 'weak'
+  if (bits >= 50) return t('manual.strengthStrong')
+  if (bits >= 35) return t('manual.strengthGood')
+  if (bits >= 20) return t('manual.strengthFair')
+  return t('manual.strengthWeak')
 }

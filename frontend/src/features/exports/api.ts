@@ -5,6 +5,7 @@
 import { getFile, orgPath, postFile } from '../../lib/api'
 import { downloadFile, type DownloadResult } from '../../lib/download'
 import { jobPath } from '../jobs/api'
+import { t } from '../../lib/i18n.svelte'
 import type { BulkFilter } from '../users/api'
 
 export type ExportFormat = 'csv' | 'xlsx' | 'oneroster' | 'google' | 'entra' | 'moodle'
@@ -16,14 +17,17 @@ export interface FormatInfo {
   hint: string
 }
 
-/** The formats, in the order the menus offer them (app.ExportFormats). */
+/**
+ * The formats, in the order the menus offer them (app.ExportFormats), named
+ * and explained in the UI's language (src/locales); product names stay.
+ */
 export const exportFormats: FormatInfo[] = [
-  { value: 'xlsx', label: 'Excel workbook (.xlsx)', hint: 'Rollcall’s import template: opens in Excel, and Rollcall imports it back as it is.' },
-  { value: 'csv', label: 'CSV for Excel', hint: 'Rollcall’s import template as CSV, with the separator and character set your Excel expects.' },
-  { value: 'oneroster', label: 'OneRoster 1.1 (.zip)', hint: 'A OneRoster 1.1 CSV bundle: people, classes and enrollments for a learning platform.' },
-  { value: 'google', label: 'Google Workspace (CSV)', hint: 'Admin console → Directory → Users → Bulk update users. Each person’s class becomes their organizational unit.' },
-  { value: 'entra', label: 'Microsoft Entra ID (CSV)', hint: 'Entra admin center → Users → Bulk operations → Bulk create.' },
-  { value: 'moodle', label: 'Moodle (CSV)', hint: 'Site administration → Users → Upload users. Groups become cohorts.' },
+  { value: 'xlsx', get label() { return t('export.format.xlsx') }, get hint() { return t('export.hint.xlsx') } },
+  { value: 'csv', get label() { return t('export.format.csv') }, get hint() { return t('export.hint.csv') } },
+  { value: 'oneroster', label: 'OneRoster 1.1 (.zip)', get hint() { return t('export.hint.oneroster') } },
+  { value: 'google', label: 'Google Workspace (CSV)', get hint() { return t('export.hint.google') } },
+  { value: 'entra', label: 'Microsoft Entra ID (CSV)', get hint() { return t('export.hint.entra') } },
+  { value: 'moodle', label: 'Moodle (CSV)', get hint() { return t('export.hint.moodle') } },
 ]
 
 /** Languages whose spreadsheets separate CSV fields with ";" (app.DelimiterFor). */

@@ -4,6 +4,7 @@
 import { api, ApiError, getFile, orgPath, upload as uploadRaw } from '../../lib/api'
 import { downloadFile, type DownloadResult } from '../../lib/download'
 import { getJobFile, jobPath, type JobStatus } from '../jobs/api'
+import { t } from '../../lib/i18n.svelte'
 import type { ImportEdit, ImportOptions, ImportPreview, ImportResult } from './imports'
 
 /** maxUploadMB matches the server's limit (app/roster MaxBytes), so a huge file is refused before it is sent. */
@@ -24,7 +25,7 @@ export interface Uploaded {
 /** upload sends a file's bytes (or pasted text) and returns the draft and its first preview. */
 export async function upload(org: string, body: Blob | string, name: string, paste = false): Promise<Uploaded> {
   if (typeof body !== 'string' && body.size > maxUploadBytes) {
-    throw new ApiError(400, 'invalid', `The file is larger than ${maxUploadMB} MB. Split it into smaller files, or remove columns Rollcall does not use.`)
+    throw new ApiError(400, 'invalid', t('import.tooLarge', { mb: maxUploadMB }))
   }
   return uploadRaw<Uploaded>(uploadPath(org, name, paste), body, paste ? 'text/plain; charset=utf-8' : 'application/octet-stream')
 }
@@ -32,7 +33,7 @@ export async function upload(org: string, body: Blob | string, name: string, pas
 /** uploadFiles sends several files chosen at once (a OneRoster bundle's CSV files) as one upload. */
 export async function uploadFiles(org: string, files: File[]): Promise<Uploaded> {
   if (files.reduce((n, f) => n + f.size, 0) > maxUploadBytes) {
-    throw new ApiError(400, 'invalid', `The files are larger than ${maxUploadMB} MB together.`)
+    throw new ApiError(400, 'invalid', t('import.tooLargeFiles', { mb: maxUploadMB }))
   }
   const form = new FormData()
   for (const f of files) form.append('file', f, f.name)

@@ -1,6 +1,7 @@
 // Bulk import from a file (CSV, Excel) or pasted lines: the shapes (see
 // app/import.go and app/httpapi/import.go) and the small pure helpers the
 // Import tab uses. The API calls are in api.ts.
+import { t } from '../../lib/i18n.svelte'
 
 export type RowStatus = 'create' | 'warning' | 'error' | 'skip'
 
@@ -135,31 +136,41 @@ export const defaultOptions = (): ImportOptions => ({
   replace_bad_passwords: false,
 })
 
-/** Column headings in plain words. */
-export const fieldLabels: Record<string, string> = {
-  first_name: 'First name',
-  last_name: 'Last name',
-  email: 'Email',
-  username: 'Username',
-  password: 'Password',
-  account_type: 'Account type',
-  groups: 'Groups',
-  language: 'Language',
-  phone: 'Phone',
-  labels: 'Labels',
-  deletion_date: 'Deletion date',
-  job_title: 'Job title',
-  change_password: 'New password at first sign-in',
-  status: 'Status',
-  full_name: 'Whole name (first and last)',
+// Column headings in plain words, in the UI's language (src/locales).
+const fieldLabels: Record<string, () => string> = {
+  first_name: () => t('common.firstName'),
+  last_name: () => t('common.lastName'),
+  email: () => t('common.email'),
+  username: () => t('common.username'),
+  password: () => t('common.password'),
+  account_type: () => t('import.field.accountType'),
+  groups: () => t('common.groups'),
+  language: () => t('common.language'),
+  phone: () => t('import.field.phone'),
+  labels: () => t('import.field.labels'),
+  deletion_date: () => t('common.deletionDate'),
+  job_title: () => t('import.field.jobTitle'),
+  change_password: () => t('import.field.changePassword'),
+  status: () => t('import.field.status'),
+  full_name: () => t('import.field.fullName'),
 }
 
-/** What a row's status means, in words. */
-export const statusLabels: Record<RowStatus, string> = {
-  create: 'Will be created',
-  warning: 'Will be created — check',
-  error: 'Will not be created',
-  skip: 'Left out',
+/** fieldLabel is a column's heading in plain words; an unknown field as it is. */
+export function fieldLabel(f: string): string {
+  return fieldLabels[f]?.() ?? f
+}
+
+// What a row's status means, in words.
+const statusLabels: Record<RowStatus, () => string> = {
+  create: () => t('import.status.create'),
+  warning: () => t('import.status.warning'),
+  error: () => t('import.status.error'),
+  skip: () => t('import.status.skip'),
+}
+
+/** statusLabel says what a row's status means. */
+export function statusLabel(s: RowStatus): string {
+  return statusLabels[s]?.() ?? s
 }
 
 /** Accepted file types for the file picker. */
@@ -192,4 +203,4 @@ export function toEdits(cells: Map<string, string>): ImportEdit[] {
 }
 
 /** mappingLabel names what a column may hold in the mapping step. */
-export const mappingLabel = (f: string) => (f === '' ? '— leave out —' : (fieldLabels[f] ?? f))
+export const mappingLabel = (f: string) => (f === '' ? t('import.leaveOut') : fieldLabel(f))

@@ -2,6 +2,7 @@
 // passwords — creating accounts, resetting passwords, committing an import —
 // runs on the server; the page follows it with the one poller here.
 import { api, getFile, orgPath } from '../../lib/api'
+import { t } from '../../lib/i18n.svelte'
 
 export interface JobStatus {
   id: string
@@ -30,11 +31,11 @@ export const listRecentJobs = (org: string) => api.get<JobStatus[]>(orgPath(org,
 export function jobKindLabel(kind: string): string {
   switch (kind) {
     case 'create-accounts':
-      return 'New accounts'
+      return t('jobs.kind.createAccounts')
     case 'reset-passwords':
-      return 'New passwords'
+      return t('jobs.kind.resetPasswords')
     case 'import':
-      return 'Import'
+      return t('jobs.kind.import')
   }
   return kind
 }
