@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // PendingSignUp is one request in the approval queue.
 type PendingSignUp struct {
 	User *User `json:"user"`
-	// Source says how the person signed up: "code K7QM-3XRD (3B)", "link Parents".
-	Source string   `json:"source"`
-	Groups []string `json:"groups"`
+	// Source says how the person signed up: "code", "link", or else how the
+	// account came to be (User.CreatedVia: "sso"…); SourceName is the code
+	// ("K7QM-3XRD") or the link's name ("Parents"). The page words them.
+	Source     string   `json:"source"`
+	SourceName string   `json:"source_name,omitempty"`
+	Groups     []string `json:"groups"`
 }
 
 // PendingSignUps lists the approval queue of organization ref, oldest first.
@@ -42,7 +44,7 @@ func (a *App) PendingSignUps(ctx context.Context, ref string) ([]PendingSignUp, 
 		}
 		switch {
 		case u.InviteCode != "":
-			p.Source = "code " + FormatCode(u.InviteCode)
+			p.Source, p.SourceName = "code", FormatCode(u.InviteCode)
 		case u.InviteLink != "":
 			name, ok := links[u.InviteLink]
 			if !ok {
@@ -51,7 +53,7 @@ func (a *App) PendingSignUps(ctx context.Context, ref string) ([]PendingSignUp, 
 				}
 				links[u.InviteLink] = name
 			}
-			p.Source = strings.TrimSpace("link " + name)
+			p.Source, p.SourceName = "link", name
 		default:
 			p.Source = u.CreatedVia
 		}

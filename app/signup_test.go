@@ -144,7 +144,7 @@ func TestApproval(t *testing.T) {
 		names = append(names, n)
 	}
 	queue, err := a.PendingSignUps(ctx, org.Slug)
-	if err != nil || len(queue) != 4 || queue[0].Source != "code "+code.Display() || queue[0].Groups[0] != "3B" {
+	if err != nil || len(queue) != 4 || queue[0].Source != "code" || queue[0].SourceName != code.Display() || queue[0].Groups[0] != "3B" {
 		t.Fatalf("queue %+v, %v", queue, err)
 	}
 	total, fromCode, _ := a.PendingCount(ctx, org.ID, code.Code)
@@ -234,7 +234,7 @@ func TestInviteLink(t *testing.T) {
 			t.Fatalf("%+v, %v", res, err)
 		}
 		q, _ := a.PendingSignUps(ctx, org.ID)
-		if len(q) != 1 || q[0].Source != "link Parents" {
+		if len(q) != 1 || q[0].Source != "link" || q[0].SourceName != "Parents" {
 			t.Fatalf("queue %+v", q)
 		}
 	})

@@ -127,7 +127,7 @@ func TestApprovalQueue(t *testing.T) {
 	list := call[struct {
 		Signups []app.PendingSignUp `json:"signups"`
 	}](t, e, "GET", "/api/organizations/maple/signups", nil, cookie, 200)
-	if len(list.Signups) != 3 || !strings.HasPrefix(list.Signups[0].Source, "code ") {
+	if len(list.Signups) != 3 || list.Signups[0].Source != "code" {
 		t.Fatalf("list %+v", list)
 	}
 	if n := call[map[string]int](t, e, "POST", "/api/organizations/maple/signups/approve", map[string]any{"ids": []string{list.Signups[0].User.ID}}, cookie, 200)["approved"]; n != 1 {

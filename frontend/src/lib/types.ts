@@ -352,7 +352,10 @@ export interface NewInviteLink {
 
 export interface PendingSignUp {
   user: User
+  /** "code", "link", or how the account came to be ("sso"…) */
   source: string
+  /** the code, or the link's name */
+  source_name?: string
   groups: string[]
 }
 
