@@ -144,8 +144,10 @@ test('a class of 28 waiting for approval is approved at once; Reject asks first'
   await page.getByRole('button', { name: 'Reject Kid01 Birch' }).click()
   confirm = page.getByRole('dialog', { name: 'Reject Kid01 Birch?' })
   await confirm.getByRole('button', { name: 'Reject Kid01 Birch' }).click()
-  await expect(page.getByRole('status').filter({ hasText: '1 request rejected' })).toBeVisible()
+  // It is held for 10 seconds with an Undo, then sent.
+  await expect(page.getByRole('button', { name: 'Undo the rejection' })).toBeVisible()
   await expect(rows).toHaveCount(30)
+  await expect(page.getByRole('status').filter({ hasText: '1 request rejected; no account was kept.' })).toBeVisible({ timeout: 15_000 })
 
   // Two ticked: approved together.
   await page.getByLabel('Select Kid02 Birch').check()
