@@ -132,7 +132,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		// start is a same-site navigation, so the Strict cookie comes).
 		adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
 		if err != nil {
-			s.ssoPage(w, r, app.ErrorMessage(err), "/")
+			s.ssoPage(w, r, app.LocalizedMessage(err, requestLanguage(r)), "/")
 			return
 		}
 		adminID = adm.ID
@@ -154,7 +154,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, OldBinding: old,
 		Client: clientAddr(r), Previous: previousSession(r, purpose), Admin: adminID})
 	if err != nil {
-		s.ssoPage(w, r, app.ErrorMessage(err), backTo(purpose))
+		s.ssoPage(w, r, app.LocalizedMessage(err, requestLanguage(r)), backTo(purpose))
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: binding, Path: "/api/public/sso/",
@@ -210,7 +210,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		if res != nil {
 			back = backTo(res.Purpose) // an admin goes back to the admin sign-in
 		}
-		s.ssoPage(w, r, app.ErrorMessage(err), back)
+		s.ssoPage(w, r, app.LocalizedMessage(err, requestLanguage(r)), back)
 		return
 	}
 	switch {
