@@ -129,3 +129,37 @@ func firstDiff(want, got string) string {
 	}
 	return ""
 }
+
+// TestSMSInEveryLanguage: each SMS text is written in each language, with
+// the link and the code in it, and the shortest is chosen when the others
+// do not fit in one SMS.
+func TestSMSInEveryLanguage(t *testing.T) {
+	link := "https://rollcall.maple.example/reset/" + strings.Repeat("x", 43)
+	seen := map[string]bool{}
+	for _, lang := range Languages {
+		tx := TextsFor(lang)
+		act := []any{"Org", "Maple Primary", "Login", "emil.lind", "Link", link, "Code", "123456", "Hours", 72}
+		code := []any{"Org", "Maple Primary", "Code", "654321", "Minutes", 15}
+		for id, data := range map[string][]any{"sms.activation.long": act, "sms.activation.medium": act, "sms.activation.short": act,
+			"sms.signUpCode.long": code, "sms.signUpCode.short": code, "sms.test": code} {
+			s := tx.T(id, data...)
+			if strings.Contains(s, "<no value>") || s == id || (strings.HasPrefix(id, "sms.activation") && !strings.Contains(s, link)) ||
+				(strings.HasPrefix(id, "sms.signUpCode") && !strings.Contains(s, "654321")) {
+				t.Errorf("%s %s: %q", lang, id, s)
+			}
+			if lang != "en" && s == TextsFor("en").T(id, data...) {
+				t.Errorf("%s %s is the English %q", lang, id, s)
+			}
+			seen[s] = true
+		}
+		if got, want := oneSMS(tx.T("sms.activation.long", act...), tx.T("sms.activation.medium", act...), tx.T("sms.activation.short", act...)), tx.T("sms.activation.short", act...); lang != "en" && got != want && len(got) > SMSLength {
+			t.Errorf("%s: %q does not fit in one SMS", lang, got)
+		}
+	}
+	if got := oneSMS("Koodisi on 123456. Se toimii 15 minuuttia.", "short"); got != "Koodisi on 123456. Se toimii 15 minuuttia." {
+		t.Errorf("oneSMS picks %q", got)
+	}
+	if got := oneSMS(strings.Repeat("ä", 71), "short"); got != "short" {
+		t.Errorf("oneSMS picks %q over 70 letters beyond ASCII", got)
+	}
+}
