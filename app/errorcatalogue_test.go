@@ -18,14 +18,16 @@ import (
 )
 
 // gettextCalls are the functions and methods of package app whose format
-// argument (at the index) is a message ID of the error catalogues.
+// argument (at the index) is a message ID of the error catalogues: a name
+// is a function (called as name or app.name), .name a method.
 var gettextCalls = map[string]int{
 	"Errorf":     1, // Errorf(code, format, args...)
 	"FieldError": 2, // FieldError(code, field, format, args...)
-	"add":        1, // validation.add(field, format, args...)
-	"problem":    1, // accountPlan.problem(field, format, args...)
+	".add":       1, // validation.add(field, format, args...)
+	".problem":   1, // accountPlan.problem(field, format, args...)
+	"add":        3, // the import's add(problems, row, field, format, args...)
 	"Tr":         1, // Tr(lang, format, args...)
-	"tr":         0, // tr(format, args...): a text for later
+	"textOf":     0, // textOf(format): a table's entry
 }
 
 // errorFormats parses package app's source and returns every format string
@@ -34,6 +36,8 @@ var gettextCalls = map[string]int{
 func errorFormats(t *testing.T) (formats map[string]string, notConstant []string) {
 	fset := token.NewFileSet()
 	paths, _ := filepath.Glob("*.go")
+	more, _ := filepath.Glob(filepath.Join("httpapi", "*.go")) // app.Errorf there too
+	paths = append(paths, more...)
 	var files []*ast.File
 	consts := map[string]ast.Expr{}
 	for _, p := range paths {
@@ -93,13 +97,13 @@ func errorFormats(t *testing.T) (formats map[string]string, notConstant []string
 			case *ast.Ident:
 				name = fn.Name
 			case *ast.SelectorExpr:
-				name = fn.Sel.Name
+				name = "." + fn.Sel.Name
+				if x, ok := fn.X.(*ast.Ident); ok && x.Name == "app" {
+					name = fn.Sel.Name
+				}
 			}
 			i, ok := gettextCalls[name]
 			if !ok || len(call.Args) <= i {
-				return true
-			}
-			if _, isFunc := call.Fun.(*ast.Ident); isFunc != (name != "add" && name != "problem") {
 				return true
 			}
 			pos := fset.Position(call.Pos()).String()
@@ -236,6 +240,9 @@ func TestErrorsComeOutInTheLanguage(t *testing.T) {
 	}
 }
 
+// TestDumpErrorFormats, run as DUMP_FORMATS=file.json go test ./app -run
+// TestDumpErrorFormats, writes every message ID of the error catalogues
+// with where the code uses it: a translator's list.
 func TestDumpErrorFormats(t *testing.T) {
 	if os.Getenv("DUMP_FORMATS") == "" {
 		t.Skip()
@@ -249,4 +256,55 @@ func TestDumpErrorFormats(t *testing.T) {
 	sort.Slice(all, func(i, j int) bool { return all[i].Pos < all[j].Pos })
 	b, _ := json.MarshalIndent(all, "", " ")
 	os.WriteFile(os.Getenv("DUMP_FORMATS"), b, 0o644)
+}
+
+// TestImportMessagesInTheLanguage: an import's row messages, kept in
+// English, come out in the language asked for; one several messages long
+// is translated message by message, and words no format made stay.
+func TestImportMessagesInTheLanguage(t *testing.T) {
+	p := &app.ImportPreview{Rows: []app.ImportRowPreview{{
+		Line:     2,
+		Problems: map[string]string{"username": `The username "emil" is also on row 3.`},
+		Warnings: map[string]string{"groups": "The group 3B will be created."},
+		Skip:     `The file marks this person as suspended (status "Suspended"): not created. Change the status to active to create the account.`,
+	}}}
+	fi := p.Localized("fi-FI,fi;q=0.9")
+	r := fi.Rows[0]
+	if got, want := r.Problems["username"], `Käyttäjätunnus "emil" on myös rivillä 3.`; got != want {
+		t.Errorf("problem %q, want %q", got, want)
+	}
+	if got, want := r.Warnings["groups"], "Ryhmä 3B luodaan."; got != want {
+		t.Errorf("warning %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(r.Skip, "Tiedosto merkitsee") || !strings.Contains(r.Skip, `"Suspended"`) {
+		t.Errorf("skip %q", r.Skip)
+	}
+	if p.Rows[0].Warnings["groups"] != "The group 3B will be created." {
+		t.Error("Localized changed the preview it was given")
+	}
+	if p.Localized("en") != p {
+		t.Error("English is the preview itself")
+	}
+	res := &app.ImportResult{Rows: []app.ImportResultRow{
+		{Reason: "No last name: the account has the first name only. The groups 3B, 4A were created by this import.", PasswordNote: app.PasswordGeneratedNote},
+		{Reason: "Something no format made. The group 3B will be created."},
+	}}
+	de := res.Localized("de")
+	if got, want := de.Rows[0].Reason, "Kein Nachname: Das Konto hat nur den Vornamen. Die Gruppen 3B, 4A wurden durch diesen Import angelegt."; got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	if got, want := de.Rows[1].Reason, "Something no format made. Die Gruppe 3B wird angelegt."; got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	if got := de.Rows[0].PasswordNote; got != "erzeugt" {
+		t.Errorf("password note %q", got)
+	}
+	// An error made as a string (not by Errorf) is matched the same way.
+	err := &app.Error{Code: app.EINVALID, Message: "Choose a group.", Details: map[string]string{"line 2": `The username "emil" is also on line 3.`}}
+	if got := app.LocalizedMessage(err, "sv"); got != "Välj en grupp." {
+		t.Errorf("message %q", got)
+	}
+	if got := app.LocalizedDetails(err, "sv")["line 2"]; got != `Användarnamnet "emil" finns också på rad 3.` {
+		t.Errorf("detail %q", got)
+	}
 }
