@@ -496,7 +496,9 @@ func (p *AccountPreview) Check() error {
 			break
 		}
 	}
-	return &Error{Code: EINVALID, Message: fmt.Sprintf("%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows)), Details: details}
+	e := Errorf(EINVALID, "%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows))
+	e.Details = details // each in English, matched against the catalogues when shown
+	return e
 }
 
 // PreparedAccounts is a batch previewed and checked, ready to create.

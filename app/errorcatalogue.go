@@ -338,3 +338,19 @@ func (r *ImportResult) Localized(lang string) *ImportResult {
 	}
 	return &q
 }
+
+// Localized is p with its rows' problems and warnings in lang
+// (PickLanguage chooses from it); p itself is not changed.
+func (p *AccountPreview) Localized(lang string) *AccountPreview {
+	lang = PickLanguage(lang)
+	if p == nil || lang == Languages[0] {
+		return p
+	}
+	q := *p
+	q.Rows = make([]AccountRow, len(p.Rows))
+	for i, r := range p.Rows {
+		r.Problems, r.Warnings = localizeMap(r.Problems, lang), localizeMap(r.Warnings, lang)
+		q.Rows[i] = r
+	}
+	return &q
+}

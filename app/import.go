@@ -709,8 +709,9 @@ func (pi *PreparedImport) check() error {
 	}
 	if len(p.Previous) > 0 && !p.Options.Again {
 		last := p.Previous[len(p.Previous)-1]
-		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created),
-			Details: map[string]string{"again": "Confirm to import the same file again."}}
+		e := Errorf(ECONFLICT, "This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created)
+		e.Details = map[string]string{"again": textOf("Confirm to import the same file again.")}
+		return e
 	}
 	return nil
 }
