@@ -354,3 +354,8 @@ func (p *AccountPreview) Localized(lang string) *AccountPreview {
 	}
 	return &q
 }
+
+// LocalizeText is s, a message made from a format of the error catalogues
+// (or several such, joined by spaces), in the language PickLanguage
+// chooses from lang; s as it is when no format matches.
+func LocalizeText(s, lang string) string { return localizeReason(s, PickLanguage(lang)) }

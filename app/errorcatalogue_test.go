@@ -299,6 +299,10 @@ func TestImportMessagesInTheLanguage(t *testing.T) {
 	if got := de.Rows[0].PasswordNote; got != "erzeugt" {
 		t.Errorf("password note %q", got)
 	}
+	if got, want := app.LocalizeText(app.Tr("en", "Your admin account %s is linked to the %s account %s. From now on \"Sign in with %s\" on the admin sign-in signs you in.", "head.admin", "Google", "it@maple.example", "Google"), "sv"),
+		"Ditt administratörskonto head.admin är kopplat till Google-kontot it@maple.example. Från och med nu loggar ”Logga in med Google” på administratörsinloggningen in dig."; got != want {
+		t.Errorf("LocalizeText = %q, want %q", got, want)
+	}
 	// An error made as a string (not by Errorf) is matched the same way.
 	err := &app.Error{Code: app.EINVALID, Message: "Choose a group.", Details: map[string]string{"line 2": `The username "emil" is also on line 3.`}}
 	if got := app.LocalizedMessage(err, "sv"); got != "Välj en grupp." {

@@ -215,9 +215,9 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case res.Purpose == app.SSOForLink:
-		s.ssoDone(w, res.Message, "/")
+		s.ssoDone(w, app.LocalizeText(res.Message, requestLanguage(r)), "/")
 	case res.Pending:
-		s.ssoPage(w, r, res.Message, "/signin")
+		s.ssoPage(w, r, app.LocalizeText(res.Message, requestLanguage(r)), "/signin")
 	case res.Kind == app.SessionStaff || res.Kind == app.SessionAdmin:
 		setSessionCookie(w, r, res.Token, app.AdminSessionTTL)
 		s.ssoPage(w, r, "", "/")
