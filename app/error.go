@@ -60,6 +60,9 @@ type text struct {
 
 func (t text) english() string { return fmt.Sprintf(t.format, t.args...) }
 
+// String is t in English: a text given as an argument prints as its words.
+func (t text) String() string { return t.english() }
+
 // Errorf returns an *Error with the given code and a formatted message.
 // The format is written in English and is also the message's ID in the
 // error catalogues (app/locales/errors.*.json): keep it a constant.

@@ -28,6 +28,7 @@ var gettextCalls = map[string]int{
 	"add":        3, // the import's add(problems, row, field, format, args...)
 	"Tr":         1, // Tr(lang, format, args...)
 	"textOf":     0, // textOf(format): a table's entry
+	"checkName":  2, // checkName(v, field, label, s): the label goes into a message
 }
 
 // errorFormats parses package app's source and returns every format string

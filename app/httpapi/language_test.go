@@ -37,4 +37,10 @@ func TestErrorsInTheRequestLanguage(t *testing.T) {
 			}
 		}
 	}
+	// A form's field label goes into the sentence in the same language.
+	req := withCookie(newRequest(t, "POST", "/api/organizations/"+org.ID+"/groups", map[string]any{"name": ""}), cookie)
+	req.Header.Set("Accept-Language", "fi")
+	if body := decodeBody(t, e.serve(req)); body["message"] != "Ryhmän nimi vaaditaan." {
+		t.Errorf("an empty group name in Finnish: %v", body)
+	}
 }
