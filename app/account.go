@@ -154,7 +154,7 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 		return nil, nil, err
 	}
 	rows := make([]AccountRow, len(b.People))
-	twice := repeatedNames(len(b.People), func(i int) (int, string, string, bool) {
+	twice := repeatedNames(len(b.People), false, func(i int) (int, string, string, bool) {
 		return b.People[i].Line, b.People[i].FirstName, b.People[i].LastName, b.People[i].Username == ""
 	})
 	for i, pl := range plans {
@@ -178,7 +178,7 @@ func (a *App) previewAccounts(ctx context.Context, org *Organization, b *Account
 // others. person(i) is the line (or row) number, the names, and whether
 // the username is to be generated: a typed username says the person is
 // meant.
-func repeatedNames(n int, person func(i int) (line int, first, last string, generated bool)) []string {
+func repeatedNames(n int, rows bool, person func(i int) (line int, first, last string, generated bool)) []string {
 	out := make([]string, n)
 	seen := map[string]int{}
 	for i := range n {
@@ -188,7 +188,11 @@ func repeatedNames(n int, person func(i int) (line int, first, last string, gene
 			continue
 		}
 		if at, ok := seen[k]; ok {
-			out[i] = fmt.Sprintf("The same name as line %d: pasted twice? Remove this line if it is the same person; if it is another person with the same name, keep it (the username gets a number).", at)
+			if rows {
+				out[i] = Tr("en", "The same name as row %d: pasted twice? Remove this row if it is the same person; if it is another person with the same name, keep it (the username gets a number).", at)
+			} else {
+				out[i] = Tr("en", "The same name as line %d: pasted twice? Remove this line if it is the same person; if it is another person with the same name, keep it (the username gets a number).", at)
+			}
 			continue
 		}
 		seen[k] = line
@@ -307,10 +311,24 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 	plans := make([]accountPlan, len(specs))
 	usernameAt := map[string]int{} // username key → index of the first row that gives it
 	emailAt := map[string]int{}    // email key → index of the first row that gives it
-	duplicate := func(i, first int, field, what, value string) {
-		plans[i].problem(field, "The %s %q is also on %s %d.", what, value, opt.unit(), plans[first].Line)
+	// Each message is written out whole for each unit (line or row), so
+	// that it translates as one sentence.
+	also := func(p *accountPlan, field, value string, line int) {
+		switch row := opt.unit() == "row"; {
+		case field == "username" && row:
+			p.problem(field, "The username %q is also on row %d.", value, line)
+		case field == "username":
+			p.problem(field, "The username %q is also on line %d.", value, line)
+		case row:
+			p.problem(field, "The email address %q is also on row %d.", value, line)
+		default:
+			p.problem(field, "The email address %q is also on line %d.", value, line)
+		}
+	}
+	duplicate := func(i, first int, field, value string) {
+		also(&plans[i], field, value, plans[first].Line)
 		if plans[first].Problems[field] == "" {
-			plans[first].problem(field, "The %s %q is also on %s %d.", what, value, opt.unit(), plans[i].Line)
+			also(&plans[first], field, value, plans[i].Line)
 		}
 	}
 	// Whether the given usernames and addresses are taken: two reads for the
@@ -360,7 +378,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 		if u.Username != "" {
 			k := LoginKey(u.Username)
 			if first, dup := usernameAt[k]; dup {
-				duplicate(i, first, "username", "username", u.Username)
+				duplicate(i, first, "username", u.Username)
 			} else {
 				usernameAt[k] = i
 				unique.taken[k] = true
@@ -372,7 +390,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 		if u.Email != "" {
 			k := LoginKey(u.Email)
 			if first, dup := emailAt[k]; dup {
-				duplicate(i, first, "email", "email address", u.Email)
+				duplicate(i, first, "email", u.Email)
 			} else {
 				emailAt[k] = i
 				if mailsTaken[k] {
@@ -388,7 +406,11 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 				pl.problem("password", "%s", ErrorMessage(err))
 			}
 		case opt.PasswordMode == PasswordGiven:
-			pl.problem("password", "No password is given on this %s (the organization asks for %s).", opt.unit(), org.PasswordPolicy)
+			if opt.unit() == "row" {
+				pl.problem("password", "No password is given on this row (the organization asks for %s).", org.PasswordPolicy)
+			} else {
+				pl.problem("password", "No password is given on this line (the organization asks for %s).", org.PasswordPolicy)
+			}
 		}
 	}
 	for i := range plans {
@@ -412,7 +434,11 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			u.Email = Key(u.Username) + "@" + org.LoginDomain
 			k := LoginKey(u.Email)
 			if first, dup := emailAt[k]; dup && first != i {
-				pl.problem("username", "The login email %s is also the email on %s %d; change the username.", u.Email, opt.unit(), plans[first].Line)
+				if opt.unit() == "row" {
+					pl.problem("username", "The login email %s is also the email on row %d; change the username.", u.Email, plans[first].Line)
+				} else {
+					pl.problem("username", "The login email %s is also the email on line %d; change the username.", u.Email, plans[first].Line)
+				}
 			} else if taken, err := a.Store.EmailTaken(ctx, k); err != nil {
 				return nil, err
 			} else if taken {
@@ -470,7 +496,9 @@ func (p *AccountPreview) Check() error {
 			break
 		}
 	}
-	return &Error{Code: EINVALID, Message: fmt.Sprintf("%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows)), Details: details}
+	e := Errorf(EINVALID, "%d of %d lines have problems; fix them and try again. Nothing was created.", p.Problems, len(p.Rows))
+	e.Details = details // each in English, matched against the catalogues when shown
+	return e
 }
 
 // PreparedAccounts is a batch previewed and checked, ready to create.

@@ -121,17 +121,8 @@ func (a *App) VerifyEmail(ctx context.Context, token string) (*VerifiedEmail, er
 	return out, nil
 }
 
-// verifyText holds one language's wording of the verification mail.
-type verifyText struct {
-	Subject, Body, Button, Expires string
-}
-
-var verifyTexts = map[string]verifyText{
-	"en": {"Confirm your email address for {{.Org}}", "You signed up at {{.Org}} with this email address. Open the link below to confirm that it is yours.", "Confirm my address", "The link works until {{.Expires}} and only once."},
-	"fi": {"Vahvista sähköpostiosoitteesi: {{.Org}}", "Rekisteröidyit organisaatioon {{.Org}} tällä sähköpostiosoitteella. Vahvista alla olevasta linkistä, että osoite on sinun.", "Vahvista osoite", "Linkki toimii {{.Expires}} asti ja vain kerran."},
-	"sv": {"Bekräfta din e-postadress för {{.Org}}", "Du registrerade dig hos {{.Org}} med den här e-postadressen. Öppna länken nedan för att bekräfta att den är din.", "Bekräfta min adress", "Länken gäller till och med {{.Expires}} och bara en gång."},
-	"de": {"Bestätigen Sie Ihre E-Mail-Adresse für {{.Org}}", "Sie haben sich bei {{.Org}} mit dieser E-Mail-Adresse registriert. Öffnen Sie den Link unten, um zu bestätigen, dass es Ihre ist.", "Adresse bestätigen", "Der Link gilt bis zum {{.Expires}} und nur einmal."},
-}
+// The words of the verification mail are the catalogues' mail.verify.*
+// messages (app/locales/*.json).
 
 var verifyHTML = htmltemplate.Must(htmltemplate.New("mail").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{{.Subject}}</title></head>
@@ -170,19 +161,12 @@ func (a *App) renderVerification(ctx context.Context, org *Organization, m *Outb
 	}
 	link := org.PublicURL + "/verify/" + string(token)
 	lang := mailLanguage(u.Language)
-	vt, mt := verifyTexts[lang], mailTexts[lang]
+	tx := TextsFor(lang)
 	d := invitationData{Org: org.Name, Name: u.FirstName, Email: u.Email, Link: link,
-		Expires: TextsFor(lang).Date(v.ExpiresAt.In(time.Local))}
-	hello := mt.HelloNoName
-	if d.Name != "" {
-		hello = mt.Hello
-	}
-	var out [6]string
-	for i, src := range []string{vt.Subject, hello, vt.Body, vt.Button, vt.Expires, mt.Ignore} {
-		if out[i], err = fill(src, d); err != nil {
-			return nil, false, "The message could not be written: " + err.Error()
-		}
-	}
+		Expires: tx.Date(v.ExpiresAt.In(time.Local))}
+	data := d.data()
+	out := []string{tx.T("mail.verify.subject", data...), mailHello(tx, d.Name), tx.T("mail.verify.body", data...),
+		tx.T("mail.verify.button", data...), tx.T("mail.verify.expires", data...), tx.T("mail.invite.ignore")}
 	subject, hi, body, button, expires, ignore := out[0], out[1], out[2], out[3], out[4], out[5]
 	text := hi + "\n\n" + body + "\n\n" + button + ":\n" + link + "\n\n" + expires + "\n\n" + ignore + "\n\n-- \n" + org.Name + "\n"
 	var hb bytes.Buffer

@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Error codes. Each maps to one HTTP status in app/httpapi and to one exit
@@ -33,24 +35,51 @@ const (
 // Error is the one error shape of Rollcall. Message is written for the person
 // at the screen and shown as it is; Details carries per-field messages
 // (field name → message) so a form can show each next to its input.
+// Message and Details are in English; LocalizedMessage and LocalizedDetails
+// put them into the person's language (see errorcatalogue.go).
 type Error struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Details map[string]string `json:"details,omitempty"`
+
+	// msg and details are Message and Details before they were put into
+	// words: the English format and its arguments, to be looked up in the
+	// error catalogues. A zero msg means Message has no translation.
+	msg     text
+	details map[string]text
 }
 
 func (e *Error) Error() string { return e.Message }
 
+// text is a message not yet put into one language's words: its English
+// format, which is its ID in the error catalogues, and the arguments.
+type text struct {
+	format string
+	args   []any
+}
+
+func (t text) english() string { return fmt.Sprintf(t.format, t.args...) }
+
+// String is t in English: a text given as an argument prints as its words.
+func (t text) String() string { return t.english() }
+
 // Errorf returns an *Error with the given code and a formatted message.
+// The format is written in English and is also the message's ID in the
+// error catalogues (app/locales/errors.*.json): keep it a constant.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	m := text{format, args}
+	return &Error{Code: code, Message: m.english(), msg: m}
 }
 
 // FieldError returns an EINVALID or ECONFLICT error that names the field at fault.
 func FieldError(code, field, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	return &Error{Code: code, Message: msg, Details: map[string]string{field: msg}}
+	m := text{format, args}
+	msg := m.english()
+	return &Error{Code: code, Message: msg, Details: map[string]string{field: msg}, msg: m, details: map[string]text{field: m}}
 }
+
+// ErrRequestTooLarge is the error of a request body over the size limit.
+func ErrRequestTooLarge() *Error { return Errorf(EINVALID, "The request is too large.") }
 
 // ErrorCode returns the code of err, EINTERNAL for errors that are not *Error
 // and "" for nil.
@@ -66,8 +95,11 @@ func ErrorCode(err error) string {
 	}
 }
 
-// ErrorMessage returns the human message of err; internal errors get a
-// generic message so that no implementation detail leaks to a user.
+// internalMessage is what a person is told of an internal error.
+const internalMessage = "Something went wrong inside Rollcall. The details were written to its log."
+
+// ErrorMessage returns the human message of err in English; internal errors
+// get a generic message so that no implementation detail leaks to a user.
 func ErrorMessage(err error) string {
 	var e *Error
 	switch {
@@ -76,16 +108,16 @@ func ErrorMessage(err error) string {
 	case errors.As(err, &e):
 		return e.Message
 	default:
-		return "Something went wrong inside Rollcall. The details were written to its log."
+		return internalMessage
 	}
 }
 
 // validation collects field problems so that a form gets all of them at once.
-type validation map[string]string
+type validation map[string]text
 
 func (v validation) add(field, format string, args ...any) {
 	if _, ok := v[field]; !ok {
-		v[field] = fmt.Sprintf(format, args...)
+		v[field] = text{format, args}
 	}
 }
 
@@ -95,20 +127,25 @@ func (v validation) err(order ...string) error {
 	if len(v) == 0 {
 		return nil
 	}
-	msg := ""
+	var msg text
+	found := false
 	for _, f := range order {
 		if m, ok := v[f]; ok {
-			msg = m
+			msg, found = m, true
 			break
 		}
 	}
-	if msg == "" {
-		for _, m := range v {
-			msg = m
+	if !found {
+		for _, f := range slices.Sorted(maps.Keys(v)) {
+			msg = v[f]
 			break
 		}
 	}
-	return &Error{Code: EINVALID, Message: msg, Details: map[string]string(v)}
+	details := make(map[string]string, len(v))
+	for f, m := range v {
+		details[f] = m.english()
+	}
+	return &Error{Code: EINVALID, Message: msg.english(), Details: details, msg: msg, details: map[string]text(v)}
 }
 
 // ErrorDetails returns the per-field details of err, if any.

@@ -423,8 +423,11 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 		}
 		ip.skip[i] = row.Skip
 		if extra := extraCells(f.Header, row.Cells); len(extra) > 0 {
-			add(warn, i, "cells", "This row has more cells than the file has columns, and %s left out: %s. Is a separator missing, or one too many?",
-				map[bool]string{true: "this cell is", false: "these cells are"}[len(extra) == 1], strings.Join(extra, ", "))
+			if len(extra) == 1 {
+				add(warn, i, "cells", "This row has more cells than the file has columns, and this cell is left out: %s. Is a separator missing, or one too many?", extra[0])
+			} else {
+				add(warn, i, "cells", "This row has more cells than the file has columns, and these cells are left out: %s. Is a separator missing, or one too many?", strings.Join(extra, ", "))
+			}
 		}
 		if why, known := statusReason(v(ColStatus)); !known {
 			add(pre, i, "status", "%q is not a status Rollcall knows: write active (or leave it empty) to create the person, or deleted, inactive or suspended to leave them out.", v(ColStatus))
@@ -432,7 +435,7 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 			ip.skip[i] = why
 		}
 		if t := Key(v(ColAccountType)); parentRoles[t] && !org.HasAccountType(t) && ip.skip[i] == "" {
-			ip.skip[i] = fmt.Sprintf("A %s, not a pupil or member of staff: Rollcall creates no accounts for parents and guardians, so the row is left out.", t)
+			ip.skip[i] = Tr("en", "A %s, not a pupil or member of staff: Rollcall creates no accounts for parents and guardians, so the row is left out.", t)
 		}
 		accountType := v(ColAccountType)
 		if accountType == "" {
@@ -515,13 +518,13 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 	}
 	// A row with the name of an earlier one, both without a username or
 	// email of their own, is most often a line pasted or exported twice.
-	twice := repeatedNames(len(specs), func(i int) (int, string, string, bool) {
+	twice := repeatedNames(len(specs), true, func(i int) (int, string, string, bool) {
 		sp := specs[i]
 		return sp.Line, sp.FirstName, sp.LastName, ip.skip[i] == "" && sp.Username == "" && sp.Email == ""
 	})
 	for i, msg := range twice {
 		if msg != "" {
-			add(warn, i, "first_name", "%s", strings.ReplaceAll(msg, "line", "row"))
+			add(warn, i, "first_name", "%s", msg)
 		}
 	}
 	// Rows left out are not planned: their usernames and addresses neither
@@ -650,6 +653,9 @@ const (
 	PasswordReplacedNote  = "generated: the file's password broke the rules"
 )
 
+// The password notes are messages of the error catalogues too.
+var _ = []string{textOf(PasswordGeneratedNote), textOf(PasswordReplacedNote)}
+
 // PreparedImport is an import planned and checked by PrepareImport, ready
 // for CommitPrepared. Preview is what the admin was shown.
 type PreparedImport struct {
@@ -703,8 +709,9 @@ func (pi *PreparedImport) check() error {
 	}
 	if len(p.Previous) > 0 && !p.Options.Again {
 		last := p.Previous[len(p.Previous)-1]
-		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created),
-			Details: map[string]string{"again": "Confirm to import the same file again."}}
+		e := Errorf(ECONFLICT, "This file was already imported on %s (%d accounts created). Import it again only if you mean to.", last.CreatedAt.Format("2 Jan 2006 15:04"), last.Created)
+		e.Details = map[string]string{"again": textOf("Confirm to import the same file again.")}
+		return e
 	}
 	return nil
 }
@@ -846,17 +853,15 @@ func extraCells(header, cells []string) []string {
 // newGroupsNote is the warning of a row that joins groups the import
 // creates: "will be" in the preview, "were" (done) in the results file.
 func newGroupsNote(names []string, done bool) string {
-	verb := "will be created"
-	if done {
-		verb = "was created by this import"
+	switch {
+	case len(names) == 1 && done:
+		return Tr("en", "The group %s was created by this import.", names[0])
+	case len(names) == 1:
+		return Tr("en", "The group %s will be created.", names[0])
+	case done:
+		return Tr("en", "The groups %s were created by this import.", strings.Join(names, ", "))
 	}
-	if len(names) == 1 {
-		return fmt.Sprintf("The group %s %s.", names[0], verb)
-	}
-	if done {
-		verb = "were created by this import"
-	}
-	return fmt.Sprintf("The groups %s %s.", strings.Join(names, ", "), verb)
+	return Tr("en", "The groups %s will be created.", strings.Join(names, ", "))
 }
 
 // ImportUpload is a file read for an import and kept as a draft, with its
@@ -1099,19 +1104,19 @@ func ParseImportBool(s string) (v, ok bool) { return parseImportBool(s) }
 // columns to them), with whether such a row is created, and why not.
 var importStatuses = map[string]string{
 	"": "", "active": "", "enabled": "", "true": "", "yes": "", "1": "", "aktiv": "", "new": "",
-	"deleted":     "The file marks this person as deleted",
-	"tobedeleted": "The file marks this person to be deleted (tobedeleted)",
-	"inactive":    "The file marks this person as inactive (not enabled)",
-	"disabled":    "The file marks this person as disabled",
-	"false":       "The file marks this person as not active",
-	"no":          "The file marks this person as not active",
-	"0":           "The file marks this person as not active",
-	"suspended":   "The file marks this person as suspended",
-	"blocked":     "The file blocks this person from signing in",
-	"nologin":     "The file says this person may not sign in (auth nologin)",
-	"archived":    "The file marks this person as archived",
-	"left":        "The file marks this person as having left",
-	"completed":   "The file marks this person as completed (no longer enrolled)",
+	"deleted":     textOf("The file marks this person as deleted (status %q): not created. Change the status to active to create the account."),
+	"tobedeleted": textOf("The file marks this person to be deleted (tobedeleted) (status %q): not created. Change the status to active to create the account."),
+	"inactive":    textOf("The file marks this person as inactive (not enabled) (status %q): not created. Change the status to active to create the account."),
+	"disabled":    textOf("The file marks this person as disabled (status %q): not created. Change the status to active to create the account."),
+	"false":       textOf("The file marks this person as not active (status %q): not created. Change the status to active to create the account."),
+	"no":          textOf("The file marks this person as not active (status %q): not created. Change the status to active to create the account."),
+	"0":           textOf("The file marks this person as not active (status %q): not created. Change the status to active to create the account."),
+	"suspended":   textOf("The file marks this person as suspended (status %q): not created. Change the status to active to create the account."),
+	"blocked":     textOf("The file blocks this person from signing in (status %q): not created. Change the status to active to create the account."),
+	"nologin":     textOf("The file says this person may not sign in (auth nologin) (status %q): not created. Change the status to active to create the account."),
+	"archived":    textOf("The file marks this person as archived (status %q): not created. Change the status to active to create the account."),
+	"left":        textOf("The file marks this person as having left (status %q): not created. Change the status to active to create the account."),
+	"completed":   textOf("The file marks this person as completed (no longer enrolled) (status %q): not created. Change the status to active to create the account."),
 }
 
 // StatusCreates reports whether a status cell lets its row be created
@@ -1129,7 +1134,7 @@ func statusReason(s string) (string, bool) {
 		return "", false
 	}
 	if why != "" {
-		why += fmt.Sprintf(" (status %q): not created. Change the status to active to create the account.", s)
+		why = fmt.Sprintf(why, s)
 	}
 	return why, true
 }

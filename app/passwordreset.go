@@ -7,7 +7,6 @@ import (
 	htmltemplate "html/template"
 	"net/mail"
 	"strings"
-	"text/template"
 	"time"
 )
 
@@ -463,77 +462,15 @@ func (a *App) SendActivation(ctx context.Context, ref, id string) (*User, error)
 	return u, nil
 }
 
-// resetText holds one language's wording of the reset and activation mails;
-// each is a text/template over resetData.
-type resetText struct {
-	ResetSubject, ResetBody, ResetButton, ResetIgnore string
-	ActSubject, ActBody, ActButton                    string
-	Login, Expires, TimeFormat                        string
-}
-
+// The words of the reset and activation mails are the catalogues'
+// mail.reset.* messages (app/locales/*.json), templates over resetData;
+// mail.reset.timeFormat is how the link's expiry is written.
 type resetData struct {
 	Org, Name, Login, SignIn, Expires string
 }
 
-var resetTexts = map[string]resetText{
-	"en": {
-		ResetSubject: "Choose a new password for {{.Org}}",
-		ResetBody:    "Someone asked for a new password for your account at {{.Org}}. If it was you, open the link below and choose one.",
-		ResetButton:  "Choose a new password",
-		ResetIgnore:  "If you did not ask for it, ignore this mail: your password stays as it is.",
-		ActSubject:   "Your account at {{.Org}} is ready",
-		ActBody:      "An account has been created for you at {{.Org}}. Open the link below to set your password.",
-		ActButton:    "Set your password",
-		Login:        "You sign in with {{.Login}} at {{.SignIn}}",
-		Expires:      "The link works until {{.Expires}} and only once.",
-		TimeFormat:   "15:04 on 2 January 2006",
-	},
-	"fi": {
-		ResetSubject: "Valitse uusi salasana: {{.Org}}",
-		ResetBody:    "Tilillesi organisaatiossa {{.Org}} pyydettiin uutta salasanaa. Jos pyysit sitä itse, avaa alla oleva linkki ja valitse uusi salasana.",
-		ResetButton:  "Valitse uusi salasana",
-		ResetIgnore:  "Jos et pyytänyt sitä, voit jättää tämän viestin huomiotta: salasanasi pysyy ennallaan.",
-		ActSubject:   "Tilisi on valmis: {{.Org}}",
-		ActBody:      "Sinulle on luotu tili organisaatiossa {{.Org}}. Aseta salasanasi alla olevasta linkistä.",
-		ActButton:    "Aseta salasana",
-		Login:        "Kirjaudut tunnuksella {{.Login}} osoitteessa {{.SignIn}}",
-		Expires:      "Linkki toimii {{.Expires}} asti ja vain kerran.",
-		TimeFormat:   "2.1.2006 klo 15.04",
-	},
-	"sv": {
-		ResetSubject: "Välj ett nytt lösenord för {{.Org}}",
-		ResetBody:    "Någon bad om ett nytt lösenord för ditt konto hos {{.Org}}. Om det var du, öppna länken nedan och välj ett.",
-		ResetButton:  "Välj nytt lösenord",
-		ResetIgnore:  "Om du inte bad om det kan du bortse från meddelandet: ditt lösenord förblir detsamma.",
-		ActSubject:   "Ditt konto hos {{.Org}} är klart",
-		ActBody:      "Ett konto har skapats åt dig hos {{.Org}}. Öppna länken nedan för att välja ditt lösenord.",
-		ActButton:    "Välj lösenord",
-		Login:        "Du loggar in med {{.Login}} på {{.SignIn}}",
-		Expires:      "Länken gäller till {{.Expires}} och bara en gång.",
-		TimeFormat:   "2006-01-02 15:04",
-	},
-	"de": {
-		ResetSubject: "Neues Passwort für {{.Org}} wählen",
-		ResetBody:    "Für Ihr Konto bei {{.Org}} wurde ein neues Passwort angefordert. Wenn Sie das waren, öffnen Sie den Link unten und wählen Sie eines.",
-		ResetButton:  "Neues Passwort wählen",
-		ResetIgnore:  "Wenn Sie es nicht angefordert haben, ignorieren Sie diese Nachricht: Ihr Passwort bleibt unverändert.",
-		ActSubject:   "Ihr Konto bei {{.Org}} ist bereit",
-		ActBody:      "Für Sie wurde ein Konto bei {{.Org}} angelegt. Öffnen Sie den Link unten, um Ihr Passwort festzulegen.",
-		ActButton:    "Passwort festlegen",
-		Login:        "Sie melden sich mit {{.Login}} an unter {{.SignIn}}",
-		Expires:      "Der Link gilt bis {{.Expires}} und nur einmal.",
-		TimeFormat:   "02.01.2006 15:04",
-	},
-}
-
-func fillReset(src string, d resetData) (string, error) {
-	t, err := template.New("").Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	err = t.Execute(&b, d)
-	return b.String(), err
+func (d resetData) data() []any {
+	return []any{"Org", d.Org, "Name", d.Name, "Login", d.Login, "SignIn", d.SignIn, "Expires", d.Expires}
 }
 
 // renderReset builds the reset or activation mail for m, or says why not
@@ -559,22 +496,14 @@ func (a *App) renderReset(ctx context.Context, org *Organization, m *OutboxMessa
 	}
 	link := org.PublicURL + "/reset/" + string(token)
 	lang := mailLanguage(u.Language)
-	rt, mt := resetTexts[lang], mailTexts[lang]
+	tx := TextsFor(lang)
 	d := resetData{Org: org.Name, Name: u.FirstName, Login: loginOf(u), SignIn: org.PublicURL + "/signin",
-		Expires: r.ExpiresAt.In(time.Local).Format(rt.TimeFormat)}
-	hello := mt.HelloNoName
-	if d.Name != "" {
-		hello = mt.Hello
-	}
-	subj, body, button, login, ignore := rt.ResetSubject, rt.ResetBody, rt.ResetButton, rt.Login, rt.ResetIgnore
+		Expires: r.ExpiresAt.In(time.Local).Format(tx.T("mail.reset.timeFormat"))}
+	data := d.data()
+	out := []string{tx.T("mail.reset.resetSubject", data...), mailHello(tx, d.Name), tx.T("mail.reset.resetBody", data...),
+		tx.T("mail.reset.login", data...), tx.T("mail.reset.resetButton", data...), tx.T("mail.reset.expires", data...), tx.T("mail.reset.resetIgnore", data...)}
 	if r.Activation {
-		subj, body, button, ignore = rt.ActSubject, rt.ActBody, rt.ActButton, mt.Ignore
-	}
-	var out [7]string
-	for i, src := range []string{subj, hello, body, login, button, rt.Expires, ignore} {
-		if out[i], err = fillReset(src, d); err != nil {
-			return nil, false, "The message could not be written: " + err.Error()
-		}
+		out[0], out[2], out[4], out[6] = tx.T("mail.reset.actSubject", data...), tx.T("mail.reset.actBody", data...), tx.T("mail.reset.actButton", data...), tx.T("mail.invite.ignore")
 	}
 	subject, hi, text1, login1, button1, expires, ignore1 := out[0], out[1], out[2], out[3], out[4], out[5], out[6]
 	text := hi + "\n\n" + text1 + "\n\n" + login1 + "\n\n" + button1 + ":\n" + link + "\n\n" + expires + "\n\n" + ignore1 + "\n\n-- \n" + org.Name + "\n"

@@ -341,7 +341,7 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		if u.Username == "" {
 			v.add("username", "Choose a username.")
 		}
-		if u.Phone == "" && v["phone"] == "" {
+		if u.Phone == "" && v["phone"].format == "" {
 			v.add("phone", "Give your mobile phone number: a code is sent to it.")
 		}
 	case LoginUsername:

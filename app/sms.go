@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -398,7 +399,7 @@ func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, erro
 	if a.SMSSender == nil {
 		return nil, Errorf(EINTERNAL, "No SMS sender is configured.")
 	}
-	err = a.SMSSender.SendSMS(ctx, gw, &SMS{To: num, Body: "Rollcall test message: the SMS gateway of " + org.Name + " works."})
+	err = a.SMSSender.SendSMS(ctx, gw, &SMS{To: num, Body: TextsFor(org.Language).T("sms.test", "Org", org.Name)})
 	if err != nil {
 		return &SMSTestResult{Headline: "The test SMS could not be sent.", Message: err.Error()},
 			a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS refused"))
@@ -582,11 +583,9 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		}
 		token, code, _ := strings.Cut(string(opened), " ")
 		link := org.PublicURL + "/reset/" + token
-		hours := int(SMSActivationTTL.Hours())
-		body := oneSMS(
-			fmt.Sprintf("%s: set a password for %s: %s or code %s at sign-in (%dh, once)", org.Name, loginOf(u), link, code, hours),
-			fmt.Sprintf("Set your password: %s or code %s at sign-in (%dh, once)", link, code, hours),
-			fmt.Sprintf("Set your password (%dh, once): %s", hours, link))
+		tx := TextsFor(mailLanguage(u.Language)) // as the activation mail
+		data := []any{"Org", org.Name, "Login", loginOf(u), "Link", link, "Code", code, "Hours", int(SMSActivationTTL.Hours())}
+		body := oneSMS(tx.T("sms.activation.long", data...), tx.T("sms.activation.medium", data...), tx.T("sms.activation.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
 	case KindSMSSignUpCode:
 		p, err := a.Store.PhoneSignUp(ctx, m.UserID)
@@ -597,8 +596,9 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		if err != nil {
 			return nil, false, fmt.Sprintf("The code cannot be opened with this computer's key file (%v).", err)
 		}
-		body := oneSMS(fmt.Sprintf("%s: your sign-up code is %s. It works for %d minutes. Not you? Ignore this SMS.", org.Name, code, int(PhoneCodeTTL.Minutes())),
-			fmt.Sprintf("Your sign-up code is %s. It works for %d minutes.", code, int(PhoneCodeTTL.Minutes())))
+		tx := TextsFor(mailLanguage(p.User.Language)) // as the verification mail of a sign-up by email
+		data := []any{"Org", org.Name, "Code", string(code), "Minutes", int(PhoneCodeTTL.Minutes())}
+		body := oneSMS(tx.T("sms.signUpCode.long", data...), tx.T("sms.signUpCode.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
 	}
 	return nil, false, fmt.Sprintf("Unknown kind of SMS %q.", m.Kind)
@@ -610,11 +610,17 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 // to send.
 const SMSLength = 160
 
+// SMSLengthUnicode is what one SMS holds of text with other letters than
+// plain ASCII (sent as UCS-2).
+const SMSLengthUnicode = 70
+
 // oneSMS is the first of texts that fits in one SMS, else the last: a
-// link or a code must arrive whole.
+// link or a code must arrive whole. (The texts of Finnish, Swedish and
+// German have letters beyond ASCII, ä ö å ü; they fit in one SMS only when
+// short.)
 func oneSMS(texts ...string) string {
 	for _, t := range texts {
-		if len(t) <= SMSLength && printableASCII(t) {
+		if len(t) <= SMSLength && printableASCII(t) || !printableASCII(t) && utf8.RuneCountInString(t) <= SMSLengthUnicode && !strings.ContainsAny(t, "\n\r") {
 			return t
 		}
 	}

@@ -62,7 +62,9 @@ func smsApp(t *testing.T, limit int) (*apptest.Env, *app.Organization, *smstest.
 	return e, org, sink
 }
 
-var smsCode = regexp.MustCompile(`code is ([0-9]{6})`)
+// smsCode finds the code in a sign-up's SMS, in any language (the
+// organization of smsApp speaks Finnish).
+var smsCode = regexp.MustCompile(`(?i)(?:code is|koodisi on|registreringskod är|registreringskod:|registrierungscode ist|registrierungscode:) ([0-9]{6})`)
 
 // A sign-up with username and phone makes no account until the code sent
 // to the phone is typed; wrong codes are counted and five end the sign-up;
@@ -416,7 +418,7 @@ func TestSMSActivationExpiry(t *testing.T) {
 	}
 }
 
-var activationSMS = regexp.MustCompile(`/reset/([A-Za-z0-9_-]+) or code ([0-9]{6}) at sign-in`)
+var activationSMS = regexp.MustCompile(`/reset/([A-Za-z0-9_-]+) (?:or code|tai koodi|eller koden|oder Code) ([0-9]{6})`)
 
 // The activation SMS carries a link and a code: the code typed on /signin
 // with the username becomes a one-time token for the set-password page and

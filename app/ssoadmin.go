@@ -47,8 +47,8 @@ func (a *App) linkAdminSSO(ctx context.Context, p *SSOProvider, id *OIDCIdentity
 	if _, err := a.Store.LinkAdminIdentity(ctx, adm.ID, ident); err != nil {
 		return nil, err
 	}
-	return &SSOResult{Purpose: SSOForLink, Message: "Your admin account " + adm.Username + " is linked to the " + p.Name + " account " + email +
-		". From now on \"Sign in with " + p.Name + "\" on the admin sign-in signs you in."}, nil
+	return &SSOResult{Purpose: SSOForLink, Message: Tr("en", "Your admin account %s is linked to the %s account %s. From now on \"Sign in with %s\" on the admin sign-in signs you in.",
+		adm.Username, p.Name, email, p.Name)}, nil
 }
 
 // adminSSOSignIn signs in the admin account linked to the identity, or

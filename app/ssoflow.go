@@ -484,7 +484,7 @@ func (a *App) resolveSSO(ctx context.Context, org *Organization, p *SSOProvider,
 	res.User = u
 	if u.Status == StatusPending {
 		res.Pending = true
-		res.Message = "Your account was made and is waiting for a teacher or the school office to approve it. Try again once it is approved."
+		res.Message = textOf("Your account was made and is waiting for a teacher or the school office to approve it. Try again once it is approved.")
 		return res, nil
 	}
 	res.Token = token
@@ -608,7 +608,7 @@ func (a *App) acceptInvitationSSO(ctx context.Context, org *Organization, p *SSO
 	res := &SSOResult{Purpose: SSOForInvitation, Kind: SessionUser, User: u}
 	if u.Status != StatusActive {
 		res.Pending = true
-		res.Message = "Your invitation is accepted, but the account is not active. Ask the school office."
+		res.Message = textOf("Your invitation is accepted, but the account is not active. Ask the school office.")
 		return res, nil
 	}
 	res.Token = token2

@@ -102,14 +102,17 @@ func hasControl(s string) bool {
 }
 
 // checkName validates a required human-readable name already cleaned.
+// The label is a message of the error catalogues too, translated with the
+// sentence it is put into.
 func checkName(v validation, field, label, s string) {
+	l := text{format: label}
 	switch {
 	case s == "":
-		v.add(field, "%s is required.", label)
+		v.add(field, "%s is required.", l)
 	case utf8.RuneCountInString(s) > MaxNameLength:
-		v.add(field, "%s is too long: at most %d characters.", label, MaxNameLength)
+		v.add(field, "%s is too long: at most %d characters.", l, MaxNameLength)
 	case hasControl(s):
-		v.add(field, "%s contains a control character; remove it and try again.", label)
+		v.add(field, "%s contains a control character; remove it and try again.", l)
 	}
 }
 

@@ -80,7 +80,7 @@ func (s *Server) previewAccounts(w http.ResponseWriter, r *http.Request) {
 	for i := range p.Rows {
 		redact(&p.Rows[i].NameLine)
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, p.Localized(requestLanguage(r)))
 }
 
 // redact replaces a pasted password by has_password in an answer: the

@@ -27,7 +27,7 @@ import (
 )
 
 // smsCodeRe finds the code in a sign-up's SMS.
-var smsCodeRe = regexp.MustCompile(`code is ([0-9]{6})`)
+var smsCodeRe = regexp.MustCompile(`(?i)(?:code is|koodisi on|registreringskod är|registreringskod:|registrierungscode ist|registrierungscode:) ([0-9]{6})`)
 
 // activationCodeRe finds the code in an activation SMS.
 var activationCodeRe = regexp.MustCompile(`or code ([0-9]{6}) at sign-in`)

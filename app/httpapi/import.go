@@ -74,6 +74,11 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if up != nil {
+		l := *up
+		l.Preview = up.Preview.Localized(requestLanguage(r))
+		up = &l
+	}
 	writeJSON(w, http.StatusCreated, up)
 }
 
@@ -170,7 +175,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, p.Localized(requestLanguage(r)))
 }
 
 // commitImport starts the import of the kept file (app.StartImport refuses
@@ -208,7 +213,7 @@ func (s *Server) importSummary(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, res.Localized(requestLanguage(r)))
 }
 
 func (s *Server) importResults(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +221,7 @@ func (s *Server) importResults(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	res = res.Localized(requestLanguage(r)) // the rows' reasons in the language of who downloads
 	var buf bytes.Buffer
 	var err error
 	format := r.URL.Query().Get("format")

@@ -81,6 +81,14 @@ func TestImportFlow(t *testing.T) {
 	if p.Create != 3 || p.Warnings != 1 || p.Errors != 0 {
 		t.Fatalf("after the fix: %d/%d/%d %+v", p.Create, p.Warnings, p.Errors, p.Rows)
 	}
+	// The rows' messages come in the language the request asks for.
+	fiReq := withCookie(newRequest(t, "POST", "/api/organizations/maple/imports/"+up.Draft+"/preview", req), f.cookie)
+	fiReq.Header.Set("Accept-Language", "fi-FI,fi;q=0.9,en;q=0.8")
+	var fiPreview app.ImportPreview
+	mustJSON(t, e.serve(fiReq).Body.Bytes(), &fiPreview)
+	if got := fiPreview.Rows[3].Warnings["groups"]; got != "Ryhmä 7Z luodaan." {
+		t.Errorf("the Finnish preview's warning %q (English %q)", got, p.Rows[3].Warnings["groups"])
+	}
 	// An unknown field in an edit is refused.
 	code, errBody := e.do(t, "POST", "/api/organizations/maple/imports/"+up.Draft+"/preview", map[string]any{"edits": []map[string]any{{"line": 3, "field": "shoe_size", "value": "x"}}}, f.cookie)
 	checkError(t, code, errBody, http.StatusBadRequest, app.EINVALID, "edits")
@@ -111,6 +119,14 @@ func TestImportFlow(t *testing.T) {
 	}
 	if len(rows) != 5 || rows[1][1] != "created" || rows[1][3] != "ada.lovelace" || rows[1][5] == "" || rows[4][6] != `'=HYPERLINK("x")` {
 		t.Fatalf("results CSV = %q", rows)
+	}
+	if got := rows[4][2]; got != "The group 7Z was created by this import." {
+		t.Errorf("the results file's reason %q", got)
+	}
+	deReq := withCookie(newRequest(t, "GET", "/api/jobs/"+st.ID+"/import-results?format=csv", nil), f.cookie)
+	deReq.Header.Set("Accept-Language", "de")
+	if body := e.serve(deReq).Body.String(); !strings.Contains(body, "Die Gruppe 7Z wurde durch diesen Import angelegt.") {
+		t.Errorf("the German results file: %q", body)
 	}
 	rec = e.serve(withCookie(newRequest(t, "GET", "/api/jobs/"+st.ID+"/import-results?format=xlsx", nil), f.cookie))
 	wb, err := excelize.OpenReader(rec.Body)

@@ -67,7 +67,7 @@ func (s *Server) writeNewLink(w http.ResponseWriter, r *http.Request, status int
 	}
 	out := newLinkJSON{Link: s.linkJSON(r, nl.Link), Token: nl.Token, Bases: app.SignUpBases(org, s.lanURLs())}
 	if base, err := app.PickBase(org, out.Bases, ""); err != nil {
-		out.BaseProblem = app.ErrorMessage(err)
+		out.BaseProblem = app.LocalizedMessage(err, requestLanguage(r))
 	} else {
 		out.URL = app.LinkURL(base, nl.Token)
 	}

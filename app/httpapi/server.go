@@ -370,21 +370,31 @@ var errorStatus = map[string]int{
 
 // error writes err as {code, message, details}. Internal errors are logged
 // and shown with a generic message.
+// Messages and details are in the request's language (requestLanguage).
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus[app.ErrorCode(err)]
-	body := app.Error{Code: app.ErrorCode(err), Message: app.ErrorMessage(err)}
+	lang := requestLanguage(r)
+	body := app.Error{Code: app.ErrorCode(err), Message: app.LocalizedMessage(err, lang)}
 	var e *app.Error
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
 		status = http.StatusRequestEntityTooLarge
-		body = app.Error{Code: app.EINVALID, Message: "The request is too large."}
+		body = app.Error{Code: app.EINVALID, Message: app.LocalizedMessage(app.ErrRequestTooLarge(), lang)}
 	case errors.As(err, &e):
-		body.Details = e.Details
+		body.Details = app.LocalizedDetails(err, lang)
 	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, body)
+}
+
+// requestLanguage is the language the request asks for in its
+// Accept-Language header (the browser UI sends the language chosen on its
+// pages), as app.PickLanguage chooses: errors and import messages come out
+// in it.
+func requestLanguage(r *http.Request) string {
+	return app.PickLanguage(r.Header.Get("Accept-Language"))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -132,7 +132,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		// start is a same-site navigation, so the Strict cookie comes).
 		adm, err := s.app.AdminBySession(r.Context(), sessionToken(r))
 		if err != nil {
-			s.ssoPage(w, r, app.ErrorMessage(err), "/")
+			s.ssoPage(w, r, app.LocalizedMessage(err, requestLanguage(r)), "/")
 			return
 		}
 		adminID = adm.ID
@@ -154,7 +154,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		Invitation: q.Get("invitation"), Base: scheme + "://" + r.Host, Binding: binding, OldBinding: old,
 		Client: clientAddr(r), Previous: previousSession(r, purpose), Admin: adminID})
 	if err != nil {
-		s.ssoPage(w, r, app.ErrorMessage(err), backTo(purpose))
+		s.ssoPage(w, r, app.LocalizedMessage(err, requestLanguage(r)), backTo(purpose))
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: binding, Path: "/api/public/sso/",
@@ -210,14 +210,14 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		if res != nil {
 			back = backTo(res.Purpose) // an admin goes back to the admin sign-in
 		}
-		s.ssoPage(w, r, app.ErrorMessage(err), back)
+		s.ssoPage(w, r, app.LocalizedMessage(err, requestLanguage(r)), back)
 		return
 	}
 	switch {
 	case res.Purpose == app.SSOForLink:
-		s.ssoDone(w, res.Message, "/")
+		s.ssoDone(w, app.LocalizeText(res.Message, requestLanguage(r)), "/")
 	case res.Pending:
-		s.ssoPage(w, r, res.Message, "/signin")
+		s.ssoPage(w, r, app.LocalizeText(res.Message, requestLanguage(r)), "/signin")
 	case res.Kind == app.SessionStaff || res.Kind == app.SessionAdmin:
 		setSessionCookie(w, r, res.Token, app.AdminSessionTTL)
 		s.ssoPage(w, r, "", "/")

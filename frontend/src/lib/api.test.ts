@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, errorMessage, fieldErrors, filenameFromDisposition, onUnauthorized, orgPath, parseApiError, postFile, request, upload } from './api'
+import { ApiError, errorMessage, fieldErrors, filenameFromDisposition, getFile, onUnauthorized, orgPath, parseApiError, postFile, request, upload } from './api'
+import { useLanguage } from './i18n.svelte'
 
 describe('parseApiError', () => {
   it('reads the API error shape', () => {
@@ -109,6 +110,24 @@ describe('request', () => {
     const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit]
     expect(init.body).toBe('a,b')
     expect((init.headers as Record<string, string>)['Content-Type']).toBe('text/plain; charset=utf-8')
+  })
+
+  it('sends the page language with every request, so the server answers in it', async () => {
+    const fetchMock = vi.fn(async () => new Response('{}', { status: 200 }))
+    vi.stubGlobal('fetch', fetchMock)
+    useLanguage('fi')
+    try {
+      await request('GET', '/api/x')
+      await upload('/api/x', new FormData(), 'multipart/form-data')
+      await getFile('/api/x', 'x.csv')
+      await postFile('/api/x', {}, 'x.png')
+    } finally {
+      useLanguage('en')
+    }
+    expect(fetchMock).toHaveBeenCalledTimes(4)
+    for (const [, init] of fetchMock.mock.calls as unknown as [string, RequestInit][]) {
+      expect((init.headers as Record<string, string>)['Accept-Language']).toBe('fi')
+    }
   })
 
   it('posts JSON for a file and reads its name', async () => {

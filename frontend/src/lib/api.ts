@@ -1,5 +1,9 @@
 // The one way the UI talks to Rollcall: fetch('/api/...') with JSON, and
 // every failure turned into an ApiError whose message a person can act on.
+// Every request says the page's language (Accept-Language), so that the
+// server's errors and import messages come out in it.
+
+import { lang } from './i18n.svelte'
 
 export type FieldErrors = Record<string, string>
 
@@ -120,7 +124,7 @@ export type Body = { json: unknown } | { raw: Blob | string | FormData; type: st
 // send is the one place that calls fetch: every failure, whatever the call,
 // becomes an ApiError here.
 async function send(method: string, path: string, body: Body, opts: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': lang() }
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal: opts.signal, keepalive: opts.keepalive }
   if (body && 'json' in body) {
     headers['Content-Type'] = 'application/json'
