@@ -449,10 +449,21 @@ func fillFromIndex(u *app.User, e indexEntry, empty uint8) {
 // which the file is compacted.
 const bulkUsers = 1000
 
+// dropAfter is how many people written at once touch enough of the file
+// that its mapped pages are dropped after the write (dropMapped).
+const dropAfter = 100
+
 // CreateUsers implements app.UserStore: all users in one transaction, which
 // also checks that every group they join still exists (ECONFLICT if one
 // was deleted while their passwords were hashed).
 func (db *DB) CreateUsers(ctx context.Context, users []*app.User, mails ...*app.ResetMail) error {
+	if len(users) >= dropAfter {
+		// Each person lands on other index and login pages, and the commit
+		// reads the header of every page it replaces: most of the file is
+		// resident after a batch of 1,000. It goes back to the page cache
+		// (dropMapped) instead of staying in Rollcall's memory.
+		defer db.bolt.dropMapped()
+	}
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		orgs := tx.Bucket(orgsBucket)
 		for _, u := range users {
