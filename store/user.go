@@ -92,7 +92,8 @@ const userNotFound = "There is no such user in this organization."
 // the username, the email and the search text, which holds the keyed
 // names (also without accents where that differs) and labels; the key's
 // collation key is not text. A status or account type Rollcall knows is
-// one byte (indexCodes). The record keeps a username or email only when
+// one byte (indexCodes); an email that is the username followed by
+// @domain keeps only a mark and @domain (indexEmail). The record keeps a username or email only when
 // it is not written in its keyed form. The labels field keeps each label
 // as written, for the list of an organization's labels and the filter by
 // label.
@@ -182,7 +183,7 @@ func indexValue(u *app.User) []byte {
 	}
 	search := app.Key(strings.Join(append(words, u.Labels...), " "))
 	v := []byte(indexCode(u.Status) + string(fieldSep) + indexCode(u.AccountType) + string(fieldSep) + app.Key(u.Username) + string(fieldSep) +
-		app.Key(u.Email) + string(fieldSep) + search + string(fieldSep) +
+		indexEmail(app.Key(u.Username), app.Key(u.Email)) + string(fieldSep) + search + string(fieldSep) +
 		strings.Join(u.Labels, string(labelSep)) + string(fieldSep) + u.DeleteOn + string(fieldSep))
 	for _, g := range u.Groups {
 		k := uidKey(g)
@@ -209,6 +210,30 @@ func indexCode(s string) string {
 		}
 	}
 	return s
+}
+
+// usernameMark starts an index entry's email that is the username
+// followed by the rest of the address: the entry keeps the mark and the
+// rest ("\x01@school.example" for the username's login address) instead
+// of repeating the username. No keyed address holds a control character.
+const usernameMark = '\x01'
+
+// indexEmail is how an index entry keeps the keyed email of the keyed
+// username.
+func indexEmail(username, email string) string {
+	if rest, ok := strings.CutPrefix(email, username); ok && username != "" && strings.HasPrefix(rest, "@") {
+		return string(usernameMark) + rest
+	}
+	return email
+}
+
+// email is the entry's keyed email, appended to buf.
+func (e indexEntry) email(buf []byte) []byte {
+	m := e.field(emailField)
+	if len(m) > 0 && m[0] == usernameMark {
+		return append(append(buf, e.field(usernameField)...), m[1:]...)
+	}
+	return append(buf, m...)
 }
 
 // codedField is the status or account type field i (statusField,
@@ -464,7 +489,7 @@ func fillFromIndex(u *app.User, e indexEntry, empty uint8) {
 		u.Username = string(e.field(usernameField))
 	}
 	if u.Email == "" {
-		u.Email = string(e.field(emailField))
+		u.Email = string(e.email(nil))
 	}
 	u.DeleteOn = string(e.deleteOn())
 	u.Groups, u.Labels = e.groups(), e.labels()
@@ -770,6 +795,7 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 		query[i] = []byte(w)
 	}
 	status, typ, deleteBy, hideBy := []byte(f.Status), []byte(f.AccountType), []byte(f.DeleteBy), []byte(f.HideDueBy)
+	var buf []byte // the email of the entry (indexEntry.email); a matcher is used by one scan at a time
 	return func(e indexEntry) bool {
 		if len(status) > 0 && !bytes.Equal(e.codedField(statusField), status) ||
 			len(typ) > 0 && !bytes.Equal(e.codedField(typeField), typ) ||
@@ -791,7 +817,8 @@ func userMatcher(f app.UserFilter) func(e indexEntry) bool {
 			}
 		}
 		if len(query) > 0 {
-			text, username, email := e.field(searchField), e.field(usernameField), e.field(emailField)
+			buf = e.email(buf[:0])
+			text, username, email := e.field(searchField), e.field(usernameField), buf
 			for _, w := range query {
 				if !bytes.Contains(text, w) && !bytes.Contains(username, w) && !bytes.Contains(email, w) {
 					return false
