@@ -428,7 +428,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 }
 
 // newAccounts settles the passwords of plans (given, the same for all, or
-// generated), hashes them on all cores (progress reports the hashing; ctx
+// generated), hashes them BulkHashWorkers at a time (progress reports the hashing; ctx
 // cancels it) and returns the users ready to store, with their passwords.
 func (a *App) newAccounts(ctx context.Context, org *Organization, plans []accountPlan, opt planOptions, progress Progress) ([]*User, []string, error) {
 	passwords := make([]string, len(plans))
@@ -505,7 +505,7 @@ func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (
 }
 
 // CreateAccounts creates every account of the batch or none: usernames and
-// passwords are settled and hashed on all cores first (progress reports the
+// passwords are settled and hashed BulkHashWorkers at a time first (progress reports the
 // hashing), then all users are written in one transaction.
 // Errors: ENOTFOUND, EINVALID (with one detail per line that has a problem),
 // ECONFLICT (a username taken meanwhile), context.Canceled.
@@ -719,7 +719,7 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 var errNobodyToReset = Errorf(EINVALID, "Choose the users or the group whose passwords to reset.")
 
 // ResetPasswords gives each named account a new generated password (hashed
-// on all cores, written in one transaction) and ends its sessions; the new
+// BulkHashWorkers at a time, written in one transaction) and ends its sessions; the new
 // passwords come back once, for new slips. Errors: ENOTFOUND, EINVALID.
 func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, progress Progress) (*AccountResult, error) {
 	org, scope, err := a.scopedOrg(ctx, ref)
