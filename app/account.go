@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"rollcall/internal/argon2id"
 )
 
 // Password modes for a batch of new accounts.
@@ -452,7 +454,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 }
 
 // newAccounts settles the passwords of plans (given, the same for all, or
-// generated), hashes them on all cores (progress reports the hashing; ctx
+// generated), hashes them BulkHashWorkers at a time (progress reports the hashing; ctx
 // cancels it) and returns the users ready to store, with their passwords.
 func (a *App) newAccounts(ctx context.Context, org *Organization, plans []accountPlan, opt planOptions, progress Progress) ([]*User, []string, error) {
 	passwords := make([]string, len(plans))
@@ -531,7 +533,7 @@ func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (
 }
 
 // CreateAccounts creates every account of the batch or none: usernames and
-// passwords are settled and hashed on all cores first (progress reports the
+// passwords are settled and hashed BulkHashWorkers at a time first (progress reports the
 // hashing), then all users are written in one transaction.
 // Errors: ENOTFOUND, EINVALID (with one detail per line that has a problem),
 // ECONFLICT (a username taken meanwhile), context.Canceled.
@@ -621,13 +623,23 @@ func badgeNote(badges []string) string {
 }
 
 func (a *App) accountResult(ctx context.Context, org *Organization, users []*User, passwords []string) (*AccountResult, error) {
-	all, err := a.Store.Groups(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
+	// The names of the batch's groups, one read each: not Groups, which
+	// counts every group's members over the whole organization's index.
 	names := map[string]string{}
-	for _, g := range all {
-		names[g.ID] = g.Name
+	for _, u := range users {
+		for _, id := range u.Groups {
+			if _, ok := names[id]; ok {
+				continue
+			}
+			g, err := a.Store.Group(ctx, org.ID, id)
+			if err != nil && ErrorCode(err) != ENOTFOUND {
+				return nil, err
+			}
+			names[id] = ""
+			if g != nil {
+				names[id] = g.Name
+			}
+		}
 	}
 	res := &AccountResult{Org: org, Accounts: make([]NewAccount, len(users))}
 	for i, u := range users {
@@ -640,15 +652,22 @@ func (a *App) accountResult(ctx context.Context, org *Organization, users []*Use
 	return res, nil
 }
 
-// HashPasswords hashes every password on all cores, reporting progress
-// after each one. It stops early when ctx is cancelled.
+// BulkHashWorkers is how many hashes a batch (HashPasswords) runs at once:
+// half the cores Go may use (GOMAXPROCS), at least one. A batch of 1,000
+// then holds half the hash memory (on 2 cores one work area of 19 MiB, not
+// two), and the other hash slots stay free for the sign-ins and sign-ups
+// that arrive meanwhile, which never queue behind the batch.
+func BulkHashWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+
+// HashPasswords hashes every password, BulkHashWorkers at a time,
+// reporting progress after each one. It stops early when ctx is cancelled.
 func (a *App) HashPasswords(ctx context.Context, passwords []string, progress Progress) ([]string, error) {
 	hashes := make([]string, len(passwords))
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
-	workers := min(runtime.GOMAXPROCS(0), max(len(passwords), 1))
+	workers := min(BulkHashWorkers(), max(len(passwords), 1))
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -672,6 +691,10 @@ func (a *App) HashPasswords(ctx context.Context, passwords []string, progress Pr
 		}()
 	}
 	wg.Wait()
+	// The batch's work areas (cores × 19 MiB) go back now, not after
+	// argon2id's idle delay: the batch is written next, and that write
+	// should not run beside them.
+	argon2id.Release()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -724,7 +747,7 @@ func (a *App) StartResetPasswords(ctx context.Context, ref, owner string, req Re
 var errNobodyToReset = Errorf(EINVALID, "Choose the users or the group whose passwords to reset.")
 
 // ResetPasswords gives each named account a new generated password (hashed
-// on all cores, written in one transaction) and ends its sessions; the new
+// BulkHashWorkers at a time, written in one transaction) and ends its sessions; the new
 // passwords come back once, for new slips. Errors: ENOTFOUND, EINVALID.
 func (a *App) ResetPasswords(ctx context.Context, ref string, req ResetRequest, progress Progress) (*AccountResult, error) {
 	org, scope, err := a.scopedOrg(ctx, ref)

@@ -161,7 +161,15 @@ func CompareNames(lang string) func(a, b *User) int {
 	}
 }
 
-var collators sync.Map // language → *sync.Pool of *collate.Collator
+var collators sync.Map // language → *sync.Pool of *keyMaker
+
+// keyMaker is a collator and the buffer its keys are made in (4 KiB,
+// reused: made anew for each key it would be garbage of 4 KiB a person in
+// a batch of thousands).
+type keyMaker struct {
+	c   *collate.Collator
+	buf collate.Buffer
+}
 
 // NameSortKey is the key of a person in lists ordered by name in lang:
 // keys compared byte by byte order people as CompareNames does, up to case
@@ -170,9 +178,9 @@ var collators sync.Map // language → *sync.Pool of *collate.Collator
 // 2 bytes a letter instead of 5, in every person's index entry.
 func NameSortKey(lang, last, first string) []byte {
 	lang = PickLanguage(lang)
-	p, _ := collators.LoadOrStore(lang, &sync.Pool{New: func() any { return collate.New(language.Make(lang), collate.Loose) }})
-	c := p.(*sync.Pool).Get().(*collate.Collator)
-	defer p.(*sync.Pool).Put(c)
-	var buf collate.Buffer
-	return append([]byte(nil), c.KeyFromString(&buf, sortName(last, first))...)
+	p, _ := collators.LoadOrStore(lang, &sync.Pool{New: func() any { return &keyMaker{c: collate.New(language.Make(lang), collate.Loose)} }})
+	m := p.(*sync.Pool).Get().(*keyMaker)
+	defer p.(*sync.Pool).Put(m)
+	m.buf.Reset()
+	return append([]byte(nil), m.c.KeyFromString(&m.buf, sortName(last, first))...)
 }

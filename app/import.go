@@ -726,7 +726,7 @@ func (a *App) CommitImport(ctx context.Context, ref string, f *ImportFile, opt I
 }
 
 // CommitPrepared creates the accounts of every row of a prepared import
-// without errors. Passwords are hashed on all cores first (progress reports
+// without errors. Passwords are hashed BulkHashWorkers at a time first (progress reports
 // the hashing; ctx cancels it), then the import record, the missing groups
 // (if chosen) and all users are written in one transaction. Existing users
 // are never changed. Errors: ECONFLICT (a username or email taken

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 )
 
@@ -78,6 +79,12 @@ func (a *App) RunScheduler(ctx context.Context) {
 	for {
 		now := a.Now()
 		a.Tick(WithActor(ctx, SystemActor), now)
+		// A pass may have compacted the file or written and checked a
+		// backup (both read the whole file, with much on the heap): that
+		// memory goes back to the system now, not when the runtime gets
+		// round to it, so what comes next (a batch of accounts) does not
+		// run beside it.
+		debug.FreeOSMemory()
 		fired, stop := after(nextTick(now, a.zone()))
 		select {
 		case <-ctx.Done():

@@ -214,3 +214,13 @@ func openBolt(path string, opts *bolt.Options) (b *bolt.DB, err error) {
 // stays within 1 MiB of what it holds, at the cost of a resize and sync per
 // MiB of growth.
 const allocSize = 1 << 20
+
+// dropMapped gives the file's pages read through the memory map back to the
+// page cache (mapped_linux.go), inside a read transaction, so that the map
+// stays where it is meanwhile.
+func (b *boltDB) dropMapped() {
+	b.DB.View(func(tx *bolt.Tx) error {
+		dropMapped(b.DB, tx)
+		return nil
+	})
+}

@@ -36,7 +36,7 @@ func (db *DB) DatedUsers(ctx context.Context, orgID, onOrBefore string) ([]app.D
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return eachIndexEntry(tx, orgID, func(_ []byte, e indexEntry) error {
 			if d := e.deleteOn(); len(d) > 0 && bytes.Compare(d, last) <= 0 {
-				out = append(out, app.DatedUser{ID: e.userID(), DeleteOn: string(d), Status: string(e.field(statusField))})
+				out = append(out, app.DatedUser{ID: e.userID(), DeleteOn: string(d), Status: string(e.codedField(statusField))})
 			}
 			return nil
 		})

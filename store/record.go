@@ -304,8 +304,14 @@ func fromNanosPtr(n int64) *time.Time {
 // date, and the username and email in their keyed form — are not repeated
 // here: getUser reads them from the index entry, whose key the record's
 // organization and names give.
+//
+// The fields of types with their own encoding (cid, phc, digest) say
+// omitzero as well as omitempty: the CBOR library takes a value that
+// encodes itself as never empty, so with omitempty alone an empty one was
+// written (2 bytes each, 8 in a record without invitation, import or
+// badge). A record written so still reads the same.
 type userRec struct {
-	OrgID         cid    `cbor:"1,keyasint,omitempty"`
+	OrgID         cid    `cbor:"1,keyasint,omitempty,omitzero"`
 	FirstName     string `cbor:"2,keyasint,omitempty"`
 	LastName      string `cbor:"3,keyasint,omitempty"`
 	Username      string `cbor:"4,keyasint,omitempty"`
@@ -316,8 +322,8 @@ type userRec struct {
 	JobTitle      string `cbor:"9,keyasint,omitempty"`
 	CreatedVia    string `cbor:"10,keyasint,omitempty"`
 	InviteCode    string `cbor:"11,keyasint,omitempty"`
-	InviteLink    cid    `cbor:"12,keyasint,omitempty"`
-	ImportID      cid    `cbor:"13,keyasint,omitempty"`
+	InviteLink    cid    `cbor:"12,keyasint,omitempty,omitzero"`
+	ImportID      cid    `cbor:"13,keyasint,omitempty,omitzero"`
 	CreatedAt     int64  `cbor:"14,keyasint,omitempty"`
 	UpdatedAt     int64  `cbor:"15,keyasint,omitempty"` // after CreatedAt; 0: the same
 
@@ -325,9 +331,9 @@ type userRec struct {
 	AdminRole    string        `cbor:"17,keyasint,omitempty"`
 	AdminGroups  []cid         `cbor:"18,keyasint,omitempty"`
 	Identities   []identityRec `cbor:"19,keyasint,omitempty"`
-	PasswordHash phc           `cbor:"20,keyasint,omitempty"`
-	BadgeHash    digest        `cbor:"21,keyasint,omitempty"`
-	BadgePINHash phc           `cbor:"22,keyasint,omitempty"`
+	PasswordHash phc           `cbor:"20,keyasint,omitempty,omitzero"`
+	BadgeHash    digest        `cbor:"21,keyasint,omitempty,omitzero"`
+	BadgePINHash phc           `cbor:"22,keyasint,omitempty,omitzero"`
 	BadgeIssued  int64         `cbor:"23,keyasint,omitempty"`
 	TOTP         *totpRec      `cbor:"24,keyasint,omitempty"`
 	// Empty tells empty lists (emptyGroups, emptyLabels, emptyIdentities)
@@ -340,7 +346,7 @@ type userRec struct {
 }
 
 type identityRec struct {
-	Provider cid    `cbor:"1,keyasint,omitempty"`
+	Provider cid    `cbor:"1,keyasint,omitempty,omitzero"`
 	Issuer   string `cbor:"2,keyasint,omitempty"`
 	Subject  string `cbor:"3,keyasint,omitempty"`
 	LinkedAt int64  `cbor:"4,keyasint,omitempty"`

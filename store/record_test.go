@@ -138,3 +138,60 @@ func TestUserRecordKeepsEveryField(t *testing.T) {
 		}
 	}
 }
+
+// An index entry keeps a known status and account type as a one-byte
+// code; one that kept them as text (written before the codes) reads the
+// same, and so does a value that has no code.
+func TestIndexStatusCodes(t *testing.T) {
+	u := &app.User{ID: "0190a2b4-0000-7000-8000-000000000001", OrgID: "0190a2b4-0000-7000-8000-000000000002",
+		FirstName: "Åsa", LastName: "Berg", Username: "asa.berg", Status: app.StatusDeactivated, AccountType: app.TypeTeacher}
+	coded := indexEntry{value: indexValue(u)}
+	if got := coded.field(statusField); len(got) != 1 {
+		t.Fatalf("status kept as %q, want one byte", got)
+	}
+	text := indexEntry{value: []byte(app.StatusDeactivated + "\x1f" + app.TypeTeacher + "\x1fasa.berg\x1f\x1f\x1f\x1f\x1f")}
+	for _, e := range []indexEntry{coded, text} {
+		if s, typ := string(e.codedField(statusField)), string(e.codedField(typeField)); s != app.StatusDeactivated || typ != app.TypeTeacher {
+			t.Errorf("read %q %q, want %q %q", s, typ, app.StatusDeactivated, app.TypeTeacher)
+		}
+	}
+	u.AccountType = "caretaker"
+	if got := string((indexEntry{value: indexValue(u)}).codedField(typeField)); got != "caretaker" {
+		t.Errorf("a type without a code reads %q", got)
+	}
+	m := userMatcher(app.UserFilter{Status: app.StatusDeactivated, AccountType: "caretaker"})
+	if !m(indexEntry{value: indexValue(u)}) {
+		t.Error("the filter does not find the coded status")
+	}
+}
+
+// An entry whose email is its username's address keeps only a mark and
+// the domain; the person reads back whole and is found by any part of the
+// address, across the username and the domain too.
+func TestIndexEmailOfUsername(t *testing.T) {
+	u := &app.User{ID: "0190a2b4-0000-7000-8000-000000000001", OrgID: "0190a2b4-0000-7000-8000-000000000002",
+		FirstName: "Ada", LastName: "Lovelace", Username: "ada.lovelace", Email: "Ada.Lovelace@School.example", Status: app.StatusActive}
+	e := indexEntry{value: indexValue(u)}
+	if got := string(e.field(emailField)); got != "\x01@school.example" {
+		t.Fatalf("email kept as %q", got)
+	}
+	if got := string(e.email(nil)); got != "ada.lovelace@school.example" {
+		t.Errorf("email reads %q", got)
+	}
+	for _, q := range []string{"lovelace@school", "ace@sch", "school.example", "ada.lovelace@school.example"} {
+		if !userMatcher(app.UserFilter{Query: q})(e) {
+			t.Errorf("%q does not find the address", q)
+		}
+	}
+	if userMatcher(app.UserFilter{Query: "ada@school"})(e) {
+		t.Error("ada@school finds ada.lovelace@school.example")
+	}
+	u.Email = "someone.else@school.example"
+	if got := string((indexEntry{value: indexValue(u)}).email(nil)); got != u.Email {
+		t.Errorf("another address reads %q", got)
+	}
+	u.Username, u.Email = "ada", "ada.l@school.example" // the username is a prefix of the local part only
+	if got := string((indexEntry{value: indexValue(u)}).field(emailField)); got != u.Email {
+		t.Errorf("kept as %q", got)
+	}
+}

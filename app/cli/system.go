@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"sync"
 
 	"rollcall/app"
@@ -25,11 +27,22 @@ type system struct {
 	done chan struct{}
 }
 
+// DefaultMemoryLimit is the soft limit of Go's own memory (its heap and
+// runtime; not the hashes' work areas, which live outside it, nor the
+// file's pages) that serve and the desktop window set unless GOMEMLIMIT
+// says otherwise: past it the garbage collector works harder instead of
+// letting the heap grow, so a compaction or a large import on a small
+// laptop stays near it. Below about 40 MiB it would only cost time.
+const DefaultMemoryLimit = 96 << 20
+
 // start opens the database and starts the background workers. The workers
 // run until Close, not until ctx ends, so a server that is shutting down can
 // still finish the requests under way. backups overrides the backup folder
 // (default <db>.backups) and how many are kept where set.
 func (m *Main) start(ctx context.Context, dbFlagValue string, backups app.BackupSettings) (*system, error) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
 	db, err := m.openDB(dbFlagValue)
 	if err != nil {
 		return nil, err

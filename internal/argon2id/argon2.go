@@ -183,6 +183,13 @@ func putBlocks(B []block) {
 	}
 }
 
+// Release gives every work area not in use back to the system at once,
+// instead of after idleRelease: a batch of hashes calls it when it ends,
+// so that what follows it (writing the batch) does not run beside cores ×
+// memory of areas kept for the next hash. An area in use is kept until its
+// hash ends, then pooled as usual.
+func Release() { releaseAreas() }
+
 // releaseAreas gives every unused work area back.
 func releaseAreas() {
 	freeMu.Lock()
