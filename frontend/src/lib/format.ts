@@ -83,6 +83,21 @@ export function fullName(u: { first_name: string; last_name: string; username?: 
   return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username || t('format.noName')
 }
 
+// The account types Rollcall has (app/organization.go AccountTypes), one
+// and many: "Student", "Students".
+const accountTypes: Record<string, [() => string, () => string]> = {
+  student: [() => t('accountType.student'), () => t('accountTypes.student')],
+  teacher: [() => t('accountType.teacher'), () => t('accountTypes.teacher')],
+  admin: [() => t('accountType.admin'), () => t('accountTypes.admin')],
+  learner: [() => t('accountType.learner'), () => t('accountTypes.learner')],
+  creator: [() => t('accountType.creator'), () => t('accountTypes.creator')],
+}
+
+/** accountTypeLabel names an account type in the UI's language: "Student" (many: "Students"). */
+export function accountTypeLabel(type: string, many = false): string {
+  return accountTypes[type]?.[many ? 1 : 0]() ?? titleCase(type)
+}
+
 const groupKinds: Record<string, () => string> = { class: () => t('groups.kindClass'), department: () => t('groups.kindDepartment') }
 
 export function groupKindLabel(kind: string): string {
