@@ -211,10 +211,29 @@ test('Reject in Approvals asks first', async ({ page }) => {
   await page.waitForTimeout(11_000) // longer than the undo time
   await expect(row).toBeVisible()
   expect(await waiting()).toContain('omar.b')
+  // A rejection the server refuses says so, and the request waits again.
+  await page.route('**/signups/reject', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 'internal', message: 'Try later.' }) }))
+  await rejectOmar()
+  await expect(page.getByRole('alert').filter({ hasText: 'The rejection was not sent: Try later.' })).toBeVisible({ timeout: 15_000 })
+  await expect(row).toBeVisible()
+  await page.unroute('**/signups/reject')
   // Leaving the page at once sends the held rejection.
   await rejectOmar()
   await nav(page).getByRole('link', { name: 'Users', exact: true }).click()
   await expect.poll(waiting).not.toContain('omar.b')
+
+  // Signing out at once sends it before the session ends.
+  const again = await page.request.post(`http://127.0.0.1:${lanPort}/api/public/codes/${c3b.code}/signup`, {
+    data: { first_name: 'Lea', last_name: 'Berg', username: 'lea.b', password: 'tablet-pass-43' },
+  })
+  expect(again.status()).toBe(201)
+  await nav(page).getByRole('link', { name: /Approvals/ }).click()
+  await page.locator('tbody tr', { hasText: 'lea.b' }).getByRole('button', { name: /^Reject Lea/ }).click()
+  await page.getByRole('dialog', { name: /^Reject Lea/ }).getByRole('button', { name: /^Reject Lea/ }).click()
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page.getByLabel('Username')).toBeVisible()
+  await signIn(page)
+  expect(await waiting()).not.toContain('lea.b')
 })
 
 test('by keyboard alone: a dialog opens, closes with Esc, and focus returns where it was', async ({ page }) => {

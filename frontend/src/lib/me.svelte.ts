@@ -15,3 +15,18 @@ export function scope(): Scope | null {
 export function allowed(what: Action, group?: string): boolean {
   return can(scope(), what, group)
 }
+
+// What must reach the server before the admin's session ends (a page's
+// held decision, such as a rejection still waiting for its Undo time).
+const beforeSignOut = new Set<() => Promise<void>>()
+
+/** onSignOut registers fn to run (and be awaited) before signing out; it returns the function that lifts it. */
+export function onSignOut(fn: () => Promise<void>): () => void {
+  beforeSignOut.add(fn)
+  return () => beforeSignOut.delete(fn)
+}
+
+/** finishBeforeSignOut runs what onSignOut registered; a failure does not keep the admin signed in. */
+export async function finishBeforeSignOut(): Promise<void> {
+  await Promise.allSettled([...beforeSignOut].map((fn) => fn()))
+}
