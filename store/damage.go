@@ -217,10 +217,11 @@ const allocSize = 1 << 20
 
 // dropMapped gives the file's pages read through the memory map back to the
 // page cache (mapped_linux.go), inside a read transaction, so that the map
-// stays where it is meanwhile.
+// stays where it is meanwhile; through View, so a compaction or restore
+// swapping the file waits for it.
 func (b *boltDB) dropMapped() {
-	b.DB.View(func(tx *bolt.Tx) error {
-		dropMapped(b.DB, tx)
+	b.View(func(tx *bolt.Tx) error {
+		dropMapped(tx.DB(), tx)
 		return nil
 	})
 }
