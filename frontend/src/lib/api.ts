@@ -3,7 +3,7 @@
 // Every request says the page's language (Accept-Language), so that the
 // server's errors and import messages come out in it.
 
-import { lang } from './i18n.svelte'
+import { lang, t } from './i18n.svelte'
 
 export type FieldErrors = Record<string, string>
 
@@ -21,18 +21,19 @@ export class ApiError extends Error {
   }
 }
 
+// The message keys (src/locales) for an HTTP status when the server sent no message.
 const fallbackMessages: Record<number, string> = {
-  0: 'Rollcall could not be reached. Check that it is still running and that this computer is on the network, then try again.',
-  400: 'Rollcall did not accept the request. Check what you entered and try again.',
-  401: 'You are signed out. Sign in again.',
-  403: 'This is not allowed from here.',
-  404: 'That was not found. It may have been deleted; reload the page.',
-  409: 'That conflicts with something that already exists.',
-  413: 'The request is too large.',
-  429: 'Too many attempts. Wait a few minutes and try again.',
-  500: 'Something went wrong inside Rollcall. Try again; if it keeps happening, look at Rollcall’s log.',
-  502: 'Rollcall could not be reached. Try again in a moment.',
-  503: 'Rollcall is still starting. Wait a moment and try again.',
+  0: 'api.unreachable',
+  400: 'api.400',
+  401: 'api.401',
+  403: 'api.403',
+  404: 'api.404',
+  409: 'api.409',
+  413: 'api.413',
+  429: 'api.429',
+  500: 'api.500',
+  502: 'api.502',
+  503: 'api.503',
 }
 
 const fallbackCodes: Record<number, string> = {
@@ -48,10 +49,7 @@ const fallbackCodes: Record<number, string> = {
 
 /** The message used when the server sent none. */
 export function fallbackMessage(status: number): string {
-  return (
-    fallbackMessages[status] ??
-    `Rollcall answered with an unexpected error (HTTP ${status}). Try again; if it keeps happening, look at Rollcall’s log.`
-  )
+  return fallbackMessages[status] ? t(fallbackMessages[status]) : t('api.other', { status })
 }
 
 /**
@@ -173,7 +171,7 @@ async function decode<T>(res: Response): Promise<T> {
   try {
     return JSON.parse(text) as T
   } catch {
-    throw new ApiError(res.status, 'internal', 'Rollcall sent an answer this page cannot read. Reload the page and try again.')
+    throw new ApiError(res.status, 'internal', t('api.unreadable'))
   }
 }
 

@@ -4,8 +4,9 @@
 // expression can only ever show ({busy ? 'Saving…' : 'Save'}), and the static
 // words of the attributes and props that are read or heard (aria-label,
 // title, placeholder, alt, label, a dialog's message…) must come from t().
-// In the scripts (and in src/lib's .ts files), the strings given to notify()
-// and copyText() are checked the same way.
+// In the scripts (and in src/lib's and the features' .ts files), the strings
+// given to notify() and copyText() are checked the same way, and any string
+// constant that reads as an English sentence is one too.
 //
 // A violation is reported as "file:line text". What may stay as written is
 // in `allowed` below: names of products and protocols, and example values.
@@ -190,11 +191,32 @@ function scriptViolations(file: string, text: string): string[] {
   return out
 }
 
+// sentenceViolations: any string constant in the code that reads as an
+// English sentence (a capital, three words or more, a full stop or a
+// question), wherever it goes: an error made in the browser, a status, a
+// lookup table. Comments are left out; so are strings after "// words:"
+// on the same line (for the rare sentence that is data, not UI).
+const sentence = /^[A-Z][a-z’']*(?: [\w’'(),:;/.…"-]+){2,}[.?!…]$/
+function sentenceViolations(file: string, text: string): string[] {
+  const out: string[] = []
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+  for (const m of code.matchAll(/(['"`])((?:\\.|(?!\1)[^\\\n])*)\1/g)) {
+    const words = m[2].replace(/\$\{[^}]*\}/g, 'x')
+    if (sentence.test(words)) out.push(`${file}:${code.slice(0, m.index).split('\n').length} ${m[2]}`)
+  }
+  return out
+}
+
+function scripts(svelte: string): string {
+  // The <script> blocks of a page, other lines blanked so line numbers hold.
+  return svelte.replace(/<script[^>]*>([\s\S]*?)<\/script>|[^\n]/g, (all, body) => (body === undefined ? (all === '\n' ? '\n' : ' ') : ' '.repeat(8) + body + ' '.repeat(9)))
+}
+
 function violations(path: string): string[] {
   const file = relative(src, path)
   const text = readFileSync(path, 'utf8')
-  if (path.endsWith('.svelte')) return [...templateViolations(file, text), ...scriptViolations(file, text)]
-  return scriptViolations(file, text)
+  if (path.endsWith('.svelte')) return [...templateViolations(file, text), ...scriptViolations(file, text), ...sentenceViolations(file, scripts(text))]
+  return [...scriptViolations(file, text), ...sentenceViolations(file, text)]
 }
 
 describe('untranslated text', () => {
@@ -214,6 +236,11 @@ describe('untranslated text', () => {
 <input placeholder="name@school.org" aria-label="Search" title={t('x.t')} class="big" />
 <span>SCIM</span> <span>—</span> <code>rollcall serve</code>`
     expect([...templateViolations('page.svelte', page), ...scriptViolations('page.svelte', page)]).toEqual(['page.svelte:5 Users', 'page.svelte:6 Saving…', 'page.svelte:7 Search', 'page.svelte:2 Saved.'])
+    const lib = `// A comment that is a sentence in English.
+const kinds = { a: 'The code was not found.', b: t('x.y') }
+throw new ApiError(0, 'network', 'Rollcall could not be reached, try again.')
+const status = $state('Not saved yet.')`
+    expect(sentenceViolations('lib.ts', lib)).toEqual(['lib.ts:2 The code was not found.', 'lib.ts:3 Rollcall could not be reached, try again.', 'lib.ts:4 Not saved yet.'])
   })
 
   for (const path of files) {
