@@ -206,6 +206,7 @@ test('Reject in Approvals asks first', async ({ page }) => {
   // Confirmed, the rejection is held with an Undo; Undo brings the request back and nothing is sent.
   await rejectOmar()
   await expect(page.getByRole('status').filter({ hasText: '1 request rejected.' })).toBeVisible()
+  await page.screenshot({ path: `${test.info().project.testDir}/artifacts/ux-reject-held.png` })
   await page.getByRole('button', { name: 'Undo the rejection' }).click()
   await expect(row).toBeVisible()
   await page.waitForTimeout(11_000) // longer than the undo time
