@@ -534,7 +534,7 @@ func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (
 
 // CreateAccounts creates every account of the batch or none: usernames and
 // passwords are settled and hashed BulkHashWorkers at a time first (progress reports the
-// hashing), then all users are written in one transaction.
+// hashing), then all users are written (UserStore.CreateUsers: all or none).
 // Errors: ENOTFOUND, EINVALID (with one detail per line that has a problem),
 // ECONFLICT (a username taken meanwhile), context.Canceled.
 func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, progress Progress) (*AccountResult, error) {
