@@ -564,6 +564,11 @@ func (db *DB) createInParts(ctx context.Context, users []*app.User, mails []*app
 		}
 		write := func(tx *bolt.Tx) error {
 			if start == 0 {
+				// Every person's organization and groups first, as one
+				// transaction would, then the record of the batch.
+				if err := newUsersFit(tx, users); err != nil {
+					return err
+				}
 				var err error
 				if recorded, err = recordBatch(tx, users); err != nil {
 					return err
@@ -607,16 +612,10 @@ func (db *DB) createInParts(ctx context.Context, users []*app.User, mails []*app
 	return nil
 }
 
-// putNewUsers checks that the users' organizations and groups exist and
-// writes them.
+// putNewUsers checks that the users' organizations and groups exist
+// (newUsersFit) and writes them.
 func putNewUsers(tx *bolt.Tx, users []*app.User) error {
-	orgs := tx.Bucket(orgsBucket)
-	for _, u := range users {
-		if orgs.Get([]byte(u.OrgID)) == nil {
-			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
-		}
-	}
-	if err := groupsExist(tx, users); err != nil {
+	if err := newUsersFit(tx, users); err != nil {
 		return err
 	}
 	for _, u := range users {
@@ -625,6 +624,18 @@ func putNewUsers(tx *bolt.Tx, users []*app.User) error {
 		}
 	}
 	return nil
+}
+
+// newUsersFit returns ENOTFOUND if an organization of the users does not
+// exist, ECONFLICT if a group they join does not (groupsExist).
+func newUsersFit(tx *bolt.Tx, users []*app.User) error {
+	orgs := tx.Bucket(orgsBucket)
+	for _, u := range users {
+		if orgs.Get([]byte(u.OrgID)) == nil {
+			return app.Errorf(app.ENOTFOUND, "%s", orgNotFound(u.OrgID))
+		}
+	}
+	return groupsExist(tx, users)
 }
 
 // finishNewUsers writes what follows the n users of a batch: the mails,
