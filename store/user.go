@@ -538,8 +538,11 @@ func (db *DB) CreateUsers(ctx context.Context, users []*app.User, mails ...*app.
 // until the commit, and the commit reads every page it replaces: 1,000
 // people in one transaction touch most of the people_index and logins
 // pages of a big file at once (10–15 MB of heap and ~10 MB mapped on a
-// 50,000-person file), parts of 250 a quarter of that at a time.
-const createPart = 250
+// 50,000-person file). In parts of 100 the write of 1,000 peaked 6–10 MiB
+// lower (250: 2–5 MiB; 500: none) for 10 commits instead of one, a few
+// tenths of a second beside the hashing's half minute (README: Where
+// Rollcall's peak goes).
+const createPart = 100
 
 // partsHook, when set (by tests), is called between two parts of a batch
 // with the number of people written so far.
