@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -534,7 +535,7 @@ func (a *App) PrepareAccounts(ctx context.Context, ref string, b AccountBatch) (
 
 // CreateAccounts creates every account of the batch or none: usernames and
 // passwords are settled and hashed BulkHashWorkers at a time first (progress reports the
-// hashing), then all users are written in one transaction.
+// hashing), then all users are written (UserStore.CreateUsers: all or none).
 // Errors: ENOTFOUND, EINVALID (with one detail per line that has a problem),
 // ECONFLICT (a username taken meanwhile), context.Canceled.
 func (a *App) CreateAccounts(ctx context.Context, ref string, b AccountBatch, progress Progress) (*AccountResult, error) {
@@ -659,9 +660,22 @@ func (a *App) accountResult(ctx context.Context, org *Organization, users []*Use
 // that arrive meanwhile, which never queue behind the batch.
 func BulkHashWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
+// bigHashBatch is how many passwords make a batch whose hashing lasts long
+// enough (seconds) that the memory beside it counts.
+const bigHashBatch = 100
+
 // HashPasswords hashes every password, BulkHashWorkers at a time,
 // reporting progress after each one. It stops early when ctx is cancelled.
 func (a *App) HashPasswords(ctx context.Context, passwords []string, progress Progress) ([]string, error) {
+	if len(passwords) >= bigHashBatch {
+		// The batch's work area stays for its whole length: what the
+		// preview left (its garbage, the file's pages it read) goes back
+		// first, so it does not stay beside it.
+		debug.FreeOSMemory()
+		if m, ok := a.Store.(interface{ DropMapped() }); ok {
+			m.DropMapped()
+		}
+	}
 	hashes := make([]string, len(passwords))
 	var next, done atomic.Int64
 	var wg sync.WaitGroup

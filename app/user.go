@@ -238,8 +238,10 @@ type UserPage struct {
 
 // UserStore keeps users and the indexes that make usernames and emails unique.
 type UserStore interface {
-	// CreateUsers stores all the users or none of them, in one transaction,
-	// with the activation mails of some of them (QueueResetMails).
+	// CreateUsers stores all the users or none of them, with the activation
+	// mails of some of them (QueueResetMails). A big batch may be written
+	// in parts; if one fails, or Rollcall stops meanwhile, the parts
+	// written are deleted again (by the next open, after a stop).
 	// ECONFLICT names the field and value of the first username or email taken.
 	CreateUsers(ctx context.Context, users []*User, mails ...*ResetMail) error
 	// User returns a user of the organization; ENOTFOUND if none.

@@ -215,6 +215,11 @@ func openBolt(path string, opts *bolt.Options) (b *bolt.DB, err error) {
 // MiB of growth.
 const allocSize = 1 << 20
 
+// DropMapped gives the file's pages read through the memory map back to
+// the page cache (dropMapped): before a long task that reads little of the
+// file, such as hashing a batch of passwords.
+func (db *DB) DropMapped() { db.bolt.dropMapped() }
+
 // dropMapped gives the file's pages read through the memory map back to the
 // page cache (mapped_linux.go), inside a read transaction, so that the map
 // stays where it is meanwhile; through View, so a compaction or restore

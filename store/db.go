@@ -23,6 +23,10 @@
 //     uniqueness of usernames and addresses across the file; the keys are
 //     the one folded copy, the record keeps the forms as typed.
 //   - user_badges: SHA-256 of a badge code → user ID, the sign-in by badge.
+//   - unfinished_batches: batch key → the IDs of its people, while
+//     CreateUsers writes a big batch in parts (createInParts). Empty
+//     otherwise: a batch that failed has its people deleted again, and one
+//     a crash interrupted has them deleted when the file is next opened.
 //
 // The audit log is keyed by time, so it is appended with the same high
 // FillPercent.
@@ -39,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -101,6 +106,10 @@ var (
 	// that a restored older backup does not bring them back.
 	erasedBucket = []byte("erased_people") // userID → ""
 
+	// unfinishedBatchesBucket holds the batches CreateUsers is writing in
+	// parts (user.go: createInParts).
+	unfinishedBatchesBucket = []byte("unfinished_batches") // sequence → (uvarint length, idKey(userID))...
+
 	allBuckets = [][]byte{metaBucket, orgsBucket, orgSlugsBucket, groupsBucket, groupNamesBucket,
 		usersBucket, loginsBucket, userIndexBucket, adminsBucket, adminNamesBucket, sessionsBucket,
 		smtpBucket, smsBucket, phoneSignUpsBucket,
@@ -111,7 +120,8 @@ var (
 		emailVerifyBucket, emailVerifyTokens, resetBucket, resetTokens, auditBucket, auditIDsBucket, erasedBucket,
 		ssoProvidersBucket, ssoIdentitiesBucket, ssoAdminIdentitiesBucket,
 		oidcAppsBucket, oidcRequestsBucket, oidcCodesBucket, oidcTokensBucket, badgesBucket,
-		scimTokensBucket, scimTokenHashesBucket, scimSettingsBucket, scimUserNamesBucket, scimExternalIDsBucket}
+		scimTokensBucket, scimTokenHashesBucket, scimSettingsBucket, scimUserNamesBucket, scimExternalIDsBucket,
+		unfinishedBatchesBucket}
 
 	schemaKey = []byte("schema_version")
 )
@@ -151,6 +161,8 @@ type DB struct {
 	// to a newer schema ("" when it converted nothing).
 	UpgradeBackup string
 	opts          Options
+	// abandoned is how many people of unfinished batches Open deleted.
+	abandoned int
 }
 
 // Options are Open's choices beyond the path.
@@ -216,6 +228,9 @@ func OpenWith(path string, opts Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("prepare database %s: %w", path, err)
 	}
+	if db.abandoned > 0 {
+		slog.Warn("a batch of people was interrupted while it was written (Rollcall stopped); the people of it already written were deleted, none of the batch was created", "db", path, "people", db.abandoned)
+	}
 	return db, nil
 }
 
@@ -279,6 +294,13 @@ func (db *DB) init(tx *bolt.Tx) error {
 			return fmt.Errorf("migrate schema %d to %d: %w", version, version+1, err)
 		}
 	}
+	// A batch of people a crash interrupted while it was written in parts:
+	// the parts written are deleted, as if it had never started.
+	n, err := abandonBatches(tx)
+	if err != nil {
+		return fmt.Errorf("delete the people of an unfinished batch: %w", err)
+	}
+	db.abandoned = n
 	return putUint(meta, schemaKey, version)
 }
 
