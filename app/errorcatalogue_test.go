@@ -326,3 +326,88 @@ func TestImportMessagesInTheLanguage(t *testing.T) {
 		t.Errorf("detail %q", got)
 	}
 }
+
+// TestNoEnglishMessageIsAnArgument fails when ErrorMessage(err), a message
+// in English already, is given as an argument to a message of the error
+// catalogues (Errorf, FieldError, a validation's add…): it would stay
+// English in every language. Give the error itself (ErrorArg(err)), which
+// the message puts into its language.
+func TestNoEnglishMessageIsAnArgument(t *testing.T) {
+	fset := token.NewFileSet()
+	paths, _ := filepath.Glob("*.go")
+	for _, dir := range []string{"httpapi", "roster", "oidc", "slips"} {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		paths = append(paths, more...)
+	}
+	calls := 0
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			var name string
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				name = fn.Name
+			case *ast.SelectorExpr:
+				name = "." + fn.Sel.Name
+				if x, ok := fn.X.(*ast.Ident); ok && x.Name == "app" {
+					name = fn.Sel.Name
+				}
+			}
+			i, ok := gettextCalls[name]
+			if !ok || len(call.Args) <= i {
+				return true
+			}
+			calls++
+			for _, a := range call.Args[i+1:] {
+				ast.Inspect(a, func(n ast.Node) bool {
+					c, ok := n.(*ast.CallExpr)
+					if !ok {
+						return true
+					}
+					var callee string
+					switch fn := c.Fun.(type) {
+					case *ast.Ident:
+						callee = fn.Name
+					case *ast.SelectorExpr:
+						callee = fn.Sel.Name
+					}
+					if callee == "ErrorMessage" {
+						t.Errorf("%s: ErrorMessage(...) given to %s stays English; give the error (ErrorArg(err))", fset.Position(c.Pos()), strings.TrimPrefix(name, "."))
+					}
+					return true
+				})
+			}
+			return true
+		})
+	}
+	if calls < 300 {
+		t.Fatalf("found only %d message calls: is the test still right?", calls)
+	}
+}
+
+// TestWrappedMessagesComeOutInTheLanguage: a message made of another
+// error's message (an admin password that is easy to guess) is translated
+// whole.
+func TestWrappedMessagesComeOutInTheLanguage(t *testing.T) {
+	err := app.CheckAdminPassword("Qwertyuiop2024!", "head.admin")
+	en := app.ErrorMessage(err)
+	if !strings.Contains(en, "common passwords") {
+		t.Fatalf("English: %q", en)
+	}
+	if got := app.LocalizedMessage(err, "fi"); got == en || !strings.Contains(got, "salasan") {
+		t.Errorf("Finnish: %q", got)
+	}
+	if got := app.LocalizedDetails(err, "de")["password"]; got == en || !strings.Contains(got, "Passw") {
+		t.Errorf("German details: %q", got)
+	}
+}

@@ -790,7 +790,7 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 	hash := ""
 	if needPass || req.Password != "" {
 		if err := org.PasswordPolicy.Check(req.Password); err != nil {
-			v.add("password", "%s", ErrorMessage(err))
+			v.add("password", "%s", ErrorArg(err))
 		}
 	}
 	if err := v.err("first_name", "last_name", "password"); err != nil {

@@ -383,7 +383,7 @@ func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, erro
 		err = FieldError(EINVALID, "to", "Give the number to send the test SMS to.")
 	}
 	if err != nil {
-		return nil, FieldError(EINVALID, "to", "%s", ErrorMessage(err))
+		return nil, FieldError(EINVALID, "to", "%s", ErrorArg(err))
 	}
 	// A test works before SMS is switched on: that is when it is wanted.
 	s, err := a.Store.SMSSettings(ctx, org.ID)
@@ -690,7 +690,7 @@ func NormalizePhone(raw, region string) (string, error) {
 func normalizePhoneOf(v validation, org *Organization, u *User) {
 	n, err := NormalizePhone(u.Phone, phoneRegion(org))
 	if err != nil {
-		v.add("phone", "%s", ErrorMessage(err))
+		v.add("phone", "%s", ErrorArg(err))
 		return
 	}
 	u.Phone = n

@@ -107,7 +107,7 @@ func (s *SMTPSettings) Validate() error {
 		v.add("username", "The username contains a control character or is too long.")
 	}
 	if _, err := ParseFrom(s.From); err != nil {
-		v.add("from", "%s", ErrorMessage(err))
+		v.add("from", "%s", ErrorArg(err))
 	}
 	if hasControl(s.CAFile) || len(s.CAFile) > 4096 {
 		v.add("ca_file", "The CA file path contains a control character.")

@@ -467,7 +467,7 @@ func (a *App) applyProvider(ctx context.Context, org *Organization, p *SSOProvid
 		if g := Clean(*in.Group); g != "" {
 			grp, err := a.group(ctx, org, g)
 			if ErrorCode(err) == ENOTFOUND {
-				return FieldError(EINVALID, "group", "%s", ErrorMessage(err))
+				return FieldError(EINVALID, "group", "%s", ErrorArg(err))
 			} else if err != nil {
 				return err
 			}

@@ -117,11 +117,11 @@ func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*Bulk
 			return nil, FieldError(EINVALID, "group", "Choose a group.")
 		}
 		if group, err = a.group(ctx, org, Clean(req.Group)); err != nil {
-			return nil, FieldError(EINVALID, "group", "%s", ErrorMessage(err))
+			return nil, FieldError(EINVALID, "group", "%s", ErrorArg(err))
 		}
 		if req.Action == BulkMoveToGroup && Clean(req.FromGroup) != "" {
 			if from, err = a.group(ctx, org, Clean(req.FromGroup)); err != nil {
-				return nil, FieldError(EINVALID, "from_group", "%s", ErrorMessage(err))
+				return nil, FieldError(EINVALID, "from_group", "%s", ErrorArg(err))
 			}
 		}
 	}
