@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -171,6 +172,20 @@ func TestBulkActions(t *testing.T) {
 	res = bulk(app.BulkRequest{Selection: app.UserSelection{IDs: ids(us[0], us[2])}, Action: app.BulkMoveToGroup, Group: "3B", FromGroup: "3A"})
 	if res.Message != "1 person moved to 3B. 1 was already in 3B." {
 		t.Errorf("move again: %q", res.Message)
+	}
+	// The result in the asker's language, with the plural forms of its counts.
+	for lang, want := range map[string]string{
+		"fi": "1 henkilö siirretty ryhmään 3B. 1 oli jo ryhmässä 3B.",
+		"sv": "1 person flyttad till 3B. 1 var redan i 3B.",
+		"de": "1 Person nach 3B verschoben. 1 war bereits in 3B.",
+		"en": res.Message,
+	} {
+		if got := res.Localized(lang); got.Message != want || got.Skipped[0].Message != want[strings.Index(want, ". ")+2:] {
+			t.Errorf("%s: %q (%q), want %q", lang, got.Message, got.Skipped[0].Message, want)
+		}
+	}
+	if res.Message != "1 person moved to 3B. 1 was already in 3B." {
+		t.Errorf("Localized changed the result: %q", res.Message)
 	}
 	// Move without a group to leave: they leave every group.
 	bulk(app.BulkRequest{Selection: app.UserSelection{IDs: ids(us[3])}, Action: app.BulkMoveToGroup, Group: g3b.ID})

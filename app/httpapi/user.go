@@ -149,7 +149,7 @@ func (s *Server) bulkUsers(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, res.Localized(requestLanguage(r)))
 }
 
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {
