@@ -366,6 +366,16 @@ type SMSTestResult struct {
 	OK       bool   `json:"ok"`
 	Headline string `json:"headline"`
 	Message  string `json:"message"`
+
+	headline, message text // Headline and Message before they were put into words
+}
+
+// Localized is r with its words in lang (PickLanguage chooses from it).
+func (r *SMSTestResult) Localized(lang string) *SMSTestResult {
+	q := *r
+	lang = PickLanguage(lang)
+	q.Headline, q.Message = r.headline.in(lang), r.message.in(lang)
+	return &q
 }
 
 // TestSMS sends a test message to the number through the organization's
@@ -401,12 +411,14 @@ func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, erro
 	}
 	err = a.SMSSender.SendSMS(ctx, gw, &SMS{To: num, Body: TextsFor(org.Language).T("sms.test", "Org", org.Name)})
 	if err != nil {
-		return &SMSTestResult{Headline: "The test SMS could not be sent.", Message: err.Error()},
-			a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS refused"))
+		res := &SMSTestResult{}
+		res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(false, text{format: textOf("The test SMS could not be sent.")}, text{"%s", []any{err.Error()}})
+		return res, a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS refused"))
 	}
 	a.outbox().relayUp(smsRelayKey(org.ID))
-	return &SMSTestResult{OK: true, Headline: "The gateway accepted the test SMS for " + num + ".", Message: "Check that it arrives on the phone."},
-		a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS accepted"))
+	res := &SMSTestResult{}
+	res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(true, text{textOf("The gateway accepted the test SMS for %s."), []any{num}}, text{format: textOf("Check that it arrives on the phone.")})
+	return res, a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS accepted"))
 }
 
 // startOfDay is midnight (local time) before t: the daily limit counts
