@@ -160,7 +160,7 @@ func (a *App) renderVerification(ctx context.Context, org *Organization, m *Outb
 		return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
 	}
 	link := org.PublicURL + "/verify/" + string(token)
-	lang := mailLanguage(u.Language)
+	lang := mailLanguage(u.Language, org)
 	tx := TextsFor(lang)
 	d := invitationData{Org: org.Name, Name: u.FirstName, Email: u.Email, Link: link,
 		Expires: tx.Date(v.ExpiresAt.In(time.Local))}

@@ -442,7 +442,7 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	}
 	return &Message{
 		To: mail.Address{Name: m.ToName, Address: m.To}, Subject: subject, Text: text, HTML: html,
-		Headers: map[string]string{"Auto-Submitted": "auto-generated", "Content-Language": mailLanguage(inv.Language)},
+		Headers: map[string]string{"Auto-Submitted": "auto-generated", "Content-Language": mailLanguage(inv.Language, org)},
 	}, false, ""
 }
 

@@ -495,7 +495,7 @@ func (a *App) renderReset(ctx context.Context, org *Organization, m *OutboxMessa
 		return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
 	}
 	link := org.PublicURL + "/reset/" + string(token)
-	lang := mailLanguage(u.Language)
+	lang := mailLanguage(u.Language, org)
 	tx := TextsFor(lang)
 	d := resetData{Org: org.Name, Name: u.FirstName, Login: loginOf(u), SignIn: org.PublicURL + "/signin",
 		Expires: r.ExpiresAt.In(time.Local).Format(tx.T("mail.reset.timeFormat"))}

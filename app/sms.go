@@ -595,7 +595,7 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		}
 		token, code, _ := strings.Cut(string(opened), " ")
 		link := org.PublicURL + "/reset/" + token
-		tx := TextsFor(mailLanguage(u.Language)) // as the activation mail
+		tx := TextsFor(mailLanguage(u.Language, org)) // as the activation mail
 		data := []any{"Org", org.Name, "Login", loginOf(u), "Link", link, "Code", code, "Hours", int(SMSActivationTTL.Hours())}
 		body := oneSMS(tx.T("sms.activation.long", data...), tx.T("sms.activation.medium", data...), tx.T("sms.activation.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
@@ -608,7 +608,7 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		if err != nil {
 			return nil, false, fmt.Sprintf("The code cannot be opened with this computer's key file (%v).", err)
 		}
-		tx := TextsFor(mailLanguage(p.User.Language)) // as the verification mail of a sign-up by email
+		tx := TextsFor(mailLanguage(p.User.Language, org)) // as the verification mail of a sign-up by email
 		data := []any{"Org", org.Name, "Code", string(code), "Minutes", int(PhoneCodeTTL.Minutes())}
 		body := oneSMS(tx.T("sms.signUpCode.long", data...), tx.T("sms.signUpCode.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
