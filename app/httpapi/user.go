@@ -83,7 +83,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, struct {
 			*app.User
 			Job app.JobStatus `json:"job"`
-		}{u, st})
+		}{u, st.Localized(requestLanguage(r))})
 		return
 	}
 	u, err := s.app.CreateUser(r.Context(), r.PathValue("org"), uc)
