@@ -411,3 +411,19 @@ func TestWrappedMessagesComeOutInTheLanguage(t *testing.T) {
 		t.Errorf("German details: %q", got)
 	}
 }
+
+// TestInviteResultInTheLanguage: why a pasted address was left out is said
+// in the asker's language.
+func TestInviteResultInTheLanguage(t *testing.T) {
+	_, bad := app.ParseAddresses("nope, ada@maple.example")
+	if len(bad) != 1 || bad[0].Reason != "not an email address" {
+		t.Fatalf("%+v", bad)
+	}
+	res := &app.InviteResult{Invalid: bad}
+	if got := res.Localized("fi").Invalid[0]; got.Reason != "ei ole sähköpostiosoite" || got.Text != "nope" {
+		t.Errorf("in Finnish: %+v", got)
+	}
+	if res.Invalid[0].Reason != "not an email address" {
+		t.Error("Localized changed the result")
+	}
+}
