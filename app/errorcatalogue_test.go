@@ -427,3 +427,17 @@ func TestInviteResultInTheLanguage(t *testing.T) {
 		t.Error("Localized changed the result")
 	}
 }
+
+// TestOutboxReasonsInTheLanguage: why a message waits or failed is kept in
+// English in the outbox and put into the reader's language when read.
+func TestOutboxReasonsInTheLanguage(t *testing.T) {
+	for s, want := range map[string]string{
+		"The daily limit of 3 SMS is reached; it is sent after midnight (raise the limit in Settings → SMS to send it sooner).": "Das Tageslimit von 3 SMS ist erreicht; sie wird nach Mitternacht gesendet (erhöhen Sie das Limit unter Einstellungen → SMS, um sie früher zu senden).",
+		"The organization has no public address, so the link cannot be built. Set it in Settings, then retry.":                  "Die Organisation hat keine öffentliche Adresse, daher kann der Link nicht gebildet werden. Legen Sie sie in den Einstellungen fest und versuchen Sie es dann erneut.",
+		"Gave up after 9 attempts over 72h0m0s. Last error: 550 No such user":                                                   "Nach 9 Versuchen über 72h0m0s aufgegeben. Letzter Fehler: 550 No such user",
+	} {
+		if got := app.LocalizeText(s, "de"); got != want {
+			t.Errorf("LocalizeText(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

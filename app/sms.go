@@ -435,7 +435,7 @@ func (a *App) deliverTexts(ctx context.Context, orgID string, msgs []*OutboxMess
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			for _, m := range msgs {
-				if err := a.fail(ctx, m, "The organization no longer exists."); err != nil {
+				if err := a.fail(ctx, m, textOf("The organization no longer exists.")); err != nil {
 					return 0, err
 				}
 			}
@@ -524,7 +524,7 @@ func (a *App) deliverSMSRun(ctx context.Context, org *Organization, msgs []*Outb
 			for ; next < len(jobs); next++ {
 				m := jobs[next].m
 				m.Status, m.NextAttempt = MessageQueued, today.AddDate(0, 0, 1)
-				m.LastError = fmt.Sprintf("The daily limit of %d SMS is reached; it is sent after midnight (raise the limit in Settings → SMS to send it sooner).", st.DailyLimit)
+				m.LastError = fmt.Sprintf(textOf("The daily limit of %d SMS is reached; it is sent after midnight (raise the limit in Settings → SMS to send it sooner)."), st.DailyLimit)
 				if err := a.Store.UpdateMessage(context.WithoutCancel(ctx), m); err != nil {
 					return sent, err
 				}
@@ -574,7 +574,7 @@ func (a *App) deliverSMSRun(ctx context.Context, org *Organization, msgs []*Outb
 // renderSMS builds the text of m, or says why not (skip: no longer wanted).
 func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage) (s *SMS, skip bool, reason string) {
 	if a.Secrets == nil {
-		return nil, false, "No key file to open the message's token."
+		return nil, false, textOf("No key file to open the message's token.")
 	}
 	switch m.Kind {
 	case KindSMSActivation:
@@ -587,11 +587,11 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 			return nil, true, ""
 		}
 		if org.PublicURL == "" {
-			return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."
+			return nil, false, textOf("The organization has no public address, so the link cannot be built. Set it in Settings, then retry.")
 		}
 		opened, err := a.Secrets.Open(m.SealedToken)
 		if err != nil {
-			return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
+			return nil, false, fmt.Sprintf(textOf("The link's token cannot be opened with this computer's key file (%v)."), err)
 		}
 		token, code, _ := strings.Cut(string(opened), " ")
 		link := org.PublicURL + "/reset/" + token
@@ -606,14 +606,14 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		}
 		code, err := a.Secrets.Open(m.SealedToken)
 		if err != nil {
-			return nil, false, fmt.Sprintf("The code cannot be opened with this computer's key file (%v).", err)
+			return nil, false, fmt.Sprintf(textOf("The code cannot be opened with this computer's key file (%v)."), err)
 		}
 		tx := TextsFor(mailLanguage(p.User.Language, org)) // as the verification mail of a sign-up by email
 		data := []any{"Org", org.Name, "Code", string(code), "Minutes", int(PhoneCodeTTL.Minutes())}
 		body := oneSMS(tx.T("sms.signUpCode.long", data...), tx.T("sms.signUpCode.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
 	}
-	return nil, false, fmt.Sprintf("Unknown kind of SMS %q.", m.Kind)
+	return nil, false, fmt.Sprintf(textOf("Unknown kind of SMS %q."), m.Kind)
 }
 
 // SMSLength is what one SMS holds in the GSM alphabet (plain ASCII here);
