@@ -505,3 +505,29 @@ func (w *writeCounter) ChangeSelectedUsers(ctx context.Context, orgID string, se
 	w.writes.Add(1)
 	return w.Store.ChangeSelectedUsers(ctx, orgID, sel, check, fn)
 }
+
+// Every action's outcome and every reason for a skip has its words, with
+// plural forms, in every language (the message IDs are built, so the
+// catalogue test does not see them).
+func TestBulkResultsHaveTheirWords(t *testing.T) {
+	actions := []string{app.BulkDeactivate, app.BulkReactivate, app.BulkDelete, app.BulkAddToGroup, app.BulkRemoveFromGroup, app.BulkMoveToGroup,
+		app.BulkAddLabel, app.BulkSetDeleteOn, app.BulkClearDeleteOn, app.BulkRequirePassword, app.BulkResendInvitation, app.BulkSendActivation}
+	already := map[string]bool{app.BulkDelete: false, app.BulkRemoveFromGroup: false, app.BulkSendActivation: false}
+	reasons := []string{"pending", "invited", "not_in_group", "too_many_labels", "no_password", "no_invitation", "not_active", "no_email", "unverified", "gone"}
+	for _, lang := range app.Languages {
+		for _, action := range actions {
+			for _, n := range []int{1, 2} {
+				r := &app.BulkResult{Action: action, Changed: n}
+				for _, reason := range reasons {
+					r.Skipped = append(r.Skipped, app.BulkSkip{Reason: reason, Count: n})
+				}
+				if ok, listed := already[action]; ok || !listed {
+					r.Skipped = append(r.Skipped, app.BulkSkip{Reason: "already", Count: n})
+				}
+				if got := r.Localized(lang); strings.Contains(got.Message, "bulk.") || strings.Contains(got.Message, "<no value>") {
+					t.Errorf("%s, %s, %d: %q", lang, action, n, got.Message)
+				}
+			}
+		}
+	}
+}
