@@ -406,7 +406,7 @@ func (a *App) planAccounts(ctx context.Context, org *Organization, specs []Accou
 			if c := formulaStart(sp.Password); c != "" {
 				pl.problem("password", "The password starts with %s, which a spreadsheet reads as a formula; choose one that starts with a letter or digit.", c)
 			} else if err := org.PasswordPolicy.Check(sp.Password); err != nil {
-				pl.problem("password", "%s", ErrorMessage(err))
+				pl.problem("password", "%s", ErrorArg(err))
 			}
 		case opt.PasswordMode == PasswordGiven:
 			if opt.unit() == "row" {

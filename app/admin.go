@@ -87,7 +87,7 @@ func (a *App) createAdmin(ctx context.Context, username, password string, first,
 		v.add("username", "%s", msg)
 	}
 	if err := CheckAdminPassword(password, adm.Username); err != nil {
-		v.add("password", "%s", ErrorMessage(err))
+		v.add("password", "%s", ErrorArg(err))
 	}
 	if err := v.err("username", "password"); err != nil {
 		return nil, err

@@ -36,22 +36,23 @@ func CheckAdminPassword(password, username string) error {
 		return err
 	}
 	if msg := guessable(password, username); msg != "" {
-		return FieldError(EINVALID, "password", "%s", msg)
+		return FieldError(EINVALID, "password", "%s", text{format: msg})
 	}
 	return nil
 }
 
-// guessable returns why password is easy to guess, or "".
+// guessable returns why password is easy to guess (a format of the error
+// catalogues, without verbs), or "".
 func guessable(password, username string) string {
 	lower := strings.ToLower(password)
 	if u := LoginKey(username); utf8.RuneCountInString(u) >= 3 && strings.Contains(LoginKey(password), u) {
-		return "The password contains the username; choose one that does not."
+		return textOf("The password contains the username; choose one that does not.")
 	}
 	for _, s := range []string{lower, unleet(lower)} {
 		core := strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
 		for _, c := range []string{s, core, strings.TrimRightFunc(s, notLetter), strings.TrimLeftFunc(s, notLetter)} {
 			if commonPasswords[c] {
-				return "This password is one of the most common passwords, which attackers try first; choose another."
+				return textOf("This password is one of the most common passwords, which attackers try first; choose another.")
 			}
 		}
 	}
@@ -60,7 +61,7 @@ func guessable(password, username string) string {
 		core = trimmed // Aaaaaaaaaaaa1: the letters before an added digit
 	}
 	if distinct(lower) < 5 || repeated(core) || sequential(core) {
-		return "The password is a repeated or sequential pattern (like aaaa or abcd1234), which is easy to guess; choose another."
+		return textOf("The password is a repeated or sequential pattern (like aaaa or abcd1234), which is easy to guess; choose another.")
 	}
 	return ""
 }

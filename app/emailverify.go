@@ -150,17 +150,17 @@ func (a *App) renderVerification(ctx context.Context, org *Organization, m *Outb
 		return nil, true, "" // the address changed or is confirmed already
 	}
 	if org.PublicURL == "" {
-		return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."
+		return nil, false, textOf("The organization has no public address, so the link cannot be built. Set it in Settings, then retry.")
 	}
 	if a.Secrets == nil {
-		return nil, false, "No key file to open the link's token."
+		return nil, false, textOf("No key file to open the link's token.")
 	}
 	token, err := a.Secrets.Open(m.SealedToken)
 	if err != nil {
-		return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
+		return nil, false, fmt.Sprintf(textOf("The link's token cannot be opened with this computer's key file (%v)."), err)
 	}
 	link := org.PublicURL + "/verify/" + string(token)
-	lang := mailLanguage(u.Language)
+	lang := mailLanguage(u.Language, org)
 	tx := TextsFor(lang)
 	d := invitationData{Org: org.Name, Name: u.FirstName, Email: u.Email, Link: link,
 		Expires: tx.Date(v.ExpiresAt.In(time.Local))}
@@ -173,7 +173,7 @@ func (a *App) renderVerification(ctx context.Context, org *Organization, m *Outb
 	err = verifyHTML.Execute(&hb, map[string]any{"Lang": lang, "Subject": subject, "Org": org.Name, "Hello": hi,
 		"Body": body, "Link": htmltemplate.URL(link), "Button": button, "Expires": expires, "Ignore": ignore})
 	if err != nil {
-		return nil, false, "The message could not be written: " + err.Error()
+		return nil, false, fmt.Sprintf(textOf("The message could not be written: %s"), err.Error())
 	}
 	return &Message{
 		To: mail.Address{Name: m.ToName, Address: m.To}, Subject: subject, Text: text, HTML: hb.String(),

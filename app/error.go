@@ -112,6 +112,18 @@ func ErrorMessage(err error) string {
 	}
 }
 
+// ErrorArg is err as an argument of a message (Errorf, FieldError, a
+// validation's add): its *Error, which the message puts into the language
+// it is shown in, or, for an internal error, the generic message. Never
+// ErrorMessage(err) there: that is English already and stays so.
+func ErrorArg(err error) any {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return text{format: internalMessage}
+}
+
 // validation collects field problems so that a form gets all of them at once.
 type validation map[string]text
 

@@ -326,3 +326,118 @@ func TestImportMessagesInTheLanguage(t *testing.T) {
 		t.Errorf("detail %q", got)
 	}
 }
+
+// TestNoEnglishMessageIsAnArgument fails when ErrorMessage(err), a message
+// in English already, is given as an argument to a message of the error
+// catalogues (Errorf, FieldError, a validation's add…): it would stay
+// English in every language. Give the error itself (ErrorArg(err)), which
+// the message puts into its language.
+func TestNoEnglishMessageIsAnArgument(t *testing.T) {
+	fset := token.NewFileSet()
+	paths, _ := filepath.Glob("*.go")
+	for _, dir := range []string{"httpapi", "roster", "oidc", "slips"} {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		paths = append(paths, more...)
+	}
+	calls := 0
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			var name string
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				name = fn.Name
+			case *ast.SelectorExpr:
+				name = "." + fn.Sel.Name
+				if x, ok := fn.X.(*ast.Ident); ok && x.Name == "app" {
+					name = fn.Sel.Name
+				}
+			}
+			i, ok := gettextCalls[name]
+			if !ok || len(call.Args) <= i {
+				return true
+			}
+			calls++
+			for _, a := range call.Args[i+1:] {
+				ast.Inspect(a, func(n ast.Node) bool {
+					c, ok := n.(*ast.CallExpr)
+					if !ok {
+						return true
+					}
+					var callee string
+					switch fn := c.Fun.(type) {
+					case *ast.Ident:
+						callee = fn.Name
+					case *ast.SelectorExpr:
+						callee = fn.Sel.Name
+					}
+					if callee == "ErrorMessage" {
+						t.Errorf("%s: ErrorMessage(...) given to %s stays English; give the error (ErrorArg(err))", fset.Position(c.Pos()), strings.TrimPrefix(name, "."))
+					}
+					return true
+				})
+			}
+			return true
+		})
+	}
+	if calls < 300 {
+		t.Fatalf("found only %d message calls: is the test still right?", calls)
+	}
+}
+
+// TestWrappedMessagesComeOutInTheLanguage: a message made of another
+// error's message (an admin password that is easy to guess) is translated
+// whole.
+func TestWrappedMessagesComeOutInTheLanguage(t *testing.T) {
+	err := app.CheckAdminPassword("Qwertyuiop2024!", "head.admin")
+	en := app.ErrorMessage(err)
+	if !strings.Contains(en, "common passwords") {
+		t.Fatalf("English: %q", en)
+	}
+	if got := app.LocalizedMessage(err, "fi"); got == en || !strings.Contains(got, "salasan") {
+		t.Errorf("Finnish: %q", got)
+	}
+	if got := app.LocalizedDetails(err, "de")["password"]; got == en || !strings.Contains(got, "Passw") {
+		t.Errorf("German details: %q", got)
+	}
+}
+
+// TestInviteResultInTheLanguage: why a pasted address was left out is said
+// in the asker's language.
+func TestInviteResultInTheLanguage(t *testing.T) {
+	_, bad := app.ParseAddresses("nope, ada@maple.example")
+	if len(bad) != 1 || bad[0].Reason != "not an email address" {
+		t.Fatalf("%+v", bad)
+	}
+	res := &app.InviteResult{Invalid: bad}
+	if got := res.Localized("fi").Invalid[0]; got.Reason != "ei ole sähköpostiosoite" || got.Text != "nope" {
+		t.Errorf("in Finnish: %+v", got)
+	}
+	if res.Invalid[0].Reason != "not an email address" {
+		t.Error("Localized changed the result")
+	}
+}
+
+// TestOutboxReasonsInTheLanguage: why a message waits or failed is kept in
+// English in the outbox and put into the reader's language when read.
+func TestOutboxReasonsInTheLanguage(t *testing.T) {
+	for s, want := range map[string]string{
+		"The daily limit of 3 SMS is reached; it is sent after midnight (raise the limit in Settings → SMS to send it sooner).": "Das Tageslimit von 3 SMS ist erreicht; sie wird nach Mitternacht gesendet (erhöhen Sie das Limit unter Einstellungen → SMS, um sie früher zu senden).",
+		"The organization has no public address, so the link cannot be built. Set it in Settings, then retry.":                  "Die Organisation hat keine öffentliche Adresse, daher kann der Link nicht gebildet werden. Legen Sie sie in den Einstellungen fest und versuchen Sie es dann erneut.",
+		"Gave up after 9 attempts over 72h0m0s. Last error: 550 No such user":                                                   "Nach 9 Versuchen über 72h0m0s aufgegeben. Letzter Fehler: 550 No such user",
+	} {
+		if got := app.LocalizeText(s, "de"); got != want {
+			t.Errorf("LocalizeText(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -492,7 +492,7 @@ func (a *App) planImport(ctx context.Context, org *Organization, f *ImportFile, 
 					}
 					var err error
 					if g, err = a.newGroup(org, &Group{Name: name, Note: f.GroupNotes[name]}); err != nil {
-						add(pre, i, "groups", "%s", ErrorMessage(err))
+						add(pre, i, "groups", "%s", ErrorArg(err))
 						continue
 					}
 					ip.newGroups[k] = g

@@ -130,6 +130,41 @@ type Address struct {
 type BadAddress struct {
 	Text   string `json:"text"`
 	Reason string `json:"reason"`
+
+	reason text // Reason before it was put into words (Localized)
+}
+
+func badAddress(address string, reason text) BadAddress {
+	return BadAddress{Text: address, Reason: reason.english(), reason: reason}
+}
+
+// notAnAddress is the reason of a pasted word that is no email address.
+var notAnAddress = text{format: textOf("not an email address")}
+
+// Localized is r with the reasons of its addresses in lang (PickLanguage
+// chooses from it); r itself is not changed.
+func (r *InviteResult) Localized(lang string) *InviteResult {
+	if r == nil {
+		return nil
+	}
+	lang = PickLanguage(lang)
+	q := *r
+	q.Invalid, q.Reclaimed = localizedBad(r.Invalid, lang), localizedBad(r.Reclaimed, lang)
+	return &q
+}
+
+func localizedBad(bad []BadAddress, lang string) []BadAddress {
+	if bad == nil {
+		return nil
+	}
+	out := make([]BadAddress, len(bad))
+	for i, b := range bad {
+		if b.reason.format != "" {
+			b.Reason = b.reason.in(lang)
+		}
+		out[i] = b
+	}
+	return out
 }
 
 // MaxInvitations bounds one paste.
@@ -156,7 +191,7 @@ func ParseAddresses(text string) ([]Address, []BadAddress) {
 		v := validation{}
 		checkEmail(v, "a", addr)
 		if len(v) > 0 || addr == "" {
-			bad = append(bad, BadAddress{Text: Clean(raw), Reason: "not an email address"})
+			bad = append(bad, badAddress(Clean(raw), notAnAddress))
 			return
 		}
 		if hasControl(name) || utf8.RuneCountInString(name) > 2*MaxNameLength {
@@ -196,7 +231,7 @@ func ParseAddresses(text string) ([]Address, []BadAddress) {
 		if strings.Contains(f, "@") {
 			add("", f, f)
 		} else {
-			bad = append(bad, BadAddress{Text: f, Reason: "not an email address"})
+			bad = append(bad, badAddress(f, notAnAddress))
 		}
 	}
 	return out, bad
@@ -378,7 +413,7 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 			continue
 		case err == nil && existing.Status == StatusDeactivated:
 			// Joining would reactivate an account its organization turned off.
-			res.Invalid = append(res.Invalid, BadAddress{Text: ad.Address, Reason: errJoinDeactivated.Message})
+			res.Invalid = append(res.Invalid, badAddress(ad.Address, text{"%s", []any{errJoinDeactivated}}))
 			continue
 		case err == nil:
 			inv.Mode, inv.UserID = ModeJoin, existing.ID
@@ -399,14 +434,14 @@ func (a *App) Invite(ctx context.Context, ref string, req InviteRequest) (*Invit
 				}
 			}
 			if err := u.Validate(org); err != nil {
-				res.Invalid = append(res.Invalid, BadAddress{Text: ad.Address, Reason: ErrorMessage(err)})
+				res.Invalid = append(res.Invalid, badAddress(ad.Address, text{"%s", []any{ErrorArg(err)}}))
 				continue
 			}
 			inv.UserID = u.ID
 			users = append(users, u)
 			if reclaim != nil {
 				drops = append(drops, *reclaim)
-				res.Reclaimed = append(res.Reclaimed, BadAddress{Text: ad.Address, Reason: reclaimedNote})
+				res.Reclaimed = append(res.Reclaimed, badAddress(ad.Address, text{format: textOf(reclaimedNote)}))
 			}
 		default:
 			return nil, err
@@ -631,7 +666,7 @@ func (a *App) checkJoinPassword(ctx context.Context, u *User, password, client s
 }
 
 // errJoinDeactivated refuses to move an account its organization deactivated.
-var errJoinDeactivated = &Error{Code: EFORBIDDEN, Message: "This address has an account in another organization that deactivated it, so it cannot join here. That organization has to reactivate it first."}
+var errJoinDeactivated = Errorf(EFORBIDDEN, "This address has an account in another organization that deactivated it, so it cannot join here. That organization has to reactivate it first.")
 
 // errBadLink is the one answer for unknown, expired, cancelled and used
 // links: nothing in it helps to guess.
@@ -790,7 +825,7 @@ func (a *App) AcceptInvitation(ctx context.Context, req AcceptRequest) (*Accepte
 	hash := ""
 	if needPass || req.Password != "" {
 		if err := org.PasswordPolicy.Check(req.Password); err != nil {
-			v.add("password", "%s", ErrorMessage(err))
+			v.add("password", "%s", ErrorArg(err))
 		}
 	}
 	if err := v.err("first_name", "last_name", "password"); err != nil {

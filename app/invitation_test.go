@@ -727,6 +727,8 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	ctx := context.Background()
 	if res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example"); err != nil || !res.OK {
 		t.Fatal(res, err)
+	} else if sv := res.Localized("sv"); sv.Headline != "Reläet tog emot testmeddelandet till it@maple.example." || !strings.HasPrefix(sv.Message, "Kontrollera") {
+		t.Errorf("in Swedish: %+v", sv)
 	}
 	if len(env.srv.Messages()) != 1 {
 		t.Fatal("no test message")
@@ -738,6 +740,10 @@ func TestTestSMTPReportsServer(t *testing.T) {
 	res, err := env.a.TestSMTP(ctx, "maple", "it@maple.example")
 	if err != nil || res.OK || !strings.Contains(res.Message, "550 5.7.1 Relaying denied") || res.Headline != "The relay refused the message." {
 		t.Fatalf("refused: %+v %v", res, err)
+	}
+	// In the asker's language; the server's own reply stays as it said it.
+	if fi := res.Localized("fi"); fi.Headline != "Välityspalvelin hylkäsi viestin." || fi.Message != res.Message {
+		t.Errorf("in Finnish: %+v", fi)
 	}
 	wrong := "nope"
 	env.a.SetSMTP(ctx, "maple", app.SMTPUpdate{Password: &wrong})

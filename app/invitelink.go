@@ -116,7 +116,7 @@ func (a *App) CreateInviteLink(ctx context.Context, ref string, in InviteLinkCre
 	}
 	if in.Password != "" {
 		if err := linkPasswordPolicy.Check(in.Password); err != nil {
-			v.add("password", "%s", ErrorMessage(err))
+			v.add("password", "%s", ErrorArg(err))
 		}
 	}
 	if err := v.err("name", "account_type", "expires_at", "max_uses", "password"); err != nil {

@@ -11,9 +11,16 @@ import (
 // messages (app/locales/*.json), templates over invitationData; the
 // greeting and the closing line are shared with the other mails.
 
-// mailLanguage picks the language of a mail to a person with the language
-// tag (mails are written in Languages; others get English).
-func mailLanguage(tag string) string { return PickLanguage(tag) }
+// mailLanguage picks the language of a mail (or SMS) to a person: theirs
+// when Rollcall speaks it, else their organization's (as the portal does),
+// else English. A person whose language Rollcall does not write (se, nb)
+// gets the organization's, not English.
+func mailLanguage(person string, org *Organization) string {
+	if org == nil {
+		return PickLanguage(person)
+	}
+	return PickLanguage(person, org.Language)
+}
 
 type invitationData struct {
 	Org, Name, By, Email, Link, SignIn, Expires string
@@ -42,7 +49,7 @@ var invitationHTML = htmltemplate.Must(htmltemplate.New("mail").Parse(`<!doctype
 // renderInvitation writes the invitation mail for inv in its language:
 // plain text, HTML and the subject.
 func renderInvitation(org *Organization, inv *Invitation, link string) (text, html, subject string, err error) {
-	lang := mailLanguage(inv.Language)
+	lang := mailLanguage(inv.Language, org)
 	tx := TextsFor(lang)
 	d := invitationData{Org: org.Name, Name: firstWord(inv.Name), By: inv.InvitedBy, Email: inv.Email, Link: link,
 		SignIn: org.PublicURL + "/signin", Expires: tx.Date(inv.ExpiresAt.In(time.Local))}

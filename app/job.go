@@ -36,6 +36,16 @@ type JobStatus struct {
 	// the passwords in it) is dropped, JobTTL later.
 	FinishedAt time.Time `json:"finished_at,omitzero"`
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`
+
+	err error // what Error says, to be put into a language (Localized)
+}
+
+// Localized is s with its Error in lang (PickLanguage chooses from it).
+func (s JobStatus) Localized(lang string) JobStatus {
+	if s.err != nil {
+		s.Error = LocalizedMessage(s.err, lang)
+	}
+	return s
 }
 
 type job struct {
@@ -105,7 +115,7 @@ func (j *Jobs) startIn(owner, org, kind string, fn func(ctx context.Context, pro
 		case err != nil && ctx.Err() != nil:
 			jb.status.State = JobCancelled
 		case err != nil:
-			jb.status.State, jb.status.Error, jb.status.Code = JobFailed, ErrorMessage(err), ErrorCode(err)
+			jb.status.State, jb.status.Error, jb.status.Code, jb.status.err = JobFailed, ErrorMessage(err), ErrorCode(err), err
 		default:
 			jb.status.State, jb.result = JobDone, result
 		}

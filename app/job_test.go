@@ -137,3 +137,22 @@ func TestRecentJobs(t *testing.T) {
 		t.Errorf("after JobTTL: %+v, want none", jobs)
 	}
 }
+
+// A failed job's error is kept as the error: read over HTTP it is put into
+// the reader's language.
+func TestJobErrorInTheLanguage(t *testing.T) {
+	a := apptest.New(t).App
+	id := a.Jobs.Start("test", func(ctx context.Context, p app.Progress) (any, error) {
+		return nil, app.Errorf(app.EINVALID, "The request is too large.")
+	})
+	st := waitJob(t, a, id)
+	if st.State != app.JobFailed || st.Error != "The request is too large." || st.Code != app.EINVALID {
+		t.Fatalf("%+v", st)
+	}
+	if fi := st.Localized("fi"); fi.Error == st.Error || fi.Error == "" {
+		t.Errorf("in Finnish: %q", fi.Error)
+	}
+	if en := st.Localized("en"); en.Error != st.Error {
+		t.Errorf("in English: %q", en.Error)
+	}
+}

@@ -115,7 +115,7 @@ func (o *Organization) Validate() error {
 		}
 	}
 	if err := o.PasswordPolicy.Validate(); err != nil {
-		v.add("password_policy", "%s", ErrorMessage(err))
+		v.add("password_policy", "%s", ErrorArg(err))
 	}
 	if o.UsernamePattern != "" && !slices.Contains(UsernamePatterns, o.UsernamePattern) {
 		v.add("username_pattern", "The username pattern must be one of %s.", strings.Join(UsernamePatterns, ", "))
@@ -379,7 +379,7 @@ func (a *App) UpdateOrganization(ctx context.Context, ref string, upd Organizati
 		if su.DefaultGroup != "" {
 			g, err := a.group(ctx, o, Clean(su.DefaultGroup))
 			if err != nil {
-				return nil, FieldError(EINVALID, "signup", "%s", ErrorMessage(err))
+				return nil, FieldError(EINVALID, "signup", "%s", ErrorArg(err))
 			}
 			su.DefaultGroup = g.ID
 		}

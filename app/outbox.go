@@ -297,7 +297,7 @@ func (a *App) deliverRun(ctx context.Context, orgID string, msgs []*OutboxMessag
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			for ; next < len(msgs); next++ {
-				a.fail(ctx, msgs[next], "The organization no longer exists.")
+				a.fail(ctx, msgs[next], textOf("The organization no longer exists."))
 			}
 			return 0, nil
 		}
@@ -416,7 +416,7 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 	case KindPasswordReset, KindActivation:
 		return a.renderReset(ctx, org, m)
 	default:
-		return nil, false, fmt.Sprintf("Unknown kind of message %q.", m.Kind)
+		return nil, false, fmt.Sprintf(textOf("Unknown kind of message %q."), m.Kind)
 	}
 	inv, err := a.Store.Invitation(ctx, org.ID, m.InvitationID)
 	if err != nil || inv.Status != InvitationPending || inv.MessageID != m.ID {
@@ -426,23 +426,23 @@ func (a *App) render(ctx context.Context, org *Organization, m *OutboxMessage) (
 		return nil, true, "" // the account was deleted: nobody to invite
 	}
 	if org.PublicURL == "" {
-		return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."
+		return nil, false, textOf("The organization has no public address, so the link cannot be built. Set it in Settings, then retry.")
 	}
 	if a.Secrets == nil {
-		return nil, false, "No key file to open the link's token."
+		return nil, false, textOf("No key file to open the link's token.")
 	}
 	token, err := a.Secrets.Open(m.SealedToken)
 	if err != nil {
-		return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v); resend the invitation.", err)
+		return nil, false, fmt.Sprintf(textOf("The link's token cannot be opened with this computer's key file (%v); resend the invitation."), err)
 	}
 	link := org.PublicURL + "/invite/" + string(token)
 	text, html, subject, err := renderInvitation(org, inv, link)
 	if err != nil {
-		return nil, false, "The message could not be written: " + err.Error()
+		return nil, false, fmt.Sprintf(textOf("The message could not be written: %s"), err.Error())
 	}
 	return &Message{
 		To: mail.Address{Name: m.ToName, Address: m.To}, Subject: subject, Text: text, HTML: html,
-		Headers: map[string]string{"Auto-Submitted": "auto-generated", "Content-Language": mailLanguage(inv.Language)},
+		Headers: map[string]string{"Auto-Submitted": "auto-generated", "Content-Language": mailLanguage(inv.Language, org)},
 	}, false, ""
 }
 
@@ -453,7 +453,7 @@ func (a *App) retryLater(ctx context.Context, m *OutboxMessage, reason string) e
 	b := a.backoff()
 	m.Attempts++
 	if now.Sub(m.CreatedAt) >= b.GiveUp {
-		return a.fail(ctx, m, fmt.Sprintf("Gave up after %d attempts over %s. Last error: %s", m.Attempts, b.GiveUp, reason))
+		return a.fail(ctx, m, fmt.Sprintf(textOf("Gave up after %d attempts over %s. Last error: %s"), m.Attempts, b.GiveUp, reason))
 	}
 	m.Status, m.LastError = MessageQueued, reason
 	m.NextAttempt = now.Add(b.Delay(m.Attempts, a.random()))

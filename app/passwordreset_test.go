@@ -464,3 +464,25 @@ func TestPasswordResetSingleUseConcurrent(t *testing.T) {
 		t.Fatalf("%d succeeded, %d refused; want 1 and 9", ok, gone)
 	}
 }
+
+// A person whose language Rollcall does not write (nb) gets the reset mail
+// in the organization's language, not in English: as the portal speaks.
+func TestResetMailInTheOrganizationsLanguage(t *testing.T) {
+	env := resetEnv(t)
+	ctx := context.Background()
+	fi := "fi"
+	if _, err := env.a.UpdateOrganization(ctx, "maple", app.OrganizationUpdate{Language: &fi}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.a.CreateUser(ctx, "maple", app.UserCreate{User: app.User{FirstName: "Ola", LastName: "Nordmann", Username: "ola",
+		Email: "ola@maple.example", Language: "nb"}, Password: "first-pass-123"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.a.RequestPasswordReset(ctx, "ola@maple.example", "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	_, mails := env.resetMails(t)
+	if len(mails) != 1 || !strings.HasPrefix(mails[0].subject, "Valitse uusi salasana") || mails[0].lang != "fi" {
+		t.Fatalf("the mail is not Finnish: %+v", mails)
+	}
+}

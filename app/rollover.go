@@ -204,7 +204,7 @@ func (a *App) planRollover(ctx context.Context, ref string, plan RolloverPlan) (
 				dest = &Group{ID: a.newID(), OrgID: org.ID, Name: to, Kind: GroupClass, DefaultAccountType: from.DefaultAccountType,
 					CreatedAt: a.now(), UpdatedAt: a.now()}
 				if err := dest.Validate(org); err != nil {
-					return nil, FieldError(EINVALID, "moves", "The next class of %s: %s", from.Name, ErrorMessage(err))
+					return nil, FieldError(EINVALID, "moves", "The next class of %s: %s", from.Name, ErrorArg(err))
 				}
 				byKey[Key(to)] = dest
 				r.created = append(r.created, dest)

@@ -370,7 +370,7 @@ func (a *App) newSignUpUser(org *Organization, f SignUpForm, accountType string,
 		}
 	}
 	if err := org.PasswordPolicy.Check(f.Password); err != nil {
-		v.add("password", "%s", ErrorMessage(err))
+		v.add("password", "%s", ErrorArg(err))
 	}
 	if err := v.err("first_name", "last_name", "username", "email", "phone", "password", "language", "group"); err != nil {
 		return nil, err

@@ -66,6 +66,7 @@ type CodeAddress struct {
 	// Address is the short address to type, without the code.
 	Address string `json:"address"`
 	Problem string `json:"base_problem,omitempty"`
+	problem error  // Problem before it was put into words (Localized)
 	// LocalOnly says Base opens on this computer only (LocalOnly), so the
 	// pages showing it say so plainly.
 	LocalOnly bool `json:"local_only,omitempty"`
@@ -77,12 +78,20 @@ func (a *App) CodeAddress(org *Organization, c *InviteCode, extra []string, want
 	out := CodeAddress{Bases: SignUpBases(org, extra)}
 	b, err := PickBase(org, out.Bases, want)
 	if err != nil {
-		out.Problem = ErrorMessage(err)
+		out.Problem, out.problem = ErrorMessage(err), err
 		return out
 	}
 	out.Base, out.URL, out.Address = b, b+"/join/"+c.Code, ShortAddress(b+"/join")
 	out.LocalOnly = LocalOnly(b)
 	return out
+}
+
+// Localized is c with its Problem in lang (PickLanguage chooses from it).
+func (c CodeAddress) Localized(lang string) CodeAddress {
+	if c.problem != nil {
+		c.Problem = LocalizedMessage(c.problem, lang)
+	}
+	return c
 }
 
 // LinkURL is the address of an invite link with token on base.
@@ -159,7 +168,7 @@ func (a *App) CodePoster(ctx context.Context, ref, group string, extra []string,
 	}
 	addr := a.CodeAddress(org, c, extra, base)
 	if addr.URL == "" {
-		return nil, FieldError(EINVALID, "base", "%s", addr.Problem)
+		return nil, FieldError(EINVALID, "base", "%s", ErrorArg(addr.problem))
 	}
 	return &QRFile{
 		Poster: Poster{Title: title, Subtitle: subtitle, URL: addr.URL, Address: addr.Address, Code: c.Display(), Paper: paper, Language: org.Language},

@@ -366,6 +366,16 @@ type SMSTestResult struct {
 	OK       bool   `json:"ok"`
 	Headline string `json:"headline"`
 	Message  string `json:"message"`
+
+	headline, message text // Headline and Message before they were put into words
+}
+
+// Localized is r with its words in lang (PickLanguage chooses from it).
+func (r *SMSTestResult) Localized(lang string) *SMSTestResult {
+	q := *r
+	lang = PickLanguage(lang)
+	q.Headline, q.Message = r.headline.in(lang), r.message.in(lang)
+	return &q
 }
 
 // TestSMS sends a test message to the number through the organization's
@@ -383,7 +393,7 @@ func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, erro
 		err = FieldError(EINVALID, "to", "Give the number to send the test SMS to.")
 	}
 	if err != nil {
-		return nil, FieldError(EINVALID, "to", "%s", ErrorMessage(err))
+		return nil, FieldError(EINVALID, "to", "%s", ErrorArg(err))
 	}
 	// A test works before SMS is switched on: that is when it is wanted.
 	s, err := a.Store.SMSSettings(ctx, org.ID)
@@ -401,12 +411,14 @@ func (a *App) TestSMS(ctx context.Context, ref, to string) (*SMSTestResult, erro
 	}
 	err = a.SMSSender.SendSMS(ctx, gw, &SMS{To: num, Body: TextsFor(org.Language).T("sms.test", "Org", org.Name)})
 	if err != nil {
-		return &SMSTestResult{Headline: "The test SMS could not be sent.", Message: err.Error()},
-			a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS refused"))
+		res := &SMSTestResult{}
+		res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(false, text{format: textOf("The test SMS could not be sent.")}, text{"%s", []any{err.Error()}})
+		return res, a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS refused"))
 	}
 	a.outbox().relayUp(smsRelayKey(org.ID))
-	return &SMSTestResult{OK: true, Headline: "The gateway accepted the test SMS for " + num + ".", Message: "Check that it arrives on the phone."},
-		a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS accepted"))
+	res := &SMSTestResult{}
+	res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(true, text{textOf("The gateway accepted the test SMS for %s."), []any{num}}, text{format: textOf("Check that it arrives on the phone.")})
+	return res, a.flushAudit(a.audit(ctx, org.ID, "sms.test", orgTarget(org), "test SMS accepted"))
 }
 
 // startOfDay is midnight (local time) before t: the daily limit counts
@@ -423,7 +435,7 @@ func (a *App) deliverTexts(ctx context.Context, orgID string, msgs []*OutboxMess
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			for _, m := range msgs {
-				if err := a.fail(ctx, m, "The organization no longer exists."); err != nil {
+				if err := a.fail(ctx, m, textOf("The organization no longer exists.")); err != nil {
 					return 0, err
 				}
 			}
@@ -512,7 +524,7 @@ func (a *App) deliverSMSRun(ctx context.Context, org *Organization, msgs []*Outb
 			for ; next < len(jobs); next++ {
 				m := jobs[next].m
 				m.Status, m.NextAttempt = MessageQueued, today.AddDate(0, 0, 1)
-				m.LastError = fmt.Sprintf("The daily limit of %d SMS is reached; it is sent after midnight (raise the limit in Settings → SMS to send it sooner).", st.DailyLimit)
+				m.LastError = fmt.Sprintf(textOf("The daily limit of %d SMS is reached; it is sent after midnight (raise the limit in Settings → SMS to send it sooner)."), st.DailyLimit)
 				if err := a.Store.UpdateMessage(context.WithoutCancel(ctx), m); err != nil {
 					return sent, err
 				}
@@ -562,7 +574,7 @@ func (a *App) deliverSMSRun(ctx context.Context, org *Organization, msgs []*Outb
 // renderSMS builds the text of m, or says why not (skip: no longer wanted).
 func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage) (s *SMS, skip bool, reason string) {
 	if a.Secrets == nil {
-		return nil, false, "No key file to open the message's token."
+		return nil, false, textOf("No key file to open the message's token.")
 	}
 	switch m.Kind {
 	case KindSMSActivation:
@@ -575,15 +587,15 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 			return nil, true, ""
 		}
 		if org.PublicURL == "" {
-			return nil, false, "The organization has no public address, so the link cannot be built. Set it in Settings, then retry."
+			return nil, false, textOf("The organization has no public address, so the link cannot be built. Set it in Settings, then retry.")
 		}
 		opened, err := a.Secrets.Open(m.SealedToken)
 		if err != nil {
-			return nil, false, fmt.Sprintf("The link's token cannot be opened with this computer's key file (%v).", err)
+			return nil, false, fmt.Sprintf(textOf("The link's token cannot be opened with this computer's key file (%v)."), err)
 		}
 		token, code, _ := strings.Cut(string(opened), " ")
 		link := org.PublicURL + "/reset/" + token
-		tx := TextsFor(mailLanguage(u.Language)) // as the activation mail
+		tx := TextsFor(mailLanguage(u.Language, org)) // as the activation mail
 		data := []any{"Org", org.Name, "Login", loginOf(u), "Link", link, "Code", code, "Hours", int(SMSActivationTTL.Hours())}
 		body := oneSMS(tx.T("sms.activation.long", data...), tx.T("sms.activation.medium", data...), tx.T("sms.activation.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
@@ -594,14 +606,14 @@ func (a *App) renderSMS(ctx context.Context, org *Organization, m *OutboxMessage
 		}
 		code, err := a.Secrets.Open(m.SealedToken)
 		if err != nil {
-			return nil, false, fmt.Sprintf("The code cannot be opened with this computer's key file (%v).", err)
+			return nil, false, fmt.Sprintf(textOf("The code cannot be opened with this computer's key file (%v)."), err)
 		}
-		tx := TextsFor(mailLanguage(p.User.Language)) // as the verification mail of a sign-up by email
+		tx := TextsFor(mailLanguage(p.User.Language, org)) // as the verification mail of a sign-up by email
 		data := []any{"Org", org.Name, "Code", string(code), "Minutes", int(PhoneCodeTTL.Minutes())}
 		body := oneSMS(tx.T("sms.signUpCode.long", data...), tx.T("sms.signUpCode.short", data...))
 		return &SMS{To: m.To, Body: body}, false, ""
 	}
-	return nil, false, fmt.Sprintf("Unknown kind of SMS %q.", m.Kind)
+	return nil, false, fmt.Sprintf(textOf("Unknown kind of SMS %q."), m.Kind)
 }
 
 // SMSLength is what one SMS holds in the GSM alphabet (plain ASCII here);
@@ -690,7 +702,7 @@ func NormalizePhone(raw, region string) (string, error) {
 func normalizePhoneOf(v validation, org *Organization, u *User) {
 	n, err := NormalizePhone(u.Phone, phoneRegion(org))
 	if err != nil {
-		v.add("phone", "%s", ErrorMessage(err))
+		v.add("phone", "%s", ErrorArg(err))
 		return
 	}
 	u.Phone = n

@@ -296,6 +296,8 @@ func TestSMSSettings(t *testing.T) {
 	}
 	if res, err := a.TestSMS(ctx, org.ID, "040 123 4567"); err != nil || !res.OK {
 		t.Fatalf("test SMS with SMS off: %+v, %v", res, err)
+	} else if de := res.Localized("de"); de.Headline != "Das Gateway hat die Test-SMS an +358401234567 angenommen." || de.Message != "Prüfen Sie, ob sie auf dem Telefon ankommt." {
+		t.Errorf("in German: %+v", de)
 	}
 	if got := sink.Messages(); len(got) != 1 || got[0].To != "+358401234567" {
 		t.Fatalf("the gateway got %+v", got)

@@ -107,7 +107,7 @@ func (s *SMTPSettings) Validate() error {
 		v.add("username", "The username contains a control character or is too long.")
 	}
 	if _, err := ParseFrom(s.From); err != nil {
-		v.add("from", "%s", ErrorMessage(err))
+		v.add("from", "%s", ErrorArg(err))
 	}
 	if hasControl(s.CAFile) || len(s.CAFile) > 4096 {
 		v.add("ca_file", "The CA file path contains a control character.")
@@ -317,23 +317,26 @@ type DeliveryError struct {
 func (e *DeliveryError) Error() string { return e.Headline() + ": " + e.Reply }
 
 // Headline says in plain words where the delivery failed.
-func (e *DeliveryError) Headline() string {
+func (e *DeliveryError) Headline() string { return e.headline().english() }
+
+// headline is Headline as a message of the error catalogues.
+func (e *DeliveryError) headline() text {
 	switch e.Stage {
 	case StageConnect:
-		return "Could not reach the relay"
+		return text{format: textOf("Could not reach the relay")}
 	case StageTLS:
-		return "Could not secure the connection to the relay"
+		return text{format: textOf("Could not secure the connection to the relay")}
 	case StageAuth:
-		return "The relay refused the sign-in"
+		return text{format: textOf("The relay refused the sign-in")}
 	case StageSend:
 		if e.Code == 0 && !e.Permanent {
 			// No answer at all: the connection broke or timed out while
 			// the message was under way. Nobody refused it.
-			return "The connection to the relay was cut off while sending; the message will be tried again"
+			return text{format: textOf("The connection to the relay was cut off while sending; the message will be tried again")}
 		}
-		return "The relay refused the message"
+		return text{format: textOf("The relay refused the message")}
 	default:
-		return "The relay refused the message"
+		return text{format: textOf("The relay refused the message")}
 	}
 }
 
@@ -354,6 +357,20 @@ type SMTPTestResult struct {
 	// (the server's own reply, or the network error).
 	Headline string `json:"headline"`
 	Message  string `json:"message"`
+
+	headline, message text // Headline and Message before they were put into words
+}
+
+func newTestResult(ok bool, headline, message text) (bool, string, string, text, text) {
+	return ok, headline.english(), message.english(), headline, message
+}
+
+// Localized is r with its words in lang (PickLanguage chooses from it).
+func (r *SMTPTestResult) Localized(lang string) *SMTPTestResult {
+	q := *r
+	lang = PickLanguage(lang)
+	q.Headline, q.Message = r.headline.in(lang), r.message.in(lang)
+	return &q
 }
 
 // TestSMTP sends a test message to the address through the organization's
@@ -394,14 +411,16 @@ func (a *App) TestSMTP(ctx context.Context, ref, to string) (*SMTPTestResult, er
 		conn.Close() // a rude goodbye after the answer changes nothing
 	}
 	if err != nil {
-		res := &SMTPTestResult{Headline: "The test message could not be sent.", Message: err.Error()}
+		res := &SMTPTestResult{}
+		res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(false, text{format: textOf("The test message could not be sent.")}, text{"%s", []any{err.Error()}})
 		var de *DeliveryError
 		if errors.As(err, &de) {
-			res = &SMTPTestResult{Headline: de.Headline() + ".", Message: de.Reply}
+			res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(false, text{"%s.", []any{de.headline()}}, text{"%s", []any{de.Reply}})
 		}
 		return res, a.flushAudit(a.audit(ctx, org.ID, "smtp.test", orgTarget(org), "test message refused"))
 	}
 	a.outbox().relayUp(org.ID)
-	res := &SMTPTestResult{OK: true, Headline: "The relay accepted the test message for " + to + ".", Message: "Check that it arrives; if not, look in the relay's logs or the spam folder."}
+	res := &SMTPTestResult{}
+	res.OK, res.Headline, res.Message, res.headline, res.message = newTestResult(true, text{textOf("The relay accepted the test message for %s."), []any{to}}, text{format: textOf("Check that it arrives; if not, look in the relay's logs or the spam folder.")})
 	return res, a.flushAudit(a.audit(ctx, org.ID, "smtp.test", orgTarget(org), "test message accepted"))
 }

@@ -390,6 +390,29 @@ type SSOTestResult struct {
 	OK      bool      `json:"ok"`
 	Message string    `json:"message"`
 	Info    *OIDCInfo `json:"info,omitempty"`
+
+	message []text // Message before it was put into words: sentences
+}
+
+func ssoTestResult(ok bool, info *OIDCInfo, message ...text) *SSOTestResult {
+	r := &SSOTestResult{OK: ok, Info: info, message: message}
+	r.Message = r.messageIn(Languages[0])
+	return r
+}
+
+func (r *SSOTestResult) messageIn(lang string) string {
+	parts := make([]string, len(r.message))
+	for i, t := range r.message {
+		parts[i] = t.in(lang)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Localized is r with its Message in lang (PickLanguage chooses from it).
+func (r *SSOTestResult) Localized(lang string) *SSOTestResult {
+	q := *r
+	q.Message = r.messageIn(PickLanguage(lang))
+	return &q
 }
 
 // TestSSOProvider fetches the provider's discovery document now: Settings
@@ -405,17 +428,17 @@ func (a *App) TestSSOProvider(ctx context.Context, ref, id string) (*SSOTestResu
 		return nil, err
 	}
 	if a.OIDC == nil {
-		return &SSOTestResult{Message: "Single sign-on is not available in this build."}, nil
+		return ssoTestResult(false, nil, text{format: textOf("Single sign-on is not available in this build.")}), nil
 	}
 	info, err := a.OIDC.Discover(ctx, p.Issuer)
 	if err != nil {
-		return &SSOTestResult{Message: ErrorMessage(err)}, nil
+		return ssoTestResult(false, nil, text{"%s", []any{ErrorArg(err)}}), nil
 	}
-	msg := "Discovery works: " + info.Issuer + "."
+	msg := []text{{textOf("Discovery works: %s."), []any{info.Issuer}}}
 	if !info.SupportsPKCES256 {
-		msg += " The provider does not announce PKCE S256; Rollcall sends it anyway."
+		msg = append(msg, text{format: textOf("The provider does not announce PKCE S256; Rollcall sends it anyway.")})
 	}
-	return &SSOTestResult{OK: true, Message: msg, Info: info}, nil
+	return ssoTestResult(true, info, msg...), nil
 }
 
 // applyProvider applies in to p and checks the result.
@@ -467,7 +490,7 @@ func (a *App) applyProvider(ctx context.Context, org *Organization, p *SSOProvid
 		if g := Clean(*in.Group); g != "" {
 			grp, err := a.group(ctx, org, g)
 			if ErrorCode(err) == ENOTFOUND {
-				return FieldError(EINVALID, "group", "%s", ErrorMessage(err))
+				return FieldError(EINVALID, "group", "%s", ErrorArg(err))
 			} else if err != nil {
 				return err
 			}

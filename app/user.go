@@ -327,7 +327,7 @@ func (a *App) groupIDs(ctx context.Context, org *Organization, refs []string) ([
 		}
 		g, err := a.group(ctx, org, Clean(ref))
 		if ErrorCode(err) == ENOTFOUND {
-			return nil, FieldError(EINVALID, "groups", "%s", ErrorMessage(err))
+			return nil, FieldError(EINVALID, "groups", "%s", ErrorArg(err))
 		} else if err != nil {
 			return nil, err
 		}

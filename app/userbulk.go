@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Bulk actions on users.
@@ -63,6 +62,8 @@ type BulkResult struct {
 	// Message says it in a sentence: "26 people deactivated. 2 were
 	// already deactivated."
 	Message string `json:"message"`
+
+	name string // the group's name or the label, which the messages name
 }
 
 // Reasons for skipping a user.
@@ -117,11 +118,11 @@ func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*Bulk
 			return nil, FieldError(EINVALID, "group", "Choose a group.")
 		}
 		if group, err = a.group(ctx, org, Clean(req.Group)); err != nil {
-			return nil, FieldError(EINVALID, "group", "%s", ErrorMessage(err))
+			return nil, FieldError(EINVALID, "group", "%s", ErrorArg(err))
 		}
 		if req.Action == BulkMoveToGroup && Clean(req.FromGroup) != "" {
 			if from, err = a.group(ctx, org, Clean(req.FromGroup)); err != nil {
-				return nil, FieldError(EINVALID, "from_group", "%s", ErrorMessage(err))
+				return nil, FieldError(EINVALID, "from_group", "%s", ErrorArg(err))
 			}
 		}
 	}
@@ -310,7 +311,10 @@ func (a *App) BulkUsers(ctx context.Context, ref string, req BulkRequest) (*Bulk
 // people the admin was shown.
 func checkExpect(expect, n int) error {
 	if expect > 0 && n != expect {
-		return Errorf(ECONFLICT, "The list changed meanwhile: %s now, not %d. Nothing was changed; look at the list again.", people(n), expect)
+		if n == 1 {
+			return Errorf(ECONFLICT, "The list changed meanwhile: 1 person now, not %d. Nothing was changed; look at the list again.", expect)
+		}
+		return Errorf(ECONFLICT, "The list changed meanwhile: %d people now, not %d. Nothing was changed; look at the list again.", n, expect)
 	}
 	return nil
 }
@@ -446,81 +450,54 @@ func people(n int) string {
 	return fmt.Sprintf("%d people", n)
 }
 
-// were writes "1 was" or "2 were".
-func were(n int) string {
-	if n == 1 {
-		return "1 was"
-	}
-	return fmt.Sprintf("%d were", n)
-}
+// bulkSkipOrder is the order the reasons for skipping are told in.
+var bulkSkipOrder = []string{skipAlready, skipPending, skipInvited, skipNotInGroup, skipTooManyLabels, skipNoPassword, skipNoInvitation, skipNotActive, skipNoEmail, skipUnverified, skipGone}
 
 // bulkResult words the outcome; name is the group's name or the label.
 func bulkResult(action string, selected, changed int, skips map[string]int, name string) *BulkResult {
-	gname := name
-	done := map[string]string{
-		BulkDeactivate:       "%s deactivated; they can no longer sign in.",
-		BulkReactivate:       "%s reactivated; they can sign in again.",
-		BulkDelete:           "%s deleted.",
-		BulkAddToGroup:       "%s added to " + gname + ".",
-		BulkRemoveFromGroup:  "%s taken out of " + gname + ".",
-		BulkMoveToGroup:      "%s moved to " + gname + ".",
-		BulkAddLabel:         "Label “" + name + "” added to %s.",
-		BulkSetDeleteOn:      "Deletion date set for %s.",
-		BulkClearDeleteOn:    "Deletion date cleared for %s.",
-		BulkRequirePassword:  "%s must choose a new password at their next sign-in.",
-		BulkResendInvitation: "Invitations sent again to %s.",
-		BulkSendActivation:   "A link to set their password is on its way to %s.",
-	}[action]
-	already := map[string]string{
-		BulkDeactivate:       "already deactivated",
-		BulkReactivate:       "already active",
-		BulkAddToGroup:       "already in " + gname,
-		BulkMoveToGroup:      "already in " + gname,
-		BulkAddLabel:         "already labelled “" + name + "”",
-		BulkSetDeleteOn:      "already to be deleted on that date",
-		BulkClearDeleteOn:    "without a deletion date",
-		BulkRequirePassword:  "already asked to change their password",
-		BulkResendInvitation: "not invited: they have an account already",
-	}[action]
-	reasons := []struct{ key, text string }{
-		{skipAlready, already},
-		{skipPending, "waiting for approval: approve or reject them under Approvals"},
-		{skipInvited, "invited and have not accepted yet: cancel or resend the invitation under Invitations"},
-		{skipNotInGroup, "not in " + gname},
-		{skipTooManyLabels, fmt.Sprintf("at the limit of %d labels", MaxLabels)},
-		{skipNoPassword, "without a password yet (they choose one when they first sign in)"},
-		{skipNoInvitation, "without an invitation that can be sent again (accepted or cancelled)"},
-		{skipNotActive, "not active (deactivated, invited or waiting for approval)"},
-		{skipNoEmail, "without an email address (give them a credential slip)"},
-		{skipUnverified, "without a confirmed email address (links go only to confirmed addresses)"},
-		{skipGone, "deleted meanwhile"},
-	}
-	r := &BulkResult{Action: action, Selected: selected, Changed: changed, Skipped: []BulkSkip{}}
-	msg := []string{}
-	skipped := 0
-	for _, n := range skips {
-		skipped += n
-	}
-	if changed > 0 || skipped == 0 {
-		msg = append(msg, upperFirst(fmt.Sprintf(done, people(changed))))
-	} else {
-		msg = append(msg, "Nobody was changed.")
-	}
-	for _, rs := range reasons {
-		if n := skips[rs.key]; n > 0 {
-			s := BulkSkip{Reason: rs.key, Count: n, Message: fmt.Sprintf("%s %s.", were(n), rs.text)}
-			r.Skipped = append(r.Skipped, s)
-			msg = append(msg, s.Message)
+	r := &BulkResult{Action: action, Selected: selected, Changed: changed, Skipped: []BulkSkip{}, name: name}
+	for _, key := range bulkSkipOrder {
+		if n := skips[key]; n > 0 {
+			r.Skipped = append(r.Skipped, BulkSkip{Reason: key, Count: n})
 		}
 	}
-	r.Message = strings.Join(msg, " ")
+	r.word(TextsFor(Languages[0]))
 	return r
 }
 
-func upperFirst(s string) string {
-	if s == "" {
-		return s
+// word puts r's Message and its skips' into the language of t, with the
+// plural forms of its counts (messages bulk.* of app/locales).
+func (r *BulkResult) word(t *Texts) {
+	msg := []string{}
+	skipped := 0
+	for _, s := range r.Skipped {
+		skipped += s.Count
 	}
-	_, n := utf8.DecodeRuneInString(s)
-	return strings.ToUpper(s[:n]) + s[n:]
+	if r.Changed > 0 || skipped == 0 {
+		msg = append(msg, t.N("bulk.done."+r.Action, r.Changed, "Name", r.name))
+	} else {
+		msg = append(msg, t.T("bulk.nobody"))
+	}
+	for i := range r.Skipped {
+		s := &r.Skipped[i]
+		id := "bulk.skip." + s.Reason
+		if s.Reason == skipAlready {
+			id = "bulk.already." + r.Action
+		}
+		s.Message = t.N(id, s.Count, "Name", r.name, "Max", MaxLabels)
+		msg = append(msg, s.Message)
+	}
+	r.Message = strings.Join(msg, " ")
+}
+
+// Localized is r with its messages in lang (PickLanguage chooses from
+// it); r itself is not changed.
+func (r *BulkResult) Localized(lang string) *BulkResult {
+	if r == nil {
+		return nil
+	}
+	q := *r
+	q.Skipped = append([]BulkSkip{}, r.Skipped...)
+	q.word(TextsFor(lang))
+	return &q
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -171,6 +172,20 @@ func TestBulkActions(t *testing.T) {
 	res = bulk(app.BulkRequest{Selection: app.UserSelection{IDs: ids(us[0], us[2])}, Action: app.BulkMoveToGroup, Group: "3B", FromGroup: "3A"})
 	if res.Message != "1 person moved to 3B. 1 was already in 3B." {
 		t.Errorf("move again: %q", res.Message)
+	}
+	// The result in the asker's language, with the plural forms of its counts.
+	for lang, want := range map[string]string{
+		"fi": "1 henkilö siirretty ryhmään 3B. 1 oli jo ryhmässä 3B.",
+		"sv": "1 person flyttad till 3B. 1 var redan i 3B.",
+		"de": "1 Person nach 3B verschoben. 1 war bereits in 3B.",
+		"en": res.Message,
+	} {
+		if got := res.Localized(lang); got.Message != want || got.Skipped[0].Message != want[strings.Index(want, ". ")+2:] {
+			t.Errorf("%s: %q (%q), want %q", lang, got.Message, got.Skipped[0].Message, want)
+		}
+	}
+	if res.Message != "1 person moved to 3B. 1 was already in 3B." {
+		t.Errorf("Localized changed the result: %q", res.Message)
 	}
 	// Move without a group to leave: they leave every group.
 	bulk(app.BulkRequest{Selection: app.UserSelection{IDs: ids(us[3])}, Action: app.BulkMoveToGroup, Group: g3b.ID})
@@ -489,4 +504,30 @@ func (w *writeCounter) DeleteUser(ctx context.Context, orgID, id string) error {
 func (w *writeCounter) ChangeSelectedUsers(ctx context.Context, orgID string, sel app.UserSelection, check func(selected int) error, fn func(u *app.User) (app.UserVerdict, error)) (missing int, err error) {
 	w.writes.Add(1)
 	return w.Store.ChangeSelectedUsers(ctx, orgID, sel, check, fn)
+}
+
+// Every action's outcome and every reason for a skip has its words, with
+// plural forms, in every language (the message IDs are built, so the
+// catalogue test does not see them).
+func TestBulkResultsHaveTheirWords(t *testing.T) {
+	actions := []string{app.BulkDeactivate, app.BulkReactivate, app.BulkDelete, app.BulkAddToGroup, app.BulkRemoveFromGroup, app.BulkMoveToGroup,
+		app.BulkAddLabel, app.BulkSetDeleteOn, app.BulkClearDeleteOn, app.BulkRequirePassword, app.BulkResendInvitation, app.BulkSendActivation}
+	already := map[string]bool{app.BulkDelete: false, app.BulkRemoveFromGroup: false, app.BulkSendActivation: false}
+	reasons := []string{"pending", "invited", "not_in_group", "too_many_labels", "no_password", "no_invitation", "not_active", "no_email", "unverified", "gone"}
+	for _, lang := range app.Languages {
+		for _, action := range actions {
+			for _, n := range []int{1, 2} {
+				r := &app.BulkResult{Action: action, Changed: n}
+				for _, reason := range reasons {
+					r.Skipped = append(r.Skipped, app.BulkSkip{Reason: reason, Count: n})
+				}
+				if ok, listed := already[action]; ok || !listed {
+					r.Skipped = append(r.Skipped, app.BulkSkip{Reason: "already", Count: n})
+				}
+				if got := r.Localized(lang); strings.Contains(got.Message, "bulk.") || strings.Contains(got.Message, "<no value>") {
+					t.Errorf("%s, %s, %d: %q", lang, action, n, got.Message)
+				}
+			}
+		}
+	}
 }

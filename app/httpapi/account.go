@@ -121,7 +121,7 @@ func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, st app.JobStat
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, st)
+	writeJSON(w, http.StatusAccepted, st.Localized(requestLanguage(r)))
 }
 
 // accountFile serves a finished account job's slips (?paper=a4|letter

@@ -52,7 +52,7 @@ func (s *Server) createInvitations(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, res)
+	writeJSON(w, http.StatusCreated, res.Localized(requestLanguage(r)))
 }
 
 func (s *Server) cancelInvitation(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,7 @@ func (s *Server) writeCode(w http.ResponseWriter, r *http.Request, c *app.Invite
 		s.error(w, r, err)
 		return
 	}
+	out.CodeAddress = out.CodeAddress.Localized(requestLanguage(r))
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -53,6 +54,7 @@ func (s *Server) listInviteCodes(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
+		j.CodeAddress = j.CodeAddress.Localized(requestLanguage(r))
 		out = append(out, j)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"codes": out})

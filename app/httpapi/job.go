@@ -23,6 +23,9 @@ func (s *Server) recentJobs(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	for i := range jobs {
+		jobs[i] = jobs[i].Localized(requestLanguage(r))
+	}
 	writeJSON(w, http.StatusOK, jobs)
 }
 
@@ -32,7 +35,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, st.Localized(requestLanguage(r)))
 }
 
 // cancelJob asks a running job to stop and answers its status. A job that
@@ -44,7 +47,7 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, st.Localized(requestLanguage(r)))
 }
 
 // deleteJob forgets a finished job and its result (which may hold generated

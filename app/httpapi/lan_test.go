@@ -309,6 +309,13 @@ func TestLANRoutes(t *testing.T) {
 	if c["url"] != "" || !strings.Contains(c["base_problem"].(string), "public address") {
 		t.Fatalf("code without any base: %v", c)
 	}
+	// In the asker's language.
+	req := withCookie(newRequest(t, "GET", "/api/organizations/maple/invite-code", nil), cookie)
+	req.Header.Set("Accept-Language", "fi")
+	fi := decodeBody(t, e.serve(req))
+	if p, _ := fi["base_problem"].(string); p == "" || p == c["base_problem"] {
+		t.Fatalf("the problem in Finnish: %q (English %q)", p, c["base_problem"])
+	}
 }
 
 // In the desktop window the switch is the same admin route, mounted

@@ -23,6 +23,21 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	// The reasons are kept in English and put into the asker's language
+	// here (each one a message of the error catalogues).
+	lang := requestLanguage(r)
+	for i, m := range msgs {
+		if m.LastError != "" {
+			c := *m
+			c.LastError = app.LocalizeText(m.LastError, lang)
+			msgs[i] = &c
+		}
+	}
+	if sum != nil && sum.Relay.Error != "" {
+		c := *sum
+		c.Relay.Error = app.LocalizeText(sum.Relay.Error, lang)
+		sum = &c
+	}
 	writeJSON(w, http.StatusOK, outboxJSON{Messages: msgs, Summary: sum})
 }
 

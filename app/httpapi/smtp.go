@@ -53,5 +53,5 @@ func (s *Server) testSMTP(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, res.Localized(requestLanguage(r)))
 }

@@ -102,7 +102,7 @@ func (s *Server) testSSOProvider(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, res.Localized(requestLanguage(r)))
 }
 
 // ssoButtons lists the providers for ?org=SLUG or for ?email=ADDRESS's domain.

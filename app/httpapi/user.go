@@ -83,7 +83,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, struct {
 			*app.User
 			Job app.JobStatus `json:"job"`
-		}{u, st})
+		}{u, st.Localized(requestLanguage(r))})
 		return
 	}
 	u, err := s.app.CreateUser(r.Context(), r.PathValue("org"), uc)
@@ -149,7 +149,7 @@ func (s *Server) bulkUsers(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, res.Localized(requestLanguage(r)))
 }
 
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {

@@ -137,7 +137,7 @@ func readTable(f File, lim Limits) (*csvTable, error) {
 	}
 	t := &csvTable{}
 	if err := readRecords(strings.TrimPrefix(text, "\ufeff"), ',', lim, t); err != nil {
-		return nil, invalid("%s: %s", f.Name, app.ErrorMessage(err))
+		return nil, invalid("%s: %s", f.Name, app.ErrorArg(err))
 	}
 	return t, nil
 }
@@ -174,7 +174,7 @@ func readOneRoster(files []File, name string, lim Limits) (*app.ImportFile, erro
 	}
 	out, err := ReadCSV(users.Data, lim)
 	if err != nil {
-		return nil, invalid("users.csv: %s", app.ErrorMessage(err))
+		return nil, invalid("users.csv: %s", app.ErrorArg(err))
 	}
 	if out.NeedsMapping || out.Layout != LayoutOneRoster {
 		return nil, invalid("users.csv is not a OneRoster users file: its first row should name sourcedId, givenName and familyName.")
