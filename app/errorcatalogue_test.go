@@ -32,6 +32,30 @@ var gettextCalls = map[string]int{
 	"invalid":    0, // roster's invalid(format, args...)
 }
 
+// gettextCall reports whether n calls one of gettextCalls (by its name:
+// "Errorf", app.Errorf as "Errorf", a method as ".add"), and the index of
+// its format argument.
+func gettextCall(n ast.Node) (call *ast.CallExpr, name string, format int, ok bool) {
+	call, ok = n.(*ast.CallExpr)
+	if !ok {
+		return nil, "", 0, false
+	}
+	switch fn := call.Fun.(type) {
+	case *ast.Ident:
+		name = fn.Name
+	case *ast.SelectorExpr:
+		name = "." + fn.Sel.Name
+		if x, ok := fn.X.(*ast.Ident); ok && x.Name == "app" {
+			name = fn.Sel.Name
+		}
+	}
+	format, ok = gettextCalls[name]
+	if !ok || len(call.Args) <= format {
+		return nil, "", 0, false
+	}
+	return call, name, format, true
+}
+
 // errorFormats parses package app's source and returns every format string
 // given to a gettextCalls call (a string literal, a constant, or a sum of
 // them), with where it is; and the calls whose format is not constant.
@@ -96,22 +120,8 @@ func errorFormats(t *testing.T) (formats map[string]string, notConstant []string
 	formats = map[string]string{}
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
+			call, name, i, ok := gettextCall(n)
 			if !ok {
-				return true
-			}
-			var name string
-			switch fn := call.Fun.(type) {
-			case *ast.Ident:
-				name = fn.Name
-			case *ast.SelectorExpr:
-				name = "." + fn.Sel.Name
-				if x, ok := fn.X.(*ast.Ident); ok && x.Name == "app" {
-					name = fn.Sel.Name
-				}
-			}
-			i, ok := gettextCalls[name]
-			if !ok || len(call.Args) <= i {
 				return true
 			}
 			if _, isSel := call.Fun.(*ast.SelectorExpr); !inApp[f] && !(isSel && !strings.HasPrefix(name, ".") || name == "invalid") {
@@ -349,22 +359,8 @@ func TestNoEnglishMessageIsAnArgument(t *testing.T) {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
+			call, name, i, ok := gettextCall(n)
 			if !ok {
-				return true
-			}
-			var name string
-			switch fn := call.Fun.(type) {
-			case *ast.Ident:
-				name = fn.Name
-			case *ast.SelectorExpr:
-				name = "." + fn.Sel.Name
-				if x, ok := fn.X.(*ast.Ident); ok && x.Name == "app" {
-					name = fn.Sel.Name
-				}
-			}
-			i, ok := gettextCalls[name]
-			if !ok || len(call.Args) <= i {
 				return true
 			}
 			calls++

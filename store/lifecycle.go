@@ -69,26 +69,9 @@ func (db *DB) PurgeUsers(ctx context.Context, orgID string, ids []string) ([]*ap
 
 // purgeUser erases u inside tx: everything stored about the person.
 func purgeUser(tx *bolt.Tx, u *app.User) error {
-	// The search index entry holds the names, the group memberships and the
-	// deletion date; the login index the username and email.
-	if err := tx.Bucket(userIndexBucket).Delete(indexKey(tx, u)); err != nil {
-		return err
-	}
-	logins := tx.Bucket(loginsBucket)
-	if err := releaseLogin(logins, usernameKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := releaseLogin(logins, emailKey(u), u.ID); err != nil {
-		return err
-	}
-	if err := releaseIdentities(tx, u); err != nil {
-		return err
-	}
-	if err := dropDirectoryIndex(tx, u); err != nil {
-		return err
-	}
-	// The badge's entry (its hash; the user record with the PIN hash goes below).
-	if err := putBadge(tx, u, &app.User{ID: u.ID}); err != nil {
+	// The index entries: names, memberships, logins, identities, the
+	// badge's hash (the user record with the PIN hash goes below).
+	if err := dropIndexEntries(tx, u); err != nil {
 		return err
 	}
 	// Sign-in limit records keyed by the person: their account, their

@@ -735,6 +735,17 @@ func abandonBatches(tx *bolt.Tx) (int, error) {
 // else about a person (sessions, invitations, mails) only exists once the
 // batch is finished.
 func unputUser(tx *bolt.Tx, u *app.User) error {
+	if err := dropIndexEntries(tx, u); err != nil {
+		return err
+	}
+	return tx.Bucket(usersBucket).Delete(uidKey(u.ID))
+}
+
+// dropIndexEntries deletes every index entry that points at u: the search
+// index entry (names, group memberships, deletion date), the username and
+// email logins, SSO identities, SCIM names and external IDs, and the
+// badge's entry.
+func dropIndexEntries(tx *bolt.Tx, u *app.User) error {
 	if err := tx.Bucket(userIndexBucket).Delete(indexKey(tx, u)); err != nil {
 		return err
 	}
@@ -751,10 +762,7 @@ func unputUser(tx *bolt.Tx, u *app.User) error {
 	if err := dropDirectoryIndex(tx, u); err != nil {
 		return err
 	}
-	if err := putBadge(tx, u, &app.User{ID: u.ID}); err != nil {
-		return err
-	}
-	return tx.Bucket(usersBucket).Delete(uidKey(u.ID))
+	return putBadge(tx, u, &app.User{ID: u.ID})
 }
 
 // User implements app.UserStore.
